@@ -1,0 +1,206 @@
+"""``ftl2-runner`` command line: ansible-runner's CLI for the commands AWX and operators use.
+
+* ``worker`` – same flags and defaults as ``ansible-runner worker`` 2.4.3; runs FTL2 jobs.
+* ``worker --worker-info`` – upstream's capacity probe with our version (no ftl2 import).
+* ``worker cleanup`` – upstream's cleanup, with upstream's own argument definitions.
+* ``transmit`` / ``process`` – upstream's commands, argv passed through unchanged.
+* ``run DIR`` – run a job in the foreground, like ``ansible-runner run``.
+
+Commands are described as data (``build_parser``) so tests can assert on them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+from typing import Any
+
+PROG = "ftl2-runner"
+UPSTREAM_PASSTHROUGH = ("transmit", "process")
+
+
+def _version() -> str:
+    from . import __version__
+
+    return __version__
+
+
+def build_worker_parser() -> argparse.ArgumentParser:
+    from ansible_runner import cleanup
+
+    parser = argparse.ArgumentParser(
+        prog=f"{PROG} worker", description="Execute work streamed from a controlling instance (AWX/Receptor)."
+    )
+    sub = parser.add_subparsers(dest="worker_subcommand", description=f"{PROG} worker [sub-sub-command]")
+    cleanup.add_cleanup_args(
+        sub.add_parser("cleanup", help="Cleanup private_data_dir patterns from prior jobs and supporting temporary folders.")
+    )
+    parser.add_argument("--private-data-dir", help="base directory containing the job's metadata (project, inventory, env, etc)")
+    parser.add_argument(
+        "--worker-info",
+        dest="worker_info",
+        action="store_true",
+        help="show the execution node's runner version along with its memory and CPU capacities",
+    )
+    parser.add_argument(
+        "--delete",
+        dest="delete_directory",
+        action="store_true",
+        default=False,
+        help="Delete the --private-data-dir before unpacking the job into it, and again when the job finishes.",
+    )
+    parser.add_argument(
+        "--keepalive-seconds",
+        dest="keepalive_seconds",
+        default=None,
+        type=int,
+        help="Emit a synthetic keepalive event every N seconds of idle. (default=0, disabled; "
+        "env ANSIBLE_RUNNER_KEEPALIVE_SECONDS)",
+    )
+    _add_logging_args(parser)
+    return parser
+
+
+def build_run_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=f"{PROG} run", description="Run an FTL2 job in the foreground, like `ansible-runner run`.")
+    parser.add_argument("private_data_dir", help="base directory containing project/, inventory/, env/")
+    parser.add_argument("-p", "--playbook", help="the FTL2 script to run, relative to PRIVATE_DATA_DIR/project "
+                        "(default: $FTL2_SCRIPT, then /opt/ftl2/main.py)")
+    parser.add_argument("-i", "--ident", help="artifact directory name (default: a new uuid)")
+    parser.add_argument("--inventory", help="inventory file, relative to PRIVATE_DATA_DIR/inventory or absolute")
+    parser.add_argument("--limit", help="host pattern to limit the job to")
+    parser.add_argument("--cmdline", help="extra ansible-playbook-style arguments")
+    parser.add_argument("--forks", type=int)
+    parser.add_argument("--artifact-dir", help="where to write artifacts (default: PRIVATE_DATA_DIR/artifacts)")
+    parser.add_argument("--project-dir")
+    parser.add_argument("--rotate-artifacts", type=int, default=0)
+    parser.add_argument("-j", "--json", action="store_true", help="print events as JSON instead of text")
+    parser.add_argument("-q", "--quiet", action="store_true")
+    parser.add_argument("-v", dest="verbosity", action="count", default=None)
+    _add_logging_args(parser)
+    return parser
+
+
+def _add_logging_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--debug", action="store_true", help="enable ansible-runner debug output logging")
+    parser.add_argument("--logfile", help="log output messages to a file")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The top-level parser; used for --help and to validate the command name."""
+    parser = argparse.ArgumentParser(
+        prog=PROG, description="Run FTL2 automation scripts wherever AWX expects ansible-runner."
+    )
+    parser.add_argument("--version", action="version", version=_version())
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.add_parser("worker", help="execute a job streamed on stdin (what Receptor runs)", add_help=False)
+    sub.add_parser("transmit", help="send a private data dir as a job stream (ansible-runner's)", add_help=False)
+    sub.add_parser("process", help="receive a worker's output stream (ansible-runner's)", add_help=False)
+    sub.add_parser("run", help="run a job in the foreground", add_help=False)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] not in ("worker", "run", *UPSTREAM_PASSTHROUGH):
+        build_parser().parse_args(argv or ["--help"])
+        return 2
+    command, rest = argv[0], argv[1:]
+    if command == "worker":
+        return worker_main(rest)
+    if command == "run":
+        return run_main(rest)
+    return upstream_main([command, *rest])
+
+
+def upstream_main(argv: list[str]) -> int:
+    """ansible-runner's own CLI for commands we take from upstream unchanged."""
+    from ansible_runner.__main__ import main as ansible_runner_main
+
+    rc = ansible_runner_main(argv)
+    return rc if isinstance(rc, int) else 0
+
+
+def worker_main(argv: list[str]) -> int:
+    args = build_worker_parser().parse_args(argv)
+    if args.worker_subcommand == "cleanup":
+        from ansible_runner import cleanup
+
+        cleanup.run_cleanup(vars(args))
+        return 0
+    if args.worker_info:
+        from .worker_info import collect_worker_info, render_worker_info
+
+        sys.stdout.write(render_worker_info(collect_worker_info(_version())))
+        return 0
+
+    from ansible_runner.utils import register_for_cleanup
+
+    private_data_dir = args.private_data_dir
+    if private_data_dir and args.delete_directory:
+        shutil.rmtree(private_data_dir, ignore_errors=True)
+        register_for_cleanup(private_data_dir)
+    elif private_data_dir is None:
+        private_data_dir = tempfile.mkdtemp()
+        register_for_cleanup(private_data_dir)
+    private_data_dir = os.path.abspath(private_data_dir)
+    _configure_logging(args)
+    os.makedirs(private_data_dir, mode=0o700, exist_ok=True)
+
+    from .worker import run_worker
+
+    _status, rc = run_worker(
+        private_data_dir=private_data_dir,
+        keepalive_seconds=args.keepalive_seconds,
+        debug=args.debug,
+        logfile=args.logfile,
+        ignore_logging=False,
+    )
+    return rc if isinstance(rc, int) else 0
+
+
+def run_main(argv: list[str]) -> int:
+    args = build_run_parser().parse_args(argv)
+    _configure_logging(args)
+    private_data_dir = os.path.abspath(args.private_data_dir)
+    options: dict[str, Any] = {
+        "private_data_dir": private_data_dir,
+        "ident": args.ident,
+        "playbook": args.playbook,
+        "inventory": _inventory_option(private_data_dir, args.inventory),
+        "limit": args.limit,
+        "cmdline": args.cmdline,
+        "forks": args.forks,
+        "artifact_dir": args.artifact_dir,
+        "project_dir": args.project_dir,
+        "rotate_artifacts": args.rotate_artifacts,
+        "json_mode": args.json,
+        "quiet": args.quiet,
+        "verbosity": args.verbosity,
+        "debug": args.debug,
+        "logfile": args.logfile,
+        "ignore_logging": False,
+    }
+    from .interface import run
+
+    runner = run(**{k: v for k, v in options.items() if v is not None})
+    return runner.rc if isinstance(runner.rc, int) else 1
+
+
+def _inventory_option(private_data_dir: str, inventory: str | None) -> str | None:
+    if inventory is None:
+        return None
+    candidate = os.path.join(private_data_dir, "inventory", inventory)
+    return candidate if os.path.exists(candidate) else os.path.abspath(inventory)
+
+
+def _configure_logging(args: argparse.Namespace) -> None:
+    from ansible_runner import output
+
+    output.configure()
+    output.set_debug("enable" if args.debug else "disable")
+    if args.logfile:
+        output.set_logfile(args.logfile)

@@ -1,0 +1,61 @@
+"""``Ftl2RunnerConfig``: upstream's RunnerConfig whose command runs an FTL2 script.
+
+Everything ansible-runner prepares for a job — ``env/settings``, ``env/envvars``,
+passwords, ssh-agent wrapping of ``env/ssh_key``, the artifact dir, the environment
+(``AWX_ISOLATED_DATA_DIR`` and friends), ``env/cmdline``, ``-e @env/extravars``,
+``--limit``, ``-v`` — is done by the inherited code. We change one thing: the program.
+Where RunnerConfig would run ``ansible-playbook [args] PLAYBOOK`` we run
+``python -m ftl2_runner.executor [the same args] SCRIPT``.
+
+Jobs that are not FTL2 scripts keep upstream behaviour: an ``args`` file (AWX
+inventory updates, system jobs) is still a raw command.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from ansible_runner.config.runner import ExecutionMode, RunnerConfig
+
+EXECUTOR_MODULE = "ftl2_runner.executor"
+
+
+def executor_command() -> list[str]:
+    """The executor's argv prefix: same interpreter, so the job sees the same ftl2."""
+    return [sys.executable, "-m", EXECUTOR_MODULE]
+
+
+class Ftl2RunnerConfig(RunnerConfig):
+    """RunnerConfig for FTL2 jobs.
+
+    ``script_path`` is the worker's default script, used when the job names no
+    playbook; with neither, the executor falls back to ``$FTL2_SCRIPT`` and then
+    ``/opt/ftl2/main.py`` (so the job's own envvars can choose the script).
+    """
+
+    def __init__(self, *args, script_path: str | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.script_path = script_path
+
+    def generate_ansible_command(self) -> list[str]:
+        # Let upstream assemble ansible-playbook's arguments (cmdline, -i, --limit, -e, -v,
+        # --tags, --forks) by asking for a "binary" run, then swap in our program.
+        saved_binary, self.binary = self.binary, "ftl2-runner-executor"
+        try:
+            command = super().generate_ansible_command()
+        finally:
+            self.binary = saved_binary
+        command = executor_command() + command[1:]
+        if self.module is not None:
+            command += ["-m", self.module]
+            if self.module_args is not None:
+                command += ["-a", self.module_args]
+            if self.host_pattern is not None:
+                command.append(self.host_pattern)
+        elif self.playbook:
+            command.append(self.playbook)
+        elif self.script_path:
+            command.append(self.script_path)
+        # RAW: upstream must not demand a playbook; the executor reports a missing script.
+        self.execution_mode = ExecutionMode.RAW
+        return command

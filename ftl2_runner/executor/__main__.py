@@ -1,0 +1,142 @@
+"""``python -m ftl2_runner.executor`` / ``ftl2-playbook``: run one FTL2 script like ansible-playbook.
+
+This is the child process upstream ``Runner`` spawns under a pty in place of
+``ansible-playbook``. It takes the same kind of argv (``-i INVENTORY -e @EXTRAVARS
+-v ... SCRIPT``), runs the script's ``async def run(inventory_path, extravars, runner)``
+on FTL2, reports everything through the display protocol, and exits with
+ansible-playbook's codes: 0 ok, 2 failed hosts, 4 unreachable hosts, 1 when the
+script cannot be loaded or crashes, or whatever the script returns/exits with.
+
+Outside ansible-runner (no ``AWX_ISOLATED_DATA_DIR``) it prints plain Ansible-style
+output, so the same command is handy from a shell.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import traceback
+from typing import Any
+
+DEFAULT_SCRIPT = "/opt/ftl2/main.py"
+RC_SCRIPT_ERROR = 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    os.environ["FTL2_TELEMETRY"] = "off"  # never phone home from a job (ftl2's CLI would)
+    from .output_capture import OutputCapture
+
+    capture = OutputCapture()
+    try:
+        return _run(capture, sys.argv[1:] if argv is None else argv)
+    finally:
+        capture.flush()
+
+
+def _run(capture: Any, argv: list[str]) -> int:
+    from .args import parse_args
+    from .events import PlaybookRecorder
+    from .formatting import Formatter, colour_enabled
+    from .protocol import DisplayChannel
+
+    artifact_dir = os.environ.get("AWX_ISOLATED_DATA_DIR")
+    events_dir = os.path.join(artifact_dir, "job_events") if artifact_dir else None
+    channel = DisplayChannel(capture.protocol_fd, events_dir)
+    capture.start(channel)
+    formatter = Formatter(colour=colour_enabled(capture.protocol_fd))
+
+    def fatal(message: str) -> int:
+        channel.write_raw(formatter.error(message) + "\n")
+        return RC_SCRIPT_ERROR
+
+    try:
+        args = parse_args(argv)
+    except ValueError as exc:
+        return fatal(f"invalid command line: {exc}")
+    formatter.verbosity = args.verbosity
+    if args.module_name:
+        return fatal("ad hoc commands (-m) are not supported by ftl2-runner yet")
+
+    script = args.script or os.environ.get("FTL2_SCRIPT") or DEFAULT_SCRIPT
+    from .extravars import ExtraVarsError, load_extra_vars
+    from .inventory_path import resolve_inventory_path
+
+    try:
+        extravars = load_extra_vars(args.extra_vars)
+    except ExtraVarsError as exc:
+        return fatal(str(exc))
+    inventory_path, inventory_warnings = resolve_inventory_path(args.inventories)
+
+    from .script_loader import ScriptError, load_run_function
+
+    try:
+        run_function = load_run_function(script)
+    except ScriptError as exc:
+        return fatal(str(exc))
+    except BaseException:
+        return fatal(f"the FTL2 script {script} failed to load:\n{traceback.format_exc().rstrip()}")
+
+    from .script_api import JobSettings, ScriptRunner
+    from .tracking import TaskFailed
+
+    recorder = PlaybookRecorder(channel, formatter, playbook=script, check_mode=args.check)
+    settings = JobSettings(
+        inventory_path=inventory_path,
+        extravars=extravars,
+        check_mode=args.check,
+        diff=args.diff,
+        verbosity=args.verbosity,
+        limit=args.limit,
+        forks=args.forks,
+    )
+    runner = ScriptRunner(recorder, settings, script_path=os.path.abspath(script))
+    recorder.playbook_start()
+    for message in inventory_warnings:
+        recorder.warning(message)
+    for flag in args.unsupported:
+        recorder.warning(f"ftl2-runner does not support {flag!r} for FTL2 scripts; it was ignored")
+
+    script_rc: int | None = None
+    try:
+        returned = asyncio.run(run_function(inventory_path, extravars, runner))
+        script_rc = _exit_code_from_return(returned, recorder)
+    except TaskFailed:
+        script_rc = None  # already reported as task events; rc comes from the stats
+    except SystemExit as exc:
+        script_rc = _exit_code_from_system_exit(exc)
+        if script_rc != 0:
+            recorder.error(f"the FTL2 script exited with status {script_rc}")
+    except BaseException as exc:
+        if isinstance(exc, KeyboardInterrupt):
+            recorder.error("the FTL2 script was interrupted")
+        else:
+            recorder.error(f"the FTL2 script raised an exception:\n{traceback.format_exc().rstrip()}")
+        script_rc = RC_SCRIPT_ERROR
+    recorder.playbook_stats()
+    stats_rc = recorder.exit_code()
+    if script_rc is None or script_rc == 0:
+        return stats_rc
+    return script_rc
+
+
+def _exit_code_from_return(value: Any, recorder: Any) -> int:
+    if value is None:
+        return 0
+    if isinstance(value, bool) or not isinstance(value, int):
+        recorder.error(f"run() must return an int exit code, not {type(value).__name__}")
+        return RC_SCRIPT_ERROR
+    return value
+
+
+def _exit_code_from_system_exit(exc: SystemExit) -> int:
+    code = exc.code
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code
+    return RC_SCRIPT_ERROR
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,373 @@
+"""Turns a script's lifecycle (plays, tasks, per-host results) into ansible-runner events.
+
+This is the equivalent of ansible-runner's ``awx_display`` callback stacked on
+Ansible's ``default`` callback: each hook builds the event dict that awx_display
+would build (same keys, same order, same ``parent_uuid`` links), renders the text
+the default callback would print, and hands both to the ``DisplayChannel``.
+It also keeps Ansible's per-host statistics for ``playbook_on_stats`` and the
+exit code (2 for failed hosts, 4 for unreachable hosts, as ansible-playbook).
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import secrets
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .formatting import Formatter
+from .protocol import DisplayChannel, utc_now_iso
+
+# Event names AWX accepts (awx BasePlaybookEvent.EVENT_TYPES); anything else breaks its API.
+AWX_EVENT_NAMES = frozenset(
+    """
+    runner_on_failed runner_on_start runner_on_ok runner_on_error runner_on_skipped
+    runner_on_unreachable runner_on_no_hosts runner_on_async_poll runner_on_async_ok
+    runner_on_async_failed runner_item_on_ok runner_item_on_failed runner_item_on_skipped
+    runner_retry runner_on_file_diff playbook_on_start playbook_on_notify playbook_on_include
+    playbook_on_no_hosts_matched playbook_on_no_hosts_remaining playbook_on_task_start
+    playbook_on_vars_prompt playbook_on_setup playbook_on_import_for_host
+    playbook_on_not_import_for_host playbook_on_play_start playbook_on_stats
+    debug verbose deprecated warning system_warning error
+    """.split()
+)
+
+RC_OK = 0
+RC_FAILED_HOSTS = 2
+RC_UNREACHABLE_HOSTS = 4
+
+_STAT_KEYS = ("changed", "dark", "failures", "ignored", "ok", "processed", "rescued", "skipped")
+
+
+class AnsibleStyleIds:
+    """Play and task uuids shaped like ansible-core's ``get_unique_id()``.
+
+    Format ``MMMMMMMM-MMMM-RRRR-RRRR-CCCCCCCCCCCC``: node MAC, a random part fixed per
+    process, and a counter. AWX only needs uniqueness; the shape keeps our streams
+    comparable with ansible-runner's (the compat suite maps uuids by first appearance).
+    """
+
+    def __init__(self) -> None:
+        mac = "%012x" % uuid.getnode()
+        rand = secrets.token_hex(4)
+        self._prefix = f"{mac[0:8]}-{mac[8:12]}-{rand[0:4]}-{rand[4:8]}"
+        self._counter = itertools.count(1)
+
+    def next(self) -> str:
+        return "%s-%012x" % (self._prefix, next(self._counter))
+
+
+@dataclass
+class Play:
+    name: str
+    pattern: str
+    uuid: str
+
+
+@dataclass
+class Task:
+    name: str
+    action: str
+    resolved_action: str
+    path: str
+    uuid: str
+    play: Play
+    ignore_errors: bool = False
+    started_hosts: dict[str, str] = field(default_factory=dict)  # host -> start time
+    finished_hosts: set[str] = field(default_factory=set)
+
+
+@dataclass
+class HostStats:
+    ok: int = 0
+    changed: int = 0
+    failures: int = 0
+    dark: int = 0
+    skipped: int = 0
+    rescued: int = 0
+    ignored: int = 0
+
+    def summary(self) -> dict[str, int]:
+        return {
+            "ok": self.ok,
+            "changed": self.changed,
+            "unreachable": self.dark,
+            "failures": self.failures,
+            "skipped": self.skipped,
+            "rescued": self.rescued,
+            "ignored": self.ignored,
+        }
+
+
+class PlaybookRecorder:
+    """Emits the event stream of one "playbook" (one script run)."""
+
+    def __init__(
+        self,
+        channel: DisplayChannel,
+        formatter: Formatter,
+        playbook: str,
+        check_mode: bool = False,
+        environ: Mapping[str, str] = os.environ,
+    ):
+        self.channel = channel
+        self.formatter = formatter
+        self.playbook = playbook
+        self.playbook_uuid = str(uuid.uuid4())
+        self.check_mode = check_mode
+        self.ids = AnsibleStyleIds()
+        self.pid = os.getpid()
+        self.play: Play | None = None
+        self.task: Task | None = None
+        self.stats: dict[str, HostStats] = {}
+        self.max_event_res = _int_or(environ.get("MAX_EVENT_RES"), 700000)
+        # awx_display adds these job ids (between "event" and "pid") when AWX sets them.
+        self._job_ids = {
+            key: environ[env]
+            for key, env in (
+                ("job_id", "JOB_ID"),
+                ("ad_hoc_command_id", "AD_HOC_COMMAND_ID"),
+                ("project_update_id", "PROJECT_UPDATE_ID"),
+            )
+            if env in environ
+        }
+        self._started = False
+
+    # --- context ------------------------------------------------------------------
+
+    def _ctx(self, depth: str) -> dict[str, Any]:
+        """The global event context awx_display prefixes to every event_data."""
+        data: dict[str, Any] = {"playbook": self.playbook, "playbook_uuid": self.playbook_uuid}
+        if depth in ("play", "task") and self.play is not None:
+            data.update(play=self.play.name, play_uuid=self.play.uuid, play_pattern=self.play.pattern)
+        if depth == "task" and self.task is not None:
+            t = self.task
+            data.update(
+                task=t.name,
+                task_uuid=t.uuid,
+                task_action=t.action,
+                resolved_action=t.resolved_action,
+                task_args="",
+                task_path=t.path,
+            )
+        return data
+
+    def _parent(self, own_uuid: str) -> str | None:
+        for candidate in (
+            self.task.uuid if self.task else None,
+            self.play.uuid if self.play else None,
+            self.playbook_uuid if self._started else None,
+        ):
+            if candidate and candidate != own_uuid:
+                return candidate
+        return None
+
+    def _emit(
+        self,
+        event: str,
+        event_data: dict[str, Any],
+        text: str | None,
+        event_uuid: str | None = None,
+        verbosity: int | None = None,
+    ) -> str:
+        event_uuid = event_uuid or str(uuid.uuid4())
+        event_data["uuid"] = event_uuid
+        if "res" in event_data and len(str(event_data["res"])) > self.max_event_res:
+            event_data["res"] = {}
+        partial: dict[str, Any] = {"event": event, **self._job_ids, "pid": self.pid, "uuid": event_uuid, "created": utc_now_iso()}
+        parent = self._parent(event_uuid) if event != "playbook_on_start" else None
+        if parent:
+            partial["parent_uuid"] = parent
+        if verbosity is not None:
+            partial["verbosity"] = verbosity
+        partial["event_data"] = event_data
+        self.channel.emit(partial, text)
+        return event_uuid
+
+    # --- playbook / play / task ------------------------------------------------------
+
+    def playbook_start(self) -> None:
+        self._emit("playbook_on_start", self._ctx("playbook"), None, event_uuid=self.playbook_uuid)
+        self._started = True
+
+    def play_start(self, name: str, pattern: str) -> Play:
+        self.task = None
+        self.play = Play(name=name, pattern=pattern, uuid=self.ids.next())
+        data = self._ctx("play")
+        data.update(name=name, pattern=pattern)
+        self._emit("playbook_on_play_start", data, self.formatter.play_start(name, self.check_mode), self.play.uuid)
+        return self.play
+
+    def no_hosts_matched(self) -> None:
+        self._emit("playbook_on_no_hosts_matched", self._ctx("play"), self.formatter.no_hosts_matched())
+
+    def task_start(self, name: str, action: str, resolved_action: str, path: str, ignore_errors: bool = False) -> Task:
+        assert self.play is not None, "a task needs a play"
+        self.task = Task(
+            name=name,
+            action=action,
+            resolved_action=resolved_action,
+            path=path,
+            uuid=self.ids.next(),
+            play=self.play,
+            ignore_errors=ignore_errors,
+        )
+        data = self._ctx("task")
+        data.update(name=name, is_conditional=False)
+        self._emit("playbook_on_task_start", data, self.formatter.task_start(name, path, self.check_mode), self.task.uuid)
+        return self.task
+
+    def task_end(self) -> None:
+        self.task = None
+
+    # --- per host ------------------------------------------------------------------------
+
+    def host_start(self, task: Task, host: str) -> None:
+        if host in task.started_hosts:
+            return
+        task.started_hosts[host] = utc_now_iso()
+        with self._as_current(task):
+            data = self._ctx("task")
+            data.update(host=host)
+            self._emit("runner_on_start", data, None)
+
+    def host_result(
+        self,
+        task: Task,
+        host: str,
+        outcome: str,
+        res: dict[str, Any],
+        remote_addr: str | None = None,
+        error_block: str | None = None,
+    ) -> None:
+        """Emit ``runner_on_<outcome>`` for one host and count it in the stats.
+
+        ``outcome`` is one of ``ok``, ``failed``, ``skipped``, ``unreachable``.
+        """
+        if host in task.finished_hosts:
+            return
+        self.host_start(task, host)
+        task.finished_hosts.add(host)
+        start = task.started_hosts[host]
+        end = utc_now_iso()
+        duration = _seconds_between(start, end)
+        stats = self.stats.setdefault(host, HostStats())
+        fmt = self.formatter
+        with self._as_current(task):
+            data = self._ctx("task")
+            data.update(host=host, remote_addr=remote_addr or host)
+            if outcome == "ok":
+                data.update(res=res, start=start, end=end, duration=duration, event_loop=None)
+                stats.ok += 1
+                stats.changed += 1 if res.get("changed") else 0
+                self._emit("runner_on_ok", data, fmt.ok(host, res))
+            elif outcome == "failed":
+                ignore = task.ignore_errors
+                data.update(res=res, start=start, end=end, duration=duration, ignore_errors=ignore, event_loop=None)
+                if ignore:
+                    stats.ok += 1
+                    stats.ignored += 1
+                    stats.changed += 1 if res.get("changed") else 0
+                else:
+                    stats.failures += 1
+                self._emit("runner_on_failed", data, fmt.failed(host, res, ignore, error_block))
+            elif outcome == "skipped":
+                data.update(start=start, end=end, duration=duration, event_loop=None)
+                stats.skipped += 1
+                self._emit("runner_on_skipped", data, fmt.skipped(host, res))
+            elif outcome == "unreachable":
+                data.update(start=start, end=end, duration=duration, res=res)
+                stats.dark += 1
+                self._emit("runner_on_unreachable", data, fmt.unreachable(host, res, error_block))
+            else:
+                raise ValueError(f"unknown outcome {outcome!r}")
+
+    class _Current:
+        def __init__(self, recorder: PlaybookRecorder, task: Task):
+            self.recorder, self.task, self.saved = recorder, task, None
+
+        def __enter__(self) -> None:
+            self.saved = (self.recorder.play, self.recorder.task)
+            self.recorder.play, self.recorder.task = self.task.play, self.task
+
+        def __exit__(self, *exc: object) -> None:
+            self.recorder.play, self.recorder.task = self.saved
+
+    def _as_current(self, task: Task) -> PlaybookRecorder._Current:
+        """Results of concurrent tasks carry their own task's context, not the newest one."""
+        return PlaybookRecorder._Current(self, task)
+
+    # --- display events ----------------------------------------------------------------
+
+    def _display_depth(self) -> str:
+        return "task" if self.task else ("play" if self.play else "playbook")
+
+    def warning(self, msg: str) -> None:
+        data = self._ctx(self._display_depth()) if self._started else {}
+        data["warning"] = True
+        self._emit("warning", data, self.formatter.warning(msg))
+
+    def error(self, msg: str) -> None:
+        data = self._ctx(self._display_depth()) if self._started else {}
+        data["error"] = True
+        self._emit("error", data, self.formatter.error(msg))
+
+    def verbose(self, msg: str, caplevel: int = 0) -> None:
+        data = self._ctx(self._display_depth()) if self._started else {}
+        data["verbose"] = True
+        self._emit("verbose", data, self.formatter.verbose(msg), verbosity=caplevel + 1)
+
+    def custom(self, event: str, event_data: Mapping[str, Any] | None, text: str | None) -> str:
+        """An event a script emits itself (``runner.emit_event``), in the current context."""
+        if event not in AWX_EVENT_NAMES:
+            raise ValueError(f"event {event!r} is not an event name AWX accepts; use one of: {sorted(AWX_EVENT_NAMES)}")
+        data = self._ctx(self._display_depth()) if self._started else {}
+        data.update(event_data or {})
+        return self._emit(event, data, text)
+
+    # --- end -----------------------------------------------------------------------------
+
+    def playbook_stats(self) -> None:
+        self.task = None
+        data = self._ctx("playbook")
+        per_key: dict[str, dict[str, int]] = {key: {} for key in _STAT_KEYS}
+        for host, s in self.stats.items():
+            per_key["processed"][host] = 1
+            for key in ("changed", "dark", "failures", "ignored", "ok", "rescued", "skipped"):
+                value = getattr(s, key)
+                if value:
+                    per_key[key][host] = value
+        data.update(per_key)
+        data["artifact_data"] = {}
+        summaries = {host: s.summary() for host, s in self.stats.items()}
+        saved_play, self.play = self.play, None
+        try:
+            self._emit("playbook_on_stats", data, self.formatter.recap(summaries))
+        finally:
+            self.play = saved_play
+
+    def exit_code(self) -> int:
+        """ansible-playbook's rc from the stats: unreachable (4) wins over failed (2)."""
+        if any(s.dark for s in self.stats.values()):
+            return RC_UNREACHABLE_HOSTS
+        if any(s.failures for s in self.stats.values()):
+            return RC_FAILED_HOSTS
+        return RC_OK
+
+
+def _int_or(value: str | None, default: int) -> int:
+    try:
+        return int(value) if value is not None else default
+    except ValueError:
+        return default
+
+
+def _seconds_between(start_iso: str, end_iso: str) -> float:
+    import datetime
+
+    start = datetime.datetime.fromisoformat(start_iso)
+    end = datetime.datetime.fromisoformat(end_iso)
+    return round((end - start).total_seconds(), 6)

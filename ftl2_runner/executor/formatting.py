@@ -1,0 +1,190 @@
+"""Human-readable text exactly as Ansible's ``default`` stdout callback prints it.
+
+AWX shows a job's output as the concatenation of the events' ``stdout``, and users
+compare it with what ``ansible-playbook`` prints, so banners, colours, result lines and
+the recap follow ansible-core's rules (``Display.banner``, ``ansible.utils.color``,
+``CallbackBase._dump_results``). These are facts about the output format; the code is
+our own.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import unicodedata
+from collections.abc import Mapping
+from typing import Any
+
+# ansible.constants COLOR_* defaults, as SGR parameters.
+COLOR_OK = "0;32"
+COLOR_CHANGED = "0;33"
+COLOR_ERROR = "0;31"
+COLOR_SKIP = "0;36"
+COLOR_UNREACHABLE = "1;31"
+COLOR_WARN = "1;35"
+COLOR_VERBOSE = "0;34"
+COLOR_DEBUG = "1;30"
+COLOR_DEPRECATE = "0;35"
+
+# Ansible banners fill max(79, terminal columns - 1); ansible-runner's pty is 80 wide.
+DEFAULT_COLUMNS = 79
+
+
+def colour_enabled(fd: int, environ: Mapping[str, str] = os.environ) -> bool:
+    """Decide colour the way ``ansible.utils.color`` does, for the protocol fd.
+
+    Colour is on when the output is a tty whose terminal (``TERM``) supports colours,
+    unless ``ANSIBLE_NOCOLOR`` is set; ``ANSIBLE_FORCE_COLOR`` forces it on.
+    """
+    if _truthy(environ.get("ANSIBLE_FORCE_COLOR")):
+        return True
+    if _truthy(environ.get("ANSIBLE_NOCOLOR")):
+        return False
+    if not os.isatty(fd):
+        return False
+    try:
+        import curses
+
+        curses.setupterm(fd=fd)
+        return curses.tigetnum("colors") >= 0
+    except Exception:  # no terminfo for TERM, or TERM unset
+        return False
+
+
+def _truthy(value: str | None) -> bool:
+    return value is not None and value.strip().lower() in {"1", "true", "yes", "on", "y", "t"}
+
+
+def text_width(text: str) -> int:
+    """Display width of ``text`` (wide East Asian characters count 2, combining marks 0)."""
+    width = 0
+    for char in text:
+        if unicodedata.combining(char):
+            continue
+        width += 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+    return width
+
+
+class Formatter:
+    """Builds the text of each event as the default callback would display it."""
+
+    def __init__(self, colour: bool, verbosity: int = 0, columns: int = DEFAULT_COLUMNS):
+        self.colour = colour
+        self.verbosity = verbosity
+        self.columns = columns
+
+    def stringc(self, text: str, color: str | None) -> str:
+        """Colour every line separately, as ``ansible.utils.color.stringc`` does."""
+        if not self.colour or color is None:
+            return text
+        return "\n".join(f"\x1b[{color}m{line}\x1b[0m" for line in text.split("\n"))
+
+    def banner(self, msg: str) -> str:
+        msg = msg.strip()
+        star_len = max(3, self.columns - text_width(msg))
+        return f"\n{msg} {'*' * star_len}"
+
+    def dump_results(self, result: Mapping[str, Any], verbose_always: bool = False) -> str:
+        indent = 4 if (verbose_always or self.verbosity > 2) else None
+        cleaned = {k: v for k, v in result.items() if not k.startswith("_ansible_")}
+        if self.verbosity < 3:
+            cleaned.pop("invocation", None)
+            cleaned.pop("diff", None)
+        for key in ("exception", "warnings", "deprecations"):
+            cleaned.pop(key, None)
+        return json.dumps(cleaned, indent=indent, ensure_ascii=False, sort_keys=True, default=str)
+
+    def result_is_verbose(self, result: Mapping[str, Any]) -> bool:
+        return (self.verbosity > 0 or result.get("_ansible_verbose_always") is True) and result.get(
+            "_ansible_verbose_override", False
+        ) is False
+
+    # --- one method per callback hook -------------------------------------------------
+
+    def play_start(self, name: str, check_mode: bool = False) -> str:
+        check = " [CHECK MODE]" if check_mode else ""
+        return self.banner(f"PLAY [{name}]{check}" if name.strip() else f"PLAY{check}")
+
+    def task_start(self, name: str, task_path: str | None, check_mode: bool = False) -> str:
+        check = " [CHECK MODE]" if check_mode else ""
+        text = self.banner(f"TASK [{name}]{check}")
+        if self.verbosity >= 2 and task_path:
+            text += "\n" + self.stringc(f"task path: {task_path}", COLOR_DEBUG)
+        return text
+
+    def ok(self, host: str, result: Mapping[str, Any]) -> str:
+        changed = bool(result.get("changed", False))
+        msg = f"{'changed' if changed else 'ok'}: [{host}]"
+        if self.result_is_verbose(result):
+            msg += " => " + self.dump_results(result, result.get("_ansible_verbose_always") is True)
+        return self.stringc(msg, COLOR_CHANGED if changed else COLOR_OK)
+
+    def failed(self, host: str, result: Mapping[str, Any], ignore_errors: bool, error_block: str | None) -> str:
+        parts = []
+        if error_block:
+            parts.append(self.stringc(error_block, COLOR_ERROR))
+        parts.append(self.stringc(f"fatal: [{host}]: FAILED! => {self.dump_results(result)}", COLOR_ERROR))
+        if ignore_errors:
+            parts.append(self.stringc("...ignoring", COLOR_SKIP))
+        return "\n".join(parts)
+
+    def skipped(self, host: str, result: Mapping[str, Any]) -> str:
+        msg = f"skipping: [{host}]"
+        if self.result_is_verbose(result):
+            msg += " => " + self.dump_results(result)
+        return self.stringc(msg, COLOR_SKIP)
+
+    def unreachable(self, host: str, result: Mapping[str, Any], error_block: str | None) -> str:
+        parts = []
+        if error_block:
+            parts.append(self.stringc(error_block, COLOR_ERROR))
+        parts.append(self.stringc(f"fatal: [{host}]: UNREACHABLE! => {self.dump_results(result)}", COLOR_UNREACHABLE))
+        return "\n".join(parts)
+
+    def no_hosts_matched(self) -> str:
+        return self.stringc("skipping: no hosts matched", COLOR_SKIP)
+
+    def warning(self, msg: str) -> str:
+        return self.stringc(f"[WARNING]: {msg}", COLOR_WARN)
+
+    def error(self, msg: str) -> str:
+        return self.stringc(f"[ERROR]: {msg}", COLOR_ERROR)
+
+    def verbose(self, msg: str) -> str:
+        return self.stringc(msg, COLOR_VERBOSE)
+
+    def recap(self, summaries: Mapping[str, Mapping[str, int]]) -> str:
+        lines = [self.banner("PLAY RECAP")]
+        for host in sorted(summaries):
+            s = summaries[host]
+            lines.append(
+                "%s : %s %s %s %s %s %s %s"
+                % (
+                    self._host_colour(host, s),
+                    self._colorize("ok", s["ok"], COLOR_OK),
+                    self._colorize("changed", s["changed"], COLOR_CHANGED),
+                    self._colorize("unreachable", s["unreachable"], COLOR_UNREACHABLE),
+                    self._colorize("failed", s["failures"], COLOR_ERROR),
+                    self._colorize("skipped", s["skipped"], COLOR_SKIP),
+                    self._colorize("rescued", s["rescued"], COLOR_OK),
+                    self._colorize("ignored", s["ignored"], COLOR_WARN),
+                )
+            )
+        # The default callback ends the recap with an empty display line.
+        lines.append("")
+        return "\n".join(lines)
+
+    def _colorize(self, lead: str, num: int, color: str) -> str:
+        text = "%s=%-4s" % (lead, num)
+        return self.stringc(text, color) if num != 0 else text
+
+    def _host_colour(self, host: str, s: Mapping[str, int]) -> str:
+        if not self.colour:
+            return "%-26s" % host
+        if s["failures"] or s["unreachable"]:
+            color = COLOR_ERROR
+        elif s["changed"]:
+            color = COLOR_CHANGED
+        else:
+            color = COLOR_OK
+        return "%-37s" % self.stringc(host, color)

@@ -1,0 +1,191 @@
+"""Makes every module call a script makes through FTL2 one Ansible task with per-host events.
+
+FTL2's ``on_event`` callback is not enough on its own: it has no notion of a task,
+reports host ``ping`` as ``command``, and says nothing at all for its shadowed
+shortcuts (``shell``/``copy``/``fetch`` on host proxies) or for modules it refuses.
+So the script gets a proxy over FTL2's ``AutomationContext``: attribute chains are
+forwarded to FTL2 unchanged (FTL2 still decides what ``ftl.web.ping`` means), and
+the final call is wrapped in a *task*. FTL2's per-host events are routed to the
+task that is running through a context variable, which also keeps concurrent calls
+(``asyncio.gather``) apart. Hosts FTL2 said nothing about get their result from the
+call's return value or exception.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import sys
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from . import results
+from .events import Task
+
+if TYPE_CHECKING:
+    from .script_api import ScriptRunner
+
+current_task: contextvars.ContextVar[Task | None] = contextvars.ContextVar("ftl2_runner_task", default=None)
+
+# Methods of FTL2's HostScopedProxy that run a module-like action (everything else on it,
+# e.g. watch/monitor/on, passes through untracked).
+_SHADOWED_ACTIONS = {"ping", "shell", "copy", "template", "fetch", "wait_for_connection", "wait_for_ssh"}
+# Module names implemented by ftl2-runner itself because FTL2 refuses them.
+_LOCAL_ACTIONS = {"debug", "ansible.builtin.debug", "ansible.legacy.debug"}
+
+
+class TaskFailed(Exception):
+    """A task failed on every host it ran on; raised into the script like a failed play.
+
+    The failure has already been reported as events, so the executor ends the job with
+    the recap and rc 2 (or 4) instead of a traceback. Scripts may catch it to carry on.
+    """
+
+    def __init__(self, task_name: str, hosts: list[str], message: str):
+        super().__init__(f"task {task_name!r} failed on {', '.join(hosts) or 'no host'}: {message}")
+        self.task_name = task_name
+        self.hosts = hosts
+        self.message = message
+
+
+@dataclass
+class CallSpec:
+    """What a script call targets and runs, resolved from its attribute chain."""
+
+    target: str
+    module: str
+
+
+class TrackedAutomation:
+    """The ``ftl`` object scripts get from ``runner.automation()``."""
+
+    def __init__(self, context: Any, runner: ScriptRunner):
+        self._ftl_context = context
+        self._runner = runner
+
+    @property
+    def context(self) -> Any:
+        """The underlying FTL2 ``AutomationContext`` (calls through it are not tracked)."""
+        return self._ftl_context
+
+    def __getattr__(self, name: str) -> Any:
+        ctx = self._ftl_context
+        if name.startswith("_") or hasattr(type(ctx), name) or name in vars(ctx):
+            if name in ("run_on", "execute"):
+                return getattr(self, f"_tracked_{name}")
+            return getattr(ctx, name)
+        if name in _LOCAL_ACTIONS:
+            return _CallChain(self._runner, None, (name,), None)
+        return _CallChain(self._runner, getattr(ctx, name), (name,), _host_target(ctx, name))
+
+    def __getitem__(self, name: str) -> _CallChain:
+        return _CallChain(self._runner, self._ftl_context[name], (name,), name)
+
+    async def _tracked_run_on(self, hosts: Any, module_name: str, **params: Any) -> Any:
+        target = hosts if isinstance(hosts, str) else ",".join(getattr(h, "name", str(h)) for h in _as_list(hosts))
+        spec = CallSpec(target=target, module=module_name)
+        return await self._runner.run_task(spec, params, lambda: self._ftl_context.run_on(hosts, module_name, **params))
+
+    async def _tracked_execute(self, module_name: str, params: dict[str, Any]) -> Any:
+        spec = CallSpec(target="localhost", module=module_name)
+        return await self._runner.run_task(spec, params, lambda: self._ftl_context.execute(module_name, params))
+
+    def __repr__(self) -> str:
+        return f"TrackedAutomation({self._ftl_context!r})"
+
+
+def _as_list(hosts: Any) -> list[Any]:
+    return [hosts] if not isinstance(hosts, (list, tuple)) else list(hosts)
+
+
+def _host_target(ctx: Any, name: str) -> str | None:
+    """The host/group an attribute names, using FTL2's own resolution order."""
+    if name in ("local", "localhost"):
+        return "localhost"
+    try:
+        hosts = ctx.hosts
+        if name in hosts.groups or name in hosts.keys():
+            return name
+        dashed = name.replace("_", "-")
+        if dashed != name and (dashed in hosts.groups or dashed in hosts.keys()):
+            return dashed
+    except Exception:
+        return None
+    return None
+
+
+class _CallChain:
+    """An attribute chain (``ftl.web.ansible.builtin.ping``) that becomes a task when called."""
+
+    def __init__(self, runner: ScriptRunner, obj: Any, path: tuple[str, ...], host_target: str | None):
+        self._runner = runner
+        self._obj = obj
+        self._path = path
+        self._host_target = host_target
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        if self._host_target is not None and len(self._path) == 1:
+            # On a host proxy: real methods that are not module-like pass straight through.
+            cls_attr = getattr(type(self._obj), name, None)
+            if cls_attr is not None and name not in _SHADOWED_ACTIONS:
+                return getattr(self._obj, name)
+        next_path = self._path + (name,)
+        module_path = next_path[1:] if self._host_target is not None else next_path
+        if ".".join(module_path) in _LOCAL_ACTIONS:
+            return _CallChain(self._runner, None, next_path, self._host_target)
+        return _CallChain(self._runner, getattr(self._obj, name), next_path, self._host_target)
+
+    def _module_path(self) -> tuple[str, ...]:
+        return self._path[1:] if self._host_target is not None else self._path
+
+    async def __call__(self, **params: Any) -> Any:
+        module = ".".join(self._module_path())
+        spec = CallSpec(target=self._host_target or "localhost", module=module)
+        if module in _LOCAL_ACTIONS:
+            return await self._runner.run_local_action(spec, params)
+        if self._obj is None or not callable(self._obj):
+            raise TypeError(f"{'.'.join(self._path)} is not callable")
+        return await self._runner.run_task(spec, params, lambda: self._obj(**params))
+
+    def __repr__(self) -> str:
+        return f"<ftl2-runner call {'.'.join(self._path)}>"
+
+
+def call_site(skip_dirs: tuple[str, ...]) -> tuple[str, int, int]:
+    """``(file, line, column)`` of the script line that made the current call.
+
+    Used for ``task_path`` and the ``Origin:`` line of failures, so users can find
+    the call in their script the way Ansible points at the YAML task.
+    """
+    frame = sys._getframe(1)
+    while frame is not None:
+        filename = frame.f_code.co_filename
+        if not filename.startswith(skip_dirs) and not filename.startswith("<"):
+            column = 1
+            try:
+                positions = list(frame.f_code.co_positions())[frame.f_lasti // 2]
+                if positions[2] is not None:
+                    column = positions[2] + 1
+            except (IndexError, ValueError):
+                pass
+            return filename, frame.f_lineno, column
+        frame = frame.f_back
+    return "<unknown>", 0, 0
+
+
+def run_with_task(task: Task, call: Callable[[], Awaitable[Any]]) -> Awaitable[Any]:
+    """Run ``call`` with ``task`` as the current task for FTL2 events it triggers."""
+
+    async def _runner() -> Any:
+        token = current_task.set(task)
+        try:
+            return await call()
+        finally:
+            current_task.reset(token)
+
+    return _runner()
+
+
+__all__ = ["CallSpec", "TaskFailed", "TrackedAutomation", "call_site", "current_task", "results", "run_with_task"]

@@ -1,0 +1,20 @@
+"""Python API: ``ftl2_runner.run(...)`` is ``ansible_runner.run(...)`` for FTL2 scripts.
+
+It returns upstream's ``Runner`` object (``status``, ``rc``, ``events``, ``stats``,
+``stdout``), so code written against ansible-runner's API works unchanged. The
+``playbook`` argument names the script (relative to ``project/``); ``script_path``
+is the fallback when no playbook is given.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .upstream import ftl2_jobs
+
+
+def run(**kwargs: Any) -> Any:
+    import ansible_runner.interface
+
+    with ftl2_jobs():
+        return ansible_runner.interface.run(**kwargs)
