@@ -1,0 +1,6 @@
+import os
+import sys
+
+# Test helpers live next to the tests (tests/streams.py).
+sys.path.insert(0, os.path.dirname(__file__))
+os.environ.setdefault("FTL2_TELEMETRY", "off")

@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+import pytest
+
+from ftl2_runner.executor.args import parse_args
+from ftl2_runner.executor.extravars import ExtraVarsError, load_extra_vars
+
+
+def test_playbook_like_argv():
+    args = parse_args(["--check", "-f", "3", "-i", "inv", "--limit", "web", "-e", "@x", "-vvv", "-u", "bob", "site.yml"])
+    assert (args.check, args.forks, args.inventories, args.limit, args.extra_vars, args.verbosity, args.script) == (
+        True, 3, ["inv"], "web", ["@x"], 3, "site.yml")
+    assert args.unsupported == ["--user=bob"]
+
+
+def test_ad_hoc_argv():
+    args = parse_args(["-i", "inv", "-m", "ping", "-a", "data=x", "webservers"])
+    assert (args.module_name, args.module_args, args.host_pattern, args.script) == ("ping", "data=x", "webservers", None)
+
+
+def test_extra_vars_merge_left_to_right(tmp_path):
+    f = tmp_path / "ev"
+    f.write_text("a: 1\nb: 2\n")
+    assert load_extra_vars([f"@{f}", '{"b": 3}', "c=4 d='x y'"]) == {"a": 1, "b": 3, "c": "4", "d": "x y"}
+
+
+@pytest.mark.parametrize("value", ["@/nonexistent/file", "{not: [valid", "novalue"])
+def test_bad_extra_vars_are_errors(value):
+    with pytest.raises(ExtraVarsError):
+        load_extra_vars([value])

@@ -1,0 +1,57 @@
+"""Our frames, decoded by upstream's OutputEventFilter, give back exactly the events we meant."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+
+from ansible_runner.utils import OutputEventFilter
+
+from ftl2_runner.executor.protocol import END_MARKER, DisplayChannel, encode_marker
+
+
+def _filter(events):
+    return OutputEventFilter(io.StringIO(), events.append, suppress_ansible_output=True)
+
+
+def test_markers_are_upstream_compatible(tmp_path):
+    read_fd, write_fd = os.pipe()
+    channel = DisplayChannel(write_fd, str(tmp_path / "job_events"))
+    channel.write_raw("plain line before\n")
+    channel.emit({"event": "runner_on_ok", "uuid": "u-1", "event_data": {"x": 1}}, "ok: [h]")
+    channel.emit({"event": "runner_on_start", "uuid": "u-2", "event_data": {}}, None)
+    channel.emit({"event": "playbook_on_stats", "uuid": "u-3", "event_data": {}}, "\nPLAY RECAP ***\nh : ok=1\n")
+    os.close(write_fd)
+    data = os.read(read_fd, 1 << 20).decode()
+    events = []
+    f = _filter(events)
+    f.write(data.replace("\n", "\r\n"))  # as the pty delivers it
+    f.close()
+    named = [(e.get("event", e.get("uuid")), e["stdout"], e["start_line"], e["end_line"]) for e in events if "uuid" in e]
+    assert named[0][0] == "verbose" and named[0][1] == "plain line before"
+    assert [(n[1], n[2], n[3]) for n in named[1:]] == [
+        ("ok: [h]", 1, 2),
+        ("", 2, 2),
+        ("\r\nPLAY RECAP ***\r\nh : ok=1", 2, 6),
+    ]
+    assert [e["uuid"] for e in events if "uuid" in e][1:] == ["u-1", "u-2", "u-3"]
+    partial = json.loads((tmp_path / "job_events" / "u-1-partial.json").read_text())
+    assert partial == {"event": "runner_on_ok", "uuid": "u-1", "event_data": {"x": 1}}
+    assert oct((tmp_path / "job_events" / "u-1-partial.json").stat().st_mode & 0o777) == "0o600"
+
+
+def test_long_markers_are_split_in_78_char_chunks():
+    marker = encode_marker({"uuid": "x" * 200})
+    chunks = marker.split("\x1b[K")[1]
+    assert all(len(part.split("\x1b[")[0]) <= 78 for part in chunks.split("D") if part)
+    assert END_MARKER == "\x1b[Ke30=\x1b[4D\x1b[K"
+
+
+def test_without_events_dir_text_is_plain(tmp_path):
+    read_fd, write_fd = os.pipe()
+    channel = DisplayChannel(write_fd, None)
+    channel.emit({"event": "runner_on_ok", "uuid": "u"}, "ok: [h]")
+    channel.emit({"event": "runner_on_start", "uuid": "v"}, None)
+    os.close(write_fd)
+    assert os.read(read_fd, 1000) == b"ok: [h]\n"
