@@ -55,6 +55,9 @@ def _run(capture: Any, argv: list[str]) -> int:
     except ValueError as exc:
         return fatal(f"invalid command line: {exc}")
     formatter.verbosity = args.verbosity
+    from .log_routing import route_logging
+
+    route_logging(channel, formatter)
     if args.module_name:
         return fatal("ad hoc commands (-m) are not supported by ftl2-runner yet")
 
@@ -91,6 +94,9 @@ def _run(capture: Any, argv: list[str]) -> int:
         forks=args.forks,
     )
     runner = ScriptRunner(recorder, settings, script_path=os.path.abspath(script))
+    from .facts import prepare_fact_cache
+
+    prepare_fact_cache()
     recorder.playbook_start()
     for message in inventory_warnings:
         recorder.warning(message)

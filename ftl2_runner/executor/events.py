@@ -76,8 +76,13 @@ class Task:
     uuid: str
     play: Play
     ignore_errors: bool = False
-    started_hosts: dict[str, str] = field(default_factory=dict)  # host -> start time
+    started_hosts: dict[str, str] = field(default_factory=dict)  # host -> start time (ISO)
     finished_hosts: set[str] = field(default_factory=set)
+    outcomes: dict[str, str] = field(default_factory=dict)  # host -> ok/failed/skipped/unreachable
+    params: dict[str, Any] = field(default_factory=dict)  # module parameters of the call
+    origin: tuple[str, int, int] = ("<unknown>", 0, 0)  # script file, line, column of the call
+    started_epoch: dict[str, float] = field(default_factory=dict)  # host -> time.time() at start
+    call_started: float | None = None  # time.time() when the script made the call
 
 
 @dataclass
@@ -190,7 +195,8 @@ class PlaybookRecorder:
     # --- playbook / play / task ------------------------------------------------------
 
     def playbook_start(self) -> None:
-        self._emit("playbook_on_start", self._ctx("playbook"), None, event_uuid=self.playbook_uuid)
+        self._emit("playbook_on_start", self._ctx("playbook"), self.formatter.playbook_start(self.playbook),
+                   event_uuid=self.playbook_uuid)
         self._started = True
 
     def play_start(self, name: str, pattern: str) -> Play:
@@ -242,15 +248,18 @@ class PlaybookRecorder:
         res: dict[str, Any],
         remote_addr: str | None = None,
         error_block: str | None = None,
+        quiet: bool = False,
     ) -> None:
         """Emit ``runner_on_<outcome>`` for one host and count it in the stats.
 
-        ``outcome`` is one of ``ok``, ``failed``, ``skipped``, ``unreachable``.
+        ``outcome`` is one of ``ok``, ``failed``, ``skipped``, ``unreachable``. ``quiet``
+        prints nothing (the final result of a loop, whose items were already shown).
         """
         if host in task.finished_hosts:
             return
         self.host_start(task, host)
         task.finished_hosts.add(host)
+        task.outcomes[host] = outcome
         start = task.started_hosts[host]
         end = utc_now_iso()
         duration = _seconds_between(start, end)
@@ -263,7 +272,7 @@ class PlaybookRecorder:
                 data.update(res=res, start=start, end=end, duration=duration, event_loop=None)
                 stats.ok += 1
                 stats.changed += 1 if res.get("changed") else 0
-                self._emit("runner_on_ok", data, fmt.ok(host, res))
+                self._emit("runner_on_ok", data, None if quiet else fmt.ok(host, res, task.action))
             elif outcome == "failed":
                 ignore = task.ignore_errors
                 data.update(res=res, start=start, end=end, duration=duration, ignore_errors=ignore, event_loop=None)
@@ -284,6 +293,14 @@ class PlaybookRecorder:
                 self._emit("runner_on_unreachable", data, fmt.unreachable(host, res, error_block))
             else:
                 raise ValueError(f"unknown outcome {outcome!r}")
+
+    def host_item_result(self, task: Task, host: str, outcome: str, res: dict[str, Any], label: Any) -> None:
+        """``runner_item_on_<outcome>`` for one loop item (not counted in the stats)."""
+        event = {"ok": "runner_item_on_ok", "failed": "runner_item_on_failed", "skipped": "runner_item_on_skipped"}[outcome]
+        with self._as_current(task):
+            data = self._ctx("task")
+            data.update(host=host, res=res)
+            self._emit(event, data, self.formatter.item(host, outcome, res, label))
 
     class _Current:
         def __init__(self, recorder: PlaybookRecorder, task: Task):

@@ -26,6 +26,8 @@ COLOR_VERBOSE = "0;34"
 COLOR_DEBUG = "1;30"
 COLOR_DEPRECATE = "0;35"
 
+_DEBUG_ALLOWED_KEYS = frozenset(("msg", "exception", "warnings", "deprecations"))
+
 # Ansible banners fill max(79, terminal columns - 1); ansible-runner's pty is 80 wide.
 DEFAULT_COLUMNS = 79
 
@@ -101,6 +103,12 @@ class Formatter:
 
     # --- one method per callback hook -------------------------------------------------
 
+    def playbook_start(self, playbook: str) -> str | None:
+        """At ``-vv`` and above the default callback names the playbook in a banner."""
+        if self.verbosity > 1:
+            return self.banner(f"PLAYBOOK: {os.path.basename(playbook)}")
+        return None
+
     def play_start(self, name: str, check_mode: bool = False) -> str:
         check = " [CHECK MODE]" if check_mode else ""
         return self.banner(f"PLAY [{name}]{check}" if name.strip() else f"PLAY{check}")
@@ -112,7 +120,10 @@ class Formatter:
             text += "\n" + self.stringc(f"task path: {task_path}", COLOR_DEBUG)
         return text
 
-    def ok(self, host: str, result: Mapping[str, Any]) -> str:
+    def ok(self, host: str, result: Mapping[str, Any], action: str = "") -> str:
+        if action.rsplit(".", 1)[-1] == "debug" and "msg" in result:
+            # The default callback shows only msg (and errors) of a debug result.
+            result = {k: v for k, v in result.items() if k in _DEBUG_ALLOWED_KEYS or k.startswith("_ansible_")}
         changed = bool(result.get("changed", False))
         msg = f"{'changed' if changed else 'ok'}: [{host}]"
         if self.result_is_verbose(result):
@@ -140,6 +151,21 @@ class Formatter:
             parts.append(self.stringc(error_block, COLOR_ERROR))
         parts.append(self.stringc(f"fatal: [{host}]: UNREACHABLE! => {self.dump_results(result)}", COLOR_UNREACHABLE))
         return "\n".join(parts)
+
+    def item(self, host: str, outcome: str, result: Mapping[str, Any], label: Any) -> str:
+        """``runner_item_on_*`` lines: ``changed: [h] => (item=x)``."""
+        if outcome == "failed":
+            return self.stringc(f"failed: [{host}] (item={label}) => {self.dump_results(result)}", COLOR_ERROR)
+        if outcome == "skipped":
+            msg = f"skipping: [{host}] => (item={label}) "
+            if self.result_is_verbose(result):
+                msg += " => " + self.dump_results(result)
+            return self.stringc(msg, COLOR_SKIP)
+        changed = bool(result.get("changed", False))
+        msg = f"{'changed' if changed else 'ok'}: [{host}] => (item={label})"
+        if self.result_is_verbose(result):
+            msg += " => " + self.dump_results(result, result.get("_ansible_verbose_always") is True)
+        return self.stringc(msg, COLOR_CHANGED if changed else COLOR_OK)
 
     def no_hosts_matched(self) -> str:
         return self.stringc("skipping: no hosts matched", COLOR_SKIP)

@@ -26,6 +26,7 @@ def load_run_function(path: str) -> Callable[..., Any]:
     if not os.path.isfile(path):
         raise ScriptError(f"the FTL2 script: {path} is not a regular file")
     name = "ftl2_job_script"
+    path = os.path.abspath(path)  # tracebacks and task_path name the file as ansible-playbook would
     loader = importlib.machinery.SourceFileLoader(name, path)
     spec = importlib.util.spec_from_loader(name, loader)
     assert spec is not None

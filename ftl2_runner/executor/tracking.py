@@ -23,7 +23,7 @@ from . import results
 from .events import Task
 
 if TYPE_CHECKING:
-    from .script_api import ScriptRunner
+    from .task_executor import TaskExecutor as ScriptRunner
 
 current_task: contextvars.ContextVar[Task | None] = contextvars.ContextVar("ftl2_runner_task", default=None)
 
@@ -31,7 +31,7 @@ current_task: contextvars.ContextVar[Task | None] = contextvars.ContextVar("ftl2
 # e.g. watch/monitor/on, passes through untracked).
 _SHADOWED_ACTIONS = {"ping", "shell", "copy", "template", "fetch", "wait_for_connection", "wait_for_ssh"}
 # Module names implemented by ftl2-runner itself because FTL2 refuses them.
-_LOCAL_ACTIONS = {"debug", "ansible.builtin.debug", "ansible.legacy.debug"}
+LOCAL_ACTIONS = {"debug", "ansible.builtin.debug", "ansible.legacy.debug"}
 
 
 class TaskFailed(Exception):
@@ -74,7 +74,7 @@ class TrackedAutomation:
             if name in ("run_on", "execute"):
                 return getattr(self, f"_tracked_{name}")
             return getattr(ctx, name)
-        if name in _LOCAL_ACTIONS:
+        if name in LOCAL_ACTIONS:
             return _CallChain(self._runner, None, (name,), None)
         return _CallChain(self._runner, getattr(ctx, name), (name,), _host_target(ctx, name))
 
@@ -133,7 +133,7 @@ class _CallChain:
                 return getattr(self._obj, name)
         next_path = self._path + (name,)
         module_path = next_path[1:] if self._host_target is not None else next_path
-        if ".".join(module_path) in _LOCAL_ACTIONS:
+        if ".".join(module_path) in LOCAL_ACTIONS:
             return _CallChain(self._runner, None, next_path, self._host_target)
         return _CallChain(self._runner, getattr(self._obj, name), next_path, self._host_target)
 
@@ -143,7 +143,7 @@ class _CallChain:
     async def __call__(self, **params: Any) -> Any:
         module = ".".join(self._module_path())
         spec = CallSpec(target=self._host_target or "localhost", module=module)
-        if module in _LOCAL_ACTIONS:
+        if module in LOCAL_ACTIONS:
             return await self._runner.run_local_action(spec, params)
         if self._obj is None or not callable(self._obj):
             raise TypeError(f"{'.'.join(self._path)} is not callable")

@@ -1,0 +1,128 @@
+"""Documented differences: the allowance table in docs/compat.md, and the normaliser behind each row.
+
+The harness applies a normaliser only when its id is a row of the table, and refuses to
+run if the table names an id that has no normaliser, so every accepted difference is
+both documented and implemented — the document cannot drift from the tests.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from .normalize import Normaliser, Record, renumber
+
+DOC = Path(__file__).resolve().parent.parent / "docs" / "compat.md"
+_START, _END = "<!-- allowances:start -->", "<!-- allowances:end -->"
+
+
+def _map_events(records: list[Record], fn) -> list[Record]:
+    return [fn(dict(r)) if "event" in r else r for r in records]
+
+
+def _executor_command(records: list[Record]) -> list[Record]:
+    return [dict(r, command="<command>") if r.get("status") == "starting" else r for r in records]
+
+
+def _task_path_line(records: list[Record]) -> list[Record]:
+    def fix(record: Record) -> Record:
+        data = record.get("event_data")
+        if isinstance(data, dict) and isinstance(data.get("task_path"), str):
+            record["event_data"] = dict(data, task_path=re.sub(r":\d+$", ":<line>", data["task_path"]))
+        return record
+
+    return _map_events(records, fix)
+
+
+_ORIGIN_RE = re.compile(
+    r"(Origin: )[^\r\n]*?:\d+:\d+(\x1b\[0m)?((?:\r\n(?:\x1b\[[0-9;]*m)?[^\r\n]*?(?:\x1b\[0m)?)*?\r\n(?:\x1b\[[0-9;]*m)?\s*\^ column \d+)"
+)
+
+
+def _error_origin(records: list[Record]) -> list[Record]:
+    def fix(record: Record) -> Record:
+        stdout = record.get("stdout")
+        if isinstance(stdout, str) and "Origin: " in stdout:
+            def repl(match: re.Match) -> str:
+                lines = match.group(3).split("\r\n")
+                return match.group(1) + "<file>:<line>:<col>" + (match.group(2) or "") + "\r\n".join(
+                    "<source line>" if line else line for line in lines
+                )
+
+            record["stdout"] = _ORIGIN_RE.sub(repl, stdout)
+        return record
+
+    return _map_events(records, fix)
+
+
+_ANSIBLE_CONFIG_LINES = re.compile(
+    r"^(\x1b\[[0-9;]*m)?(No config file found; using defaults|Using .* as config file|ansible-playbook \[core|"
+    r"  config file = |  configured module search path|  ansible python module location|"
+    r"  ansible collection location|  executable location|  python version|  jinja version|  pyyaml version|"
+    r"host_list declined parsing|script declined parsing|auto declined parsing|yaml declined parsing|"
+    r"Parsed .* inventory source with|Skipping callback |Loading callback plugin|"
+    r"Attempting to use |Parsed .*inventory source|toml declined parsing|ini declined parsing|"
+    r"redirecting \(type: |Set default localhost to)"
+)
+
+
+def _ansible_preamble(records: list[Record]) -> list[Record]:
+    kept = [
+        r for r in records
+        if not (r.get("event") == "verbose" and "event_data" not in r and _ANSIBLE_CONFIG_LINES.match(r.get("stdout", "")))
+    ]
+    return renumber(kept)
+
+
+_UNREACHABLE_REASON_RE = re.compile(r"(Failed to connect to the host via ssh: )([^\"\x1b\r\n]*)")
+
+
+def _unreachable_reason(records: list[Record]) -> list[Record]:
+    def fix(record: Record) -> Record:
+        if record.get("event") != "runner_on_unreachable":
+            return record
+        record["stdout"] = _UNREACHABLE_REASON_RE.sub(r"\1<reason>", record.get("stdout", ""))
+        data = record.get("event_data")
+        if isinstance(data, dict) and isinstance(data.get("res"), dict) and isinstance(data["res"].get("msg"), str):
+            res = dict(data["res"], msg=_UNREACHABLE_REASON_RE.sub(r"\1<reason>", data["res"]["msg"]))
+            record["event_data"] = dict(data, res=res)
+        return record
+
+    return _map_events(records, fix)
+
+
+def _fact_cache_files(records: list[Record]) -> list[Record]:
+    return [
+        dict(r, artifacts=[name for name in r["artifacts"] if not (name.startswith("fact_cache/") and name != "fact_cache/")])
+        if "artifacts" in r else r
+        for r in records
+    ]
+
+
+NORMALISERS: dict[str, Normaliser] = {
+    "unreachable-reason": _unreachable_reason,
+    "fact-cache-files": _fact_cache_files,
+    "executor-command": _executor_command,
+    "task-path-line": _task_path_line,
+    "error-origin": _error_origin,
+    "ansible-preamble": _ansible_preamble,
+}
+
+
+def documented_ids(doc: Path = DOC) -> list[str]:
+    """The allowance ids listed in docs/compat.md, in table order."""
+    text = doc.read_text(encoding="utf-8")
+    if _START not in text or _END not in text:
+        raise RuntimeError(f"{doc} has no allowance table between {_START} and {_END}")
+    table = text.split(_START, 1)[1].split(_END, 1)[0]
+    ids = re.findall(r"^\|\s*`([a-z0-9-]+)`\s*\|", table, flags=re.MULTILINE)
+    unknown = [i for i in ids if i not in NORMALISERS]
+    if unknown:
+        raise RuntimeError(f"docs/compat.md lists allowances with no normaliser: {unknown}")
+    return ids
+
+
+def apply(records: list[Record], ids: list[str]) -> list[Record]:
+    for allowance in ids:
+        records = NORMALISERS[allowance](records)
+    return records

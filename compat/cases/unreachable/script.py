@@ -1,0 +1,5 @@
+async def run(inventory_path, extravars, runner):
+    async with runner.automation() as ftl:
+        with runner.task("try everyone"):
+            await ftl.targets.command(cmd="echo hi")
+    return 0

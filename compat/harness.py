@@ -1,0 +1,158 @@
+"""Runs one case through real ansible-runner and through ftl2-runner, and compares the streams."""
+
+from __future__ import annotations
+
+import difflib
+import io
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from . import allowances, normalize
+
+CASES_DIR = Path(__file__).resolve().parent / "cases"
+IDENT = "compat"
+PLAYBOOK_NAME = "site.yml"
+WORKER_TIMEOUT = 300
+
+
+@dataclass
+class Case:
+    name: str
+    path: Path
+    transmit_kwargs: dict[str, Any] = field(default_factory=dict)
+    description: str = ""
+
+    @classmethod
+    def load(cls, path: Path) -> Case:
+        meta: dict[str, Any] = {}
+        if (path / "case.yml").exists():
+            meta = yaml.safe_load((path / "case.yml").read_text()) or {}
+        return cls(path.name, path, meta.get("transmit", {}) or {}, meta.get("description", ""))
+
+
+def all_cases() -> list[Case]:
+    return [Case.load(p) for p in sorted(CASES_DIR.iterdir()) if (p / "playbook.yml").exists()]
+
+
+@dataclass
+class SideResult:
+    stream: bytes
+    stderr: bytes
+    rc: int
+    seconds: float
+    data_dir: str
+
+
+@dataclass
+class Comparison:
+    case: Case
+    reference: SideResult
+    ftl2: SideResult
+    ref_lines: list[str]
+    ftl2_lines: list[str]
+    events: int
+
+    @property
+    def diff(self) -> list[str]:
+        return list(difflib.unified_diff(self.ref_lines, self.ftl2_lines, "ansible-runner", "ftl2-runner", n=2, lineterm=""))
+
+    @property
+    def differing_lines(self) -> int:
+        matcher = difflib.SequenceMatcher(a=self.ref_lines, b=self.ftl2_lines, autojunk=False)
+        return sum(max(i2 - i1, j2 - j1) for tag, i1, i2, j1, j2 in matcher.get_opcodes() if tag != "equal")
+
+    def side_by_side(self, width: int = 78) -> list[str]:
+        matcher = difflib.SequenceMatcher(a=self.ref_lines, b=self.ftl2_lines, autojunk=False)
+        out = [f"{'ansible-runner':<{width}} | ftl2-runner"]
+        for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+            if tag == "equal":
+                continue
+            left, right = self.ref_lines[i1:i2], self.ftl2_lines[j1:j2]
+            for index in range(max(len(left), len(right))):
+                a = left[index] if index < len(left) else ""
+                b = right[index] if index < len(right) else ""
+                out.append(f"{a[:width]:<{width}} | {b[:width]}")
+            out.append("-" * (2 * width + 3))
+        return out
+
+
+def _data_dir(case: Case, root: Path, content: str) -> Path:
+    pdd = root / "source"
+    (pdd / "project").mkdir(parents=True)
+    shutil.copyfile(case.path / content, pdd / "project" / PLAYBOOK_NAME)
+    (pdd / "inventory").mkdir()
+    shutil.copyfile(case.path / "inventory", pdd / "inventory" / "hosts")
+    if (case.path / "env").is_dir():
+        shutil.copytree(case.path / "env", pdd / "env")
+    return pdd
+
+
+def _transmit(pdd: Path, case: Case) -> bytes:
+    import ansible_runner
+
+    buffer = io.BytesIO()
+    buffer.name = "transmit"  # upstream's stream_dir reads .name
+    ansible_runner.run(
+        streamer="transmit", _output=buffer, private_data_dir=str(pdd), playbook=PLAYBOOK_NAME, ident=IDENT,
+        **case.transmit_kwargs,
+    )
+    return buffer.getvalue()
+
+
+def _run_worker(command: list[str], stream: bytes, data_dir: Path, env: dict[str, str]) -> SideResult:
+    start = time.perf_counter()
+    done = subprocess.run(
+        [*command, "worker", f"--private-data-dir={data_dir}"],
+        input=stream, capture_output=True, env=env, timeout=WORKER_TIMEOUT,
+    )
+    return SideResult(done.stdout, done.stderr, done.returncode, time.perf_counter() - start, str(data_dir))
+
+
+def _base_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "VIRTUAL_ENV"))}
+    env.update(TERM="xterm", FTL2_TELEMETRY="off", ANSIBLE_NOCOLOR="", ANSIBLE_FORCE_COLOR="")
+    env.pop("ANSIBLE_NOCOLOR")
+    env.pop("ANSIBLE_FORCE_COLOR")
+    return env
+
+
+def run_case(case: Case, reference_bin: Path, allowance_ids: list[str] | None = None) -> Comparison:
+    if allowance_ids is None:
+        allowance_ids = allowances.documented_ids()
+    with tempfile.TemporaryDirectory(prefix=f"compat-{case.name}-") as tmp:
+        root = Path(tmp)
+        ref_env = _base_env()
+        ref_env["PATH"] = f"{reference_bin}{os.pathsep}{ref_env.get('PATH', '')}"
+        ref_env["ANSIBLE_PYTHON_INTERPRETER"] = str(reference_bin / "python")
+        ref_pdd = _data_dir(case, root / "ref", "playbook.yml")
+        reference = _run_worker([str(reference_bin / "ansible-runner")], _transmit(ref_pdd, case), root / "ref-worker", ref_env)
+
+        ftl_pdd = _data_dir(case, root / "ftl2", "script.py")
+        ours = Path(sys.executable).parent / "ftl2-runner"
+        ftl2 = _run_worker([str(ours)], _transmit(ftl_pdd, case), root / "ftl2-worker", _base_env())
+
+        ref_records = _prepare(reference, allowance_ids)
+        ftl2_records = _prepare(ftl2, allowance_ids)
+        events = sum(1 for r in ref_records if "event" in r)
+        return Comparison(case, reference, ftl2, normalize.render(ref_records), normalize.render(ftl2_records), events)
+
+
+def _prepare(side: SideResult, allowance_ids: list[str]) -> list[normalize.Record]:
+    records = normalize.parse_stream(side.stream)
+    records = normalize.drop_keepalives(records)
+    records = allowances.apply(records, allowance_ids)
+    records = normalize.sort_host_results(records)
+    records = normalize.mask(records, [side.data_dir, os.path.realpath(side.data_dir)])
+    records.append({"worker_exit_code": side.rc})
+    if side.stderr:
+        records.append({"worker_stderr": side.stderr.decode("utf-8", "replace")})
+    return records

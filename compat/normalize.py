@@ -1,0 +1,184 @@
+"""Masks run-specific values in a worker stream so two runs can be compared line by line.
+
+What is masked is what differs between *any* two runs, even of the same tool:
+uuids (mapped to ``<uuid-N>`` by first appearance, so the parent/child tree is still
+compared), timestamps and durations, pids, the worker's environment, the private data
+dir's absolute path, and the artifact zip payload (its file list is compared instead).
+Per-host results of one task are put in host order, because Ansible itself reports
+them in completion order; counters and line numbers are then recomputed so that an
+event's own span (``end_line - start_line``) is still compared.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import re
+import zipfile
+from collections.abc import Callable
+from typing import Any
+
+UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(_\d+)?$")
+_TIMESTAMP_RE = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d+)?([+-]\d{2}:\d{2})?$")
+_DELTA_RE = re.compile(r"^\d+:\d{2}:\d{2}\.\d+$")
+# Module timestamps embedded in text (e.g. `-v` result JSON in stdout).
+_EMBEDDED_TIME_RE = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{6}")
+_EMBEDDED_DELTA_RE = re.compile(r'("delta": ")\d+:\d{2}:\d{2}(\.\d+)?(")')
+_HOST_RESULT_EVENTS = {
+    "runner_on_ok", "runner_on_failed", "runner_on_skipped", "runner_on_unreachable",
+    "runner_item_on_ok", "runner_item_on_failed", "runner_item_on_skipped",
+}
+
+_STATS_KEYS = {"changed", "dark", "failures", "ignored", "ok", "processed", "rescued", "skipped"}
+
+Record = dict[str, Any]
+
+
+def parse_stream(data: bytes) -> list[Record]:
+    """Split a raw worker stream into records; the zip payload becomes its sorted file list."""
+    records: list[Record] = []
+    for raw in data.split(b"\n"):
+        if not raw:
+            continue
+        if raw.startswith(b"{"):
+            try:
+                records.append(json.loads(raw))
+                continue
+            except json.JSONDecodeError:
+                pass
+        payload, sep, _ = raw.partition(b'{"eof": true}')
+        if sep and records and "zipfile" in records[-1]:
+            records[-1] = {"zipfile": "<size>"}
+            records.append({"artifacts": _zip_listing(payload)})
+            records.append({"eof": True})
+        else:
+            records.append({"unparsable_line": raw.decode("utf-8", "replace")[:200]})
+    return records
+
+
+def _zip_listing(payload: bytes) -> list[str]:
+    try:
+        with zipfile.ZipFile(io.BytesIO(base64.b64decode(payload))) as archive:
+            return sorted(archive.namelist())
+    except Exception as exc:  # a broken zip is a difference worth showing, not a crash
+        return [f"<invalid zip: {exc}>"]
+
+
+class Masker:
+    def __init__(self, data_dirs: list[str]):
+        self._uuids: dict[str, str] = {}
+        self._data_dirs = sorted(data_dirs, key=len, reverse=True)
+
+    def _string(self, value: str) -> str:
+        if UUID_RE.match(value):
+            base = value.split("_")[0]
+            return self._uuids.setdefault(base, f"<uuid-{len(self._uuids) + 1}>") + value[len(base):]
+        for path in self._data_dirs:
+            value = value.replace(path, "<PDD>")
+        if '"delta": "' in value or "-" in value:
+            value = _EMBEDDED_TIME_RE.sub("<time>", value)
+            value = _EMBEDDED_DELTA_RE.sub(r"\1<delta>\3", value)
+        return value
+
+    def value(self, value: Any, key: str | None = None) -> Any:
+        if isinstance(value, dict):
+            return {k: self.value(v, k) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self.value(v) for v in value]
+        if isinstance(value, str):
+            if key in ("created", "start", "end") and _TIMESTAMP_RE.match(value):
+                return "<time>"
+            if key == "delta" and _DELTA_RE.match(value):
+                return "<delta>"
+            return self._string(value)
+        if key == "duration" and isinstance(value, (int, float)):
+            return "<duration>"
+        if key == "pid" and isinstance(value, int):
+            return "<pid>"
+        return value
+
+
+def mask(records: list[Record], data_dirs: list[str]) -> list[Record]:
+    masker = Masker(data_dirs)
+    out = []
+    for record in records:
+        record = dict(record)
+        if record.get("status") == "starting" and "env" in record:
+            record["env"] = "<env>"
+        out.append(masker.value(record))
+    return out
+
+
+def sort_host_results(records: list[Record]) -> list[Record]:
+    """Order each run of consecutive host results of one task by host, then renumber."""
+    out: list[Record] = []
+    run: list[Record] = []
+
+    def flush() -> None:
+        run.sort(key=lambda r: (r.get("event_data", {}).get("host") or "", r.get("_index", 0)))
+        out.extend(run)
+        run.clear()
+
+    for index, record in enumerate(records):
+        record = dict(record, _index=index)
+        key = record.get("event_data", {}).get("task_uuid") if record.get("event") in _HOST_RESULT_EVENTS else None
+        if key is not None and run and run[-1]["event_data"].get("task_uuid") == key:
+            run.append(record)
+            continue
+        flush()
+        if key is not None:
+            run.append(record)
+        else:
+            out.append(record)
+    flush()
+    for record in out:
+        record.pop("_index", None)
+        if record.get("event") == "playbook_on_stats" and isinstance(record.get("event_data"), dict):
+            # Ansible fills these {host: n} dicts in completion order; compare them sorted.
+            record["event_data"] = {
+                k: dict(sorted(v.items())) if k in _STATS_KEYS and isinstance(v, dict) else v
+                for k, v in record["event_data"].items()
+            }
+    return renumber(out)
+
+
+def renumber(records: list[Record]) -> list[Record]:
+    """Recompute counter, start_line and end_line in stream order, keeping each event's span."""
+    counter = 0
+    line = 0
+    out = []
+    for record in records:
+        if "counter" in record and "start_line" in record and record.get("event") != "keepalive":
+            span = record["end_line"] - record["start_line"]
+            counter += 1
+            record = dict(record, counter=counter, start_line=line, end_line=line + span)
+            line += span
+        out.append(record)
+    return out
+
+
+def drop_keepalives(records: list[Record]) -> list[Record]:
+    return [r for r in records if r.get("event") != "keepalive"]
+
+
+def render(records: list[Record]) -> list[str]:
+    """One text line per record key, so a diff points at the field that differs."""
+    lines: list[str] = []
+    for record in records:
+        kind = record.get("event") or ("status:" + str(record["status"]) if "status" in record else next(iter(record), "?"))
+        lines.append(f"--- {kind}")
+        for key, value in record.items():
+            if key == "event_data" and isinstance(value, dict):
+                for sub_key, sub_value in value.items():
+                    lines.append(f"  event_data.{sub_key}: {json.dumps(sub_value, ensure_ascii=False)}")
+            elif key == "stdout" and isinstance(value, str):
+                parts = value.split("\r\n")
+                lines.append(f"  stdout: ({len(parts)} lines)")
+                lines.extend(f"  | {json.dumps(part, ensure_ascii=False)[1:-1]}" for part in parts)
+            else:
+                lines.append(f"  {key}: {json.dumps(value, ensure_ascii=False)}")
+    return lines
+
+
+Normaliser = Callable[[list[Record]], list[Record]]

@@ -1,0 +1,54 @@
+"""Routes Python logging and warnings from FTL2 and its libraries into the job output.
+
+With ``log_file=None`` FTL2 configures no handler, so its WARNING records (connection
+retries, remote failures with full tracebacks) would reach stderr through logging's
+last-resort handler — as noise in the middle of the job. Instead, records are shown
+the way Ansible shows connection chatter: as plain verbose lines from ``-vvv`` on
+(with tracebacks from ``-vvvv``), and hidden below that; the failure itself is already
+reported by the task's result event. Python ``warnings`` are always shown, as
+``[WARNING]:`` lines, because they usually point at a mistake in the script.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+
+from .formatting import Formatter
+from .protocol import DisplayChannel
+
+_CONNECTION_VERBOSITY = 3
+_TRACEBACK_VERBOSITY = 4
+
+
+class JobOutputHandler(logging.Handler):
+    def __init__(self, channel: DisplayChannel, formatter: Formatter):
+        super().__init__(level=logging.WARNING)
+        self._channel = channel
+        self._formatter = formatter
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            verbosity = self._formatter.verbosity
+            if record.name == "py.warnings":
+                message = record.getMessage().strip().splitlines()[0] if record.getMessage().strip() else ""
+                self._channel.write_raw(self._formatter.warning(message) + "\n")
+                return
+            if verbosity < _CONNECTION_VERBOSITY:
+                return
+            text = record.getMessage()
+            if record.exc_info and verbosity >= _TRACEBACK_VERBOSITY:
+                text += "\n" + logging.Formatter().formatException(record.exc_info)
+            self._channel.write_raw(self._formatter.verbose(text) + "\n")
+        except Exception:  # logging must never break the job
+            pass
+
+
+def route_logging(channel: DisplayChannel, formatter: Formatter) -> None:
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+    root.addHandler(JobOutputHandler(channel, formatter))
+    root.setLevel(logging.WARNING)
+    logging.captureWarnings(True)
+    warnings.simplefilter("default")

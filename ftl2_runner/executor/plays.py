@@ -1,0 +1,165 @@
+"""Plays: explicit (``runner.play``) and implicit, and the hosts a target pattern names.
+
+Ansible output is organised in plays, a script is not; so a call outside
+``runner.play(...)`` opens an implicit play named after its target, the way an
+unnamed play is named after its ``hosts:``. A play whose pattern matches no host
+reports it like Ansible (a warning, the banner, ``skipping: no hosts matched``) and
+every call made through its handle is skipped.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from .events import PlaybookRecorder
+
+if TYPE_CHECKING:
+    from .task_executor import TaskExecutor
+
+
+class PlayTracker:
+    def __init__(self, recorder: PlaybookRecorder):
+        self.recorder = recorder
+        self.context: Any = None  # the FTL2 AutomationContext, once runner.automation() is open
+        self.explicit = False
+        self._implicit_pattern: str | None = None
+
+    def ensure_play(self, target: str) -> None:
+        if self.explicit:
+            return
+        if self.recorder.play is None or self._implicit_pattern != target:
+            self.recorder.play_start(target, target)
+            self._implicit_pattern = target
+
+    def start(self, name: str | None, pattern: str) -> list[str] | None:
+        """Open an explicit play; returns the matched hosts (None when unknown)."""
+        matched = self.match(pattern) if self.context is not None else None
+        if matched == []:
+            self.recorder.warning(f"Could not match supplied host pattern, ignoring: {pattern}")
+        self.recorder.play_start(name if name is not None else pattern, pattern)
+        if matched == []:
+            self.recorder.no_hosts_matched()
+        self.explicit = True
+        return matched
+
+    def end(self) -> None:
+        self.explicit = False
+        self._implicit_pattern = None
+
+    # --- host patterns -------------------------------------------------------------------
+
+    def hosts_of(self, target: str) -> list[str]:
+        if target in ("localhost", "local"):
+            return ["localhost"]
+        matched = self.match(target) if self.context is not None else None
+        return matched or [target]
+
+    def match(self, pattern: str) -> list[str]:
+        """Hosts matching an Ansible-style pattern, in inventory order.
+
+        Terms are separated by ``,`` or ``:``; ``!term`` excludes, ``&term`` intersects;
+        a term is ``all``/``*``, a group, a host, a shell wildcard or ``~regex``.
+        """
+        hosts_proxy = self.context.hosts
+        all_hosts = [h.name for h in hosts_proxy.all]
+        selected: list[str] = []
+        for term in _split_pattern(pattern):
+            if term.startswith("!"):
+                removed = set(self._term(term[1:], all_hosts))
+                selected = [h for h in selected if h not in removed]
+            elif term.startswith("&"):
+                kept = set(self._term(term[1:], all_hosts))
+                selected = [h for h in selected if h in kept]
+            else:
+                selected.extend(h for h in self._term(term, all_hosts) if h not in selected)
+        return selected
+
+    def _term(self, term: str, all_hosts: list[str]) -> list[str]:
+        hosts_proxy = self.context.hosts
+        if term in ("all", "*"):
+            return list(all_hosts)
+        if term in hosts_proxy.groups:
+            return [h.name for h in hosts_proxy[term]]
+        if term in all_hosts:
+            return [term]
+        if term == "localhost":
+            return ["localhost"]
+        if term.startswith("~"):
+            regex = re.compile(term[1:])
+            return [h for h in all_hosts if regex.search(h)]
+        if any(ch in term for ch in "*?["):
+            groups = [g for g in hosts_proxy.groups if fnmatch.fnmatchcase(g, term)]
+            names = [h for h in all_hosts if fnmatch.fnmatchcase(h, term)]
+            for group in groups:
+                names.extend(h.name for h in hosts_proxy[group] if h.name not in names)
+            return names
+        return []
+
+
+def _split_pattern(pattern: str) -> Iterator[str]:
+    for part in re.split(r"[,:]", pattern):
+        part = part.strip()
+        if part:
+            yield part
+
+
+class PlayHandle:
+    """Returned by ``runner.play(...)``: ``await play.command(cmd=...)`` runs on the play's hosts."""
+
+    def __init__(self, name: str, pattern: str, hosts: list[str] | None, executor: TaskExecutor, tracker: PlayTracker,
+                 ftl: Any = None):
+        self._ftl = ftl
+        self.name = name
+        self.pattern = pattern
+        self._hosts = hosts
+        self._executor = executor
+        self._tracker = tracker
+
+    @property
+    def hosts(self) -> list[str]:
+        """Names of the hosts the play's pattern matched."""
+        if self._hosts is None:
+            return self._tracker.hosts_of(self.pattern)
+        return list(self._hosts)
+
+    def __getattr__(self, module: str) -> Any:
+        if module.startswith("_"):
+            raise AttributeError(module)
+        return _PlayModuleCall(self, module)
+
+    def __repr__(self) -> str:
+        return f"<play {self.name!r} hosts={self.pattern!r}>"
+
+
+class _PlayModuleCall:
+    def __init__(self, play: PlayHandle, module: str):
+        self._play = play
+        self._module = module
+
+    def __getattr__(self, name: str) -> _PlayModuleCall:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return _PlayModuleCall(self._play, f"{self._module}.{name}")
+
+    async def __call__(self, **params: Any) -> Any:
+        from .tracking import LOCAL_ACTIONS, CallSpec
+
+        play = self._play
+        hosts = play.hosts
+        if not hosts:
+            return []  # no hosts matched: Ansible skips the play's tasks
+        spec = CallSpec(target=play.pattern, module=self._module)
+        executor = play._executor
+        if self._module in LOCAL_ACTIONS:
+            return await executor.run_local_action(spec, params)
+        context = play._tracker.context
+        if play._ftl is not None and (play.pattern in ("localhost", "local") or play.pattern in context.hosts):
+            call = play._ftl[play.pattern]
+            for part in self._module.split("."):
+                call = getattr(call, part)
+            return await call(**params)
+        configs = [h for h in context.hosts.all if h.name in hosts]
+        return await executor.run_task(spec, params, lambda: context.run_on(configs, self._module, **params))

@@ -1,0 +1,114 @@
+"""Gives FTL2-native module results the shape Ansible's modules give them.
+
+FTL2 runs ``command``, ``shell``, ``file``, ``copy``... as its own Python functions,
+whose outputs are leaner than Ansible's (``command``: no ``msg``, ``start``, ``end``,
+``delta``, ``*_lines``; ``stdout`` keeps its trailing newline; ``cmd`` is a string).
+AWX users read ``res`` in job event details and templates read registered results, so
+we rebuild the keys Ansible's module documents, in the order it returns them.
+Anything that cannot be reproduced is listed in docs/compat.md.
+"""
+
+from __future__ import annotations
+
+import datetime
+import shlex
+from collections.abc import Mapping
+from typing import Any
+
+_COMMAND_FAILED_MSG = "The command exited with a non-zero return code."
+
+
+def _local_time(epoch: float | None) -> str:
+    moment = datetime.datetime.fromtimestamp(epoch) if epoch else datetime.datetime.now()
+    return moment.strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def _strip_newline(text: Any) -> str:
+    text = "" if text is None else str(text)
+    return text[:-1] if text.endswith("\n") else text
+
+
+def shape_command(module: str, params: Mapping[str, Any], output: Mapping[str, Any],
+                  started: float | None, ended: float | None) -> dict[str, Any]:
+    """Ansible's ``command``/``shell`` result: changed, msg, rc, stdout, stderr, cmd, start, end, delta, *_lines."""
+    short = module.rsplit(".", 1)[-1]
+    rc = output.get("rc")
+    raw_cmd = params.get("cmd", params.get("_raw_params", output.get("cmd", "")))
+    if short == "command" and isinstance(raw_cmd, str):
+        try:
+            cmd: Any = shlex.split(raw_cmd)
+        except ValueError:
+            cmd = raw_cmd
+    elif isinstance(params.get("argv"), list):
+        cmd = list(params["argv"])
+    else:
+        cmd = raw_cmd
+    stdout = _strip_newline(output.get("stdout"))
+    stderr = _strip_newline(output.get("stderr"))
+    skipped_msg = output.get("msg") if isinstance(output.get("msg"), str) and output["msg"].startswith("Skipped:") else None
+    msg = skipped_msg or ("" if rc in (0, None) else _COMMAND_FAILED_MSG)
+    started = started or ended
+    ended = ended or started
+    delta = datetime.timedelta(seconds=max(0.0, (ended or 0) - (started or 0)))
+    shaped: dict[str, Any] = {
+        "changed": bool(output.get("changed", True)),
+        "msg": msg,
+        "rc": rc,
+        "stdout": stdout,
+        "stderr": stderr,
+        "cmd": cmd,
+        "start": _local_time(started),
+        "end": _local_time(ended),
+        "delta": str(delta),
+        "stdout_lines": stdout.splitlines(),
+        "stderr_lines": stderr.splitlines(),
+    }
+    return shaped
+
+
+SHAPERS = {
+    "command": shape_command,
+    "shell": shape_command,
+    "ansible.builtin.command": shape_command,
+    "ansible.builtin.shell": shape_command,
+    "ansible.legacy.command": shape_command,
+    "ansible.legacy.shell": shape_command,
+}
+
+
+def shape_result(module: str, params: Mapping[str, Any], output: Mapping[str, Any] | None,
+                 started: float | None, ended: float | None) -> dict[str, Any]:
+    output = dict(output or {})
+    shaper = SHAPERS.get(module)
+    if shaper is None or "rc" not in output:
+        return output
+    return shaper(module, params, output, started, ended)
+
+
+def as_failure(res: Mapping[str, Any]) -> dict[str, Any]:
+    """A failed result as ansible-core 2.21 reports it: no ``failed`` key, ``exception`` after ``changed``."""
+    out: dict[str, Any] = {}
+    if "changed" in res:
+        out["changed"] = res["changed"]
+    else:
+        out["changed"] = False
+    out["exception"] = "(traceback unavailable)"
+    for key, value in res.items():
+        if key not in ("changed", "failed", "exception"):
+            out[key] = value
+    return out
+
+
+def with_loop_item(res: Mapping[str, Any], loop_var: str, item: Any) -> dict[str, Any]:
+    """Add the loop keys Ansible adds to an item's result (after ``rc`` when there is one)."""
+    loop_keys = {"ansible_loop_var": loop_var, "_ansible_item_label": item, loop_var: item}
+    out: dict[str, Any] = {}
+    inserted = False
+    for key, value in res.items():
+        out[key] = value
+        if key == "rc" and not inserted:
+            out.update(loop_keys)
+            inserted = True
+    if not inserted:
+        out.update(loop_keys)
+    return out

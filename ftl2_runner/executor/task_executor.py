@@ -1,0 +1,275 @@
+"""Runs one tracked module call as an Ansible task and reports its per-host results.
+
+Responsibilities, in call order: open an implicit play if needed, emit the task start,
+run the FTL2 call with the task as the "current task" (so FTL2's ``module_start`` /
+``module_complete`` callbacks land on it), shape and classify each host's result,
+report hosts FTL2 said nothing about, and finally decide — as Ansible's linear
+strategy would — whether the play stops (``TaskFailed``).
+
+Loops (``runner.loop``) and conditionals (``runner.task(when=False)``) are handled
+here too, because they change which events a call produces, not what it runs.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import linecache
+import os
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import results, shaping
+from .events import PlaybookRecorder, Task
+from .tracking import CallSpec, TaskFailed, call_site, current_task, run_with_task
+
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+_UNREACHABLE_PREFIX = "Failed to connect to the host via ssh: "
+
+
+@dataclass
+class TaskOptions:
+    """What ``runner.task(...)`` set for the calls inside its block."""
+
+    name: str | None = None
+    ignore_errors: bool = False
+    when: bool = True
+
+
+@dataclass
+class LoopState:
+    """One ``runner.loop(items)``: every call inside is an item of one task."""
+
+    items: list[Any]
+    loop_var: str = "item"
+    item: Any = None
+    task: Task | None = None
+    item_results: dict[str, list[tuple[str, dict[str, Any]]]] = field(default_factory=dict)
+
+
+task_options: contextvars.ContextVar[TaskOptions | None] = contextvars.ContextVar("ftl2_runner_task_options", default=None)
+loop_state: contextvars.ContextVar[LoopState | None] = contextvars.ContextVar("ftl2_runner_loop", default=None)
+
+
+class TaskExecutor:
+    def __init__(self, recorder: PlaybookRecorder, extravars: Mapping[str, Any], plays: Any):
+        self.recorder = recorder
+        self.extravars = extravars
+        self.plays = plays  # PlayTracker: opens implicit plays, resolves host patterns
+        self.fail_fast = True
+        self._skip_dirs = (_PACKAGE_DIR, _site_packages_of("ftl2"), os.path.dirname(contextvars.__file__))
+
+    # --- starting tasks ------------------------------------------------------------------
+
+    def _start_task(self, spec: CallSpec, params: Mapping[str, Any]) -> Task:
+        loop = loop_state.get()
+        if loop is not None and loop.task is not None:
+            return loop.task
+        self.plays.ensure_play(spec.target)
+        options = task_options.get() or TaskOptions()
+        origin = call_site(self._skip_dirs)
+        action = spec.module
+        task = self.recorder.task_start(
+            name=options.name or action,
+            action=action,
+            resolved_action=action if "." in action else f"ansible.builtin.{action}",
+            path=f"{origin[0]}:{origin[1]}",
+            ignore_errors=options.ignore_errors,
+        )
+        task.origin = origin
+        task.params = dict(params)
+        task.call_started = time.time()
+        if loop is not None:
+            loop.task = task
+        return task
+
+    async def run_task(self, spec: CallSpec, params: dict[str, Any], call: Callable[[], Awaitable[Any]]) -> Any:
+        options = task_options.get() or TaskOptions()
+        task = self._start_task(spec, params)
+        task.params = dict(params)
+        task.call_started = time.time()
+        if not options.when:
+            return self._skip(task, spec)
+        if loop_state.get() is not None:
+            task.finished_hosts = set()  # each item reports every host once
+        try:
+            result = await run_with_task(task, call)
+        except TaskFailed:
+            raise
+        except Exception as exc:  # FTL2 refused or crashed: the task fails on its hosts
+            self._fail_unfinished(task, spec, exc)
+            return self._finish(task, None, exc)
+        self._complete_silent_hosts(task, spec, result)
+        return self._finish(task, result, None)
+
+    async def run_local_action(self, spec: CallSpec, params: dict[str, Any]) -> Any:
+        """Actions FTL2 refuses but scripts expect (``debug``), run by ftl2-runner itself."""
+        options = task_options.get() or TaskOptions()
+        task = self._start_task(spec, params)
+        if not options.when:
+            return self._skip(task, spec)
+        res: dict[str, Any] = {"changed": False}
+        if "msg" in params:
+            res["msg"] = params["msg"]
+        elif "var" in params:
+            res[params["var"]] = self.extravars.get(params["var"], "VARIABLE IS NOT DEFINED!")
+        else:
+            res["msg"] = "Hello world!"
+        res["_ansible_verbose_always"] = True
+        for host in self.plays.hosts_of(spec.target):
+            self.recorder.host_start(task, host)
+            self._report(task, host, results.OK, dict(res))
+        return self._finish(task, {k: v for k, v in res.items() if not k.startswith("_ansible")}, None)
+
+    def _skip(self, task: Task, spec: CallSpec) -> dict[str, Any]:
+        res = {"changed": False, "false_condition": "False", "skip_reason": "Conditional result was False"}
+        for host in self.plays.hosts_of(spec.target):
+            self.recorder.host_start(task, host)
+            self._report(task, host, results.SKIPPED, dict(res))
+        self._finish(task, None, None)
+        return dict(res, skipped=True)
+
+    def _finish(self, task: Task, result: Any, exc: BaseException | None) -> Any:
+        if loop_state.get() is not None:
+            return result  # the loop reports and decides when it ends
+        self.recorder.task_end()
+        return self._check_play_continues(task, result, exc)
+
+    def _check_play_continues(self, task: Task, result: Any, exc: BaseException | None) -> Any:
+        bad = [h for h, o in task.outcomes.items() if o in (results.FAILED, results.UNREACHABLE)]
+        if self.fail_fast and not task.ignore_errors and bad and len(bad) == len(task.outcomes):
+            message = str(exc) if exc else "module failed"
+            raise TaskFailed(task.name, bad, message) from exc
+        return result
+
+    # --- loops -----------------------------------------------------------------------------
+
+    def finish_loop(self, loop: LoopState) -> None:
+        """After the last item: one ``runner_on_ok``/``_failed`` per host with ``results``."""
+        task = loop.task
+        if task is None:
+            return
+        task.finished_hosts = set()
+        for host, items in loop.item_results.items():
+            item_res = [res for _, res in items]
+            changed = any(res.get("changed") for res in item_res)
+            failed = any(outcome == results.FAILED for outcome, _ in items)
+            if failed:
+                res = {"changed": changed, "msg": "One or more items failed", "results": item_res}
+                self._report(task, host, results.FAILED, res, final_of_loop=True)
+            else:
+                res = {"changed": changed, "msg": "All items completed", "results": item_res}
+                self._report(task, host, results.OK, res, final_of_loop=True)
+        self.recorder.task_end()
+        self._check_play_continues(task, None, None)
+
+    # --- FTL2 callbacks ---------------------------------------------------------------------
+
+    def on_ftl_event(self, event: Mapping[str, Any]) -> None:
+        task = current_task.get()
+        if task is None:
+            return
+        kind = event.get("event")
+        host = str(event.get("host", "localhost"))
+        if kind == "module_start":
+            task.started_epoch[host] = float(event.get("timestamp") or time.time())
+            self.recorder.host_start(task, host)
+        elif kind == "module_complete":
+            output = event.get("output")
+            if task.action.rsplit(".", 1)[-1] == "ping" and event.get("module") == "command" and event.get("success"):
+                # FTL2 implements host ping as `echo pong`; report what Ansible's ping returns.
+                output = {"changed": False, "ping": "pong"}
+            self._report_result(task, host, bool(event.get("success")), output, event.get("error"), event.get("timestamp"))
+
+    # --- reporting ---------------------------------------------------------------------------
+
+    def _report_result(self, task: Task, host: str, success: bool, output: Any, error: str | None,
+                       ended: float | None = None) -> None:
+        """Shape, classify and report one host's FTL2 result."""
+        shaped = shaping.shape_result(task.action, task.params, output if isinstance(output, dict) else {},
+                                      task.started_epoch.get(host, task.call_started), ended or time.time())
+        outcome, res = results.classify(success, shaped, error)
+        if outcome == results.FAILED:
+            res = shaping.as_failure(res)
+        elif outcome == results.UNREACHABLE:
+            res = {
+                "changed": False,
+                "unreachable": True,
+                "exception": "(traceback unavailable)",
+                "msg": f"Task failed: {_UNREACHABLE_PREFIX}{res.get('msg', '')}",
+            }
+        self._report(task, host, outcome, res)
+
+    def _report(self, task: Task, host: str, outcome: str, res: dict[str, Any], final_of_loop: bool = False) -> None:
+        loop = loop_state.get()
+        if loop is not None and not final_of_loop and outcome != results.UNREACHABLE:
+            res = shaping.with_loop_item(res, loop.loop_var, loop.item)
+            loop.item_results.setdefault(host, []).append((outcome, res))
+            task.finished_hosts.add(host)
+            self.recorder.host_start(task, host)
+            self.recorder.host_item_result(task, host, outcome, res, label=loop.item)
+            return
+        error_block = None
+        if outcome in (results.FAILED, results.UNREACHABLE) and not final_of_loop:
+            error_block = self._error_block(task, res, outcome)
+        self.recorder.host_result(task, host, outcome, res, error_block=error_block, quiet=final_of_loop and outcome == results.OK)
+
+    def _complete_silent_hosts(self, task: Task, spec: CallSpec, result: Any) -> None:
+        """Report hosts FTL2 emitted no result for (its shadowed shortcuts) from the return value."""
+        pending = [h for h in task.started_hosts if h not in task.finished_hosts]
+        if not task.started_hosts:
+            pending = self.plays.hosts_of(spec.target)[:1]
+        for host in pending:
+            output = result
+            if isinstance(result, list):
+                output = next((r for r in result if isinstance(r, dict)), {"results": result})
+            if hasattr(output, "output") and hasattr(output, "success"):  # an FTL2 ExecuteResult
+                self._report_result(task, host, output.success, output.output, output.error)
+            elif isinstance(output, dict):
+                rc = output.get("rc", 0)
+                self._report_result(task, host, not output.get("failed") and rc in (0, None), output, None)
+            else:
+                self._report(task, host, results.OK, {"changed": False})
+
+    def _fail_unfinished(self, task: Task, spec: CallSpec, exc: BaseException) -> None:
+        hosts = [h for h in task.started_hosts if h not in task.finished_hosts]
+        if not task.started_hosts:
+            hosts = self.plays.hosts_of(spec.target)
+        message = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        for host in hosts:
+            if "Connection" in type(exc).__name__:
+                self._report(task, host, results.UNREACHABLE, {
+                    "changed": False, "unreachable": True, "exception": "(traceback unavailable)",
+                    "msg": f"Task failed: {_UNREACHABLE_PREFIX}{message}",
+                })
+            else:
+                self._report(task, host, results.FAILED, shaping.as_failure({"changed": False, "msg": message}))
+
+    def _error_block(self, task: Task, res: Mapping[str, Any], outcome: str) -> str:
+        """Ansible 2.21's ``[ERROR]: Task failed`` block, pointing at the script line."""
+        msg = str(res.get("msg") or "").strip()
+        if outcome == results.UNREACHABLE:
+            summary = msg
+        else:
+            summary = f"Task failed: Module failed: {msg}" if msg else "Task failed: Module failed."
+        path, line, column = task.origin
+        lines = [f"[ERROR]: {summary}", f"Origin: {path}:{line}:{column}", ""]
+        if line > 0:
+            first = max(1, line - 2)
+            width = len(str(line))
+            for number in range(first, line + 1):
+                source = linecache.getline(path, number).rstrip("\n")
+                lines.append(f"{number:<{width}} {source}")
+            lines.append(" " * (width + column) + f"^ column {column}")
+        lines.append("")
+        return "\n".join(lines)
+
+
+def _site_packages_of(package: str) -> str:
+    import importlib.util
+
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        return "\0"
+    return os.path.dirname(list(spec.submodule_search_locations)[0])
