@@ -29,6 +29,8 @@ def _task_path_line(records: list[Record]) -> list[Record]:
         data = record.get("event_data")
         if isinstance(data, dict) and isinstance(data.get("task_path"), str):
             record["event_data"] = dict(data, task_path=re.sub(r":\d+$", ":<line>", data["task_path"]))
+        if isinstance(record.get("stdout"), str) and "task path: " in record["stdout"]:
+            record["stdout"] = re.sub(r"(task path: [^\r\n\x1b]*):\d+", r"\1:<line>", record["stdout"])
         return record
 
     return _map_events(records, fix)
@@ -62,16 +64,24 @@ _ANSIBLE_CONFIG_LINES = re.compile(
     r"host_list declined parsing|script declined parsing|auto declined parsing|yaml declined parsing|"
     r"Parsed .* inventory source with|Skipping callback |Loading callback plugin|"
     r"Attempting to use |Parsed .*inventory source|toml declined parsing|ini declined parsing|"
-    r"redirecting \(type: |Set default localhost to)"
+    r"redirecting \(type: |Set default localhost to|\d+ plays in )"
+)
+_CONNECTION_TRACE_LINES = re.compile(
+    r"^(\x1b\[[0-9;]*m)?(<[^>\s]+> |Using module file |Pipelining is enabled|"
+    r"Loading collection |Attempting python interpreter discovery)"
 )
 
 
-def _ansible_preamble(records: list[Record]) -> list[Record]:
-    kept = [
-        r for r in records
-        if not (r.get("event") == "verbose" and "event_data" not in r and _ANSIBLE_CONFIG_LINES.match(r.get("stdout", "")))
-    ]
-    return renumber(kept)
+def _drop_verbose(pattern: re.Pattern) -> Normaliser:
+    def normaliser(records: list[Record]) -> list[Record]:
+        kept = [r for r in records if not (r.get("event") == "verbose" and pattern.match(r.get("stdout", "")))]
+        return renumber(kept)
+
+    return normaliser
+
+
+_ansible_preamble = _drop_verbose(_ANSIBLE_CONFIG_LINES)
+_connection_trace = _drop_verbose(_CONNECTION_TRACE_LINES)
 
 
 _UNREACHABLE_REASON_RE = re.compile(r"(Failed to connect to the host via ssh: )([^\"\x1b\r\n]*)")
@@ -106,6 +116,7 @@ NORMALISERS: dict[str, Normaliser] = {
     "task-path-line": _task_path_line,
     "error-origin": _error_origin,
     "ansible-preamble": _ansible_preamble,
+    "connection-trace": _connection_trace,
 }
 
 

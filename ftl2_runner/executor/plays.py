@@ -144,14 +144,19 @@ class _PlayModuleCall:
             raise AttributeError(name)
         return _PlayModuleCall(self._play, f"{self._module}.{name}")
 
-    async def __call__(self, **params: Any) -> Any:
-        from .tracking import LOCAL_ACTIONS, CallSpec
+    def __call__(self, **params: Any) -> Any:
+        from .tracking import script_call_site, task_options
+
+        return self._run(params, task_options.get(), script_call_site())
+
+    async def _run(self, params: dict[str, Any], options: Any, origin: tuple[str, int, int]) -> Any:
+        from .tracking import LOCAL_ACTIONS, CallSpec, task_options
 
         play = self._play
         hosts = play.hosts
         if not hosts:
             return []  # no hosts matched: Ansible skips the play's tasks
-        spec = CallSpec(target=play.pattern, module=self._module)
+        spec = CallSpec(target=play.pattern, module=self._module, options=options, origin=origin)
         executor = play._executor
         if self._module in LOCAL_ACTIONS:
             return await executor.run_local_action(spec, params)
@@ -160,6 +165,11 @@ class _PlayModuleCall:
             call = play._ftl[play.pattern]
             for part in self._module.split("."):
                 call = getattr(call, part)
-            return await call(**params)
+            token = task_options.set(options)
+            try:
+                pending = call(**params)
+            finally:
+                task_options.reset(token)
+            return await pending
         configs = [h for h in context.hosts.all if h.name in hosts]
         return await executor.run_task(spec, params, lambda: context.run_on(configs, self._module, **params))

@@ -24,8 +24,8 @@ from typing import Any
 
 from .events import PlaybookRecorder
 from .plays import PlayHandle, PlayTracker
-from .task_executor import LoopState, TaskExecutor, TaskOptions, loop_state, task_options
-from .tracking import TrackedAutomation
+from .task_executor import LoopState, TaskExecutor, loop_state
+from .tracking import TaskOptions, TrackedAutomation, task_options
 
 
 @dataclass

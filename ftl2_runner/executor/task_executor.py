@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextvars
 import linecache
-import os
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -22,19 +21,9 @@ from typing import Any
 
 from . import results, shaping
 from .events import PlaybookRecorder, Task
-from .tracking import CallSpec, TaskFailed, call_site, current_task, run_with_task
+from .tracking import CallSpec, TaskFailed, TaskOptions, current_task, run_with_task, script_call_site, task_options
 
-_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _UNREACHABLE_PREFIX = "Failed to connect to the host via ssh: "
-
-
-@dataclass
-class TaskOptions:
-    """What ``runner.task(...)`` set for the calls inside its block."""
-
-    name: str | None = None
-    ignore_errors: bool = False
-    when: bool = True
 
 
 @dataclass
@@ -48,7 +37,6 @@ class LoopState:
     item_results: dict[str, list[tuple[str, dict[str, Any]]]] = field(default_factory=dict)
 
 
-task_options: contextvars.ContextVar[TaskOptions | None] = contextvars.ContextVar("ftl2_runner_task_options", default=None)
 loop_state: contextvars.ContextVar[LoopState | None] = contextvars.ContextVar("ftl2_runner_loop", default=None)
 
 
@@ -58,7 +46,6 @@ class TaskExecutor:
         self.extravars = extravars
         self.plays = plays  # PlayTracker: opens implicit plays, resolves host patterns
         self.fail_fast = True
-        self._skip_dirs = (_PACKAGE_DIR, _site_packages_of("ftl2"), os.path.dirname(contextvars.__file__))
 
     # --- starting tasks ------------------------------------------------------------------
 
@@ -67,8 +54,8 @@ class TaskExecutor:
         if loop is not None and loop.task is not None:
             return loop.task
         self.plays.ensure_play(spec.target)
-        options = task_options.get() or TaskOptions()
-        origin = call_site(self._skip_dirs)
+        options = spec.options or task_options.get() or TaskOptions()
+        origin = spec.origin or script_call_site()
         action = spec.module
         task = self.recorder.task_start(
             name=options.name or action,
@@ -85,7 +72,7 @@ class TaskExecutor:
         return task
 
     async def run_task(self, spec: CallSpec, params: dict[str, Any], call: Callable[[], Awaitable[Any]]) -> Any:
-        options = task_options.get() or TaskOptions()
+        options = spec.options or task_options.get() or TaskOptions()
         task = self._start_task(spec, params)
         task.params = dict(params)
         task.call_started = time.time()
@@ -105,7 +92,7 @@ class TaskExecutor:
 
     async def run_local_action(self, spec: CallSpec, params: dict[str, Any]) -> Any:
         """Actions FTL2 refuses but scripts expect (``debug``), run by ftl2-runner itself."""
-        options = task_options.get() or TaskOptions()
+        options = spec.options or task_options.get() or TaskOptions()
         task = self._start_task(spec, params)
         if not options.when:
             return self._skip(task, spec)
@@ -264,12 +251,3 @@ class TaskExecutor:
             lines.append(" " * (width + column) + f"^ column {column}")
         lines.append("")
         return "\n".join(lines)
-
-
-def _site_packages_of(package: str) -> str:
-    import importlib.util
-
-    spec = importlib.util.find_spec(package)
-    if spec is None or not spec.submodule_search_locations:
-        return "\0"
-    return os.path.dirname(list(spec.submodule_search_locations)[0])

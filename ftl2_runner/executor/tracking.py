@@ -49,11 +49,27 @@ class TaskFailed(Exception):
 
 
 @dataclass
+class TaskOptions:
+    """What ``runner.task(...)`` set for the calls inside its block."""
+
+    name: str | None = None
+    ignore_errors: bool = False
+    when: bool = True
+
+
+# Set by ``runner.task(...)``; read when a call is *made* (not when it is awaited), so
+# ``with runner.task("x"): coro = ftl.y()`` names the task even if awaited later.
+task_options: contextvars.ContextVar[TaskOptions | None] = contextvars.ContextVar("ftl2_runner_task_options", default=None)
+
+
+@dataclass
 class CallSpec:
     """What a script call targets and runs, resolved from its attribute chain."""
 
     target: str
     module: str
+    options: TaskOptions | None = None
+    origin: tuple[str, int, int] | None = None  # the script line that made the call
 
 
 class TrackedAutomation:
@@ -81,14 +97,14 @@ class TrackedAutomation:
     def __getitem__(self, name: str) -> _CallChain:
         return _CallChain(self._runner, self._ftl_context[name], (name,), name)
 
-    async def _tracked_run_on(self, hosts: Any, module_name: str, **params: Any) -> Any:
+    def _tracked_run_on(self, hosts: Any, module_name: str, **params: Any) -> Awaitable[Any]:
         target = hosts if isinstance(hosts, str) else ",".join(getattr(h, "name", str(h)) for h in _as_list(hosts))
-        spec = CallSpec(target=target, module=module_name)
-        return await self._runner.run_task(spec, params, lambda: self._ftl_context.run_on(hosts, module_name, **params))
+        spec = CallSpec(target=target, module=module_name, options=task_options.get(), origin=script_call_site())
+        return self._runner.run_task(spec, params, lambda: self._ftl_context.run_on(hosts, module_name, **params))
 
-    async def _tracked_execute(self, module_name: str, params: dict[str, Any]) -> Any:
-        spec = CallSpec(target="localhost", module=module_name)
-        return await self._runner.run_task(spec, params, lambda: self._ftl_context.execute(module_name, params))
+    def _tracked_execute(self, module_name: str, params: dict[str, Any]) -> Awaitable[Any]:
+        spec = CallSpec(target="localhost", module=module_name, options=task_options.get(), origin=script_call_site())
+        return self._runner.run_task(spec, params, lambda: self._ftl_context.execute(module_name, params))
 
     def __repr__(self) -> str:
         return f"TrackedAutomation({self._ftl_context!r})"
@@ -140,14 +156,15 @@ class _CallChain:
     def _module_path(self) -> tuple[str, ...]:
         return self._path[1:] if self._host_target is not None else self._path
 
-    async def __call__(self, **params: Any) -> Any:
+    def __call__(self, **params: Any) -> Awaitable[Any]:
         module = ".".join(self._module_path())
-        spec = CallSpec(target=self._host_target or "localhost", module=module)
+        spec = CallSpec(target=self._host_target or "localhost", module=module, options=task_options.get(),
+                        origin=script_call_site())
         if module in LOCAL_ACTIONS:
-            return await self._runner.run_local_action(spec, params)
+            return self._runner.run_local_action(spec, params)
         if self._obj is None or not callable(self._obj):
             raise TypeError(f"{'.'.join(self._path)} is not callable")
-        return await self._runner.run_task(spec, params, lambda: self._obj(**params))
+        return self._runner.run_task(spec, params, lambda: self._obj(**params))
 
     def __repr__(self) -> str:
         return f"<ftl2-runner call {'.'.join(self._path)}>"
@@ -173,6 +190,30 @@ def call_site(skip_dirs: tuple[str, ...]) -> tuple[str, int, int]:
             return filename, frame.f_lineno, column
         frame = frame.f_back
     return "<unknown>", 0, 0
+
+
+def _site_packages_of(package: str) -> str:
+    import importlib.util
+    import os
+
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        return "\0"
+    return os.path.dirname(list(spec.submodule_search_locations)[0])
+
+
+_skip_dirs: tuple[str, ...] | None = None
+
+
+def script_call_site() -> tuple[str, int, int]:
+    """The call site outside ftl2-runner, FTL2 and the standard library."""
+    global _skip_dirs
+    if _skip_dirs is None:
+        import os
+
+        package_dir = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        _skip_dirs = (package_dir, _site_packages_of("ftl2"), os.path.dirname(contextvars.__file__))
+    return call_site(_skip_dirs)
 
 
 def run_with_task(task: Task, call: Callable[[], Awaitable[Any]]) -> Awaitable[Any]:

@@ -1,0 +1,47 @@
+"""The differential suite: every compat case must match real ansible-runner outside docs/compat.md's allowances."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from compat import allowances, harness
+from compat.reference import ensure_reference_env
+
+CASES = harness.all_cases()
+
+
+@pytest.fixture(scope="session")
+def reference_bin():
+    return ensure_reference_env()
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_case_matches_ansible_runner(case, reference_bin):
+    comparison = harness.run_case(case, reference_bin)
+    assert comparison.reference.rc == comparison.ftl2.rc
+    assert comparison.differing_lines == 0, "\n" + "\n".join(comparison.side_by_side())
+
+
+def test_allowance_table_and_normalisers_agree():
+    documented = allowances.documented_ids()
+    assert sorted(documented) == sorted(allowances.NORMALISERS), "every normaliser must be a documented allowance"
+
+
+def test_harness_detects_a_real_difference(tmp_path, reference_bin, monkeypatch):
+    """The masks must not hide differences: a script that does something else must not compare equal."""
+    case_dir = tmp_path / "mutant"
+    shutil.copytree(harness.CASES_DIR / "two_tasks", case_dir)
+    script = (case_dir / "script.py").read_text().replace('"echo one"', '"echo uno"').replace('"second task"', '"2nd task"')
+    (case_dir / "script.py").write_text(script)
+    comparison = harness.run_case(harness.Case.load(case_dir), reference_bin)
+    assert comparison.differing_lines >= 3
+    diff = "\n".join(comparison.diff)
+    assert "uno" in diff and "2nd task" in diff
+
+
+def test_max_event_res_empties_large_results(reference_bin):
+    case = next(c for c in CASES if c.name == "max_event_res")
+    comparison = harness.run_case(case, reference_bin)
+    assert any('event_data.res: {}' in line for line in comparison.ftl2_lines)
