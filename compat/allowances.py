@@ -101,6 +101,18 @@ def _unreachable_reason(records: list[Record]) -> list[Record]:
     return _map_events(records, fix)
 
 
+def _copy_src(records: list[Record]) -> list[Record]:
+    def fix(record: Record) -> Record:
+        data = record.get("event_data")
+        if isinstance(data, dict) and data.get("task_action", "").rsplit(".", 1)[-1] == "copy":
+            res = data.get("res")
+            if isinstance(res, dict) and "src" in res:
+                record["event_data"] = dict(data, res=dict(res, src="<src>"))
+        return record
+
+    return _map_events(records, fix)
+
+
 def _fact_cache_files(records: list[Record]) -> list[Record]:
     return [
         dict(r, artifacts=[name for name in r["artifacts"] if not (name.startswith("fact_cache/") and name != "fact_cache/")])
@@ -110,6 +122,7 @@ def _fact_cache_files(records: list[Record]) -> list[Record]:
 
 
 NORMALISERS: dict[str, Normaliser] = {
+    "copy-src": _copy_src,
     "unreachable-reason": _unreachable_reason,
     "fact-cache-files": _fact_cache_files,
     "executor-command": _executor_command,

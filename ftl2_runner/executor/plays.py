@@ -57,6 +57,18 @@ class PlayTracker:
         matched = self.match(target) if self.context is not None else None
         return matched or [target]
 
+    def is_local(self, host: str) -> bool:
+        """Whether a host runs on this machine (localhost or ansible_connection=local)."""
+        if host in ("localhost", "local", "127.0.0.1"):
+            return True
+        if self.context is None:
+            return False
+        try:
+            configs = self.context.hosts[host]
+        except KeyError:
+            return False
+        return bool(configs) and all(getattr(c, "is_local", False) for c in configs)
+
     def match(self, pattern: str) -> list[str]:
         """Hosts matching an Ansible-style pattern, in inventory order.
 

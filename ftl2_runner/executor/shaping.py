@@ -66,6 +66,79 @@ def shape_command(module: str, params: Mapping[str, Any], output: Mapping[str, A
     return shaped
 
 
+def _stat_fields(path: str) -> dict[str, Any]:
+    """The ownership/mode/state/size keys Ansible's file-type modules report, from a real stat."""
+    import grp
+    import os
+    import pwd
+    import stat as stat_module
+
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return {"state": "absent"}
+    try:
+        owner = pwd.getpwuid(st.st_uid).pw_name
+    except KeyError:
+        owner = str(st.st_uid)
+    try:
+        group = grp.getgrgid(st.st_gid).gr_name
+    except KeyError:
+        group = str(st.st_gid)
+    if stat_module.S_ISDIR(st.st_mode):
+        state = "directory"
+    elif stat_module.S_ISLNK(st.st_mode):
+        state = "link"
+    else:
+        state = "file"
+    return {
+        "uid": st.st_uid, "gid": st.st_gid, "owner": owner, "group": group,
+        "mode": "%04o" % stat_module.S_IMODE(st.st_mode), "state": state, "size": st.st_size,
+    }
+
+
+def _digest(path: str, algorithm: str) -> str | None:
+    import hashlib
+
+    try:
+        with open(path, "rb") as handle:
+            return hashlib.file_digest(handle, algorithm).hexdigest()
+    except OSError:
+        return None
+
+
+def shape_file(module: str, params: Mapping[str, Any], output: Mapping[str, Any],
+               started: float | None, ended: float | None) -> dict[str, Any]:
+    """Ansible's ``file`` result: path (dest for touch) plus the file's real attributes."""
+    path = str(output.get("path") or params.get("path") or params.get("dest") or "")
+    shaped: dict[str, Any] = {"changed": bool(output.get("changed", False))}
+    shaped["dest" if params.get("state") == "touch" else "path"] = path
+    stat_fields = _stat_fields(path)
+    if stat_fields.get("state") == "absent":
+        shaped["state"] = "absent"
+    else:
+        shaped.update(stat_fields)
+    return shaped
+
+
+def shape_copy(module: str, params: Mapping[str, Any], output: Mapping[str, Any],
+               started: float | None, ended: float | None) -> dict[str, Any]:
+    """Ansible's ``copy`` result: dest, src, checksums and the written file's attributes."""
+    dest = str(output.get("dest") or params.get("dest") or "")
+    shaped: dict[str, Any] = {"changed": bool(output.get("changed", False))}
+    if shaped["changed"]:
+        shaped["diff"] = []
+    shaped["dest"] = dest
+    shaped["src"] = output.get("src", params.get("src"))
+    md5, sha1 = _digest(dest, "md5"), _digest(dest, "sha1")
+    if md5 is not None:
+        shaped["md5sum"] = md5
+    if sha1 is not None:
+        shaped["checksum"] = sha1
+    shaped.update(_stat_fields(dest))
+    return shaped
+
+
 SHAPERS = {
     "command": shape_command,
     "shell": shape_command,
@@ -74,15 +147,27 @@ SHAPERS = {
     "ansible.legacy.command": shape_command,
     "ansible.legacy.shell": shape_command,
 }
+# These read the result's file on this machine, so they only shape results of local hosts.
+LOCAL_SHAPERS = {
+    "file": shape_file,
+    "ansible.builtin.file": shape_file,
+    "copy": shape_copy,
+    "ansible.builtin.copy": shape_copy,
+}
 
 
 def shape_result(module: str, params: Mapping[str, Any], output: Mapping[str, Any] | None,
-                 started: float | None, ended: float | None) -> dict[str, Any]:
+                 started: float | None, ended: float | None, local: bool = False) -> dict[str, Any]:
     output = dict(output or {})
-    shaper = SHAPERS.get(module)
-    if shaper is None or "rc" not in output:
+    if output.get("failed") or output.get("skipped"):
         return output
-    return shaper(module, params, output, started, ended)
+    shaper = SHAPERS.get(module)
+    if shaper is not None and "rc" in output:
+        return shaper(module, params, output, started, ended)
+    local_shaper = LOCAL_SHAPERS.get(module)
+    if local_shaper is not None and local:
+        return local_shaper(module, params, output, started, ended)
+    return output
 
 
 def as_failure(res: Mapping[str, Any]) -> dict[str, Any]:

@@ -46,6 +46,9 @@ class TaskExecutor:
         self.extravars = extravars
         self.plays = plays  # PlayTracker: opens implicit plays, resolves host patterns
         self.fail_fast = True
+        # Hosts that failed (or were unreachable) in a task without ignore_errors: like
+        # Ansible's linear strategy, later tasks do not run on them.
+        self.failed_hosts: set[str] = set()
 
     # --- starting tasks ------------------------------------------------------------------
 
@@ -73,6 +76,9 @@ class TaskExecutor:
 
     async def run_task(self, spec: CallSpec, params: dict[str, Any], call: Callable[[], Awaitable[Any]]) -> Any:
         options = spec.options or task_options.get() or TaskOptions()
+        call = self._without_failed_hosts(spec, params, call)
+        if call is None:
+            return []  # every host of the target already failed: Ansible runs nothing
         task = self._start_task(spec, params)
         task.params = dict(params)
         task.call_started = time.time()
@@ -109,6 +115,21 @@ class TaskExecutor:
             self._report(task, host, results.OK, dict(res))
         return self._finish(task, {k: v for k, v in res.items() if not k.startswith("_ansible")}, None)
 
+    def _without_failed_hosts(self, spec: CallSpec, params: dict[str, Any],
+                              call: Callable[[], Awaitable[Any]]) -> Callable[[], Awaitable[Any]] | None:
+        """Drop hosts that failed earlier from a multi-host call (fail_fast mode only)."""
+        if not self.fail_fast or not self.failed_hosts or self.plays.context is None:
+            return call
+        hosts = self.plays.hosts_of(spec.target)
+        remaining = [h for h in hosts if h not in self.failed_hosts]
+        if len(remaining) == len(hosts):
+            return call
+        if not remaining:
+            return None
+        context = self.plays.context
+        configs = [h for h in context.hosts.all if h.name in remaining]
+        return lambda: context.run_on(configs, spec.module, **params)
+
     def _skip(self, task: Task, spec: CallSpec) -> dict[str, Any]:
         res = {"changed": False, "false_condition": "False", "skip_reason": "Conditional result was False"}
         for host in self.plays.hosts_of(spec.target):
@@ -125,6 +146,8 @@ class TaskExecutor:
 
     def _check_play_continues(self, task: Task, result: Any, exc: BaseException | None) -> Any:
         bad = [h for h, o in task.outcomes.items() if o in (results.FAILED, results.UNREACHABLE)]
+        if not task.ignore_errors:
+            self.failed_hosts.update(bad)
         if self.fail_fast and not task.ignore_errors and bad and len(bad) == len(task.outcomes):
             message = str(exc) if exc else "module failed"
             raise TaskFailed(task.name, bad, message) from exc
@@ -175,7 +198,8 @@ class TaskExecutor:
                        ended: float | None = None) -> None:
         """Shape, classify and report one host's FTL2 result."""
         shaped = shaping.shape_result(task.action, task.params, output if isinstance(output, dict) else {},
-                                      task.started_epoch.get(host, task.call_started), ended or time.time())
+                                      task.started_epoch.get(host, task.call_started), ended or time.time(),
+                                      local=self.plays.is_local(host))
         outcome, res = results.classify(success, shaped, error)
         if outcome == results.FAILED:
             res = shaping.as_failure(res)
