@@ -8,11 +8,15 @@ Where RunnerConfig would run ``ansible-playbook [args] PLAYBOOK`` we run
 ``python -m ftl2_runner.executor [the same args] SCRIPT``.
 
 Jobs that are not FTL2 scripts keep upstream behaviour: an ``args`` file (AWX
-inventory updates, system jobs) is still a raw command.
+inventory updates, system jobs) is still a raw command, and a playbook that is YAML
+rather than Python runs under ``ansible-playbook`` exactly as ansible-runner would run
+it, when one is on the job's PATH (otherwise the executor explains why it cannot run).
 """
 
 from __future__ import annotations
 
+import os
+import shutil
 import sys
 
 from ansible_runner.config.runner import ExecutionMode, RunnerConfig
@@ -38,6 +42,8 @@ class Ftl2RunnerConfig(RunnerConfig):
         self.script_path = script_path
 
     def generate_ansible_command(self) -> list[str]:
+        if self.playbook and self._is_delegable_playbook():
+            return super().generate_ansible_command()  # a real playbook: ansible-runner's own command
         # Let upstream assemble ansible-playbook's arguments (cmdline, -i, --limit, -e, -v,
         # --tags, --forks) by asking for a "binary" run, then swap in our program.
         saved_binary, self.binary = self.binary, "ftl2-runner-executor"
@@ -59,3 +65,12 @@ class Ftl2RunnerConfig(RunnerConfig):
         # RAW: upstream must not demand a playbook; the executor reports a missing script.
         self.execution_mode = ExecutionMode.RAW
         return command
+
+    def _is_delegable_playbook(self) -> bool:
+        """An Ansible playbook (not Python) and an ``ansible-playbook`` on the job's PATH."""
+        from .playbook_kind import ANSIBLE, playbook_kind
+
+        path = os.path.join(self.project_dir, self.playbook)
+        if playbook_kind(path) != ANSIBLE:
+            return False
+        return shutil.which("ansible-playbook", path=self.env.get("PATH", os.defpath)) is not None

@@ -95,7 +95,9 @@ def parse_stream(data: bytes) -> list[dict[str, Any]]:
     return records
 
 
-def run_worker(stream: bytes, pdd: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 120) -> WorkerRun:
+def run_worker(stream: bytes, pdd: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 120,
+               awx_check: bool = True) -> WorkerRun:
+    """Run the real console script; every stream is also checked against AWX's demands."""
     done = subprocess.run(
         [FTL2_RUNNER, "worker", f"--private-data-dir={pdd}", *args],
         input=stream,
@@ -105,6 +107,10 @@ def run_worker(stream: bytes, pdd: Path, *args: str, env: dict[str, str] | None 
     )
     run = WorkerRun(done.stdout, done.stderr, done.returncode)
     run.lines = parse_stream(done.stdout)
+    if awx_check:
+        from awx_receiver import check_stream
+
+        check_stream(done.stdout)
     return run
 
 

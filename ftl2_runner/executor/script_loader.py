@@ -38,6 +38,14 @@ def load_run_function(path: str) -> Callable[..., Any]:
     try:
         loader.exec_module(module)
     except SyntaxError as exc:
+        from ..playbook_kind import ANSIBLE, playbook_kind
+
+        if playbook_kind(path) == ANSIBLE:
+            raise ScriptError(
+                f"{path} is an Ansible playbook, not an FTL2 script, and no ansible-playbook is available "
+                "on this node to run it (install ansible-core next to ftl2-runner, e.g. in the execution "
+                "environment, or convert the playbook to an FTL2 script)"
+            ) from exc
         raise ScriptError(f"the FTL2 script {path} is not valid Python: {exc.msg} (line {exc.lineno})") from exc
     run = getattr(module, "run", None)
     if run is None:

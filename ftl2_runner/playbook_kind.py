@@ -1,0 +1,33 @@
+"""Tells an FTL2 script from an Ansible playbook.
+
+AWX only offers ``*.yml`` names, so FTL2 scripts often carry a YAML extension; and AWX
+still sends real playbooks (project updates, jobs on templates not migrated yet). The
+file's content decides: valid Python is an FTL2 script; a YAML list of mappings that is
+not Python is a playbook.
+"""
+
+from __future__ import annotations
+
+PYTHON, ANSIBLE, UNKNOWN, MISSING = "python", "ansible", "unknown", "missing"
+
+
+def playbook_kind(path: str) -> str:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            source = handle.read()
+    except (OSError, UnicodeDecodeError):
+        return MISSING
+    try:
+        compile(source, path, "exec", dont_inherit=True)
+        return PYTHON
+    except (SyntaxError, ValueError):
+        pass
+    import yaml
+
+    try:
+        data = yaml.safe_load(source)
+    except yaml.YAMLError:
+        return UNKNOWN
+    if isinstance(data, list) and data and all(isinstance(play, dict) for play in data):
+        return ANSIBLE
+    return UNKNOWN
