@@ -101,10 +101,10 @@ def _transmit(pdd: Path, case: Case) -> bytes:
 
     buffer = io.BytesIO()
     buffer.name = "transmit"  # upstream's stream_dir reads .name
-    ansible_runner.run(
-        streamer="transmit", _output=buffer, private_data_dir=str(pdd), playbook=PLAYBOOK_NAME, ident=IDENT,
-        **case.transmit_kwargs,
-    )
+    kwargs = dict(case.transmit_kwargs)
+    if "module" not in kwargs:  # ad hoc cases name a module instead of a playbook
+        kwargs["playbook"] = PLAYBOOK_NAME
+    ansible_runner.run(streamer="transmit", _output=buffer, private_data_dir=str(pdd), ident=IDENT, **kwargs)
     return buffer.getvalue()
 
 

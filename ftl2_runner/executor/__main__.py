@@ -58,10 +58,8 @@ def _run(capture: Any, argv: list[str]) -> int:
     from .log_routing import route_logging
 
     route_logging(channel, formatter)
-    if args.module_name:
-        return fatal("ad hoc commands (-m) are not supported by ftl2-runner yet")
-
-    script = args.script or os.environ.get("FTL2_SCRIPT") or DEFAULT_SCRIPT
+    adhoc = args.module_name is not None
+    script = "__adhoc_playbook__" if adhoc else (args.script or os.environ.get("FTL2_SCRIPT") or DEFAULT_SCRIPT)
     from .extravars import ExtraVarsError, load_extra_vars
     from .inventory_path import resolve_inventory_path
 
@@ -70,20 +68,40 @@ def _run(capture: Any, argv: list[str]) -> int:
     except ExtraVarsError as exc:
         return fatal(str(exc))
     inventory_path, inventory_warnings = resolve_inventory_path(args.inventories)
+    from ..inventory import Inventory, InventoryError, load
 
-    from .script_loader import ScriptError, load_run_function
+    inventory_model = Inventory().finish()
+    if inventory_path:
+        try:
+            inventory_model = load(inventory_path)
+        except InventoryError as exc:
+            inventory_warnings.append(f"Unable to parse {inventory_path} as an inventory source: {exc}")
+    selected_hosts = inventory_model.hosts
+    if args.limit:
+        selected_hosts = [h for h in inventory_model.match(args.limit) if h in selected_hosts]
+        if not selected_hosts:
+            return fatal("Specified inventory, host pattern and/or --limit leaves us with no hosts to target.")
 
-    try:
-        run_function = load_run_function(script)
-    except ScriptError as exc:
-        return fatal(str(exc))
-    except BaseException:
-        return fatal(f"the FTL2 script {script} failed to load:\n{traceback.format_exc().rstrip()}")
+    if adhoc:
+        from .adhoc import run_adhoc
+
+        def run_function(inventory_path: Any, extravars: Any, runner: Any) -> Any:
+            return run_adhoc(runner, args.module_name, args.module_args, args.host_pattern or "all")
+    else:
+        from .script_loader import ScriptError, load_run_function
+
+        try:
+            run_function = load_run_function(script)
+        except ScriptError as exc:
+            return fatal(str(exc))
+        except BaseException:
+            return fatal(f"the FTL2 script {script} failed to load:\n{traceback.format_exc().rstrip()}")
 
     from .script_api import JobSettings, ScriptRunner
     from .tracking import TaskFailed
 
     recorder = PlaybookRecorder(channel, formatter, playbook=script, check_mode=args.check)
+    recorder.adhoc = adhoc
     settings = JobSettings(
         inventory_path=inventory_path,
         extravars=extravars,
@@ -92,8 +110,17 @@ def _run(capture: Any, argv: list[str]) -> int:
         verbosity=args.verbosity,
         limit=args.limit,
         forks=args.forks,
+        tags=args.tags,
+        skip_tags=args.skip_tags,
+        start_at_task=args.start_at_task,
+        host_defaults=_host_defaults(args),
     )
-    runner = ScriptRunner(recorder, settings, script_path=os.path.abspath(script))
+    runner = ScriptRunner(recorder, settings, script_path=os.path.abspath(script), inventory=inventory_model,
+                          hosts=selected_hosts)
+    if adhoc:
+        from .adhoc import origin_repr
+
+        runner.set_adhoc_origin(f"<adhoc '{args.module_name}' task>", origin_repr(args.module_name, args.module_args))
     from .facts import prepare_fact_cache
 
     prepare_fact_cache()
@@ -102,6 +129,12 @@ def _run(capture: Any, argv: list[str]) -> int:
         recorder.warning(message)
     for flag in args.unsupported:
         recorder.warning(f"ftl2-runner does not support {flag!r} for FTL2 scripts; it was ignored")
+    if args.forks:
+        recorder.warning(f"--forks {args.forks} is not applied: FTL2 runs a task on all its hosts concurrently")
+    if args.become_method and args.become_method != "sudo":
+        recorder.warning(f"--become-method {args.become_method} is not supported by FTL2; sudo is used")
+    if args.diff:
+        recorder.warning("--diff is not supported for FTL2 scripts: no diffs are shown")
 
     script_rc: int | None = None
     try:
@@ -124,6 +157,18 @@ def _run(capture: Any, argv: list[str]) -> int:
     if script_rc is None or script_rc == 0:
         return stats_rc
     return script_rc
+
+
+def _host_defaults(args: Any) -> dict[str, Any]:
+    """Command-line connection settings; inventory variables override them, as in Ansible."""
+    defaults: dict[str, Any] = {}
+    if args.user:
+        defaults["ansible_user"] = args.user
+    if args.become:
+        defaults["ansible_become"] = True
+    if args.become_user:
+        defaults["ansible_become_user"] = args.become_user
+    return defaults
 
 
 def _exit_code_from_return(value: Any, recorder: Any) -> int:

@@ -25,6 +25,13 @@ class ExecutorArgs:
     module_name: str | None = None
     module_args: str | None = None
     host_pattern: str | None = None
+    user: str | None = None
+    become: bool = False
+    become_user: str | None = None
+    become_method: str | None = None
+    tags: list[str] = field(default_factory=list)
+    skip_tags: list[str] = field(default_factory=list)
+    start_at_task: str | None = None
     unsupported: list[str] = field(default_factory=list)
 
 
@@ -44,20 +51,20 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("-f", "--forks", dest="forks", type=int)
     p.add_argument("-m", "--module-name", dest="module_name")
     p.add_argument("-a", "--args", dest="module_args")
+    p.add_argument("-u", "--user", dest="user")
+    p.add_argument("-b", "--become", dest="become", action="store_true")
+    p.add_argument("--become-user", dest="become_user")
+    p.add_argument("--become-method", dest="become_method")
+    p.add_argument("-t", "--tags", dest="tags", action="append", default=[])
+    p.add_argument("--skip-tags", dest="skip_tags", action="append", default=[])
+    p.add_argument("--start-at-task", dest="start_at_task")
     # Flags ansible-playbook accepts that FTL2 scripts cannot honour (yet): kept, then reported.
     for flags, takes_value in (
-        (("-u", "--user"), True),
-        (("-b", "--become"), False),
-        (("--become-user",), True),
-        (("--become-method",), True),
         (("-K", "--ask-become-pass"), False),
         (("-k", "--ask-pass"), False),
         (("--ask-vault-pass", "--ask-vault-password"), False),
         (("--vault-id",), True),
         (("--vault-password-file",), True),
-        (("-t", "--tags"), True),
-        (("--skip-tags",), True),
-        (("--start-at-task",), True),
         (("--force-handlers",), False),
         (("--flush-cache",), False),
         (("--syntax-check",), False),
@@ -91,6 +98,13 @@ def parse_args(argv: list[str]) -> ExecutorArgs:
         forks=ns.forks,
         module_name=ns.module_name,
         module_args=ns.module_args,
+        user=ns.user,
+        become=ns.become,
+        become_user=ns.become_user,
+        become_method=ns.become_method,
+        tags=_split_tags(ns.tags),
+        skip_tags=_split_tags(ns.skip_tags),
+        start_at_task=ns.start_at_task,
         unsupported=list(ns.unsupported or []) + unknown,
     )
     positional = list(ns.positional)
@@ -101,3 +115,7 @@ def parse_args(argv: list[str]) -> ExecutorArgs:
         args.script = positional.pop()
     args.unsupported.extend(positional)
     return args
+
+
+def _split_tags(values: list[str]) -> list[str]:
+    return [tag.strip() for value in values for tag in value.split(",") if tag.strip()]

@@ -131,7 +131,7 @@ class PlaybookRecorder:
         self.max_event_res = _int_or(environ.get("MAX_EVENT_RES"), 700000)
         # awx_display adds these job ids (between "event" and "pid") when AWX sets them.
         self._job_ids = {
-            key: environ[env]
+            key: int(environ[env]) if environ[env].isdigit() else environ[env]
             for key, env in (
                 ("job_id", "JOB_ID"),
                 ("ad_hoc_command_id", "AD_HOC_COMMAND_ID"),
@@ -140,13 +140,16 @@ class PlaybookRecorder:
             if env in environ
         }
         self._started = False
+        # Ad hoc runs (ansible -m) use the `minimal` callback: no play/task events or banners.
+        self.adhoc = False
+        self._shown_errors: set[str] = set()
 
     # --- context ------------------------------------------------------------------
 
     def _ctx(self, depth: str) -> dict[str, Any]:
         """The global event context awx_display prefixes to every event_data."""
         data: dict[str, Any] = {"playbook": self.playbook, "playbook_uuid": self.playbook_uuid}
-        if depth in ("play", "task") and self.play is not None:
+        if depth in ("play", "task") and self.play is not None and not self.adhoc:
             data.update(play=self.play.name, play_uuid=self.play.uuid, play_pattern=self.play.pattern)
         if depth == "task" and self.task is not None:
             t = self.task
@@ -202,6 +205,8 @@ class PlaybookRecorder:
     def play_start(self, name: str, pattern: str) -> Play:
         self.task = None
         self.play = Play(name=name, pattern=pattern, uuid=self.ids.next())
+        if self.adhoc:
+            return self.play
         data = self._ctx("play")
         data.update(name=name, pattern=pattern)
         self._emit("playbook_on_play_start", data, self.formatter.play_start(name, self.check_mode), self.play.uuid)
@@ -221,6 +226,8 @@ class PlaybookRecorder:
             play=self.play,
             ignore_errors=ignore_errors,
         )
+        if self.adhoc:
+            return self.task
         data = self._ctx("task")
         data.update(name=name, is_conditional=False)
         self._emit("playbook_on_task_start", data, self.formatter.task_start(name, path, self.check_mode), self.task.uuid)
@@ -265,6 +272,12 @@ class PlaybookRecorder:
         duration = _seconds_between(start, end)
         stats = self.stats.setdefault(host, HostStats())
         fmt = self.formatter
+        if error_block is not None:
+            # Ansible displays an identical error once per run (Display dedups errors).
+            if error_block in self._shown_errors:
+                error_block = None
+            else:
+                self._shown_errors.add(error_block)
         with self._as_current(task):
             data = self._ctx("task")
             data.update(host=host, remote_addr=remote_addr or host)
@@ -272,7 +285,8 @@ class PlaybookRecorder:
                 data.update(res=res, start=start, end=end, duration=duration, event_loop=None)
                 stats.ok += 1
                 stats.changed += 1 if res.get("changed") else 0
-                self._emit("runner_on_ok", data, None if quiet else fmt.ok(host, res, task.action))
+                text = fmt.minimal_result(host, "ok", res, task.action) if self.adhoc else fmt.ok(host, res, task.action)
+                self._emit("runner_on_ok", data, None if quiet else text)
             elif outcome == "failed":
                 ignore = task.ignore_errors
                 data.update(res=res, start=start, end=end, duration=duration, ignore_errors=ignore, event_loop=None)
@@ -282,15 +296,24 @@ class PlaybookRecorder:
                     stats.changed += 1 if res.get("changed") else 0
                 else:
                     stats.failures += 1
-                self._emit("runner_on_failed", data, fmt.failed(host, res, ignore, error_block))
+                if self.adhoc:
+                    text = fmt.minimal_result(host, "failed", res, task.action, error_block)
+                else:
+                    text = fmt.failed(host, res, ignore, error_block)
+                self._emit("runner_on_failed", data, text)
             elif outcome == "skipped":
                 data.update(start=start, end=end, duration=duration, event_loop=None)
                 stats.skipped += 1
-                self._emit("runner_on_skipped", data, fmt.skipped(host, res))
+                text = fmt.minimal_result(host, "skipped", res, task.action) if self.adhoc else fmt.skipped(host, res)
+                self._emit("runner_on_skipped", data, text)
             elif outcome == "unreachable":
                 data.update(start=start, end=end, duration=duration, res=res)
                 stats.dark += 1
-                self._emit("runner_on_unreachable", data, fmt.unreachable(host, res, error_block))
+                if self.adhoc:
+                    text = fmt.minimal_result(host, "unreachable", res, task.action, error_block)
+                else:
+                    text = fmt.unreachable(host, res, error_block)
+                self._emit("runner_on_unreachable", data, text)
             else:
                 raise ValueError(f"unknown outcome {outcome!r}")
 
@@ -362,7 +385,7 @@ class PlaybookRecorder:
         summaries = {host: s.summary() for host, s in self.stats.items()}
         saved_play, self.play = self.play, None
         try:
-            self._emit("playbook_on_stats", data, self.formatter.recap(summaries))
+            self._emit("playbook_on_stats", data, None if self.adhoc else self.formatter.recap(summaries))
         finally:
             self.play = saved_play
 

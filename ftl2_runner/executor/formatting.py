@@ -26,6 +26,15 @@ COLOR_VERBOSE = "0;34"
 COLOR_DEBUG = "1;30"
 COLOR_DEPRECATE = "0;35"
 
+# ansible.constants.MODULE_NO_JSON: modules whose results the minimal callback prints as text.
+_MODULE_NO_JSON = frozenset(("command", "shell", "raw", "script", "win_command", "win_shell"))
+
+
+def _command_generic_msg(host: str, result: Mapping[str, Any], caption: str) -> str:
+    text = f"{host} | {caption} | rc={result.get('rc', -1)} >>\n"
+    return text + str(result.get("stdout", "")) + str(result.get("stderr", "")) + str(result.get("msg", ""))
+
+
 _DEBUG_ALLOWED_KEYS = frozenset(("msg", "exception", "warnings", "deprecations"))
 
 # Ansible banners fill max(79, terminal columns - 1); ansible-runner's pty is 80 wide.
@@ -86,8 +95,9 @@ class Formatter:
         star_len = max(3, self.columns - text_width(msg))
         return f"\n{msg} {'*' * star_len}"
 
-    def dump_results(self, result: Mapping[str, Any], verbose_always: bool = False) -> str:
-        indent = 4 if (verbose_always or self.verbosity > 2) else None
+    def dump_results(self, result: Mapping[str, Any], verbose_always: bool = False, indent: int | None = None) -> str:
+        if indent is None and (verbose_always or self.verbosity > 2):
+            indent = 4
         cleaned = {k: v for k, v in result.items() if not k.startswith("_ansible_")}
         if self.verbosity < 3:
             cleaned.pop("invocation", None)
@@ -166,6 +176,26 @@ class Formatter:
         if self.result_is_verbose(result):
             msg += " => " + self.dump_results(result, result.get("_ansible_verbose_always") is True)
         return self.stringc(msg, COLOR_CHANGED if changed else COLOR_OK)
+
+    def minimal_result(self, host: str, outcome: str, result: Mapping[str, Any], action: str,
+                       error_block: str | None = None) -> str:
+        """The ``minimal`` callback's lines, used for ad hoc commands (``ansible -m``)."""
+        short = action.rsplit(".", 1)[-1]
+        no_json = short in _MODULE_NO_JSON
+        prefix = self.stringc(error_block, COLOR_ERROR) + "\n" if error_block else ""
+        if outcome == "skipped":
+            return self.stringc(f"{host} | SKIPPED", COLOR_SKIP)
+        if outcome == "unreachable":
+            return prefix + self.stringc(f"{host} | UNREACHABLE! => {self.dump_results(result, indent=4)}", COLOR_UNREACHABLE)
+        if outcome == "failed":
+            if no_json:
+                return prefix + self.stringc(_command_generic_msg(host, result, "FAILED"), COLOR_ERROR)
+            return prefix + self.stringc(f"{host} | FAILED! => {self.dump_results(result, indent=4)}", COLOR_ERROR)
+        changed = bool(result.get("changed", False))
+        state, color = ("CHANGED", COLOR_CHANGED) if changed else ("SUCCESS", COLOR_OK)
+        if no_json:
+            return self.stringc(_command_generic_msg(host, result, state), color)
+        return self.stringc(f"{host} | {state} => {self.dump_results(result, indent=4)}", color)
 
     def no_hosts_matched(self) -> str:
         return self.stringc("skipping: no hosts matched", COLOR_SKIP)

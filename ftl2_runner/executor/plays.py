@@ -21,8 +21,10 @@ if TYPE_CHECKING:
 
 
 class PlayTracker:
-    def __init__(self, recorder: PlaybookRecorder):
+    def __init__(self, recorder: PlaybookRecorder, inventory: Any = None, hosts: list[str] | None = None):
         self.recorder = recorder
+        self.inventory = inventory  # ftl2_runner.inventory.Inventory (Ansible semantics)
+        self.allowed = list(hosts) if hosts is not None else None  # after --limit
         self.context: Any = None  # the FTL2 AutomationContext, once runner.automation() is open
         self.explicit = False
         self._implicit_pattern: str | None = None
@@ -36,7 +38,7 @@ class PlayTracker:
 
     def start(self, name: str | None, pattern: str) -> list[str] | None:
         """Open an explicit play; returns the matched hosts (None when unknown)."""
-        matched = self.match(pattern) if self.context is not None else None
+        matched = self.match(pattern) if (self.context is not None or self.inventory is not None) else None
         if matched == []:
             self.recorder.warning(f"Could not match supplied host pattern, ignoring: {pattern}")
         self.recorder.play_start(name if name is not None else pattern, pattern)
@@ -54,7 +56,7 @@ class PlayTracker:
     def hosts_of(self, target: str) -> list[str]:
         if target in ("localhost", "local"):
             return ["localhost"]
-        matched = self.match(target) if self.context is not None else None
+        matched = self.match(target) if (self.context is not None or self.inventory is not None) else None
         return matched or [target]
 
     def is_local(self, host: str) -> bool:
@@ -75,6 +77,13 @@ class PlayTracker:
         Terms are separated by ``,`` or ``:``; ``!term`` excludes, ``&term`` intersects;
         a term is ``all``/``*``, a group, a host, a shell wildcard or ``~regex``.
         """
+        if self.inventory is not None:
+            matched = self.inventory.match(pattern)
+            if self.allowed is not None:
+                matched = [h for h in matched if h in self.allowed]
+            if not matched and pattern.strip() in ("localhost", "127.0.0.1"):
+                return ["localhost"]  # Ansible's implicit localhost
+            return matched
         hosts_proxy = self.context.hosts
         all_hosts = [h.name for h in hosts_proxy.all]
         selected: list[str] = []

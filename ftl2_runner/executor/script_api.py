@@ -22,6 +22,7 @@ from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..inventory import Inventory
 from .events import PlaybookRecorder
 from .plays import PlayHandle, PlayTracker
 from .task_executor import LoopState, TaskExecutor, loop_state
@@ -39,17 +40,24 @@ class JobSettings:
     verbosity: int = 0
     limit: str | None = None
     forks: int | None = None
+    tags: list[str] = field(default_factory=list)
+    skip_tags: list[str] = field(default_factory=list)
+    start_at_task: str | None = None
+    host_defaults: dict[str, Any] = field(default_factory=dict)  # -u / -b / --become-user
 
 
 class ScriptRunner:
     """Bridges one script run to the event stream."""
 
-    def __init__(self, recorder: PlaybookRecorder, settings: JobSettings, script_path: str):
+    def __init__(self, recorder: PlaybookRecorder, settings: JobSettings, script_path: str,
+                 inventory: Inventory | None = None, hosts: list[str] | None = None):
         self._recorder = recorder
         self._settings = settings
         self.script_path = script_path
-        self._plays = PlayTracker(recorder)
-        self._executor = TaskExecutor(recorder, settings.extravars, self._plays)
+        self._inventory = inventory
+        self._hosts = hosts if hosts is not None else (inventory.hosts if inventory else [])
+        self._plays = PlayTracker(recorder, inventory, self._hosts)
+        self._executor = TaskExecutor(recorder, settings, self._plays)
         self._ftl: TrackedAutomation | None = None
 
     # --- job settings -------------------------------------------------------------------
@@ -90,7 +98,13 @@ class ScriptRunner:
         user_callback = kwargs.pop("on_event", None)
         for forced in ("quiet", "log_file", "state_file", "print_summary", "print_errors", "verbose"):
             kwargs.pop(forced, None)
-        kwargs.setdefault("inventory", self._settings.inventory_path)
+        if "inventory" not in kwargs and self._inventory is not None:
+            from ..inventory.ftl2_adapter import to_ftl2
+
+            # Hosts with their effective (group + host) vars, already limited by --limit.
+            kwargs["inventory"] = to_ftl2(self._inventory, self._hosts, defaults=self._settings.host_defaults)
+        else:
+            kwargs.setdefault("inventory", self._settings.inventory_path)
         kwargs.setdefault("check_mode", self._settings.check_mode)
 
         def on_event(event: dict[str, Any]) -> None:
@@ -129,9 +143,11 @@ class ScriptRunner:
             self._plays.end()
 
     @contextlib.contextmanager
-    def task(self, name: str | None = None, ignore_errors: bool = False, when: bool = True) -> Iterator[None]:
-        """Name (and condition) the module calls made inside the block: ``TASK [name]``."""
-        token = task_options.set(TaskOptions(name=name, ignore_errors=ignore_errors, when=bool(when)))
+    def task(self, name: str | None = None, ignore_errors: bool = False, when: bool = True,
+             tags: Iterable[str] | str = ()) -> Iterator[None]:
+        """Name (and condition, and tag) the module calls made inside the block: ``TASK [name]``."""
+        tag_tuple = (tags,) if isinstance(tags, str) else tuple(tags)
+        token = task_options.set(TaskOptions(name=name, ignore_errors=ignore_errors, when=bool(when), tags=tag_tuple))
         try:
             yield
         finally:
@@ -148,6 +164,13 @@ class ScriptRunner:
         finally:
             loop_state.reset(token)
             self._executor.finish_loop(state)
+
+    def hosts_matching(self, pattern: str) -> list[str]:
+        """Inventory hosts an Ansible host pattern selects (within ``--limit``)."""
+        return self._plays.match(pattern)
+
+    def set_adhoc_origin(self, label: str, task_repr: str) -> None:
+        self._executor.adhoc_origin = (label, task_repr)
 
     # --- custom output ----------------------------------------------------------------
 

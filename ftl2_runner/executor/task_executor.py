@@ -41,9 +41,12 @@ loop_state: contextvars.ContextVar[LoopState | None] = contextvars.ContextVar("f
 
 
 class TaskExecutor:
-    def __init__(self, recorder: PlaybookRecorder, extravars: Mapping[str, Any], plays: Any):
+    def __init__(self, recorder: PlaybookRecorder, settings: Any, plays: Any):
         self.recorder = recorder
-        self.extravars = extravars
+        self.settings = settings
+        self.extravars: Mapping[str, Any] = settings.extravars
+        self.adhoc_origin: tuple[str, str] | None = None
+        self._reached_start_task = not settings.start_at_task
         self.plays = plays  # PlayTracker: opens implicit plays, resolves host patterns
         self.fail_fast = True
         # Hosts that failed (or were unreachable) in a task without ignore_errors: like
@@ -64,7 +67,7 @@ class TaskExecutor:
             name=options.name or action,
             action=action,
             resolved_action=action if "." in action else f"ansible.builtin.{action}",
-            path=f"{origin[0]}:{origin[1]}",
+            path="" if self.adhoc_origin else f"{origin[0]}:{origin[1]}",
             ignore_errors=options.ignore_errors,
         )
         task.origin = origin
@@ -76,6 +79,8 @@ class TaskExecutor:
 
     async def run_task(self, spec: CallSpec, params: dict[str, Any], call: Callable[[], Awaitable[Any]]) -> Any:
         options = spec.options or task_options.get() or TaskOptions()
+        if not self._selected(spec, options):
+            return {"changed": False, "skipped": True, "skip_reason": "not selected by tags or --start-at-task"}
         call = self._without_failed_hosts(spec, params, call)
         if call is None:
             return []  # every host of the target already failed: Ansible runs nothing
@@ -99,6 +104,8 @@ class TaskExecutor:
     async def run_local_action(self, spec: CallSpec, params: dict[str, Any]) -> Any:
         """Actions FTL2 refuses but scripts expect (``debug``), run by ftl2-runner itself."""
         options = spec.options or task_options.get() or TaskOptions()
+        if not self._selected(spec, options):
+            return {"changed": False, "skipped": True, "skip_reason": "not selected by tags or --start-at-task"}
         task = self._start_task(spec, params)
         if not options.when:
             return self._skip(task, spec)
@@ -114,6 +121,25 @@ class TaskExecutor:
             self.recorder.host_start(task, host)
             self._report(task, host, results.OK, dict(res))
         return self._finish(task, {k: v for k, v in res.items() if not k.startswith("_ansible")}, None)
+
+    def _selected(self, spec: CallSpec, options: TaskOptions) -> bool:
+        """``--tags``, ``--skip-tags`` and ``--start-at-task``: unselected tasks do not appear at all."""
+        name = options.name or spec.module
+        if not self._reached_start_task:
+            if name != self.settings.start_at_task:
+                return False
+            self._reached_start_task = True
+        tags = set(options.tags)
+        wanted = set(self.settings.tags)
+        if wanted and "all" not in wanted:
+            if not (tags & wanted or "always" in tags or ("tagged" in wanted and tags) or ("untagged" in wanted and not tags)):
+                return False
+        elif "never" in tags and not (tags & wanted):
+            return False
+        skipped = set(self.settings.skip_tags)
+        if skipped and (tags & skipped or ("tagged" in skipped and tags) or ("untagged" in skipped and not tags)):
+            return False
+        return True
 
     def _without_failed_hosts(self, spec: CallSpec, params: dict[str, Any],
                               call: Callable[[], Awaitable[Any]]) -> Callable[[], Awaitable[Any]] | None:
@@ -264,6 +290,9 @@ class TaskExecutor:
             summary = msg
         else:
             summary = f"Task failed: Module failed: {msg}" if msg else "Task failed: Module failed."
+        if self.adhoc_origin is not None:
+            label, task_repr = self.adhoc_origin
+            return "\n".join([f"[ERROR]: {summary}", f"Origin: {label}", "", task_repr, ""])
         path, line, column = task.origin
         lines = [f"[ERROR]: {summary}", f"Origin: {path}:{line}:{column}", ""]
         if line > 0:

@@ -55,6 +55,7 @@ class TaskOptions:
     name: str | None = None
     ignore_errors: bool = False
     when: bool = True
+    tags: tuple[str, ...] = ()
 
 
 # Set by ``runner.task(...)``; read when a call is *made* (not when it is awaited), so

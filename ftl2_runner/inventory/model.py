@@ -1,0 +1,175 @@
+"""An Ansible inventory: groups with children and vars, hosts with vars, and host patterns.
+
+FTL2 0.4.7 ignores group vars and child groups (``ftl.all`` can silently be empty),
+while AWX sends hosts in nested groups with vars at every level. We therefore resolve
+the inventory the way Ansible does and hand FTL2 hosts whose effective variables are
+complete:
+
+* every host is in ``all``; hosts in no other group are also in ``ungrouped``;
+* a group's hosts include its children's hosts, recursively;
+* a host's variables are ``all``'s, then its other groups' from the shallowest to the
+  deepest (same depth: by name), then its own — later wins, as in Ansible;
+* patterns: ``all``/``*``, groups, hosts, ``a:b``/``a,b`` (union), ``!x`` (exclude),
+  ``&x`` (intersect), shell wildcards, ``~regex`` and ``group[0]``/``group[1:3]`` slices.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class Group:
+    name: str
+    hosts: list[str] = field(default_factory=list)  # direct members, in inventory order
+    children: list[str] = field(default_factory=list)
+    vars: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Inventory:
+    groups: dict[str, Group] = field(default_factory=dict)
+    host_vars: dict[str, dict[str, Any]] = field(default_factory=dict)  # every host, in order of appearance
+
+    # --- building ---------------------------------------------------------------------
+
+    def group(self, name: str) -> Group:
+        if name not in self.groups:
+            self.groups[name] = Group(name)
+        return self.groups[name]
+
+    def add_host(self, name: str, group: str | None = None, variables: dict[str, Any] | None = None) -> None:
+        self.host_vars.setdefault(name, {}).update(variables or {})
+        if group is not None:
+            members = self.group(group).hosts
+            if name not in members:
+                members.append(name)
+
+    def add_child(self, parent: str, child: str) -> None:
+        self.group(child)
+        children = self.group(parent).children
+        if child not in children and child != parent:
+            children.append(child)
+
+    def finish(self) -> Inventory:
+        """Add the implicit ``all`` and ``ungrouped`` groups, as Ansible does."""
+        everything = self.group("all")
+        for name in self.groups:
+            if name != "all" and not self._parents_of_group(name):
+                self.add_child("all", name)
+        self.group("ungrouped")
+        if "ungrouped" not in everything.children:
+            self.add_child("all", "ungrouped")
+        grouped = {h for name, g in self.groups.items() if name not in ("all", "ungrouped") for h in g.hosts}
+        for host in self.host_vars:
+            if host not in grouped and host not in self.groups["ungrouped"].hosts:
+                self.groups["ungrouped"].hosts.append(host)
+        return self
+
+    # --- queries -------------------------------------------------------------------------
+
+    @property
+    def hosts(self) -> list[str]:
+        return list(self.host_vars)
+
+    def _parents_of_group(self, name: str) -> list[str]:
+        return [g.name for g in self.groups.values() if name in g.children]
+
+    def hosts_in(self, group: str, _seen: frozenset[str] = frozenset()) -> list[str]:
+        if group == "all":
+            return self.hosts
+        if group not in self.groups or group in _seen:
+            return []
+        result = list(self.groups[group].hosts)
+        for child in self.groups[group].children:
+            result.extend(h for h in self.hosts_in(child, _seen | {group}) if h not in result)
+        order = {h: i for i, h in enumerate(self.host_vars)}
+        return sorted(result, key=lambda h: order.get(h, len(order)))
+
+    def groups_of(self, host: str) -> list[str]:
+        """Every group containing ``host`` directly or through a child group."""
+        return [name for name in self.groups if host in self.hosts_in(name)]
+
+    def _depth(self, group: str, _seen: frozenset[str] = frozenset()) -> int:
+        if group == "all" or group in _seen:
+            return 0
+        parents = self._parents_of_group(group) or ["all"]
+        return 1 + max(self._depth(p, _seen | {group}) for p in parents)
+
+    def effective_vars(self, host: str) -> dict[str, Any]:
+        merged: dict[str, Any] = {}
+        merged.update(self.groups["all"].vars if "all" in self.groups else {})
+        others = [g for g in self.groups_of(host) if g != "all"]
+        for name in sorted(others, key=lambda g: (self._depth(g), g)):
+            merged.update(self.groups[name].vars)
+        merged.update(self.host_vars.get(host, {}))
+        return merged
+
+    # --- patterns ------------------------------------------------------------------------
+
+    def match(self, pattern: str) -> list[str]:
+        selected: list[str] = []
+        for term in split_pattern(pattern):
+            if term.startswith("!"):
+                removed = set(self._term(term[1:]))
+                selected = [h for h in selected if h not in removed]
+            elif term.startswith("&"):
+                kept = set(self._term(term[1:]))
+                selected = [h for h in selected if h in kept]
+            else:
+                selected.extend(h for h in self._term(term) if h not in selected)
+        return selected
+
+    def _term(self, term: str) -> list[str]:
+        slice_match = re.fullmatch(r"(.+?)\[(-?\d+)(?::(-?\d*))?\]", term)
+        if slice_match and slice_match.group(1) in self.groups:
+            members = self.hosts_in(slice_match.group(1))
+            start = int(slice_match.group(2))
+            if slice_match.group(3) is None:
+                return members[start:start + 1] if -len(members) <= start < len(members) else []
+            end = slice_match.group(3)
+            return members[start:(int(end) + 1) if end else None]
+        if term in ("all", "*"):
+            return self.hosts
+        if term in self.groups:
+            return self.hosts_in(term)
+        if term in self.host_vars:
+            return [term]
+        if term.startswith("~"):
+            regex = re.compile(term[1:])
+            names = [h for h in self.hosts if regex.search(h)]
+            for group in self.groups:
+                if regex.search(group):
+                    names.extend(h for h in self.hosts_in(group) if h not in names)
+            return names
+        if any(ch in term for ch in "*?["):
+            names = [h for h in self.hosts if fnmatch.fnmatchcase(h, term)]
+            for group in self.groups:
+                if fnmatch.fnmatchcase(group, term):
+                    names.extend(h for h in self.hosts_in(group) if h not in names)
+            return names
+        return []
+
+
+def split_pattern(pattern: str) -> list[str]:
+    """Split on ``,`` and on ``:`` (but not inside ``[a:b]`` slices)."""
+    terms: list[str] = []
+    depth = 0
+    current = ""
+    for char in pattern:
+        if char == "[":
+            depth += 1
+        elif char == "]":
+            depth = max(0, depth - 1)
+        if char in ",:" and depth == 0:
+            if current.strip():
+                terms.append(current.strip())
+            current = ""
+        else:
+            current += char
+    if current.strip():
+        terms.append(current.strip())
+    return terms
