@@ -169,6 +169,12 @@ class ScriptRunner:
         """Inventory hosts an Ansible host pattern selects (within ``--limit``)."""
         return self._plays.match(pattern)
 
+    def host_vars(self, host: str) -> dict[str, Any]:
+        """A host's effective inventory variables (group vars, then host vars), as Ansible merges them."""
+        if self._inventory is None or host not in self._inventory.host_vars:
+            return {}
+        return self._inventory.effective_vars(host)
+
     def set_adhoc_origin(self, label: str, task_repr: str) -> None:
         self._executor.adhoc_origin = (label, task_repr)
 

@@ -89,6 +89,11 @@ class TaskExecutor:
         task.call_started = time.time()
         if not options.when:
             return self._skip(task, spec)
+        if self.settings.check_mode and not self._honours_check_mode(spec):
+            short = spec.module.rsplit(".", 1)[-1]
+            return self._skip(task, spec, {
+                "changed": False, "msg": f"remote module ({short}) does not support check mode", "skipped": True,
+            })
         if loop_state.get() is not None:
             task.finished_hosts = set()  # each item reports every host once
         try:
@@ -156,8 +161,26 @@ class TaskExecutor:
         configs = [h for h in context.hosts.all if h.name in remaining]
         return lambda: context.run_on(configs, spec.module, **params)
 
-    def _skip(self, task: Task, spec: CallSpec) -> dict[str, Any]:
-        res = {"changed": False, "false_condition": "False", "skip_reason": "Conditional result was False"}
+    def _honours_check_mode(self, spec: CallSpec) -> bool:
+        """Only Ansible modules FTL2 runs on this machine get (and honour) ``_ansible_check_mode``.
+
+        FTL2's native modules (file, copy, command, shell, template, ...) and everything it
+        runs on remote hosts ignore check mode and would change the target, so under
+        ``--check`` those calls are not made at all and are reported as skipped.
+        """
+        from ftl2.ftl_modules import get_module
+
+        short = spec.module.rsplit(".", 1)[-1]
+        if short == "ping":
+            return True  # FTL2 answers ping without changing anything, locally or remotely
+        if get_module(spec.module) is not None or get_module(short) is not None:
+            return False
+        if short in ("shell", "copy", "template", "fetch", "command", "raw", "script"):
+            return False
+        return all(self.plays.is_local(h) for h in self.plays.hosts_of(spec.target))
+
+    def _skip(self, task: Task, spec: CallSpec, res: dict[str, Any] | None = None) -> dict[str, Any]:
+        res = res or {"changed": False, "false_condition": "False", "skip_reason": "Conditional result was False"}
         for host in self.plays.hosts_of(spec.target):
             self.recorder.host_start(task, host)
             self._report(task, host, results.SKIPPED, dict(res))

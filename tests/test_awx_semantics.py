@@ -1,0 +1,257 @@
+"""Everything a real AWX job puts in the private data dir is honoured (files, cmdline, settings, kwargs)."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from streams import make_data_dir, pipeline, process, run_worker, transmit, worker_env
+
+REPORT = """
+import json, os
+async def run(inventory_path, extravars, runner):
+    async with runner.automation() as ftl:
+        report = {
+            "extravars": extravars,
+            "check_mode": runner.check_mode,
+            "verbosity": runner.verbosity,
+            "limit": runner.limit,
+            "hosts": runner.hosts_matching("all"),
+            "env": {k: v for k, v in os.environ.items() if k.startswith("MY_")},
+            "inventory_path": inventory_path,
+        }
+        print("REPORT " + json.dumps(report, sort_keys=True))
+    return 0
+"""
+
+
+def _report(run) -> dict:
+    line = next(e["stdout"] for e in run.events if e["stdout"].startswith("REPORT "))
+    return json.loads(line[len("REPORT "):])
+
+
+def _api_stream(pdd: Path, **kwargs) -> bytes:
+    import ansible_runner
+
+    buffer = io.BytesIO()
+    buffer.name = "transmit"
+    ansible_runner.run(streamer="transmit", _output=buffer, private_data_dir=str(pdd), **kwargs)
+    return buffer.getvalue()
+
+
+def test_extravars_file_cmdline_and_kwarg_with_ansible_precedence(tmp_path):
+    pdd = make_data_dir(tmp_path, REPORT, env_files={
+        "extravars": "from_file: yaml\nshared: file\n",
+        "cmdline": "-e '{\"from_cmdline\": 1, \"shared\": \"cmdline\"}' -e plain=kv",
+    })
+    run = run_worker(_api_stream(pdd, playbook="job.py", ident=7, extravars={"from_kwarg": True, "shared": "kwarg"}),
+                     tmp_path / "w")
+    assert run.final_status == "successful"
+    report = _report(run)
+    # cmdline -e comes first on ansible-runner's command line, the extravars file next, the kwarg last: last wins.
+    assert report["extravars"] == {"from_file": "yaml", "shared": "kwarg", "from_cmdline": 1, "plain": "kv",
+                                   "from_kwarg": True}
+    assert run.statuses[0]["runner_ident"] == "7"  # AWX sends integer idents
+
+
+def test_json_extravars_file(tmp_path):
+    pdd = make_data_dir(tmp_path, REPORT, env_files={"extravars": json.dumps({"a": [1, 2]})})
+    run, _ = pipeline(pdd, tmp_path, "-p", "job.py")
+    assert _report(run)["extravars"] == {"a": [1, 2]}
+
+
+def test_unparsable_extravars_fail_the_job(tmp_path):
+    pdd = make_data_dir(tmp_path, REPORT, env_files={"extravars": "a: [unclosed\n"})
+    run, processed = pipeline(pdd, tmp_path, "-p", "job.py")
+    assert processed.status == "failed" and run.rc == 1
+    assert "could not parse extra vars file" in run.text()
+
+
+INVENTORY = """
+[all:vars]
+greeting=hello
+shared=from_all
+
+[web]
+web1 ansible_connection=local shared=from_host
+web2 ansible_connection=local
+
+[db]
+db1 ansible_connection=local
+
+[app:children]
+web
+
+[app:vars]
+shared=from_app
+tier=app
+"""
+
+HOSTVARS = """
+import json
+async def run(inventory_path, extravars, runner):
+    async with runner.automation() as ftl:
+        for pattern in ("all", "app", "web:&app", "all:!web", "web[0]", "~db.*"):
+            print("PATTERN " + json.dumps([pattern, runner.hosts_matching(pattern)]))
+        for host in runner.hosts_matching("all"):
+            print("VARS " + json.dumps([host, runner.host_vars(host)], sort_keys=True))
+        await ftl.app.command(cmd="echo app member")
+    return 0
+"""
+
+
+def test_inventory_groups_children_and_vars_like_ansible(tmp_path):
+    pdd = make_data_dir(tmp_path, HOSTVARS, inventory=INVENTORY)
+    run, processed = pipeline(pdd, tmp_path, "-p", "job.py")
+    assert processed.status == "successful"
+    patterns = dict(json.loads(e["stdout"][8:]) for e in run.events if e["stdout"].startswith("PATTERN "))
+    assert patterns == {
+        "all": ["web1", "web2", "db1"], "app": ["web1", "web2"], "web:&app": ["web1", "web2"],
+        "all:!web": ["db1"], "web[0]": ["web1"], "~db.*": ["db1"],
+    }
+    variables = dict(json.loads(e["stdout"][5:]) for e in run.events if e["stdout"].startswith("VARS "))
+    assert variables["web1"]["shared"] == "from_host" and variables["web2"]["shared"] == "from_app"
+    assert variables["db1"]["shared"] == "from_all" and variables["web2"]["tier"] == "app"
+    assert variables["db1"]["greeting"] == "hello" and "tier" not in variables["db1"]
+    hosts = sorted(e["event_data"]["host"] for e in run.events if e["event"] == "runner_on_ok")
+    assert hosts == ["web1", "web2"]  # FTL2 alone would find no host in `app` (children are ignored)
+
+
+def test_awx_style_inventory_script(tmp_path):
+    script_inventory = {
+        "all": {"children": ["ungrouped", "group_a"]},
+        "group_a": {"hosts": ["a1"], "vars": {"ansible_connection": "local"}},
+        "ungrouped": {"hosts": ["u1"]},
+        "_meta": {"hostvars": {"a1": {"remote_tower_id": 1}, "u1": {"remote_tower_id": 2, "ansible_connection": "local"}}},
+    }
+    pdd = make_data_dir(tmp_path, HOSTVARS.replace("ftl.app.command", "ftl.group_a.command"), inventory=None)
+    (pdd / "inventory").mkdir()
+    hosts = pdd / "inventory" / "hosts"
+    hosts.write_text("#!/bin/sh\ncat <<'JSON'\n" + json.dumps(script_inventory) + "\nJSON\n")
+    hosts.chmod(0o755)
+    run, processed = pipeline(pdd, tmp_path, "-p", "job.py")
+    assert processed.status == "successful", run.text()
+    variables = dict(json.loads(e["stdout"][5:]) for e in run.events if e["stdout"].startswith("VARS "))
+    assert variables["a1"]["ansible_connection"] == "local" and variables["a1"]["remote_tower_id"] == 1
+    assert [e["event_data"]["host"] for e in run.events if e["event"] == "runner_on_ok"] == ["a1"]
+
+
+def test_limit_restricts_every_call(tmp_path):
+    pdd = make_data_dir(tmp_path, HOSTVARS, inventory=INVENTORY, env_files={"cmdline": "-l web2"})
+    run, processed = pipeline(pdd, tmp_path, "-p", "job.py")
+    assert processed.status == "successful"
+    assert [e["event_data"]["host"] for e in run.events if e["event"] == "runner_on_ok"] == ["web2"]
+    patterns = dict(json.loads(e["stdout"][8:]) for e in run.events if e["stdout"].startswith("PATTERN "))
+    assert patterns["all"] == ["web2"]
+
+
+def test_limit_matching_nothing_is_an_error(tmp_path):
+    pdd = make_data_dir(tmp_path, HOSTVARS, inventory=INVENTORY)
+    run, processed = pipeline(pdd, tmp_path, "-p", "job.py", "--limit", "nosuch")
+    assert processed.status == "failed" and run.rc == 1
+    assert "leaves us with no hosts to target" in run.text()
+
+
+def test_check_mode_changes_nothing(tmp_path):
+    target = tmp_path / "target"
+    target.mkdir()
+    (target / "existing.txt").write_text("line one\n")
+    script = f"""
+    async def run(inventory_path, extravars, runner):
+        async with runner.automation() as ftl:
+            await ftl.localhost.file(path="{target}/new_dir", state="directory")
+            await ftl.localhost.copy(content="data", dest="{target}/copied.txt")
+            await ftl.localhost.command(cmd="touch {target}/touched")
+            await ftl.localhost.shell(cmd="echo x > {target}/shelled")
+            await ftl.localhost.lineinfile(path="{target}/existing.txt", line="line two")
+            await ftl.localhost.ping()
+        return 0
+    """
+    before = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in target.iterdir()}
+    pdd = make_data_dir(tmp_path, script, env_files={"cmdline": "--check"})
+    run, processed = pipeline(pdd, tmp_path, "-p", "job.py")
+    after = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in target.iterdir()}
+    assert processed.status == "successful", run.text()
+    assert before == after
+    outcomes = {e["event_data"]["task"]: e["event"] for e in run.events if e["event"].startswith("runner_on_") and e["event"] != "runner_on_start"}
+    assert outcomes == {"file": "runner_on_skipped", "copy": "runner_on_skipped", "command": "runner_on_skipped",
+                        "shell": "runner_on_skipped", "lineinfile": "runner_on_ok", "ping": "runner_on_ok"}
+    assert "[CHECK MODE]" in run.text()
+    lineinfile = next(e for e in run.events if e["event"] == "runner_on_ok" and e["event_data"]["task"] == "lineinfile")
+    assert lineinfile["event_data"]["res"]["changed"] is True  # would change, did not
+
+
+def test_envvars_reach_the_script_and_settings_apply(tmp_path):
+    pdd = make_data_dir(tmp_path, REPORT, env_files={
+        "envvars": "MY_FROM_FILE: file\n",
+        "settings": json.dumps({"suppress_ansible_output": True}),
+    })
+    run = run_worker(_api_stream(pdd, playbook="job.py", ident="env", envvars={"MY_FROM_KWARG": "kwarg"}), tmp_path / "w")
+    assert _report(run)["env"] == {"MY_FROM_FILE": "file", "MY_FROM_KWARG": "kwarg"}
+    assert run.statuses[0]["env"]["MY_FROM_KWARG"] == "kwarg"
+
+
+def test_job_timeout_from_settings(tmp_path):
+    script = """
+    import asyncio
+    async def run(inventory_path, extravars, runner):
+        await asyncio.sleep(60)
+        return 0
+    """
+    pdd = make_data_dir(tmp_path, script, env_files={"settings": json.dumps({"job_timeout": 2, "pexpect_timeout": 0.5})})
+    run, processed = pipeline(pdd, tmp_path, "-p", "job.py")
+    assert run.final_status == "timeout" and processed.status == "timeout"
+    assert run.rc == 254 and run.lines[-1]["eof"] is True
+
+
+def test_passwords_answer_prompts(tmp_path):
+    script = """
+    async def run(inventory_path, extravars, runner):
+        answer = input("Vault password: ")
+        print("GOT " + answer[::-1])
+        return 0
+    """
+    pdd = make_data_dir(tmp_path, script, env_files={"passwords": json.dumps({r"Vault password:\s*?$": "s3cret"})})
+    run, processed = pipeline(pdd, tmp_path, "-p", "job.py")
+    assert processed.status == "successful", run.text()
+    assert "GOT terc3s" in run.text()
+
+
+def test_only_transmit_kwargs_uses_the_existing_dir_and_keeps_it(tmp_path):
+    pdd = make_data_dir(tmp_path, REPORT)
+    stream = _api_stream(pdd, playbook="job.py", ident="hybrid", only_transmit_kwargs=True)
+    assert b"zipfile" not in stream
+    run = run_worker(stream, pdd)
+    assert run.final_status == "successful"
+    assert (pdd / "project" / "job.py").exists() and (pdd / "artifacts" / "hybrid" / "status").exists()
+
+
+def test_tags_and_start_at_task(tmp_path):
+    script = """
+    async def run(inventory_path, extravars, runner):
+        async with runner.automation() as ftl:
+            for name, tags in (("one", ["a"]), ("two", ["b"]), ("three", ["a", "b"]), ("four", [])):
+                with runner.task(name, tags=tags):
+                    await ftl.localhost.command(cmd="echo " + name)
+        return 0
+    """
+    pdd = make_data_dir(tmp_path, script, env_files={"cmdline": "--tags a --skip-tags b"})
+    run, _ = pipeline(pdd, tmp_path, "-p", "job.py")
+    assert [e["event_data"]["task"] for e in run.events if e["event"] == "playbook_on_task_start"] == ["one"]
+    pdd2 = make_data_dir(tmp_path / "second", script, env_files={"cmdline": "--start-at-task three"})
+    run, _ = pipeline(pdd2, tmp_path / "second", "-p", "job.py")
+    assert [e["event_data"]["task"] for e in run.events if e["event"] == "playbook_on_task_start"] == ["three", "four"]
+
+
+def test_unsupported_flags_are_reported_not_ignored(tmp_path):
+    pdd = make_data_dir(tmp_path, REPORT, env_files={"cmdline": "--diff --forks=3 --ask-vault-pass"})
+    run, processed = pipeline(pdd, tmp_path, "-p", "job.py")
+    warnings = [e["stdout"] for e in run.events if e["event"] == "warning"]
+    assert any("--diff" in w for w in warnings) and any("--forks" in w for w in warnings)
+    assert any("--ask-vault-pass" in w for w in warnings)
+    assert processed.status == "successful"
