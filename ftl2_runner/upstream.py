@@ -5,9 +5,11 @@ Upstream's ``Worker.run`` reads the transmit stream and then calls
 ``RunnerConfig`` by module-level name and hands it to ``Runner``. Everything on
 that path is what we want to reuse byte for byte: stdin parsing, keepalives,
 ``dump_artifacts``, SIGINT/SIGTERM as cancel, Runner's pexpect loop, the event
-filter, status lines and the artifacts zip. The only thing we need different is
-the config class, so for the duration of a job we bind ``interface.RunnerConfig``
-to ``Ftl2RunnerConfig`` instead of copying upstream's read loop or ``init_runner``.
+filter, status lines and the artifacts zip. We need two things different: the config class, and a safety check in front of
+upstream's zip extraction. So for the duration of a job we bind
+``interface.RunnerConfig`` to ``Ftl2RunnerConfig`` and ``streaming.unstream_dir`` to a
+validating wrapper around upstream's own function, instead of copying upstream's read
+loop or ``init_runner``.
 
 The binding is process-wide while a job runs (guarded by a lock, restored after);
 ``ftl2-runner`` processes run one job each, and the Python API documents that
@@ -38,3 +40,24 @@ def ftl2_jobs() -> Iterator[None]:
             yield
         finally:
             interface.RunnerConfig = original
+
+
+@contextlib.contextmanager
+def validated_unzip() -> Iterator[None]:
+    """Make upstream ``Worker.run`` validate the data-dir zip before extracting it.
+
+    Upstream's ``unstream_dir`` would apply modes and mtimes, or create symlinks, at
+    paths outside the data dir for hostile entries (see ``safe_unzip``); the wrapper
+    rejects such archives and then calls upstream's own extraction.
+    """
+    import ansible_runner.streaming as streaming
+
+    from .safe_unzip import make_safe_unstream_dir
+
+    with _lock:
+        original = streaming.unstream_dir
+        streaming.unstream_dir = make_safe_unstream_dir(original)
+        try:
+            yield
+        finally:
+            streaming.unstream_dir = original

@@ -255,3 +255,25 @@ def test_unsupported_flags_are_reported_not_ignored(tmp_path):
     assert any("--diff" in w for w in warnings) and any("--forks" in w for w in warnings)
     assert any("--ask-vault-pass" in w for w in warnings)
     assert processed.status == "successful"
+
+
+def test_fact_cache_round_trip(tmp_path):
+    """Facts AWX sent come back untouched; facts gathered in the job land in fact_cache/<host>."""
+    script = """
+    async def run(inventory_path, extravars, runner):
+        async with runner.automation() as ftl:
+            await ftl.localhost.getent(database="passwd", key="root")
+        return 0
+    """
+    pdd = make_data_dir(tmp_path, script)
+    sent = pdd / "artifacts" / "55" / "fact_cache"
+    sent.mkdir(parents=True)
+    (sent / "otherhost").write_text('{"ansible_distribution": "Debian"}')
+    os.utime(sent / "otherhost", (1_700_000_000, 1_700_000_000))
+    run, processed = pipeline(pdd, tmp_path, "-p", "job.py", "-i", "55")
+    assert processed.status == "successful", run.text()
+    cache = processed.artifact_dir / "fact_cache"
+    assert (cache / "otherhost").read_text() == '{"ansible_distribution": "Debian"}'
+    assert int((cache / "otherhost").stat().st_mtime) == 1_700_000_000
+    gathered = json.loads((cache / "localhost").read_text())
+    assert gathered["getent_passwd"]["root"][0] == "x"

@@ -46,6 +46,9 @@ class TaskExecutor:
         self.settings = settings
         self.extravars: Mapping[str, Any] = settings.extravars
         self.adhoc_origin: tuple[str, str] | None = None
+        from .facts import FactCache, fact_cache_dir
+
+        self.fact_cache = FactCache(fact_cache_dir())
         self._reached_start_task = not settings.start_at_task
         self.plays = plays  # PlayTracker: opens implicit plays, resolves host patterns
         self.fail_fast = True
@@ -262,6 +265,8 @@ class TaskExecutor:
         self._report(task, host, outcome, res)
 
     def _report(self, task: Task, host: str, outcome: str, res: dict[str, Any], final_of_loop: bool = False) -> None:
+        if outcome == results.OK and isinstance(res.get("ansible_facts"), dict):
+            self.fact_cache.merge(host, res["ansible_facts"])
         loop = loop_state.get()
         if loop is not None and not final_of_loop and outcome != results.UNREACHABLE:
             res = shaping.with_loop_item(res, loop.loop_var, loop.item)

@@ -1,0 +1,138 @@
+"""Validates the private-data-dir zip of a transmit stream before upstream extracts it.
+
+ansible-runner 2.4.3's ``unstream_dir`` trusts the archive: an entry named ``../x`` or
+``/etc/x`` gets its mode and mtime applied (or a symlink created) *outside* the data
+dir, a symlink entry followed by ``link/file`` writes through the link, and nothing
+bounds the unpacked size. We keep upstream's extraction (modes, mtimes, symlinks, the
+FIFO handling AWX relies on) and put a gate in front of it: the payload is decoded to
+a temporary file (where upstream already puts it), checked entry by entry, and only
+then handed to upstream unchanged.
+
+Limits (documented in docs/reliability.md), overridable through the environment:
+``FTL2_RUNNER_MAX_UNZIPPED_BYTES`` (default 8 GiB in total), ``FTL2_RUNNER_MAX_ZIP_ENTRIES``
+(default 200,000), and a compression ratio above 200:1 for any entry larger than 16 MiB.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import os
+import posixpath
+import stat
+import tempfile
+import zipfile
+from typing import BinaryIO
+
+DEFAULT_MAX_UNZIPPED_BYTES = 8 * 1024**3
+DEFAULT_MAX_ENTRIES = 200_000
+MAX_RATIO = 200
+RATIO_CHECK_MIN_BYTES = 16 * 1024**2
+_CHUNK = 3 * 1024 * 1024  # a multiple of 3, so base64 chunks concatenate cleanly
+
+
+class UnsafeArchive(ValueError):
+    """The archive would write outside the data dir or exceed the documented limits."""
+
+
+def _limit(name: str, default: int) -> int:
+    try:
+        return int(os.environ.get(name, default))
+    except ValueError:
+        return default
+
+
+def validate_archive(archive: zipfile.ZipFile, target_directory: str) -> None:
+    max_bytes = _limit("FTL2_RUNNER_MAX_UNZIPPED_BYTES", DEFAULT_MAX_UNZIPPED_BYTES)
+    max_entries = _limit("FTL2_RUNNER_MAX_ZIP_ENTRIES", DEFAULT_MAX_ENTRIES)
+    infos = archive.infolist()
+    if len(infos) > max_entries:
+        raise UnsafeArchive(f"the archive has {len(infos)} entries, more than the limit of {max_entries}")
+    total = 0
+    symlinks: set[str] = set()
+    target_real = os.path.realpath(target_directory)
+    for info in infos:
+        name = info.filename
+        if "\\" in name or "\x00" in name:
+            raise UnsafeArchive(f"entry {name!r} has a backslash or NUL in its name")
+        if name.startswith("/") or (len(name) > 1 and name[1] == ":"):
+            raise UnsafeArchive(f"entry {name!r} is an absolute path")
+        parts = [p for p in name.split("/") if p not in ("", ".")]
+        if ".." in parts:
+            raise UnsafeArchive(f"entry {name!r} points outside the data directory")
+        clean = "/".join(parts)
+        for depth in range(1, len(parts)):
+            if "/".join(parts[:depth]) in symlinks:
+                raise UnsafeArchive(f"entry {name!r} would be written through the symlink {'/'.join(parts[:depth])!r}")
+        _check_existing_path(target_real, parts)
+        if stat.S_ISLNK(info.external_attr >> 16):
+            symlinks.add(clean)
+        total += info.file_size
+        if total > max_bytes:
+            raise UnsafeArchive(f"the archive unpacks to more than {max_bytes} bytes")
+        if info.file_size > RATIO_CHECK_MIN_BYTES and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+            raise UnsafeArchive(f"entry {name!r} has a compression ratio above {MAX_RATIO}:1 (a zip bomb?)")
+
+
+def _check_existing_path(target_real: str, parts: list[str]) -> None:
+    """A data dir reused without --delete may already hold symlinks; never write through them."""
+    current = target_real
+    for part in parts[:-1]:
+        current = os.path.join(current, part)
+        if os.path.islink(current):
+            resolved = os.path.realpath(current)
+            if resolved != target_real and not resolved.startswith(target_real + os.sep):
+                raise UnsafeArchive(f"{posixpath.join(*parts)!r} would be written through an existing symlink "
+                                    f"that leaves the data directory")
+        if not os.path.exists(current):
+            return
+
+
+def make_safe_unstream_dir(upstream_unstream_dir):
+    """Wrap upstream's ``unstream_dir(stream, length, target_directory)`` with validation."""
+
+    def safe_unstream_dir(stream: BinaryIO, length: int, target_directory: str) -> None:
+        from ansible_runner.utils.base64io import Base64IO
+
+        if not isinstance(length, int) or isinstance(length, bool) or length < 0:
+            raise UnsafeArchive(f"invalid zipfile length {length!r}")
+        with tempfile.TemporaryFile() as raw, tempfile.TemporaryFile() as encoded:
+            with Base64IO(stream) as source:
+                remaining = length
+                while remaining:
+                    data = source.read(min(_CHUNK, remaining))
+                    if not data:
+                        raise UnsafeArchive(f"the zip payload ended after {length - remaining} of {length} bytes")
+                    raw.write(data)
+                    remaining -= len(data)
+            raw.seek(0)
+            with zipfile.ZipFile(raw) as archive:
+                validate_archive(archive, target_directory)
+            raw.seek(0)
+            while chunk := raw.read(_CHUNK):
+                encoded.write(base64.b64encode(chunk))
+            encoded.seek(0)
+            upstream_unstream_dir(_Unclosable(encoded), length, target_directory)
+
+    return safe_unstream_dir
+
+
+class _Unclosable(io.RawIOBase):
+    """Upstream's Base64IO closes what it wraps; keep our temp file open for the ``with``."""
+
+    def __init__(self, inner: BinaryIO):
+        self._inner = inner
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        data = self._inner.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+    def read(self, size: int = -1) -> bytes:
+        return self._inner.read(size)
+
+    def close(self) -> None:
+        pass

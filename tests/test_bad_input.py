@@ -1,0 +1,158 @@
+"""Bad transmit input: always an error status with an explanation, then eof; nothing written outside."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import os
+import stat
+import subprocess
+import zipfile
+
+import pytest
+
+from streams import FTL2_RUNNER, make_data_dir, parse_stream, pipeline, worker_env
+
+KWARGS = json.dumps({"kwargs": {"playbook": "job.py", "ident": "bad"}}).encode() + b"\n"
+EOF_LINE = b'{"eof": true}\n'
+SCRIPT = """
+async def run(inventory_path, extravars, runner):
+    print("the job ran")
+    return 0
+"""
+
+
+def _zip(entries) -> bytes:
+    """entries: (name, data, mode) with mode e.g. 0o100644 or 0o120777 for a symlink."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data, mode in entries:
+            info = zipfile.ZipInfo(name)
+            info.external_attr = mode << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, data)
+    return buffer.getvalue()
+
+
+def _stream(zip_bytes: bytes) -> bytes:
+    return KWARGS + json.dumps({"zipfile": len(zip_bytes)}).encode() + b"\n" + base64.b64encode(zip_bytes) + EOF_LINE
+
+
+def _worker(stdin: bytes, workdir, env=None):
+    done = subprocess.run([FTL2_RUNNER, "worker", f"--private-data-dir={workdir}"], input=stdin,
+                          capture_output=True, timeout=120, env=env or worker_env())
+    return done
+
+
+@pytest.fixture
+def sandbox(tmp_path):
+    """A data dir with a canary file next to it that must never change."""
+    canary = tmp_path / "canary.txt"
+    canary.write_text("untouched")
+    os.utime(canary, (1_600_000_000, 1_600_000_000))
+    before = sorted(p.name for p in tmp_path.iterdir())
+    yield tmp_path / "pdd"
+    assert canary.read_text() == "untouched"
+    assert canary.stat().st_mtime == 1_600_000_000
+    assert stat.S_IMODE(canary.stat().st_mode) == 0o644
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name != "pdd") == [n for n in before if n != "pdd"]
+
+
+def _assert_error(done, fragment: str):
+    assert done.stderr == b"", done.stderr.decode()
+    lines = parse_stream(done.stdout)
+    assert lines[-1] == {"eof": True} or lines[-1].get("eof") is True
+    status = lines[-2]
+    assert status["status"] == "error" and "runner_ident" not in status
+    assert fragment in status["job_explanation"] + status.get("result_traceback", "")
+    from awx_receiver import check_stream
+
+    assert check_stream(done.stdout)["status"] == "error"
+
+
+@pytest.mark.parametrize(
+    ("stdin", "fragment"),
+    [
+        pytest.param(b"", "Failed to JSON parse a line from transmit stream", id="empty"),
+        pytest.param(b"this is not json\n", "Failed to JSON parse", id="garbage"),
+        pytest.param(b"\n" + KWARGS + EOF_LINE, "Failed to JSON parse", id="blank-line"),
+        pytest.param(KWARGS, "Failed to JSON parse", id="missing-eof"),
+        pytest.param(EOF_LINE, "without a kwargs record", id="eof-only"),
+        pytest.param(b"123\n" + KWARGS + EOF_LINE, "JSON but not an object", id="json-number"),
+        pytest.param(b'"kwargs"\n', "JSON but not an object", id="json-string"),
+        pytest.param(b"[1, 2]\n", "JSON but not an object", id="json-list"),
+    ],
+)
+def test_malformed_streams(sandbox, stdin, fragment):
+    _assert_error(_worker(stdin, sandbox), fragment)
+
+
+def test_truncated_base64(sandbox):
+    payload = _zip([("project/job.py", SCRIPT.encode(), 0o100644)])
+    full = base64.b64encode(payload)
+    stream = KWARGS + json.dumps({"zipfile": len(payload)}).encode() + b"\n" + full[: len(full) // 2] + EOF_LINE
+    _assert_error(_worker(stream, sandbox), "Failed to extract private data directory")
+
+
+def test_corrupt_zip(sandbox):
+    junk = b"PK\x03\x04" + os.urandom(300)
+    _assert_error(_worker(_stream(junk), sandbox), "Failed to extract private data directory")
+
+
+@pytest.mark.parametrize(
+    ("entries", "fragment"),
+    [
+        pytest.param([("../escaped.txt", b"x", 0o100644)], "points outside", id="dot-dot"),
+        pytest.param([("project/../../escaped.txt", b"x", 0o100644)], "points outside", id="nested-dot-dot"),
+        pytest.param([("/tmp/absolute-escape.txt", b"x", 0o100644)], "absolute path", id="absolute"),
+        pytest.param([("project/link", b"../..", 0o120777), ("project/link/escaped.txt", b"x", 0o100644)],
+                     "through the symlink", id="symlink-then-write"),
+    ],
+)
+def test_hostile_entries_are_refused_before_extraction(sandbox, entries, fragment):
+    done = _worker(_stream(_zip(entries)), sandbox)
+    _assert_error(done, fragment)
+    assert not (sandbox.parent / "escaped.txt").exists()
+    assert not os.path.exists("/tmp/absolute-escape.txt")
+
+
+def test_zip_bomb_is_refused(sandbox):
+    bomb = _zip([("project/bomb.bin", b"\0" * (40 * 1024 * 1024), 0o100644)])
+    assert len(bomb) < 200_000
+    done = _worker(_stream(bomb), sandbox)
+    _assert_error(done, "compression ratio")
+    assert not (sandbox / "project" / "bomb.bin").exists()
+
+
+def test_total_size_limit_is_configurable(sandbox):
+    payload = _zip([("project/job.py", SCRIPT.encode(), 0o100644), ("project/data.bin", os.urandom(200_000), 0o100644)])
+    done = _worker(_stream(payload), sandbox, env=worker_env(FTL2_RUNNER_MAX_UNZIPPED_BYTES="100000"))
+    _assert_error(done, "unpacks to more than 100000 bytes")
+
+
+def test_large_zip_works(tmp_path):
+    pdd = make_data_dir(tmp_path, SCRIPT)
+    (pdd / "project" / "blob.bin").write_bytes(os.urandom(3 * 1024 * 1024))
+    run, processed = pipeline(pdd, tmp_path, "-p", "job.py")
+    assert processed.status == "successful"
+    assert (tmp_path / "worker" / "project" / "blob.bin").stat().st_size == 3 * 1024 * 1024
+
+
+def test_symlinks_inside_the_project_still_work(tmp_path):
+    pdd = make_data_dir(tmp_path, SCRIPT)
+    (pdd / "project" / "lib").mkdir()
+    (pdd / "project" / "lib" / "helper.txt").write_text("help")
+    os.symlink("lib", pdd / "project" / "lib-link")
+    os.symlink("/etc/hostname", pdd / "project" / "outside-link")  # allowed: nothing is written through it
+    run, processed = pipeline(pdd, tmp_path, "-p", "job.py")
+    assert processed.status == "successful"
+    assert os.readlink(tmp_path / "worker" / "project" / "lib-link") == "lib"
+
+
+def test_fifo_in_the_senders_tree_is_skipped(tmp_path):
+    pdd = make_data_dir(tmp_path, SCRIPT)
+    os.mkfifo(pdd / "project" / "a-fifo")
+    run, processed = pipeline(pdd, tmp_path, "-p", "job.py")
+    assert processed.status == "successful"
+    assert not (tmp_path / "worker" / "project" / "a-fifo").exists()
