@@ -159,7 +159,21 @@ def worker_main(argv: list[str]) -> int:
         logfile=args.logfile,
         ignore_logging=False,
     )
+    _ignore_late_signals()
     return rc if isinstance(rc, int) else 0
+
+
+def _ignore_late_signals() -> None:
+    """After eof, a SIGINT/SIGTERM (Receptor's release, AWX's reaper) must not turn a finished job into a crash.
+
+    Python restores the default handlers at interpreter shutdown unless they are
+    SIG_IGN, so a signal arriving during the final cleanup (``--delete``) would kill
+    the worker with -2; ignoring them once the stream is complete prevents that.
+    """
+    import signal
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, signal.SIG_IGN)
 
 
 def run_main(argv: list[str]) -> int:

@@ -68,7 +68,54 @@ class Ftl2Worker(Worker):
         self._eof_sent = True
         super().finished_callback(runner_obj)
 
+    # --- noticing an executor that died ---------------------------------------------------
+
+    _last_event: dict[str, Any] | None = None
+    _saw_stats = False
+    _runs_executor = False
+
+    def event_handler(self, event_data: dict[str, Any]) -> Any:
+        if event_data.get("counter"):
+            self._last_event = event_data
+            self._saw_stats = self._saw_stats or event_data.get("event") == "playbook_on_stats"
+        return super().event_handler(event_data)
+
+    def status_handler(self, status_data: dict[str, Any], runner_config: Any) -> None:
+        status = status_data.get("status")
+        if status == "starting":
+            command = getattr(runner_config, "command", None) or []
+            self._runs_executor = any("ftl2_runner.executor" in str(part) for part in command)
+        if status == "failed" and self._runs_executor and not self._saw_stats:
+            self._explain_early_exit(status_data)
+        super().status_handler(status_data, runner_config)
+
+    def _explain_early_exit(self, status_data: dict[str, Any]) -> None:
+        """The executor always ends with a recap; without one it exited early or was killed.
+
+        Emitted as one more ``verbose`` event in sequence (next counter, next line) so
+        AWX shows the reason at the end of the job output.
+        """
+        import datetime
+        import uuid
+
+        last = self._last_event or {}
+        line = last.get("end_line", 0)
+        super().event_handler({
+            "event": "verbose",
+            "uuid": str(uuid.uuid4()),
+            "counter": last.get("counter", 0) + 1,
+            "stdout": "The FTL2 executor ended without finishing the playbook (no PLAY RECAP): "
+                      "it exited early, crashed or was killed. Any reason it gave is shown above.",
+            "start_line": line,
+            "end_line": line + 1,
+            "runner_ident": status_data.get("runner_ident"),
+            "created": datetime.datetime.now(datetime.timezone.utc).isoformat(),
+        })
+
     def run(self) -> tuple[str, int | None]:
+        from .process_tree import become_subreaper, kill_descendants
+
+        become_subreaper()
         try:
             with ftl2_jobs(), validated_unzip():
                 return super().run()
@@ -77,6 +124,10 @@ class Ftl2Worker(Worker):
                 raise
             self._fail(exc)
             return self.status, self.rc
+        finally:
+            if self.status in ("canceled", "timeout", "error"):
+                # Upstream killed the job's process group; also kill what escaped it.
+                kill_descendants()
 
     def _fail(self, exc: Exception) -> None:
         if isinstance(exc, (TransmitStreamError, UnsafeArchive)):

@@ -28,6 +28,10 @@ def main(argv: list[str] | None = None) -> int:
     from .output_capture import OutputCapture
 
     capture = OutputCapture()
+    import faulthandler
+
+    # A crash (segfault) is reported straight to the pty: the capture thread dies with us.
+    faulthandler.enable(file=os.fdopen(os.dup(capture.protocol_fd), "w", closefd=True), all_threads=False)
     try:
         return _run(capture, sys.argv[1:] if argv is None else argv)
     finally:
