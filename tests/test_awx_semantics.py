@@ -277,3 +277,36 @@ def test_fact_cache_round_trip(tmp_path):
     assert int((cache / "otherhost").stat().st_mtime) == 1_700_000_000
     gathered = json.loads((cache / "localhost").read_text())
     assert gathered["getent_passwd"]["root"][0] == "x"
+
+
+def test_secrets_stay_out_of_events_and_artifacts(tmp_path):
+    """env/passwords answers, the ssh_key and no_log results never reach the stream or artifacts."""
+    import subprocess
+
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(tmp_path / "id")], check=True)
+    key = (tmp_path / "id").read_text()
+    key_material = key.splitlines()[1].encode()
+    script = """
+    async def run(inventory_path, extravars, runner):
+        answer = input("Password: ")
+        async with runner.automation() as ftl:
+            with runner.task("secret task", no_log=True):
+                await ftl.localhost.command(cmd="echo sup3rsecret-" + answer)
+        return 0
+    """
+    pdd = make_data_dir(tmp_path, script, env_files={"passwords": json.dumps({r"Password:\s*?$": "pw-answer-123"})})
+    run = run_worker(_api_stream(pdd, playbook="job.py", ident="sec", ssh_key=key), tmp_path / "w")
+    assert run.final_status == "successful", run.text()
+    assert run.statuses[0]["command"][0] == "ssh-agent"  # the key is loaded as ansible-runner loads it
+    import base64
+    import zipfile
+
+    payload = run.stdout.split(b'{"zipfile"')[1].split(b"\n", 1)[1].split(b'{"eof": true}')[0]
+    with zipfile.ZipFile(io.BytesIO(base64.b64decode(payload))) as archive:
+        contents = b"".join(archive.read(name) for name in archive.namelist() if not name.endswith("/"))
+    for secret in (b"pw-answer-123", key_material, b"sup3rsecret"):
+        assert secret not in run.stdout
+        assert secret not in contents
+    censored = next(e for e in run.events if e["event"] == "runner_on_ok")
+    assert censored["event_data"]["res"] == {
+        "censored": "the output has been hidden due to the fact that 'no_log: true' was specified for this result"}

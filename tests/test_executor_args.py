@@ -10,7 +10,11 @@ def test_playbook_like_argv():
     args = parse_args(["--check", "-f", "3", "-i", "inv", "--limit", "web", "-e", "@x", "-vvv", "-u", "bob", "site.yml"])
     assert (args.check, args.forks, args.inventories, args.limit, args.extra_vars, args.verbosity, args.script) == (
         True, 3, ["inv"], "web", ["@x"], 3, "site.yml")
-    assert args.unsupported == ["--user=bob"]
+    assert args.user == "bob" and args.unsupported == []
+    assert parse_args(["--ask-vault-pass", "-T", "30", "x.py"]).unsupported == ["--ask-vault-password", "--timeout=30"]
+    tagged = parse_args(["-t", "a,b", "--tags", "c", "--skip-tags", "d", "--start-at-task", "t", "-b", "--become-user", "u"])
+    assert (tagged.tags, tagged.skip_tags, tagged.start_at_task, tagged.become, tagged.become_user) == (
+        ["a", "b", "c"], ["d"], "t", True, "u")
 
 
 def test_ad_hoc_argv():

@@ -83,6 +83,7 @@ class Task:
     origin: tuple[str, int, int] = ("<unknown>", 0, 0)  # script file, line, column of the call
     started_epoch: dict[str, float] = field(default_factory=dict)  # host -> time.time() at start
     call_started: float | None = None  # time.time() when the script made the call
+    no_log: bool = False  # results are censored in events and output
 
 
 @dataclass
@@ -278,18 +279,19 @@ class PlaybookRecorder:
                 error_block = None
             else:
                 self._shown_errors.add(error_block)
+        event_res = {"censored": res["censored"]} if task.no_log and "censored" in res else res
         with self._as_current(task):
             data = self._ctx("task")
             data.update(host=host, remote_addr=remote_addr or host)
             if outcome == "ok":
-                data.update(res=res, start=start, end=end, duration=duration, event_loop=None)
+                data.update(res=event_res, start=start, end=end, duration=duration, event_loop=None)
                 stats.ok += 1
                 stats.changed += 1 if res.get("changed") else 0
                 text = fmt.minimal_result(host, "ok", res, task.action) if self.adhoc else fmt.ok(host, res, task.action)
                 self._emit("runner_on_ok", data, None if quiet else text)
             elif outcome == "failed":
                 ignore = task.ignore_errors
-                data.update(res=res, start=start, end=end, duration=duration, ignore_errors=ignore, event_loop=None)
+                data.update(res=event_res, start=start, end=end, duration=duration, ignore_errors=ignore, event_loop=None)
                 if ignore:
                     stats.ok += 1
                     stats.ignored += 1
@@ -307,7 +309,7 @@ class PlaybookRecorder:
                 text = fmt.minimal_result(host, "skipped", res, task.action) if self.adhoc else fmt.skipped(host, res)
                 self._emit("runner_on_skipped", data, text)
             elif outcome == "unreachable":
-                data.update(start=start, end=end, duration=duration, res=res)
+                data.update(start=start, end=end, duration=duration, res=event_res)
                 stats.dark += 1
                 if self.adhoc:
                     text = fmt.minimal_result(host, "unreachable", res, task.action, error_block)

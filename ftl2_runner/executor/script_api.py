@@ -144,10 +144,11 @@ class ScriptRunner:
 
     @contextlib.contextmanager
     def task(self, name: str | None = None, ignore_errors: bool = False, when: bool = True,
-             tags: Iterable[str] | str = ()) -> Iterator[None]:
-        """Name (and condition, and tag) the module calls made inside the block: ``TASK [name]``."""
+             tags: Iterable[str] | str = (), no_log: bool = False) -> Iterator[None]:
+        """Name (condition, tag, hide) the module calls made inside the block: ``TASK [name]``."""
         tag_tuple = (tags,) if isinstance(tags, str) else tuple(tags)
-        token = task_options.set(TaskOptions(name=name, ignore_errors=ignore_errors, when=bool(when), tags=tag_tuple))
+        token = task_options.set(TaskOptions(name=name, ignore_errors=ignore_errors, when=bool(when), tags=tag_tuple,
+                                             no_log=bool(no_log)))
         try:
             yield
         finally:

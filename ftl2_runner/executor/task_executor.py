@@ -24,6 +24,7 @@ from .events import PlaybookRecorder, Task
 from .tracking import CallSpec, TaskFailed, TaskOptions, current_task, run_with_task, script_call_site, task_options
 
 _UNREACHABLE_PREFIX = "Failed to connect to the host via ssh: "
+NO_LOG_MESSAGE = "the output has been hidden due to the fact that 'no_log: true' was specified for this result"
 
 
 @dataclass
@@ -76,6 +77,7 @@ class TaskExecutor:
         task.origin = origin
         task.params = dict(params)
         task.call_started = time.time()
+        task.no_log = options.no_log
         if loop is not None:
             loop.task = task
         return task
@@ -267,6 +269,9 @@ class TaskExecutor:
     def _report(self, task: Task, host: str, outcome: str, res: dict[str, Any], final_of_loop: bool = False) -> None:
         if outcome == results.OK and isinstance(res.get("ansible_facts"), dict):
             self.fact_cache.merge(host, res["ansible_facts"])
+        if task.no_log:
+            # As Ansible's TaskResult.clean_copy(): only the censored notice and `changed` survive.
+            res = {"censored": NO_LOG_MESSAGE, **{k: res[k] for k in ("changed",) if k in res}}
         loop = loop_state.get()
         if loop is not None and not final_of_loop and outcome != results.UNREACHABLE:
             res = shaping.with_loop_item(res, loop.loop_var, loop.item)

@@ -56,6 +56,7 @@ class TaskOptions:
     ignore_errors: bool = False
     when: bool = True
     tags: tuple[str, ...] = ()
+    no_log: bool = False
 
 
 # Set by ``runner.task(...)``; read when a call is *made* (not when it is awaited), so
