@@ -100,12 +100,39 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("transmit", help="send a private data dir as a job stream (ansible-runner's)", add_help=False)
     sub.add_parser("process", help="receive a worker's output stream (ansible-runner's)", add_help=False)
     sub.add_parser("run", help="run a job in the foreground", add_help=False)
+    sub.add_parser("gate", help="build FTL2's remote gate ahead of time (for offline execution nodes)", add_help=False)
     return parser
+
+
+def build_gate_parser() -> argparse.ArgumentParser:
+    from .gate import DEFAULT_GATE_DIR, DEFAULT_INTERPRETERS
+
+    parser = argparse.ArgumentParser(prog=f"{PROG} gate", description="Prebuild FTL2's remote gate.")
+    sub = parser.add_subparsers(dest="gate_command", required=True)
+    build = sub.add_parser("build", help="build gates into a directory the worker seeds FTL2's cache from")
+    build.add_argument("--output-dir", default=DEFAULT_GATE_DIR, help=f"where to write the gates (default {DEFAULT_GATE_DIR}; "
+                       "the worker reads $FTL2_RUNNER_GATE_DIR or this default)")
+    build.add_argument("--interpreter", action="append", dest="interpreters",
+                       help=f"remote Python interpreter to build for (repeatable; default {' and '.join(DEFAULT_INTERPRETERS)})")
+    build.add_argument("--module", action="append", dest="modules", default=[], help="module to bake in (repeatable)")
+    return parser
+
+
+def gate_main(argv: list[str]) -> int:
+    import os
+
+    os.environ["FTL2_TELEMETRY"] = "off"
+    args = build_gate_parser().parse_args(argv)
+    from .gate import build_gates
+
+    for path in build_gates(args.output_dir, args.interpreters, args.modules):
+        print(path)
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if not argv or argv[0] not in ("worker", "run", *UPSTREAM_PASSTHROUGH):
+    if not argv or argv[0] not in ("worker", "run", "gate", *UPSTREAM_PASSTHROUGH):
         build_parser().parse_args(argv or ["--help"])
         return 2
     command, rest = argv[0], argv[1:]
@@ -113,6 +140,8 @@ def main(argv: list[str] | None = None) -> int:
         return worker_main(rest)
     if command == "run":
         return run_main(rest)
+    if command == "gate":
+        return gate_main(rest)
     return upstream_main([command, *rest])
 
 

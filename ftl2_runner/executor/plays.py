@@ -71,6 +71,16 @@ class PlayTracker:
             return False
         return bool(configs) and all(getattr(c, "is_local", False) for c in configs)
 
+    def host_var(self, host: str, name: str) -> Any:
+        """A variable of the FTL2 host config (after our inventory translation), or None."""
+        if self.context is None:
+            return None
+        try:
+            configs = self.context.hosts[host]
+        except KeyError:
+            return None
+        return configs[0].vars.get(name) if configs else None
+
     def match(self, pattern: str) -> list[str]:
         """Hosts matching an Ansible-style pattern, in inventory order.
 

@@ -94,6 +94,9 @@ class ScriptRunner:
         """
         import ftl2
 
+        from ..gate import seed_gate_cache
+
+        seed_gate_cache()  # prebuilt gates: no package download on offline execution nodes
         self._executor.fail_fast = bool(kwargs.pop("fail_fast", True))
         user_callback = kwargs.pop("on_event", None)
         for forced in ("quiet", "log_file", "state_file", "print_summary", "print_errors", "verbose"):

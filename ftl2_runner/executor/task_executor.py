@@ -41,6 +41,10 @@ class LoopState:
 loop_state: contextvars.ContextVar[LoopState | None] = contextvars.ContextVar("ftl2_runner_loop", default=None)
 
 
+class PerHostResults(dict):
+    """Return values of a shortcut called once per host (FTL2 emits no events for them)."""
+
+
 class TaskExecutor:
     def __init__(self, recorder: PlaybookRecorder, settings: Any, plays: Any):
         self.recorder = recorder
@@ -131,6 +135,47 @@ class TaskExecutor:
             self.recorder.host_start(task, host)
             self._report(task, host, results.OK, dict(res))
         return self._finish(task, {k: v for k, v in res.items() if not k.startswith("_ansible")}, None)
+
+    def reroute_shortcut(self, spec: CallSpec, params: Mapping[str, Any]) -> Callable[[], Awaitable[Any]] | None:
+        """Work around FTL2 0.4.7's shortcut methods on host proxies.
+
+        ``ftl.<group>.shell(...)`` runs on the group's *first* host only, and remote
+        ``shell``/``copy`` open their own SSH connection that ignores the inventory's key
+        file. For those calls (except a single local host, where the shortcut is right)
+        we run the module through FTL2's regular per-host path (``run_on``) instead,
+        which uses the gate connection, its credentials, and every host.
+        """
+        short = spec.module
+        if short not in ("shell", "copy") or spec.target in ("localhost", "local") or self.plays.context is None:
+            return None
+        if short == "copy":
+            # FTL2's gate has no content=/controller-side src copy, so its shortcut must do the copying: call
+            # it once per host (on a group it would copy to the first host only) and say what it cannot do.
+            hosts = self.plays.hosts_of(spec.target)
+            keyed = [h for h in hosts if not self.plays.is_local(h) and self.plays.host_var(h, "ssh_private_key_file")]
+            if keyed:
+                self.recorder.warning(
+                    "FTL2 0.4.7 copies files to remote hosts over its own SSH connection, which ignores "
+                    f"ansible_ssh_private_key_file (hosts: {', '.join(keyed)}); load the key into the ssh-agent "
+                    "(AWX machine credential) for these hosts"
+                )
+            if len(hosts) == 1:
+                return None
+            context = self.plays.context
+
+            async def copy_each() -> PerHostResults:
+                import asyncio
+
+                outcomes = await asyncio.gather(*(context[h].copy(**params) for h in hosts), return_exceptions=True)
+                return PerHostResults(zip(hosts, outcomes, strict=True))
+
+            return copy_each
+        hosts = self.plays.hosts_of(spec.target)
+        if len(hosts) == 1 and self.plays.is_local(hosts[0]):
+            return None
+        context = self.plays.context
+        configs = [h for h in context.hosts.all if h.name in hosts]
+        return lambda: context.run_on(configs, short, **params)
 
     def _selected(self, spec: CallSpec, options: TaskOptions) -> bool:
         """``--tags``, ``--skip-tags`` and ``--start-at-task``: unselected tasks do not appear at all."""
@@ -287,6 +332,16 @@ class TaskExecutor:
 
     def _complete_silent_hosts(self, task: Task, spec: CallSpec, result: Any) -> None:
         """Report hosts FTL2 emitted no result for (its shadowed shortcuts) from the return value."""
+        if isinstance(result, PerHostResults):
+            for host, output in result.items():
+                self.recorder.host_start(task, host)
+                if isinstance(output, BaseException):
+                    self._report(task, host, results.FAILED, shaping.as_failure(
+                        {"changed": False, "msg": f"{type(output).__name__}: {output}"}))
+                else:
+                    self._report_result(task, host, True, output[0] if isinstance(output, list) and output else output,
+                                        None)
+            return
         pending = [h for h in task.started_hosts if h not in task.finished_hosts]
         if not task.started_hosts:
             pending = self.plays.hosts_of(spec.target)[:1]

@@ -166,6 +166,9 @@ class _CallChain:
             return self._runner.run_local_action(spec, params)
         if self._obj is None or not callable(self._obj):
             raise TypeError(f"{'.'.join(self._path)} is not callable")
+        rerouted = self._runner.reroute_shortcut(spec, params)
+        if rerouted is not None:
+            return self._runner.run_task(spec, params, rerouted)
         return self._runner.run_task(spec, params, lambda: self._obj(**params))
 
     def __repr__(self) -> str:

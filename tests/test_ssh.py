@@ -1,0 +1,163 @@
+"""Remote hosts over SSH: real sshd on 127.0.0.1, AWX-style credentials, unreachable hosts, offline gates."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+import sshd
+from streams import FTL2_RUNNER, make_data_dir, pipeline, run_worker, worker_env
+
+pytestmark = pytest.mark.skipif(sshd.SSHD is None, reason="openssh-server is not installed (.ci/run installs it)")
+
+
+@pytest.fixture(scope="module")
+def ssh_env(tmp_path_factory):
+    root = tmp_path_factory.mktemp("ssh")
+    client_key = sshd.keygen(root / "client_key")
+    wrong_key = sshd.keygen(root / "wrong_key")
+    servers = sshd.start_servers(root / "servers", 3, client_key)
+    yield {"root": root, "key": client_key, "wrong_key": wrong_key, "ports": [s.port for s in servers]}
+    for server in servers:
+        server.stop()
+
+
+def _inventory(ports, key=None, extra=""):
+    lines = ["[remotes]"]
+    for index, port in enumerate(ports):
+        line = f"r{index + 1} ansible_host=127.0.0.1 ansible_port={port} ansible_user=root ansible_python_interpreter=/usr/bin/python3"
+        if key:
+            line += f" ansible_ssh_private_key_file={key}"
+        lines.append(line)
+    return "\n".join(lines) + "\n" + extra
+
+
+MODULES = """
+import os
+async def run(inventory_path, extravars, runner):
+    dest = extravars["dest"]
+    async with runner.automation() as ftl:
+        await ftl.remotes.ping()
+        await ftl.remotes.command(cmd="echo hello from $(hostname)")
+        await ftl.remotes.shell(cmd="echo shell on every host")
+        await ftl.remotes.file(path=dest + "/touched", state="touch")  # the 3 hosts are one machine: no mkdir race
+        if extravars.get("with_copy"):
+            await ftl.remotes.copy(content="copied\\n", dest=dest + "/copied.txt")
+    return 0
+"""
+
+
+def test_modules_on_three_ssh_hosts_with_inventory_key_file(ssh_env, tmp_path):
+    dest = tmp_path / "remote-dest"
+    dest.mkdir()
+    pdd = make_data_dir(tmp_path, MODULES, inventory=_inventory(ssh_env["ports"], ssh_env["key"]),
+                        env_files={"extravars": json.dumps({"dest": str(dest)})})
+    run, processed = pipeline(pdd, tmp_path, "-p", "job.py")
+    assert processed.status == "successful", run.text()
+    results = [(e["event_data"]["task"], e["event_data"]["host"], e["event"]) for e in run.events
+               if e["event"].startswith("runner_on_") and e["event"] != "runner_on_start"]
+    for task in ("ping", "command", "shell", "file"):
+        assert sorted(h for t, h, ev in results if t == task and ev == "runner_on_ok") == ["r1", "r2", "r3"], task
+    # FTL2's own group `shell` runs on one host with its own SSH connection; ours runs everywhere with the key.
+    shell_hosts = [e for e in run.events if e["event"] == "runner_on_ok" and e["event_data"]["task"] == "shell"]
+    assert all(e["event_data"]["res"]["stdout"] == "shell on every host" for e in shell_hosts)
+    assert (dest / "touched").is_file()
+    stats = run.events[-1]["event_data"]
+    assert stats["ok"] == {"r1": 4, "r2": 4, "r3": 4} and stats["dark"] == {}
+
+
+def test_copy_with_a_key_file_is_a_reported_ftl2_gap(ssh_env, tmp_path):
+    """FTL2 0.4.7's remote copy ignores the inventory key file: the job says so instead of failing silently."""
+    dest = tmp_path / "remote-dest"
+    dest.mkdir()
+    pdd = make_data_dir(tmp_path, MODULES, inventory=_inventory(ssh_env["ports"][:1], ssh_env["key"]),
+                        env_files={"extravars": json.dumps({"dest": str(dest), "with_copy": True})})
+    run, processed = pipeline(pdd, tmp_path, "-p", "job.py", env=worker_env(HOME=str(tmp_path / "home")))
+    warnings = [e["stdout"] for e in run.events if e["event"] == "warning"]
+    assert any("ignores ansible_ssh_private_key_file" in w for w in warnings)
+    assert processed.status == "failed" and not (dest / "copied.txt").exists()
+
+
+def test_awx_machine_credential_ssh_key(ssh_env, tmp_path):
+    """The key arrives as AWX sends it (`ssh_key` kwarg → ssh-agent), not as a file in the inventory."""
+    import ansible_runner
+
+    dest = tmp_path / "remote-dest"
+    dest.mkdir()
+    pdd = make_data_dir(tmp_path, MODULES, inventory=_inventory(ssh_env["ports"][:2]),
+                        env_files={"extravars": json.dumps({"dest": str(dest), "with_copy": True})})
+    buffer = io.BytesIO()
+    buffer.name = "transmit"
+    ansible_runner.run(streamer="transmit", _output=buffer, private_data_dir=str(pdd), playbook="job.py",
+                       ident="agent", ssh_key=Path(ssh_env["key"]).read_text())
+    run = run_worker(buffer.getvalue(), tmp_path / "w", env=worker_env(HOME=str(tmp_path / "home")))
+    assert run.final_status == "successful", run.text()
+    oks = [(e["event_data"]["task"], e["event_data"]["host"]) for e in run.events if e["event"] == "runner_on_ok"]
+    assert sorted(oks) == sorted((t, h) for t in ("ping", "command", "shell", "file", "copy") for h in ("r1", "r2"))
+    assert (dest / "copied.txt").read_text() == "copied\n"
+
+
+def test_unreachable_hosts_are_dark_and_others_carry_on(ssh_env, tmp_path):
+    closed = sshd.free_port()
+    inventory = _inventory(ssh_env["ports"][:1], ssh_env["key"]) + (
+        f"closed ansible_host=127.0.0.1 ansible_port={closed} ansible_user=root ansible_ssh_private_key_file={ssh_env['key']}\n"
+        f"badkey ansible_host=127.0.0.1 ansible_port={ssh_env['ports'][1]} ansible_user=root "
+        f"ansible_ssh_private_key_file={ssh_env['wrong_key']}\n"
+    )
+    inventory = inventory.replace("[remotes]\n", "[remotes]\n", 1)
+    script = """
+    async def run(inventory_path, extravars, runner):
+        async with runner.automation() as ftl:
+            await ftl.remotes.command(cmd="echo first")
+            await ftl.remotes.command(cmd="echo second")
+        return 0
+    """
+    pdd = make_data_dir(tmp_path, script, inventory=inventory)
+    run, processed = pipeline(pdd, tmp_path, "-p", "job.py", env=worker_env(HOME=str(tmp_path / "home")))
+    assert run.rc == 4 and processed.status == "failed"
+    dark = {e["event_data"]["host"]: e for e in run.events if e["event"] == "runner_on_unreachable"}
+    assert set(dark) == {"closed", "badkey"}
+    assert "Failed to connect" in dark["closed"]["event_data"]["res"]["msg"]
+    assert "authentication" in dark["badkey"]["event_data"]["res"]["msg"].lower()
+    oks = [e["event_data"]["host"] for e in run.events if e["event"] == "runner_on_ok"]
+    assert oks == ["r1", "r1"]  # the reachable host ran both tasks; the dark ones were dropped after the first
+    stats = run.events[-1]["event_data"]
+    assert stats["dark"] == {"closed": 1, "badkey": 1} and stats["ok"] == {"r1": 2}
+    assert "UNREACHABLE!" in run.text()
+
+
+def _offline_env(home: Path, **extra: str) -> dict[str, str]:
+    """Every package download fails fast: indexes point at a closed loopback port."""
+    blackhole = f"http://127.0.0.1:{sshd.free_port()}/simple"
+    return worker_env(HOME=str(home), PIP_INDEX_URL=blackhole, PIP_EXTRA_INDEX_URL="", PIP_FIND_LINKS="",
+                      PIP_NO_INDEX="1", UV_INDEX_URL=blackhole, UV_DEFAULT_INDEX=blackhole, UV_OFFLINE="1",
+                      PIP_CONFIG_FILE="/dev/null", UV_NO_CACHE="1", **extra)
+
+
+def test_prebuilt_gate_makes_remote_jobs_work_offline(ssh_env, tmp_path):
+    gates = tmp_path / "gates"
+    built = subprocess.run([FTL2_RUNNER, "gate", "build", "--output-dir", str(gates)], capture_output=True, text=True,
+                           timeout=300, env=worker_env(HOME=str(tmp_path / "build-home")))
+    assert built.returncode == 0, built.stderr
+    assert len(list(gates.glob("ftl_gate_*.pyz"))) == 2
+    script = """
+    async def run(inventory_path, extravars, runner):
+        async with runner.automation() as ftl:
+            await ftl.remotes.command(cmd="echo offline")
+        return 0
+    """
+    pdd = make_data_dir(tmp_path, script, inventory=_inventory(ssh_env["ports"][:1], ssh_env["key"]))
+    # Control: with an empty gate cache and no index, FTL2 cannot build its gate.
+    run, _ = pipeline(pdd, tmp_path / "control", "-p", "job.py", env=_offline_env(tmp_path / "home-a"))
+    assert run.final_status == "failed"
+    assert "Gate construction failed" in json.dumps(run.events) or "Failed to install" in json.dumps(run.events)
+    # With the prebuilt gate the same job works without any download.
+    run, processed = pipeline(pdd, tmp_path / "offline", "-p", "job.py",
+                              env=_offline_env(tmp_path / "home-b", FTL2_RUNNER_GATE_DIR=str(gates)))
+    assert processed.status == "successful", run.text()
+    assert [e["event_data"]["res"]["stdout"] for e in run.events if e["event"] == "runner_on_ok"] == ["offline"]
