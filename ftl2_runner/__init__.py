@@ -8,15 +8,22 @@ Public API (imports are lazy so ``worker --worker-info`` stays fast):
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version as _dist_version
 from typing import Any
 
-try:
-    __version__ = _dist_version("ftl2-runner")
-except PackageNotFoundError:  # running from a source tree without installation
-    __version__ = "0+unknown"
-
 __all__ = ["__version__", "run", "run_worker"]
+
+
+def __getattr__(name: str) -> Any:
+    # Looked up lazily: importlib.metadata costs tens of milliseconds, and every job starts
+    # several processes that import this package (worker, executor) without needing it.
+    if name == "__version__":
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            return version("ftl2-runner")
+        except PackageNotFoundError:  # a source tree without installation
+            return "0+unknown"
+    raise AttributeError(name)
 
 
 def run(**kwargs: Any) -> Any:

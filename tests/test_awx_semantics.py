@@ -8,9 +8,8 @@ import json
 import os
 from pathlib import Path
 
-import pytest
 
-from streams import make_data_dir, pipeline, process, run_worker, transmit, worker_env
+from streams import make_data_dir, pipeline, run_worker
 
 REPORT = """
 import json, os

@@ -6,7 +6,7 @@ import concurrent.futures
 import json
 import uuid
 
-from streams import make_data_dir, parse_stream, pipeline, process, run_worker, transmit, worker_env
+from streams import make_data_dir, pipeline, process, run_worker, transmit, worker_env
 
 
 def _integrity(run) -> None:

@@ -36,9 +36,29 @@ def test_markers_are_upstream_compatible(tmp_path):
         ("\r\nPLAY RECAP ***\r\nh : ok=1", 2, 6),
     ]
     assert [e["uuid"] for e in events if "uuid" in e][1:] == ["u-1", "u-2", "u-3"]
-    partial = json.loads((tmp_path / "job_events" / "u-1-partial.json").read_text())
-    assert partial == {"event": "runner_on_ok", "uuid": "u-1", "event_data": {"x": 1}}
-    assert oct((tmp_path / "job_events" / "u-1-partial.json").stat().st_mode & 0o777) == "0o600"
+    # Small events travel inside the marker, already in ansible-runner's key order.
+    ok = next(e for e in events if e.get("uuid") == "u-1")
+    assert list(ok) == ["uuid", "counter", "stdout", "start_line", "end_line", "runner_ident", "event", "event_data"]
+    assert ok["event_data"] == {"x": 1} and not (tmp_path / "job_events" / "u-1-partial.json").exists()
+
+
+def test_large_events_use_the_partial_file(tmp_path):
+    read_fd, write_fd = os.pipe()
+    channel = DisplayChannel(write_fd, str(tmp_path / "job_events"))
+    big = {"event": "runner_on_ok", "uuid": "big-1", "event_data": {"res": {"stdout": "y" * 100_000}}}
+    channel.emit(big, "ok: [h]")
+    os.close(write_fd)
+    data = b""
+    while chunk := os.read(read_fd, 1 << 20):
+        data += chunk
+    events = []
+    f = _filter(events)
+    f.write(data.decode().replace("\n", "\r\n"))
+    f.close()
+    assert [e["uuid"] for e in events if "uuid" in e] == ["big-1"]
+    partial_path = tmp_path / "job_events" / "big-1-partial.json"
+    assert json.loads(partial_path.read_text()) == big
+    assert oct(partial_path.stat().st_mode & 0o777) == "0o600"
 
 
 def test_long_markers_are_split_in_78_char_chunks():

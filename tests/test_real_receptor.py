@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
 

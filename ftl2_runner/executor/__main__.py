@@ -34,6 +34,11 @@ def main(argv: list[str] | None = None) -> int:
     faulthandler.enable(file=os.fdopen(os.dup(capture.protocol_fd), "w", closefd=True), all_threads=False)
     try:
         return _run(capture, sys.argv[1:] if argv is None else argv)
+    except BaseException:
+        # A bug in the executor itself: say so on the pty (stderr is captured and about to close).
+        message = "[ERROR]: ftl2-runner's executor failed:\n" + traceback.format_exc()
+        os.write(capture.protocol_fd, message.encode("utf-8", "replace"))
+        return RC_SCRIPT_ERROR
     finally:
         capture.flush()
 

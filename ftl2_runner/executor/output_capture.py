@@ -30,6 +30,13 @@ class OutputCapture:
     """Redirects fds 1 and 2 into a pipe and forwards it to ``channel``."""
 
     def __init__(self) -> None:
+        # Line-buffer Python's own streams so prints arrive in order with our events. Done
+        # before fds 1 and 2 change: reconfiguring seeks on a stream it believes seekable.
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.reconfigure(line_buffering=True, errors="backslashreplace")
+            except (AttributeError, ValueError, OSError):
+                pass
         sys.stdout.flush()
         sys.stderr.flush()
         self.protocol_fd = os.dup(1)
@@ -42,12 +49,6 @@ class OutputCapture:
         self._read_fd = read_fd
         self._channel: DisplayChannel | None = None
         self._thread: threading.Thread | None = None
-        # Line-buffer Python's own streams so prints arrive in order with our events.
-        for stream in (sys.stdout, sys.stderr):
-            try:
-                stream.reconfigure(line_buffering=True, errors="backslashreplace")
-            except (AttributeError, ValueError):
-                pass
 
     def start(self, channel: DisplayChannel) -> None:
         self._channel = channel

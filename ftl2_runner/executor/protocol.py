@@ -5,7 +5,8 @@ speak both exactly as its ``awx_display`` callback does:
 
 1. The full event (``event``, ``pid``, ``uuid``, ``created``, ``parent_uuid``,
    ``event_data``) is written to ``$AWX_ISOLATED_DATA_DIR/job_events/<uuid>-partial.json``
-   (written to a ``.tmp`` file first and renamed, so Runner never reads half a file).
+   (written to a ``.tmp`` file first and renamed, so Runner never reads half a file) —
+   or, for events up to 32 KiB, carried in the begin marker itself (see ``_begin_marker``).
 2. On the pty, the human-readable text is framed by two "invisible" ANSI markers:
    ``ESC[K`` + base64 chunks of ``{"uuid": U}`` each followed by ``ESC[<n>D`` + ``ESC[K``
    before the text, and the same encoding of ``{}`` after it.
@@ -34,9 +35,16 @@ _MARKER_WIDTH = 78
 _ESC = "\x1b"
 
 
+_INLINE_EVENT_LIMIT = 32 * 1024
+
+
 def encode_marker(data: Mapping[str, Any]) -> str:
     """Encode ``data`` as an awx_display marker: invisible on a terminal, parseable by runner."""
-    b64 = base64.b64encode(json.dumps(data).encode("utf-8")).decode("ascii")
+    return _encode_marker_text(json.dumps(data))
+
+
+def _encode_marker_text(text: str) -> str:
+    b64 = base64.b64encode(text.encode("utf-8")).decode("ascii")
     parts = [f"{_ESC}[K"]
     for start in range(0, len(b64), _MARKER_WIDTH):
         chunk = b64[start : start + _MARKER_WIDTH]
@@ -88,10 +96,30 @@ class DisplayChannel:
             if body:
                 self.write_raw(body)
             return
-        self._write_partial(event)
-        frame = encode_marker({"uuid": event["uuid"]}) + body + END_MARKER
+        frame = self._begin_marker(event) + body + END_MARKER
         with self.lock:
             self._write_all(frame.encode("utf-8", "replace"))
+
+    def _begin_marker(self, event: dict[str, Any]) -> str:
+        """The begin marker, carrying the whole event when it is small.
+
+        Upstream's filter fills ``counter``/``stdout``/``start_line``/``end_line`` into the
+        dict decoded from the marker and Runner sets ``runner_ident`` — assignments that
+        keep a key's position. So a marker dict that already has those keys, in
+        ansible-runner's order, yields exactly the event a partial file would, without
+        three file operations per event in the executor and two in the worker. Large
+        events (a big ``res``) still go through the partial file, to keep the pty lean.
+        """
+        full = {"uuid": event["uuid"], "counter": 0, "stdout": "", "start_line": 0, "end_line": 0, "runner_ident": ""}
+        full.update((key, value) for key, value in event.items() if key != "uuid")
+        try:
+            encoded = json.dumps(full, default=_json_default)
+        except ValueError:  # e.g. a circular structure in a result: let the file writer report it
+            encoded = None
+        if encoded is not None and len(encoded) <= _INLINE_EVENT_LIMIT:
+            return _encode_marker_text(encoded)
+        self._write_partial(event)
+        return encode_marker({"uuid": event["uuid"]})
 
     def _write_partial(self, event: dict[str, Any]) -> None:
         path = os.path.join(self._events_dir, f"{event['uuid']}-partial.json")

@@ -1,0 +1,1 @@
+"""Performance suite: ratios against ansible-runner and bare FTL2, measured in one run (see run.py)."""

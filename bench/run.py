@@ -1,0 +1,270 @@
+"""``uv run python -m bench.run [--reps N] [--quick] [--write-docs]``: ftl2-runner against ansible-runner and bare FTL2.
+
+Every measurement is a whole-process run: the ``transmit | worker | process`` round
+trip of ftl2-runner, the same round trip of real ansible-runner + ansible-core (the
+compat reference environment) on the equivalent playbook, and the bare FTL2 program
+run with plain ``python``. Repetitions are interleaved after one warm-up, medians
+are reported with min/max, and peak RSS is the largest sum of RSS over the worker's
+process tree, sampled every 20 ms. Results go to stdout and, with ``--write-docs``,
+to docs/performance.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import scenarios
+
+ROOT = Path(__file__).resolve().parent.parent
+OUR_BIN = Path(sys.executable).parent
+DOC = ROOT / "docs" / "performance.md"
+
+
+@dataclass
+class Sample:
+    seconds: float
+    peak_rss: int  # bytes, the whole worker process tree (worker + executor + modules)
+    worker_rss: int = 0  # bytes, the worker process alone
+
+
+@dataclass
+class Measure:
+    name: str
+    samples: list[Sample] = field(default_factory=list)
+
+    @property
+    def median(self) -> float:
+        return statistics.median(s.seconds for s in self.samples)
+
+    @property
+    def low(self) -> float:
+        return min(s.seconds for s in self.samples)
+
+    @property
+    def high(self) -> float:
+        return max(s.seconds for s in self.samples)
+
+    @property
+    def rss(self) -> int:
+        return max(s.peak_rss for s in self.samples)
+
+    @property
+    def worker_rss(self) -> int:
+        return max(s.worker_rss for s in self.samples)
+
+
+def _tree_rss(root: int) -> tuple[int, int]:
+    """(sum of RSS over ``root`` and its descendants, RSS of ``root`` alone)."""
+    parents: dict[int, int] = {}
+    rss: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as handle:
+                data = handle.read()
+            fields = data[data.rfind(b")") + 2:].split()
+            parents[int(entry)] = int(fields[1])
+            rss[int(entry)] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
+        except (OSError, IndexError, ValueError):
+            continue
+    total, frontier = 0, [root]
+    while frontier:
+        pid = frontier.pop()
+        total += rss.get(pid, 0)
+        frontier.extend(child for child, parent in parents.items() if parent == pid)
+    return total, rss.get(root, 0)
+
+
+def _communicate_sampling(process: subprocess.Popen, stdin: bytes | None,
+                          sample_rss: bool) -> tuple[bytes, bytes, tuple[int, int]]:
+    """Wait for ``process`` while sampling peak RSS (tree, process alone) every 20 ms."""
+    peak = [0, 0]
+    done = threading.Event()
+
+    def sampler() -> None:
+        while not done.is_set():
+            tree, alone = _tree_rss(process.pid)
+            peak[0], peak[1] = max(peak[0], tree), max(peak[1], alone)
+            done.wait(0.02)
+
+    if sample_rss:
+        threading.Thread(target=sampler, daemon=True).start()
+    out, err = process.communicate(stdin)
+    done.set()
+    return out, err, (peak[0], peak[1])
+
+
+def _timed(argv: list[str], env: dict[str, str], stdin: bytes | None = None, sample_rss: bool = False) -> Sample:
+    start = time.perf_counter()
+    process = subprocess.Popen(argv, stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    out, err, peak = _communicate_sampling(process, stdin, sample_rss)
+    elapsed = time.perf_counter() - start
+    if process.returncode != 0:
+        raise RuntimeError(f"{argv[:3]} failed ({process.returncode}): {err.decode()[-2000:]} {out[-500:]!r}")
+    return Sample(elapsed, peak[0], peak[1])
+
+
+def _env(extra_path: Path | None = None) -> dict[str, str]:
+    env = dict(os.environ, FTL2_TELEMETRY="off", TERM="xterm")
+    env.pop("VIRTUAL_ENV", None)
+    if extra_path is not None:
+        env["PATH"] = f"{extra_path}{os.pathsep}{env['PATH']}"
+        env["ANSIBLE_PYTHON_INTERPRETER"] = str(extra_path / "python")
+    return env
+
+
+def _data_dir(root: Path, content: str, inventory: str, name: str = "site.yml") -> Path:
+    (root / "project").mkdir(parents=True)
+    (root / "project" / name).write_text(content)
+    (root / "inventory").mkdir()
+    (root / "inventory" / "hosts").write_text(inventory)
+    return root
+
+
+def full_round_trip(bin_dir: Path, pdd: Path, work: Path, env: dict[str, str], runner: str) -> Sample:
+    start = time.perf_counter()
+    stream = subprocess.run([str(bin_dir / runner), "transmit", str(pdd), "-p", "site.yml"], capture_output=True,
+                            env=env, check=True).stdout
+    worker_dir = work / f"w{time.perf_counter_ns()}"
+    process = subprocess.Popen([str(bin_dir / runner), "worker", f"--private-data-dir={worker_dir}", "--delete"],
+                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    out, err, peak = _communicate_sampling(process, stream, sample_rss=True)
+    if b'"status": "successful"' not in out:
+        raise RuntimeError(f"{runner} job did not succeed: {err.decode()[-1000:]} {out[-1500:]!r}")
+    outdir = work / f"o{time.perf_counter_ns()}"
+    subprocess.run([str(bin_dir / runner), "process", str(outdir)], input=out, capture_output=True, env=env, check=True)
+    shutil.rmtree(outdir, ignore_errors=True)
+    return Sample(time.perf_counter() - start, peak[0], peak[1])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__)
+    parser.add_argument("--reps", type=int, default=5, help="measured repetitions per variant (after one warm-up)")
+    parser.add_argument("--quick", action="store_true", help="3 repetitions, ansible-runner J100 measured once")
+    parser.add_argument("--write-docs", action="store_true", help="write the table into docs/performance.md")
+    args = parser.parse_args(argv)
+    reps = 3 if args.quick else args.reps
+
+    sys.path.insert(0, str(ROOT))
+    from compat.reference import ANSIBLE_CORE_VERSION, ANSIBLE_RUNNER_VERSION, ensure_reference_env
+
+    ref_bin = ensure_reference_env()
+    results: dict[str, Measure] = {}
+    with tempfile.TemporaryDirectory(prefix="ftl2-bench-") as tmp:
+        work = Path(tmp)
+        plans = []
+        for job, (script, playbook, bare, inventory) in scenarios.JOBS.items():
+            ours = _data_dir(work / f"{job}-ftl2", script, inventory)
+            theirs = _data_dir(work / f"{job}-ansible", playbook, inventory)
+            bare_file = work / f"{job}-bare.py"
+            bare_file.write_text(scenarios.BARE_WRAPPER.format(body=bare))
+            inv = ours / "inventory" / "hosts"
+            ref_reps = 1 if (args.quick and job == "J100") else reps
+            plans += [
+                (f"{job} ftl2-runner", reps, lambda o=ours: full_round_trip(OUR_BIN, o, work, _env(), "ftl2-runner")),
+                (f"{job} ansible-runner", ref_reps,
+                 lambda t=theirs: full_round_trip(ref_bin, t, work, _env(ref_bin), "ansible-runner")),
+                (f"{job} bare FTL2", reps,
+                 lambda b=bare_file, i=inv: _timed([sys.executable, str(b), str(i)], _env(), sample_rss=True)),
+            ]
+        for count in (1000, 10000):
+            pdd = _data_dir(work / f"E{count}", scenarios.events_script(count), scenarios.LOCAL_INVENTORY)
+            plans.append((f"E{count // 1000}k ftl2-runner", reps,
+                          lambda p=pdd: full_round_trip(OUR_BIN, p, work, _env(), "ftl2-runner")))
+        big = _data_dir(work / "Z100", scenarios.J2_SCRIPT, scenarios.LOCAL_INVENTORY)
+        with open(big / "project" / "blob.bin", "wb") as blob:
+            for _ in range(100):
+                blob.write(os.urandom(1024 * 1024))
+        plans.append(("Z100 ftl2-runner", reps, lambda: full_round_trip(OUR_BIN, big, work, _env(), "ftl2-runner")))
+        plans.append(("worker-info ftl2-runner", reps,
+                      lambda: _timed([str(OUR_BIN / "ftl2-runner"), "worker", "--worker-info"], _env())))
+        plans.append(("worker-info ansible-runner", reps,
+                      lambda: _timed([str(ref_bin / "ansible-runner"), "worker", "--worker-info"], _env(ref_bin))))
+
+        for name, _, action in plans:  # warm-up: caches, .pyc files, the FTL2 gate
+            action()
+            print(f"warmed up {name}", file=sys.stderr, flush=True)
+        max_reps = max(r for _, r, _ in plans)
+        for rep in range(max_reps):  # interleaved repetitions
+            for name, wanted, action in plans:
+                if rep < wanted:
+                    results.setdefault(name, Measure(name)).samples.append(action())
+            print(f"repetition {rep + 1}/{max_reps} done", file=sys.stderr, flush=True)
+
+    table = render(results, reps, ANSIBLE_RUNNER_VERSION, ANSIBLE_CORE_VERSION)
+    print(table)
+    if args.write_docs:
+        write_docs(table)
+    return 0
+
+
+def _ftl2_version() -> str:
+    from importlib.metadata import version
+
+    return version("ftl2")
+
+
+def render(results: dict[str, Measure], reps: int, runner_version: str, core_version: str) -> str:
+    def m(name: str) -> Measure:
+        return results[name]
+
+    lines = [
+        f"Machine: {os.cpu_count()} CPUs, {platform.machine()}, Python {platform.python_version()}; "
+        f"ftl2 {_ftl2_version()}, ansible-runner {runner_version}, ansible-core {core_version}; "
+        f"{reps} interleaved repetitions after a warm-up (medians; min–max in brackets).",
+        "",
+        "| measurement | median s | min–max s | peak RSS, process tree | peak RSS, worker process |",
+        "| --- | ---: | ---: | ---: | ---: |",
+    ]
+    for name, measure in results.items():
+        lines.append(f"| {name} | {measure.median:.2f} | {measure.low:.2f}–{measure.high:.2f} | "
+                     f"{measure.rss / 2**20:.0f} MiB | {measure.worker_rss / 2**20:.0f} MiB |")
+    e1k, e10k = m("E1k ftl2-runner"), m("E10k ftl2-runner")
+    rate_1k, rate_10k = 1000 / e1k.median, 10000 / e10k.median
+    checks = [
+        ("J100 round trip vs ansible-runner", m("J100 ansible-runner").median / m("J100 ftl2-runner").median, "≥ 40× faster",
+         m("J100 ansible-runner").median / m("J100 ftl2-runner").median >= 40),
+        ("J100 round trip vs bare FTL2", m("J100 ftl2-runner").median / m("J100 bare FTL2").median, "≤ 1.25×",
+         m("J100 ftl2-runner").median / m("J100 bare FTL2").median <= 1.25),
+        ("J2 round trip vs bare FTL2", m("J2 ftl2-runner").median / m("J2 bare FTL2").median, "≤ 1.5×",
+         m("J2 ftl2-runner").median / m("J2 bare FTL2").median <= 1.5),
+        ("J10x10 round trip vs ansible-runner", m("J10x10 ansible-runner").median / m("J10x10 ftl2-runner").median,
+         "(no target)", True),
+        ("E10k events per second (whole round trip)", rate_10k, "≥ 3000/s", rate_10k >= 3000),
+        ("E10k worker RSS (MiB)", e10k.worker_rss / 2**20, "≤ 100 MiB", e10k.worker_rss <= 100 * 2**20),
+        ("E10k RSS vs E1k RSS (process tree)", e10k.rss / max(e1k.rss, 1), "≤ 1.10×", e10k.rss <= 1.10 * e1k.rss),
+        ("Z100 worker RSS (MiB)", m("Z100 ftl2-runner").worker_rss / 2**20, "≤ 100 MiB",
+         m("Z100 ftl2-runner").worker_rss <= 100 * 2**20),
+        ("worker-info vs ansible-runner", m("worker-info ftl2-runner").median / m("worker-info ansible-runner").median,
+         "≤ 1.1×", m("worker-info ftl2-runner").median <= 1.1 * m("worker-info ansible-runner").median),
+    ]
+    lines += ["", f"E1k: {rate_1k:.0f} events/s; E10k: {rate_10k:.0f} events/s.", "",
+              "| target | measured | wanted | met |", "| --- | ---: | --- | --- |"]
+    for label, value, wanted, ok in checks:
+        lines.append(f"| {label} | {value:.2f} | {wanted} | {'yes' if ok else '**no**'} |")
+    return "\n".join(lines)
+
+
+def write_docs(table: str) -> None:
+    start, end = "<!-- bench:start -->", "<!-- bench:end -->"
+    text = DOC.read_text(encoding="utf-8")
+    head, _, rest = text.partition(start)
+    _, _, tail = rest.partition(end)
+    DOC.write_text(f"{head}{start}\n{table}\n{end}{tail}", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

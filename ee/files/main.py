@@ -1,0 +1,16 @@
+"""The EE's baked-in FTL2 script (/opt/ftl2/main.py), run when a job names no script.
+
+Replace it with your own (see ee/README.md) or point FTL2_SCRIPT elsewhere. This one
+pings every host of the job's inventory and reports its uptime, so a freshly built EE
+can be checked end to end from AWX with any inventory.
+"""
+
+
+async def run(inventory_path, extravars, runner):
+    pattern = extravars.get("hosts", "all")
+    async with runner.automation():
+        with runner.play("FTL2 baked-in script", hosts=pattern) as play:
+            await play.ping()
+            with runner.task("uptime"):
+                await play.command(cmd="uptime")
+    return 0
