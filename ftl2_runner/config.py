@@ -22,6 +22,7 @@ import sys
 from ansible_runner.config.runner import ExecutionMode, RunnerConfig
 
 EXECUTOR_MODULE = "ftl2_runner.executor"
+DEFAULT_PEXPECT_TIMEOUT = 1
 
 
 def executor_command() -> list[str]:
@@ -40,6 +41,15 @@ class Ftl2RunnerConfig(RunnerConfig):
     def __init__(self, *args, script_path: str | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.script_path = script_path
+
+    def prepare_env(self) -> None:
+        super().prepare_env()
+        if "pexpect_timeout" not in self.settings:
+            # Upstream's expect loop wakes up once per pexpect_timeout (5 s by default) to check for
+            # cancel and timeouts, and pexpect keeps everything read since the last wake-up. FTL2
+            # jobs print fast, so wake up every second: cancel reacts sooner and the worker's
+            # memory stays flat however many events a job produces. env/settings still overrides it.
+            self.pexpect_timeout = DEFAULT_PEXPECT_TIMEOUT
 
     def generate_ansible_command(self) -> list[str]:
         if self.playbook and self._is_delegable_playbook():

@@ -160,3 +160,25 @@ def test_prebuilt_gate_makes_remote_jobs_work_offline(ssh_env, tmp_path):
                               env=_offline_env(tmp_path / "home-b", FTL2_RUNNER_GATE_DIR=str(gates)))
     assert processed.status == "successful", run.text()
     assert [e["event_data"]["res"]["stdout"] for e in run.events if e["event"] == "runner_on_ok"] == ["offline"]
+
+
+def test_host_key_checking_follows_ansible_setting(ssh_env, tmp_path):
+    """ANSIBLE_HOST_KEY_CHECKING=True with an empty known_hosts refuses the host, as ssh would."""
+    script = """
+    async def run(inventory_path, extravars, runner):
+        async with runner.automation() as ftl:
+            await ftl.remotes.command(cmd="echo checked")
+        return 0
+    """
+    pdd = make_data_dir(tmp_path, script, inventory=_inventory(ssh_env["ports"][:1], ssh_env["key"]),
+                        env_files={"envvars": json.dumps({"ANSIBLE_HOST_KEY_CHECKING": "True"})})
+    home = tmp_path / "home"
+    (home / ".ssh").mkdir(parents=True)
+    (home / ".ssh" / "known_hosts").write_text("")
+    run, processed = pipeline(pdd, tmp_path, "-p", "job.py", env=worker_env(HOME=str(home)))
+    assert processed.status == "failed" and run.rc == 4
+    assert [e["event"] for e in run.events if e["event_data"].get("host") == "r1"][-1] == "runner_on_unreachable"
+    # Without the setting, ansible-runner's default (ANSIBLE_HOST_KEY_CHECKING=False) accepts the key.
+    pdd2 = make_data_dir(tmp_path / "unchecked", script, inventory=_inventory(ssh_env["ports"][:1], ssh_env["key"]))
+    run, processed = pipeline(pdd2, tmp_path / "unchecked", "-p", "job.py", env=worker_env(HOME=str(home)))
+    assert processed.status == "successful"

@@ -5,8 +5,10 @@ speak both exactly as its ``awx_display`` callback does:
 
 1. The full event (``event``, ``pid``, ``uuid``, ``created``, ``parent_uuid``,
    ``event_data``) is written to ``$AWX_ISOLATED_DATA_DIR/job_events/<uuid>-partial.json``
-   (written to a ``.tmp`` file first and renamed, so Runner never reads half a file) —
-   or, for events up to 32 KiB, carried in the begin marker itself (see ``_begin_marker``).
+   (written to a ``.tmp`` file first and renamed, so Runner never reads half a file).
+   Putting the whole event in the marker instead would also work, but measured worse:
+   pexpect keeps all output read between two wake-ups of Runner's loop, so bigger markers
+   made the worker's memory grow with the number of events (bench/, E1k vs E10k).
 2. On the pty, the human-readable text is framed by two "invisible" ANSI markers:
    ``ESC[K`` + base64 chunks of ``{"uuid": U}`` each followed by ``ESC[<n>D`` + ``ESC[K``
    before the text, and the same encoding of ``{}`` after it.
@@ -33,9 +35,6 @@ from typing import Any
 
 _MARKER_WIDTH = 78
 _ESC = "\x1b"
-
-
-_INLINE_EVENT_LIMIT = 32 * 1024
 
 
 def encode_marker(data: Mapping[str, Any]) -> str:
@@ -96,30 +95,10 @@ class DisplayChannel:
             if body:
                 self.write_raw(body)
             return
-        frame = self._begin_marker(event) + body + END_MARKER
+        self._write_partial(event)
+        frame = encode_marker({"uuid": event["uuid"]}) + body + END_MARKER
         with self.lock:
             self._write_all(frame.encode("utf-8", "replace"))
-
-    def _begin_marker(self, event: dict[str, Any]) -> str:
-        """The begin marker, carrying the whole event when it is small.
-
-        Upstream's filter fills ``counter``/``stdout``/``start_line``/``end_line`` into the
-        dict decoded from the marker and Runner sets ``runner_ident`` — assignments that
-        keep a key's position. So a marker dict that already has those keys, in
-        ansible-runner's order, yields exactly the event a partial file would, without
-        three file operations per event in the executor and two in the worker. Large
-        events (a big ``res``) still go through the partial file, to keep the pty lean.
-        """
-        full = {"uuid": event["uuid"], "counter": 0, "stdout": "", "start_line": 0, "end_line": 0, "runner_ident": ""}
-        full.update((key, value) for key, value in event.items() if key != "uuid")
-        try:
-            encoded = json.dumps(full, default=_json_default)
-        except ValueError:  # e.g. a circular structure in a result: let the file writer report it
-            encoded = None
-        if encoded is not None and len(encoded) <= _INLINE_EVENT_LIMIT:
-            return _encode_marker_text(encoded)
-        self._write_partial(event)
-        return encode_marker({"uuid": event["uuid"]})
 
     def _write_partial(self, event: dict[str, Any]) -> None:
         path = os.path.join(self._events_dir, f"{event['uuid']}-partial.json")
