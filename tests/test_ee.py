@@ -76,7 +76,7 @@ def ee_image(base_image, podman_env, tmp_path_factory):
     _run(["uv", "build", "--wheel", "--out-dir", str(work / "ee" / "files" / "wheels"), str(ROOT)],
          capture_output=True, env=podman_env)
     build = _run(
-        ["uvx", "--from", "ansible-builder==3.2.0", "ansible-builder", "build",
+        ["uv", "tool", "run", "--from", "ansible-builder==3.2.0", "ansible-builder", "build",
          "-f", str(work / "ee" / "execution-environment.yml"), "-c", str(work / "context"),
          "-t", EE_IMAGE, "--container-runtime", "podman", "--build-arg", f"EE_BASE_IMAGE={base_image}",
          f"--extra-build-cli-args=-v {CA_BUNDLE}:{CA_BUNDLE}:ro"],
@@ -135,7 +135,7 @@ def test_baked_script_runs_when_the_job_names_none(ee_image, podman_env, tmp_pat
     assert [line["status"] for line in lines if "status" in line][-1] == "successful", done.stdout[-3000:]
     events = [line for line in lines if "event" in line]
     assert events[0]["event_data"]["playbook"] == "/opt/ftl2/main.py"
-    assert any(e["event"] == "runner_on_ok" and e["event_data"]["task"] == "uptime" for e in events)
+    assert any(e["event"] == "runner_on_ok" and e["event_data"]["task"] == "kernel" for e in events)
 
 
 @pytest.mark.skipif(sshd.SSHD is None, reason="openssh-server is not installed")

@@ -1,7 +1,7 @@
 """The EE's baked-in FTL2 script (/opt/ftl2/main.py), run when a job names no script.
 
 Replace it with your own (see ee/README.md) or point FTL2_SCRIPT elsewhere. This one
-pings every host of the job's inventory and reports its uptime, so a freshly built EE
+pings every host of the job's inventory and reports its kernel, so a freshly built EE
 can be checked end to end from AWX with any inventory.
 """
 
@@ -11,6 +11,6 @@ async def run(inventory_path, extravars, runner):
     async with runner.automation():
         with runner.play("FTL2 baked-in script", hosts=pattern) as play:
             await play.ping()
-            with runner.task("uptime"):
-                await play.command(cmd="uptime")
+            with runner.task("kernel"):
+                await play.command(cmd="uname -a")
     return 0
