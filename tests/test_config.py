@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 from ftl2_runner.config import Ftl2RunnerConfig
 
@@ -57,5 +58,8 @@ def test_args_file_still_runs_a_raw_command(tmp_path):
 
 def test_ssh_key_is_wrapped_with_ssh_agent_like_upstream(tmp_path):
     config, _ = _prepared(tmp_path, playbook="a.py", ssh_key="-----BEGIN KEY-----\nabc\n-----END KEY-----\n")
+    # Upstream hands the key over through a FIFO whose writer thread blocks until someone reads it
+    # (ssh-add, in a real job); read it here, or that non-daemon thread keeps pytest from exiting.
+    assert Path(config.ssh_key_path).read_text().startswith("-----BEGIN KEY-----")
     assert config.command[0] == "ssh-agent"
     assert "ftl2_runner.executor" in config.command[-1]
