@@ -119,9 +119,9 @@ def _run_worker(command: list[str], stream: bytes, data_dir: Path, env: dict[str
 
 def _base_env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "VIRTUAL_ENV"))}
-    env.update(TERM="xterm", FTL2_TELEMETRY="off", ANSIBLE_NOCOLOR="", ANSIBLE_FORCE_COLOR="")
-    env.pop("ANSIBLE_NOCOLOR")
-    env.pop("ANSIBLE_FORCE_COLOR")
+    env.update(TERM="xterm", FTL2_TELEMETRY="off")  # colour as under a real pty, for both tools
+    for name in ("ANSIBLE_NOCOLOR", "ANSIBLE_FORCE_COLOR"):
+        env.pop(name, None)
     return env
 
 

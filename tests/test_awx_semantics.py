@@ -185,11 +185,8 @@ def test_check_mode_changes_nothing(tmp_path):
     assert lineinfile["event_data"]["res"]["changed"] is True  # would change, did not
 
 
-def test_envvars_reach_the_script_and_settings_apply(tmp_path):
-    pdd = make_data_dir(tmp_path, REPORT, env_files={
-        "envvars": "MY_FROM_FILE: file\n",
-        "settings": json.dumps({"suppress_ansible_output": True}),
-    })
+def test_envvars_reach_the_script(tmp_path):
+    pdd = make_data_dir(tmp_path, REPORT, env_files={"envvars": "MY_FROM_FILE: file\n"})
     run = run_worker(_api_stream(pdd, playbook="job.py", ident="env", envvars={"MY_FROM_KWARG": "kwarg"}), tmp_path / "w")
     assert _report(run)["env"] == {"MY_FROM_FILE": "file", "MY_FROM_KWARG": "kwarg"}
     assert run.statuses[0]["env"]["MY_FROM_KWARG"] == "kwarg"

@@ -61,9 +61,15 @@ def test_large_events_use_the_partial_file(tmp_path):
 
 
 def test_long_markers_are_split_in_78_char_chunks():
+    import base64
+    import re
+
     marker = encode_marker({"uuid": "x" * 200})
-    chunks = marker.split("\x1b[K")[1]
-    assert all(len(part.split("\x1b[")[0]) <= 78 for part in chunks.split("D") if part)
+    body = re.fullmatch(r"\x1b\[K((?:[A-Za-z0-9+/=]+\x1b\[\d+D)+)\x1b\[K", marker).group(1)
+    chunks = re.findall(r"([A-Za-z0-9+/=]+)\x1b\[(\d+)D", body)
+    assert len(chunks) == 4 and all(len(text) == int(n) for text, n in chunks)
+    assert [len(text) for text, _ in chunks[:-1]] == [78, 78, 78]
+    assert json.loads(base64.b64decode("".join(text for text, _ in chunks))) == {"uuid": "x" * 200}
     assert END_MARKER == "\x1b[Ke30=\x1b[4D\x1b[K"
 
 

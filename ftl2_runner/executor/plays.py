@@ -71,6 +71,12 @@ class PlayTracker:
             return False
         return bool(configs) and all(getattr(c, "is_local", False) for c in configs)
 
+    def run_on_hosts(self, hosts: list[str], module: str, params: dict[str, Any]) -> Any:
+        """A deferred call of FTL2's per-host path (``run_on``) on exactly these hosts."""
+        context = self.context
+        configs = [h for h in context.hosts.all if h.name in hosts]
+        return lambda: context.run_on(configs, module, **params)
+
     def host_var(self, host: str, name: str) -> Any:
         """A variable of the FTL2 host config (after our inventory translation), or None."""
         if self.context is None:
@@ -202,5 +208,4 @@ class _PlayModuleCall:
             finally:
                 task_options.reset(token)
             return await pending
-        configs = [h for h in context.hosts.all if h.name in hosts]
-        return await executor.run_task(spec, params, lambda: context.run_on(configs, self._module, **params))
+        return await executor.run_task(spec, params, play._tracker.run_on_hosts(hosts, self._module, params))

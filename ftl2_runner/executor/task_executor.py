@@ -94,8 +94,6 @@ class TaskExecutor:
         if call is None:
             return []  # every host of the target already failed: Ansible runs nothing
         task = self._start_task(spec, params)
-        task.params = dict(params)
-        task.call_started = time.time()
         if not options.when:
             return self._skip(task, spec)
         if self.settings.check_mode and not self._honours_check_mode(spec):
@@ -173,9 +171,7 @@ class TaskExecutor:
         hosts = self.plays.hosts_of(spec.target)
         if len(hosts) == 1 and self.plays.is_local(hosts[0]):
             return None
-        context = self.plays.context
-        configs = [h for h in context.hosts.all if h.name in hosts]
-        return lambda: context.run_on(configs, short, **params)
+        return self.plays.run_on_hosts(hosts, short, params)
 
     def _selected(self, spec: CallSpec, options: TaskOptions) -> bool:
         """``--tags``, ``--skip-tags`` and ``--start-at-task``: unselected tasks do not appear at all."""
@@ -207,9 +203,7 @@ class TaskExecutor:
             return call
         if not remaining:
             return None
-        context = self.plays.context
-        configs = [h for h in context.hosts.all if h.name in remaining]
-        return lambda: context.run_on(configs, spec.module, **params)
+        return self.plays.run_on_hosts(remaining, spec.module, params)
 
     def _honours_check_mode(self, spec: CallSpec) -> bool:
         """Only Ansible modules FTL2 runs on this machine get (and honour) ``_ansible_check_mode``.

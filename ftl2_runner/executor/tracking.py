@@ -19,7 +19,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from . import results
 from .events import Task
 
 if TYPE_CHECKING:
@@ -234,4 +233,4 @@ def run_with_task(task: Task, call: Callable[[], Awaitable[Any]]) -> Awaitable[A
     return _runner()
 
 
-__all__ = ["CallSpec", "TaskFailed", "TrackedAutomation", "call_site", "current_task", "results", "run_with_task"]
+__all__ = ["CallSpec", "TaskFailed", "TrackedAutomation", "call_site", "current_task", "run_with_task"]
