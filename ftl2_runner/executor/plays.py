@@ -9,9 +9,6 @@ every call made through its handle is skipped.
 
 from __future__ import annotations
 
-import fnmatch
-import re
-from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from .events import PlaybookRecorder
@@ -21,7 +18,7 @@ if TYPE_CHECKING:
 
 
 class PlayTracker:
-    def __init__(self, recorder: PlaybookRecorder, inventory: Any = None, hosts: list[str] | None = None):
+    def __init__(self, recorder: PlaybookRecorder, inventory: Any, hosts: list[str] | None = None):
         self.recorder = recorder
         self.inventory = inventory  # ftl2_runner.inventory.Inventory (Ansible semantics)
         self.allowed = list(hosts) if hosts is not None else None  # after --limit
@@ -38,7 +35,7 @@ class PlayTracker:
 
     def start(self, name: str | None, pattern: str) -> list[str] | None:
         """Open an explicit play; returns the matched hosts (None when unknown)."""
-        matched = self.match(pattern) if (self.context is not None or self.inventory is not None) else None
+        matched = self.match(pattern)
         if matched == []:
             self.recorder.warning(f"Could not match supplied host pattern, ignoring: {pattern}")
         self.recorder.play_start(name if name is not None else pattern, pattern)
@@ -56,8 +53,7 @@ class PlayTracker:
     def hosts_of(self, target: str) -> list[str]:
         if target in ("localhost", "local"):
             return ["localhost"]
-        matched = self.match(target) if (self.context is not None or self.inventory is not None) else None
-        return matched or [target]
+        return self.match(target) or [target]
 
     def is_local(self, host: str) -> bool:
         """Whether a host runs on this machine (localhost or ansible_connection=local)."""
@@ -88,59 +84,17 @@ class PlayTracker:
         return configs[0].vars.get(name) if configs else None
 
     def match(self, pattern: str) -> list[str]:
-        """Hosts matching an Ansible-style pattern, in inventory order.
+        """Hosts an Ansible host pattern selects, within ``--limit``, in inventory order.
 
-        Terms are separated by ``,`` or ``:``; ``!term`` excludes, ``&term`` intersects;
-        a term is ``all``/``*``, a group, a host, a shell wildcard or ``~regex``.
+        The pattern rules are the inventory model's (``ftl2_runner.inventory.model``); a
+        pattern naming only ``localhost`` falls back to Ansible's implicit localhost.
         """
-        if self.inventory is not None:
-            matched = self.inventory.match(pattern)
-            if self.allowed is not None:
-                matched = [h for h in matched if h in self.allowed]
-            if not matched and pattern.strip() in ("localhost", "127.0.0.1"):
-                return ["localhost"]  # Ansible's implicit localhost
-            return matched
-        hosts_proxy = self.context.hosts
-        all_hosts = [h.name for h in hosts_proxy.all]
-        selected: list[str] = []
-        for term in _split_pattern(pattern):
-            if term.startswith("!"):
-                removed = set(self._term(term[1:], all_hosts))
-                selected = [h for h in selected if h not in removed]
-            elif term.startswith("&"):
-                kept = set(self._term(term[1:], all_hosts))
-                selected = [h for h in selected if h in kept]
-            else:
-                selected.extend(h for h in self._term(term, all_hosts) if h not in selected)
-        return selected
-
-    def _term(self, term: str, all_hosts: list[str]) -> list[str]:
-        hosts_proxy = self.context.hosts
-        if term in ("all", "*"):
-            return list(all_hosts)
-        if term in hosts_proxy.groups:
-            return [h.name for h in hosts_proxy[term]]
-        if term in all_hosts:
-            return [term]
-        if term == "localhost":
+        matched = self.inventory.match(pattern)
+        if self.allowed is not None:
+            matched = [h for h in matched if h in self.allowed]
+        if not matched and pattern.strip() in ("localhost", "127.0.0.1"):
             return ["localhost"]
-        if term.startswith("~"):
-            regex = re.compile(term[1:])
-            return [h for h in all_hosts if regex.search(h)]
-        if any(ch in term for ch in "*?["):
-            groups = [g for g in hosts_proxy.groups if fnmatch.fnmatchcase(g, term)]
-            names = [h for h in all_hosts if fnmatch.fnmatchcase(h, term)]
-            for group in groups:
-                names.extend(h.name for h in hosts_proxy[group] if h.name not in names)
-            return names
-        return []
-
-
-def _split_pattern(pattern: str) -> Iterator[str]:
-    for part in re.split(r"[,:]", pattern):
-        part = part.strip()
-        if part:
-            yield part
+        return matched
 
 
 class PlayHandle:

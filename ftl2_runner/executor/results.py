@@ -37,8 +37,8 @@ def is_unreachable_error(error: str | None) -> bool:
 def classify(success: bool, output: Mapping[str, Any] | None, error: str | None) -> tuple[str, dict[str, Any]]:
     """Return ``(outcome, res)`` for one host's FTL2 result.
 
-    ``res`` is what Ansible would put in ``event_data.res``: the module output, with
-    ``failed``/``msg`` filled in when FTL2 only reported the failure in ``error``.
+    ``res`` is the module output, with ``msg`` filled in when FTL2 only reported the
+    failure in ``error`` (``shaping.as_failure`` then gives it ansible-core 2.21's shape).
     """
     res = dict(output or {})
     if is_unreachable_error(error):
@@ -50,7 +50,6 @@ def classify(success: bool, output: Mapping[str, Any] | None, error: str | None)
     if res.get("skipped") is True:
         return SKIPPED, res
     if not success or res.get("failed") is True:
-        res["failed"] = True
         if not res.get("msg"):
             if error:
                 res["msg"] = error

@@ -54,9 +54,9 @@ class ScriptRunner:
         self._recorder = recorder
         self._settings = settings
         self.script_path = script_path
-        self._inventory = inventory
-        self._hosts = hosts if hosts is not None else (inventory.hosts if inventory else [])
-        self._plays = PlayTracker(recorder, inventory, self._hosts)
+        self._inventory = inventory if inventory is not None else Inventory().finish()
+        self._hosts = hosts if hosts is not None else self._inventory.hosts
+        self._plays = PlayTracker(recorder, self._inventory, self._hosts)
         self._executor = TaskExecutor(recorder, settings, self._plays)
         self._ftl: TrackedAutomation | None = None
 
@@ -101,13 +101,19 @@ class ScriptRunner:
         user_callback = kwargs.pop("on_event", None)
         for forced in ("quiet", "log_file", "state_file", "print_summary", "print_errors", "verbose"):
             kwargs.pop(forced, None)
-        if "inventory" not in kwargs and self._inventory is not None:
+        if isinstance(kwargs.get("inventory"), str):
+            # The script chose another inventory file: resolve it with Ansible's rules too.
+            from ..inventory import load
+
+            self._inventory = self._plays.inventory = load(kwargs["inventory"])
+            self._hosts = self._inventory.hosts
+            self._plays.allowed = None
+            kwargs.pop("inventory")
+        if "inventory" not in kwargs:
             from ..inventory.ftl2_adapter import to_ftl2
 
             # Hosts with their effective (group + host) vars, already limited by --limit.
             kwargs["inventory"] = to_ftl2(self._inventory, self._hosts, defaults=self._settings.host_defaults)
-        else:
-            kwargs.setdefault("inventory", self._settings.inventory_path)
         kwargs.setdefault("check_mode", self._settings.check_mode)
 
         def on_event(event: dict[str, Any]) -> None:
@@ -175,7 +181,7 @@ class ScriptRunner:
 
     def host_vars(self, host: str) -> dict[str, Any]:
         """A host's effective inventory variables (group vars, then host vars), as Ansible merges them."""
-        if self._inventory is None or host not in self._inventory.host_vars:
+        if host not in self._inventory.host_vars:
             return {}
         return self._inventory.effective_vars(host)
 
