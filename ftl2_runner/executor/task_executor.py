@@ -66,6 +66,9 @@ class TaskExecutor:
     def _start_task(self, spec: CallSpec, params: Mapping[str, Any]) -> Task:
         loop = loop_state.get()
         if loop is not None and loop.task is not None:
+            # A loop's items share one task, but each item is its own call.
+            loop.task.params = dict(params)
+            loop.task.call_started = time.time()
             return loop.task
         self.plays.ensure_play(spec.target)
         options = spec.options or task_options.get() or TaskOptions()
