@@ -45,10 +45,9 @@ class Ftl2RunnerConfig(RunnerConfig):
     def prepare_env(self) -> None:
         super().prepare_env()
         if "pexpect_timeout" not in self.settings:
-            # Upstream's expect loop wakes up once per pexpect_timeout (5 s by default) to check for
-            # cancel and timeouts, and pexpect keeps everything read since the last wake-up. FTL2
-            # jobs print fast, so wake up every second: cancel reacts sooner and the worker's
-            # memory stays flat however many events a job produces. env/settings still overrides it.
+            # Upstream's expect loop wakes up once per pexpect_timeout (5 s by default) to check
+            # for cancel and timeouts. Wake up every second, so cancel by Receptor (SIGTERM)
+            # ends an FTL2 job within about a second. env/settings still overrides it.
             self.pexpect_timeout = DEFAULT_PEXPECT_TIMEOUT
 
     def generate_ansible_command(self) -> list[str]:

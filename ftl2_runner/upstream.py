@@ -28,18 +28,20 @@ _lock = threading.RLock()
 
 @contextlib.contextmanager
 def ftl2_jobs() -> Iterator[None]:
-    """Make upstream's ``interface.run`` build ``Ftl2RunnerConfig`` objects."""
+    """Make upstream's ``interface.run`` build ``Ftl2RunnerConfig`` objects, run by a bounded spawn."""
     import ansible_runner.interface as interface
+    import ansible_runner.runner as runner
 
+    from .bounded_spawn import pexpect_for_runner
     from .config import Ftl2RunnerConfig
 
     with _lock:
-        original = interface.RunnerConfig
-        interface.RunnerConfig = Ftl2RunnerConfig
+        original_config, original_pexpect = interface.RunnerConfig, runner.pexpect
+        interface.RunnerConfig, runner.pexpect = Ftl2RunnerConfig, pexpect_for_runner
         try:
             yield
         finally:
-            interface.RunnerConfig = original
+            interface.RunnerConfig, runner.pexpect = original_config, original_pexpect
 
 
 @contextlib.contextmanager

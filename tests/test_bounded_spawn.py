@@ -1,0 +1,62 @@
+"""BoundedBufferSpawn: Runner's expect loop no longer keeps the whole job's output.
+
+Each test runs a real child on a real pty and drives it the way upstream Runner does
+(``expect(patterns + [TIMEOUT, EOF], timeout=..., searchwindowsize=100)`` in a loop,
+output consumed through ``logfile_read``).
+"""
+
+from __future__ import annotations
+
+import io
+import sys
+
+import pexpect
+
+from ftl2_runner.bounded_spawn import BoundedBufferSpawn
+
+# 3 bursts of 20,000 lines, 0.3 s apart: several expect timeouts, never a match.
+CHATTY = (
+    "import sys, time\n"
+    "for burst in range(3):\n"
+    "    sys.stdout.write(''.join(f'line {burst} {i}\\n' for i in range(20000)))\n"
+    "    sys.stdout.flush()\n"
+    "    time.sleep(0.3)\n"
+)
+PROMPT = "import sys; sys.stdout.write('x' * 50000 + '\\nPassword: '); sys.stdout.flush(); print('got', input())"
+
+
+def _drive(spawn_class: type[pexpect.spawn], code: str, patterns: list, answer: str | None = None):
+    log = io.StringIO()
+    child = spawn_class(sys.executable, ["-c", code], encoding="utf-8", echo=False, timeout=30)
+    child.logfile_read = log
+    largest_before = 0
+    while child.isalive():
+        index = child.expect(patterns + [pexpect.TIMEOUT, pexpect.EOF], timeout=0.1, searchwindowsize=100)
+        largest_before = max(largest_before, len(child._before.getvalue()), len(child.before or ""))
+        if index < len(patterns) and answer is not None:
+            child.sendline(answer)
+    child.expect(pexpect.EOF, timeout=5)
+    child.close()
+    return log.getvalue(), largest_before, child.exitstatus
+
+
+def test_plain_pexpect_keeps_all_output_which_is_what_we_fix():
+    output, largest_before, status = _drive(pexpect.spawn, CHATTY, ["never printed"])
+    assert status == 0
+    assert largest_before > 500_000, "pexpect itself should keep the output read since the last match"
+
+
+def test_bounded_spawn_keeps_at_most_one_read_and_loses_no_output():
+    output, largest_before, status = _drive(BoundedBufferSpawn, CHATTY, ["never printed"])
+    assert status == 0
+    lines = output.splitlines()
+    assert len(lines) == 60000 and lines[0] == "line 0 0" and lines[-1] == "line 2 19999"
+    # What one expect call reads before it times out is bounded by the reads in 0.1 s, far
+    # below the 1 MB of the job; pexpect's own buffer (test above) keeps all of it.
+    assert largest_before < 300_000
+
+
+def test_password_prompt_is_still_found_after_much_output():
+    output, _, status = _drive(BoundedBufferSpawn, PROMPT, [r"Password:\s*?$"], answer="s3cret")
+    assert status == 0
+    assert "got s3cret" in output
