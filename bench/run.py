@@ -175,7 +175,7 @@ def full_round_trip(bin_dir: Path, pdd: Path, work: Path, env: dict[str, str], r
         process.wait()
         transmit.wait()
         elapsed = time.perf_counter() - start
-    statuses = [path.read_text() for path in outdir.glob("artifacts/*/status")]
+    statuses = [path.read_text() for pattern in ("artifacts/status", "artifacts/*/status") for path in outdir.glob(pattern)]
     codes = (transmit.returncode, worker.returncode, process.returncode)
     if codes != (0, 0, 0) or statuses != ["successful"]:
         raise RuntimeError(f"{runner} round trip failed: exit codes {codes}, status {statuses}: "

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import io
 import sys
+import time
 
 import pexpect
+import ptyprocess.ptyprocess
 
 from ftl2_runner.bounded_spawn import BoundedBufferSpawn
 
@@ -60,3 +62,37 @@ def test_password_prompt_is_still_found_after_much_output():
     output, _, status = _drive(BoundedBufferSpawn, PROMPT, [r"Password:\s*?$"], answer="s3cret")
     assert status == 0
     assert "got s3cret" in output
+
+
+def _reaped_child(spawn_class: type[pexpect.spawn]) -> pexpect.spawn:
+    child = spawn_class(sys.executable, ["-c", "import sys; print('bye'); sys.exit(3)"], encoding="utf-8")
+    child.expect(pexpect.EOF, timeout=10)
+    while child.isalive():  # Runner's loop ends the same way: isalive() is False, the child is reaped
+        child.expect([pexpect.TIMEOUT, pexpect.EOF], timeout=0.1)
+    return child
+
+
+def _naps_during_close(child: pexpect.spawn, monkeypatch) -> list[float]:
+    naps: list[float] = []
+    real_sleep = time.sleep
+    monkeypatch.setattr(ptyprocess.ptyprocess.time, "sleep", lambda seconds: (naps.append(seconds), real_sleep(seconds)))
+    child.close()
+    monkeypatch.undo()
+    return [nap for nap in naps if nap > 0]
+
+
+def test_plain_pexpect_naps_in_close_which_is_what_we_skip(monkeypatch):
+    assert _naps_during_close(_reaped_child(pexpect.spawn), monkeypatch) == [0.1]
+
+
+def test_close_after_the_child_is_reaped_does_not_nap_and_keeps_the_exit_status(monkeypatch):
+    child = _reaped_child(BoundedBufferSpawn)
+    assert _naps_during_close(child, monkeypatch) == []
+    assert child.exitstatus == 3
+
+
+def test_close_of_a_live_child_still_terminates_it():
+    child = BoundedBufferSpawn(sys.executable, ["-c", "import time; time.sleep(30)"], encoding="utf-8")
+    child.close(force=True)
+    assert not child.isalive()
+    assert child.signalstatus is not None
