@@ -209,6 +209,8 @@ def main(argv: list[str] | None = None) -> int:
     # is an editable install, so compile it too, or with PYTHONDONTWRITEBYTECODE set every run
     # would recompile our modules and measure that.
     compileall.compile_dir(str(ROOT / "ftl2_runner"), quiet=1)
+    if not os.path.exists(f"/proc/self/task/{threading.get_native_id()}/children"):
+        parser.error("needs /proc/<pid>/task/<tid>/children (Linux 3.5+ with CONFIG_PROC_CHILDREN) to sample RSS")
 
     sys.path.insert(0, str(ROOT))
     from compat.reference import ANSIBLE_CORE_VERSION, ANSIBLE_RUNNER_VERSION, ensure_reference_env

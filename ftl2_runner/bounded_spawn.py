@@ -7,8 +7,9 @@ however, keeps every character read since the last *match* in ``_before`` and
 copies it into ``before`` on every timeout (pexpect issue #388). A job that
 never prints a password prompt never matches, so the buffer holds the whole
 job's output and each wake-up copies it again: worker memory grows with the
-number of events and CPU time grows with its square. ansible-runner's own
-worker has the same growth; we measured it in ``bench/`` (E1k vs E10k).
+number of events and CPU time grows with its square (worker peak RSS for 1k /
+10k / 30k events: 23.6 / 26.8 / 35.0 MiB before, 23.6 / 24.4 / 24.8 MiB after).
+ansible-runner's own worker runs the same loop.
 
 This subclass drops ``_before`` after each ``expect`` call returns (a match,
 a timeout or EOF); reading, the search window and the password patterns stay
@@ -33,7 +34,12 @@ import pexpect
 
 
 class BoundedBufferSpawn(pexpect.spawn):
-    """``pexpect.spawn`` whose ``before`` text is not kept across ``expect`` calls."""
+    """``pexpect.spawn`` whose ``before`` text is always empty after ``expect``.
+
+    Only for Runner's use of it (``expect`` + ``logfile_read``): pexpect's own
+    ``read``/``readline`` and ``expect(async_=True)`` rely on ``before`` and would
+    return wrong text with this class.
+    """
 
     def close(self, force: bool = True) -> None:
         if not self.isalive():  # already reaped: there is no status left for the kernel to settle

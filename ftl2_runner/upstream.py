@@ -5,11 +5,13 @@ Upstream's ``Worker.run`` reads the transmit stream and then calls
 ``RunnerConfig`` by module-level name and hands it to ``Runner``. Everything on
 that path is what we want to reuse byte for byte: stdin parsing, keepalives,
 ``dump_artifacts``, SIGINT/SIGTERM as cancel, Runner's pexpect loop, the event
-filter, status lines and the artifacts zip. We need two things different: the config class, and a safety check in front of
-upstream's zip extraction. So for the duration of a job we bind
-``interface.RunnerConfig`` to ``Ftl2RunnerConfig`` and ``streaming.unstream_dir`` to a
-validating wrapper around upstream's own function, instead of copying upstream's read
-loop or ``init_runner``.
+filter, status lines and the artifacts zip. We need three things different: the config
+class, a pexpect child that does not keep the whole job's output (see ``bounded_spawn``),
+and a safety check in front of upstream's zip extraction. So for the duration of a job
+we bind ``interface.RunnerConfig`` to ``Ftl2RunnerConfig``, the ``pexpect`` name that
+``ansible_runner.runner`` calls to a module whose ``spawn`` is ``BoundedBufferSpawn``, and
+``streaming.unstream_dir`` to a validating wrapper around upstream's own function,
+instead of copying upstream's read loop or ``init_runner``.
 
 The binding is process-wide while a job runs (guarded by a lock, restored after);
 ``ftl2-runner`` processes run one job each, and the Python API documents that

@@ -6,8 +6,9 @@ speak both exactly as its ``awx_display`` callback does:
 1. The full event (``event``, ``pid``, ``uuid``, ``created``, ``parent_uuid``,
    ``event_data``) is written to ``$AWX_ISOLATED_DATA_DIR/job_events/<uuid>-partial.json``.
    awx_display writes a ``.tmp`` file and renames it; we write the final name directly,
-   because Runner opens the file only after it has read the end marker, and the marker is
-   written after the file is closed: Runner can never see half a file. One file operation
+   because the file is closed before its begin marker is written, and Runner opens it only
+   after it has seen that marker (normally at the end marker, or when the output ends
+   mid-frame): Runner can never see half a file. One file operation
    fewer per event matters, since creating a file is the largest cost of an event.
    Putting the whole event in the marker instead would also work, but it changes the key
    order of the events Runner emits (see below).
