@@ -166,6 +166,9 @@ def worker_main(argv: list[str]) -> int:
         sys.stdout.write(render_worker_info(collect_worker_info(_version())))
         return 0
 
+    from . import warm_executor
+
+    warm_executor.start()  # first: its `import ftl2` overlaps with reading and unpacking the job
     from ansible_runner.utils import register_for_cleanup
 
     private_data_dir = args.private_data_dir

@@ -6,10 +6,10 @@ Upstream's ``Worker.run`` reads the transmit stream and then calls
 that path is what we want to reuse byte for byte: stdin parsing, keepalives,
 ``dump_artifacts``, SIGINT/SIGTERM as cancel, Runner's pexpect loop, the event
 filter, status lines and the artifacts zip. We need three things different: the config
-class, a pexpect child that does not keep the whole job's output (see ``bounded_spawn``),
+class, a pexpect child that does not keep the whole job's output (see ``runner_spawn``),
 and a safety check in front of upstream's zip extraction. So for the duration of a job
 we bind ``interface.RunnerConfig`` to ``Ftl2RunnerConfig``, the ``pexpect`` name that
-``ansible_runner.runner`` calls to a module whose ``spawn`` is ``BoundedBufferSpawn``, and
+``ansible_runner.runner`` calls to a module whose ``spawn`` is ``RunnerSpawn``, and
 ``streaming.unstream_dir`` to a validating wrapper around upstream's own function,
 instead of copying upstream's read loop or ``init_runner``.
 
@@ -34,7 +34,7 @@ def ftl2_jobs() -> Iterator[None]:
     import ansible_runner.interface as interface
     import ansible_runner.runner as runner
 
-    from .bounded_spawn import pexpect_for_runner
+    from .runner_spawn import pexpect_for_runner
     from .config import Ftl2RunnerConfig
 
     with _lock:

@@ -113,6 +113,7 @@ class Ftl2Worker(Worker):
         })
 
     def run(self) -> tuple[str, int | None]:
+        from . import warm_executor
         from .process_tree import become_subreaper, kill_descendants
 
         become_subreaper()
@@ -125,6 +126,7 @@ class Ftl2Worker(Worker):
             self._fail(exc)
             return self.status, self.rc
         finally:
+            warm_executor.discard()  # before kill_descendants, which could reap it under our feet
             if self.status in ("canceled", "timeout", "error"):
                 # Upstream killed the job's process group; also kill what escaped it.
                 kill_descendants()

@@ -1,4 +1,4 @@
-"""BoundedBufferSpawn: Runner's expect loop no longer keeps the whole job's output.
+"""RunnerSpawn: Runner's expect loop no longer keeps the whole job's output.
 
 Each test runs a real child on a real pty and drives it the way upstream Runner does
 (``expect(patterns + [TIMEOUT, EOF], timeout=..., searchwindowsize=100)`` in a loop,
@@ -15,7 +15,7 @@ import pexpect
 import ptyprocess.ptyprocess
 import pytest
 
-from ftl2_runner.bounded_spawn import BoundedBufferSpawn
+from ftl2_runner.runner_spawn import RunnerSpawn
 
 # 3 bursts of 20,000 lines, 0.3 s apart: several expect timeouts, never a match.
 CHATTY = (
@@ -58,8 +58,8 @@ def test_plain_pexpect_keeps_all_output_which_is_what_we_fix():
     assert largest_before > 500_000, "pexpect itself should keep the output read since the last match"
 
 
-def test_bounded_spawn_keeps_at_most_one_read_and_loses_no_output():
-    output, largest_before, status = _drive(BoundedBufferSpawn, CHATTY, ["never printed"])
+def test_runner_spawn_keeps_at_most_one_read_and_loses_no_output():
+    output, largest_before, status = _drive(RunnerSpawn, CHATTY, ["never printed"])
     assert status == 0
     lines = output.splitlines()
     assert len(lines) == 60000 and lines[0] == "line 0 0" and lines[-1] == "line 2 19999"
@@ -69,7 +69,7 @@ def test_bounded_spawn_keeps_at_most_one_read_and_loses_no_output():
 
 @pytest.mark.parametrize("code", [PROMPT, SPLIT_PROMPT], ids=["one-read", "split-across-wake-ups"])
 def test_password_prompt_is_still_found_after_much_output(code):
-    output, _, status = _drive(BoundedBufferSpawn, code, [r"Password:\s*?$"], answer="s3cret")
+    output, _, status = _drive(RunnerSpawn, code, [r"Password:\s*?$"], answer="s3cret")
     assert status == 0
     assert "got s3cret" in output
 
@@ -96,13 +96,13 @@ def test_plain_pexpect_naps_in_close_which_is_what_we_skip(monkeypatch):
 
 
 def test_close_after_the_child_is_reaped_does_not_nap_and_keeps_the_exit_status(monkeypatch):
-    child = _reaped_child(BoundedBufferSpawn)
+    child = _reaped_child(RunnerSpawn)
     assert _naps_during_close(child, monkeypatch) == []
     assert child.exitstatus == 3
 
 
 def test_close_of_a_live_child_keeps_the_nap_and_terminates_it(monkeypatch):
-    child = BoundedBufferSpawn(sys.executable, ["-c", "import time; time.sleep(30)"], encoding="utf-8")
+    child = RunnerSpawn(sys.executable, ["-c", "import time; time.sleep(30)"], encoding="utf-8")
     assert 0.1 in _naps_during_close(child, monkeypatch)
     assert not child.isalive()
     assert child.signalstatus is not None

@@ -1,4 +1,5 @@
-"""The ``pexpect.spawn`` Runner drives: it forgets what it has handed over, and closes without a nap.
+"""The ``pexpect.spawn`` Runner drives: it forgets what it has handed over, closes without a nap,
+and hands the job to a pre-started executor when there is one.
 
 Upstream ``Runner`` reads its child through ``child.expect(password_patterns,
 timeout=pexpect_timeout)`` in a loop and consumes the output through
@@ -23,23 +24,51 @@ it must kill the child. Runner calls ``close`` only after ``isalive()`` has retu
 False, i.e. after the child has been reaped, so the nap buys nothing and adds 0.1 s
 to every job (measured in bench/ as the gap between the last event and the final
 status). When the child is still alive, the nap and the kill stay as they are.
+
+Third, ``_spawnpty`` (where ptyprocess forks the child): when the worker started a
+warm executor and the command is our executor, the job's pty is handed to that
+process instead (see ``warm_executor``); if anything about it does not fit, or the
+hand-over fails, the command is spawned exactly as before.
 """
 
 from __future__ import annotations
 
+import contextlib
 import types
 from typing import Any
 
 import pexpect
 
+from . import warm_executor
 
-class BoundedBufferSpawn(pexpect.spawn):
+
+class RunnerSpawn(pexpect.spawn):
     """``pexpect.spawn`` whose ``before`` text is always empty after ``expect``.
 
     Only for Runner's use of it (``expect`` + ``logfile_read``): pexpect's own
     ``read``/``readline`` and ``expect(async_=True)`` rely on ``before`` and would
     return wrong text with this class.
     """
+
+    def _spawn(self, command: Any, args: Any = (), preexec_fn: Any = None, dimensions: Any = None) -> None:
+        self._caller_preexec_fn = preexec_fn  # pexpect wraps it (ignore_sighup) before _spawnpty sees it
+        self._caller_dimensions = dimensions
+        super()._spawn(command, list(args), preexec_fn, dimensions)
+
+    def _spawnpty(self, args: list[Any], **kwargs: Any) -> Any:
+        argv = [arg.decode(self.encoding or "utf-8", "surrogateescape") if isinstance(arg, bytes) else arg
+                for arg in args]
+        warm = None
+        if getattr(self, "_caller_preexec_fn", None) is None:
+            warm = warm_executor.claim(argv, kwargs.get("env"), kwargs.get("cwd"))
+        if warm is not None:
+            try:
+                return warm.hand_over(argv, kwargs.get("env") or {}, kwargs.get("cwd"), kwargs.get("echo", True),
+                                      self._caller_dimensions or (24, 80), self.ignore_sighup)
+            except OSError:
+                with contextlib.suppress(OSError):
+                    warm.discard()
+        return super()._spawnpty(args, **kwargs)
 
     def close(self, force: bool = True) -> None:
         if not self.isalive():  # already reaped: there is no status left for the kernel to settle
@@ -57,7 +86,7 @@ class BoundedBufferSpawn(pexpect.spawn):
 class _PexpectWithBoundedSpawn(types.ModuleType):
     """The ``pexpect`` module as ``ansible_runner.runner`` sees it, with our ``spawn``."""
 
-    spawn = BoundedBufferSpawn
+    spawn = RunnerSpawn
 
     def __getattr__(self, name: str) -> Any:
         return getattr(pexpect, name)

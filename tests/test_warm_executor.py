@@ -1,0 +1,167 @@
+"""The warm executor: a job handed to the pre-started process sees what a forked executor sees.
+
+Every test runs the real ``ftl2-runner worker`` console script. The control is
+``FTL2_RUNNER_WARM_EXECUTOR=0`` (the executor forked by pexpect, as before), and the
+probe script reports whether FTL2 was already imported when ``run()`` started: only a
+warm executor has imported it by then.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import time
+import uuid
+from pathlib import Path
+
+from streams import FTL2_RUNNER, make_data_dir, pipeline, run_worker, transmit, worker_env
+
+PROBE = """
+import json, os, signal, sys, tempfile
+async def run(inventory_path, extravars, runner):
+    facts = {
+        "warm": "ftl2" in sys.modules,
+        "cwd": os.getcwd(),
+        "argv": sys.argv[1:],
+        "path0": sys.path[0],
+        "tty": os.isatty(0),
+        "session_leader": os.getsid(0) == os.getpid(),
+        "group_leader": os.getpgid(0) == os.getpid(),
+        "sighup_ignored": signal.getsignal(signal.SIGHUP) == signal.SIG_IGN,
+        "envvar": os.environ.get("FROM_ENVVARS"),
+        "artifacts": os.path.relpath(os.environ["AWX_ISOLATED_DATA_DIR"], os.path.dirname(os.getcwd())),
+        "tmp": tempfile.gettempdir(),
+        "telemetry": os.environ.get("FTL2_TELEMETRY"),
+    }
+    runner.display("PROBE " + json.dumps(facts, sort_keys=True))
+    print("printed by the script")
+    async with runner.automation() as ftl:
+        await ftl.localhost.command(cmd="echo from a task")
+    return 0
+"""
+
+
+def _probe(run) -> dict:
+    for line in run.text().splitlines():
+        if line.startswith("PROBE "):
+            return json.loads(line[len("PROBE "):])
+    raise AssertionError(f"no probe line in: {run.text()!r}")
+
+
+def _job(tmp_path: Path, envvars: dict[str, str]) -> bytes:
+    job_tmp = tmp_path / "job-tmp"
+    job_tmp.mkdir()
+    envvars = {"FROM_ENVVARS": "yes", "TMPDIR": str(job_tmp), **envvars}
+    pdd = make_data_dir(tmp_path, PROBE, env_files={"envvars": json.dumps(envvars)})
+    return transmit(pdd, "-p", "job.py")
+
+
+def test_a_warm_job_sees_what_a_forked_executor_sees(tmp_path):
+    stream = _job(tmp_path, {})
+    warm = run_worker(stream, tmp_path / "w1", env=worker_env(FTL2_RUNNER_WARM_EXECUTOR="1"))
+    cold = run_worker(stream, tmp_path / "w2", env=worker_env(FTL2_RUNNER_WARM_EXECUTOR="0"))
+    assert warm.final_status == cold.final_status == "successful"
+    warm_facts, cold_facts = _probe(warm), _probe(cold)
+    assert warm_facts.pop("warm") is True and cold_facts.pop("warm") is False
+    for facts, workdir in ((warm_facts, "w1"), (cold_facts, "w2")):
+        assert facts["cwd"] == facts["path0"] == str(tmp_path / workdir / "project")
+        assert facts["argv"][-1].endswith("job.py") and facts["tmp"] == str(tmp_path / "job-tmp")
+    assert {k: v for k, v in warm_facts.items() if k not in ("cwd", "path0", "argv")} == \
+           {k: v for k, v in cold_facts.items() if k not in ("cwd", "path0", "argv")}
+    assert warm_facts["tty"] and warm_facts["session_leader"] and warm_facts["group_leader"]
+    assert warm_facts["sighup_ignored"] and warm_facts["envvar"] == "yes" and warm_facts["telemetry"] == "off"
+    for run in (warm, cold):
+        assert "printed by the script" in run.text()
+        assert [e["event"] for e in run.events].count("runner_on_ok") == 1
+
+
+def test_a_job_with_a_different_python_environment_is_forked_instead(tmp_path):
+    stream = _job(tmp_path, {"PYTHONWARNINGS": "ignore::DeprecationWarning"})
+    run = run_worker(stream, tmp_path / "w", env=worker_env(FTL2_RUNNER_WARM_EXECUTOR="1"))
+    assert run.final_status == "successful"
+    assert _probe(run)["warm"] is False
+
+
+def _processes_tagged(tag: str) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/environ", "rb") as handle:
+                    if f"FTL2_RUNNER_TEST_TAG={tag}".encode() in handle.read().split(b"\0"):
+                        found.append(int(entry))
+            except OSError:
+                continue
+    return found
+
+
+def test_an_unclaimed_warm_executor_is_stopped_with_the_worker(tmp_path):
+    tag = str(uuid.uuid4())
+    env = worker_env(FTL2_RUNNER_WARM_EXECUTOR="1", FTL2_RUNNER_TEST_TAG=tag)
+    # A successful job that is not an FTL2 script (AWX's raw `args`): the warm executor is not
+    # used, and no error path (which kills all descendants anyway) is taken.
+    pdd = make_data_dir(tmp_path, None)
+    (pdd / "args").write_text("sh -c 'echo raw'")
+    run = run_worker(transmit(pdd, "-p", "unused.yml"), tmp_path / "w", env=env)
+    assert run.final_status == "successful" and run.statuses[0]["command"][0] == "sh"
+    assert _processes_tagged(tag) == []
+    # And a stream that ends before any kwargs (the error path).
+    done = subprocess.run([FTL2_RUNNER, "worker", f"--private-data-dir={tmp_path / 'w2'}"], input=b'{"eof": true}\n',
+                          capture_output=True, timeout=60, env=env)
+    assert b'"status": "error"' in done.stdout
+    assert _processes_tagged(tag) == []
+
+
+def test_a_warm_executor_leaves_when_its_worker_is_killed(tmp_path):
+    tag = str(uuid.uuid4())
+    env = worker_env(FTL2_RUNNER_WARM_EXECUTOR="1", FTL2_RUNNER_TEST_TAG=tag)
+    worker = subprocess.Popen([FTL2_RUNNER, "worker", f"--private-data-dir={tmp_path / 'w'}"], stdin=subprocess.PIPE,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    deadline = time.monotonic() + 20
+    while len(_processes_tagged(tag)) < 2 and time.monotonic() < deadline:  # the worker and its warm executor
+        time.sleep(0.05)
+    assert len(_processes_tagged(tag)) == 2
+    worker.send_signal(signal.SIGKILL)
+    worker.wait(timeout=10)
+    deadline = time.monotonic() + 20
+    while _processes_tagged(tag) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _processes_tagged(tag) == [], "the warm executor outlived its worker"
+
+
+def test_cancel_of_a_warm_job_ends_it(tmp_path):
+    script = """
+    import sys, time
+    async def run(inventory_path, extravars, runner):
+        runner.display(f"warm={'ftl2' in sys.modules}")
+        time.sleep(300)
+        return 0
+    """
+    tag = str(uuid.uuid4())
+    stream = transmit(make_data_dir(tmp_path, script), "-p", "job.py")
+    env = worker_env(FTL2_RUNNER_WARM_EXECUTOR="1", FTL2_RUNNER_TEST_TAG=tag)
+    worker = subprocess.Popen([FTL2_RUNNER, "worker", f"--private-data-dir={tmp_path / 'w'}"], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
+    worker.stdin.write(stream)
+    worker.stdin.close()
+    seen = b""
+    while b"warm=" not in seen:
+        line = worker.stdout.readline()
+        assert line, "the job ended before it printed"
+        seen += line
+    assert b"warm=True" in seen
+    started = time.monotonic()
+    worker.send_signal(signal.SIGTERM)
+    rest = worker.stdout.read()
+    worker.wait(timeout=30)
+    assert time.monotonic() - started < 10
+    assert b'"status": "canceled"' in rest and rest.rstrip().endswith(b'{"eof": true}')
+    assert _processes_tagged(tag) == []
+
+
+def test_a_warm_job_round_trips_through_process(tmp_path):
+    run, processed = pipeline(make_data_dir(tmp_path, PROBE), tmp_path, "-p", "job.py",
+                              env=worker_env(FTL2_RUNNER_WARM_EXECUTOR="1"))
+    assert processed.status == "successful" and _probe(run)["warm"] is True
