@@ -65,7 +65,7 @@ class RunnerSpawn(pexpect.spawn):
             try:
                 return warm.hand_over(argv, kwargs.get("env") or {}, kwargs.get("cwd"), kwargs.get("echo", True),
                                       self._caller_dimensions or (24, 80), self.ignore_sighup)
-            except OSError:
+            except Exception:  # OSError, termios.error, a timeout: fork the command as usual
                 with contextlib.suppress(OSError):
                     warm.discard()
         return super()._spawnpty(args, **kwargs)

@@ -22,11 +22,17 @@ What Runner relies on stays true, which is why the parts are what they are:
 - It receives the pty slave as its controlling terminal and fds 0, 1, 2, echo off
   and a 24x80 window, as ``ptyprocess.PtyProcess.spawn`` sets up a child; SIGHUP is
   ignored when Runner asked for ``ignore_sighup``.
-- Anything that changes how a Python process starts (``PYTHON*``, ``FTL2_*``, locale
-  variables, ``HOME`` for the user site directory) must be identical in the job's
+- Anything that is read only when a process or a library starts (``PYTHON*``, ``FTL2_*``
+  other than ours, locale variables, ``HOME`` for the user site directory, the dynamic
+  loader's ``LD_*``, glibc's ``MALLOC_*``/``GLIBC_TUNABLES``, ``OPENSSL_*``, which
+  cryptography reads when asyncssh imports it) must be identical in the job's
   environment; otherwise, and whenever anything goes wrong before the hand-over, the
-  job's command is spawned the normal way and the waiting process is killed.
-  ``FTL2_RUNNER_WARM_EXECUTOR=0`` turns the whole mechanism off.
+  job's command is spawned the normal way and the waiting process is killed. ``TZ`` is
+  applied with ``time.tzset()``. ``FTL2_RUNNER_WARM_EXECUTOR=0`` turns the whole
+  mechanism off.
+- Seen from outside, the job's process keeps the command line
+  ``python -m ftl2_runner.executor.warm N`` and the worker's ``/proc/<pid>/environ``;
+  ``ps`` or ``pgrep -f ftl2_runner.executor`` still finds it.
 - Its stdin, stdout and stderr are ``/dev/null`` until the hand-over: nothing it does
   while waiting can reach the worker's stdout, which is the protocol stream.
 """
@@ -51,9 +57,11 @@ DISABLE_VARIABLE = "FTL2_RUNNER_WARM_EXECUTOR"
 WARM_MODULE = "ftl2_runner.executor.warm"
 EXECUTOR_MODULE = "ftl2_runner.executor"
 HEADER = struct.Struct("!Q")
-_STARTUP_PREFIXES = ("PYTHON", "FTL2_", "LC_")
-_STARTUP_NAMES = frozenset({"LANG", "LANGUAGE", "HOME"})
+_STARTUP_PREFIXES = ("PYTHON", "FTL2_", "LC_", "LD_", "MALLOC_", "OPENSSL_")
+_STARTUP_NAMES = frozenset({"LANG", "LANGUAGE", "HOME", "GLIBC_TUNABLES"})
+_RUNTIME_ONLY = ("FTL2_RUNNER_", "FTL2_SCRIPT")  # read by ftl2-runner when a job runs, not at import
 _FORCED = {"FTL2_TELEMETRY": "off"}  # the executor sets this itself, warm or not
+HAND_OVER_TIMEOUT = 30.0  # seconds the worker waits for a stuck warm executor before forking instead
 
 _waiting: WarmExecutor | None = None
 
@@ -61,7 +69,7 @@ _waiting: WarmExecutor | None = None
 def _startup_view(env: Mapping[str, str]) -> dict[str, str]:
     """The variables that shape a Python process at start-up (imports, locale, site)."""
     view = {key: value for key, value in env.items()
-            if key.startswith(_STARTUP_PREFIXES) or key in _STARTUP_NAMES}
+            if (key.startswith(_STARTUP_PREFIXES) or key in _STARTUP_NAMES) and not key.startswith(_RUNTIME_ONLY)}
     view.update(_FORCED)
     return view
 
@@ -77,11 +85,13 @@ class WarmExecutor:
     def accepts(self, argv: Sequence[str], env: Mapping[str, str] | None, cwd: str | None) -> bool:
         """True when ``argv`` is our executor, run by our interpreter, in an environment like ours."""
         return (len(argv) >= 3 and argv[1:3] == ["-m", EXECUTOR_MODULE]
-                and os.path.realpath(argv[0]) == os.path.realpath(sys.executable)
+                and os.path.abspath(argv[0]) == sys.executable  # the venv's python, not what it links to
                 and env is not None and _startup_view(env) == self._startup
-                and (cwd is None or os.path.isdir(cwd)) and self.alive())
+                and (cwd is None or os.path.isdir(cwd)))
 
     def alive(self) -> bool:
+        if not self.pid:
+            return False  # never waitpid(0): that would wait for any child in our process group
         try:
             pid, _ = os.waitpid(self.pid, os.WNOHANG)
         except ChildProcessError:
@@ -103,6 +113,7 @@ class WarmExecutor:
                 termios.tcsetattr(slave, termios.TCSANOW, attributes)
             job = json.dumps({"argv": list(argv), "env": dict(env), "cwd": cwd, "ignore_sighup": ignore_sighup})
             body = job.encode("utf-8", "surrogateescape")
+            self._channel.settimeout(HAND_OVER_TIMEOUT)  # a large environment, a warm-up that hangs
             socket.send_fds(self._channel, [HEADER.pack(len(body))], [slave])
             self._channel.sendall(body)
         except BaseException:
@@ -154,7 +165,12 @@ def claim(argv: Sequence[str], env: Mapping[str, str] | None, cwd: str | None) -
     """The waiting executor, if it can run ``argv`` in ``env``; it is then no longer waiting."""
     global _waiting
     warm = _waiting
-    if warm is None or not warm.accepts(argv, env, cwd):
+    if warm is None:
+        return None
+    if not warm.alive():  # it died while waiting (e.g. a crash in an import): fork as usual
+        discard()
+        return None
+    if not warm.accepts(argv, env, cwd):
         return None
     _waiting = None
     return warm

@@ -8,6 +8,7 @@ warm executor has imported it by then.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import signal
@@ -16,12 +17,25 @@ import time
 import uuid
 from pathlib import Path
 
+import pytest
 from streams import FTL2_RUNNER, make_data_dir, pipeline, run_worker, transmit, worker_env
 
 PROBE = """
-import json, os, signal, sys, tempfile
+import json, os, signal, sys, tempfile, time
+def controlling_terminal_opens():
+    try:
+        os.close(os.open("/dev/tty", os.O_RDWR))
+        return True
+    except OSError:
+        return False
 async def run(inventory_path, extravars, runner):
     facts = {
+        "foreground": os.tcgetpgrp(0) == os.getpgrp(),
+        "dev_tty": controlling_terminal_opens(),
+        "streams": [[s.encoding, s.errors, s.line_buffering, s.write_through, type(s.buffer).__name__]
+                    for s in (sys.stdin, sys.stdout, sys.stderr)],
+        "tz": time.tzname[0],
+        "open_fds": len(os.listdir("/proc/self/fd")),
         "warm": "ftl2" in sys.modules,
         "cwd": os.getcwd(),
         "argv": sys.argv[1:],
@@ -53,15 +67,20 @@ def _probe(run) -> dict:
 def _job(tmp_path: Path, envvars: dict[str, str]) -> bytes:
     job_tmp = tmp_path / "job-tmp"
     job_tmp.mkdir()
-    envvars = {"FROM_ENVVARS": "yes", "TMPDIR": str(job_tmp), **envvars}
+    envvars = {"FROM_ENVVARS": "yes", "TMPDIR": str(job_tmp), "TZ": "XYZ+5", **envvars}
     pdd = make_data_dir(tmp_path, PROBE, env_files={"envvars": json.dumps(envvars)})
     return transmit(pdd, "-p", "job.py")
 
 
-def test_a_warm_job_sees_what_a_forked_executor_sees(tmp_path):
+@pytest.mark.parametrize("unbuffered", ["", "1"], ids=["buffered", "PYTHONUNBUFFERED"])
+def test_a_warm_job_sees_what_a_forked_executor_sees(tmp_path, unbuffered):
     stream = _job(tmp_path, {})
-    warm = run_worker(stream, tmp_path / "w1", env=worker_env(FTL2_RUNNER_WARM_EXECUTOR="1"))
-    cold = run_worker(stream, tmp_path / "w2", env=worker_env(FTL2_RUNNER_WARM_EXECUTOR="0"))
+    env = worker_env()
+    env.pop("PYTHONUNBUFFERED", None)
+    if unbuffered:
+        env["PYTHONUNBUFFERED"] = unbuffered
+    warm = run_worker(stream, tmp_path / "w1", env=dict(env, FTL2_RUNNER_WARM_EXECUTOR="1"))
+    cold = run_worker(stream, tmp_path / "w2", env=dict(env, FTL2_RUNNER_WARM_EXECUTOR="0"))
     assert warm.final_status == cold.final_status == "successful"
     warm_facts, cold_facts = _probe(warm), _probe(cold)
     assert warm_facts.pop("warm") is True and cold_facts.pop("warm") is False
@@ -71,6 +90,7 @@ def test_a_warm_job_sees_what_a_forked_executor_sees(tmp_path):
     assert {k: v for k, v in warm_facts.items() if k not in ("cwd", "path0", "argv")} == \
            {k: v for k, v in cold_facts.items() if k not in ("cwd", "path0", "argv")}
     assert warm_facts["tty"] and warm_facts["session_leader"] and warm_facts["group_leader"]
+    assert warm_facts["foreground"] and warm_facts["dev_tty"] and warm_facts["tz"] == "XYZ"
     assert warm_facts["sighup_ignored"] and warm_facts["envvar"] == "yes" and warm_facts["telemetry"] == "off"
     for run in (warm, cold):
         assert "printed by the script" in run.text()
@@ -165,3 +185,22 @@ def test_a_warm_job_round_trips_through_process(tmp_path):
     run, processed = pipeline(make_data_dir(tmp_path, PROBE), tmp_path, "-p", "job.py",
                               env=worker_env(FTL2_RUNNER_WARM_EXECUTOR="1"))
     assert processed.status == "successful" and _probe(run)["warm"] is True
+
+
+def test_the_worker_reaps_a_warm_executor_no_job_claimed(tmp_path, monkeypatch):
+    """In process, so that what happened to the warm executor can be asked of the worker itself."""
+    from ftl2_runner import warm_executor
+    from ftl2_runner.worker import run_worker as run_in_process
+
+    monkeypatch.setenv("FTL2_RUNNER_WARM_EXECUTOR", "1")
+    warm = warm_executor.start()
+    assert warm is not None and warm.alive()
+    pid = warm.pid
+    pdd = make_data_dir(tmp_path, None)
+    (pdd / "args").write_text("sh -c 'echo raw'")  # a successful job that does not use the executor
+    status, _ = run_in_process(private_data_dir=str(tmp_path / "w"), _input=io.BytesIO(transmit(pdd, "-p", "x.yml")),
+                               _output=io.BytesIO())
+    assert status == "successful"
+    assert warm_executor._waiting is None
+    with pytest.raises(ChildProcessError):  # reaped by the worker, not left to exit on its own
+        os.waitpid(pid, os.WNOHANG)

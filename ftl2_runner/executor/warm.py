@@ -19,12 +19,17 @@ import socket
 import sys
 import tempfile
 import termios
+import time
 
 HEADER_SIZE = 8  # warm_executor.HEADER: the body's length, network byte order
 
 
 def _warm_up() -> None:
-    """Import what the executor imports lazily for a job, FTL2 first."""
+    """Import what the executor imports lazily for a job, FTL2 first.
+
+    A failure here is not reported: the job then imports the same modules itself, in
+    the executor, which reports the error on the pty exactly as a forked executor would.
+    """
     os.environ["FTL2_TELEMETRY"] = "off"
     import ftl2  # noqa: F401  (the point of this process)
     import ftl2.ftl_modules  # noqa: F401
@@ -53,39 +58,63 @@ def _receive(channel: socket.socket) -> tuple[dict, int] | None:
     return json.loads(body.decode("utf-8", "surrogateescape")), fds[0]
 
 
+def _std_stream(fd: int, template: io.TextIOWrapper, write: bool) -> io.TextIOWrapper:
+    """A standard stream on ``fd`` built as CPython builds one at start-up for a terminal.
+
+    Encoding and error handler come from the start-up streams (same environment, so the
+    same choice); stdout and stderr are line-buffered, or write-through under ``-u`` /
+    ``PYTHONUNBUFFERED``, with a buffered layer underneath as usual.
+    """
+    unbuffered = bool(sys.flags.unbuffered)
+    raw = io.FileIO(fd, "w" if write else "r", closefd=False)
+    buffer: io.RawIOBase | io.BufferedIOBase
+    if not write:
+        buffer = io.BufferedReader(raw)
+    else:
+        buffer = raw if unbuffered else io.BufferedWriter(raw)
+    return io.TextIOWrapper(buffer, encoding=template.encoding, errors=template.errors, newline="\n",
+                            line_buffering=write and not unbuffered, write_through=write and unbuffered)
+
+
 def _become(job: dict, slave: int) -> None:
     """Turn this process into the one ptyprocess would have forked and exec'd for ``job``."""
-    fcntl.ioctl(slave, termios.TIOCSCTTY, 0)  # we already lead our own session (posix_spawn setsid)
-    for target in (0, 1, 2):
+    for target in (0, 1, 2):  # first, so that anything failing below is reported on the pty
         os.dup2(slave, target)
     if slave > 2:
         os.close(slave)
+    # Python made these streams for /dev/null at start-up; make them again for the pty.
+    sys.stdin = sys.__stdin__ = _std_stream(0, sys.__stdin__, write=False)
+    sys.stdout = sys.__stdout__ = _std_stream(1, sys.__stdout__, write=True)
+    sys.stderr = sys.__stderr__ = _std_stream(2, sys.__stderr__, write=True)
+    fcntl.ioctl(0, termios.TIOCSCTTY, 0)  # we already lead our own session (posix_spawn setsid)
     if job["ignore_sighup"]:
         signal.signal(signal.SIGHUP, signal.SIG_IGN)
     if job["cwd"]:
-        started_in = os.getcwd()
         os.chdir(job["cwd"])
-        if sys.path and sys.path[0] == started_in:  # `python -m` puts the start directory first
-            sys.path[0] = os.getcwd()
+    if not sys.flags.safe_path:
+        sys.path.insert(0, os.getcwd())  # what `python -m` puts first (removed while warming up)
     os.environ.clear()
     os.environ.update(job["env"])
+    time.tzset()  # the job's TZ
     tempfile.tempdir = None  # recomputed from the job's TMPDIR
-    # Python made these streams for /dev/null at start-up; make them again for the pty.
-    sys.stdin = sys.__stdin__ = io.TextIOWrapper(io.FileIO(0, "r", closefd=False), line_buffering=True)
-    sys.stdout = sys.__stdout__ = io.TextIOWrapper(io.FileIO(1, "w", closefd=False), line_buffering=True)
-    sys.stderr = sys.__stderr__ = io.TextIOWrapper(io.FileIO(2, "w", closefd=False), line_buffering=True,
-                                                   errors="backslashreplace")
     from . import __main__ as executor
 
     sys.argv = [executor.__file__, *job["argv"][3:]]  # what `python -m ftl2_runner.executor ARGS` sets
 
 
 def main(fd: int) -> int:
+    # Like ptyprocess's child: no descriptor but 0-2 (and our channel) from whoever started us.
+    os.closerange(3, fd)
+    os.closerange(fd + 1, os.sysconf("SC_OPEN_MAX"))
     channel = socket.socket(fileno=fd)
+    # `python -m` put the worker's directory first; the job's directory replaces it in _become,
+    # and nothing found in the worker's directory may shadow what we import now.
+    if not sys.flags.safe_path:  # -P / PYTHONSAFEPATH: nothing was put first
+        del sys.path[0]
     try:
         _warm_up()
     except Exception:
-        return 1  # the worker finds us dead and spawns the executor the normal way, which reports the error
+        pass  # see _warm_up
     received = _receive(channel)
     if received is None:
         return 0
