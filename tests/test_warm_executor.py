@@ -198,9 +198,10 @@ def test_the_worker_reaps_a_warm_executor_no_job_claimed(tmp_path, monkeypatch):
     pid = warm.pid
     pdd = make_data_dir(tmp_path, None)
     (pdd / "args").write_text("sh -c 'echo raw'")  # a successful job that does not use the executor
-    status, _ = run_in_process(private_data_dir=str(tmp_path / "w"), _input=io.BytesIO(transmit(pdd, "-p", "x.yml")),
-                               _output=io.BytesIO())
-    assert status == "successful"
+    with open(tmp_path / "stream", "wb") as output:  # upstream's artifact zip wants a real file
+        status, _ = run_in_process(private_data_dir=str(tmp_path / "w"),
+                                   _input=io.BytesIO(transmit(pdd, "-p", "x.yml")), _output=output)
+    assert status == "successful", (tmp_path / "stream").read_bytes()[-3000:]
     assert warm_executor._waiting is None
     with pytest.raises(ChildProcessError):  # reaped by the worker, not left to exit on its own
         os.waitpid(pid, os.WNOHANG)

@@ -62,18 +62,19 @@ def _std_stream(fd: int, template: io.TextIOWrapper, write: bool) -> io.TextIOWr
     """A standard stream on ``fd`` built as CPython builds one at start-up for a terminal.
 
     Encoding and error handler come from the start-up streams (same environment, so the
-    same choice); stdout and stderr are line-buffered, or write-through under ``-u`` /
-    ``PYTHONUNBUFFERED``, with a buffered layer underneath as usual.
+    same choice); on a terminal all three are line-buffered, or write-through under ``-u``
+    / ``PYTHONUNBUFFERED``, where stdout and stderr also lose their buffered layer.
     """
-    unbuffered = bool(sys.flags.unbuffered)
+    unbuffered = bool(sys.__stdout__.write_through)  # -u / PYTHONUNBUFFERED (sys.flags does not say)
     raw = io.FileIO(fd, "w" if write else "r", closefd=False)
     buffer: io.RawIOBase | io.BufferedIOBase
     if not write:
         buffer = io.BufferedReader(raw)
     else:
         buffer = raw if unbuffered else io.BufferedWriter(raw)
+    # On a terminal CPython line-buffers all three (stdin included), or writes through under -u.
     return io.TextIOWrapper(buffer, encoding=template.encoding, errors=template.errors, newline="\n",
-                            line_buffering=write and not unbuffered, write_through=write and unbuffered)
+                            line_buffering=not unbuffered, write_through=unbuffered)
 
 
 def _become(job: dict, slave: int) -> None:
