@@ -1,11 +1,14 @@
 """``python -m ftl2_runner.executor.warm FD``: the executor, started before its job arrives.
 
 See ``ftl2_runner.warm_executor`` for the parent's side and for why each step below
-is there. This process imports what every job needs, then waits on the socket FD for
-one job: argv, environment, working directory and the pty slave. It then becomes the
-process ptyprocess would have forked for that job (controlling terminal, fds 0-2,
-SIGHUP, cwd, environment, argv) and runs the executor's ``main``. If the worker goes
-away first (EOF on FD), it exits quietly.
+is there. A background thread imports what jobs need (FTL2 first) while the main
+thread waits on the socket FD for one job: argv, environment, working directory and
+the pty slave. The job does not wait for the imports: the process becomes the one
+ptyprocess would have forked for it (controlling terminal, fds 0-2, SIGHUP, cwd,
+environment, argv) and runs the executor's ``main`` at once; when the job reaches
+``import ftl2``, Python's import lock makes it wait for the thread's import to finish
+instead of starting another. A job that never uses FTL2 is not delayed by it. If the
+worker goes away first (EOF on FD), the process exits quietly.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import socket
 import sys
 import tempfile
 import termios
+import threading
 import time
 
 HEADER_SIZE = 8  # warm_executor.HEADER: the body's length, network byte order
@@ -30,7 +34,13 @@ def _warm_up() -> None:
     A failure here is not reported: the job then imports the same modules itself, in
     the executor, which reports the error on the pty exactly as a forked executor would.
     """
-    os.environ["FTL2_TELEMETRY"] = "off"
+    try:
+        _import_all()
+    except Exception:
+        pass
+
+
+def _import_all() -> None:
     import ftl2  # noqa: F401  (the point of this process)
     import ftl2.ftl_modules  # noqa: F401
 
@@ -94,8 +104,12 @@ def _become(job: dict, slave: int) -> None:
         os.chdir(job["cwd"])
     if not sys.flags.safe_path:
         sys.path.insert(0, os.getcwd())  # what `python -m` puts first (removed while warming up)
-    os.environ.clear()
-    os.environ.update(job["env"])
+    # The warm-up thread may be reading the environment: never leave it empty, and never
+    # without FTL2_TELEMETRY=off (which the executor sets first thing anyway).
+    env = dict(job["env"], FTL2_TELEMETRY="off")
+    for key in [key for key in os.environ if key not in env]:
+        del os.environ[key]
+    os.environ.update(env)
     time.tzset()  # the job's TZ
     tempfile.tempdir = None  # recomputed from the job's TMPDIR
     from . import __main__ as executor
@@ -112,13 +126,10 @@ def main(fd: int) -> int:
     # and nothing found in the worker's directory may shadow what we import now.
     if not sys.flags.safe_path:  # -P / PYTHONSAFEPATH: nothing was put first
         del sys.path[0]
-    try:
-        _warm_up()
-    except Exception:
-        pass  # see _warm_up
+    threading.Thread(target=_warm_up, name="ftl2-runner-warm-up", daemon=True).start()
     received = _receive(channel)
     if received is None:
-        return 0
+        os._exit(0)  # no job: do not wait for, or tear down, an import in progress
     job, slave = received
     channel.close()
     _become(job, slave)
