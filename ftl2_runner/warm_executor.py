@@ -4,7 +4,8 @@ Of a small job's round trip, the largest fixed cost is the executor's ``import f
 (0.56 s with bytecode, most of the bare FTL2 program's run time). The executor can
 only start once upstream ``Worker`` has read the whole transmit stream, unpacked it
 and prepared the job. So, as soon as the worker starts, it starts one executor
-process that imports FTL2 and the executor's modules and then waits. When upstream
+process that imports FTL2 and the executor's modules in a background thread while it
+waits for the job. When upstream
 ``Runner`` spawns the job's command, ``RunnerSpawn`` asks ``claim`` for it;
 if the command is our executor and nothing that shapes a Python process at start-up
 differs, the waiting process is handed the job's pty, argv, environment and working
