@@ -20,7 +20,7 @@ import pytest
 from streams import FTL2_RUNNER, make_data_dir, pipeline, run_worker, transmit, worker_env
 
 PROBE = """
-import json, os, signal, sys, tempfile, time
+import json, os, signal, sys, tempfile, time, threading
 def controlling_terminal_opens():
     try:
         os.close(os.open("/dev/tty", os.O_RDWR))
@@ -28,7 +28,9 @@ def controlling_terminal_opens():
     except OSError:
         return False
 async def run(inventory_path, extravars, runner):
-    import ftl2  # in a warm executor: waits for the warm-up thread, whose files are then closed
+    for thread in threading.enumerate():  # a warm executor's imports may still be opening files
+        if thread.name == "ftl2-runner-warm-up":
+            thread.join()
     facts = {
         "foreground": os.tcgetpgrp(0) == os.getpgrp(),
         "dev_tty": controlling_terminal_opens(),

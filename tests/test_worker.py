@@ -212,8 +212,8 @@ def test_script_printing_never_corrupts_the_stream(tmp_path):
     import os, subprocess, threading
     async def run(inventory_path, extravars, runner):
         stop = threading.Event()
-        def chatter():
-            while not stop.is_set():
+        def chatter():  # about 1,000 lines a second, all through the job
+            while not stop.wait(0.001):
                 print("x" * 500, flush=True)
         thread = threading.Thread(target=chatter)
         thread.start()
@@ -301,3 +301,34 @@ def test_process_reports_truncated_stream_as_error(tmp_path):
     run = run_worker(transmit(pdd, "-p", "job.py"), tmp_path / "w")
     cut = run.stdout.split(b'{"status": "successful"')[0]
     assert process(cut, tmp_path / "c").status == "error"
+
+
+def test_what_a_script_prints_comes_before_the_events_after_it(tmp_path):
+    """A print, a subprocess's output and a raw fd write appear where they happened in the job.
+
+    Ansible's own output is written in order, so AWX shows a line printed between two tasks
+    between those tasks, and a line printed just before the end above PLAY RECAP.
+    """
+    script = """
+    import os, subprocess, sys
+    async def run(inventory_path, extravars, runner):
+        async with runner.automation() as ftl:
+            for i in range(5):
+                print(f"print {i}")
+                subprocess.run(["echo", f"subprocess {i}"])
+                os.write(2, f"fd2 {i}\\n".encode())
+                sys.stdout.write(f"partial {i}")  # no newline: still shown before the next task
+                with runner.task(f"task {i}"):
+                    await ftl.localhost.command(cmd=f"echo {i}")
+        print("last words")
+        return 0
+    """
+    run = run_worker(transmit(make_data_dir(tmp_path, script), "-p", "job.py"), tmp_path / "w")
+    assert run.final_status == "successful"
+    order = [e["stdout"] if e["event"] == "verbose" else e["event"] for e in run.events if e["stdout"] or
+             e["event"] in ("playbook_on_task_start", "playbook_on_stats")]
+    for i in range(5):
+        task = order.index("playbook_on_task_start", order.index(f"print {i}"))
+        assert order.index(f"print {i}") < order.index(f"subprocess {i}") < order.index(f"fd2 {i}") < task
+        assert any(isinstance(item, str) and item.startswith(f"partial {i}") for item in order[:task])
+    assert order.index("last words") < order.index("playbook_on_stats")

@@ -11,13 +11,25 @@ with ansible-playbook's own unframed output.
 
 A partial line is forwarded after a short pause so interactive prompts (which
 upstream answers from ``env/passwords``) still reach the pty.
+
+Order: before every event frame, ``DisplayChannel`` calls ``drain``, which flushes
+Python's streams and forwards whatever is already in the pipe, partial line included.
+So a print, an ``os.write`` or a finished subprocess's output is shown before the
+events that came after it, as in ansible-playbook's output, instead of whenever the
+forwarding thread next runs (which could be after the next task, or after PLAY RECAP).
+The price: the job waits while its earlier output is written to the pty, as
+ansible-playbook does. Only a thread printing without pause all through a job
+notices (a job body with one took 7.8 s instead of 3.0 s).
 """
 
 from __future__ import annotations
 
+import array
+import fcntl
 import os
 import select
 import sys
+import termios
 import threading
 
 from .protocol import DisplayChannel
@@ -46,12 +58,16 @@ class OutputCapture:
         os.dup2(write_fd, 1)
         os.dup2(write_fd, 2)
         os.close(write_fd)
+        os.set_blocking(read_fd, False)  # two readers (drain and the thread) take what is there
         self._read_fd = read_fd
+        self._read_lock = threading.Lock()
+        self._pending = b""
         self._channel: DisplayChannel | None = None
         self._thread: threading.Thread | None = None
 
     def start(self, channel: DisplayChannel) -> None:
         self._channel = channel
+        channel.before_event = self.drain
         self._thread = threading.Thread(target=self._forward, name="ftl2-runner-output", daemon=True)
         self._thread.start()
 
@@ -73,29 +89,62 @@ class OutputCapture:
         if self._thread is not None:
             self._thread.join(timeout)
 
-    def _forward(self) -> None:
-        assert self._channel is not None
-        pending = b""
-        while True:
-            timeout = _PARTIAL_LINE_DELAY if pending else None
-            ready, _, _ = select.select([self._read_fd], [], [], timeout)
-            if not ready:
-                self._send(pending)
-                pending = b""
-                continue
+    def drain(self) -> None:
+        """Forward everything already written to fds 1 and 2, a partial line included."""
+        for stream in (sys.stdout, sys.stderr):
             try:
-                chunk = os.read(self._read_fd, _READ_SIZE)
+                stream.flush()
+            except Exception:
+                pass
+        with self._read_lock:
+            # Only what is in the pipe now: a thread that never stops printing must not keep
+            # the event (and the job) waiting; what it prints later follows the event.
+            self._read_available(_bytes_in_pipe(self._read_fd))
+            self._send(self._pending)
+            self._pending = b""
+
+    def _read_available(self, limit: int | None = None) -> bool:
+        """Append what the pipe holds (at most ``limit`` bytes) to ``_pending``; False at EOF."""
+        while limit is None or limit > 0:
+            try:
+                chunk = os.read(self._read_fd, _READ_SIZE if limit is None else min(limit, _READ_SIZE))
+            except BlockingIOError:
+                return True
             except InterruptedError:
                 continue
             if not chunk:
-                self._send(pending)
-                return
-            pending += chunk
-            cut = pending.rfind(b"\n")
-            if cut >= 0:
-                self._send(pending[: cut + 1])
-                pending = pending[cut + 1 :]
+                return False
+            self._pending += chunk
+            if limit is not None:
+                limit -= len(chunk)
+        return True
+
+    def _forward(self) -> None:
+        assert self._channel is not None
+        while True:
+            timeout = _PARTIAL_LINE_DELAY if self._pending else None
+            ready, _, _ = select.select([self._read_fd], [], [], timeout)
+            with self._read_lock:
+                if not ready:  # a partial line that nothing completed: a prompt, most likely
+                    self._send(self._pending)
+                    self._pending = b""
+                    continue
+                still_open = self._read_available()
+                cut = self._pending.rfind(b"\n")
+                if cut >= 0:
+                    self._send(self._pending[: cut + 1])
+                    self._pending = self._pending[cut + 1 :]
+                if not still_open:
+                    self._send(self._pending)
+                    self._pending = b""
+                    return
 
     def _send(self, data: bytes) -> None:
         if data and self._channel is not None:
             self._channel.write_raw(data.decode("utf-8", "replace"))
+
+
+def _bytes_in_pipe(fd: int) -> int:
+    count = array.array("i", [0])
+    fcntl.ioctl(fd, termios.FIONREAD, count)
+    return count[0]

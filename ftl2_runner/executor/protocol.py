@@ -33,7 +33,7 @@ import datetime
 import json
 import os
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 _MARKER_WIDTH = 78
@@ -75,6 +75,9 @@ class DisplayChannel:
         self._fd = fd
         self._events_dir = events_dir
         self.lock = lock or threading.Lock()
+        # Called before every event, outside the lock: output_capture forwards what the job
+        # printed so far, so that it is shown before the event (see OutputCapture.drain).
+        self.before_event: Callable[[], None] | None = None
         if events_dir is not None:
             os.makedirs(events_dir, mode=0o700, exist_ok=True)
 
@@ -94,6 +97,8 @@ class DisplayChannel:
         a trailing newline is added, as Ansible's ``Display.display`` does.
         """
         body = "" if text is None else text + "\n"
+        if self.before_event is not None:
+            self.before_event()
         if self._events_dir is None:
             if body:
                 self.write_raw(body)
