@@ -56,12 +56,11 @@ import ptyprocess
 
 DISABLE_VARIABLE = "FTL2_RUNNER_WARM_EXECUTOR"
 WARM_MODULE = "ftl2_runner.executor.warm"
-EXECUTOR_MODULE = "ftl2_runner.executor"
-HEADER = struct.Struct("!Q")
+HEADER = struct.Struct("!Q")  # the job message: this header (the body's length), then JSON
 _STARTUP_PREFIXES = ("PYTHON", "FTL2_", "LC_", "LD_", "MALLOC_", "OPENSSL_")
 _STARTUP_NAMES = frozenset({"LANG", "LANGUAGE", "HOME", "GLIBC_TUNABLES"})
 _RUNTIME_ONLY = ("FTL2_RUNNER_", "FTL2_SCRIPT")  # read by ftl2-runner when a job runs, not at import
-_FORCED = {"FTL2_TELEMETRY": "off"}  # the executor sets this itself, warm or not
+FORCED_ENV = {"FTL2_TELEMETRY": "off"}  # the executor sets this itself, warm or not
 HAND_OVER_TIMEOUT = 30.0  # seconds the worker waits for a stuck warm executor before forking instead
 
 _waiting: WarmExecutor | None = None
@@ -71,7 +70,7 @@ def _startup_view(env: Mapping[str, str]) -> dict[str, str]:
     """The variables that shape a Python process at start-up (imports, locale, site)."""
     view = {key: value for key, value in env.items()
             if (key.startswith(_STARTUP_PREFIXES) or key in _STARTUP_NAMES) and not key.startswith(_RUNTIME_ONLY)}
-    view.update(_FORCED)
+    view.update(FORCED_ENV)
     return view
 
 
@@ -85,8 +84,10 @@ class WarmExecutor:
 
     def accepts(self, argv: Sequence[str], env: Mapping[str, str] | None, cwd: str | None) -> bool:
         """True when ``argv`` is our executor, run by our interpreter, in an environment like ours."""
-        return (len(argv) >= 3 and argv[1:3] == ["-m", EXECUTOR_MODULE]
-                and os.path.abspath(argv[0]) == sys.executable  # the venv's python, not what it links to
+        from .config import executor_command  # already imported: it built the command being spawned
+
+        return (len(argv) >= 3
+                and [os.path.abspath(argv[0]), *argv[1:3]] == executor_command()  # the venv's python exactly
                 and env is not None and _startup_view(env) == self._startup
                 and (cwd is None or os.path.isdir(cwd)))
 
@@ -144,7 +145,7 @@ def start() -> WarmExecutor | None:
     if os.environ.get(DISABLE_VARIABLE, "1") == "0" or _waiting is not None:
         return None
     ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-    env = dict(os.environ, **_FORCED)
+    env = dict(os.environ, **FORCED_ENV)
     try:
         os.set_inheritable(theirs.fileno(), True)
         pid = os.posix_spawn(

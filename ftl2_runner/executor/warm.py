@@ -25,7 +25,7 @@ import termios
 import threading
 import time
 
-HEADER_SIZE = 8  # warm_executor.HEADER: the body's length, network byte order
+from ..warm_executor import FORCED_ENV, HEADER
 
 
 def _warm_up() -> None:
@@ -50,15 +50,15 @@ def _import_all() -> None:
 
 
 def _receive(channel: socket.socket) -> tuple[dict, int] | None:
-    header, fds, _, _ = socket.recv_fds(channel, HEADER_SIZE, 1)
-    while header and len(header) < HEADER_SIZE:
-        more = channel.recv(HEADER_SIZE - len(header))
+    header, fds, _, _ = socket.recv_fds(channel, HEADER.size, 1)
+    while header and len(header) < HEADER.size:
+        more = channel.recv(HEADER.size - len(header))
         if not more:
             break
         header += more
-    if len(header) < HEADER_SIZE or len(fds) != 1:
+    if len(header) < HEADER.size or len(fds) != 1:
         return None  # the worker went away without a job for us
-    size = int.from_bytes(header, "big")
+    (size,) = HEADER.unpack(header)
     body = bytearray()
     while len(body) < size:
         chunk = channel.recv(min(size - len(body), 1 << 20))
@@ -106,7 +106,7 @@ def _become(job: dict, slave: int) -> None:
         sys.path.insert(0, os.getcwd())  # what `python -m` puts first (removed while warming up)
     # The warm-up thread may be reading the environment: never leave it empty, and never
     # without FTL2_TELEMETRY=off (which the executor sets first thing anyway).
-    env = dict(job["env"], FTL2_TELEMETRY="off")
+    env = dict(job["env"], **FORCED_ENV)
     for key in [key for key in os.environ if key not in env]:
         del os.environ[key]
     os.environ.update(env)
