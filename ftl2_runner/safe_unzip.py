@@ -29,6 +29,8 @@ DEFAULT_MAX_ENTRIES = 200_000
 MAX_RATIO = 200
 RATIO_CHECK_MIN_BYTES = 16 * 1024**2
 _CHUNK = 3 * 1024 * 1024  # a multiple of 3, so base64 chunks concatenate cleanly
+# Trees of the data dir that the worker and Runner write into (see _check_symlink_location).
+WRITTEN_TREES = ("artifacts", "env")
 
 
 class UnsafeArchive(ValueError):
@@ -43,29 +45,36 @@ def _limit(name: str, default: int) -> int:
 
 
 def validate_archive(archive: zipfile.ZipFile, target_directory: str) -> None:
+    """Refuse an archive unless every entry, extracted in order, stays inside ``target_directory``.
+
+    Upstream extracts ``archive.infolist()`` in order, each with ``archive.extract(name)``,
+    which writes the *last* entry of that name, and then ``utime``/``chmod`` the path,
+    following symlinks. So the check simulates that order against what is on disk and
+    what earlier entries created, instead of looking at names one by one.
+    """
     max_bytes = _limit("FTL2_RUNNER_MAX_UNZIPPED_BYTES", DEFAULT_MAX_UNZIPPED_BYTES)
     max_entries = _limit("FTL2_RUNNER_MAX_ZIP_ENTRIES", DEFAULT_MAX_ENTRIES)
     infos = archive.infolist()
     if len(infos) > max_entries:
         raise UnsafeArchive(f"the archive has {len(infos)} entries, more than the limit of {max_entries}")
     total = 0
+    seen: set[str] = set()
     symlinks: set[str] = set()
     target_real = os.path.realpath(target_directory)
     for info in infos:
         name = info.filename
-        if "\\" in name or "\x00" in name:
-            raise UnsafeArchive(f"entry {name!r} has a backslash or NUL in its name")
-        if name.startswith("/") or (len(name) > 1 and name[1] == ":"):
-            raise UnsafeArchive(f"entry {name!r} is an absolute path")
-        parts = [p for p in name.split("/") if p not in ("", ".")]
-        if ".." in parts:
-            raise UnsafeArchive(f"entry {name!r} points outside the data directory")
+        parts = _entry_parts(name)
         clean = "/".join(parts)
+        if clean in seen:
+            raise UnsafeArchive(f"entry {name!r} appears more than once in the archive")
+        seen.add(clean)
         for depth in range(1, len(parts)):
             if "/".join(parts[:depth]) in symlinks:
                 raise UnsafeArchive(f"entry {name!r} would be written through the symlink {'/'.join(parts[:depth])!r}")
-        _check_existing_path(target_real, parts)
-        if stat.S_ISLNK(info.external_attr >> 16):
+        is_symlink = stat.S_ISLNK(info.external_attr >> 16)
+        _check_existing_path(target_real, parts, is_symlink)
+        if is_symlink:
+            _check_symlink_location(name, parts)
             symlinks.add(clean)
         total += info.file_size
         if total > max_bytes:
@@ -74,17 +83,55 @@ def validate_archive(archive: zipfile.ZipFile, target_directory: str) -> None:
             raise UnsafeArchive(f"entry {name!r} has a compression ratio above {MAX_RATIO}:1 (a zip bomb?)")
 
 
-def _check_existing_path(target_real: str, parts: list[str]) -> None:
-    """A data dir reused without --delete may already hold symlinks; never write through them."""
+def _entry_parts(name: str) -> list[str]:
+    """The path components an entry is extracted to; refuses names that leave the data dir."""
+    if "\\" in name or "\x00" in name:
+        raise UnsafeArchive(f"entry {name!r} has a backslash or NUL in its name")
+    if name.startswith("/") or (len(name) > 1 and name[1] == ":"):
+        raise UnsafeArchive(f"entry {name!r} is an absolute path")
+    parts = [p for p in name.split("/") if p not in ("", ".")]
+    if ".." in parts:
+        raise UnsafeArchive(f"entry {name!r} points outside the data directory")
+    if not parts:
+        raise UnsafeArchive(f"entry {name!r} names the data directory itself")
+    return parts
+
+
+def _check_symlink_location(name: str, parts: list[str]) -> None:
+    """Symlinks only where nothing is written later.
+
+    The worker and Runner write into ``env/`` (``dump_artifacts``: envvars, passwords,
+    ssh_key, ...) and ``artifacts/<ident>/`` (command, stdout, status, rc, job events,
+    fact cache), and read ``artifacts/<ident>/`` back into the artifacts zip: a symlink
+    there would send a job's command line and environment to, or an outside file's
+    content from, anywhere the link points. A top-level symlink (``project``,
+    ``inventory``...) would move a whole tree out of the data dir. Project trees keep
+    their symlinks (AWX projects have them, awx#9952).
+    """
+    if len(parts) == 1 or parts[0] in WRITTEN_TREES:
+        raise UnsafeArchive(f"entry {name!r} is a symlink where the worker writes files "
+                            f"(top level, {', '.join(t + '/' for t in WRITTEN_TREES)})")
+
+
+def _check_existing_path(target_real: str, parts: list[str], is_symlink: bool) -> None:
+    """A data dir reused without --delete may already hold symlinks; never write through them.
+
+    Any existing symlink on the way is refused. At the entry's own path upstream writes
+    through an existing symlink (``open``, ``utime``, ``chmod`` follow it) unless the
+    entry is itself a symlink and the old link resolves, in which case upstream removes
+    the old link first.
+    """
     current = target_real
-    for part in parts[:-1]:
+    for index, part in enumerate(parts):
         current = os.path.join(current, part)
+        last = index == len(parts) - 1
         if os.path.islink(current):
-            resolved = os.path.realpath(current)
-            if resolved != target_real and not resolved.startswith(target_real + os.sep):
-                raise UnsafeArchive(f"{posixpath.join(*parts)!r} would be written through an existing symlink "
-                                    f"that leaves the data directory")
-        if not os.path.exists(current):
+            if last and is_symlink and os.path.exists(current):
+                return  # upstream removes the old link and creates the new one
+            kind = "is an existing symlink" if last else "would be written through an existing symlink"
+            raise UnsafeArchive(f"{posixpath.join(*parts)!r} {kind} (pointing to {os.readlink(current)!r}); "
+                                f"a reused data directory must not contain symlinks on the paths an archive writes")
+        if not os.path.lexists(current):
             return
 
 

@@ -12,7 +12,7 @@ import zipfile
 
 import pytest
 
-from streams import FTL2_RUNNER, make_data_dir, parse_stream, pipeline, worker_env
+from streams import FTL2_RUNNER, make_data_dir, parse_stream, pipeline, transmit, worker_env
 
 KWARGS = json.dumps({"kwargs": {"playbook": "job.py", "ident": "bad"}}).encode() + b"\n"
 EOF_LINE = b'{"eof": true}\n'
@@ -25,13 +25,16 @@ async def run(inventory_path, extravars, runner):
 
 def _zip(entries) -> bytes:
     """entries: (name, data, mode) with mode e.g. 0o100644 or 0o120777 for a symlink."""
+    import warnings
+
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+    with warnings.catch_warnings(), zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        warnings.simplefilter("ignore", UserWarning)  # duplicate names are what some tests send
         for name, data, mode in entries:
             info = zipfile.ZipInfo(name)
             info.external_attr = mode << 16
             info.compress_type = zipfile.ZIP_DEFLATED
-            archive.writestr(info, data)
+            archive.writestr(info, data.encode() if isinstance(data, str) else data)
     return buffer.getvalue()
 
 
@@ -157,3 +160,73 @@ def test_fifo_in_the_senders_tree_is_skipped(tmp_path):
     run, processed = pipeline(pdd, tmp_path, "-p", "job.py")
     assert processed.status == "successful"
     assert not (tmp_path / "worker" / "project" / "a-fifo").exists()
+
+
+# --- round 2: what upstream really extracts, in the order it extracts it ---------------------------
+
+_FILE, _LINK = 0o100644, 0o120777
+
+
+@pytest.mark.parametrize(
+    "entries",
+    [
+        pytest.param([("project/l", "{canary}", _LINK), ("project/l", "pwned", 0o104755)], id="symlink-then-file"),
+        pytest.param([("project/l", "x", _FILE), ("project/l", "{canary}", _LINK), ("project/l", "pwned", _FILE)],
+                     id="file-symlink-file"),
+        pytest.param([("project/l", "{canary}", _LINK), ("project/l/", "", 0o40755)], id="symlink-then-dir"),
+        pytest.param([("project/l", "{canary}", _LINK), ("project//./l", "pwned", _FILE)], id="same-path-other-spelling"),
+    ],
+)
+def test_duplicate_entry_names_are_refused(sandbox, entries):
+    canary = sandbox.parent / "canary.txt"
+    entries = [("project/job.py", SCRIPT, _FILE)] + [(n, d.format(canary=canary), m) for n, d, m in entries]
+    done = _worker(_stream(_zip(entries)), sandbox)
+    _assert_error(done, "appears more than once")
+    assert not (sandbox / "project" / "l").exists()
+
+
+@pytest.mark.parametrize(
+    "link",
+    [
+        "artifacts/bad/command",
+        "artifacts/bad/stdout",
+        "artifacts/bad/job_events",
+        "artifacts/bad",
+        "artifacts",
+        "env/envvars",
+        "env/cmdline",
+        "env",
+        "project",
+        "inventory",
+    ],
+)
+def test_symlinks_where_the_worker_writes_are_refused(sandbox, link):
+    target = sandbox.parent / "canary.txt"
+    entries = [("project/job.py", SCRIPT, _FILE), (link, str(target), _LINK)]
+    done = _worker(_stream(_zip(entries)), sandbox)
+    _assert_error(done, "is a symlink where the worker writes")
+    assert not os.path.lexists(sandbox / link)
+
+
+@pytest.mark.parametrize("dangling", [False, True], ids=["to-a-file", "dangling"])
+def test_a_reused_data_dir_is_never_written_through_its_symlinks(sandbox, dangling):
+    """A data dir reused without --delete whose project/job.py is already a symlink out of it."""
+    target = sandbox.parent / ("created-outside.txt" if dangling else "canary.txt")
+    (sandbox / "project").mkdir(parents=True)
+    os.symlink(target, sandbox / "project" / "job.py")
+    done = _worker(_stream(_zip([("project/job.py", SCRIPT, _FILE)])), sandbox)
+    _assert_error(done, "is an existing symlink")
+    assert not target.exists() or target.read_text() == "untouched"
+
+
+def test_a_reused_symlink_is_replaced_by_the_archives_symlink(tmp_path):
+    """The common re-run: the same project, symlinks and all, extracted again into the same dir."""
+    pdd = make_data_dir(tmp_path, SCRIPT)
+    os.symlink("job.py", pdd / "project" / "alias.py")
+    run, processed = pipeline(pdd, tmp_path, "-p", "job.py")
+    assert processed.status == "successful"
+    stream = transmit(pdd, "-p", "job.py")
+    again = subprocess.run([FTL2_RUNNER, "worker", f"--private-data-dir={tmp_path / 'worker'}"], input=stream,
+                           capture_output=True, timeout=120, env=worker_env())
+    assert [r["status"] for r in parse_stream(again.stdout) if "status" in r][-1] == "successful", again.stdout[-2000:]
+    assert os.readlink(tmp_path / "worker" / "project" / "alias.py") == "job.py"
