@@ -166,6 +166,33 @@ def worker_main(argv: list[str]) -> int:
         sys.stdout.write(render_worker_info(collect_worker_info(_version())))
         return 0
 
+    from .cancel import CancelWatch, JobCanceled
+    from .worker import RC_CANCELED, write_final_status
+
+    watch = CancelWatch()
+    watch.install()  # before anything is read: a cancel at any moment ends with a status and eof
+    try:
+        return _worker_job(args, watch)
+    except JobCanceled:
+        write_final_status(None, {"status": "canceled"})
+        return RC_CANCELED
+    finally:
+        _ignore_late_signals()
+
+
+def _worker_job(args: argparse.Namespace, watch: Any) -> int:
+    from .worker import InvalidWorkerSetting, keepalive_from_environment, run_worker, write_final_status
+
+    try:
+        keepalive = args.keepalive_seconds if args.keepalive_seconds is not None else keepalive_from_environment()
+    except InvalidWorkerSetting as exc:
+        write_final_status(None, {"status": "error", "job_explanation": str(exc)})
+        return 0
+    problem = _data_dir_problem(args.private_data_dir, args.delete_directory)
+    if problem:
+        write_final_status(None, {"status": "error", "job_explanation": problem})
+        return 0
+
     from . import warm_executor
 
     warm_executor.start()  # first: its `import ftl2` overlaps with reading and unpacking the job
@@ -173,26 +200,43 @@ def worker_main(argv: list[str]) -> int:
 
     private_data_dir = args.private_data_dir
     if private_data_dir and args.delete_directory:
+        register_for_cleanup(private_data_dir)  # first, so a cancel during the delete still cleans up
         shutil.rmtree(private_data_dir, ignore_errors=True)
-        register_for_cleanup(private_data_dir)
     elif private_data_dir is None:
         private_data_dir = tempfile.mkdtemp()
         register_for_cleanup(private_data_dir)
     private_data_dir = os.path.abspath(private_data_dir)
     _configure_logging(args)
-    os.makedirs(private_data_dir, mode=0o700, exist_ok=True)
-
-    from .worker import run_worker
+    try:
+        os.makedirs(private_data_dir, mode=0o700, exist_ok=True)
+    except OSError as exc:
+        write_final_status(None, {"status": "error", "job_explanation":
+                                  f"Cannot create the private data directory {private_data_dir}: {exc.strerror}"})
+        return 0
 
     _status, rc = run_worker(
         private_data_dir=private_data_dir,
-        keepalive_seconds=args.keepalive_seconds,
+        keepalive_seconds=keepalive,
         debug=args.debug,
         logfile=args.logfile,
         ignore_logging=False,
+        cancel_watch=watch,
     )
-    _ignore_late_signals()
     return rc if isinstance(rc, int) else 0
+
+
+def _data_dir_problem(private_data_dir: str | None, delete: bool) -> str | None:
+    """Why ``--private-data-dir`` cannot hold a job, checked before anything is read or written."""
+    if private_data_dir is None:
+        return None
+    if delete and os.path.islink(private_data_dir):
+        return (f"--private-data-dir {private_data_dir} is a symlink: with --delete the worker would remove only "
+                f"the link and leave the job's files, secrets included, on disk; pass the directory itself")
+    if os.path.lexists(private_data_dir) and not os.path.isdir(private_data_dir) and not delete:
+        return f"--private-data-dir {private_data_dir} exists and is not a directory"
+    if os.path.isdir(private_data_dir) and not os.access(private_data_dir, os.W_OK | os.X_OK):
+        return f"--private-data-dir {private_data_dir} is not writable by the worker"
+    return None
 
 
 def _ignore_late_signals() -> None:

@@ -23,6 +23,9 @@ from ansible_runner.config.runner import ExecutionMode, RunnerConfig
 
 EXECUTOR_MODULE = "ftl2_runner.executor"
 DEFAULT_PEXPECT_TIMEOUT = 1
+# Runner notices a cancel only when its expect loop wakes up; Receptor SIGKILLs 10 s after its
+# SIGINT, so a larger env/settings value would turn every cancel into a kill with no eof.
+MAX_PEXPECT_TIMEOUT = 5
 
 
 def executor_command() -> list[str]:
@@ -44,11 +47,16 @@ class Ftl2RunnerConfig(RunnerConfig):
 
     def prepare_env(self) -> None:
         super().prepare_env()
+        from .job_paths import check_fact_cache
+
+        check_fact_cache(self.fact_cache, self.artifact_dir)
         if "pexpect_timeout" not in self.settings:
             # Upstream's expect loop wakes up once per pexpect_timeout (5 s by default) to check
             # for cancel and timeouts. Wake up every second, so cancel by Receptor (SIGTERM)
-            # ends an FTL2 job within about a second. env/settings still overrides it.
+            # ends an FTL2 job within about a second. env/settings still overrides it, up to a cap.
             self.pexpect_timeout = DEFAULT_PEXPECT_TIMEOUT
+        elif not isinstance(self.pexpect_timeout, (int, float)) or self.pexpect_timeout > MAX_PEXPECT_TIMEOUT:
+            self.pexpect_timeout = MAX_PEXPECT_TIMEOUT
 
     def generate_ansible_command(self) -> list[str]:
         if self.playbook and self._is_delegable_playbook():

@@ -16,5 +16,8 @@ from .upstream import ftl2_jobs
 def run(**kwargs: Any) -> Any:
     import ansible_runner.interface
 
+    from .job_paths import check_job_kwargs
+
+    check_job_kwargs(kwargs, streamed=False)
     with ftl2_jobs():
         return ansible_runner.interface.run(**kwargs)

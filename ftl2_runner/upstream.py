@@ -22,8 +22,13 @@ one process.
 from __future__ import annotations
 
 import contextlib
+import shutil
 import threading
 from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .cancel import CancelWatch
 
 _lock = threading.RLock()
 
@@ -65,3 +70,64 @@ def validated_unzip() -> Iterator[None]:
             yield
         finally:
             streaming.unstream_dir = original
+
+
+@contextlib.contextmanager
+def streamed_job_checks(cancel_watch: CancelWatch) -> Iterator[None]:
+    """Check a streamed job's kwargs before upstream's ``interface.run`` acts on them; share the cancel flag.
+
+    Upstream ``Worker.run`` calls ``ansible_runner.interface.run(**kwargs)`` by module
+    attribute, after reading the stream and before ``dump_artifacts`` writes ``env/``;
+    the wrapper refuses kwargs and data dirs that would make the job write outside the
+    data dir (``job_paths``). ``init_runner`` gets its cancel callback from
+    ``interface.signal_handler()``; with the worker's watch installed, that is the
+    watch's flag, so one flag covers the whole job (see ``cancel``).
+    """
+    import ansible_runner.interface as interface
+
+    from .job_paths import check_job_kwargs
+
+    with _lock:
+        original_run, original_signal_handler = interface.run, interface.signal_handler
+
+        def checked_run(**kwargs: Any) -> Any:
+            check_job_kwargs(kwargs, streamed=True)
+            return original_run(**kwargs)
+
+        interface.run = checked_run
+        if cancel_watch.installed:
+            interface.signal_handler = cancel_watch.upstream_signal_handler
+        try:
+            yield
+        finally:
+            interface.run, interface.signal_handler = original_run, original_signal_handler
+
+
+@contextlib.contextmanager
+def bounded_artifact_spool() -> Iterator[None]:
+    """Keep upstream ``stream_dir``'s temporary zip where the worker can always remove it.
+
+    ``Ftl2Worker.artifacts_handler`` may abandon a zip that is still being built after
+    a cancel; the temporary file ``stream_dir`` creates (``tempfile.NamedTemporaryFile``
+    in ``$TMPDIR``) would then outlive the worker. Its module's ``tempfile`` name is
+    rebound to one that creates the file in a private directory, removed on the way out.
+    """
+    import tempfile
+    import types
+
+    import ansible_runner.utils.streaming as streaming_utils
+
+    spool_dir = tempfile.mkdtemp(prefix="ftl2-runner-artifacts-")
+    shim = types.SimpleNamespace(
+        NamedTemporaryFile=lambda *args, **kwargs: tempfile.NamedTemporaryFile(*args, **{"dir": spool_dir, **kwargs}),
+        TemporaryFile=tempfile.TemporaryFile,
+        mkdtemp=tempfile.mkdtemp,
+    )
+    with _lock:
+        original = streaming_utils.tempfile
+        streaming_utils.tempfile = shim
+        try:
+            yield
+        finally:
+            streaming_utils.tempfile = original
+            shutil.rmtree(spool_dir, ignore_errors=True)

@@ -9,13 +9,24 @@ upstream code. Its only change is that the job it starts is built with
 from __future__ import annotations
 
 import json
+import logging
+import shutil
+import tempfile
+import threading
 import traceback
 from typing import Any, BinaryIO
 
 from ansible_runner.streaming import Worker
 
+from .cancel import CancelWatch, JobCanceled
+from .job_paths import UnsafeDataDir
 from .safe_unzip import UnsafeArchive
-from .upstream import ftl2_jobs, validated_unzip
+from .upstream import bounded_artifact_spool, ftl2_jobs, streamed_job_checks, validated_unzip
+
+logger = logging.getLogger("ansible-runner")
+FINAL_STATUSES = frozenset({"successful", "failed", "timeout", "canceled", "error"})
+RC_CANCELED = 254  # what upstream's Runner returns for a canceled job
+ZIP_GRACE_AFTER_CANCEL = 5.0  # seconds; with Runner's ~1 s to stop the job, eof comes well within Receptor's 10 s
 
 
 class TransmitStreamError(ValueError):
@@ -23,10 +34,12 @@ class TransmitStreamError(ValueError):
 
 
 class _CheckedInput:
-    """Passes upstream's reads through, rejecting JSON lines that are not objects.
+    """Passes upstream's reads through, rejecting lines upstream would crash on.
 
     Upstream tests ``'kwargs' in data`` on every parsed line, which crashes with a
-    traceback (and no eof) on a JSON number or string; we refuse such a line first.
+    traceback (and no eof) on a JSON number or string, and calls ``.get`` on the
+    kwargs record's value; it also lets a ``UnicodeDecodeError`` escape. We refuse
+    such lines first, saying what was wrong.
     """
 
     def __init__(self, raw: BinaryIO):
@@ -37,17 +50,34 @@ class _CheckedInput:
         line = self._raw.readline(*args)
         self.line_number += 1
         try:
+            line.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise TransmitStreamError(
+                f"Line {self.line_number} of the transmit stream is not UTF-8 ({exc.reason} at byte {exc.start}): "
+                f"{line[:200]!r}"
+            ) from None
+        try:
             data = json.loads(line)
-        except (ValueError, UnicodeDecodeError):
+        except ValueError:
             return line  # upstream reports unparsable lines itself
         if not isinstance(data, dict):
             raise TransmitStreamError(
                 f"Line {self.line_number} of the transmit stream is JSON but not an object: {line[:200]!r}"
             )
+        if "kwargs" in data and not isinstance(data["kwargs"], dict):
+            raise TransmitStreamError(
+                f"Line {self.line_number} of the transmit stream: the kwargs record must hold a JSON object, "
+                f"not {_json_type(data['kwargs'])}"
+            )
         return line
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._raw, name)
+
+
+def _json_type(value: Any) -> str:
+    return {dict: "an object", list: "an array", str: "a string", bool: "a boolean", type(None): "null",
+            int: "a number", float: "a number"}.get(type(value), type(value).__name__)
 
 
 class Ftl2Worker(Worker):
@@ -59,10 +89,12 @@ class Ftl2Worker(Worker):
     written through upstream's own (locked, keepalive-aware) writers.
     """
 
-    def __init__(self, *args: Any, **kwargs: Any):
+    def __init__(self, *args: Any, cancel_watch: CancelWatch | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self._input = _CheckedInput(self._input)
+        self._cancel = cancel_watch or CancelWatch()
         self._eof_sent = False
+        self._final_status_sent = False
 
     def finished_callback(self, runner_obj: Any) -> None:
         self._eof_sent = True
@@ -80,7 +112,7 @@ class Ftl2Worker(Worker):
             self._saw_stats = self._saw_stats or event_data.get("event") == "playbook_on_stats"
         return super().event_handler(event_data)
 
-    def status_handler(self, status_data: dict[str, Any], runner_config: Any) -> None:
+    def _status_handler_with_early_exit_notice(self, status_data: dict[str, Any], runner_config: Any) -> None:
         status = status_data.get("status")
         if status == "starting":
             command = getattr(runner_config, "command", None) or []
@@ -118,21 +150,50 @@ class Ftl2Worker(Worker):
 
         become_subreaper()
         try:
-            with ftl2_jobs(), validated_unzip():
+            with ftl2_jobs(), validated_unzip(), streamed_job_checks(self._cancel), bounded_artifact_spool():
                 return super().run()
+        except JobCanceled:
+            self._finish_canceled_before_start()
+            return self.status, self.rc
         except Exception as exc:
-            if self._eof_sent:
-                raise
             self._fail(exc)
             return self.status, self.rc
         finally:
             warm_executor.discard()  # before kill_descendants, which could reap it under our feet
-            if self.status in ("canceled", "timeout", "error"):
-                # Upstream killed the job's process group; also kill what escaped it.
+            if self.status in ("canceled", "timeout", "error") or self._cancel.is_set():
+                # Upstream killed the job's process group; also kill what escaped it, and after a
+                # cancel that came during the artifacts zip, what the finished job left running.
                 kill_descendants()
 
+    # --- one final status, then eof, whatever happens -------------------------------------
+
+    def status_handler(self, status_data: dict[str, Any], runner_config: Any) -> None:
+        if status_data.get("status") in FINAL_STATUSES:
+            self._final_status_sent = True
+        self._status_handler_with_early_exit_notice(status_data, runner_config)
+
+    def _finish_canceled_before_start(self) -> None:
+        """A cancel while the job was being received or unpacked: ``canceled``, as upstream's Runner says it."""
+        self.rc = RC_CANCELED
+        if not self._final_status_sent:
+            status: dict[str, Any] = {"status": "canceled"}
+            if self.job_kwargs and self.job_kwargs.get("ident") is not None:
+                status["runner_ident"] = str(self.job_kwargs["ident"])
+            self.status_handler(status, None)
+        if not self._eof_sent:
+            self.finished_callback(None)
+
     def _fail(self, exc: Exception) -> None:
-        if isinstance(exc, (TransmitStreamError, UnsafeArchive)):
+        if self._eof_sent:
+            logger.debug("ftl2-runner: error after eof (ignored): %r", exc, exc_info=True)
+            return
+        if self._final_status_sent:
+            # e.g. the artifacts zip failed (a socket in the artifact dir, a data dir deleted
+            # under us): the job's status stands; the stream still ends, with no zip.
+            logger.debug("ftl2-runner: error after the final status: %r", exc, exc_info=True)
+            self.finished_callback(None)
+            return
+        if isinstance(exc, (TransmitStreamError, UnsafeArchive, UnsafeDataDir)):
             explanation = str(exc)
         elif self.job_kwargs is None:
             explanation = "The transmit stream ended without a kwargs record."
@@ -143,6 +204,44 @@ class Ftl2Worker(Worker):
         )
         self.finished_callback(None)
 
+    # --- the artifacts zip, bounded after a cancel ----------------------------------------
+
+    def artifacts_handler(self, artifact_dir: str) -> None:
+        """Upstream's zip of the artifact dir, built aside first so a cancel can cut it short.
+
+        Receptor SIGKILLs the worker 10 s after its SIGINT. Upstream writes the zip to
+        the stream while it builds it, so a large artifact dir outlasted that and the
+        stream ended without eof. Here upstream's ``stream_dir`` writes into a spool file
+        in a thread; after a cancel it gets ``ZIP_GRACE_AFTER_CANCEL`` seconds, then the
+        zip is dropped and the stream ends with eof alone (the final status is already out).
+        """
+        import ansible_runner.streaming as streaming
+
+        failure: list[BaseException] = []
+        spool = tempfile.TemporaryFile()
+
+        def build() -> None:
+            try:
+                streaming.stream_dir(artifact_dir, spool)
+            except BaseException as exc:  # re-raised in the worker's thread below
+                failure.append(exc)
+
+        builder = threading.Thread(target=build, name="ftl2-runner-artifacts", daemon=True)
+        builder.start()
+        while builder.is_alive():
+            builder.join(0.05)
+            if self._cancel.seconds_left(ZIP_GRACE_AFTER_CANCEL) == 0.0:
+                logger.debug("ftl2-runner: artifacts zip abandoned %.0f s after a cancel", ZIP_GRACE_AFTER_CANCEL)
+                return
+        if failure:
+            raise failure[0]
+        spool.seek(0)
+        with self._output_lock:
+            shutil.copyfileobj(spool, self._output, 1024 * 1024)
+            self._output.flush()
+            self._output_event.set()
+        spool.close()
+
 
 def run_worker(
     private_data_dir: str | None = None,
@@ -150,20 +249,67 @@ def run_worker(
     script_path: str | None = None,
     _input: BinaryIO | None = None,
     _output: BinaryIO | None = None,
+    cancel_watch: CancelWatch | None = None,
     **kwargs: Any,
 ) -> tuple[str, int | None]:
     """Run one job read from ``_input`` (default: stdin), streaming to ``_output`` (default: stdout).
 
     ``script_path`` is the script used when the job names no playbook. Returns
-    ``(status, rc)`` like upstream ``Worker.run``.
+    ``(status, rc)`` like upstream ``Worker.run``. Called from the main thread, SIGINT
+    and SIGTERM cancel the job from the first byte read until eof, and are given back
+    to the caller afterwards.
     """
     if script_path is not None:
         kwargs["script_path"] = script_path
-    worker = Ftl2Worker(
-        _input=_input,
-        _output=_output,
-        keepalive_seconds=keepalive_seconds,
-        private_data_dir=private_data_dir,
-        **kwargs,
-    )
-    return worker.run()
+    own_watch = cancel_watch is None
+    watch = cancel_watch or CancelWatch()
+    if own_watch:
+        watch.install()
+    try:
+        if keepalive_seconds is None:
+            keepalive_seconds = keepalive_from_environment()
+        worker = Ftl2Worker(
+            _input=_input,
+            _output=_output,
+            keepalive_seconds=keepalive_seconds,
+            private_data_dir=private_data_dir,
+            cancel_watch=watch,
+            **kwargs,
+        )
+        return worker.run()
+    except (JobCanceled, InvalidWorkerSetting) as exc:  # before the Worker could stream anything
+        canceled = isinstance(exc, JobCanceled)
+        write_final_status(_output, {"status": "canceled"} if canceled else
+                           {"status": "error", "job_explanation": str(exc)})
+        return ("canceled", RC_CANCELED) if canceled else ("error", None)
+    finally:
+        if own_watch:
+            watch.restore()
+
+
+class InvalidWorkerSetting(ValueError):
+    """The worker's own command line or environment is unusable; said in an error status."""
+
+
+def keepalive_from_environment() -> float:
+    """``ANSIBLE_RUNNER_KEEPALIVE_SECONDS`` as upstream reads it, but a bad value is an error status, not a crash."""
+    import os
+
+    raw = os.environ.get("ANSIBLE_RUNNER_KEEPALIVE_SECONDS", "0")
+    try:
+        value = float(raw)
+    except ValueError:
+        raise InvalidWorkerSetting(f"ANSIBLE_RUNNER_KEEPALIVE_SECONDS={raw!r} is not a number of seconds") from None
+    if value != value or value < 0:  # NaN or negative
+        raise InvalidWorkerSetting(f"ANSIBLE_RUNNER_KEEPALIVE_SECONDS={raw!r} is not a number of seconds")
+    return value
+
+
+def write_final_status(output: BinaryIO | None, status: dict[str, Any]) -> None:
+    """A final status and eof, byte for byte as upstream's ``Worker`` writes them, for when there is no Worker."""
+    import sys
+
+    target = output if output is not None else sys.stdout.buffer
+    target.write(json.dumps(status).encode("utf-8") + b"\n")
+    target.write(json.dumps({"eof": True}).encode("utf-8") + b"\n")
+    target.flush()

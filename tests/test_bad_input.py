@@ -230,3 +230,112 @@ def test_a_reused_symlink_is_replaced_by_the_archives_symlink(tmp_path):
                            capture_output=True, timeout=120, env=worker_env())
     assert [r["status"] for r in parse_stream(again.stdout) if "status" in r][-1] == "successful", again.stdout[-2000:]
     assert os.readlink(tmp_path / "worker" / "project" / "alias.py") == "job.py"
+
+
+# --- paths the job writes later: ident, env/, artifacts/, the fact cache --------------------------
+
+def _kwargs_stream(kwargs: dict, zip_bytes: bytes | None = None) -> bytes:
+    head = json.dumps({"kwargs": kwargs}).encode() + b"\n"
+    if zip_bytes is None:
+        return head + EOF_LINE
+    return head + json.dumps({"zipfile": len(zip_bytes)}).encode() + b"\n" + base64.b64encode(zip_bytes) + EOF_LINE
+
+
+@pytest.mark.parametrize("ident", ["../escaped", "a/b", "..", "."])
+def test_idents_that_are_not_one_path_component_are_refused(sandbox, ident):
+    stream = _kwargs_stream({"playbook": "job.py", "ident": ident, "rotate_artifacts": 1},
+                            _zip([("project/job.py", SCRIPT, _FILE)]))
+    done = _worker(stream, sandbox)
+    _assert_error(done, "is not a valid artifact directory name")
+    assert not (sandbox.parent / "escaped").exists()
+
+
+@pytest.mark.parametrize("link", ["env/envvars", "env/cmdline", "env", "artifacts", "artifacts/reuse",
+                                  "artifacts/reuse/command", "artifacts/reuse/job_events"])
+def test_an_existing_data_dir_with_symlinks_where_the_job_writes_is_refused(sandbox, link):
+    """AWX's `local` worktype sends kwargs only and runs in the directory that is already there."""
+    canary = sandbox.parent / "canary.txt"
+    (sandbox / "project").mkdir(parents=True)
+    (sandbox / "project" / "job.py").write_text(SCRIPT)
+    path = sandbox / link
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.symlink(canary, path)
+    done = _worker(_kwargs_stream({"playbook": "job.py", "ident": "reuse",
+                                   "envvars": {"SECRET": "s3cret"}}), sandbox)
+    _assert_error(done, "symlink")
+    assert b"s3cret" not in done.stdout.split(b"\n")[-3]  # the starting status never went out
+    assert not any(b'"starting"' in line for line in done.stdout.split(b"\n"))
+
+
+def test_a_fact_cache_outside_the_artifact_dir_is_refused(sandbox):
+    entries = [("project/job.py", SCRIPT, _FILE), ("env/settings", json.dumps({"fact_cache": "../../../escaped"}), _FILE)]
+    stream = _kwargs_stream({"playbook": "job.py", "ident": "fc", "fact_cache_type": "jsonfile"}, _zip(entries))
+    done = _worker(stream, sandbox)
+    _assert_error(done, "fact cache")
+    assert not (sandbox.parent / "escaped").exists()
+
+
+@pytest.mark.parametrize(
+    ("stdin", "fragment"),
+    [
+        pytest.param(b'{"kwargs": [1, 2]}\n' + EOF_LINE, "must hold a JSON object, not an array", id="kwargs-list"),
+        pytest.param(b'{"kwargs": null}\n' + EOF_LINE, "must hold a JSON object, not null", id="kwargs-null"),
+        pytest.param(b'{"kwargs": {"playbook": "\xff\xfe.py"}}\n' + EOF_LINE, "is not UTF-8", id="kwargs-not-utf8"),
+    ],
+)
+def test_kwargs_records_that_are_not_objects_are_explained(sandbox, stdin, fragment):
+    _assert_error(_worker(stdin, sandbox), fragment)
+
+
+def _worker_argv(argv, stdin, env=None):
+    return subprocess.run([FTL2_RUNNER, "worker", *argv], input=stdin, capture_output=True, timeout=120,
+                          env=env or worker_env())
+
+
+def test_a_data_dir_that_is_a_file(sandbox):
+    sandbox.write_text("not a dir")
+    done = _worker_argv([f"--private-data-dir={sandbox}"], _stream(_zip([("project/job.py", SCRIPT, _FILE)])))
+    _assert_error(done, "is not a directory")
+    assert sandbox.read_text() == "not a dir"
+    sandbox.unlink()
+
+
+def test_a_data_dir_that_cannot_be_created(sandbox):
+    done = _worker_argv(["--private-data-dir=/proc/version/pdd"], _stream(_zip([("project/job.py", SCRIPT, _FILE)])))
+    _assert_error(done, "Cannot create the private data directory")
+
+
+def test_a_bad_keepalive_setting_is_an_error_status(sandbox):
+    done = _worker_argv([f"--private-data-dir={sandbox}"], _stream(_zip([("project/job.py", SCRIPT, _FILE)])),
+                        env=worker_env(ANSIBLE_RUNNER_KEEPALIVE_SECONDS="abc"))
+    _assert_error(done, "ANSIBLE_RUNNER_KEEPALIVE_SECONDS='abc' is not a number")
+
+
+def test_a_symlinked_data_dir_with_delete_is_refused_and_left_alone(sandbox):
+    real = sandbox.parent / "real-dir"
+    real.mkdir()
+    (real / "keep.txt").write_text("keep")
+    os.symlink(real, sandbox)
+    done = _worker_argv([f"--private-data-dir={sandbox}", "--delete"], _stream(_zip([("project/job.py", SCRIPT, _FILE)])))
+    _assert_error(done, "is a symlink")
+    assert sorted(p.name for p in real.iterdir()) == ["keep.txt"]  # nothing extracted, nothing deleted
+    sandbox.unlink()
+    (real / "keep.txt").unlink()
+    real.rmdir()
+
+
+def test_a_failure_after_the_final_status_adds_no_second_status(tmp_path):
+    """A socket in the artifact dir makes the artifacts zip fail after `successful` was sent."""
+    script = """
+    import os, socket
+    async def run(inventory_path, extravars, runner):
+        server = socket.socket(socket.AF_UNIX)
+        server.bind(os.path.join(os.environ["AWX_ISOLATED_DATA_DIR"], "a.sock"))
+        return 0
+    """
+    pdd = make_data_dir(tmp_path, script)
+    done = _worker_argv([f"--private-data-dir={tmp_path / 'w'}"], transmit(pdd, "-p", "job.py", "-i", "sock"))
+    assert done.stderr == b""
+    lines = parse_stream(done.stdout)
+    assert [line["status"] for line in lines if "status" in line] == ["starting", "running", "successful"]
+    assert lines[-1] == {"eof": True}
