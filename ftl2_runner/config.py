@@ -25,7 +25,7 @@ EXECUTOR_MODULE = "ftl2_runner.executor"
 DEFAULT_PEXPECT_TIMEOUT = 1
 # Runner notices a cancel only when its expect loop wakes up; Receptor SIGKILLs 10 s after its
 # SIGINT, so a larger env/settings value would turn every cancel into a kill with no eof.
-MAX_PEXPECT_TIMEOUT = 5
+MAX_PEXPECT_TIMEOUT = 2
 
 
 def executor_command() -> list[str]:

@@ -26,7 +26,7 @@ from .upstream import bounded_artifact_spool, ftl2_jobs, streamed_job_checks, va
 logger = logging.getLogger("ansible-runner")
 FINAL_STATUSES = frozenset({"successful", "failed", "timeout", "canceled", "error"})
 RC_CANCELED = 254  # what upstream's Runner returns for a canceled job
-ZIP_GRACE_AFTER_CANCEL = 5.0  # seconds; with Runner's ~1 s to stop the job, eof comes well within Receptor's 10 s
+ZIP_GRACE_AFTER_CANCEL = 8.0  # seconds after the cancel: eof comes before Receptor SIGKILLs at 10 s
 
 
 class TransmitStreamError(ValueError):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import signal
+import textwrap
 import time
 import uuid
 
@@ -130,3 +131,110 @@ async def run(inventory_path, extravars, runner):
     from awx_receiver import check_stream
 
     check_stream(unit.results())
+
+
+# --- a cancel at any moment: while the job arrives, while it is unpacked, while artifacts are zipped --
+
+def _worker_on_a_pipe(tmp_path, env=None):
+    """A worker whose stdin is a pipe we feed by hand, so a cancel can land mid-stream."""
+    import subprocess
+
+    out = open(tmp_path / "out", "wb")
+    proc = subprocess.Popen([FTL2_RUNNER, "worker", f"--private-data-dir={tmp_path / 'w'}", "--delete"],
+                            stdin=subprocess.PIPE, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+                            env=env or worker_env())
+    return proc, out
+
+
+def _assert_canceled_with_eof(tmp_path, proc, started: float, marker: str | None = None):
+    rc = proc.wait(15)
+    elapsed = time.monotonic() - started
+    data = (tmp_path / "out").read_bytes()
+    assert b"Traceback" not in data, data[-2000:]
+    lines = parse_stream(data)
+    statuses = [line["status"] for line in lines if "status" in line]
+    assert statuses and statuses[-1] in ("canceled", "error") and statuses.count(statuses[-1]) == 1, statuses
+    assert lines[-1]["eof"] is True
+    assert elapsed < 10, f"eof after {elapsed:.1f}s"
+    assert rc in (0, 254)
+    if marker:
+        assert processes_with_marker(marker) == []
+    assert not (tmp_path / "w").exists()
+    return statuses[-1]
+
+
+def test_cancel_while_the_job_is_still_arriving(tmp_path):
+    pdd = make_data_dir(tmp_path, LONG_JOB)
+    payload = transmit(pdd, "-p", "job.py", "-i", "early")
+    proc, out = _worker_on_a_pipe(tmp_path)
+    proc.stdin.write(payload[: len(payload) // 2])  # the kwargs and half of the zip; no eof yet
+    proc.stdin.flush()
+    time.sleep(1.0)
+    started = time.monotonic()
+    proc.send_signal(signal.SIGINT)
+    assert _assert_canceled_with_eof(tmp_path, proc, started) == "canceled"
+    proc.stdin.close()
+    out.close()
+
+
+@pytest.mark.parametrize("delay", [0.0, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.6, 0.8, 1.2])
+def test_a_cancel_storm_during_start_up_always_ends_the_stream(tmp_path, delay):
+    """SIGTERM at any moment from start-up to the job running: one final status and eof, every time."""
+    import os
+
+    pdd = make_data_dir(tmp_path, LONG_JOB)
+    (pdd / "project" / "blob.bin").write_bytes(os.urandom(8 * 1024 * 1024))  # unpacking takes a while
+    marker = uuid.uuid4().hex
+    payload = transmit(pdd, "-p", "job.py", "-i", "storm")
+    proc, out = _worker_on_a_pipe(tmp_path, env=worker_env(FTL2_TEST_MARKER=marker))
+    proc.stdin.write(payload)
+    proc.stdin.flush()
+    time.sleep(delay)
+    started = time.monotonic()
+    proc.send_signal(signal.SIGTERM)
+    _assert_canceled_with_eof(tmp_path, proc, started, marker)
+    proc.stdin.close()
+    out.close()
+
+
+def test_a_large_pexpect_timeout_still_cancels_within_10s(tmp_path):
+    unit, marker = _start(tmp_path, LONG_JOB, env_files={"settings": json.dumps({"pexpect_timeout": 30})})
+    _wait_for(unit, b'"runner_on_start"', count=2)
+    elapsed = unit.cancel()
+    assert elapsed < 10, f"cancel took {elapsed:.1f}s (a SIGKILL after 10 s means no eof)"
+    _assert_clean_end(unit, marker, tmp_path, "canceled")
+
+
+def test_a_cancel_during_a_long_artifacts_zip_still_ends_within_10s(tmp_path):
+    """The job is done (`successful` is out) and zipping 400 MB of artifacts when the cancel comes."""
+    import os
+
+    script = """
+    import os, subprocess
+    async def run(inventory_path, extravars, runner):
+        subprocess.Popen(["sleep", "600"], start_new_session=True)  # left running by a finished job
+        with open(os.path.join(os.environ["AWX_ISOLATED_DATA_DIR"], "big.bin"), "wb") as handle:
+            for _ in range(400):
+                handle.write(os.urandom(1024 * 1024))
+        return 0
+    """
+    spool = tmp_path / "tmp"
+    spool.mkdir()
+    marker = uuid.uuid4().hex
+    pdd = make_data_dir(tmp_path, textwrap.dedent(script), env_files={"envvars": json.dumps({"FTL2_TEST_MARKER": marker})})
+    payload = transmit(pdd, "-p", "job.py", "-i", "cancelme")
+    unit = WorkUnit(tmp_path / "unit", FTL2_RUNNER, f"worker --private-data-dir={tmp_path / 'w'} --delete",
+                    payload, env=worker_env(TMPDIR=str(spool)))
+    _wait_for(unit, b'"status": "successful"', timeout=120)
+    time.sleep(0.5)
+    elapsed = unit.cancel()
+    assert elapsed < 10, f"eof came {elapsed:.1f}s after the cancel"
+    lines = parse_stream(unit.results())
+    assert [line["status"] for line in lines if "status" in line] == ["starting", "running", "successful"]
+    assert lines[-1]["eof"] is True
+    deadline = time.monotonic() + 5
+    while processes_with_marker(marker) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert processes_with_marker(marker) == []
+    assert os.listdir(spool) == [], "a temporary zip was left behind"
+    assert not (tmp_path / "w").exists()
