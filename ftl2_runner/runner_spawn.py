@@ -34,6 +34,7 @@ hand-over fails, the command is spawned exactly as before.
 from __future__ import annotations
 
 import contextlib
+import re
 import types
 from typing import Any
 
@@ -70,6 +71,29 @@ class RunnerSpawn(pexpect.spawn):
                     warm.discard()
         return super()._spawnpty(args, **kwargs)
 
+    def read_nonblocking(self, size: int = 1, timeout: float | None = -1) -> Any:
+        """What the child printed, as Runner's password patterns should see it: without display markers.
+
+        pexpect has already handed the raw text to ``logfile_read`` (the event filter)
+        inside this call; only the copy returned here, which ``expect`` searches, is
+        changed. An event's end marker sits between a line's start and a prompt printed
+        after it, so ``^``-anchored ``env/passwords`` patterns (as ansible-runner's docs
+        show them) never matched, and a prompt inside an event frame is followed by the
+        end marker, so a ``$``-anchored one did not either. A marker split across two
+        reads is held back until it is complete.
+        """
+        data = super().read_nonblocking(size, timeout)
+        if not isinstance(data, str):
+            return data
+        text = getattr(self, "_marker_carry", "") + data
+        text = _DISPLAY_MARKER.sub("", text)
+        cut = _start_of_unfinished_marker(text)
+        if cut is not None and len(text) - cut <= _MAX_CARRY:
+            self._marker_carry = text[cut:]
+            return text[:cut]
+        self._marker_carry = ""
+        return text
+
     def close(self, force: bool = True) -> None:
         if not self.isalive():  # already reaped: there is no status left for the kernel to settle
             self.ptyproc.delayafterclose = 0
@@ -81,6 +105,22 @@ class RunnerSpawn(pexpect.spawn):
         finally:
             self._before = self.buffer_type()
             self.before = self.string_type()
+
+
+_DISPLAY_MARKER = re.compile(r"\x1b\[K(?:[A-Za-z0-9+/=]+\x1b\[\d+D)+\x1b\[K")
+_MARKER_BODY = re.compile(r"\x1b\[K[A-Za-z0-9+/=\x1b\[D]*")  # what a marker cut short can end with
+_MAX_CARRY = 8192  # longer than any marker of ours: what never completes is released
+
+
+def _start_of_unfinished_marker(text: str) -> int | None:
+    """Where a display marker that the read cut short begins at the end of ``text``, if one does."""
+    start = text.rfind("\x1b[K")
+    if start >= 0 and _MARKER_BODY.fullmatch(text, start):
+        return start
+    for prefix in ("\x1b[", "\x1b"):
+        if text.endswith(prefix):
+            return len(text) - len(prefix)
+    return None
 
 
 class _PexpectWithBoundedSpawn(types.ModuleType):

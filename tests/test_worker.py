@@ -325,8 +325,12 @@ def test_what_a_script_prints_comes_before_the_events_after_it(tmp_path):
     """
     run = run_worker(transmit(make_data_dir(tmp_path, script), "-p", "job.py"), tmp_path / "w")
     assert run.final_status == "successful"
-    order = [e["stdout"] if e["event"] == "verbose" else e["event"] for e in run.events if e["stdout"] or
-             e["event"] in ("playbook_on_task_start", "playbook_on_stats")]
+    order = []  # printed lines (an event of forwarded output may hold several) and event names
+    for e in run.events:
+        if e["event"] == "verbose":
+            order.extend(e["stdout"].split("\r\n") if e["stdout"] else [])
+        elif e["event"] in ("playbook_on_task_start", "playbook_on_stats"):
+            order.append(e["event"])
     for i in range(5):
         task = order.index("playbook_on_task_start", order.index(f"print {i}"))
         assert order.index(f"print {i}") < order.index(f"subprocess {i}") < order.index(f"fd2 {i}") < task

@@ -120,6 +120,7 @@ class PlaybookRecorder:
         environ: Mapping[str, str] = os.environ,
     ):
         self.channel = channel
+        channel.forwarded_event = self.forwarded_output_event  # what the job prints, in context
         self.formatter = formatter
         self.playbook = playbook
         self.playbook_uuid = str(uuid.uuid4())
@@ -195,6 +196,23 @@ class PlaybookRecorder:
         partial["event_data"] = event_data
         self.channel.emit(partial, text)
         return event_uuid
+
+    def forwarded_output_event(self) -> dict[str, Any]:
+        """The partial event for text the job printed (``DisplayChannel.forward``).
+
+        A ``verbose`` display event in the current context, as awx_display makes of
+        output a worker fork proxies to the controller: context, no ``verbose`` flag.
+        """
+        event_uuid = str(uuid.uuid4())
+        event_data = self._ctx(self._display_depth()) if self._started else {}
+        event_data["uuid"] = event_uuid
+        partial: dict[str, Any] = {"event": "verbose", **self._job_ids, "pid": self.pid, "uuid": event_uuid,
+                                   "created": utc_now_iso()}
+        parent = self._parent(event_uuid)
+        if parent:
+            partial["parent_uuid"] = parent
+        partial["event_data"] = event_data
+        return partial
 
     # --- playbook / play / task ------------------------------------------------------
 

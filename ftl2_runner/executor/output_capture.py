@@ -5,9 +5,10 @@ a warning, a logging handler or a subprocess (pip, uv, an Ansible module) wrote 
 fd 1 or 2 directly, those bytes could land inside an event frame and corrupt it.
 So at start-up we move the pty to a private fd that only ``DisplayChannel`` writes
 to, point fds 1 and 2 at a pipe, and a thread forwards what arrives on the pipe to
-the pty *between* frames (under the channel's lock). Upstream's OutputEventFilter
-turns such unframed lines into ``verbose`` events — exactly what ansible-runner does
-with ansible-playbook's own unframed output.
+the pty *between* frames, each piece framed as a ``verbose`` event of its own with its
+markers defused (``DisplayChannel.forward``): nothing the job prints can forge an
+event, and every printed line reaches the events, the ``stdout`` artifact and the
+console (upstream's filter drops plain lines that share a read with a marker).
 
 A partial line is forwarded after a short pause so interactive prompts (which
 upstream answers from ``env/passwords``) still reach the pty.
@@ -25,6 +26,7 @@ notices (a job body with one took 7.8 s instead of 3.0 s).
 from __future__ import annotations
 
 import array
+import codecs
 import fcntl
 import os
 import select
@@ -62,6 +64,7 @@ class OutputCapture:
         self._read_fd = read_fd
         self._read_lock = threading.Lock()
         self._pending = b""
+        self._decoder = codecs.getincrementaldecoder("utf-8")("replace")
         self._channel: DisplayChannel | None = None
         self._thread: threading.Thread | None = None
 
@@ -137,11 +140,18 @@ class OutputCapture:
                 if not still_open:
                     self._send(self._pending)
                     self._pending = b""
+                    rest = self._decoder.decode(b"", final=True)
+                    if rest and self._channel is not None:
+                        self._channel.forward(rest)
                     return
 
     def _send(self, data: bytes) -> None:
         if data and self._channel is not None:
-            self._channel.write_raw(data.decode("utf-8", "replace"))
+            self._channel.forward(self._decode(data))
+
+    def _decode(self, data: bytes) -> str:
+        """UTF-8 text; a character split across two reads is kept for the next one, not replaced."""
+        return self._decoder.decode(data)
 
 
 def _bytes_in_pipe(fd: int) -> int:

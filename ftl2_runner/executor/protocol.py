@@ -24,6 +24,13 @@ marker) is what makes the key order of the final event identical to ansible-runn
 Every frame (begin marker + text + end marker) is written with one lock held, on a file
 descriptor nobody else writes to (see ``output_capture``), so a frame can never be split
 by other output.
+
+No text can forge a frame. Upstream's filter recognises a marker by ``ESC[K`` followed by
+base64 and ``ESC[<n>D``; ansible-playbook never lets a module's bytes reach the pty raw, but a
+script's prints and its subprocesses' output do reach it here. So every ``ESC[K`` in text we
+write (forwarded output, and module text inside our own frames) is written as ``ESC[0K``,
+the same terminal command (erase to the end of the line) that no marker starts with,
+including an ``ESC[`` + ``K`` split across two writes.
 """
 
 from __future__ import annotations
@@ -32,6 +39,7 @@ import base64
 import datetime
 import json
 import os
+import re
 import threading
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -56,6 +64,19 @@ def _encode_marker_text(text: str) -> str:
 
 
 END_MARKER = encode_marker({})
+_MARKER_ESCAPE = re.compile(r"\x1b\[K")
+
+
+def defuse_markers(text: str, written_before: str = "") -> str:
+    """``text`` with every ``ESC[K`` written ``ESC[0K``, also one that starts in ``written_before``.
+
+    ``written_before`` is the end of what was already written (at most ``ESC[``); it is
+    not returned, only taken into account.
+    """
+    combined = written_before + text
+    if "\x1b" not in combined:
+        return text
+    return _MARKER_ESCAPE.sub("\x1b[0K", combined)[len(written_before):]
 
 
 def utc_now_iso() -> str:
@@ -78,6 +99,9 @@ class DisplayChannel:
         # Called before every event, outside the lock: output_capture forwards what the job
         # printed so far, so that it is shown before the event (see OutputCapture.drain).
         self.before_event: Callable[[], None] | None = None
+        # Builds the partial event for output the job printed (PlaybookRecorder sets it).
+        self.forwarded_event: Callable[[], dict[str, Any]] | None = None
+        self._tail = ""  # the last two characters written: a marker may start there
         if events_dir is not None:
             os.makedirs(events_dir, mode=0o700, exist_ok=True)
 
@@ -88,7 +112,34 @@ class DisplayChannel:
     def write_raw(self, text: str) -> None:
         """Write text outside any event frame (upstream turns it into ``verbose`` events)."""
         with self.lock:
-            self._write_all(text.encode("utf-8", "replace"))
+            self._write_text(text)
+
+    def forward(self, text: str) -> None:
+        """Write output the job printed, each line as a ``verbose`` event of its own.
+
+        Framed rather than written plainly because upstream's filter drops plain lines
+        that arrive in one read with a following marker from the ``stdout`` artifact and
+        the console (protocol reference, section 10); in a frame every line reaches both,
+        and one event per line is what the filter makes of plain lines. The text is
+        written exactly as printed: no newline is added to a partial line (a prompt).
+        """
+        if self._events_dir is None or self.forwarded_event is None:
+            self.write_raw(text)
+            return
+        for line in text.splitlines(keepends=True):
+            event = self.forwarded_event()
+            self._write_partial(event)
+            with self.lock:
+                self._write_all(encode_marker({"uuid": event["uuid"]}).encode("ascii"))
+                self._tail = ""
+                self._write_text(line)
+                self._write_all(END_MARKER.encode("ascii"))
+                self._tail = END_MARKER[-2:]
+
+    def _write_text(self, text: str) -> None:
+        safe = defuse_markers(text, self._tail)
+        self._write_all(safe.encode("utf-8", "replace"))
+        self._tail = (self._tail + safe)[-2:]
 
     def emit(self, event: dict[str, Any], text: str | None) -> None:
         """Emit one event: partial file, then begin marker, text, end marker.
@@ -104,9 +155,10 @@ class DisplayChannel:
                 self.write_raw(body)
             return
         self._write_partial(event)
-        frame = encode_marker({"uuid": event["uuid"]}) + body + END_MARKER
+        frame = encode_marker({"uuid": event["uuid"]}) + defuse_markers(body) + END_MARKER
         with self.lock:
             self._write_all(frame.encode("utf-8", "replace"))
+            self._tail = END_MARKER[-2:]
 
     def _write_partial(self, event: dict[str, Any]) -> None:
         data = json.dumps(event, default=_json_default).encode("utf-8")
