@@ -104,9 +104,10 @@ class ScriptRunner:
         """
         import ftl2
 
-        from ..gate import seed_gate_cache
+        from ..gate import ensure_gate_installer, seed_gate_cache
 
         seed_gate_cache()  # prebuilt gates: no package download on offline execution nodes
+        ensure_gate_installer()  # a uv off PATH still builds the gate in a venv without pip
         self._executor.fail_fast = bool(kwargs.pop("fail_fast", True))
         user_callback = kwargs.pop("on_event", None)
         for forced in ("quiet", "log_file", "state_file", "print_summary", "print_errors", "verbose"):
