@@ -35,6 +35,8 @@ def declared_hosts(source: str, path: str = "<script>") -> str | None:
     for node in tree.body:
         if not (isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.target.id == "hosts"):
             continue
+        if node.value is not None and not _is_str_annotation(node.annotation):
+            continue  # `hosts: list[str] = [...]`: an ordinary variable of the script, not a header
         pattern = _pattern_of(node)
         if pattern is None:
             raise ScriptHeaderError(
@@ -56,7 +58,10 @@ def _pattern_of(node: ast.AnnAssign) -> str | None:
             return annotation.value
         return None
     # hosts: str = "web"
-    if isinstance(annotation, ast.Name) and annotation.id == "str" and isinstance(value, ast.Constant) \
-            and isinstance(value.value, str):
+    if isinstance(value, ast.Constant) and isinstance(value.value, str):
         return value.value
     return None
+
+
+def _is_str_annotation(annotation: ast.expr) -> bool:
+    return isinstance(annotation, ast.Name) and annotation.id == "str"

@@ -107,7 +107,7 @@ def test_host_without_sftp_says_sftp_is_needed(servers, tmp_path):
     assert len(results) == 1, run.text()
     msg = results[0]["event_data"]["res"]["msg"]
     assert "SFTP" in msg and "Subsystem sftp" in msg, msg
-    assert "SFTP subsystem" in run.text()
+    assert "no SFTP subsystem" in run.text()
     assert not [e for e in run.events if e["event"] == "warning"], run.text()  # no ResourceWarning noise
     assert "ResourceWarning" not in run.text()
 

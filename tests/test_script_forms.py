@@ -80,6 +80,22 @@ def test_unquoted_hosts_name_is_a_clear_error(tmp_path):
     assert "Traceback" not in run.text()
 
 
+def test_which_hosts_lines_are_headers():
+    import pytest
+
+    from ftl2_runner.script_header import ScriptHeaderError, declared_hosts
+
+    assert declared_hosts("hosts: all\n") == "all"
+    assert declared_hosts('"""doc"""\nhosts: "web:&prod"\n') == "web:&prod"
+    assert declared_hosts('hosts: str = "db"\n') == "db"
+    assert declared_hosts("hosts: list[str] = []\n") is None  # an ordinary annotated variable
+    assert declared_hosts("def f():\n    hosts: all\n") is None  # only top-level lines count
+    with pytest.raises(ScriptHeaderError, match="quoted host pattern"):
+        declared_hosts("hosts: web\n")
+    with pytest.raises(ScriptHeaderError, match="names no host pattern"):
+        declared_hosts('hosts: " "\n')
+
+
 # --- launchers ---------------------------------------------------------------------------
 
 SCRIPT = """

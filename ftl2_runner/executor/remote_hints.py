@@ -10,8 +10,8 @@ the fix, as an operator reading the AWX job output needs it.
 from __future__ import annotations
 
 SFTP_HINT = (
-    " (FTL2 uploads its gate to the host over SFTP and this host's sshd has no SFTP subsystem: "
-    "enable it, e.g. 'Subsystem sftp internal-sftp' in sshd_config)"
+    " (the host's sshd refused an SSH session; FTL2 uploads its gate over SFTP, so this usually means the "
+    "sshd has no SFTP subsystem: enable it, e.g. 'Subsystem sftp internal-sftp' in sshd_config)"
 )
 _GATE_FAILED = "Gate construction failed"
 
