@@ -136,3 +136,44 @@ def test_resource_warnings_are_debug_output_never_job_warnings(tmp_path, verbosi
         assert len(resource) == 1 and resource[0]["event"] == "verbose"  # kept for debugging at -vvvv
     else:
         assert resource == []
+
+
+def test_gate_build_command_finds_uv_off_path(tmp_path):
+    uv = _real_uv()
+    if uv is None:
+        pytest.skip("no uv binary on this machine to place in ~/.local/bin (the CI installs one)")
+    home = tmp_path / "home"
+    (home / ".local" / "bin").mkdir(parents=True)
+    os.symlink(os.path.realpath(uv), home / ".local" / "bin" / "uv")
+    gates = tmp_path / "gates"
+    done = subprocess.run([FTL2_RUNNER, "gate", "build", "--output-dir", str(gates)], capture_output=True, text=True,
+                          timeout=300, env=_no_uv_env(home))
+    assert done.returncode == 0, done.stderr
+    assert len(list(gates.glob("ftl_gate_*.pyz"))) == 2
+
+
+HOSTS_ALL = """hosts: all
+
+async def run(inventory_path, extravars, runner):
+    async with runner.automation() as ftl:
+        await ftl.ping()
+        await ftl.command(cmd="echo untargeted")
+        await ftl.file(path=extravars["dest"] + "/touched", state="touch")
+    return 0
+"""
+
+
+def test_hosts_all_script_reaches_remote_hosts(servers, tmp_path):
+    """The AWX-listed form (`hosts: all`) on an AWX-like inventory of remote hosts: untargeted calls go there."""
+    import json
+
+    dest = tmp_path / "dest"
+    dest.mkdir()
+    pdd = make_data_dir(tmp_path, HOSTS_ALL, name="site.yml", inventory=_inventory(servers["sftp"], servers["key"]),
+                        env_files={"extravars": json.dumps({"dest": str(dest)})})
+    run, processed = pipeline(pdd, tmp_path, "-p", "site.yml", env=worker_env(HOME=str(tmp_path / "home")))
+    assert processed.status == "successful", run.text()
+    oks = [(e["event_data"]["task"], e["event_data"]["host"]) for e in run.events if e["event"] == "runner_on_ok"]
+    assert oks == [("ping", "r1"), ("command", "r1"), ("file", "r1")]
+    assert "PLAY [all]" in run.text() and (dest / "touched").exists()
+    assert not [e for e in run.events if e["event"] == "warning"], run.text()

@@ -172,9 +172,27 @@ class _CallChain:
         if rerouted is not None:
             return self._runner.run_task(spec, params, rerouted)
         if default is not None and default[1] != ["localhost"]:
-            # `hosts: web` and an untargeted ftl.ping(): run it on the pattern's hosts, not this machine.
-            return self._runner.run_task(spec, params, self._runner.plays.run_on_hosts(default[1], module, params))
+            # `hosts: web` and an untargeted ftl.ping(): run it on the pattern's hosts, not this machine,
+            # the way the same call on an explicit target runs.
+            call = self._on_default_hosts(default[0], default[1], module, params)
+            return self._runner.run_task(spec, params, call)
         return self._runner.run_task(spec, params, lambda: self._obj(**params))
+
+    def _on_default_hosts(self, pattern: str, hosts: list[str], module: str,
+                          params: dict[str, Any]) -> Callable[[], Awaitable[Any]]:
+        """FTL2's own proxy for one host or a group it knows (``ftl.r1.x``, ``ftl.web.x``), else run_on."""
+        plays = self._runner.plays
+        ctx = plays.context
+        name = hosts[0] if len(hosts) == 1 else pattern
+        try:
+            if name not in ctx.hosts:
+                raise KeyError(name)
+            obj = ctx[name]
+            for part in self._path:
+                obj = getattr(obj, part)
+        except (KeyError, AttributeError):
+            return plays.run_on_hosts(hosts, module, params)
+        return lambda: obj(**params)
 
     def __repr__(self) -> str:
         return f"<ftl2-runner call {'.'.join(self._path)}>"
