@@ -70,6 +70,23 @@ def mentions_launcher_key(data: Any) -> bool:
     return False
 
 
+def is_launcher_without_dash(source: str) -> bool:
+    """``hosts: all`` / ``vars: {ftl2_script: x}`` written as a mapping instead of a list of plays.
+
+    That text is valid Python (two annotated names), so it would be run as a script and die
+    with ``NameError``; it is clearly a launcher missing its leading ``- ``.
+    """
+    if LAUNCHER_KEY not in source:
+        return False
+    import yaml
+
+    try:
+        data = yaml.safe_load(source)
+    except yaml.YAMLError:
+        return False
+    return isinstance(data, Mapping) and mentions_launcher_key([data])
+
+
 def parse_launcher(data: Any, path: str = "<launcher>") -> Launcher:
     """A launcher from a loaded playbook that mentions ``ftl2_script``; ``LauncherError`` if malformed."""
     if not isinstance(data, list) or len(data) != 1 or not isinstance(data[0], Mapping):

@@ -204,6 +204,7 @@ def test_launcher_shapes_that_are_not_guessed(tmp_path):
         _launcher("scripts/job.py") + "- hosts: all\n  tasks: []\n": "exactly one play",
         "- hosts: all\n  ftl2_script: scripts/job.py\n": "under the play's 'vars:'",
         "- hosts: all\n  gather_facts: true\n  vars:\n    ftl2_script: scripts/job.py\n": "gather_facts: false",
+        "hosts: all\nvars: {ftl2_script: scripts/job.py}\n": "is a mapping, not a list of plays",  # valid Python, too
     }
     for launcher, message in cases.items():
         done = _executor(tmp_path, launcher)

@@ -34,7 +34,7 @@ class LoadedScript:
 
 def load_script(path: str) -> LoadedScript:
     """Load ``path``: an FTL2 script, or a launcher naming one."""
-    from ..launcher import LauncherError, read_launcher, resolve_script
+    from ..launcher import LauncherError, is_launcher_without_dash, read_launcher, resolve_script
     from ..script_header import ScriptHeaderError, declared_hosts
 
     launcher, launched = None, path
@@ -50,7 +50,11 @@ def load_script(path: str) -> LoadedScript:
     if os.path.isfile(script):
         try:
             with open(script, encoding="utf-8") as handle:
-                hosts = declared_hosts(handle.read(), script)
+                source = handle.read()
+            if launcher is None and is_launcher_without_dash(source):
+                raise ScriptError(f"{path} looks like a launcher but is a mapping, not a list of plays: start the play "
+                                  "with '- hosts: ...' and indent its other keys under it")
+            hosts = declared_hosts(source, script)
         except (OSError, UnicodeDecodeError):
             pass  # the loader below reports it
         except ScriptHeaderError as exc:
