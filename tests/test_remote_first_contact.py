@@ -37,8 +37,11 @@ def _no_uv_env(home: Path, **extra: str) -> dict[str, str]:
     """PATH without any uv, no $UV, an empty HOME (no gate cache, no ~/.local/bin/uv), no prebuilt gates."""
     env = worker_env(HOME=str(home), FTL2_RUNNER_GATE_DIR=str(home / "no-prebuilt-gates"), **extra)
     env.pop("UV", None)
-    env["PATH"] = os.pathsep.join(p for p in env["PATH"].split(os.pathsep)
-                                  if p and not os.path.exists(os.path.join(p, "uv")))
+    dirs = [p for p in env["PATH"].split(os.pathsep) if p]
+    hidden = [p for p in dirs if os.path.exists(os.path.join(p, "uv"))]
+    if any(os.path.realpath(p) in ("/bin", "/usr/bin") for p in hidden):
+        pytest.skip(f"uv is installed in a system directory ({', '.join(hidden)}); it cannot be hidden from PATH")
+    env["PATH"] = os.pathsep.join(p for p in dirs if p not in hidden)
     return env
 
 
