@@ -137,26 +137,38 @@ def _awx_transmit(pdd: Path, **kwargs) -> bytes:
     return buffer.getvalue()
 
 
-def _run_as_awx(tmp_path: Path, playbook: str) -> tuple:
+def _cli_transmit(pdd: Path, kwargs: dict) -> bytes:
+    """The same job through the real `ftl2-runner transmit` console script (envvars as env/envvars)."""
+    (pdd / "env" / "envvars").write_text(json.dumps(kwargs["envvars"]))
+    done = subprocess.run([FTL2_RUNNER, "transmit", str(pdd), "-p", kwargs["playbook"], "--ident", str(kwargs["ident"]),
+                           "--inventory", kwargs["inventory"]], capture_output=True, timeout=60)
+    assert done.returncode == 0, done.stderr.decode()
+    return done.stdout
+
+
+def _run_as_awx(tmp_path: Path, playbook: str, transmit_with: str) -> tuple:
     marker_dir = tmp_path / "markers"
     marker_dir.mkdir()
     pdd = _awx_data_dir(tmp_path, marker_dir)
     runner_dir = tmp_path / "runner"
-    stream = _awx_transmit(pdd, **_awx_kwargs(playbook, pdd))
+    kwargs = _awx_kwargs(playbook, pdd)
+    stream = _awx_transmit(pdd, **kwargs) if transmit_with == "awx-api" else _cli_transmit(pdd, kwargs)
     env = worker_env(FTL2_SCRIPT=str(BAKED_SCRIPT), HOME=str(tmp_path / "home"))
     run = run_worker(stream, runner_dir, env=env)
     # The controller side, twice: the real `ftl2-runner process` and ansible-runner's Processor as AWX drives it.
     controller = tmp_path / "controller"
-    done = subprocess.run([FTL2_RUNNER, "process", str(controller), "--ident", str(JOB_ID)], input=run.stdout, capture_output=True, timeout=120)
+    done = subprocess.run([FTL2_RUNNER, "process", str(controller), "--ident", str(JOB_ID)], input=run.stdout,
+                          capture_output=True, timeout=120)
     assert done.returncode == 0, done.stderr.decode()
     assert (controller / "artifacts" / str(JOB_ID) / "status").read_text() == "successful", run.text()
     processed = process(run.stdout, tmp_path / "awx", str(JOB_ID))
     return run, processed, marker_dir
 
 
+@pytest.mark.parametrize("transmit_with", ["awx-api", "cli"])
 @pytest.mark.parametrize("playbook", awx_playbook_files(PROJECT))
-def test_every_listed_file_runs_green_as_awx_sends_it(tmp_path, playbook):
-    run, processed, marker_dir = _run_as_awx(tmp_path, playbook)
+def test_every_listed_file_runs_green_as_awx_sends_it(tmp_path, playbook, transmit_with):
+    run, processed, marker_dir = _run_as_awx(tmp_path, playbook, transmit_with)
     assert run.final_status == "successful" and processed.status == "successful", run.text()
     assert run.statuses[0]["runner_ident"] == str(JOB_ID)
     assert "ftl2_runner.executor" in " ".join(run.statuses[0]["command"])  # never ansible-playbook
