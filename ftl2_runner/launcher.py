@@ -119,12 +119,18 @@ def parse_launcher(data: Any, path: str = "<launcher>") -> Launcher:
 
 def read_launcher(path: str) -> Launcher | None:
     """The launcher in ``path``, None when the file is not one (``LauncherError`` when it is a broken one)."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            source = handle.read()
+    except (OSError, UnicodeDecodeError):
+        return None
+    if LAUNCHER_KEY not in source:
+        return None  # the common case, a script: no YAML parse at job start
     import yaml
 
     try:
-        with open(path, encoding="utf-8") as handle:
-            data = yaml.safe_load(handle)
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        data = yaml.safe_load(source)
+    except yaml.YAMLError:
         return None
     if not mentions_launcher_key(data):
         return None
