@@ -123,9 +123,14 @@ def gate_main(argv: list[str]) -> int:
 
     os.environ["FTL2_TELEMETRY"] = "off"
     args = build_gate_parser().parse_args(argv)
-    from .gate import build_gates
+    from .gate import GateBuildError, build_gates
 
-    for path in build_gates(args.output_dir, args.interpreters, args.modules):
+    try:
+        paths = build_gates(args.output_dir, args.interpreters, args.modules)
+    except GateBuildError as exc:
+        print(f"{PROG} gate build: {exc}", file=sys.stderr)
+        return 1
+    for path in paths:
         print(path)
     return 0
 

@@ -27,8 +27,80 @@ def ftl2_gate_caches() -> list[Path]:
     return [Path.home() / ".ftl", Path.home() / ".ftl2" / "gates"]
 
 
+NO_INSTALLER_FIX = (
+    "FTL2 cannot build its remote gate: it needs uv or pip to install the gate's dependencies, and this "
+    "Python ({python}) has no pip and no uv was found (PATH, $UV, ~/.local/bin, ~/.cargo/bin); "
+    "put uv on PATH, or add pip to this environment (uv pip install --python {python} pip), or prebuild "
+    "the gate with 'ftl2-runner gate build' where an installer is available and set FTL2_RUNNER_GATE_DIR"
+)
+
+
+class GateBuildError(Exception):
+    """FTL2 could not build a gate; the message is one line that says what to do."""
+
+
+def find_uv() -> str | None:
+    """A uv executable FTL2 can use, also when none is on PATH.
+
+    FTL2 0.4.7 installs the gate's dependencies with ``uv`` from PATH, else with
+    ``python -m pip`` — and a venv made by uv (``uv tool install``, ``uv sync``, an EE
+    built with uv) has no pip. uv is usually still on the machine, just not on the
+    PATH of a service or container: ``$UV`` (set by ``uv run``), next to our Python,
+    ``~/.local/bin`` (uv's installer) and ``~/.cargo/bin``.
+    """
+    found = shutil.which("uv")
+    if found:
+        return found
+    import sys
+
+    home = Path.home()
+    candidates = [os.environ.get("UV"), os.path.join(os.path.dirname(sys.executable), "uv"),
+                  str(home / ".local" / "bin" / "uv"), str(home / ".cargo" / "bin" / "uv")]
+    for candidate in candidates:
+        if candidate and os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+            return candidate
+    return None
+
+
+def has_pip(python: str | None = None) -> bool:
+    import importlib.util
+    import sys
+
+    if python is None or os.path.realpath(python) == os.path.realpath(sys.executable):
+        return importlib.util.find_spec("pip") is not None
+    import subprocess
+
+    return subprocess.run([python, "-c", "import pip"], capture_output=True).returncode == 0
+
+
+def ensure_gate_installer() -> str | None:
+    """Make FTL2's gate build find an installer: append a uv found off PATH to PATH.
+
+    Appended, not prepended, so nothing else on PATH changes meaning. Returns the
+    one-line fix when there is neither uv nor pip (the build would fail with pip's
+    traceback), else None.
+    """
+    import sys
+
+    uv = find_uv()
+    if uv is not None:
+        if shutil.which("uv") is None:
+            os.environ["PATH"] = os.pathsep.join(filter(None, [os.environ.get("PATH", ""), os.path.dirname(uv)]))
+        return None
+    if has_pip():
+        return None
+    return NO_INSTALLER_FIX.format(python=sys.executable)
+
+
 def build_gates(output_dir: str, interpreters: list[str] | None = None, modules: list[str] | None = None) -> list[str]:
-    """Build one gate per interpreter with FTL2's builder; returns the written paths."""
+    """Build one gate per interpreter with FTL2's builder; returns the written paths.
+
+    Raises ``GateBuildError`` (one line) instead of FTL2's chained tracebacks.
+    """
+    missing = ensure_gate_installer()
+    if missing:
+        raise GateBuildError(missing)
+    from ftl2.exceptions import FTL2Error
     from ftl2.gate import GateBuildConfig, GateBuilder
     from ftl2.types import ExecutionConfig
 
@@ -42,7 +114,10 @@ def build_gates(output_dir: str, interpreters: list[str] | None = None, modules:
     for interpreter in interpreters or list(DEFAULT_INTERPRETERS):
         config = GateBuildConfig(modules=list(execution.modules), module_dirs=list(execution.module_dirs),
                                  dependencies=list(execution.dependencies or []), interpreter=interpreter)
-        path, _hash = builder.build(config)
+        try:
+            path, _hash = builder.build(config)
+        except (FTL2Error, OSError) as exc:
+            raise GateBuildError(f"building the gate for {interpreter} failed: {one_line(str(exc))}") from exc
         written.append(path)
     return written
 
@@ -65,3 +140,12 @@ def seed_gate_cache(source_dir: str | None = None) -> list[str]:
             os.replace(tmp, destination)
             copied.append(str(destination))
     return copied
+
+
+def one_line(text: str, limit: int = 400) -> str:
+    """The gist of an installer's multi-line error: its last non-empty line, bounded."""
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    if not lines:
+        return "unknown error"
+    head = lines[0] if len(lines) == 1 else f"{lines[0]} ... {lines[-1]}"
+    return head if len(head) <= limit else head[: limit - 3] + "..."

@@ -1,14 +1,16 @@
-"""Tells an FTL2 script from an Ansible playbook.
+"""Tells an FTL2 script from an Ansible playbook and from a launcher.
 
 AWX only offers ``*.yml`` names, so FTL2 scripts often carry a YAML extension; and AWX
 still sends real playbooks (project updates, jobs on templates not migrated yet). The
-file's content decides: valid Python is an FTL2 script; a YAML list of mappings that is
-not Python is a playbook.
+file's content decides: valid Python is an FTL2 script (a ``hosts: all`` first line, which
+makes AWX list it, is valid Python); a YAML playbook naming ``ftl2_script`` in a play's
+vars is a launcher (``ftl2_runner.launcher``) that the executor runs; any other YAML list
+of mappings is a playbook.
 """
 
 from __future__ import annotations
 
-PYTHON, ANSIBLE, UNKNOWN, MISSING = "python", "ansible", "unknown", "missing"
+PYTHON, ANSIBLE, LAUNCHER, UNKNOWN, MISSING = "python", "ansible", "launcher", "unknown", "missing"
 
 
 def playbook_kind(path: str) -> str:
@@ -28,6 +30,10 @@ def playbook_kind(path: str) -> str:
         data = yaml.safe_load(source)
     except yaml.YAMLError:
         return UNKNOWN
+    from .launcher import mentions_launcher_key
+
+    if mentions_launcher_key(data):
+        return LAUNCHER
     if isinstance(data, list) and data and all(isinstance(play, dict) for play in data):
         return ANSIBLE
     return UNKNOWN

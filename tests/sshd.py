@@ -38,7 +38,8 @@ def keygen(path: Path) -> Path:
     return path
 
 
-def start_servers(root: Path, count: int, authorized_key: Path) -> list[SshServer]:
+def start_servers(root: Path, count: int, authorized_key: Path, sftp: bool = True) -> list[SshServer]:
+    """``count`` sshds on free ports; ``sftp=False`` leaves out the SFTP subsystem (FTL2 needs it)."""
     os.makedirs("/run/sshd", exist_ok=True)  # privilege separation directory
     root.mkdir(parents=True, exist_ok=True)
     host_key = keygen(root / "host_key")
@@ -51,7 +52,7 @@ def start_servers(root: Path, count: int, authorized_key: Path) -> list[SshServe
             f"Port {port}\nListenAddress 127.0.0.1\nHostKey {host_key}\nPidFile {root}/sshd_{index}.pid\n"
             f"AuthorizedKeysFile {root}/authorized_keys\nPasswordAuthentication no\nKbdInteractiveAuthentication no\n"
             "PubkeyAuthentication yes\nPermitRootLogin prohibit-password\nStrictModes no\nUsePAM no\n"
-            "Subsystem sftp internal-sftp\nLogLevel ERROR\n"
+            + ("Subsystem sftp internal-sftp\n" if sftp else "") + "LogLevel ERROR\n"
         )
         process = subprocess.Popen([SSHD, "-D", "-e", "-f", str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         servers.append(SshServer(port, process))

@@ -91,20 +91,23 @@ def _run(capture: Any, argv: list[str]) -> int:
         if not selected_hosts:
             return fatal("Specified inventory, host pattern and/or --limit leaves us with no hosts to target.")
 
+    script_path, default_hosts = os.path.abspath(script), None
     if adhoc:
         from .adhoc import run_adhoc
 
         def run_function(inventory_path: Any, extravars: Any, runner: Any) -> Any:
             return run_adhoc(runner, args.module_name, args.module_args, args.host_pattern or "all")
     else:
-        from .script_loader import ScriptError, load_run_function
+        from .script_loader import ScriptError, load_script
 
         try:
-            run_function = load_run_function(script)
+            loaded = load_script(script)
         except ScriptError as exc:
             return fatal(str(exc))
         except BaseException:
             return fatal(f"the FTL2 script {script} failed to load:\n{traceback.format_exc().rstrip()}")
+        run_function, script_path, default_hosts = loaded.run, loaded.path, loaded.hosts
+        extravars = {**loaded.default_vars, **extravars}  # a launcher's vars sit below the extra vars
 
     from .script_api import JobSettings, ScriptRunner
     from .tracking import TaskFailed
@@ -124,8 +127,8 @@ def _run(capture: Any, argv: list[str]) -> int:
         start_at_task=args.start_at_task,
         host_defaults=_host_defaults(args),
     )
-    runner = ScriptRunner(recorder, settings, script_path=os.path.abspath(script), inventory=inventory_model,
-                          hosts=selected_hosts)
+    runner = ScriptRunner(recorder, settings, script_path=script_path, inventory=inventory_model,
+                          hosts=selected_hosts, default_hosts=default_hosts)
     if adhoc:
         from .adhoc import origin_repr
 

@@ -6,7 +6,10 @@ last-resort handler — as noise in the middle of the job. Instead, records are 
 the way Ansible shows connection chatter: as plain verbose lines from ``-vvv`` on
 (with tracebacks from ``-vvvv``), and hidden below that; the failure itself is already
 reported by the task's result event. Python ``warnings`` are always shown, as
-``[WARNING]:`` lines, because they usually point at a mistake in the script.
+``[WARNING]:`` lines, because they usually point at a mistake in the script —
+except ``ResourceWarning``: FTL2 and asyncssh leave unclosed transports and sockets
+behind after remote failures, which says nothing about the job (Ansible shows nothing
+of the kind), so those are debug output, verbose lines from ``-vvvv`` only.
 """
 
 from __future__ import annotations
@@ -32,6 +35,10 @@ class JobOutputHandler(logging.Handler):
             verbosity = self._formatter.verbosity
             if record.name == "py.warnings":
                 message = record.getMessage().strip().splitlines()[0] if record.getMessage().strip() else ""
+                if _is_resource_warning(message):
+                    if verbosity >= _TRACEBACK_VERBOSITY:
+                        self._channel.write_raw(self._formatter.verbose(message) + "\n")
+                    return
                 self._channel.write_raw(self._formatter.warning(message) + "\n")
                 return
             if verbosity < _CONNECTION_VERBOSITY:
@@ -42,6 +49,11 @@ class JobOutputHandler(logging.Handler):
             self._channel.write_raw(self._formatter.verbose(text) + "\n")
         except Exception:  # logging must never break the job
             pass
+
+
+def _is_resource_warning(formatted: str) -> bool:
+    """``warnings.formatwarning`` output is ``path:line: Category: message``."""
+    return ": ResourceWarning: " in formatted
 
 
 def route_logging(channel: DisplayChannel, formatter: Formatter) -> None:

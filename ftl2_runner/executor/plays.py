@@ -25,6 +25,7 @@ class PlayTracker:
         self.context: Any = None  # the FTL2 AutomationContext, once runner.automation() is open
         self.explicit = False
         self._implicit_pattern: str | None = None
+        self.default_pattern: str | None = None  # the script's `hosts:` line: target of calls naming no host
 
     def ensure_play(self, target: str) -> None:
         if self.explicit:
@@ -32,6 +33,23 @@ class PlayTracker:
         if self.recorder.play is None or self._implicit_pattern != target:
             self.recorder.play_start(target, target)
             self._implicit_pattern = target
+
+    def default_target(self) -> tuple[str, list[str]] | None:
+        """``(pattern, hosts)`` for a call that names no host, when the script declares ``hosts:``.
+
+        Inside ``runner.play(...)`` the play's own pattern applies instead. An empty host
+        list means the pattern matched nothing: the call is skipped as Ansible skips a play.
+        """
+        if self.default_pattern is None or self.explicit:
+            return None
+        pattern = self.default_pattern
+        matched = self.match(pattern)
+        if not matched and self._implicit_pattern != pattern:
+            self.recorder.warning(f"Could not match supplied host pattern, ignoring: {pattern}")
+            self.recorder.play_start(pattern, pattern)
+            self.recorder.no_hosts_matched()
+            self._implicit_pattern = pattern
+        return pattern, matched
 
     def start(self, name: str | None, pattern: str) -> list[str] | None:
         """Open an explicit play; returns the matched hosts (None when unknown)."""
@@ -71,6 +89,10 @@ class PlayTracker:
         """A deferred call of FTL2's per-host path (``run_on``) on exactly these hosts."""
         context = self.context
         configs = [h for h in context.hosts.all if h.name in hosts]
+        if module.rsplit(".", 1)[-1] == "ping" and not params:
+            # What FTL2's own group ping runs (`echo pong` through the gate); the task executor reports
+            # it as Ansible's ping result, exactly as for `ftl.<group>.ping()`.
+            return lambda: context.run_on(configs, "command", cmd="echo pong")
         return lambda: context.run_on(configs, module, **params)
 
     def host_var(self, host: str, name: str) -> Any:

@@ -10,7 +10,9 @@ Public surface (documented in docs/scripts.md):
   inside the block, as ``- name:`` / ``ignore_errors:`` / ``when:`` do in a playbook.
 * ``runner.loop(items)`` – ``async for item in runner.loop(...)``: one task, one item event per call.
 * ``runner.emit_event({...})``, ``runner.warning(msg)``, ``runner.display(msg)`` –
-  custom output that shows up in AWX like Ansible's.
+  custom output that shows up in AWX like Ansible's (any event name; unknown ones are
+  sent as ``verbose``).
+* ``runner.default_hosts`` – the script's ``hosts:`` line: the pattern calls naming no host run on.
 * ``inventory_path``, ``extravars``, ``check_mode``, ``verbosity``, ``limit``,
   ``script_path`` – the job's settings.
 """
@@ -50,13 +52,16 @@ class ScriptRunner:
     """Bridges one script run to the event stream."""
 
     def __init__(self, recorder: PlaybookRecorder, settings: JobSettings, script_path: str,
-                 inventory: Inventory | None = None, hosts: list[str] | None = None):
+                 inventory: Inventory | None = None, hosts: list[str] | None = None,
+                 default_hosts: str | None = None):
         self._recorder = recorder
         self._settings = settings
         self.script_path = script_path
         self._inventory = inventory if inventory is not None else Inventory().finish()
         self._hosts = hosts if hosts is not None else self._inventory.hosts
         self._plays = PlayTracker(recorder, self._inventory, self._hosts)
+        # The script's `hosts:` line (or its launcher's hosts): where calls naming no host run.
+        self._plays.default_pattern = default_hosts
         self._executor = TaskExecutor(recorder, settings, self._plays)
         self._ftl: TrackedAutomation | None = None
 
@@ -82,6 +87,11 @@ class ScriptRunner:
     def limit(self) -> str | None:
         return self._settings.limit
 
+    @property
+    def default_hosts(self) -> str | None:
+        """The host pattern of the script's ``hosts:`` line (or its launcher's ``hosts``), if any."""
+        return self._plays.default_pattern
+
     # --- automation -----------------------------------------------------------------------
 
     @contextlib.asynccontextmanager
@@ -94,26 +104,28 @@ class ScriptRunner:
         """
         import ftl2
 
-        from ..gate import seed_gate_cache
+        from ..gate import ensure_gate_installer, seed_gate_cache
 
         seed_gate_cache()  # prebuilt gates: no package download on offline execution nodes
+        ensure_gate_installer()  # a uv off PATH still builds the gate in a venv without pip
         self._executor.fail_fast = bool(kwargs.pop("fail_fast", True))
         user_callback = kwargs.pop("on_event", None)
         for forced in ("quiet", "log_file", "state_file", "print_summary", "print_errors", "verbose"):
             kwargs.pop(forced, None)
+        # The job's inventory, restored on exit: a script's own inventory= is for this context only.
+        saved = (self._inventory, self._hosts, self._plays.inventory, self._plays.allowed)
+        inventory, hosts = self._inventory, self._hosts
         if isinstance(kwargs.get("inventory"), str):
             # The script chose another inventory file: resolve it with Ansible's rules too.
             from ..inventory import load
 
-            self._inventory = self._plays.inventory = load(kwargs["inventory"])
-            self._hosts = self._inventory.hosts
-            self._plays.allowed = None
-            kwargs.pop("inventory")
+            inventory = load(kwargs.pop("inventory"))
+            hosts = inventory.hosts
         if "inventory" not in kwargs:
             from ..inventory.ftl2_adapter import to_ftl2
 
             # Hosts with their effective (group + host) vars, already limited by --limit.
-            kwargs["inventory"] = to_ftl2(self._inventory, self._hosts, defaults=self._settings.host_defaults)
+            kwargs["inventory"] = to_ftl2(inventory, hosts, defaults=self._settings.host_defaults)
         kwargs.setdefault("check_mode", self._settings.check_mode)
 
         def on_event(event: dict[str, Any]) -> None:
@@ -121,30 +133,40 @@ class ScriptRunner:
             if user_callback is not None:
                 user_callback(event)
 
-        async with ftl2.automation(
-            quiet=True,
-            verbose=False,
-            log_file=None,
-            state_file=None,
-            print_summary=False,
-            print_errors=False,
-            fail_fast=False,
-            on_event=on_event,
-            **kwargs,
-        ) as ctx:
-            self._plays.context = ctx
-            self._ftl = TrackedAutomation(ctx, self._executor)
-            try:
-                yield self._ftl
-            finally:
-                self._plays.context = None
-                self._ftl = None
+        if inventory is not self._inventory:
+            self._inventory = self._plays.inventory = inventory
+            self._hosts, self._plays.allowed = hosts, None
+        try:
+            async with ftl2.automation(
+                quiet=True,
+                verbose=False,
+                log_file=None,
+                state_file=None,
+                print_summary=False,
+                print_errors=False,
+                fail_fast=False,
+                on_event=on_event,
+                **kwargs,
+            ) as ctx:
+                self._plays.context = ctx
+                self._ftl = TrackedAutomation(ctx, self._executor)
+                try:
+                    yield self._ftl
+                finally:
+                    self._plays.context = None
+                    self._ftl = None
+        finally:
+            self._inventory, self._hosts, self._plays.inventory, self._plays.allowed = saved
 
     # --- plays, tasks, loops -----------------------------------------------------------
 
     @contextlib.contextmanager
-    def play(self, name: str | None = None, hosts: str = "localhost") -> Iterator[PlayHandle]:
-        """Start a play: ``PLAY [name]`` (Ansible names an unnamed play after its hosts)."""
+    def play(self, name: str | None = None, hosts: str | None = None) -> Iterator[PlayHandle]:
+        """Start a play: ``PLAY [name]`` (Ansible names an unnamed play after its hosts).
+
+        ``hosts`` defaults to the script's ``hosts:`` line, else ``localhost``.
+        """
+        hosts = hosts or self._plays.default_pattern or "localhost"
         matched = self._plays.start(name, hosts)
         try:
             yield PlayHandle(name if name is not None else hosts, hosts, matched, self._executor, self._plays, self._ftl)
@@ -191,9 +213,16 @@ class ScriptRunner:
     # --- custom output ----------------------------------------------------------------
 
     def emit_event(self, event: Mapping[str, Any]) -> str:
-        """Emit a custom event: ``{"event": <AWX event name>, "stdout": text, "event_data": {...}}``."""
-        name = event.get("event", "verbose")
-        return self._recorder.custom(name, event.get("event_data"), event.get("stdout"))
+        """Emit a custom event, e.g. ``{"event": "custom_progress", "message": "Phase 1 complete"}``.
+
+        ``stdout`` (else ``message``, else ``msg``) is the text shown in the job output; every
+        other key lands in ``event_data``. A name AWX does not accept is sent as ``verbose``
+        with the original name in ``event_data["custom_event"]`` (docs/events.md).
+        """
+        from .custom_events import shape_custom_event
+
+        name, event_data, text = shape_custom_event(event)
+        return self._recorder.custom(name, event_data, text)
 
     def warning(self, msg: str) -> None:
         self._recorder.warning(msg)

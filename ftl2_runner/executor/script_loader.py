@@ -2,7 +2,8 @@
 
 AWX only lets users pick playbooks with YAML-ish names, so a ``site.yml`` that is
 valid Python must load as well as ``main.py``; we therefore load by path with an
-explicit source loader instead of importing by module name.
+explicit source loader instead of importing by module name. A launcher (a YAML play
+naming ``ftl2_script``, see ``ftl2_runner.launcher``) is followed to the script it names.
 """
 
 from __future__ import annotations
@@ -13,11 +14,68 @@ import inspect
 import os
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 
 class ScriptError(Exception):
     """The script cannot be run; the message says why, for the job output."""
+
+
+@dataclass
+class LoadedScript:
+    """What the executor needs from the job's script (or the launcher that names it)."""
+
+    run: Callable[..., Any]
+    path: str  # the Python file that runs
+    hosts: str | None = None  # default host pattern: the launcher's hosts, else the script's `hosts:` line
+    default_vars: dict[str, Any] = field(default_factory=dict)  # a launcher's vars, below the extra vars
+
+
+def load_script(path: str) -> LoadedScript:
+    """Load ``path``: an FTL2 script, or a launcher naming one."""
+    from ..launcher import LauncherError, is_launcher_without_dash, read_launcher, resolve_script
+    from ..script_header import ScriptHeaderError, declared_hosts
+
+    launcher, launched = None, path
+    if os.path.isfile(path):
+        try:
+            launcher = read_launcher(path)
+            if launcher is not None:
+                launched = resolve_script(launcher, path, os.environ, project_root=_project_root(path))
+        except LauncherError as exc:
+            raise ScriptError(f"the launcher {path} cannot run: {exc}") from exc
+    script = launched
+    hosts = None
+    if os.path.isfile(script):
+        try:
+            with open(script, encoding="utf-8") as handle:
+                source = handle.read()
+            if launcher is None and is_launcher_without_dash(source):
+                raise ScriptError(f"{path} looks like a launcher but is a mapping, not a list of plays: start the play "
+                                  "with '- hosts: ...' and indent its other keys under it")
+            hosts = declared_hosts(source, script)
+        except (OSError, UnicodeDecodeError):
+            pass  # the loader below reports it
+        except ScriptHeaderError as exc:
+            raise ScriptError(str(exc)) from exc
+    run = load_run_function(script)
+    if launcher is not None:
+        return LoadedScript(run, os.path.abspath(script), launcher.hosts or hosts, dict(launcher.variables))
+    return LoadedScript(run, os.path.abspath(script), hosts)
+
+
+def _project_root(launcher_path: str) -> str:
+    """Relative launcher paths stay in the project: the cwd (ansible-runner runs jobs in project/)
+    when the launcher is inside it, else the launcher's own directory."""
+    cwd = os.path.realpath(os.getcwd())
+    real = os.path.realpath(launcher_path)
+    try:
+        if os.path.commonpath([cwd, real]) == cwd and cwd != os.sep:
+            return cwd
+    except ValueError:
+        pass
+    return os.path.dirname(real)
 
 
 def load_run_function(path: str) -> Callable[..., Any]:

@@ -309,6 +309,10 @@ class TaskExecutor:
         self._report(task, host, outcome, res)
 
     def _report(self, task: Task, host: str, outcome: str, res: dict[str, Any], final_of_loop: bool = False) -> None:
+        if outcome in (results.FAILED, results.UNREACHABLE) and isinstance(res.get("msg"), str):
+            from .remote_hints import explain
+
+            res = dict(res, msg=explain(res["msg"]))  # known first-contact failures say what to fix
         if outcome == results.OK and isinstance(res.get("ansible_facts"), dict):
             self.fact_cache.merge(host, res["ansible_facts"])
         if task.no_log:

@@ -159,8 +159,11 @@ class _CallChain:
 
     def __call__(self, **params: Any) -> Awaitable[Any]:
         module = ".".join(self._module_path())
-        spec = CallSpec(target=self._host_target or "localhost", module=module, options=task_options.get(),
-                        origin=script_call_site())
+        default = self._runner.plays.default_target() if self._host_target is None else None
+        if default is not None and not default[1]:
+            return _nothing()  # the script's hosts: pattern matched no host: skipped, as Ansible skips the play
+        target = self._host_target or (default[0] if default else "localhost")
+        spec = CallSpec(target=target, module=module, options=task_options.get(), origin=script_call_site())
         if module in LOCAL_ACTIONS:
             return self._runner.run_local_action(spec, params)
         if self._obj is None or not callable(self._obj):
@@ -168,10 +171,35 @@ class _CallChain:
         rerouted = self._runner.reroute_shortcut(spec, params)
         if rerouted is not None:
             return self._runner.run_task(spec, params, rerouted)
+        if default is not None and default[1] != ["localhost"]:
+            # `hosts: web` and an untargeted ftl.ping(): run it on the pattern's hosts, not this machine,
+            # the way the same call on an explicit target runs.
+            call = self._on_default_hosts(default[0], default[1], module, params)
+            return self._runner.run_task(spec, params, call)
         return self._runner.run_task(spec, params, lambda: self._obj(**params))
+
+    def _on_default_hosts(self, pattern: str, hosts: list[str], module: str,
+                          params: dict[str, Any]) -> Callable[[], Awaitable[Any]]:
+        """FTL2's own proxy for one host or a group it knows (``ftl.r1.x``, ``ftl.web.x``), else run_on."""
+        plays = self._runner.plays
+        ctx = plays.context
+        name = hosts[0] if len(hosts) == 1 else pattern
+        try:
+            if name not in ctx.hosts:
+                raise KeyError(name)
+            obj = ctx[name]
+            for part in self._path:
+                obj = getattr(obj, part)
+        except (KeyError, AttributeError):
+            return plays.run_on_hosts(hosts, module, params)
+        return lambda: obj(**params)
 
     def __repr__(self) -> str:
         return f"<ftl2-runner call {'.'.join(self._path)}>"
+
+
+async def _nothing() -> list[Any]:
+    return []
 
 
 def call_site(skip_dirs: tuple[str, ...]) -> tuple[str, int, int]:
