@@ -1,44 +1,181 @@
-"""Leaves no process of a canceled or timed-out job behind.
+"""Leaves no process of a canceled or timed-out job behind, and no zombie while it runs.
 
 On cancel and timeout upstream Runner SIGKILLs the executor's process group, which
 is the whole job — unless something in it started its own session or process group
 (a script's ``subprocess.Popen(..., start_new_session=True)``, a daemonising tool).
 ansible-runner leaves those running. The worker makes itself a *child subreaper*
 (Linux ``PR_SET_CHILD_SUBREAPER``), so such orphans are re-parented to it instead of
-to init; after a canceled or timed-out job it kills every remaining descendant.
+to init; after a canceled or timed-out job it kills every remaining process of the job.
 Jobs that finish on their own keep Ansible's semantics: background processes they
 started on purpose are left alone.
+
+A subreaper must also wait for the orphans that exit while the job runs, or each
+stays a zombie (a pod's pid limit counts them): ``OrphanReaper`` does, twice a
+second, for exactly those children — never for the executor or the warm executor,
+whose exit status ptyprocess and ``warm_executor`` wait for themselves (``protected``).
+
+Inside a host program (``run_worker``) only the job's processes are touched: the job's
+processes are the descendants that were not there when the job started and that are
+not in the worker's session (the executor leads a session of its own, and everything
+the job starts is in it or in a newer one); the subreaper flag is given back after.
 """
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
 import signal
+import threading
 import time
+from collections.abc import Iterator
 
 _PR_SET_CHILD_SUBREAPER = 36
+_PR_GET_CHILD_SUBREAPER = 37
+REAP_INTERVAL = 0.5
+
+# Pids whose exit status someone else waits for; the lock is held while one is being
+# spawned and registered, so the reaper can never reap it in between.
+spawn_lock = threading.Lock()
+_protected: set[int] = set()
+
+
+def protect(pid: int) -> None:
+    """Never reap ``pid`` here (call with ``spawn_lock`` held, right after spawning it)."""
+    _protected.add(pid)
+
+
+def _prctl(option: int, value: int = 0) -> int | None:
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        if option == _PR_GET_CHILD_SUBREAPER:
+            flag = ctypes.c_int(0)
+            return flag.value if libc.prctl(option, ctypes.byref(flag), 0, 0, 0) == 0 else None
+        return 0 if libc.prctl(option, value, 0, 0, 0) == 0 else None
+    except (OSError, AttributeError):
+        return None
 
 
 def become_subreaper() -> bool:
     """Adopt orphaned descendants (Linux only); returns whether it worked."""
+    return _prctl(_PR_SET_CHILD_SUBREAPER, 1) is not None
+
+
+@contextlib.contextmanager
+def subreaper_for_the_job() -> Iterator[None]:
+    """Be a subreaper while the job runs, then be what we were before (a host program may not be one)."""
+    before = _prctl(_PR_GET_CHILD_SUBREAPER)
+    become_subreaper()
     try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        return libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
-    except (OSError, AttributeError):
-        return False
+        yield
+    finally:
+        if before == 0:
+            _prctl(_PR_SET_CHILD_SUBREAPER, 0)
 
 
-def _parent_of(pid: int) -> int | None:
+def _stat_fields(pid: int) -> list[bytes] | None:
     try:
         with open(f"/proc/{pid}/stat", "rb") as handle:
             data = handle.read()
     except OSError:
         return None
     # The command name is in parentheses and may contain spaces; fields follow the last ')'.
-    fields = data[data.rfind(b")") + 2 :].split()
+    return data[data.rfind(b")") + 2 :].split()
+
+
+def _children() -> list[int]:
+    """Our direct children, from /proc/self/task/*/children (no scan of every process)."""
+    found: list[int] = []
     try:
-        return int(fields[1])
+        tasks = os.listdir("/proc/self/task")
+    except OSError:
+        return found
+    for task in tasks:
+        try:
+            with open(f"/proc/self/task/{task}/children", "rb") as handle:
+                found.extend(int(pid) for pid in handle.read().split())
+        except (OSError, ValueError):
+            continue
+    return found
+
+
+def reap_orphans() -> int:
+    """Wait for every exited child that is an adopted orphan of the job; returns how many."""
+    own_session = os.getsid(0)
+    reaped = 0
+    with spawn_lock:
+        for pid in _children():
+            if pid in _protected:
+                continue
+            fields = _stat_fields(pid)
+            # fields[0] is the state, fields[3] the session id
+            if not fields or fields[0] != b"Z" or int(fields[3]) == own_session:
+                continue
+            with contextlib.suppress(ChildProcessError):
+                if os.waitpid(pid, os.WNOHANG)[0] == pid:
+                    reaped += 1
+    return reaped
+
+
+class OrphanReaper:
+    """A thread that reaps the job's exited orphans while the worker waits for the job."""
+
+    def __init__(self, interval: float = REAP_INTERVAL):
+        self._interval = interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="ftl2-runner-reaper", daemon=True)
+
+    def __enter__(self) -> OrphanReaper:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(5)
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self._interval):
+            reap_orphans()
+
+
+class JobProcesses:
+    """The processes a job started, told apart from the rest of the host program's."""
+
+    def __init__(self) -> None:
+        self._session = os.getsid(0)
+        self._before = set(descendants())
+
+    def pids(self) -> list[int]:
+        found = []
+        for pid in descendants():
+            if pid in self._before:
+                continue
+            fields = _stat_fields(pid)
+            if fields and int(fields[3]) != self._session:
+                found.append(pid)
+        return found
+
+    def kill(self) -> list[int]:
+        """SIGKILL every process of the job and reap those that are our children."""
+        killed: list[int] = []
+        for _ in range(5):  # a dying process may have forked meanwhile: repeat until none are left
+            pids = self.pids()
+            if not pids:
+                break
+            for pid in pids:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                    killed.append(pid)
+                except ProcessLookupError:
+                    pass
+            _reap(set(killed), timeout=1.0)
+        return killed
+
+
+def _parent_of(pid: int) -> int | None:
+    fields = _stat_fields(pid)
+    try:
+        return int(fields[1]) if fields else None
     except (IndexError, ValueError):
         return None
 
@@ -62,29 +199,18 @@ def descendants(root: int | None = None) -> list[int]:
     return found
 
 
-def kill_descendants(grace: float = 0.0) -> list[int]:
-    """SIGKILL every descendant and reap those that are our children; returns the pids."""
-    killed: list[int] = []
-    for _ in range(5):  # a dying process may have forked meanwhile: repeat until none are left
-        pids = descendants()
-        if not pids:
-            break
-        for pid in pids:
-            try:
-                os.kill(pid, signal.SIGKILL)
-                killed.append(pid)
-            except ProcessLookupError:
-                pass
-        _reap(timeout=1.0 + grace)
-    return killed
-
-
-def _reap(timeout: float) -> None:
+def _reap(pids: set[int], timeout: float) -> None:
+    """Wait for those of ``pids`` that are our children (never ``waitpid(-1)``: a host's children are its own)."""
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            pid, _ = os.waitpid(-1, os.WNOHANG)
-        except ChildProcessError:
-            return
-        if pid == 0:
+    waiting = set(pids)
+    while waiting and time.monotonic() < deadline:
+        for pid in list(waiting):
+            try:
+                done, _ = os.waitpid(pid, os.WNOHANG)
+            except ChildProcessError:  # not our child (its own parent reaps it), or already reaped
+                waiting.discard(pid)
+                continue
+            if done == pid:
+                waiting.discard(pid)
+        if waiting:
             time.sleep(0.02)

@@ -34,13 +34,15 @@ hand-over fails, the command is spawned exactly as before.
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 import types
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pexpect
 
-from . import warm_executor
+from . import process_tree, warm_executor
 
 
 class RunnerSpawn(pexpect.spawn):
@@ -69,7 +71,17 @@ class RunnerSpawn(pexpect.spawn):
             except Exception:  # OSError, termios.error, a timeout: fork the command as usual
                 with contextlib.suppress(OSError):
                     warm.discard()
-        return super()._spawnpty(args, **kwargs)
+        _refuse_unspawnable(argv, kwargs.get("env"))
+        parent = os.getpid()
+        try:
+            with process_tree.spawn_lock:
+                process = super()._spawnpty(args, **kwargs)
+                process_tree.protect(process.pid)
+        except BaseException as exc:
+            if os.getpid() != parent:
+                _end_forked_child(exc)
+            raise
+        return process
 
     def read_nonblocking(self, size: int = 1, timeout: float | None = -1) -> Any:
         """What the child printed, as Runner's password patterns should see it: without display markers.
@@ -105,6 +117,30 @@ class RunnerSpawn(pexpect.spawn):
         finally:
             self._before = self.buffer_type()
             self.before = self.string_type()
+
+
+def _refuse_unspawnable(argv: Sequence[str], env: Mapping[str, str] | None) -> None:
+    """Say in the parent what exec would choke on in the child (Runner reports it as the job's output)."""
+    for arg in argv:
+        if "\x00" in arg:
+            raise pexpect.ExceptionPexpect(f"The job's command line contains a NUL byte: {arg!r}")
+    for key, value in (env or {}).items():
+        if "\x00" in key or "\x00" in value or "=" in key or not key:
+            raise pexpect.ExceptionPexpect(f"The job's environment variable {key!r} cannot be passed to a process "
+                                           f"(a NUL byte, '=' in its name, or an empty name)")
+
+
+def _end_forked_child(exc: BaseException) -> None:
+    """In the forked child, an exception that escaped ptyprocess (before exec) must not run worker code.
+
+    Unwinding would run the rest of the worker in the child — its status and eof lines
+    written to the pty as job output, its ``--delete`` clean-up removing the data dir.
+    Say what failed on the pty (the job's output) and leave at once.
+    """
+    try:
+        os.write(2, f"The job's command could not be started: {type(exc).__name__}: {exc}\n".encode("utf-8", "replace"))
+    finally:
+        os._exit(127)
 
 
 _DISPLAY_MARKER = re.compile(r"\x1b\[K(?:[A-Za-z0-9+/=]+\x1b\[\d+D)+\x1b\[K")

@@ -146,14 +146,18 @@ def start() -> WarmExecutor | None:
         return None
     ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
     env = dict(os.environ, **FORCED_ENV)
+    from . import process_tree
+
     try:
         os.set_inheritable(theirs.fileno(), True)
-        pid = os.posix_spawn(
-            sys.executable, [sys.executable, "-m", WARM_MODULE, str(theirs.fileno())], env,
-            file_actions=[(os.POSIX_SPAWN_OPEN, fd, os.devnull, flags, 0)
-                          for fd, flags in ((0, os.O_RDONLY), (1, os.O_WRONLY), (2, os.O_WRONLY))],
-            setsid=True,
-        )
+        with process_tree.spawn_lock:  # registered before the orphan reaper could see it exit
+            pid = os.posix_spawn(
+                sys.executable, [sys.executable, "-m", WARM_MODULE, str(theirs.fileno())], env,
+                file_actions=[(os.POSIX_SPAWN_OPEN, fd, os.devnull, flags, 0)
+                              for fd, flags in ((0, os.O_RDONLY), (1, os.O_WRONLY), (2, os.O_WRONLY))],
+                setsid=True,
+            )
+            process_tree.protect(pid)
     except OSError:
         ours.close()
         return None

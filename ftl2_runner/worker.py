@@ -146,9 +146,21 @@ class Ftl2Worker(Worker):
 
     def run(self) -> tuple[str, int | None]:
         from . import warm_executor
-        from .process_tree import become_subreaper, kill_descendants
+        from .process_tree import JobProcesses, OrphanReaper, subreaper_for_the_job
 
-        become_subreaper()
+        job = JobProcesses()
+        with subreaper_for_the_job():
+            try:
+                with OrphanReaper():
+                    return self._run_job()
+            finally:
+                warm_executor.discard()  # before the kill below, which could reap it under our feet
+                if self.status in ("canceled", "timeout", "error") or self._cancel.is_set():
+                    # Upstream killed the job's process group; also kill what escaped it, and after a
+                    # cancel that came during the artifacts zip, what the finished job left running.
+                    job.kill()
+
+    def _run_job(self) -> tuple[str, int | None]:
         try:
             with ftl2_jobs(), validated_unzip(), streamed_job_checks(self._cancel), bounded_artifact_spool():
                 return super().run()
@@ -158,12 +170,6 @@ class Ftl2Worker(Worker):
         except Exception as exc:
             self._fail(exc)
             return self.status, self.rc
-        finally:
-            warm_executor.discard()  # before kill_descendants, which could reap it under our feet
-            if self.status in ("canceled", "timeout", "error") or self._cancel.is_set():
-                # Upstream killed the job's process group; also kill what escaped it, and after a
-                # cancel that came during the artifacts zip, what the finished job left running.
-                kill_descendants()
 
     # --- one final status, then eof, whatever happens -------------------------------------
 

@@ -238,3 +238,82 @@ def test_a_cancel_during_a_long_artifacts_zip_still_ends_within_10s(tmp_path):
     assert processes_with_marker(marker) == []
     assert os.listdir(spool) == [], "a temporary zip was left behind"
     assert not (tmp_path / "w").exists()
+
+
+# --- processes: zombies reaped while the job runs, the host program's children left alone ----------
+
+def _zombie_children(pid: int) -> int:
+    import os
+
+    count = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as handle:
+                fields = handle.read().rsplit(b")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[0] == b"Z" and int(fields[1]) == pid:
+            count += 1
+    return count
+
+
+def test_orphans_that_exit_are_reaped_while_the_job_runs(tmp_path):
+    script = """
+    import asyncio, subprocess
+    async def run(inventory_path, extravars, runner):
+        for _ in range(300):  # each `true` outlives its shell and is adopted by the worker (a subreaper)
+            subprocess.Popen(["sh", "-c", "true & exit 0"]).wait()
+        print("orphans made")
+        await asyncio.sleep(4)
+        return 0
+    """
+    unit, marker = _start(tmp_path, script)
+    _wait_for(unit, b"orphans made")
+    time.sleep(1.5)
+    zombies = _zombie_children(unit.pid)
+    rc = unit.wait(60)
+    assert rc == 0
+    assert zombies == 0, f"{zombies} exited orphans are still zombies of the worker"
+
+
+def test_a_spawn_failure_never_runs_worker_code_in_the_child(tmp_path):
+    """A NUL byte in an envvars value, with the warm executor off: the job fails and says why, once."""
+    pdd = make_data_dir(tmp_path, "async def run(inventory_path, extravars, runner):\n    return 0\n")
+    from streams import pipeline
+
+    (pdd / "env").mkdir()
+    (pdd / "env" / "envvars").write_text(json.dumps({"BAD": "a\u0000b"}))
+    run, processed = pipeline(pdd, tmp_path, "-p", "job.py", env=worker_env(FTL2_RUNNER_WARM_EXECUTOR="0"))
+    statuses = [line["status"] for line in run.lines if "status" in line]
+    assert statuses == ["starting", "running", "failed"], statuses
+    assert "cannot be passed to a process" in run.text()
+    assert all('"status"' not in (e.get("stdout") or "") and "eof" not in (e.get("stdout") or "") for e in run.events)
+    assert (tmp_path / "worker").exists()  # a child running the worker's clean-up would have deleted it
+
+
+def test_run_worker_in_a_host_program_leaves_the_hosts_children_alone(tmp_path):
+    """A failing job run through the Python API: the host's own child survives, the host is no subreaper after."""
+    import subprocess
+    import sys
+
+    pdd = make_data_dir(tmp_path, LONG_JOB)
+    stream = transmit(pdd, "-p", "job.py", "-i", "api")
+    host = f"""
+import ctypes, io, os, signal, subprocess, sys, threading, time
+from ftl2_runner import run_worker
+mine = subprocess.Popen(["sleep", "60"], start_new_session=True)   # the host's own, in its own session
+threading.Timer(3.0, lambda: os.kill(os.getpid(), signal.SIGINT)).start()  # cancel the job
+out = io.BytesIO()
+out.name = "job"
+status, rc = run_worker(private_data_dir={str(tmp_path / 'w')!r}, _input=open({str(tmp_path / 'stream')!r}, "rb"),
+                        _output=out)
+flag = ctypes.c_int(-1)
+ctypes.CDLL(None).prctl(37, ctypes.byref(flag), 0, 0, 0)
+print(status, mine.poll(), flag.value)
+mine.kill()
+"""
+    (tmp_path / "stream").write_bytes(stream)
+    done = subprocess.run([sys.executable, "-c", host], capture_output=True, text=True, timeout=120, env=worker_env())
+    assert done.stdout.split() == ["canceled", "None", "0"], done.stdout + done.stderr[-2000:]
