@@ -97,13 +97,20 @@ def build_parser() -> argparse.ArgumentParser:
                    help="refused: a script's tasks are known only by running it")
     p.add_argument("--list-tags", dest="list_tags", action="store_true",
                    help="refused: a script's tags are known only by running it")
-    # Flags ansible-playbook accepts that FTL2 scripts cannot honour (yet): kept, then reported.
+    # Every other flag of ansible-playbook 2.21 (`ansible-playbook --help`): FTL2 scripts cannot
+    # honour them (yet), so they are kept and reported as warnings, never refused.
     for flags, takes_value in (
         (("-K", "--ask-become-pass"), False),
         (("-k", "--ask-pass"), False),
-        (("--ask-vault-pass", "--ask-vault-password"), False),
+        (("-J", "--ask-vault-pass", "--ask-vault-password"), False),
         (("--vault-id",), True),
-        (("--vault-password-file",), True),
+        (("--vault-pass-file", "--vault-password-file"), True),
+        (("--become-pass-file", "--become-password-file"), True),
+        (("--conn-pass-file", "--connection-password-file"), True),
+        (("--ssh-common-args",), True),
+        (("--ssh-extra-args",), True),
+        (("--sftp-extra-args",), True),
+        (("--scp-extra-args",), True),
         (("--force-handlers",), False),
         (("--flush-cache",), False),
         (("--step",), False),
