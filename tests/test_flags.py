@@ -71,6 +71,20 @@ def test_list_hosts_through_run_cmdline_resolves_inventory_and_limit(tmp_path):
     assert not canary.exists()
 
 
+def test_list_hosts_of_an_ad_hoc_command_is_ansibles(tmp_path):
+    pdd = make_data_dir(tmp_path, None, inventory=INVENTORY)
+    done = subprocess.run([FTL2_PLAYBOOK, "-i", str(pdd / "inventory" / "hosts"), "-m", "ping", "web", "--list-hosts"],
+                          capture_output=True, text=True, timeout=60, env=worker_env())
+    assert done.returncode == 0 and done.stdout == "  hosts (2):\n    w1\n    w2\n"
+
+
+def test_syntax_check_wins_over_list_hosts_as_in_ansible_playbook(tmp_path):
+    pdd, canary = _canary_job(tmp_path)
+    done = subprocess.run([FTL2_PLAYBOOK, "--list-hosts", "--syntax-check", "job.py"], cwd=pdd / "project",
+                          capture_output=True, text=True, timeout=60, env=worker_env())
+    assert done.returncode == 0 and done.stdout == "\nplaybook: job.py\n" and not canary.exists()
+
+
 @pytest.mark.parametrize("flag", ["--list-tasks", "--list-tags"])
 def test_list_tasks_and_tags_are_refused_before_anything_runs(tmp_path, flag):
     pdd, canary = _canary_job(tmp_path)

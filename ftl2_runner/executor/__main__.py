@@ -142,10 +142,10 @@ def _run(capture: Any, argv: list[str]) -> int:
         if args.syntax_check or args.list_hosts:
             from .inspection import list_hosts_report, syntax_check_report
 
-            if args.list_hosts:
-                channel.write_raw(list_hosts_report(script, "all", selected_hosts))
-            else:
+            if args.syntax_check:  # with both, ansible-playbook only checks the syntax
                 channel.write_raw(syntax_check_report(script))
+            else:
+                channel.write_raw(list_hosts_report(script, "all", selected_hosts))
             return 0  # the script was loaded, not run: no host was touched
 
     from .script_api import JobSettings, ScriptRunner
