@@ -32,8 +32,9 @@ def origin_block(path: str, line: int, column: int) -> list[str]:
         return lines
     width = len(str(line))
     for number in range(max(1, line - _CONTEXT_LINES), line + 1):
-        lines.append(f"{number:<{width}} {linecache.getline(path, number).rstrip()}")
-    lines.append(" " * (width + max(column, 1)) + f"^ column {max(column, 1)}")
+        source = linecache.getline(path, number).rstrip("\n")
+        lines.append(f"{number:<{width}} {source}")
+    lines.append(" " * (width + column) + f"^ column {column}")
     return lines
 
 
