@@ -12,7 +12,7 @@ import subprocess
 
 import pytest
 
-from streams import BIN_DIR, FTL2_RUNNER, make_data_dir, pipeline, worker_env
+from streams import BIN_DIR, FTL2_RUNNER, make_data_dir, pipeline, process, run_worker, transmit, worker_env
 
 FTL2_PLAYBOOK = str(BIN_DIR / "ftl2-playbook")
 INVENTORY = "[local]\nlocalhost ansible_connection=local\n[web]\nw1 ansible_connection=local\nw2 ansible_connection=local\n"
@@ -134,6 +134,21 @@ def test_omit_event_data_through_run(tmp_path):
                    capture_output=True, text=True, timeout=120, env=worker_env())
     events = _job_events(pdd / "artifacts" / "x")
     assert len(events) == 9 and all(e["event_data"] == {} for e in events)
+
+
+def test_omit_event_data_through_transmit_worker_process(tmp_path):
+    """transmit | worker | Processor: no event carries data, the text is unchanged.
+
+    Not checked against AWX's contract: with this option ansible-runner's own stats event
+    has no counts either (compat case `omit_event_data`), and AWX never sets it.
+    """
+    pdd = make_data_dir(tmp_path, FAILING)
+    run = run_worker(transmit(pdd, "-p", "job.py", "--omit-event-data"), tmp_path / "w", awx_check=False)
+    processed = process(run.stdout, tmp_path / "controller", run.statuses[0]["runner_ident"])
+    assert run.rc == 2 and processed.status == "failed"
+    assert run.statuses[0]["env"]["RUNNER_OMIT_EVENTS"] == "True"
+    assert [e["event_data"] for e in run.events if "event_data" in e] == [{}] * 9
+    assert "fatal: [localhost]: FAILED!" in run.text()
 
 
 def test_run_ad_hoc_options(tmp_path):
