@@ -36,7 +36,7 @@ def list_hosts_report(playbook: str, pattern: str, hosts: Sequence[str]) -> str:
     for the plays to choose from.
     """
     lines = ["", f"playbook: {playbook}", "",
-             f"  hosts the script can target (its plays choose among them):",
+             "  hosts the script can target (its plays choose among them):",
              f"    pattern: [{pattern!r}]",
              f"    hosts ({len(hosts)}):"]
     lines += [f"      {host}" for host in hosts]
