@@ -19,6 +19,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import sysconfig
 import tempfile
 import threading
 import time
@@ -205,10 +206,12 @@ def main(argv: list[str] | None = None) -> int:
                         help="where private data dirs are made (default: the system temporary directory)")
     args = parser.parse_args(argv)
     reps = 3 if args.quick else args.reps
-    # An installed ftl2-runner has bytecode (pip and uv compile at install time); this checkout
-    # is an editable install, so compile it too, or with PYTHONDONTWRITEBYTECODE set every run
-    # would recompile our modules and measure that.
+    # An installed ftl2-runner has bytecode (pip compiles at install time); this checkout is an
+    # editable install in an environment `uv sync` may have left without any, so compile both,
+    # or with PYTHONDONTWRITEBYTECODE set every run would recompile ftl2 and measure that.
+    # (compileall skips files whose .pyc is current, so this is quick after the first time.)
     compileall.compile_dir(str(ROOT / "ftl2_runner"), quiet=1)
+    compileall.compile_dir(sysconfig.get_paths()["purelib"], quiet=1)
     if not os.path.exists(f"/proc/self/task/{threading.get_native_id()}/children"):
         parser.error("needs /proc/<pid>/task/<tid>/children (Linux 3.5+ with CONFIG_PROC_CHILDREN) to sample RSS")
 

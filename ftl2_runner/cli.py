@@ -38,6 +38,7 @@ def build_worker_parser() -> argparse.ArgumentParser:
     cleanup.add_cleanup_args(
         sub.add_parser("cleanup", help="Cleanup private_data_dir patterns from prior jobs and supporting temporary folders.")
     )
+    parser.add_argument("--version", action="version", version=_version())
     parser.add_argument("--private-data-dir", help="base directory containing the job's metadata (project, inventory, env, etc)")
     parser.add_argument(
         "--worker-info",
@@ -67,8 +68,12 @@ def build_worker_parser() -> argparse.ArgumentParser:
 def build_run_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog=f"{PROG} run", description="Run an FTL2 job in the foreground, like `ansible-runner run`.")
     parser.add_argument("private_data_dir", help="base directory containing project/, inventory/, env/")
-    parser.add_argument("-p", "--playbook", help="the FTL2 script to run, relative to PRIVATE_DATA_DIR/project "
-                        "(default: $FTL2_SCRIPT, then /opt/ftl2/main.py)")
+    what = parser.add_mutually_exclusive_group()
+    what.add_argument("-p", "--playbook", help="the FTL2 script to run, relative to PRIVATE_DATA_DIR/project "
+                      "(default: $FTL2_SCRIPT, then /opt/ftl2/main.py)")
+    what.add_argument("-m", "--module", help="run an ad hoc command with this module (as `ansible -m`)")
+    parser.add_argument("-a", "--args", dest="module_args", help="the ad hoc module's arguments")
+    parser.add_argument("--hosts", help="the ad hoc command's host pattern (default: all)")
     parser.add_argument("-i", "--ident", help="artifact directory name (default: a new uuid)")
     parser.add_argument("--inventory", help="inventory file, relative to PRIVATE_DATA_DIR/inventory or absolute")
     parser.add_argument("--limit", help="host pattern to limit the job to")
@@ -78,6 +83,9 @@ def build_run_parser() -> argparse.ArgumentParser:
     parser.add_argument("--project-dir")
     parser.add_argument("--rotate-artifacts", type=int, default=0)
     parser.add_argument("-j", "--json", action="store_true", help="print events as JSON instead of text")
+    parser.add_argument("--omit-event-data", action="store_true", help="leave event_data out of the events")
+    parser.add_argument("--only-failed-event-data", action="store_true",
+                        help="leave event_data out of the events, except for failed tasks")
     parser.add_argument("-q", "--quiet", action="store_true")
     parser.add_argument("-v", dest="verbosity", action="count", default=None)
     _add_logging_args(parser)
@@ -151,10 +159,27 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def upstream_main(argv: list[str]) -> int:
-    """ansible-runner's own CLI for commands we take from upstream unchanged."""
-    from ansible_runner.__main__ import main as ansible_runner_main
+    """ansible-runner's own CLI for commands we take from upstream unchanged, named ftl2-runner.
 
-    rc = ansible_runner_main(argv)
+    Upstream builds its parser with ``prog='ansible-runner'``, so its ``--help`` and
+    usage errors would name a program the user did not run; for the duration of the
+    call its parser class is bound to one that takes our name instead.
+    """
+    import ansible_runner.__main__ as upstream_cli
+
+    upstream_parser = upstream_cli.AnsibleRunnerArgumentParser
+
+    class NamedParser(upstream_parser):  # type: ignore[misc, valid-type]
+        def __init__(self, *args: Any, **kwargs: Any):
+            if kwargs.get("prog") == "ansible-runner":
+                kwargs["prog"] = PROG
+            super().__init__(*args, **kwargs)
+
+    upstream_cli.AnsibleRunnerArgumentParser = NamedParser
+    try:
+        rc = upstream_cli.main(argv)
+    finally:
+        upstream_cli.AnsibleRunnerArgumentParser = upstream_parser
     return rc if isinstance(rc, int) else 0
 
 
@@ -258,13 +283,26 @@ def _ignore_late_signals() -> None:
 
 
 def run_main(argv: list[str]) -> int:
-    args = build_run_parser().parse_args(argv)
-    _configure_logging(args)
+    parser = build_run_parser()
+    args = parser.parse_args(argv)
+    if (args.module_args is not None or args.hosts is not None) and args.module is None:
+        parser.error("-a/--args and --hosts go with -m/--module (an ad hoc command)")
     private_data_dir = os.path.abspath(args.private_data_dir)
+    if not os.path.isdir(private_data_dir):
+        # ansible-runner answers a mistyped data dir in one line too (it creates the directory
+        # and then cannot find the playbook); we create nothing where the user did not mean to.
+        sys.stderr.write(f"[ERROR]: the private data dir: {args.private_data_dir} could not be found\n")
+        return 1
+    _configure_logging(args)
     options: dict[str, Any] = {
         "private_data_dir": private_data_dir,
         "ident": args.ident,
         "playbook": args.playbook,
+        "module": args.module,
+        "module_args": args.module_args,
+        "host_pattern": args.hosts,
+        "omit_event_data": args.omit_event_data or None,
+        "only_failed_event_data": args.only_failed_event_data or None,
         "inventory": _inventory_option(private_data_dir, args.inventory),
         "limit": args.limit,
         "cmdline": args.cmdline,

@@ -117,9 +117,16 @@ class Ftl2Worker(Worker):
         if status == "starting":
             command = getattr(runner_config, "command", None) or []
             self._runs_executor = any("ftl2_runner.executor" in str(part) for part in command)
-        if status == "failed" and self._runs_executor and not self._saw_stats:
+        if status == "failed" and self._runs_executor and not self._executor_ended_on_purpose():
             self._explain_early_exit(status_data)
         super().status_handler(status_data, runner_config)
+
+    def _executor_ended_on_purpose(self) -> bool:
+        """The executor ends every run it finishes with a recap, and every run it refuses
+        (a script that cannot load, a bad command line) with an ``error`` event saying why
+        as its last event; anything else means it died (killed, crashed, ``os._exit``)."""
+        last_event = (self._last_event or {}).get("event")
+        return self._saw_stats or last_event == "error"
 
     def _explain_early_exit(self, status_data: dict[str, Any]) -> None:
         """The executor always ends with a recap; without one it exited early or was killed.

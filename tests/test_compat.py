@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-from compat import allowances, harness
+from compat import allowances, harness, report
 from compat.reference import ensure_reference_env
 
 CASES = harness.all_cases()
@@ -22,6 +22,13 @@ def test_case_matches_ansible_runner(case, reference_bin):
     comparison = harness.run_case(case, reference_bin)
     assert comparison.reference.rc == comparison.ftl2.rc
     assert comparison.differing_lines == 0, "\n" + "\n".join(comparison.side_by_side())
+    # docs/compat.md's summary says what this run measured (`python -m compat --write-docs`).
+    assert report.documented_rows().get(case.name) == report.summary_row(comparison)
+
+
+def test_summary_table_lists_every_case_the_harness_runs():
+    """docs/compat.md's summary has one row per case, in the harness's order (refresh: --write-docs)."""
+    assert list(report.documented_rows()) == [c.name for c in CASES]
 
 
 def test_allowance_table_and_normalisers_agree():

@@ -162,7 +162,7 @@ def test_failed_task_ends_the_job_with_rc_2(tmp_path):
             ["exited with status 3"],
             id="sys-exit-3",
         ),
-        pytest.param("async def run(:\n", 1, ["is not valid Python"], id="syntax-error"),
+        pytest.param("async def run(:\n", 4, ["is not valid Python", "job.py:1:"], id="syntax-error"),
         pytest.param("x = 1\n", 1, ["does not define run("], id="no-run"),
         pytest.param(
             """

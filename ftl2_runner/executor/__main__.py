@@ -21,6 +21,7 @@ from typing import Any
 
 DEFAULT_SCRIPT = "/opt/ftl2/main.py"
 RC_SCRIPT_ERROR = 1
+RC_COMMAND_LINE_ERROR = 2  # ansible-playbook's (argparse's) code for arguments it does not know
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -43,6 +44,15 @@ def main(argv: list[str] | None = None) -> int:
         capture.flush()
 
 
+def playbook_main(argv: list[str] | None = None) -> int:
+    """``ftl2-playbook``: like ansible-playbook, help, version and a missing script never run anything."""
+    from .usage import answer_without_running
+
+    argv = sys.argv[1:] if argv is None else argv
+    answered = answer_without_running(argv)
+    return answered if answered is not None else main(argv)
+
+
 def _run(capture: Any, argv: list[str]) -> int:
     from .args import parse_args
     from .events import PlaybookRecorder
@@ -55,14 +65,28 @@ def _run(capture: Any, argv: list[str]) -> int:
     capture.start(channel)
     formatter = Formatter(colour=colour_enabled(capture.protocol_fd))
 
-    def fatal(message: str) -> int:
-        channel.write_raw(formatter.error(message) + "\n")
-        return RC_SCRIPT_ERROR
+    def fatal(message: str, rc: int = RC_SCRIPT_ERROR) -> int:
+        # An `error` event (not plain text): the worker knows from it that the executor
+        # stopped on purpose and explained why, rather than crashing (worker._explain_early_exit).
+        PlaybookRecorder(channel, formatter, playbook="").error(message)
+        return rc
+
+    from .args import CommandLineError
 
     try:
         args = parse_args(argv)
-    except ValueError as exc:
-        return fatal(f"invalid command line: {exc}")
+    except CommandLineError as exc:
+        return fatal(f"invalid command line: {exc}", RC_COMMAND_LINE_ERROR)
+    if args.show_help or args.show_version:
+        from .usage import help_text, version_text
+
+        channel.write_raw(help_text() if args.show_help else version_text())
+        return 0
+    from .inspection import RC_OPTIONS_ERROR, refusal
+
+    refused = refusal(args.list_tasks, args.list_tags)
+    if refused:
+        return fatal(refused, RC_OPTIONS_ERROR)
     formatter.verbosity = args.verbosity
     from .log_routing import route_logging
 
@@ -90,6 +114,12 @@ def _run(capture: Any, argv: list[str]) -> int:
         selected_hosts = [h for h in inventory_model.match(args.limit) if h in selected_hosts]
         if not selected_hosts:
             return fatal("Specified inventory, host pattern and/or --limit leaves us with no hosts to target.")
+    if adhoc and args.list_hosts:
+        from .inspection import adhoc_list_hosts_report
+
+        pattern_hosts = [h for h in inventory_model.match(args.host_pattern or "all") if h in selected_hosts]
+        channel.write_raw(adhoc_list_hosts_report(pattern_hosts))
+        return 0
 
     script_path, default_hosts = os.path.abspath(script), None
     if adhoc:
@@ -98,16 +128,25 @@ def _run(capture: Any, argv: list[str]) -> int:
         def run_function(inventory_path: Any, extravars: Any, runner: Any) -> Any:
             return run_adhoc(runner, args.module_name, args.module_args, args.host_pattern or "all")
     else:
+        from .diagnostics import script_traceback
         from .script_loader import ScriptError, load_script
 
         try:
             loaded = load_script(script)
         except ScriptError as exc:
-            return fatal(str(exc))
-        except BaseException:
-            return fatal(f"the FTL2 script {script} failed to load:\n{traceback.format_exc().rstrip()}")
+            return fatal(str(exc), exc.rc)
+        except BaseException as exc:
+            return fatal(f"the FTL2 script {script} failed to load:\n{script_traceback(exc, script, args.verbosity)}")
         run_function, script_path, default_hosts = loaded.run, loaded.path, loaded.hosts
         extravars = {**loaded.default_vars, **extravars}  # a launcher's vars sit below the extra vars
+        if args.syntax_check or args.list_hosts:
+            from .inspection import list_hosts_report, syntax_check_report
+
+            if args.syntax_check:  # with both, ansible-playbook only checks the syntax
+                channel.write_raw(syntax_check_report(script))
+            else:
+                channel.write_raw(list_hosts_report(script, "all", selected_hosts))
+            return 0  # the script was loaded, not run: no host was touched
 
     from .script_api import JobSettings, ScriptRunner
     from .tracking import TaskFailed
@@ -157,12 +196,16 @@ def _run(capture: Any, argv: list[str]) -> int:
     except SystemExit as exc:
         script_rc = _exit_code_from_system_exit(exc)
         if script_rc != 0:
-            recorder.error(f"the FTL2 script exited with status {script_rc}")
+            reason = f": {exc.code}" if not isinstance(exc.code, int) else ""
+            recorder.error(f"the FTL2 script exited with status {script_rc}{reason}")
     except BaseException as exc:
         if isinstance(exc, KeyboardInterrupt):
             recorder.error("the FTL2 script was interrupted")
         else:
-            recorder.error(f"the FTL2 script raised an exception:\n{traceback.format_exc().rstrip()}")
+            from .diagnostics import script_traceback
+
+            trace = script_traceback(exc, script_path, args.verbosity)
+            recorder.error(f"the FTL2 script raised an exception:\n{trace}")
         script_rc = RC_SCRIPT_ERROR
     recorder.playbook_stats()
     stats_rc = recorder.exit_code()
@@ -189,6 +232,8 @@ def _exit_code_from_return(value: Any, recorder: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         recorder.error(f"run() must return an int exit code, not {type(value).__name__}")
         return RC_SCRIPT_ERROR
+    if value != 0:
+        recorder.error(f"run() returned {value}")  # else the job fails with an all-green recap and no word
     return value
 
 

@@ -2,14 +2,26 @@
 
 ``RunnerConfig.generate_ansible_command`` assembles ``-i``, ``-e``, ``--limit``, ``-v``,
 ``--tags``, ``--forks`` and the contents of ``env/cmdline``; we accept the same
-spellings ansible-playbook and ansible accept. Flags FTL2 has no equivalent for are
-collected (not rejected), so the job can report them as warnings instead of dying.
+spellings ansible-playbook and ansible accept. Three kinds of flags:
+
+* flags we honour (most of them, and the "look, don't run" ones: ``--syntax-check``,
+  ``--list-hosts``, ``--list-tasks``, ``--list-tags``, ``--version``, ``-h``);
+* flags ansible-playbook knows that FTL2 cannot honour (``--ask-vault-pass``,
+  ``--timeout``...): collected in ``unsupported``, and the job says so in a warning.
+  AWX adds some of them itself (vault and password prompts), so refusing would break
+  its jobs;
+* anything else (a typo, a flag of a newer Ansible, a second playbook): ``parse_args``
+  raises ``CommandLineError`` naming it, and the job is refused before anything runs.
 """
 
 from __future__ import annotations
 
 import argparse
 from dataclasses import dataclass, field
+
+
+class CommandLineError(ValueError):
+    """The command line cannot be run as given; the message names the offending argument."""
 
 
 @dataclass
@@ -32,44 +44,75 @@ class ExecutorArgs:
     tags: list[str] = field(default_factory=list)
     skip_tags: list[str] = field(default_factory=list)
     start_at_task: str | None = None
+    syntax_check: bool = False
+    list_hosts: bool = False
+    list_tasks: bool = False
+    list_tags: bool = False
+    show_help: bool = False
+    show_version: bool = False
     unsupported: list[str] = field(default_factory=list)
 
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # never exit from inside the executor's parser
-        raise ValueError(message)
+        raise CommandLineError(message)
 
 
-def _build_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="ftl2-playbook", add_help=False, allow_abbrev=False)
-    p.add_argument("-i", "--inventory", "--inventory-file", dest="inventories", action="append", default=[])
-    p.add_argument("-e", "--extra-vars", dest="extra_vars", action="append", default=[])
-    p.add_argument("-l", "--limit", dest="limit")
-    p.add_argument("-v", "--verbose", dest="verbosity", action="count", default=0)
-    p.add_argument("-C", "--check", dest="check", action="store_true")
-    p.add_argument("-D", "--diff", dest="diff", action="store_true")
-    p.add_argument("-f", "--forks", dest="forks", type=int)
-    p.add_argument("-m", "--module-name", dest="module_name")
-    p.add_argument("-a", "--args", dest="module_args")
-    p.add_argument("-u", "--user", dest="user")
-    p.add_argument("-b", "--become", dest="become", action="store_true")
-    p.add_argument("--become-user", dest="become_user")
-    p.add_argument("--become-method", dest="become_method")
-    p.add_argument("-t", "--tags", dest="tags", action="append", default=[])
-    p.add_argument("--skip-tags", dest="skip_tags", action="append", default=[])
-    p.add_argument("--start-at-task", dest="start_at_task")
-    # Flags ansible-playbook accepts that FTL2 scripts cannot honour (yet): kept, then reported.
+PROG = "ftl2-playbook"
+DESCRIPTION = ("Runs an FTL2 script (async def run(inventory_path, extravars, runner)) the way "
+               "ansible-playbook runs a playbook, with ansible-playbook's output and exit codes.")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The parser; also the source of ``ftl2-playbook --help``."""
+    p = _Parser(prog=PROG, description=DESCRIPTION, add_help=False, allow_abbrev=False)
+    p.add_argument("-h", "--help", dest="show_help", action="store_true", help="show this help message and exit")
+    p.add_argument("--version", dest="show_version", action="store_true", help="show the version and exit")
+    p.add_argument("-i", "--inventory", "--inventory-file", dest="inventories", action="append", default=[], metavar="INVENTORY",
+                   help="inventory file (INI or YAML); may be given more than once")
+    p.add_argument("-e", "--extra-vars", dest="extra_vars", action="append", default=[],
+                   help="extra variables as key=value, YAML/JSON, or @file")
+    p.add_argument("-l", "--limit", dest="limit", help="further limit selected hosts to a pattern")
+    p.add_argument("-v", "--verbose", dest="verbosity", action="count", default=0,
+                   help="more output; -vvv shows connection messages and full tracebacks")
+    p.add_argument("-C", "--check", dest="check", action="store_true", help="don't make any changes")
+    p.add_argument("-D", "--diff", dest="diff", action="store_true", help="accepted; FTL2 shows no diffs")
+    p.add_argument("-f", "--forks", dest="forks", type=int, help="accepted; FTL2 runs a task on all hosts at once")
+    p.add_argument("-m", "--module-name", dest="module_name", help="ad hoc: the module to run (as `ansible -m`)")
+    p.add_argument("-a", "--args", dest="module_args", help="ad hoc: the module's arguments")
+    p.add_argument("-u", "--user", dest="user", help="connect as this user")
+    p.add_argument("-b", "--become", dest="become", action="store_true", help="run operations with become (sudo)")
+    p.add_argument("--become-user", dest="become_user", help="run operations as this user")
+    p.add_argument("--become-method", dest="become_method", help="only sudo is supported")
+    p.add_argument("-t", "--tags", dest="tags", action="append", default=[],
+                   help="only run tasks tagged with these values")
+    p.add_argument("--skip-tags", dest="skip_tags", action="append", default=[],
+                   help="skip tasks tagged with these values")
+    p.add_argument("--start-at-task", dest="start_at_task", help="start at the task with this name")
+    p.add_argument("--syntax-check", dest="syntax_check", action="store_true",
+                   help="load and compile the script, but do not run it")
+    p.add_argument("--list-hosts", dest="list_hosts", action="store_true",
+                   help="list the hosts the inventory and --limit select; does not run the script")
+    p.add_argument("--list-tasks", dest="list_tasks", action="store_true",
+                   help="refused: a script's tasks are known only by running it")
+    p.add_argument("--list-tags", dest="list_tags", action="store_true",
+                   help="refused: a script's tags are known only by running it")
+    # Every other flag of ansible-playbook 2.21 (`ansible-playbook --help`): FTL2 scripts cannot
+    # honour them (yet), so they are kept and reported as warnings, never refused.
     for flags, takes_value in (
         (("-K", "--ask-become-pass"), False),
         (("-k", "--ask-pass"), False),
-        (("--ask-vault-pass", "--ask-vault-password"), False),
+        (("-J", "--ask-vault-pass", "--ask-vault-password"), False),
         (("--vault-id",), True),
-        (("--vault-password-file",), True),
+        (("--vault-pass-file", "--vault-password-file"), True),
+        (("--become-pass-file", "--become-password-file"), True),
+        (("--conn-pass-file", "--connection-password-file"), True),
+        (("--ssh-common-args",), True),
+        (("--ssh-extra-args",), True),
+        (("--sftp-extra-args",), True),
+        (("--scp-extra-args",), True),
         (("--force-handlers",), False),
         (("--flush-cache",), False),
-        (("--syntax-check",), False),
-        (("--list-hosts",), False),
-        (("--list-tasks",), False),
         (("--step",), False),
         (("-c", "--connection"), True),
         (("-T", "--timeout"), True),
@@ -78,16 +121,18 @@ def _build_parser() -> argparse.ArgumentParser:
     ):
         kwargs = {"dest": "unsupported", "action": "append", "default": []}
         if takes_value:
-            p.add_argument(*flags, **kwargs, type=lambda v, f=flags[-1]: f"{f}={v}")
+            p.add_argument(*flags, **kwargs, type=lambda v, f=flags[-1]: f"{f}={v}", help=argparse.SUPPRESS)
         else:
-            p.add_argument(*flags, dest="unsupported", action="append_const", const=flags[-1])
-    p.add_argument("positional", nargs="*")
+            p.add_argument(*flags, dest="unsupported", action="append_const", const=flags[-1], help=argparse.SUPPRESS)
+    p.add_argument("positional", nargs="*", metavar="playbook", help="the FTL2 script (any file name)")
     return p
 
 
 def parse_args(argv: list[str]) -> ExecutorArgs:
-    """Parse an ansible-playbook-like argv. Raises ValueError on malformed input."""
-    ns, unknown = _build_parser().parse_known_args(argv)
+    """Parse an ansible-playbook-like argv. Raises CommandLineError on anything it cannot run."""
+    ns, unknown = build_parser().parse_known_args(argv)
+    if unknown:
+        raise CommandLineError(f"unrecognized arguments: {' '.join(unknown)}")
     args = ExecutorArgs(
         inventories=ns.inventories,
         extra_vars=ns.extra_vars,
@@ -105,7 +150,13 @@ def parse_args(argv: list[str]) -> ExecutorArgs:
         tags=_split_tags(ns.tags),
         skip_tags=_split_tags(ns.skip_tags),
         start_at_task=ns.start_at_task,
-        unsupported=list(ns.unsupported or []) + unknown,
+        syntax_check=ns.syntax_check,
+        list_hosts=ns.list_hosts,
+        list_tasks=ns.list_tasks,
+        list_tags=ns.list_tags,
+        show_help=ns.show_help,
+        show_version=ns.show_version,
+        unsupported=list(ns.unsupported or []),
     )
     positional = list(ns.positional)
     if args.module_name:
@@ -113,7 +164,9 @@ def parse_args(argv: list[str]) -> ExecutorArgs:
         args.host_pattern = positional.pop() if positional else None
     elif positional:
         args.script = positional.pop()
-    args.unsupported.extend(positional)
+    if positional:
+        what = "host pattern" if args.module_name else "FTL2 script"
+        raise CommandLineError(f"one {what} per job; unrecognized arguments: {' '.join(positional)}")
     return args
 
 

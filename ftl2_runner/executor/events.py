@@ -35,6 +35,8 @@ AWX_EVENT_NAMES = frozenset(
     """.split()
 )
 
+_FAILED_EVENTS_WITH_DATA = frozenset(("runner_on_failed", "runner_on_async_failed", "runner_on_item_failed"))
+
 RC_OK = 0
 RC_FAILED_HOSTS = 2
 RC_UNREACHABLE_HOSTS = 4
@@ -131,6 +133,9 @@ class PlaybookRecorder:
         self.task: Task | None = None
         self.stats: dict[str, HostStats] = {}
         self.max_event_res = _int_or(environ.get("MAX_EVENT_RES"), 700000)
+        # ansible-runner's --omit-event-data / --only-failed-event-data, read as awx_display reads them.
+        self.omit_event_data = environ.get("RUNNER_OMIT_EVENTS", "False").lower() == "true"
+        self.only_failed_event_data = environ.get("RUNNER_ONLY_FAILED_EVENTS", "False").lower() == "true"
         # awx_display adds these job ids (between "event" and "pid") when AWX sets them.
         self._job_ids = {
             key: int(environ[env]) if environ[env].isdigit() else environ[env]
@@ -185,7 +190,9 @@ class PlaybookRecorder:
     ) -> str:
         event_uuid = event_uuid or str(uuid.uuid4())
         event_data["uuid"] = event_uuid
-        if "res" in event_data and len(str(event_data["res"])) > self.max_event_res:
+        if not self._keeps_event_data(event):
+            event_data = {}
+        elif "res" in event_data and len(str(event_data["res"])) > self.max_event_res:
             event_data["res"] = {}
         partial: dict[str, Any] = {"event": event, **self._job_ids, "pid": self.pid, "uuid": event_uuid, "created": utc_now_iso()}
         parent = self._parent(event_uuid) if event != "playbook_on_start" else None
@@ -206,6 +213,8 @@ class PlaybookRecorder:
         event_uuid = str(uuid.uuid4())
         event_data = self._ctx(self._display_depth()) if self._started else {}
         event_data["uuid"] = event_uuid
+        if not self._keeps_event_data("verbose"):
+            event_data = {}
         partial: dict[str, Any] = {"event": "verbose", **self._job_ids, "pid": self.pid, "uuid": event_uuid,
                                    "created": utc_now_iso()}
         parent = self._parent(event_uuid)
@@ -213,6 +222,13 @@ class PlaybookRecorder:
             partial["parent_uuid"] = parent
         partial["event_data"] = event_data
         return partial
+
+    def _keeps_event_data(self, event: str) -> bool:
+        """awx_display's rule, names included: it lists ``runner_on_item_failed``, an event
+        Ansible never emits, so ``runner_item_on_failed`` loses its data too."""
+        if self.omit_event_data:
+            return False
+        return not self.only_failed_event_data or event in _FAILED_EVENTS_WITH_DATA
 
     # --- playbook / play / task ------------------------------------------------------
 

@@ -6,7 +6,8 @@ last-resort handler — as noise in the middle of the job. Instead, records are 
 the way Ansible shows connection chatter: as plain verbose lines from ``-vvv`` on
 (with tracebacks from ``-vvvv``), and hidden below that; the failure itself is already
 reported by the task's result event. Python ``warnings`` are always shown, as
-``[WARNING]:`` lines, because they usually point at a mistake in the script —
+``[WARNING]:`` lines, because they usually point at a mistake in the script (a module
+call that was never awaited is named by its script line, see ``diagnostics``) —
 except ``ResourceWarning``: FTL2 and asyncssh leave unclosed transports and sockets
 behind after remote failures, which says nothing about the job (Ansible shows nothing
 of the kind), so those are debug output, verbose lines from ``-vvvv`` only.
@@ -64,3 +65,20 @@ def route_logging(channel: DisplayChannel, formatter: Formatter) -> None:
     root.setLevel(logging.WARNING)
     logging.captureWarnings(True)
     warnings.simplefilter("default")
+    _explain_unawaited_calls(channel, formatter)
+
+
+def _explain_unawaited_calls(channel: DisplayChannel, formatter: Formatter) -> None:
+    """Show Python's "coroutine ... was never awaited" for a module call as the script's mistake."""
+    from .diagnostics import unawaited_call_warning
+
+    show_as_log_record = warnings.showwarning
+
+    def showwarning(message, category, filename, lineno, file=None, line=None):  # type: ignore[no-untyped-def]
+        text = unawaited_call_warning(str(message)) if issubclass(category, RuntimeWarning) else None
+        if text is None:
+            show_as_log_record(message, category, filename, lineno, file, line)
+        else:
+            channel.write_raw(formatter.warning(text) + "\n")
+
+    warnings.showwarning = showwarning

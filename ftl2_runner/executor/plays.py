@@ -158,9 +158,11 @@ class _PlayModuleCall:
         return _PlayModuleCall(self._play, f"{self._module}.{name}")
 
     def __call__(self, **params: Any) -> Any:
+        from .diagnostics import named_after_call
         from .tracking import script_call_site, task_options
 
-        return self._run(params, task_options.get(), script_call_site())
+        origin = script_call_site()
+        return named_after_call(self._run(params, task_options.get(), origin), origin)
 
     async def _run(self, params: dict[str, Any], options: Any, origin: tuple[str, int, int]) -> Any:
         from .tracking import LOCAL_ACTIONS, CallSpec, task_options

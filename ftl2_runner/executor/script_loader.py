@@ -18,8 +18,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
+RC_LOAD_ERROR = 1  # ansible-playbook: the playbook cannot be found or used
+RC_PARSE_ERROR = 4  # ansible-playbook: the playbook does not parse (AnsibleParserError)
+
+
 class ScriptError(Exception):
-    """The script cannot be run; the message says why, for the job output."""
+    """The script cannot be run; the message says why, for the job output; ``rc`` is the exit code."""
+
+    def __init__(self, message: str, rc: int = RC_LOAD_ERROR):
+        super().__init__(message)
+        self.rc = rc
 
 
 @dataclass
@@ -98,13 +106,15 @@ def load_run_function(path: str) -> Callable[..., Any]:
     except SyntaxError as exc:
         from ..playbook_kind import ANSIBLE, playbook_kind
 
-        if playbook_kind(path) == ANSIBLE:
+        if exc.filename == path and playbook_kind(path) == ANSIBLE:
             raise ScriptError(
                 f"{path} is an Ansible playbook, not an FTL2 script, and no ansible-playbook is available "
                 "on this node to run it (install ansible-core next to ftl2-runner, e.g. in the execution "
                 "environment, or convert the playbook to an FTL2 script)"
             ) from exc
-        raise ScriptError(f"the FTL2 script {path} is not valid Python: {exc.msg} (line {exc.lineno})") from exc
+        from .diagnostics import syntax_error_message
+
+        raise ScriptError(syntax_error_message(exc, path), RC_PARSE_ERROR) from exc
     run = getattr(module, "run", None)
     if run is None:
         raise ScriptError(f"the FTL2 script {path} does not define run(inventory_path, extravars, runner)")

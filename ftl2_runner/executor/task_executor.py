@@ -13,7 +13,6 @@ here too, because they change which events a call produces, not what it runs.
 from __future__ import annotations
 
 import contextvars
-import linecache
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -382,14 +381,6 @@ class TaskExecutor:
         if self.adhoc_origin is not None:
             label, task_repr = self.adhoc_origin
             return "\n".join([f"[ERROR]: {summary}", f"Origin: {label}", "", task_repr, ""])
-        path, line, column = task.origin
-        lines = [f"[ERROR]: {summary}", f"Origin: {path}:{line}:{column}", ""]
-        if line > 0:
-            first = max(1, line - 2)
-            width = len(str(line))
-            for number in range(first, line + 1):
-                source = linecache.getline(path, number).rstrip("\n")
-                lines.append(f"{number:<{width}} {source}")
-            lines.append(" " * (width + column) + f"^ column {column}")
-        lines.append("")
-        return "\n".join(lines)
+        from .diagnostics import origin_block
+
+        return "\n".join([f"[ERROR]: {summary}", *origin_block(*task.origin), ""])

@@ -19,6 +19,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from .diagnostics import named_after_call
 from .events import Task
 
 if TYPE_CHECKING:
@@ -101,11 +102,13 @@ class TrackedAutomation:
     def _tracked_run_on(self, hosts: Any, module_name: str, **params: Any) -> Awaitable[Any]:
         target = hosts if isinstance(hosts, str) else ",".join(getattr(h, "name", str(h)) for h in _as_list(hosts))
         spec = CallSpec(target=target, module=module_name, options=task_options.get(), origin=script_call_site())
-        return self._runner.run_task(spec, params, lambda: self._ftl_context.run_on(hosts, module_name, **params))
+        return named_after_call(
+            self._runner.run_task(spec, params, lambda: self._ftl_context.run_on(hosts, module_name, **params)), spec.origin)
 
     def _tracked_execute(self, module_name: str, params: dict[str, Any]) -> Awaitable[Any]:
         spec = CallSpec(target="localhost", module=module_name, options=task_options.get(), origin=script_call_site())
-        return self._runner.run_task(spec, params, lambda: self._ftl_context.execute(module_name, params))
+        return named_after_call(
+            self._runner.run_task(spec, params, lambda: self._ftl_context.execute(module_name, params)), spec.origin)
 
     def __repr__(self) -> str:
         return f"TrackedAutomation({self._ftl_context!r})"
@@ -165,18 +168,18 @@ class _CallChain:
         target = self._host_target or (default[0] if default else "localhost")
         spec = CallSpec(target=target, module=module, options=task_options.get(), origin=script_call_site())
         if module in LOCAL_ACTIONS:
-            return self._runner.run_local_action(spec, params)
+            return named_after_call(self._runner.run_local_action(spec, params), spec.origin)
         if self._obj is None or not callable(self._obj):
             raise TypeError(f"{'.'.join(self._path)} is not callable")
         rerouted = self._runner.reroute_shortcut(spec, params)
         if rerouted is not None:
-            return self._runner.run_task(spec, params, rerouted)
+            return named_after_call(self._runner.run_task(spec, params, rerouted), spec.origin)
         if default is not None and default[1] != ["localhost"]:
             # `hosts: web` and an untargeted ftl.ping(): run it on the pattern's hosts, not this machine,
             # the way the same call on an explicit target runs.
             call = self._on_default_hosts(default[0], default[1], module, params)
-            return self._runner.run_task(spec, params, call)
-        return self._runner.run_task(spec, params, lambda: self._obj(**params))
+            return named_after_call(self._runner.run_task(spec, params, call), spec.origin)
+        return named_after_call(self._runner.run_task(spec, params, lambda: self._obj(**params)), spec.origin)
 
     def _on_default_hosts(self, pattern: str, hosts: list[str], module: str,
                           params: dict[str, Any]) -> Callable[[], Awaitable[Any]]:
