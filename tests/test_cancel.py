@@ -238,3 +238,28 @@ def test_a_cancel_during_a_long_artifacts_zip_still_ends_within_10s(tmp_path):
     assert processes_with_marker(marker) == []
     assert os.listdir(spool) == [], "a temporary zip was left behind"
     assert not (tmp_path / "w").exists()
+
+
+def test_standin_after_the_end_is_receptors(tmp_path):
+    """As real receptor does (tests/test_real_receptor.py): a cancel of a finished unit leaves its
+    state, release deletes the unit dir, and a worker killed by a signal is `signal: killed`."""
+    script = """
+    async def run(inventory_path, extravars, runner):
+        return 0
+    """
+    unit, _ = _start(tmp_path / "done", script)
+    unit.wait(60)
+    assert unit.cancel() == 0.0
+    assert (unit.status().state, unit.status().detail) == ("Succeeded", "exit status 0")
+    unit.release()
+    assert not unit.unit_dir.exists()
+
+    killed = """
+    import os, signal
+    async def run(inventory_path, extravars, runner):
+        os.kill(os.getppid(), signal.SIGKILL)
+        return 0
+    """
+    unit, _ = _start(tmp_path / "killed", killed)
+    unit.wait(60)
+    assert (unit.status().state, unit.status().detail) == ("Failed", "signal: killed")

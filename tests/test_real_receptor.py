@@ -368,6 +368,9 @@ def test_release_cleans_the_unit_on_both_nodes(mesh, tmp_path):
     assert (remote_dir / "stdout").read_bytes() == raw  # the execution node keeps the unit until released
     assert (remote_dir / "stdin").stat().st_size > 0
 
+    mesh.ctl("work", "cancel", unit)  # AWX's reaper cancels before it releases
+    assert mesh.unit(unit)["StateName"] == "Succeeded"  # a finished unit stays as it ended
+    assert mesh.unit(remote, node=EXEC_NODE)["StateName"] == "Succeeded"
     done = mesh.ctl("work", "release", unit)
     assert unit.encode() in done.stdout
     deadline = time.monotonic() + 10
@@ -400,3 +403,19 @@ def test_awx_cleanup_through_the_mesh(mesh):
     assert "(changed: True)" in stdout  # AWX logs the output only then
     assert not old_job.exists()
     assert active_job.exists() and fresh_job.exists()
+
+
+def test_worker_killed_by_a_signal(mesh, tmp_path):
+    """A worker that dies without its last words: Receptor says how, AWX's process step says error."""
+    script = """
+    import os, signal
+    async def run(inventory_path, extravars, runner):
+        os.kill(os.getppid(), signal.SIGKILL)  # the executor's parent: the worker itself
+        return 0
+    """
+    pdd = make_data_dir(tmp_path, script)
+    report, raw, unit, _ = _run_through_mesh(mesh, pdd, tmp_path, "-p", "job.py")
+    state = mesh.unit(unit)
+    assert (state["StateName"], state["Detail"]) == ("Failed", "signal: killed")
+    assert report["status"] == "error" and b'{"eof": true}' not in raw
+    assert state["StdoutSize"] == len(raw)  # what AWX's "last 1000 bytes of stdout" path reads
