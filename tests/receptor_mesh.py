@@ -41,7 +41,7 @@ def receptorctl_path() -> str | None:
     return str(own) if own.exists() else shutil.which("receptorctl")
 
 
-def exec_node_config(datadir: Path, socket: Path, port: int) -> str:
+def exec_node_config(datadir: Path, socket: Path, port: int, public_key: Path) -> str:
     """The execution node: AWX's receptor-worker.conf with our worker as the `ansible-runner` command."""
     return f"""---
 - node:
@@ -54,16 +54,19 @@ def exec_node_config(datadir: Path, socket: Path, port: int) -> str:
 - control-service:
     service: control
     filename: {socket}
+- work-verification:
+    publickey: {public_key}
 - work-command:
     worktype: {WORKTYPE}
     command: {FTL2_RUNNER}
     params: worker
     allowruntimeparams: true
+    verifysignature: true
 """
 
 
-def controller_node_config(datadir: Path, socket: Path, port: int) -> str:
-    """The controller: AWX's control node, peered to the execution node's listener."""
+def controller_node_config(datadir: Path, socket: Path, port: int, private_key: Path) -> str:
+    """The controller: AWX's control node, peered to the execution node's listener, signing work."""
     return f"""---
 - node:
     id: {CONTROLLER_NODE}
@@ -75,7 +78,19 @@ def controller_node_config(datadir: Path, socket: Path, port: int) -> str:
 - control-service:
     service: control
     filename: {socket}
+- work-signing:
+    privatekey: {private_key}
+    tokenexpiration: 1m
 """
+
+
+def make_signing_keys(directory: Path) -> tuple[Path, Path]:
+    """An RSA key pair for work signing, as AWX's installer generates (openssl)."""
+    private, public = directory / "work-private-key.pem", directory / "work-public-key.pem"
+    subprocess.run(["openssl", "genrsa", "-out", str(private), "2048"], check=True, capture_output=True, timeout=60)
+    subprocess.run(["openssl", "rsa", "-in", str(private), "-pubout", "-out", str(public)], check=True,
+                   capture_output=True, timeout=60)
+    return private, public
 
 
 @dataclass
@@ -148,9 +163,10 @@ class Mesh:
     # -- nodes -------------------------------------------------------------------------------
     def start(self, timeout: float = 30) -> None:
         port = free_port()
+        private_key, public_key = make_signing_keys(self.root)
         configs = {
-            EXEC_NODE: exec_node_config(self.exec_datadir, self.exec_socket, port),
-            CONTROLLER_NODE: controller_node_config(self.root / "controller-data", self.socket, port),
+            EXEC_NODE: exec_node_config(self.exec_datadir, self.exec_socket, port, public_key),
+            CONTROLLER_NODE: controller_node_config(self.root / "controller-data", self.socket, port, private_key),
         }
         for name, text in configs.items():
             config = self.root / f"{name}.yaml"
@@ -215,9 +231,13 @@ class Mesh:
             self._job_number += 1
             return self.isolation / f"awx_{self._job_number}_{os.urandom(4).hex()}"
 
-    def submit(self, params: str, payload: subprocess.Popen | bytes | None, ttl: str | None = None) -> str:
-        """``receptorctl work submit ansible-runner --node exec --payload - --param params=...`` as AWX."""
+    def submit(self, params: str, payload: subprocess.Popen | bytes | None, ttl: str | None = None,
+               signwork: bool = True) -> str:
+        """``receptorctl work submit ansible-runner --node exec --signwork --payload - --param params=...``
+        as AWX submits (it signs work whenever the control node has a work-signing key)."""
         args = ["work", "submit", WORKTYPE, "--node", EXEC_NODE, "--param", f"params={params}"]
+        if signwork:
+            args.append("--signwork")
         if ttl:
             args += ["--ttl", ttl]
         if payload is None:
@@ -225,9 +245,15 @@ class Mesh:
         elif isinstance(payload, bytes):
             done = self.ctl(*args, "--payload", "-", input=payload)
         else:
-            done = self.ctl(*args, "--payload", "-", stdin=payload.stdout, timeout=300)
-            payload.stdout.close()
-            assert payload.wait(60) == 0, payload.stderr.read() if payload.stderr else "transmit failed"
+            try:
+                done = self.ctl(*args, "--payload", "-", stdin=payload.stdout, timeout=300)
+            except BaseException:
+                payload.kill()
+                raise
+            finally:
+                payload.stdout.close()
+                rc = payload.wait(60)
+            assert rc == 0, payload.stderr.read() if payload.stderr else "transmit failed"
         match = re.search(rb"Unit ID: (\S+)", done.stdout)
         assert match, done.stdout
         return match.group(1).decode()

@@ -419,3 +419,18 @@ def test_worker_killed_by_a_signal(mesh, tmp_path):
     assert (state["StateName"], state["Detail"]) == ("Failed", "signal: killed")
     assert report["status"] == "error" and b'{"eof": true}' not in raw
     assert state["StdoutSize"] == len(raw)  # what AWX's "last 1000 bytes of stdout" path reads
+
+
+def test_unsigned_work_is_refused(mesh, tmp_path):
+    """The execution node verifies signatures (AWX's receptor-worker.conf): unsigned work never starts."""
+    marker = tmp_path / "started"
+    script = f"""
+    async def run(inventory_path, extravars, runner):
+        open({str(marker)!r}, "w").close()
+        return 0
+    """
+    pdd = make_data_dir(tmp_path, script)
+    transmit = mesh.transmit(pdd, "-p", "job.py", "-i", "42")
+    with pytest.raises(AssertionError, match="could not verify signature: signature is empty"):
+        mesh.submit(f"--private-data-dir={mesh.new_private_data_dir()} --delete", transmit, signwork=False)
+    assert not marker.exists()
