@@ -19,7 +19,6 @@ import os
 import random
 import re
 import shutil
-import subprocess
 import threading
 import time
 import uuid
