@@ -315,6 +315,8 @@ def test_50_mb_project_payload(mesh, tmp_path):
     assert f"sha256 {hashlib.sha256(blob).hexdigest()}" in printed
     stdin = mesh.exec_datadir / EXEC_NODE / mesh.remote_unit_id(unit) / "stdin"
     assert stdin.stat().st_size > 50 * 2**20  # the whole payload crossed the mesh before the start
+    mesh.ctl("work", "release", unit)  # frees its two ~70 MB copies (controller and execution node)
+    assert not stdin.exists()
 
 
 def test_ten_concurrent_jobs_through_one_node(mesh, tmp_path):
@@ -356,6 +358,7 @@ def test_ten_concurrent_jobs_through_one_node(mesh, tmp_path):
         for other in tokens:
             if other != token:
                 assert other.encode() not in raw, f"{other} leaked into {token}'s results"
+    mesh.ctl("work", "release", *units.values())
 
 
 def test_release_cleans_the_unit_on_both_nodes(mesh, tmp_path):
