@@ -10,7 +10,8 @@
 * release = cancel, then the unit dir is deleted.
 
 Checked against the real thing (receptor 1.4.8, tests/test_real_receptor.py): each point above
-was observed there. Two differences remain, on purpose: Receptor puts a ``receptor
+was observed there, except the SIGKILL after 10 s, which is receptor's termThenKill() and never
+reached because the worker ends sooner. Two differences remain, on purpose: Receptor puts a ``receptor
 --command-runner`` process between itself and the worker (the signals reach the worker the same
 way), and after a cancel its ``work results`` stream stays open once every byte is sent
 (AWX closes it; ``results()`` here simply returns the file).
