@@ -3,14 +3,25 @@
 * the whole payload is written to ``<unit>/stdin`` before the command starts;
 * argv = [command] + shlex.split(params), no shell; a new session (setsid);
 * stdout and stderr both go to ``<unit>/stdout``, opened O_SYNC;
-* cancel = SIGINT to the worker pid (not the group), SIGKILL after 10 s;
-* state Succeeded for exit 0, Failed otherwise, detail like Go's ``exit status N``.
+* cancel = SIGINT to the worker pid (not the group), SIGKILL after 10 s; a unit that has already
+  finished is left as it was (its state stays Succeeded/Failed);
+* state Succeeded for exit 0, Failed otherwise, detail as Go's ``ProcessState.String()``:
+  ``exit status N`` or ``signal: killed``;
+* release = cancel, then the unit dir is deleted.
+
+Checked against the real thing (receptor 1.4.8, tests/test_real_receptor.py): each point above
+was observed there, except the SIGKILL after 10 s, which is receptor's termThenKill() and never
+reached because the worker ends sooner. Two differences remain, on purpose: Receptor puts a ``receptor
+--command-runner`` process between itself and the worker (the signals reach the worker the same
+way), and after a cancel its ``work results`` stream stays open once every byte is sent
+(AWX closes it; ``results()`` here simply returns the file).
 """
 
 from __future__ import annotations
 
 import os
 import shlex
+import shutil
 import signal
 import subprocess
 import time
@@ -51,8 +62,15 @@ class WorkUnit:
             self._close()
 
     def cancel(self) -> float:
-        """SIGINT the worker pid, SIGKILL it after 10 s; returns seconds until it exited."""
+        """SIGINT the worker pid, SIGKILL it after 10 s; returns seconds until it exited.
+
+        Receptor only marks a unit Canceled when its process was still there to signal
+        (commandUnit.Cancel returns early on "process already finished").
+        """
         start = time.monotonic()
+        if self.process.poll() is not None:
+            self._close()
+            return 0.0
         self.canceled = True
         self.process.send_signal(signal.SIGINT)
         try:
@@ -71,11 +89,17 @@ class WorkUnit:
         if self.canceled:
             return UnitStatus("Canceled", "Canceled", size)
         if rc < 0:
-            return UnitStatus("Failed", f"signal: {signal.Signals(-rc).name.lower()[3:]}", size)
+            # Go names signals as glibc's strsignal does, in lower case: "signal: killed".
+            return UnitStatus("Failed", f"signal: {(signal.strsignal(-rc) or str(-rc)).lower()}", size)
         return UnitStatus("Succeeded" if rc == 0 else "Failed", f"exit status {rc}", size)
 
     def results(self) -> bytes:
         return (self.unit_dir / "stdout").read_bytes()
+
+    def release(self) -> None:
+        """``work release``: cancel (a no-op once the worker has exited), then delete the unit dir."""
+        self.cancel()
+        shutil.rmtree(self.unit_dir)
 
     def _close(self) -> None:
         for handle in (self._stdin, self._stdout):

@@ -317,3 +317,28 @@ mine.kill()
     (tmp_path / "stream").write_bytes(stream)
     done = subprocess.run([sys.executable, "-c", host], capture_output=True, text=True, timeout=120, env=worker_env())
     assert done.stdout.split() == ["canceled", "None", "0"], done.stdout + done.stderr[-2000:]
+
+
+def test_standin_after_the_end_is_receptors(tmp_path):
+    """As real receptor does (tests/test_real_receptor.py): a cancel of a finished unit leaves its
+    state, release deletes the unit dir, and a worker killed by a signal is `signal: killed`."""
+    script = """
+    async def run(inventory_path, extravars, runner):
+        return 0
+    """
+    unit, _ = _start(tmp_path / "done", script)
+    unit.wait(60)
+    assert unit.cancel() == 0.0
+    assert (unit.status().state, unit.status().detail) == ("Succeeded", "exit status 0")
+    unit.release()
+    assert not unit.unit_dir.exists()
+
+    killed = """
+    import os, signal
+    async def run(inventory_path, extravars, runner):
+        os.kill(os.getppid(), signal.SIGKILL)
+        return 0
+    """
+    unit, _ = _start(tmp_path / "killed", killed)
+    unit.wait(60)
+    assert (unit.status().state, unit.status().detail) == ("Failed", "signal: killed")
