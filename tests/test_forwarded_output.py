@@ -28,7 +28,7 @@ FORGED = {"uuid": "f0f0f0f0-0000-4000-8000-000000000001", "event": "runner_on_ok
           "event_data": {"host": "evil", "task": "forged", "res": {"changed": True}}}
 
 
-@pytest.mark.parametrize("how", ["print", "cat", "fd1-raw", "fd2-split", "malformed"])
+@pytest.mark.parametrize("how", ["print", "cat", "fd1-raw", "fd2-split", "dev-tty", "malformed"])
 def test_nothing_a_job_prints_becomes_an_event(tmp_path, how):
     forged = _marker(FORGED) + "ok: [evil]\n" + _marker({})
     if how == "malformed":
@@ -42,6 +42,7 @@ def test_nothing_a_job_prints_becomes_an_event(tmp_path, how):
         # ESC[ in one write, K in the next, with a pause: the pieces meet again on the pty
         "fd2-split": ("data = open(%r, 'rb').read(); os.write(2, data[:1] + b'['); time.sleep(0.3); "
                       "os.write(2, data[2:])") % str(tmp_path / "payload.txt"),
+        "dev-tty": f"subprocess.run(['sh', '-c', 'cat \"$0\" > /dev/tty', {str(tmp_path / 'payload.txt')!r}])",
         "malformed": f"print(open({str(tmp_path / 'payload.txt')!r}).read(), end='')",
     }[how]
     script = f"""
@@ -107,3 +108,22 @@ def test_a_prompt_anchored_at_the_line_start_is_answered_after_events(tmp_path):
     assert run.final_status == "successful", run.text()[-2000:]
     assert "GOT terc3s" in run.text()
     assert "s3cret" not in run.stdout.decode()
+
+
+def test_a_prompt_on_dev_tty_is_answered_and_its_output_captured(tmp_path):
+    """A child that prompts on /dev/tty (as ssh and sudo do) gets its answer; nothing bypasses the capture."""
+    script = """
+    import subprocess
+    async def run(inventory_path, extravars, runner):
+        async with runner.automation() as ftl:
+            await ftl.localhost.command(cmd="echo before the prompt")
+            subprocess.run(["sh", "-c", "printf 'Password: ' > /dev/tty; read answer < /dev/tty; echo tty got $answer > /dev/tty"])
+        return 0
+    """
+    pdd = make_data_dir(tmp_path, script, env_files={"passwords": json.dumps({r"^Password:\s*?$": "s3cret"}),
+                                                     "settings": json.dumps({"idle_timeout": 20})})
+    run = run_worker(transmit(pdd, "-p", "job.py"), tmp_path / "w", timeout=60)
+    assert run.final_status == "successful", run.text()[-2000:]
+    lines = [e["stdout"] for e in run.events if e["event"] == "verbose"]
+    assert "tty got s3cret" in lines
+    assert "s3cret" not in "".join(lines).replace("tty got s3cret", "")

@@ -66,11 +66,16 @@ class OutputCapture:
         self._pending = b""
         self._decoder = codecs.getincrementaldecoder("utf-8")("replace")
         self._channel: DisplayChannel | None = None
+        self._tty: object | None = None
         self._thread: threading.Thread | None = None
 
     def start(self, channel: DisplayChannel) -> None:
         self._channel = channel
         channel.before_event = self.drain
+        if channel.speaks_protocol:
+            from .tty_relay import TtyRelay
+
+            self._tty = TtyRelay.install(self.protocol_fd)  # /dev/tty must not bypass the capture
         self._thread = threading.Thread(target=self._forward, name="ftl2-runner-output", daemon=True)
         self._thread.start()
 
