@@ -68,31 +68,26 @@ class TtyRelay:
 
     def _output(self) -> None:
         """What the job wrote to its terminal goes where its prints go (fd 1: the capture's pipe)."""
-        while True:
-            try:
-                data = os.read(self._master, _READ_SIZE)
-            except InterruptedError:
-                continue
-            except OSError:
-                return
-            if not data:
-                return
-            with contextlib.suppress(OSError):
-                os.write(1, data)
+        _pump(self._master, 1)
 
     def _input(self) -> None:
         """What Runner types into the protocol pty reaches the job's terminal."""
-        while True:
-            try:
-                data = os.read(self._outer, _READ_SIZE)
-            except InterruptedError:
-                continue
-            except OSError:
-                return
-            if not data:
-                return
-            with contextlib.suppress(OSError):
-                os.write(self._master, data)
+        _pump(self._outer, self._master)
+
+
+def _pump(source: int, target: int) -> None:
+    """Copy ``source`` to ``target`` until ``source`` ends; a failed write drops that piece."""
+    while True:
+        try:
+            data = os.read(source, _READ_SIZE)
+        except InterruptedError:
+            continue
+        except OSError:
+            return
+        if not data:
+            return
+        with contextlib.suppress(OSError):
+            os.write(target, data)
 
 
 def _is_controlling_terminal(fd: int) -> bool:
