@@ -76,7 +76,7 @@ class TtyRelay:
 
 
 def _pump(source: int, target: int) -> None:
-    """Copy ``source`` to ``target`` until ``source`` ends; a failed write drops that piece."""
+    """Copy ``source`` to ``target`` until ``source`` ends (a target that fails drops the rest of that piece)."""
     while True:
         try:
             data = os.read(source, _READ_SIZE)
@@ -86,8 +86,10 @@ def _pump(source: int, target: int) -> None:
             return
         if not data:
             return
+        view = memoryview(data)
         with contextlib.suppress(OSError):
-            os.write(target, data)
+            while view:
+                view = view[os.write(target, view):]
 
 
 def _is_controlling_terminal(fd: int) -> bool:
