@@ -12,16 +12,24 @@ the ``ident`` and ``artifact_dir`` kwargs choose where ``artifacts/<ident>`` is.
 before upstream touches anything, this module refuses:
 
 * an ``ident`` that is not a single path component (``..``, ``/``, NUL, empty);
-* in worker mode, ``artifact_dir``/``project_dir`` kwargs outside the data dir (AWX
-  never sends them; ``ftl2-runner run --artifact-dir`` may still point anywhere);
-* ``env``, ``artifacts`` or ``artifacts/<ident>`` being symlinks, and symlinks inside
-  ``artifacts/<ident>`` or under ``env/`` that leave the data dir;
+* in worker mode, ``artifact_dir``/``project_dir`` kwargs that do not resolve inside the
+  data dir the way upstream resolves them (``os.path.abspath``, i.e. against the
+  worker's cwd), and ``rotate_artifacts`` with an artifact dir of its own (upstream's
+  rotation removes directories beside the artifact dir); AWX sends none of these, and
+  ``ftl2-runner run --artifact-dir`` may still point anywhere;
+* ``env``, ``artifacts`` or ``artifacts/<ident>`` being symlinks, symlinks inside
+  ``artifacts/<ident>`` or under ``env/`` that leave the data dir, and the files
+  ``dump_artifacts`` writes elsewhere (``project/main.json``, ``inventory/hosts``,
+  ``inventory/hosts.json``, each directory's ``.artifact_write_lock``) as such symlinks;
+* files at those paths with more than one hard link: writing to one writes to the
+  other name too, which may be anywhere on the same filesystem;
 * a fact cache (``fact_cache`` kwarg or ``env/settings``) outside the artifact dir.
 """
 
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Mapping
 from typing import Any
 
@@ -55,15 +63,45 @@ def check_job_kwargs(kwargs: Mapping[str, Any], *, streamed: bool) -> None:
             raise UnsafeDataDir(f"a streamed job cannot ask for streamer={kwargs['streamer']!r}")
         for key in ("artifact_dir", "project_dir"):
             value = kwargs.get(key)
-            if value and not inside(os.path.join(private_data_dir, value), private_data_dir):
+            # upstream takes os.path.abspath(value): relative to the worker's cwd, not the data dir
+            if value and not inside(os.path.abspath(value), private_data_dir):
                 raise UnsafeDataDir(f"the {key} kwarg {value!r} is outside the private data directory")
-    artifact_root = kwargs.get("artifact_dir") or os.path.join(private_data_dir, "artifacts")
+        if kwargs.get("artifact_dir") and kwargs.get("rotate_artifacts"):
+            raise UnsafeDataDir("rotate_artifacts with an artifact_dir kwarg: upstream's rotation would remove "
+                                "directories beside it; a streamed job keeps its artifacts in <data dir>/artifacts")
+    artifact_root = os.path.abspath(kwargs.get("artifact_dir") or os.path.join(private_data_dir, "artifacts"))
     check_tree(private_data_dir, "env", leave_only=True)
+    for relative in DUMPED_FILES:
+        check_file(private_data_dir, relative)
     _refuse_symlink(artifact_root, "the artifacts directory")
     if kwargs.get("ident") is not None:
         artifact_dir = os.path.join(artifact_root, str(kwargs["ident"]))
         _refuse_symlink(artifact_dir, "the job's artifact directory")
         check_tree(artifact_dir, "", leave_only=False)
+
+
+# Files upstream's dump_artifacts writes outside env/ (plus the lock file it creates in each directory).
+DUMPED_FILES = ("project/main.json", "project/.artifact_write_lock", "inventory/hosts", "inventory/hosts.json",
+                "inventory/.artifact_write_lock", "env/.artifact_write_lock")
+
+
+def check_file(root: str, relative: str) -> None:
+    """Refuse a file the job writes when it is a symlink leaving ``root`` or has other hard links."""
+    path = os.path.join(root, relative)
+    if os.path.islink(path) and not inside(path, root):
+        raise UnsafeDataDir(f"{relative} is a symlink to {os.readlink(path)!r}: the job writes there, and the "
+                            f"link would take the write outside the private data directory")
+    _refuse_hard_links(path, relative)
+
+
+def _refuse_hard_links(path: str, shown: str) -> None:
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return
+    if stat.S_ISREG(info.st_mode) and info.st_nlink > 1:
+        raise UnsafeDataDir(f"{shown} has {info.st_nlink} hard links: the job writes or reads it, and another "
+                            f"name of the same file may be outside the private data directory")
 
 
 def check_tree(root: str, relative: str, *, leave_only: bool) -> None:
@@ -76,6 +114,7 @@ def check_tree(root: str, relative: str, *, leave_only: bool) -> None:
         for name in subdirs + files:
             path = os.path.join(directory, name)
             if not os.path.islink(path):
+                _refuse_hard_links(path, os.path.relpath(path, root))
                 continue
             if leave_only and inside(path, root):
                 continue

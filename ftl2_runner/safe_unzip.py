@@ -31,6 +31,9 @@ RATIO_CHECK_MIN_BYTES = 16 * 1024**2
 _CHUNK = 3 * 1024 * 1024  # a multiple of 3, so base64 chunks concatenate cleanly
 # Trees of the data dir that the worker and Runner write into (see _check_symlink_location).
 WRITTEN_TREES = ("artifacts", "env")
+# Files upstream's dump_artifacts writes outside those trees (job_paths.DUMPED_FILES).
+WRITTEN_FILES = ("project/main.json", "project/.artifact_write_lock", "inventory/hosts", "inventory/hosts.json",
+                 "inventory/.artifact_write_lock")
 
 
 class UnsafeArchive(ValueError):
@@ -44,7 +47,7 @@ def _limit(name: str, default: int) -> int:
         return default
 
 
-def validate_archive(archive: zipfile.ZipFile, target_directory: str) -> None:
+def validate_archive(archive: zipfile.ZipFile, target_directory: str) -> list[str]:
     """Refuse an archive unless every entry, extracted in order, stays inside ``target_directory``.
 
     Upstream extracts ``archive.infolist()`` in order, each with ``archive.extract(name)``,
@@ -58,6 +61,7 @@ def validate_archive(archive: zipfile.ZipFile, target_directory: str) -> None:
     if len(infos) > max_entries:
         raise UnsafeArchive(f"the archive has {len(infos)} entries, more than the limit of {max_entries}")
     total = 0
+    stale_links: list[str] = []
     seen: set[str] = set()
     symlinks: set[str] = set()
     target_real = os.path.realpath(target_directory)
@@ -72,7 +76,8 @@ def validate_archive(archive: zipfile.ZipFile, target_directory: str) -> None:
             if "/".join(parts[:depth]) in symlinks:
                 raise UnsafeArchive(f"entry {name!r} would be written through the symlink {'/'.join(parts[:depth])!r}")
         is_symlink = stat.S_ISLNK(info.external_attr >> 16)
-        _check_existing_path(target_real, parts, is_symlink)
+        if _check_existing_path(target_real, parts, is_symlink):
+            stale_links.append(os.path.join(target_real, *parts))
         if is_symlink:
             _check_symlink_location(name, parts)
             symlinks.add(clean)
@@ -81,6 +86,7 @@ def validate_archive(archive: zipfile.ZipFile, target_directory: str) -> None:
             raise UnsafeArchive(f"the archive unpacks to more than {max_bytes} bytes")
         if info.file_size > RATIO_CHECK_MIN_BYTES and info.file_size > MAX_RATIO * max(info.compress_size, 1):
             raise UnsafeArchive(f"entry {name!r} has a compression ratio above {MAX_RATIO}:1 (a zip bomb?)")
+    return stale_links
 
 
 def _entry_parts(name: str) -> list[str]:
@@ -108,31 +114,38 @@ def _check_symlink_location(name: str, parts: list[str]) -> None:
     ``inventory``...) would move a whole tree out of the data dir. Project trees keep
     their symlinks (AWX projects have them, awx#9952).
     """
-    if len(parts) == 1 or parts[0] in WRITTEN_TREES:
+    if len(parts) == 1 or parts[0] in WRITTEN_TREES or "/".join(parts) in WRITTEN_FILES:
         raise UnsafeArchive(f"entry {name!r} is a symlink where the worker writes files "
-                            f"(top level, {', '.join(t + '/' for t in WRITTEN_TREES)})")
+                            f"(top level, {', '.join(t + '/' for t in WRITTEN_TREES)}, {', '.join(WRITTEN_FILES)})")
 
 
-def _check_existing_path(target_real: str, parts: list[str], is_symlink: bool) -> None:
-    """A data dir reused without --delete may already hold symlinks; never write through them.
+def _check_existing_path(target_real: str, parts: list[str], is_symlink: bool) -> bool:
+    """A data dir reused without --delete may already hold links; never write through them.
 
     Any existing symlink on the way is refused. At the entry's own path upstream writes
-    through an existing symlink (``open``, ``utime``, ``chmod`` follow it) unless the
-    entry is itself a symlink and the old link resolves, in which case upstream removes
-    the old link first.
+    through an existing symlink (``open``, ``utime``, ``chmod`` follow it), and through a
+    file with other hard links (same inode): refused, unless the entry is itself a symlink
+    replacing a symlink. Returns True in that case: the old link is to be removed before
+    upstream extracts (upstream removes one that resolves, but writes through a dangling one).
     """
     current = target_real
     for index, part in enumerate(parts):
         current = os.path.join(current, part)
         last = index == len(parts) - 1
         if os.path.islink(current):
-            if last and is_symlink and os.path.exists(current):
-                return  # upstream removes the old link and creates the new one
+            if last and is_symlink:
+                return True
             kind = "is an existing symlink" if last else "would be written through an existing symlink"
             raise UnsafeArchive(f"{posixpath.join(*parts)!r} {kind} (pointing to {os.readlink(current)!r}); "
                                 f"a reused data directory must not contain symlinks on the paths an archive writes")
         if not os.path.lexists(current):
-            return
+            return False
+        if last:
+            info = os.lstat(current)
+            if stat.S_ISREG(info.st_mode) and info.st_nlink > 1:
+                raise UnsafeArchive(f"{posixpath.join(*parts)!r} exists with {info.st_nlink} hard links; extracting "
+                                    f"over it would also change the file's other names, which may be outside")
+    return False
 
 
 def make_safe_unstream_dir(upstream_unstream_dir):
@@ -154,7 +167,9 @@ def make_safe_unstream_dir(upstream_unstream_dir):
                     remaining -= len(data)
             raw.seek(0)
             with zipfile.ZipFile(raw) as archive:
-                validate_archive(archive, target_directory)
+                stale_links = validate_archive(archive, target_directory)
+            for link in stale_links:  # replaced by the archive's own symlinks; see _check_existing_path
+                os.unlink(link)
             raw.seek(0)
             while chunk := raw.read(_CHUNK):
                 encoded.write(base64.b64encode(chunk))

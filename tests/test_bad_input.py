@@ -339,3 +339,82 @@ def test_a_failure_after_the_final_status_adds_no_second_status(tmp_path):
     lines = parse_stream(done.stdout)
     assert [line["status"] for line in lines if "status" in line] == ["starting", "running", "successful"]
     assert lines[-1] == {"eof": True}
+
+
+# --- found in review: paths resolved as upstream resolves them, dump_artifacts' own files, hard links --
+
+def test_a_relative_artifact_dir_is_resolved_as_upstream_does_and_refused(sandbox):
+    """Upstream takes abspath(artifact_dir): relative to the worker's cwd, not to the data dir."""
+    cwd = sandbox.parent / "cwd"
+    (cwd / "victim").mkdir(parents=True)
+    stream = _kwargs_stream({"playbook": "job.py", "ident": "r", "artifact_dir": "loot"},
+                            _zip([("project/job.py", SCRIPT, _FILE)]))
+    done = subprocess.run([FTL2_RUNNER, "worker", f"--private-data-dir={sandbox}"], input=stream, cwd=cwd,
+                          capture_output=True, timeout=120, env=worker_env())
+    _assert_error(done, "is outside the private data directory")
+    assert sorted(p.name for p in cwd.iterdir()) == ["victim"]
+    shutil_rmtree(cwd)
+
+
+def test_rotate_artifacts_with_an_artifact_dir_of_its_own_is_refused(sandbox):
+    stream = _kwargs_stream({"playbook": "job.py", "ident": "r", "artifact_dir": str(sandbox), "rotate_artifacts": 1},
+                            _zip([("project/job.py", SCRIPT, _FILE), ("project/keep/x", "keep", _FILE)]))
+    done = _worker(stream, sandbox)
+    _assert_error(done, "rotate_artifacts")
+
+
+@pytest.mark.parametrize(
+    ("link", "kwargs"),
+    [
+        ("project/main.json", {"playbook": [{"hosts": "localhost", "tasks": []}]}),
+        ("inventory/hosts", {"playbook": "job.py", "inventory": "localhost ansible_connection=local"}),
+    ],
+    ids=["playbook-as-data", "inventory-as-text"],
+)
+def test_symlinks_at_the_files_dump_artifacts_writes_are_refused(sandbox, link, kwargs):
+    canary = sandbox.parent / "canary.txt"
+    entries = [("project/job.py", SCRIPT, _FILE), (link, str(canary), _LINK)]
+    done = _worker(_kwargs_stream({"ident": "d", **kwargs}, _zip(entries)), sandbox)
+    _assert_error(done, "is a symlink where the worker writes")
+
+
+def test_a_hard_link_in_a_reused_data_dir_is_never_written_through(sandbox):
+    canary = sandbox.parent / "canary.txt"
+    (sandbox / "project").mkdir(parents=True)
+    os.link(canary, sandbox / "project" / "data.txt")
+    done = _worker(_stream(_zip([("project/job.py", SCRIPT, _FILE), ("project/data.txt", "OVERWRITTEN", 0o104777)])),
+                   sandbox)
+    _assert_error(done, "hard links")
+    (sandbox / "project" / "data.txt").unlink()
+
+
+@pytest.mark.parametrize("name", ["stdout", "loot"])
+def test_a_hard_link_in_the_artifact_dir_is_refused(sandbox, name):
+    """Runner writes `stdout` there, and the artifacts zip would read an outside file back to the controller."""
+    canary = sandbox.parent / "canary.txt"
+    (sandbox / "project").mkdir(parents=True)
+    (sandbox / "project" / "job.py").write_text(SCRIPT)
+    (sandbox / "artifacts" / "h").mkdir(parents=True)
+    os.link(canary, sandbox / "artifacts" / "h" / name)
+    done = _worker(_kwargs_stream({"playbook": "job.py", "ident": "h"}), sandbox)
+    _assert_error(done, "hard links")
+    assert b"untouched" not in done.stdout
+    (sandbox / "artifacts" / "h" / name).unlink()
+
+
+def test_a_project_with_a_dangling_symlink_runs_twice_in_a_reused_dir(tmp_path):
+    pdd = make_data_dir(tmp_path, SCRIPT)
+    os.symlink("missing", pdd / "project" / "dangling")
+    stream = transmit(pdd, "-p", "job.py")
+    for attempt in range(2):
+        done = subprocess.run([FTL2_RUNNER, "worker", f"--private-data-dir={tmp_path / 'w'}"], input=stream,
+                              capture_output=True, timeout=120, env=worker_env())
+        statuses = [r["status"] for r in parse_stream(done.stdout) if "status" in r]
+        assert statuses[-1] == "successful", (attempt, done.stdout[-1500:])
+    assert os.readlink(tmp_path / "w" / "project" / "dangling") == "missing"
+
+
+def shutil_rmtree(path):
+    import shutil
+
+    shutil.rmtree(path)

@@ -16,7 +16,10 @@ controlling terminal for a new pty pair:
   master, so a prompt read from ``/dev/tty`` or stdin is still answered.
 
 Dropping the old controlling terminal (``TIOCNOTTY``) sends the session's foreground group
-(ourselves) SIGHUP, which is ignored for that moment.
+(ourselves) SIGHUP, which is ignored for that moment. The protocol pty is then put in exclusive
+mode (``TIOCEXCL``): a child that finds it in ``/proc/<pid>/fd`` cannot open it again, unless it
+runs as root. This protects against what a job *prints*; code that sets out to write to the
+protocol fd from inside the executor's process, or as root, is not something a pty can stop.
 """
 
 from __future__ import annotations
@@ -59,6 +62,10 @@ class TtyRelay:
             finally:
                 signal.signal(signal.SIGHUP, previous)
             os.dup2(slave, 0)
+            # Nobody may open the protocol pty again (e.g. through /proc/<executor>/fd): EBUSY,
+            # except for root, which the kernel always lets through.
+            with contextlib.suppress(OSError):
+                fcntl.ioctl(outer_fd, termios.TIOCEXCL)
         except OSError:
             os.close(master)
             return None
