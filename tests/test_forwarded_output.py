@@ -127,3 +127,30 @@ def test_a_prompt_on_dev_tty_is_answered_and_its_output_captured(tmp_path):
     lines = [e["stdout"] for e in run.events if e["event"] == "verbose"]
     assert "tty got s3cret" in lines
     assert "s3cret" not in "".join(lines).replace("tty got s3cret", "")
+
+
+def test_a_long_print_interrupted_by_signals_arrives_whole(tmp_path):
+    """8 MB without a newline while a timer signal fires every millisecond, under PYTHONUNBUFFERED=1.
+
+    CPython then gives stdout no buffered layer, and a write a signal interrupts took only part
+    of the text: the rest was dropped (a 50 MB print reached the events with 30 MB of it).
+    """
+    script = """
+    import signal, sys
+    async def run(inventory_path, extravars, runner):
+        signal.signal(signal.SIGALRM, lambda *_: None)
+        signal.setitimer(signal.ITIMER_REAL, 0.001, 0.001)
+        sys.stdout.write("x" * (8 * 1024 * 1024))
+        sys.stdout.flush()
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        print("<end>")
+        return 0
+    """
+    pdd = make_data_dir(tmp_path, script)
+    run, processed = pipeline(pdd, tmp_path, "-p", "job.py", env=worker_env(PYTHONUNBUFFERED="1"))
+    assert processed.status == "successful"
+    printed = "".join(e["stdout"] for e in run.events if e["event"] == "verbose")
+    assert printed.count("x") == 8 * 1024 * 1024
+    assert "<end>" in printed
+    artifact = (processed.artifact_dir / "stdout").read_text()
+    assert artifact.count("x") == 8 * 1024 * 1024

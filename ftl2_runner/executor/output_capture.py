@@ -28,6 +28,7 @@ from __future__ import annotations
 import array
 import codecs
 import fcntl
+import io
 import os
 import select
 import sys
@@ -46,6 +47,8 @@ class OutputCapture:
     def __init__(self) -> None:
         # Line-buffer Python's own streams so prints arrive in order with our events. Done
         # before fds 1 and 2 change: reconfiguring seeks on a stream it believes seekable.
+        sys.stdout, sys.stderr = _complete_writes(sys.stdout), _complete_writes(sys.stderr)
+        sys.__stdout__, sys.__stderr__ = sys.stdout, sys.stderr
         for stream in (sys.stdout, sys.stderr):
             try:
                 stream.reconfigure(line_buffering=True, errors="backslashreplace")
@@ -157,6 +160,31 @@ class OutputCapture:
     def _decode(self, data: bytes) -> str:
         """UTF-8 text; a character split across two reads is kept for the next one, not replaced."""
         return self._decoder.decode(data)
+
+
+def _complete_writes(stream: object) -> object:
+    """``stream``, or the same stream rebuilt so that a partial write never drops the rest.
+
+    Under ``-u`` / ``PYTHONUNBUFFERED`` (set on many machines and images) CPython gives
+    stdout and stderr no buffered layer: the text layer writes straight to a ``FileIO``
+    and ignores how much ``os.write`` took. A blocking write to our pipe that a signal
+    interrupts takes only part of the text, and the rest was lost (a script printing
+    50 MB without a newline reached the events with 30 MB of it). A ``BufferedWriter``
+    retries until everything is written; ``write_through`` keeps the stream unbuffered.
+    """
+    if not isinstance(stream, io.TextIOWrapper) or not isinstance(stream.buffer, io.RawIOBase):
+        return stream
+    try:
+        stream.flush()
+        raw = io.FileIO(stream.fileno(), "w", closefd=False)
+    except (ValueError, OSError):
+        return stream
+    _replaced.append(stream)  # whoever still holds it (a logging handler) can keep writing: never closed
+    return io.TextIOWrapper(io.BufferedWriter(raw), encoding=stream.encoding, errors=stream.errors,
+                            newline="\n", line_buffering=True, write_through=True)
+
+
+_replaced: list[object] = []
 
 
 def _bytes_in_pipe(fd: int) -> int:
