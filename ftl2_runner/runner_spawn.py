@@ -118,6 +118,55 @@ class RunnerSpawn(pexpect.spawn):
             self._before = self.buffer_type()
             self.before = self.string_type()
 
+    @property
+    def _before(self) -> _TailOnly:
+        return self._before_tail
+
+    @_before.setter
+    def _before(self, value: Any) -> None:
+        """pexpect assigns a fresh ``StringIO`` here; keep only the end of what is written to it."""
+        self._before_tail = value if isinstance(value, _TailOnly) else _TailOnly(value.getvalue())
+
+
+class _TailOnly:
+    """What ``pexpect`` uses of its ``_before`` buffer, holding only the last characters written.
+
+    Within one ``expect`` call (up to ``pexpect_timeout``, 1 s) pexpect appends everything
+    it reads to ``_before`` and copies it at the end: a long line printed at full speed was
+    held twice more in the worker. pexpect reads ``_before`` only to fill ``before`` (which
+    Runner never reads) and, at the start of a call, the last ``searchwindowsize`` characters
+    (Runner passes 100) -- so the last ``_KEEP`` characters serve every reader. ``tell``
+    still counts everything written, as pexpect compares it with its search buffer's.
+    """
+
+    _KEEP = 4096
+
+    def __init__(self, initial: str = "") -> None:
+        self._tail = initial[-self._KEEP:]
+        self._written = len(initial)
+        self._position = self._written
+
+    def write(self, data: str) -> int:
+        self._tail = (self._tail + data)[-self._KEEP:] if len(data) < self._KEEP else data[-self._KEEP:]
+        self._written += len(data)
+        self._position = self._written
+        return len(data)
+
+    def tell(self) -> int:
+        return self._position
+
+    def seek(self, position: int, whence: int = 0) -> int:
+        self._position = max(0, min(position, self._written)) if whence == 0 else self._written
+        return self._position
+
+    def read(self) -> str:
+        wanted = self._written - self._position
+        self._position = self._written
+        return self._tail[len(self._tail) - min(wanted, len(self._tail)):]
+
+    def getvalue(self) -> str:
+        return self._tail
+
 
 def _refuse_unspawnable(argv: Sequence[str], env: Mapping[str, str] | None) -> None:
     """Say in the parent what exec would choke on in the child (Runner reports it as the job's output)."""

@@ -66,7 +66,7 @@ class OutputCapture:
         os.set_blocking(read_fd, False)  # two readers (drain and the thread) take what is there
         self._read_fd = read_fd
         self._read_lock = threading.Lock()
-        self._pending = b""
+        self._pending = bytearray()  # appended to in place: `bytes +=` copied a long line once per read
         self._decoder = codecs.getincrementaldecoder("utf-8")("replace")
         self._channel: DisplayChannel | None = None
         self._tty: object | None = None
@@ -112,7 +112,7 @@ class OutputCapture:
             # the event (and the job) waiting; what it prints later follows the event.
             self._read_available(_bytes_in_pipe(self._read_fd))
             self._send(self._pending)
-            self._pending = b""
+            self._pending.clear()
 
     def _read_available(self, limit: int | None = None) -> bool:
         """Append what the pipe holds (at most ``limit`` bytes) to ``_pending``; False at EOF."""
@@ -125,7 +125,7 @@ class OutputCapture:
                 continue
             if not chunk:
                 return False
-            self._pending += chunk
+            self._pending += chunk  # bytearray: in place
             if limit is not None:
                 limit -= len(chunk)
         return True
@@ -138,26 +138,27 @@ class OutputCapture:
             with self._read_lock:
                 if not ready:  # a partial line that nothing completed: a prompt, most likely
                     self._send(self._pending)
-                    self._pending = b""
+                    self._pending.clear()
                     continue
+                held = len(self._pending)  # holds no newline: what came before it has been sent
                 still_open = self._read_available()
-                cut = self._pending.rfind(b"\n")
+                cut = self._pending.rfind(b"\n", held)  # only the new bytes: a long line is scanned once
                 if cut >= 0:
                     self._send(self._pending[: cut + 1])
-                    self._pending = self._pending[cut + 1 :]
+                    del self._pending[: cut + 1]
                 if not still_open:
                     self._send(self._pending)
-                    self._pending = b""
+                    self._pending.clear()
                     rest = self._decoder.decode(b"", final=True)
                     if rest and self._channel is not None:
                         self._channel.forward(rest)
                     return
 
-    def _send(self, data: bytes) -> None:
+    def _send(self, data: bytes | bytearray) -> None:
         if data and self._channel is not None:
             self._channel.forward(self._decode(data))
 
-    def _decode(self, data: bytes) -> str:
+    def _decode(self, data: bytes | bytearray) -> str:
         """UTF-8 text; a character split across two reads is kept for the next one, not replaced."""
         return self._decoder.decode(data)
 
