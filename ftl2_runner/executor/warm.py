@@ -139,4 +139,6 @@ def main(fd: int) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(int(sys.argv[1])))
+    from .__main__ import exit_without_teardown
+
+    exit_without_teardown(main(int(sys.argv[1])))
