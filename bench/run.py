@@ -1,9 +1,11 @@
-"""``uv run python -m bench.run [--reps N] [--quick] [--write-docs]``: ftl2-runner against ansible-runner and bare FTL2.
+"""``uv run python -m bench.run [--reps N] [--quick] [--peer DIR] [--write-docs]``: ftl2-runner against the others.
 
 Every measurement is a whole-process run: the ``transmit | worker | process`` round
 trip of ftl2-runner, the same round trip of real ansible-runner + ansible-core (the
-compat reference environment) on the equivalent playbook, and the bare FTL2 program
-run with plain ``python``. Repetitions are interleaved after one warm-up, medians
+compat reference environment) on the equivalent playbook, with and without Mitogen's
+strategy plugin (J100, J10x10), the older ftl2-runner's worker on the same transmit
+stream (``--peer DIR``, a checkout of benthomasson/ftl2-runner), and the bare FTL2
+program run with plain ``python``. Repetitions are interleaved after one warm-up, medians
 are reported with min/max, and peak RSS is the largest sum of RSS over the worker's
 process tree, sampled every 20 ms. Results go to stdout and, with ``--write-docs``,
 to docs/performance.md.
@@ -27,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import scenarios
+from .sides import MITOGEN_VERSION
 
 ROOT = Path(__file__).resolve().parent.parent
 OUR_BIN = Path(sys.executable).parent
@@ -186,6 +189,37 @@ def full_round_trip(bin_dir: Path, pdd: Path, work: Path, env: dict[str, str], r
     return Sample(elapsed, peak[0], peak[1])
 
 
+def peer_round_trip(peer_bin: Path, pdd: Path, work: Path, env: dict[str, str], outcomes: dict[str, str],
+                    name: str) -> Sample:
+    """Our ``transmit`` | the older ftl2-runner's ``worker`` | our ``process``, timed like ours.
+
+    Its stream is not always one upstream's Processor accepts, so the run is timed whatever
+    ``process`` makes of it, and the outcome (final status, or the exit codes) is reported.
+    """
+    stamp = time.perf_counter_ns()
+    worker_dir, outdir = work / f"w{stamp}", work / f"o{stamp}"
+    start = time.perf_counter()
+    transmit = subprocess.Popen([str(OUR_BIN / "ftl2-runner"), "transmit", str(pdd), "-p", "site.yml"],
+                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
+    worker = subprocess.Popen([str(peer_bin / "ftl2-runner"), "worker", f"--private-data-dir={worker_dir}", "--delete"],
+                              stdin=transmit.stdout, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
+    process = subprocess.Popen([str(OUR_BIN / "ftl2-runner"), "process", str(outdir)], stdin=worker.stdout,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    transmit.stdout.close()
+    worker.stdout.close()
+    worker.stdout = None
+    _, _, peak = _communicate_sampling(worker, None, sample_rss=True)
+    process.wait()
+    transmit.wait()
+    elapsed = time.perf_counter() - start
+    statuses = [path.read_text() for pattern in ("artifacts/status", "artifacts/*/status") for path in outdir.glob(pattern)]
+    codes = (transmit.returncode, worker.returncode, process.returncode)
+    outcomes[name] = ", ".join(statuses) if statuses else f"no status (exit codes {codes})"
+    shutil.rmtree(outdir, ignore_errors=True)
+    shutil.rmtree(worker_dir, ignore_errors=True)
+    return Sample(elapsed, peak[0], peak[1])
+
+
 def file_create_cost(directory: Path, count: int = 300) -> float:
     """Microseconds to create one empty file in ``directory``: every event costs at least one."""
     probe = Path(tempfile.mkdtemp(dir=directory))
@@ -202,6 +236,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reps", type=int, default=5, help="measured repetitions per variant (after one warm-up)")
     parser.add_argument("--quick", action="store_true", help="3 repetitions, ansible-runner J100 measured once")
     parser.add_argument("--write-docs", action="store_true", help="write the table into docs/performance.md")
+    parser.add_argument("--peer", type=Path, default=None, metavar="DIR",
+                        help="a checkout of the older ftl2-runner (benthomasson/ftl2-runner) to measure as well")
     parser.add_argument("--work-dir", type=Path, default=None,
                         help="where private data dirs are made (default: the system temporary directory)")
     args = parser.parse_args(argv)
@@ -218,7 +254,13 @@ def main(argv: list[str] | None = None) -> int:
     sys.path.insert(0, str(ROOT))
     from compat.reference import ANSIBLE_CORE_VERSION, ANSIBLE_RUNNER_VERSION, ensure_reference_env
 
+    from .sides import mitogen_env, mitogen_variables, peer_env
+
     ref_bin = ensure_reference_env()
+    mitogen_bin = mitogen_env()
+    mitogen_vars = mitogen_variables(mitogen_bin)
+    peer_bin = peer_env(args.peer) if args.peer else None
+    outcomes: dict[str, str] = {}
     results: dict[str, Measure] = {}
     with tempfile.TemporaryDirectory(prefix="ftl2-bench-", dir=args.work_dir) as tmp:
         work = Path(tmp)
@@ -235,12 +277,25 @@ def main(argv: list[str] | None = None) -> int:
                 (f"{job} ftl2-runner", reps, lambda o=ours: full_round_trip(OUR_BIN, o, work, _env(), "ftl2-runner")),
                 (f"{job} ansible-runner", ref_reps,
                  lambda t=theirs: full_round_trip(ref_bin, t, work, _env(ref_bin), "ansible-runner")),
-                (f"{job} bare FTL2", reps,
-                 lambda b=bare_file, i=inv: _timed([sys.executable, str(b), str(i)], _env(), sample_rss=True)),
             ]
+            if job in ("J100", "J10x10"):
+                plans.append((f"{job} ansible-runner + Mitogen", reps,
+                              lambda t=theirs: full_round_trip(mitogen_bin, t, work, dict(_env(mitogen_bin), **mitogen_vars),
+                                                               "ansible-runner")))
+            if peer_bin is not None:
+                peer = _data_dir(work / f"{job}-peer", scenarios.PEER_SCRIPTS[job], inventory)
+                plans.append((f"{job} older ftl2-runner", reps,
+                              lambda p=peer, n=f"{job} older ftl2-runner": peer_round_trip(peer_bin, p, work, _env(),
+                                                                                            outcomes, n)))
+            plans.append((f"{job} bare FTL2", reps,
+                          lambda b=bare_file, i=inv: _timed([sys.executable, str(b), str(i)], _env(), sample_rss=True)))
         for count in (1000, 10000):
             pdd = _data_dir(work / f"E{count}", scenarios.events_script(count), scenarios.LOCAL_INVENTORY)
             plans.append((f"E{count // 1000}k ftl2-runner worker", reps,
+                          lambda p=pdd: worker_only(OUR_BIN, p, work, _env(), "ftl2-runner")))
+        for size in scenarios.LONG_LINE_MB:
+            pdd = _data_dir(work / f"L{size}", scenarios.long_line_script(size), scenarios.LOCAL_INVENTORY)
+            plans.append((f"L{size} ftl2-runner worker", reps,
                           lambda p=pdd: worker_only(OUR_BIN, p, work, _env(), "ftl2-runner")))
         big = _data_dir(work / "Z100", scenarios.J2_SCRIPT, scenarios.LOCAL_INVENTORY)
         with open(big / "project" / "blob.bin", "wb") as blob:
@@ -263,7 +318,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"repetition {rep + 1}/{max_reps} done", file=sys.stderr, flush=True)
 
         create_cost = (create_cost + file_create_cost(work)) / 2  # before and after: this varies
-    table = render(results, reps, ANSIBLE_RUNNER_VERSION, ANSIBLE_CORE_VERSION, create_cost)
+    table = render(results, reps, ANSIBLE_RUNNER_VERSION, ANSIBLE_CORE_VERSION, create_cost, outcomes)
     print(table)
     if args.write_docs:
         write_docs(table)
@@ -277,13 +332,14 @@ def _ftl2_version() -> str:
 
 
 def render(results: dict[str, Measure], reps: int, runner_version: str, core_version: str,
-           create_cost: float) -> str:
+           create_cost: float, outcomes: dict[str, str] | None = None) -> str:
     def m(name: str) -> Measure:
         return results[name]
 
     lines = [
         f"Machine: {os.cpu_count()} CPUs, {platform.machine()}, Python {platform.python_version()}; "
-        f"ftl2 {_ftl2_version()}, ansible-runner {runner_version}, ansible-core {core_version}; "
+        f"ftl2 {_ftl2_version()}, ansible-runner {runner_version}, ansible-core {core_version}, "
+        f"mitogen {MITOGEN_VERSION}; "
         f"{reps} interleaved repetitions after a warm-up (medians; min–max in brackets). "
         f"Creating a file in the work directory took {create_cost:.0f} µs (every event creates one).",
         "",
@@ -296,29 +352,47 @@ def render(results: dict[str, Measure], reps: int, runner_version: str, core_ver
     e1k, e10k = m("E1k ftl2-runner worker"), m("E10k ftl2-runner worker")
     rate_1k, rate_10k = 1000 / e1k.median, 10000 / e10k.median
     marginal = 9000 / max(e10k.median - e1k.median, 1e-9)  # fixed start-up cost cancels out
+    def ratio(a: str, b: str) -> float:
+        return m(a).median / m(b).median
+
     checks = [
-        ("J100 round trip vs ansible-runner", m("J100 ansible-runner").median / m("J100 ftl2-runner").median, "≥ 40× faster",
-         m("J100 ansible-runner").median / m("J100 ftl2-runner").median >= 40),
-        ("J100 round trip vs bare FTL2", m("J100 ftl2-runner").median / m("J100 bare FTL2").median, "≤ 1.25×",
-         m("J100 ftl2-runner").median / m("J100 bare FTL2").median <= 1.25),
-        ("J2 round trip vs bare FTL2", m("J2 ftl2-runner").median / m("J2 bare FTL2").median, "≤ 1.5×",
-         m("J2 ftl2-runner").median / m("J2 bare FTL2").median <= 1.5),
-        ("J10x10 round trip vs ansible-runner", m("J10x10 ansible-runner").median / m("J10x10 ftl2-runner").median,
-         "(no target)", True),
+        ("J100 round trip vs ansible-runner", ratio("J100 ansible-runner", "J100 ftl2-runner"), "≥ 45× faster",
+         ratio("J100 ansible-runner", "J100 ftl2-runner") >= 45),
+        ("J100 round trip vs ansible-runner + Mitogen", ratio("J100 ansible-runner + Mitogen", "J100 ftl2-runner"),
+         "(no target) × faster", True),
+        ("J10x10 round trip vs ansible-runner + Mitogen",
+         ratio("J10x10 ansible-runner + Mitogen", "J10x10 ftl2-runner"), "(no target) × faster", True),
+        ("J100 round trip vs bare FTL2", ratio("J100 ftl2-runner", "J100 bare FTL2"), "≤ 1.15×",
+         ratio("J100 ftl2-runner", "J100 bare FTL2") <= 1.15),
+        ("J2 round trip vs bare FTL2", ratio("J2 ftl2-runner", "J2 bare FTL2"), "≤ 1.10×",
+         ratio("J2 ftl2-runner", "J2 bare FTL2") <= 1.10),
+    ]
+    for job in ("J100", "J2"):
+        if f"{job} older ftl2-runner" in results:
+            value = ratio(f"{job} ftl2-runner", f"{job} older ftl2-runner")
+            checks.append((f"{job} round trip vs the older ftl2-runner", value, "≤ 1.0×", value <= 1.0))
+    checks += [
+        ("J10x10 round trip vs ansible-runner", ratio("J10x10 ansible-runner", "J10x10 ftl2-runner"),
+         "(no target) × faster", True),
         ("E10k events per second through the worker", rate_10k, "≥ 3000/s", rate_10k >= 3000),
         ("E10k worker RSS (MiB)", e10k.worker_rss / 2**20, "≤ 100 MiB", e10k.worker_rss <= 100 * 2**20),
         ("E10k worker RSS vs E1k", e10k.worker_rss / max(e1k.worker_rss, 1), "≤ 1.10×",
          e10k.worker_rss <= 1.10 * e1k.worker_rss),
         ("Z100 worker RSS (MiB)", m("Z100 ftl2-runner").worker_rss / 2**20, "≤ 100 MiB",
          m("Z100 ftl2-runner").worker_rss <= 100 * 2**20),
-        ("worker-info vs ansible-runner", m("worker-info ftl2-runner").median / m("worker-info ansible-runner").median,
-         "≤ 1.1×", m("worker-info ftl2-runner").median <= 1.1 * m("worker-info ansible-runner").median),
     ]
+    for size in scenarios.LONG_LINE_MB:
+        over = (m(f"L{size} ftl2-runner worker").worker_rss - e1k.worker_rss) / (size * 2**20)
+        checks.append((f"L{size} worker RSS above E1k's, per byte of the line", over, "≤ 2×", over <= 2))
+    checks.append(("worker-info vs ansible-runner", ratio("worker-info ftl2-runner", "worker-info ansible-runner"),
+                   "≤ 1.1×", m("worker-info ftl2-runner").median <= 1.1 * m("worker-info ansible-runner").median))
     lines += ["", f"E1k: {rate_1k:.0f} events/s; E10k: {rate_10k:.0f} events/s over the whole worker run, "
               f"start-up included; {marginal:.0f} events/s for the 9,000 events E10k has more than E1k.", "",
               "| target | measured | wanted | met |", "| --- | ---: | --- | --- |"]
     for label, value, wanted, ok in checks:
         lines.append(f"| {label} | {value:.2f} | {wanted} | {'yes' if ok else '**no**'} |")
+    for name, outcome in sorted((outcomes or {}).items()):
+        lines += ["", f"{name}: what upstream `ansible-runner process` made of its stream: {outcome}."]
     return "\n".join(lines)
 
 

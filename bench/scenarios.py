@@ -86,3 +86,29 @@ JOBS = {
     "J100": (J100_SCRIPT, J100_PLAYBOOK, J100_BARE, LOCAL_INVENTORY),
     "J10x10": (J10X10_SCRIPT, J10X10_PLAYBOOK, J10X10_BARE, TEN_ALIASES),
 }
+
+# The older ftl2-runner's scripts have no ``runner.task``: the same jobs without it.
+PEER_SCRIPTS = {
+    "J2": """
+async def run(inventory_path, extravars, runner):
+    async with runner.automation() as ftl:
+        await ftl.localhost.ping()
+        await ftl.localhost.command(cmd="echo hi")
+    return 0
+""",
+    "J100": J100_SCRIPT,
+    "J10x10": J10X10_SCRIPT,
+}
+
+LONG_LINE_MB = (12, 25, 50)
+
+
+def long_line_script(megabytes: int) -> str:
+    """A script printing ``megabytes`` MiB without a newline: the worker holds the whole line."""
+    return f"""
+import sys
+async def run(inventory_path, extravars, runner):
+    sys.stdout.write("x" * ({megabytes} * 1024 * 1024))
+    sys.stdout.flush()
+    return 0
+"""
