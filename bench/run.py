@@ -202,7 +202,8 @@ def peer_round_trip(peer_bin: Path, pdd: Path, work: Path, env: dict[str, str], 
     transmit = subprocess.Popen([str(OUR_BIN / "ftl2-runner"), "transmit", str(pdd), "-p", "site.yml"],
                                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
     worker = subprocess.Popen([str(peer_bin / "ftl2-runner"), "worker", f"--private-data-dir={worker_dir}", "--delete"],
-                              stdin=transmit.stdout, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
+                              stdin=transmit.stdout, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env,
+                              cwd=work)  # it writes ftl2.log into its working directory
     process = subprocess.Popen([str(OUR_BIN / "ftl2-runner"), "process", str(outdir)], stdin=worker.stdout,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     transmit.stdout.close()
