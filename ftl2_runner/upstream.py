@@ -39,8 +39,8 @@ def ftl2_jobs() -> Iterator[None]:
     import ansible_runner.interface as interface
     import ansible_runner.runner as runner
 
-    from .runner_spawn import pexpect_for_runner
     from .config import Ftl2RunnerConfig
+    from .runner_spawn import pexpect_for_runner
 
     with _lock:
         original_config, original_pexpect = interface.RunnerConfig, runner.pexpect

@@ -148,7 +148,7 @@ class Ftl2Worker(Worker):
             "start_line": line,
             "end_line": line + 1,
             "runner_ident": status_data.get("runner_ident"),
-            "created": datetime.datetime.now(datetime.timezone.utc).isoformat(),
+            "created": datetime.datetime.now(datetime.UTC).isoformat(),
         })
 
     def run(self) -> tuple[str, int | None]:

@@ -66,6 +66,6 @@ def start_servers(root: Path, count: int, authorized_key: Path, sftp: bool = Tru
                 if time.monotonic() > deadline or server.process.poll() is not None:
                     for other in servers:
                         other.stop()
-                    raise RuntimeError(f"sshd on port {server.port} did not start")
+                    raise RuntimeError(f"sshd on port {server.port} did not start") from None
                 time.sleep(0.1)
     return servers

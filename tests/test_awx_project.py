@@ -14,14 +14,13 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import re
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
-from streams import FTL2_RUNNER, parse_stream, process, run_worker, worker_env
+from streams import FTL2_RUNNER, process, run_worker, worker_env
 
 REPO = Path(__file__).resolve().parent.parent
 PROJECT = REPO / "examples" / "awx-project"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from awx_receiver import AwxContractError, check_stream
 
 STARTING = {"status": "starting", "runner_ident": "1", "command": ["x"], "env": {"A": "1"}, "cwd": "/"}

@@ -8,7 +8,6 @@ import json
 import os
 from pathlib import Path
 
-
 from streams import make_data_dir, pipeline, run_worker
 
 REPORT = """
@@ -177,7 +176,8 @@ def test_check_mode_changes_nothing(tmp_path):
     after = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in target.iterdir()}
     assert processed.status == "successful", run.text()
     assert before == after
-    outcomes = {e["event_data"]["task"]: e["event"] for e in run.events if e["event"].startswith("runner_on_") and e["event"] != "runner_on_start"}
+    outcomes = {e["event_data"]["task"]: e["event"] for e in run.events
+                if e["event"].startswith("runner_on_") and e["event"] != "runner_on_start"}
     assert outcomes == {"file": "runner_on_skipped", "copy": "runner_on_skipped", "command": "runner_on_skipped",
                         "shell": "runner_on_skipped", "lineinfile": "runner_on_ok", "ping": "runner_on_ok"}
     assert "[CHECK MODE]" in run.text()

@@ -11,7 +11,6 @@ import subprocess
 import zipfile
 
 import pytest
-
 from streams import FTL2_RUNNER, make_data_dir, parse_stream, pipeline, transmit, worker_env
 
 KWARGS = json.dumps({"kwargs": {"playbook": "job.py", "ident": "bad"}}).encode() + b"\n"

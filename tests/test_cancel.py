@@ -9,7 +9,6 @@ import time
 import uuid
 
 import pytest
-
 from receptor_standin import WorkUnit, processes_with_marker
 from streams import FTL2_RUNNER, make_data_dir, parse_stream, process, transmit, worker_env
 

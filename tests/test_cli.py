@@ -8,7 +8,6 @@ import subprocess
 import sys
 
 import yaml
-
 from streams import FTL2_RUNNER, make_data_dir, parse_stream, process, run_worker, transmit, worker_env
 
 SLEEPY = """

@@ -14,7 +14,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 import sshd
 from streams import FTL2_RUNNER, make_data_dir, parse_stream, process
 

@@ -11,7 +11,6 @@ import re
 import subprocess
 
 import pytest
-
 from streams import BIN_DIR, FTL2_RUNNER, make_data_dir, pipeline, process, run_worker, transmit, worker_env
 
 FTL2_PLAYBOOK = str(BIN_DIR / "ftl2-playbook")

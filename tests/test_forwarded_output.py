@@ -12,8 +12,7 @@ import json
 import subprocess
 
 import pytest
-
-from streams import FTL2_RUNNER, make_data_dir, pipeline, transmit, run_worker, worker_env
+from streams import FTL2_RUNNER, make_data_dir, pipeline, run_worker, transmit, worker_env
 
 
 def _marker(data: dict | str) -> str:

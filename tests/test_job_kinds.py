@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 
 import pytest
-
 from streams import make_data_dir, pipeline, worker_env
 
 PLAYBOOK = """

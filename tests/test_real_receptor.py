@@ -26,7 +26,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from receptor_mesh import EXEC_NODE, Mesh, receptorctl_path
 from receptor_standin import processes_with_marker
 from streams import make_data_dir, parse_stream, pipeline

@@ -15,7 +15,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 import sshd
 from streams import FTL2_RUNNER, make_data_dir, pipeline, worker_env
 

@@ -10,7 +10,6 @@ import re
 import subprocess
 
 import pytest
-
 from streams import BIN_DIR, FTL2_RUNNER, make_data_dir, pipeline, worker_env
 
 FTL2_PLAYBOOK = str(BIN_DIR / "ftl2-playbook")

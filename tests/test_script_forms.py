@@ -6,7 +6,6 @@ Also the script API details these forms rely on: ``runner.emit_event`` with any 
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import textwrap

@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from streams import BIN_DIR, FTL2_RUNNER, make_data_dir, transmit, worker_env
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -8,7 +8,6 @@ import json
 import zipfile
 
 import pytest
-
 from streams import make_data_dir, pipeline, process, run_worker, transmit
 
 HELLO = """
@@ -83,7 +82,7 @@ def test_successful_job_round_trip(tmp_path):
     results = [e for e in run.events if e["event"].startswith("runner_on_")]
     assert [r["parent_uuid"] for r in results] == [tasks[0]["uuid"]] * 2 + [tasks[1]["uuid"]] * 2
     # Line numbers are contiguous, as AWX's stdout view requires.
-    for previous, current in zip(run.events, run.events[1:]):
+    for previous, current in zip(run.events, run.events[1:], strict=False):
         assert current["start_line"] == previous["end_line"]
 
     text = run.text()

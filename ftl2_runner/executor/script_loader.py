@@ -17,7 +17,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-
 RC_LOAD_ERROR = 1  # ansible-playbook: the playbook cannot be found or used
 RC_PARSE_ERROR = 4  # ansible-playbook: the playbook does not parse (AnsibleParserError)
 
