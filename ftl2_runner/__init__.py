@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["__version__", "run", "run_worker"]
+__all__ = ["TaskFailed", "__version__", "run", "run_worker"]
 
 
 def __getattr__(name: str) -> Any:
@@ -23,6 +23,10 @@ def __getattr__(name: str) -> Any:
             return version("ftl2-runner")
         except PackageNotFoundError:  # a source tree without installation
             return "0+unknown"
+    if name == "TaskFailed":  # the script API (ftl2_runner.script), loaded only when asked for
+        from .script import TaskFailed
+
+        return TaskFailed
     raise AttributeError(name)
 
 

@@ -24,7 +24,7 @@ def _tasks(run):
 
 def test_shortcuts_renamed_and_refused_modules_are_single_tasks(tmp_path):
     script = """
-    from ftl2_runner.executor.tracking import TaskFailed
+    from ftl2_runner.script import TaskFailed
 
     async def run(inventory_path, extravars, runner):
         async with runner.automation() as ftl:

@@ -148,8 +148,8 @@ def _run(capture: Any, argv: list[str]) -> int:
                 channel.write_raw(list_hosts_report(script, "all", selected_hosts))
             return 0  # the script was loaded, not run: no host was touched
 
+    from ..script import TaskFailed
     from .script_api import JobSettings, ScriptRunner
-    from .tracking import TaskFailed
 
     recorder = PlaybookRecorder(channel, formatter, playbook=script, check_mode=args.check)
     recorder.adhoc = adhoc

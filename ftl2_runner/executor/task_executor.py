@@ -18,9 +18,10 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..script import TaskFailed
 from . import results, shaping
 from .events import PlaybookRecorder, Task
-from .tracking import CallSpec, TaskFailed, TaskOptions, current_task, run_with_task, script_call_site, task_options
+from .tracking import CallSpec, TaskOptions, current_task, run_with_task, script_call_site, task_options
 
 _UNREACHABLE_PREFIX = "Failed to connect to the host via ssh: "
 NO_LOG_MESSAGE = "the output has been hidden due to the fact that 'no_log: true' was specified for this result"

@@ -19,6 +19,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from ..script import TaskFailed as _TaskFailed
 from .diagnostics import named_after_call
 from .events import Task
 
@@ -32,20 +33,6 @@ current_task: contextvars.ContextVar[Task | None] = contextvars.ContextVar("ftl2
 _SHADOWED_ACTIONS = {"ping", "shell", "copy", "template", "fetch", "wait_for_connection", "wait_for_ssh"}
 # Module names implemented by ftl2-runner itself because FTL2 refuses them.
 LOCAL_ACTIONS = {"debug", "ansible.builtin.debug", "ansible.legacy.debug"}
-
-
-class TaskFailed(Exception):
-    """A task failed on every host it ran on; raised into the script like a failed play.
-
-    The failure has already been reported as events, so the executor ends the job with
-    the recap and rc 2 (or 4) instead of a traceback. Scripts may catch it to carry on.
-    """
-
-    def __init__(self, task_name: str, hosts: list[str], message: str):
-        super().__init__(f"task {task_name!r} failed on {', '.join(hosts) or 'no host'}: {message}")
-        self.task_name = task_name
-        self.hosts = hosts
-        self.message = message
 
 
 @dataclass
@@ -264,4 +251,15 @@ def run_with_task(task: Task, call: Callable[[], Awaitable[Any]]) -> Awaitable[A
     return _runner()
 
 
-__all__ = ["CallSpec", "TaskFailed", "TrackedAutomation", "call_site", "current_task", "run_with_task"]
+def __getattr__(name: str) -> Any:
+    # The old home of TaskFailed, which docs once told scripts to import: still works, with a warning.
+    if name == "TaskFailed":
+        import warnings
+
+        warnings.warn("import TaskFailed from ftl2_runner.script; ftl2_runner.executor.tracking is internal",
+                      DeprecationWarning, stacklevel=2)
+        return _TaskFailed
+    raise AttributeError(name)
+
+
+__all__ = ["CallSpec", "TrackedAutomation", "call_site", "current_task", "run_with_task"]
