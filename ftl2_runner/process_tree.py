@@ -141,9 +141,10 @@ class OrphanReaper:
 class JobProcesses:
     """The processes a job started, told apart from the rest of the host program's."""
 
-    def __init__(self) -> None:
+    def __init__(self, *job_pids: int | None) -> None:
+        """``job_pids``: processes already running that belong to the job (the warm executor)."""
         self._session = os.getsid(0)
-        self._before = set(descendants())
+        self._before = set(descendants()) - set(job_pids)
 
     def pids(self) -> list[int]:
         found = []

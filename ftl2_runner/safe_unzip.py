@@ -24,6 +24,8 @@ import tempfile
 import zipfile
 from typing import BinaryIO
 
+from .job_paths import DUMPED_FILES
+
 DEFAULT_MAX_UNZIPPED_BYTES = 8 * 1024**3
 DEFAULT_MAX_ENTRIES = 200_000
 MAX_RATIO = 200
@@ -31,9 +33,8 @@ RATIO_CHECK_MIN_BYTES = 16 * 1024**2
 _CHUNK = 3 * 1024 * 1024  # a multiple of 3, so base64 chunks concatenate cleanly
 # Trees of the data dir that the worker and Runner write into (see _check_symlink_location).
 WRITTEN_TREES = ("artifacts", "env")
-# Files upstream's dump_artifacts writes outside those trees (job_paths.DUMPED_FILES).
-WRITTEN_FILES = ("project/main.json", "project/.artifact_write_lock", "inventory/hosts", "inventory/hosts.json",
-                 "inventory/.artifact_write_lock")
+# Files upstream's dump_artifacts writes outside those trees (one list, in job_paths).
+WRITTEN_FILES = tuple(path for path in DUMPED_FILES if path.split("/")[0] not in WRITTEN_TREES)
 
 
 class UnsafeArchive(ValueError):

@@ -167,6 +167,11 @@ def start() -> WarmExecutor | None:
     return _waiting
 
 
+def waiting_pid() -> int | None:
+    """The pid of the executor waiting for this worker's job, if there is one."""
+    return _waiting.pid if _waiting is not None and _waiting.pid else None
+
+
 def claim(argv: Sequence[str], env: Mapping[str, str] | None, cwd: str | None) -> WarmExecutor | None:
     """The waiting executor, if it can run ``argv`` in ``env``; it is then no longer waiting."""
     global _waiting

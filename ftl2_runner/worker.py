@@ -112,8 +112,10 @@ class Ftl2Worker(Worker):
             self._saw_stats = self._saw_stats or event_data.get("event") == "playbook_on_stats"
         return super().event_handler(event_data)
 
-    def _status_handler_with_early_exit_notice(self, status_data: dict[str, Any], runner_config: Any) -> None:
+    def status_handler(self, status_data: dict[str, Any], runner_config: Any) -> None:
         status = status_data.get("status")
+        if status in FINAL_STATUSES:
+            self._final_status_sent = True  # one final status per job: see _fail
         if status == "starting":
             command = getattr(runner_config, "command", None) or []
             self._runs_executor = any("ftl2_runner.executor" in str(part) for part in command)
@@ -155,7 +157,7 @@ class Ftl2Worker(Worker):
         from . import warm_executor
         from .process_tree import JobProcesses, OrphanReaper, subreaper_for_the_job
 
-        job = JobProcesses()
+        job = JobProcesses(warm_executor.waiting_pid())  # the warm executor will be the job's executor
         with subreaper_for_the_job():
             try:
                 with OrphanReaper():
@@ -179,11 +181,6 @@ class Ftl2Worker(Worker):
             return self.status, self.rc
 
     # --- one final status, then eof, whatever happens -------------------------------------
-
-    def status_handler(self, status_data: dict[str, Any], runner_config: Any) -> None:
-        if status_data.get("status") in FINAL_STATUSES:
-            self._final_status_sent = True
-        self._status_handler_with_early_exit_notice(status_data, runner_config)
 
     def _finish_canceled_before_start(self) -> None:
         """A cancel while the job was being received or unpacked: ``canceled``, as upstream's Runner says it."""
@@ -231,7 +228,7 @@ class Ftl2Worker(Worker):
         import ansible_runner.streaming as streaming
 
         failure: list[BaseException] = []
-        spool = tempfile.TemporaryFile()
+        spool = tempfile.TemporaryFile()  # anonymous: nothing is left if the zip is abandoned
 
         def build() -> None:
             try:
@@ -246,14 +243,14 @@ class Ftl2Worker(Worker):
             if self._cancel.seconds_left(ZIP_GRACE_AFTER_CANCEL) == 0.0:
                 logger.debug("ftl2-runner: artifacts zip abandoned %.0f s after a cancel", ZIP_GRACE_AFTER_CANCEL)
                 return
-        if failure:
-            raise failure[0]
-        spool.seek(0)
-        with self._output_lock:
-            shutil.copyfileobj(spool, self._output, 1024 * 1024)
-            self._output.flush()
-            self._output_event.set()
-        spool.close()
+        with spool:
+            if failure:
+                raise failure[0]
+            spool.seek(0)
+            with self._output_lock:
+                shutil.copyfileobj(spool, self._output, 1024 * 1024)
+                self._output.flush()
+                self._output_event.set()
 
 
 def run_worker(

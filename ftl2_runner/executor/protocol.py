@@ -126,27 +126,22 @@ class DisplayChannel:
         if self._events_dir is None or self.forwarded_event is None:
             self.write_raw(text)
             return
-        lines = text.splitlines(keepends=True)
-        if len(lines) == 1:  # one (possibly very long) line: no joined copy of it
-            event = self.forwarded_event()
-            self._write_partial(event)
-            with self.lock:
-                self._write_all(encode_marker({"uuid": event["uuid"]}).encode("ascii"))
-                self._tail = ""
-                self._write_text(lines[0])
-                self._write_all(END_MARKER.encode("ascii"))
-                self._tail = END_MARKER[-2:]
-            return
-        # Many lines (a burst of prints): one partial file and one frame per line, as before,
-        # but all frames in one write instead of three writes per line.
-        frames = []
-        for line in lines:
-            event = self.forwarded_event()
-            self._write_partial(event)
-            frames += [encode_marker({"uuid": event["uuid"]}), defuse_markers(line), END_MARKER]
+        frames = [self._forwarded_frame(line) for line in text.splitlines(keepends=True)]
         with self.lock:
-            self._write_all("".join(frames).encode("utf-8", "replace"))
+            if len(frames) == 1:  # one (possibly very long) line: written without a joined copy
+                for piece in frames[0]:
+                    self._write_all(piece)
+            else:  # a burst of prints: all its frames in one write
+                self._write_all(b"".join(piece for frame in frames for piece in frame))
             self._tail = END_MARKER[-2:]
+
+    def _forwarded_frame(self, line: str) -> tuple[bytes, bytes, bytes]:
+        """Begin marker, defused text, end marker of one printed line; its partial file is written."""
+        assert self.forwarded_event is not None
+        event = self.forwarded_event()
+        self._write_partial(event)
+        return (encode_marker({"uuid": event["uuid"]}).encode("ascii"),
+                defuse_markers(line).encode("utf-8", "replace"), END_MARKER.encode("ascii"))
 
     def _write_text(self, text: str) -> None:
         safe = defuse_markers(text, self._tail)
