@@ -41,6 +41,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pexpect
+from ansible_runner.utils import OutputEventFilter
 
 from . import process_tree, warm_executor
 
@@ -192,7 +193,8 @@ def _end_forked_child(exc: BaseException) -> None:
         os._exit(127)
 
 
-_DISPLAY_MARKER = re.compile(r"\x1b\[K(?:[A-Za-z0-9+/=]+\x1b\[\d+D)+\x1b\[K")
+# Upstream's own definition of a display marker: exactly what its event filter takes out.
+_DISPLAY_MARKER = OutputEventFilter.EVENT_DATA_RE
 _MARKER_BODY = re.compile(r"\x1b\[K[A-Za-z0-9+/=\x1b\[D]*")  # what a marker cut short can end with
 _MAX_CARRY = 8192  # longer than any marker of ours: what never completes is released
 
