@@ -131,3 +131,10 @@ def bounded_artifact_spool() -> Iterator[None]:
         finally:
             streaming_utils.tempfile = original
             shutil.rmtree(spool_dir, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def streamed_worker_job(cancel_watch: CancelWatch) -> Iterator[None]:
+    """Every rebinding a streamed job needs, for the duration of ``Worker.run`` (see docs/design.md)."""
+    with ftl2_jobs(), validated_unzip(), streamed_job_checks(cancel_watch), bounded_artifact_spool():
+        yield

@@ -21,7 +21,7 @@ from ansible_runner.streaming import Worker
 from .cancel import CancelWatch, JobCanceled
 from .job_paths import UnsafeDataDir
 from .safe_unzip import UnsafeArchive
-from .upstream import bounded_artifact_spool, ftl2_jobs, streamed_job_checks, validated_unzip
+from .upstream import streamed_worker_job
 
 logger = logging.getLogger("ansible-runner")
 FINAL_STATUSES = frozenset({"successful", "failed", "timeout", "canceled", "error"})
@@ -171,7 +171,7 @@ class Ftl2Worker(Worker):
 
     def _run_job(self) -> tuple[str, int | None]:
         try:
-            with ftl2_jobs(), validated_unzip(), streamed_job_checks(self._cancel), bounded_artifact_spool():
+            with streamed_worker_job(self._cancel):
                 return super().run()
         except JobCanceled:
             self._finish_canceled_before_start()
