@@ -4,13 +4,14 @@ Public API (imports are lazy so ``worker --worker-info`` stays fast):
 
 * ``run(**kwargs)`` – ansible-runner's ``run()`` for FTL2 jobs; returns upstream's ``Runner``.
 * ``run_worker(private_data_dir=..., keepalive_seconds=0, script_path=...)`` – the worker.
+* ``TaskFailed``, ``Result``, ``HostResults``, ``Runner`` – the script API (``ftl2_runner.script``).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["TaskFailed", "__version__", "run", "run_worker"]
+__all__ = ["HostResults", "Result", "Runner", "TaskFailed", "__version__", "run", "run_worker"]
 
 
 def __getattr__(name: str) -> Any:
@@ -23,10 +24,10 @@ def __getattr__(name: str) -> Any:
             return version("ftl2-runner")
         except PackageNotFoundError:  # a source tree without installation
             return "0+unknown"
-    if name == "TaskFailed":  # the script API (ftl2_runner.script), loaded only when asked for
-        from .script import TaskFailed
+    if name in ("HostResults", "Result", "Runner", "TaskFailed"):  # the script API, loaded only when asked for
+        from . import script
 
-        return TaskFailed
+        return getattr(script, name)
     raise AttributeError(name)
 
 

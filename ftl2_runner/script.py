@@ -3,16 +3,30 @@
 Everything under ``ftl2_runner.executor`` is internal and may move between releases; scripts
 import from here (or from ``ftl2_runner``, which re-exports these names lazily). This module
 imports nothing heavy, so importing it never loads FTL2.
+
+* :class:`TaskFailed` — raised into the script when a task failed on every host it ran on.
+* :class:`Result` — what an awaited call on one host returns: the result Ansible would
+  register (``stdout`` without its trailing newline, ``stdout_lines``, ``rc``, ``changed``,
+  ``failed``...), readable as ``result["stdout"]`` or ``result.stdout``.
+* :class:`HostResults` — what a call on a group or pattern returns: host name → :class:`Result`.
+* :class:`Runner` — the type of the ``runner`` argument of ``run()``, for annotations.
 """
 
 from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping
+from contextlib import AbstractAsyncContextManager, AbstractContextManager
+from typing import Any, Protocol
 
 
 class TaskFailed(Exception):
     """A task failed on every host it ran on; raised into the script like a failed play.
 
     The failure has already been reported as events, so the executor ends the job with
-    the recap and rc 2 (or 4) instead of a traceback. Scripts may catch it to carry on.
+    the recap and rc 2 (or 4) instead of a traceback. A script may catch it to carry on:
+    its hosts are then back in the play (so a clean-up in ``except`` runs on them), and
+    the recap still counts the failure. ``runner.block(..., rescue=...)`` is the Ansible
+    way, where a rescued failure is counted as ``rescued`` and the job can end rc 0.
     """
 
     def __init__(self, task_name: str, hosts: list[str], message: str):
@@ -22,4 +36,100 @@ class TaskFailed(Exception):
         self.message = message
 
 
-__all__ = ["TaskFailed"]
+class Result(dict[str, Any]):
+    """One host's result of one task, as ``register:`` stores it in Ansible.
+
+    Always has ``changed`` and ``failed``; a skipped task has ``skipped: True`` and the
+    ``false_condition``. Keys read as attributes too (``result.stdout``), as in a playbook.
+    """
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(f"result has no key {name!r}") from None
+
+    @property
+    def succeeded(self) -> bool:
+        """Ansible's ``result is succeeded``."""
+        return not self.get("failed", False)
+
+
+class HostResults(dict[str, Result]):
+    """The results of one task run on a group or pattern: host name → :class:`Result`."""
+
+    @property
+    def failed_hosts(self) -> list[str]:
+        return [host for host, result in self.items() if result.get("failed")]
+
+    @property
+    def changed(self) -> bool:
+        return any(result.get("changed") for result in self.values())
+
+
+class Runner(Protocol):
+    """The ``runner`` object ``run(inventory_path, extravars, runner)`` receives (docs/scripts.md)."""
+
+    inventory_path: str | None
+    extravars: dict[str, Any]
+    check_mode: bool
+    verbosity: int
+    limit: str | None
+    default_hosts: str | None
+    script_path: str
+
+    def automation(self, **kwargs: Any) -> AbstractAsyncContextManager[Any]:
+        """``ftl2.automation(...)`` wired to the job: every module call is an Ansible task."""
+        ...
+
+    def play(self, name: str | None = None, hosts: str | None = None, *,
+             any_errors_fatal: bool = False, max_fail_percentage: float | None = None) -> AbstractContextManager[Any]:
+        """``PLAY [name]``: the handle runs modules on the play's hosts."""
+        ...
+
+    def serial_play(self, name: str | None = None, hosts: str | None = None, *,
+                    serial: int | str | list[int | str] = 1) -> Iterator[Any]:
+        """``serial:``: one play handle per batch of hosts."""
+        ...
+
+    def task(self, name: str | None = None, ignore_errors: bool = False, when: Any = None,
+             tags: Iterable[str] | str = (), no_log: bool = False, register: str | None = None,
+             changed_when: Any = None, failed_when: Any = None) -> AbstractContextManager[None]:
+        """Ansible's task keywords for the calls made inside the block."""
+        ...
+
+    def loop(self, items: Iterable[Any], loop_var: str = "item") -> AsyncIterator[Any]:
+        """``loop:``: the calls in the body form one task with one item result per call."""
+        ...
+
+    def block(self, body: Callable[[], Awaitable[Any]], rescue: Callable[[], Awaitable[Any]] | None = None,
+              always: Callable[[], Awaitable[Any]] | None = None) -> Awaitable[None]:
+        """``block:`` / ``rescue:`` / ``always:``."""
+        ...
+
+    def set_fact(self, hosts: str | None = None, **facts: Any) -> Awaitable[Any]:
+        """``set_fact:``: variables of the hosts from now on."""
+        ...
+
+    def host_vars(self, host: str) -> dict[str, Any]:
+        """Every variable ``host`` sees (inventory, facts, set facts, registered results, extra vars)."""
+        ...
+
+    def hosts_matching(self, pattern: str) -> list[str]:
+        """Inventory hosts an Ansible host pattern selects (within ``--limit``)."""
+        ...
+
+    def emit_event(self, event: Mapping[str, Any]) -> str:
+        """A custom event in the job output (any name; unknown ones are sent as ``verbose``)."""
+        ...
+
+    def warning(self, msg: str) -> None:
+        """``[WARNING]: msg``."""
+        ...
+
+    def display(self, msg: str) -> None:
+        """A line of output (a ``verbose`` event)."""
+        ...
+
+
+__all__ = ["HostResults", "Result", "Runner", "TaskFailed"]

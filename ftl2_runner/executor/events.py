@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .formatting import Formatter
+from .formatting import COLOR_WARN, Formatter
 from .protocol import DisplayChannel, utc_now_iso
 
 # Event names AWX accepts (awx BasePlaybookEvent.EVENT_TYPES); anything else breaks its API.
@@ -86,6 +86,7 @@ class Task:
     started_epoch: dict[str, float] = field(default_factory=dict)  # host -> time.time() at start
     call_started: float | None = None  # time.time() when the script made the call
     no_log: bool = False  # results are censored in events and output
+    run: Any = None  # the task model's TaskRun (options, registered results) while the task runs
 
 
 @dataclass
@@ -150,6 +151,7 @@ class PlaybookRecorder:
         # Ad hoc runs (ansible -m) use the `minimal` callback: no play/task events or banners.
         self.adhoc = False
         self._shown_errors: set[str] = set()
+        self._uuid_uses: dict[str, int] = {}
 
     # --- context ------------------------------------------------------------------
 
@@ -237,9 +239,11 @@ class PlaybookRecorder:
                    event_uuid=self.playbook_uuid)
         self._started = True
 
-    def play_start(self, name: str, pattern: str) -> Play:
+    def play_start(self, name: str, pattern: str, play_uuid: str | None = None) -> Play:
+        """``PLAY [name]``; ``play_uuid`` is given for a later batch of a ``serial`` play (Ansible reuses it)."""
         self.task = None
-        self.play = Play(name=name, pattern=pattern, uuid=self.ids.next())
+        # A play started again (a later serial batch) gets its uuid with awx_display's `_N` suffix.
+        self.play = Play(name=name, pattern=pattern, uuid=self._reused(play_uuid) if play_uuid else self.ids.next())
         if self.adhoc:
             return self.play
         data = self._ctx("play")
@@ -250,14 +254,15 @@ class PlaybookRecorder:
     def no_hosts_matched(self) -> None:
         self._emit("playbook_on_no_hosts_matched", self._ctx("play"), self.formatter.no_hosts_matched())
 
-    def task_start(self, name: str, action: str, resolved_action: str, path: str, ignore_errors: bool = False) -> Task:
+    def task_start(self, name: str, action: str, resolved_action: str, path: str, ignore_errors: bool = False,
+                   task_uuid: str | None = None) -> Task:
         assert self.play is not None, "a task needs a play"
         self.task = Task(
             name=name,
             action=action,
             resolved_action=resolved_action,
             path=path,
-            uuid=self.ids.next(),
+            uuid=task_uuid or self.ids.next(),
             play=self.play,
             ignore_errors=ignore_errors,
         )
@@ -265,8 +270,16 @@ class PlaybookRecorder:
             return self.task
         data = self._ctx("task")
         data.update(name=name, is_conditional=False)
-        self._emit("playbook_on_task_start", data, self.formatter.task_start(name, path, self.check_mode), self.task.uuid)
+        # The same task again (a later serial batch): its start event gets the `_N` suffix, its task_uuid does not.
+        event_uuid = self._reused(task_uuid) if task_uuid else self.task.uuid
+        self._emit("playbook_on_task_start", data, self.formatter.task_start(name, path, self.check_mode), event_uuid)
         return self.task
+
+    def _reused(self, base: str) -> str:
+        """``base`` for its first event, ``base_2``, ``base_3``... after, as awx_display dedups event uuids."""
+        uses = self._uuid_uses.get(base, 0) + 1
+        self._uuid_uses[base] = uses
+        return base if uses == 1 else f"{base}_{uses}"
 
     def task_end(self) -> None:
         self.task = None
@@ -291,11 +304,13 @@ class PlaybookRecorder:
         remote_addr: str | None = None,
         error_block: str | None = None,
         quiet: bool = False,
+        rescued: bool = False,
     ) -> None:
         """Emit ``runner_on_<outcome>`` for one host and count it in the stats.
 
         ``outcome`` is one of ``ok``, ``failed``, ``skipped``, ``unreachable``. ``quiet``
         prints nothing (the final result of a loop, whose items were already shown).
+        ``rescued``: a failure a block's rescue section handles, counted as ``rescued``, not ``failed``.
         """
         if host in task.finished_hosts:
             return
@@ -322,6 +337,8 @@ class PlaybookRecorder:
                 stats.ok += 1
                 stats.changed += 1 if res.get("changed") else 0
                 text = fmt.minimal_result(host, "ok", res, task.action) if self.adhoc else fmt.ok(host, res, task.action)
+                if error_block:  # a result's warnings, printed before its line
+                    text = fmt.stringc(error_block, COLOR_WARN) + "\n" + text
                 self._emit("runner_on_ok", data, None if quiet else text)
             elif outcome == "failed":
                 ignore = task.ignore_errors
@@ -330,6 +347,8 @@ class PlaybookRecorder:
                     stats.ok += 1
                     stats.ignored += 1
                     stats.changed += 1 if res.get("changed") else 0
+                elif rescued:
+                    stats.rescued += 1
                 else:
                     stats.failures += 1
                 if self.adhoc:

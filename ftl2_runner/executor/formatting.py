@@ -30,6 +30,11 @@ COLOR_DEPRECATE = "0;35"
 _MODULE_NO_JSON = frozenset(("command", "shell", "raw", "script", "win_command", "win_shell"))
 
 
+def task_error_block(summary: str, origin_lines: list[str]) -> str:
+    """ansible-core 2.21's ``[ERROR]: Task failed...`` block: the summary, then where the task is."""
+    return "\n".join([f"[ERROR]: {summary}", *origin_lines, ""])
+
+
 def _command_generic_msg(host: str, result: Mapping[str, Any], caption: str) -> str:
     text = f"{host} | {caption} | rc={result.get('rc', -1)} >>\n"
     return text + str(result.get("stdout", "")) + str(result.get("stderr", "")) + str(result.get("msg", ""))
@@ -131,9 +136,12 @@ class Formatter:
         return text
 
     def ok(self, host: str, result: Mapping[str, Any], action: str = "") -> str:
-        if action.rsplit(".", 1)[-1] == "debug" and "msg" in result:
-            # The default callback shows only msg (and errors) of a debug result.
-            result = {k: v for k, v in result.items() if k in _DEBUG_ALLOWED_KEYS or k.startswith("_ansible_")}
+        if action.rsplit(".", 1)[-1] == "debug":
+            # The default callback shows only msg (and errors) of a debug result, and never its `changed`.
+            if "msg" in result:
+                result = {k: v for k, v in result.items() if k in _DEBUG_ALLOWED_KEYS or k.startswith("_ansible_")}
+            else:
+                result = {k: v for k, v in result.items() if k != "changed"}
         changed = bool(result.get("changed", False))
         msg = f"{'changed' if changed else 'ok'}: [{host}]"
         if self.result_is_verbose(result):

@@ -1,20 +1,30 @@
-"""Plays: explicit (``runner.play``) and implicit, and the hosts a target pattern names.
+"""Plays: explicit (``runner.play``), implicit and batched (``serial``), and the hosts a pattern names.
 
 Ansible output is organised in plays, a script is not; so a call outside
 ``runner.play(...)`` opens an implicit play named after its target, the way an
 unnamed play is named after its ``hosts:``. A play whose pattern matches no host
 reports it like Ansible (a warning, the banner, ``skipping: no hosts matched``) and
-every call made through its handle is skipped.
+every call made through its handle is skipped. A play's ``any_errors_fatal`` and
+``max_fail_percentage`` decide when one host's failure ends the play for all.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .events import PlaybookRecorder
 
 if TYPE_CHECKING:
-    from .task_executor import TaskExecutor
+    from .tasks.executor import TaskExecutor
+
+
+@dataclass
+class PlayOptions:
+    """Ansible's play keywords that change how failures end a play."""
+
+    any_errors_fatal: bool = False
+    max_fail_percentage: float | None = None
 
 
 class PlayTracker:
@@ -26,6 +36,8 @@ class PlayTracker:
         self.explicit = False
         self._implicit_pattern: str | None = None
         self.default_pattern: str | None = None  # the script's `hosts:` line: target of calls naming no host
+        self.options = PlayOptions()
+        self._play_hosts: list[str] = []
 
     def ensure_play(self, target: str) -> None:
         if self.explicit:
@@ -33,6 +45,8 @@ class PlayTracker:
         if self.recorder.play is None or self._implicit_pattern != target:
             self.recorder.play_start(target, target)
             self._implicit_pattern = target
+            self.options = PlayOptions()
+            self._play_hosts = self.hosts_of(target)
 
     def default_target(self) -> tuple[str, list[str]] | None:
         """``(pattern, hosts)`` for a call that names no host, when the script declares ``hosts:``.
@@ -51,59 +65,56 @@ class PlayTracker:
             self._implicit_pattern = pattern
         return pattern, matched
 
-    def start(self, name: str | None, pattern: str) -> list[str] | None:
-        """Open an explicit play; returns the matched hosts (None when unknown)."""
-        matched = self.match(pattern)
+    def start(self, name: str | None, pattern: str, options: PlayOptions | None = None,
+              hosts: list[str] | None = None, play_uuid: str | None = None) -> list[str] | None:
+        """Open an explicit play; returns the matched hosts (None when unknown).
+
+        ``hosts`` narrows the play to a batch (``serial``); ``play_uuid`` reuses the play's
+        uuid for every batch, as Ansible does.
+        """
+        matched = self.match(pattern) if hosts is None else hosts
         if matched == []:
             self.recorder.warning(f"Could not match supplied host pattern, ignoring: {pattern}")
-        self.recorder.play_start(name if name is not None else pattern, pattern)
+        self.recorder.play_start(name if name is not None else pattern, pattern, play_uuid=play_uuid)
         if matched == []:
             self.recorder.no_hosts_matched()
         self.explicit = True
+        self.options = options or PlayOptions()
+        self._play_hosts = list(matched or [])
         return matched
+
+    def current_pattern(self) -> str | None:
+        """The pattern of the play that is open (explicit or implicit), if any."""
+        play = self.recorder.play
+        return play.pattern if play is not None else None
 
     def end(self) -> None:
         self.explicit = False
         self._implicit_pattern = None
+        self.options = PlayOptions()
+
+    def fatal_failure(self, failed: list[str], outcomes: dict[str, str]) -> bool:
+        """Whether this task's failures end the play for every host (any_errors_fatal, max_fail_percentage)."""
+        if not failed:
+            return False
+        if self.options.any_errors_fatal:
+            return True
+        limit = self.options.max_fail_percentage
+        if limit is not None and self._play_hosts:
+            return 100.0 * len(failed) / len(self._play_hosts) > float(limit)
+        return False
 
     # --- host patterns -------------------------------------------------------------------
 
     def hosts_of(self, target: str) -> list[str]:
         if target in ("localhost", "local"):
             return ["localhost"]
+        if "," in target and target not in self.inventory.host_vars:
+            # run_on with several hosts: the target is their names
+            names = [t for t in target.split(",") if t]
+            if all(n in self.inventory.host_vars or n == "localhost" for n in names):
+                return names
         return self.match(target) or [target]
-
-    def is_local(self, host: str) -> bool:
-        """Whether a host runs on this machine (localhost or ansible_connection=local)."""
-        if host in ("localhost", "local", "127.0.0.1"):
-            return True
-        if self.context is None:
-            return False
-        try:
-            configs = self.context.hosts[host]
-        except KeyError:
-            return False
-        return bool(configs) and all(getattr(c, "is_local", False) for c in configs)
-
-    def run_on_hosts(self, hosts: list[str], module: str, params: dict[str, Any]) -> Any:
-        """A deferred call of FTL2's per-host path (``run_on``) on exactly these hosts."""
-        context = self.context
-        configs = [h for h in context.hosts.all if h.name in hosts]
-        if module.rsplit(".", 1)[-1] == "ping" and not params:
-            # What FTL2's own group ping runs (`echo pong` through the gate); the task executor reports
-            # it as Ansible's ping result, exactly as for `ftl.<group>.ping()`.
-            return lambda: context.run_on(configs, "command", cmd="echo pong")
-        return lambda: context.run_on(configs, module, **params)
-
-    def host_var(self, host: str, name: str) -> Any:
-        """A variable of the FTL2 host config (after our inventory translation), or None."""
-        if self.context is None:
-            return None
-        try:
-            configs = self.context.hosts[host]
-        except KeyError:
-            return None
-        return configs[0].vars.get(name) if configs else None
 
     def match(self, pattern: str) -> list[str]:
         """Hosts an Ansible host pattern selects, within ``--limit``, in inventory order.
@@ -122,9 +133,7 @@ class PlayTracker:
 class PlayHandle:
     """Returned by ``runner.play(...)``: ``await play.command(cmd=...)`` runs on the play's hosts."""
 
-    def __init__(self, name: str, pattern: str, hosts: list[str] | None, executor: TaskExecutor, tracker: PlayTracker,
-                 ftl: Any = None):
-        self._ftl = ftl
+    def __init__(self, name: str, pattern: str, hosts: list[str] | None, executor: TaskExecutor, tracker: PlayTracker):
         self.name = name
         self.pattern = pattern
         self._hosts = hosts
@@ -133,7 +142,7 @@ class PlayHandle:
 
     @property
     def hosts(self) -> list[str]:
-        """Names of the hosts the play's pattern matched."""
+        """Names of the hosts the play's pattern matched (this batch's, under ``serial``)."""
         if self._hosts is None:
             return self._tracker.hosts_of(self.pattern)
         return list(self._hosts)
@@ -159,31 +168,27 @@ class _PlayModuleCall:
 
     def __call__(self, **params: Any) -> Any:
         from .diagnostics import named_after_call
-        from .tracking import script_call_site, task_options
+        from .ftl2.calls import script_call_site
+        from .tasks.spec import task_options
 
         origin = script_call_site()
         return named_after_call(self._run(params, task_options.get(), origin), origin)
 
     async def _run(self, params: dict[str, Any], options: Any, origin: tuple[str, int, int]) -> Any:
-        from .tracking import LOCAL_ACTIONS, CallSpec, task_options
+        from .ftl2.calls import LOCAL_ACTIONS, names_one_host, native_for_pattern
+        from .tasks.spec import CallSpec
 
         play = self._play
         hosts = play.hosts
         if not hosts:
             return []  # no hosts matched: Ansible skips the play's tasks
-        spec = CallSpec(target=play.pattern, module=self._module, options=options, origin=origin)
+        context = play._tracker.context
+        batch = play._hosts is not None and play._hosts != play._tracker.match(play.pattern)
+        target = ",".join(hosts) if batch else play.pattern
+        spec = CallSpec(target=target, module=self._module, options=options, origin=origin,
+                        single_host=names_one_host(context, play.pattern))
         executor = play._executor
         if self._module in LOCAL_ACTIONS:
             return await executor.run_local_action(spec, params)
-        context = play._tracker.context
-        if play._ftl is not None and (play.pattern in ("localhost", "local") or play.pattern in context.hosts):
-            call = play._ftl[play.pattern]
-            for part in self._module.split("."):
-                call = getattr(call, part)
-            token = task_options.set(options)
-            try:
-                pending = call(**params)
-            finally:
-                task_options.reset(token)
-            return await pending
-        return await executor.run_task(spec, params, play._tracker.run_on_hosts(hosts, self._module, params))
+        native = None if batch or context is None else native_for_pattern(context, play.pattern, self._module, params)
+        return await executor.run_task(spec, params, native)

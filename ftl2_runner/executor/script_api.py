@@ -1,17 +1,19 @@
 """The ``runner`` object a script's ``run(inventory_path, extravars, runner)`` receives.
 
-Public surface (documented in docs/scripts.md):
+Public surface (documented in docs/scripts.md; its type is ``ftl2_runner.script.Runner``):
 
 * ``runner.automation(**kw)`` – ``ftl2.automation`` with the job's inventory, check mode
   and the settings a worker needs (quiet, no log/state files); every module call made
-  through it is reported as an Ansible task.
-* ``runner.play(name=None, hosts=...)`` – a play; the handle runs modules on its hosts.
-* ``runner.task(name, ignore_errors=False, when=True)`` – names (and conditions) the calls
-  inside the block, as ``- name:`` / ``ignore_errors:`` / ``when:`` do in a playbook.
+  through it is reported as an Ansible task and returns the result Ansible would register.
+* ``runner.play(name=None, hosts=..., any_errors_fatal=..., max_fail_percentage=...)`` – a play;
+  ``runner.serial_play(..., serial=N)`` – one play per batch of hosts.
+* ``runner.task(name, ignore_errors, when, tags, no_log, register, changed_when, failed_when)`` –
+  Ansible's task keywords for the calls inside the block.
 * ``runner.loop(items)`` – ``async for item in runner.loop(...)``: one task, one item event per call.
+* ``runner.block(body, rescue=..., always=...)`` – ``block:``/``rescue:``/``always:``.
+* ``runner.set_fact(**facts)``, ``runner.host_vars(host)`` – variables, as a playbook has them.
 * ``runner.emit_event({...})``, ``runner.warning(msg)``, ``runner.display(msg)`` –
-  custom output that shows up in AWX like Ansible's (any event name; unknown ones are
-  sent as ``verbose``).
+  custom output that shows up in AWX like Ansible's.
 * ``runner.default_hosts`` – the script's ``hosts:`` line: the pattern calls naming no host run on.
 * ``inventory_path``, ``extravars``, ``check_mode``, ``verbosity``, ``limit``,
   ``script_path`` – the job's settings.
@@ -20,15 +22,18 @@ Public surface (documented in docs/scripts.md):
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..inventory import Inventory
+from ..script import TaskFailed
 from .events import PlaybookRecorder
-from .plays import PlayHandle, PlayTracker
-from .task_executor import LoopState, TaskExecutor, loop_state
-from .tracking import TaskOptions, TrackedAutomation, task_options
+from .ftl2.calls import TrackedAutomation
+from .plays import PlayHandle, PlayOptions, PlayTracker
+from .tasks.executor import TaskExecutor
+from .tasks.spec import Condition, LoopState, TaskOptions, loop_state, task_options
+from .tasks.variables import HostVariables
 
 
 @dataclass
@@ -62,7 +67,8 @@ class ScriptRunner:
         self._plays = PlayTracker(recorder, self._inventory, self._hosts)
         # The script's `hosts:` line (or its launcher's hosts): where calls naming no host run.
         self._plays.default_pattern = default_hosts
-        self._executor = TaskExecutor(recorder, settings, self._plays)
+        self._variables = HostVariables(self._inventory_vars, settings.extravars)
+        self._executor = TaskExecutor(recorder, settings, self._plays, self._variables)
         self._ftl: TrackedAutomation | None = None
 
     # --- job settings -------------------------------------------------------------------
@@ -158,28 +164,66 @@ class ScriptRunner:
         finally:
             self._inventory, self._hosts, self._plays.inventory, self._plays.allowed = saved
 
-    # --- plays, tasks, loops -----------------------------------------------------------
+    # --- plays, tasks, loops, blocks -------------------------------------------------------
 
     @contextlib.contextmanager
-    def play(self, name: str | None = None, hosts: str | None = None) -> Iterator[PlayHandle]:
+    def play(self, name: str | None = None, hosts: str | None = None, *, any_errors_fatal: bool = False,
+             max_fail_percentage: float | None = None) -> Iterator[PlayHandle]:
         """Start a play: ``PLAY [name]`` (Ansible names an unnamed play after its hosts).
 
-        ``hosts`` defaults to the script's ``hosts:`` line, else ``localhost``.
+        ``hosts`` defaults to the script's ``hosts:`` line, else ``localhost``. With
+        ``any_errors_fatal`` (or more than ``max_fail_percentage`` % of its hosts failing a task)
+        one host's failure ends the play, and the job, for every host: ``TaskFailed`` is raised.
         """
         hosts = hosts or self._plays.default_pattern or "localhost"
-        matched = self._plays.start(name, hosts)
+        matched = self._plays.start(name, hosts, PlayOptions(any_errors_fatal, max_fail_percentage))
         try:
-            yield PlayHandle(name if name is not None else hosts, hosts, matched, self._executor, self._plays, self._ftl)
+            yield PlayHandle(name if name is not None else hosts, hosts, matched, self._executor, self._plays)
         finally:
             self._plays.end()
 
+    def serial_play(self, name: str | None = None, hosts: str | None = None, *, serial: int | str | list[int | str] = 1,
+                    any_errors_fatal: bool = False, max_fail_percentage: float | None = None) -> Iterator[PlayHandle]:
+        """``serial:``: ``for play in runner.serial_play(..., serial=2):`` runs the body once per batch.
+
+        Each batch prints the play banner again, as Ansible does, and runs the body's tasks on
+        that batch's hosts only. ``serial`` is a count, a percentage (``"50%"``) or a list of
+        them (the last one repeats), as in a playbook. Hosts that failed are left out of later
+        batches' tasks; a batch in which every host failed ends the play.
+        """
+        from .tasks.batches import batches
+
+        pattern = hosts or self._plays.default_pattern or "localhost"
+        everyone = self._plays.match(pattern)
+        play_uuid = self._recorder.ids.next()  # every batch's play has it (later ones with a `_N` suffix)
+        task_ids: dict[Any, str] = {}
+        for batch in batches(everyone, serial) if everyone else [[]]:
+            matched = self._plays.start(name, pattern, PlayOptions(any_errors_fatal, max_fail_percentage),
+                                        hosts=batch if everyone else None, play_uuid=play_uuid)
+            self._executor.task_ids = task_ids  # the same task in each batch keeps its uuid
+            try:
+                yield PlayHandle(name if name is not None else pattern, pattern, matched, self._executor, self._plays)
+            finally:
+                self._executor.task_ids = None
+                self._plays.end()
+            if everyone and all(h in self._executor.hosts.out_of_play for h in batch):
+                break
+
     @contextlib.contextmanager
-    def task(self, name: str | None = None, ignore_errors: bool = False, when: bool = True,
-             tags: Iterable[str] | str = (), no_log: bool = False) -> Iterator[None]:
-        """Name (condition, tag, hide) the module calls made inside the block: ``TASK [name]``."""
+    def task(self, name: str | None = None, ignore_errors: bool = False, when: Condition = None,
+             tags: Iterable[str] | str = (), no_log: bool = False, register: str | None = None,
+             changed_when: Condition = None, failed_when: Condition = None) -> Iterator[None]:
+        """Ansible's task keywords for the module calls made inside the block: ``TASK [name]``.
+
+        ``when``/``changed_when``/``failed_when`` take a bool, an Ansible condition string
+        (``"marker.stdout == 'ready'"``, evaluated per host against its variables) or a Python
+        callable (``when`` gets the host's variables, the others the host's result).
+        ``register`` stores each host's result as a variable of that host.
+        """
         tag_tuple = (tags,) if isinstance(tags, str) else tuple(tags)
-        token = task_options.set(TaskOptions(name=name, ignore_errors=ignore_errors, when=bool(when), tags=tag_tuple,
-                                             no_log=bool(no_log)))
+        token = task_options.set(TaskOptions(name=name, ignore_errors=ignore_errors, when=when, tags=tag_tuple,
+                                             no_log=bool(no_log), register=register, changed_when=changed_when,
+                                             failed_when=failed_when))
         try:
             yield
         finally:
@@ -197,12 +241,45 @@ class ScriptRunner:
             loop_state.reset(token)
             self._executor.finish_loop(state)
 
+    async def block(self, body: Callable[[], Awaitable[Any]], rescue: Callable[[], Awaitable[Any]] | None = None,
+                    always: Callable[[], Awaitable[Any]] | None = None) -> None:
+        """``block:`` / ``rescue:`` / ``always:`` — each an ``async def`` of the script.
+
+        Hosts that fail in ``body`` stop running it; ``rescue`` then runs on them (and their
+        failure counts as ``rescued``); ``always`` runs on every host of the block. A host
+        whose failure nothing rescued is out of the play afterwards; if that is every host,
+        ``TaskFailed`` is raised as for a failed task.
+        """
+        pattern = self._plays.current_pattern() if self._plays.explicit else None
+        hosts = self._executor.hosts.select(self._plays.hosts_of(pattern)) if pattern else None
+
+        def all_failed(failed: list[str]) -> BaseException:
+            return TaskFailed("block", failed, "every host of the block failed")
+
+        await self._executor.hosts.run_block(hosts, body, rescue, always, all_failed)
+
+    async def set_fact(self, hosts: str | None = None, **facts: Any) -> Any:
+        """``set_fact:``: the facts are variables of the hosts (the play's, else ``hosts``) from now on.
+
+        A value may be a callable of the host's variables, for a value per host.
+        """
+        from .ftl2.calls import script_call_site
+        from .tasks.spec import CallSpec
+
+        target = hosts or self._plays.current_pattern() or self._plays.default_pattern or "localhost"
+        spec = CallSpec(target=target, module="set_fact", options=task_options.get(), origin=script_call_site())
+        return await self._executor.run_local_action(spec, facts)
+
     def hosts_matching(self, pattern: str) -> list[str]:
         """Inventory hosts an Ansible host pattern selects (within ``--limit``)."""
         return self._plays.match(pattern)
 
     def host_vars(self, host: str) -> dict[str, Any]:
-        """A host's effective inventory variables (group vars, then host vars), as Ansible merges them."""
+        """Every variable ``host`` sees, with Ansible's precedence: inventory (group vars, then host
+        vars), facts, ``set_fact`` and registered results, extra vars."""
+        return self._variables.of(host)
+
+    def _inventory_vars(self, host: str) -> Mapping[str, Any]:
         if host not in self._inventory.host_vars:
             return {}
         return self._inventory.effective_vars(host)

@@ -184,6 +184,22 @@ def as_failure(res: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+def with_keys_after_rc(res: Mapping[str, Any], keys: Mapping[str, Any]) -> dict[str, Any]:
+    """Add keys where Ansible adds its own to a module's result: after ``rc`` when there is one, else last."""
+    out: dict[str, Any] = {}
+    inserted = False
+    for key, value in res.items():
+        if key in keys:
+            continue
+        out[key] = value
+        if key == "rc" and not inserted:
+            out.update(keys)
+            inserted = True
+    if not inserted:
+        out.update(keys)
+    return out
+
+
 def with_loop_item(res: Mapping[str, Any], loop_var: str, item: Any) -> dict[str, Any]:
     """Add the loop keys Ansible adds to an item's result (after ``rc`` when there is one)."""
     loop_keys = {"ansible_loop_var": loop_var, "_ansible_item_label": item, loop_var: item}

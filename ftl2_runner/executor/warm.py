@@ -45,7 +45,9 @@ def _import_all() -> None:
     import ftl2.ftl_modules  # noqa: F401
 
     from ..inventory import ftl2_adapter, sources  # noqa: F401
-    from . import __main__, args, events, formatting, output_capture, plays, protocol, script_api, task_executor, tracking  # noqa: F401  # noqa: F401
+    from . import __main__, args, events, formatting, output_capture, plays, protocol, script_api  # noqa: F401
+    from .ftl2 import calls, quirks  # noqa: F401
+    from .tasks import conditions, executor, reporting  # noqa: F401
 
 
 def _receive(channel: socket.socket) -> tuple[dict, int] | None:

@@ -1,0 +1,156 @@
+"""FTL2 0.4.7's behaviours that a task must work around, each in one place (docs/compat.md).
+
+* A group's ``shell`` runs on its first host only, and remote ``shell``/``copy`` open their own
+  SSH connection that ignores the inventory's key file: those calls go through FTL2's per-host
+  path (``run_on``), except ``copy``, which only the shortcut can do (content=, controller-side
+  src): it is called once per host.
+* A group's ``ping`` runs ``echo pong`` through the gate; it is reported as Ansible's ping.
+* Shadowed shortcuts emit no ``module_start``/``module_complete`` events: their hosts' results
+  come from the call's return value (a dict, a list of ``ExecuteResult``, per-host outcomes).
+* FTL2's native modules and remote hosts ignore ``_ansible_check_mode``: under ``--check``
+  those calls are not made at all.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .locality import FTL2_LOCAL_NAMES, is_local
+
+Deferred = Callable[[], Awaitable[Any]]
+PING_OK = {"changed": False, "ping": "pong"}
+# Modules FTL2 runs natively or on the target whatever the check mode: never run under --check.
+_IGNORES_CHECK_MODE = frozenset(("shell", "copy", "template", "fetch", "command", "raw", "script"))
+
+
+class PerHostOutcomes(dict[str, Any]):
+    """Return values (or exceptions) of a shortcut called once per host (FTL2 emits no events for them)."""
+
+
+@dataclass
+class HostOutput:
+    """One host's raw FTL2 outcome, before it is shaped into an Ansible result."""
+
+    success: bool
+    output: Any
+    error: str | None = None
+    exception: BaseException | None = None
+
+
+def run_on_hosts(context: Any, hosts: list[str], module: str, params: Mapping[str, Any]) -> Deferred:
+    """A deferred call of FTL2's per-host path (``run_on``) on exactly these hosts."""
+    configs = [h for h in context.hosts.all if h.name in hosts]
+    if module.rsplit(".", 1)[-1] == "ping" and not params:
+        # What FTL2's own group ping runs (`echo pong` through the gate), reported as Ansible's ping.
+        return lambda: context.run_on(configs, "command", cmd="echo pong")
+    return lambda: context.run_on(configs, module, **params)
+
+
+def rerouted(context: Any, target: str, module: str, hosts: list[str], params: Mapping[str, Any],
+             warn: Callable[[str], None]) -> Deferred | None:
+    """The call to make instead of FTL2's own shortcut for ``shell``/``copy``, or None to keep it."""
+    if module not in ("shell", "copy") or target in FTL2_LOCAL_NAMES or context is None:
+        return None
+    if module == "copy":
+        keyed = [h for h in hosts if not is_local(h, context) and host_var(context, h, "ssh_private_key_file")]
+        if keyed:
+            warn("FTL2 0.4.7 copies files to remote hosts over its own SSH connection, which ignores "
+                 f"ansible_ssh_private_key_file (hosts: {', '.join(keyed)}); load the key into the ssh-agent "
+                 "(AWX machine credential) for these hosts")
+        if len(hosts) == 1:
+            return None
+
+        async def copy_each() -> PerHostOutcomes:
+            outcomes = await asyncio.gather(*(context[h].copy(**params) for h in hosts), return_exceptions=True)
+            return PerHostOutcomes(zip(hosts, outcomes, strict=True))
+
+        return copy_each
+    if len(hosts) == 1 and is_local(hosts[0], context):
+        return None
+    return run_on_hosts(context, hosts, module, params)
+
+
+def host_var(context: Any, host: str, name: str) -> Any:
+    """A variable of FTL2's host config (after our inventory translation), or None."""
+    try:
+        configs = context.hosts[host]
+    except (KeyError, AttributeError, TypeError):
+        return None
+    return configs[0].vars.get(name) if configs else None
+
+
+def honours_check_mode(module: str, hosts: list[str], context: Any) -> bool:
+    """Only Ansible modules FTL2 runs on this machine get (and honour) ``_ansible_check_mode``."""
+    from ftl2.ftl_modules import get_module
+
+    short = module.rsplit(".", 1)[-1]
+    if short == "ping":
+        return True  # FTL2 answers ping without changing anything, locally or remotely
+    if get_module(module) is not None or get_module(short) is not None or short in _IGNORES_CHECK_MODE:
+        return False
+    return all(is_local(h, context) for h in hosts)
+
+
+def event_output(action: str, event: Mapping[str, Any]) -> Any:
+    """A ``module_complete`` event's output, as the module the script called would return it."""
+    output = event.get("output")
+    if action.rsplit(".", 1)[-1] == "ping" and event.get("module") == "command" and event.get("success"):
+        return dict(PING_OK)  # FTL2 implements host ping as `echo pong`
+    return output
+
+
+def outputs_from_return(returned: Any, pending: list[str]) -> dict[str, HostOutput]:
+    """Results of hosts FTL2 emitted no event for, read from what the call returned."""
+    if isinstance(returned, PerHostOutcomes):
+        outputs = {}
+        for host, value in returned.items():
+            if isinstance(value, BaseException):
+                outputs[host] = HostOutput(False, {"changed": False}, f"{type(value).__name__}: {value}", value)
+            else:
+                outputs[host] = _one(value[0] if isinstance(value, list) and value else value)
+        return outputs
+    by_host: dict[str, Any] = {}
+    if isinstance(returned, list):
+        for item in returned:
+            name = getattr(item, "host", None)
+            if isinstance(name, str):
+                by_host[name] = item
+    outputs = {}
+    for host in pending:
+        value = by_host.get(host, returned)
+        if isinstance(value, list):
+            value = next((r for r in value if isinstance(r, dict) or hasattr(r, "success")), {"results": value})
+        outputs[host] = _one(value)
+    return outputs
+
+
+def _one(value: Any) -> HostOutput:
+    if hasattr(value, "output") and hasattr(value, "success"):  # an FTL2 ExecuteResult
+        return HostOutput(bool(value.success), value.output, getattr(value, "error", None))
+    if isinstance(value, dict):
+        rc = value.get("rc", 0)
+        return HostOutput(not value.get("failed") and rc in (0, None), value)
+    return HostOutput(True, {"changed": False})
+
+
+def is_connection_error(exc: BaseException) -> bool:
+    return "Connection" in type(exc).__name__
+
+
+def deferred_call(context: Any, target: str, module: str, hosts: list[str], target_hosts: list[str],
+                  params: Mapping[str, Any], native: Deferred | None, warn: Callable[[str], None]) -> Deferred:
+    """The one decision of which FTL2 call really runs a task on ``hosts``.
+
+    FTL2's own path for the call the script wrote (``native``) when it runs on the whole target
+    and is not a shortcut we reroute; FTL2's per-host ``run_on`` when the task runs on fewer
+    hosts than the target names (failed hosts, a block's hosts, a ``when`` false on some).
+    """
+    reroute = rerouted(context, target, module, hosts, params, warn)
+    if reroute is not None:
+        return reroute
+    if native is not None and list(hosts) == list(target_hosts):
+        return native
+    return run_on_hosts(context, hosts, module, params)

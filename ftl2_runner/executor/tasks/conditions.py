@@ -1,0 +1,188 @@
+"""``when``, ``changed_when`` and ``failed_when``: per host, as Ansible evaluates them.
+
+A condition is one of three things, so a playbook's condition can be pasted and a Python
+author need not learn Jinja:
+
+* a ``bool`` — the same for every host (``when=False``);
+* a string — an Ansible conditional (a Jinja expression such as ``marker.stdout == "ready"``
+  or ``result is failed``), evaluated against the host's variables; Ansible's ``false_condition``
+  is the text itself;
+* a callable — plain Python; ``when`` callables get the host's variables (a mapping with
+  attribute access: ``lambda v: v.marker.stdout == "ready"``), ``changed_when`` /
+  ``failed_when`` callables get the host's result. ``false_condition`` is the lambda's source
+  text.
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+from collections.abc import Callable, Mapping
+from functools import lru_cache
+from typing import Any
+
+from ...script import Result
+
+
+class ConditionError(Exception):
+    """A condition could not be evaluated (an undefined variable, a syntax error, an exception)."""
+
+
+def _tests() -> dict[str, Callable[..., bool]]:
+    def failed(result: Any) -> bool:
+        return bool(_get(result, "failed", False))
+
+    def changed(result: Any) -> bool:
+        return bool(_get(result, "changed", False))
+
+    def skipped(result: Any) -> bool:
+        return bool(_get(result, "skipped", False))
+
+    def succeeded(result: Any) -> bool:
+        return not failed(result)
+
+    return {"failed": failed, "failure": failed, "changed": changed, "change": changed, "skipped": skipped,
+            "skip": skipped, "succeeded": succeeded, "success": succeeded, "successful": succeeded}
+
+
+def _get(value: Any, key: str, default: Any) -> Any:
+    if isinstance(value, Mapping):
+        return value.get(key, default)
+    return getattr(value, key, default)
+
+
+def _to_bool(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() in ("yes", "on", "1", "true", "y", "t")
+    return bool(value)
+
+
+@lru_cache(maxsize=1)
+def _environment() -> Any:
+    import jinja2
+
+    env = jinja2.Environment(undefined=jinja2.StrictUndefined)
+    env.tests.update(_tests())
+    env.filters["bool"] = _to_bool
+    return env
+
+
+@lru_cache(maxsize=256)
+def _compiled(expression: str) -> Any:
+    import jinja2
+
+    try:
+        return _environment().compile_expression(expression, undefined_to_none=False)
+    except jinja2.TemplateSyntaxError as exc:
+        raise ConditionError(f"template error while templating string: {exc.message}. String: {expression}") from exc
+
+
+def evaluate_expression(expression: str, variables: Mapping[str, Any]) -> Any:
+    """An Ansible (Jinja) expression's value for these variables."""
+    import jinja2
+
+    try:
+        value = _compiled(expression)(**variables)
+        if isinstance(value, jinja2.Undefined):
+            value._fail_with_undefined_error()
+        return value
+    except jinja2.UndefinedError as exc:
+        raise ConditionError(str(exc.message)) from exc
+    except ConditionError:
+        raise
+    except Exception as exc:
+        raise ConditionError(f"{type(exc).__name__}: {exc}") from exc
+
+
+class AttributeView(dict):
+    """A host's variables for a Python condition: ``v.marker.stdout`` as well as ``v["marker"]``."""
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+def holds(condition: Any, subject: Mapping[str, Any], variables: Mapping[str, Any] | None = None) -> bool:
+    """Whether ``condition`` is true for one host.
+
+    ``subject`` is what a callable receives (the host's variables for ``when``, its result for
+    ``changed_when``/``failed_when``); a string is evaluated against ``variables`` (else ``subject``).
+    """
+    if condition is None:
+        return True
+    if isinstance(condition, bool):
+        return condition
+    if isinstance(condition, str):
+        return _to_bool(evaluate_expression(condition, variables if variables is not None else subject))
+    if callable(condition):
+        argument = subject if isinstance(subject, Result) else AttributeView(subject)
+        try:
+            return bool(_call(condition, argument))
+        except Exception as exc:
+            raise ConditionError(f"{type(exc).__name__}: {exc}") from exc
+    return bool(condition)
+
+
+def _call(condition: Callable[..., Any], argument: Any) -> Any:
+    try:
+        parameters = inspect.signature(condition).parameters
+    except (TypeError, ValueError):
+        return condition(argument)
+    if not parameters:
+        return condition()
+    return condition(argument)
+
+
+def condition_text(condition: Any) -> str:
+    """What Ansible shows as ``false_condition``: the expression as written."""
+    if isinstance(condition, str):
+        return condition
+    if isinstance(condition, bool) or condition is None:
+        return str(bool(condition) if condition is not None else True)
+    return _source_of(condition) or getattr(condition, "__name__", repr(condition))
+
+
+def _source_of(function: Any) -> str | None:
+    """The body of a lambda (or the name of a function) as it is written in the script."""
+    if getattr(function, "__name__", "") != "<lambda>":
+        return getattr(function, "__name__", None)
+    try:
+        source = inspect.getsource(function)
+    except (OSError, TypeError):
+        return None
+    arguments = list(function.__code__.co_varnames[: function.__code__.co_argcount])
+    found: list[tuple[list[str], str]] = []
+    start = source.find("lambda")
+    while start != -1:
+        rest = source[start:]
+        for end in range(len(rest), 6, -1):  # the longest piece that parses as a lambda
+            try:
+                node = ast.parse(rest[:end], mode="eval").body
+            except SyntaxError:
+                continue
+            if isinstance(node, ast.Lambda):
+                body = ast.get_source_segment(rest[:end], node.body)
+                if body:
+                    found.append(([a.arg for a in node.args.args], " ".join(body.split())))
+                break
+        start = source.find("lambda", start + 1)
+    for names, body in found:
+        if names == arguments:
+            return body
+    return found[0][1] if found else None
+
+
+def render(text: str, variables: Mapping[str, Any]) -> str:
+    """A string with ``{{ ... }}`` rendered against the host's variables, as Ansible templates task args."""
+    import jinja2
+
+    if "{{" not in text and "{%" not in text:
+        return text
+    try:
+        return _environment().from_string(text).render(**variables)
+    except jinja2.UndefinedError as exc:
+        raise ConditionError(str(exc.message)) from exc
+    except jinja2.TemplateError as exc:
+        raise ConditionError(f"template error while templating string: {exc}") from exc

@@ -1,0 +1,279 @@
+"""Runs one task: which hosts, which condition, which FTL2 call, and whether the play goes on.
+
+In call order, as Ansible's linear strategy does it: select the task (tags, ``--start-at-task``),
+pick its hosts (the target's hosts still in the play and in the current block section), print
+its banner, start every host (all ``runner_on_start`` events first), evaluate ``when`` per
+host, make the FTL2 call on the hosts that run it (FTL2's events land on the task through a
+context variable), report the hosts FTL2 said nothing about, then decide who leaves the play
+and whether the script gets ``TaskFailed``. What each host's result looks like is
+:mod:`.reporting`'s job; which FTL2 call runs is :mod:`..ftl2.quirks`'.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from ...script import HostResults, Result, TaskFailed
+from .. import results
+from ..events import PlaybookRecorder, Task
+from ..facts import FactCache, fact_cache_dir
+from ..ftl2 import quirks
+from ..ftl2.calls import script_call_site
+from . import local_actions
+from .blocks import PlayHosts
+from .conditions import AttributeView, ConditionError, condition_text, holds
+from .reporting import HostReporter
+from .run import TaskRun
+from .selection import StartAtTask, selected_by_tags
+from .spec import CallSpec, LoopState, TaskOptions, current_task, loop_state, options_of, run_with_task
+from .variables import HostVariables
+
+NOT_SELECTED = {"changed": False, "skipped": True, "skip_reason": "not selected by tags or --start-at-task"}
+
+
+class TaskExecutor:
+    def __init__(self, recorder: PlaybookRecorder, settings: Any, plays: Any, variables: HostVariables):
+        self.recorder = recorder
+        self.settings = settings
+        self.plays = plays  # PlayTracker: opens implicit plays, resolves host patterns
+        self.variables = variables
+        self.reporter = HostReporter(recorder, variables, FactCache(fact_cache_dir()), self.is_local)
+        self.hosts = PlayHosts()
+        self._start_at = StartAtTask(settings.start_at_task)
+        self.fail_fast = True
+        self.task_ids: dict[Any, str] | None = None  # in a serial play: each task's uuid, reused by every batch
+
+    def is_local(self, host: str) -> bool:
+        from ..ftl2.locality import is_local
+
+        return is_local(host, self.plays.context)
+
+    @property
+    def adhoc_origin(self) -> tuple[str, str] | None:
+        return self.reporter.adhoc_origin
+
+    @adhoc_origin.setter
+    def adhoc_origin(self, value: tuple[str, str] | None) -> None:
+        self.reporter.adhoc_origin = value
+
+    # --- the task's hosts ------------------------------------------------------------------
+
+    def _selected(self, spec: CallSpec, options: TaskOptions) -> bool:
+        """``--tags``, ``--skip-tags`` and ``--start-at-task``: unselected tasks do not appear at all."""
+        if not self._start_at.allows(options.name or spec.module):
+            return False
+        return selected_by_tags(options.tags, self.settings.tags, self.settings.skip_tags)
+
+    def _hosts_of(self, spec: CallSpec) -> tuple[list[str], list[str]]:
+        """``(target_hosts, hosts the task runs on)``."""
+        target_hosts = self.plays.hosts_of(spec.target)
+        return target_hosts, self.hosts.select(target_hosts, self.fail_fast)
+
+    def _start(self, spec: CallSpec, options: TaskOptions, params: Mapping[str, Any]) -> TaskRun:
+        loop = loop_state.get()
+        if loop is not None and loop.task is not None:
+            # A loop's items share one task, but each item is its own call.
+            loop.task.params = dict(params)
+            loop.task.call_started = time.time()
+            return loop.task.run  # type: ignore[attr-defined,no-any-return]
+        self.plays.ensure_play(spec.target)
+        origin = spec.origin or script_call_site()
+        action = spec.module
+        key = (origin, options.name, action)
+        task = self.recorder.task_start(
+            name=options.name or action,
+            action=action,
+            resolved_action=action if "." in action else f"ansible.builtin.{action}",
+            path="" if self.adhoc_origin else f"{origin[0]}:{origin[1]}",
+            ignore_errors=options.ignore_errors,
+            task_uuid=self.task_ids.setdefault(key, self.recorder.ids.next()) if self.task_ids is not None else None,
+        )
+        task.origin = origin
+        task.params = dict(params)
+        task.call_started = time.time()
+        task.no_log = options.no_log
+        run = TaskRun(task=task, spec=spec, options=options, rescuable=self.hosts.rescuable())
+        task.run = run  # type: ignore[attr-defined]
+        if loop is not None:
+            loop.task = task
+            loop.spec = spec
+        return run
+
+    def _split_by_when(self, run: TaskRun, hosts: list[str]) -> list[str]:
+        """Start every host, skip those whose ``when`` is false; returns the hosts that run the call."""
+        when = run.options.when
+        for host in hosts:
+            self.recorder.host_start(run.task, host)
+        if when is None or when is True:
+            return hosts
+        running = []
+        text = condition_text(when)
+        for host in hosts:
+            try:
+                ok = holds(when, self.variables.of(host))
+            except ConditionError as exc:
+                self.reporter.report(run, host, results.FAILED, {
+                    "changed": False, "msg": f"Task failed: Conditional result was {exc}"})
+                continue
+            if ok:
+                running.append(host)
+            else:
+                self.reporter.skipped(run, host, {"changed": False, "false_condition": text,
+                                                  "skip_reason": "Conditional result was False"})
+        return running
+
+    # --- module calls ------------------------------------------------------------------------
+
+    async def run_task(self, spec: CallSpec, params: dict[str, Any], native: Any) -> Any:
+        """A module call through FTL2; ``native`` is FTL2's own way to make it on the whole target."""
+        options = options_of(spec)
+        if not self._selected(spec, options):
+            return dict(NOT_SELECTED)
+        target_hosts, hosts = self._hosts_of(spec)
+        if not hosts:
+            return self._returned(spec, {})  # every host of the target already failed: Ansible runs nothing
+        run = self._start(spec, options, params)
+        running = self._split_by_when(run, hosts)
+        context = self.plays.context
+        if running and self.settings.check_mode and not quirks.honours_check_mode(spec.module, running, context):
+            short = spec.module.rsplit(".", 1)[-1]
+            for host in running:
+                self.reporter.skipped(run, host, {
+                    "changed": False, "msg": f"remote module ({short}) does not support check mode", "skipped": True})
+            running = []
+        if loop_state.get() is not None:
+            run.task.finished_hosts = set()  # each item reports every host once
+        if running:
+            await self._call(run, spec, params, native, target_hosts, running)
+        return self._finish(run)
+
+    async def _call(self, run: TaskRun, spec: CallSpec, params: dict[str, Any], native: Any,
+                    target_hosts: list[str], running: list[str]) -> None:
+        context = self.plays.context
+        if any(callable(v) for v in params.values()):
+            # Arguments that depend on the host: one FTL2 call per host, one task.
+            run.host_params = {h: self._params_for(h, params) for h in running}
+            calls = [quirks.run_on_hosts(context, [h], spec.module, run.host_params[h]) for h in running]
+
+            async def per_host() -> list[Any]:
+                outcomes = await asyncio.gather(*(c() for c in calls), return_exceptions=True)
+                return [item for outcome in outcomes for item in (outcome if isinstance(outcome, list) else [outcome])]
+
+            deferred: Any = per_host
+        elif context is None:
+            deferred = native
+        else:
+            deferred = quirks.deferred_call(context, spec.target, spec.module, running, target_hosts, params, native,
+                                            self.recorder.warning)
+        try:
+            returned = await run_with_task(run, deferred)  # type: ignore[arg-type]
+        except TaskFailed:
+            raise
+        except Exception as exc:  # FTL2 refused or crashed: the task fails on its unfinished hosts
+            run.exception = exc
+            for host in self._unfinished(run, running):
+                self.reporter.exception(run, host, exc, quirks.is_connection_error(exc))
+            return
+        pending = self._unfinished(run, running)
+        for host, out in quirks.outputs_from_return(returned, pending).items():
+            if out.exception is not None:
+                self.reporter.exception(run, host, out.exception, False)
+            else:
+                self.reporter.ftl2_result(run, host, out.success, out.output, out.error)
+
+    def _params_for(self, host: str, params: Mapping[str, Any]) -> dict[str, Any]:
+        view = AttributeView(self.variables.of(host))
+        return {k: (v(view) if callable(v) else v) for k, v in params.items()}
+
+    @staticmethod
+    def _unfinished(run: TaskRun, hosts: list[str]) -> list[str]:
+        return [h for h in hosts if h not in run.task.finished_hosts]
+
+    # --- actions ftl2-runner runs itself --------------------------------------------------------
+
+    async def run_local_action(self, spec: CallSpec, params: dict[str, Any]) -> Any:
+        """``debug`` and ``set_fact``: per host, with the host's variables."""
+        options = options_of(spec)
+        if not self._selected(spec, options):
+            return dict(NOT_SELECTED)
+        _target, hosts = self._hosts_of(spec)
+        if not hosts:
+            return self._returned(spec, {})
+        run = self._start(spec, options, params)
+        running = self._split_by_when(run, hosts)
+        short = local_actions.short_name(spec.module)
+        for host in running:
+            host_params = self._params_for(host, params)
+            if short == "set_fact":
+                outcome, res = local_actions.set_fact(host_params)
+                for name, value in res["ansible_facts"].items():
+                    self.variables.set(host, name, value)
+            else:
+                outcome, res = local_actions.debug(host_params, self.variables.of(host))
+            self.reporter.report(run, host, outcome, res)
+        return self._finish(run)
+
+    # --- after the task ------------------------------------------------------------------------
+
+    def _finish(self, run: TaskRun) -> Any:
+        if loop_state.get() is not None:
+            return self._returned(run.spec, run.results)  # the loop reports and decides when it ends
+        self.recorder.task_end()
+        return self._decide(run)
+
+    def finish_loop(self, loop: LoopState) -> None:
+        task: Task | None = loop.task
+        if task is None:
+            return
+        run: TaskRun = task.run  # type: ignore[attr-defined]
+        self.reporter.finish_loop(run, loop)
+        self.recorder.task_end()
+        self._decide(run)
+
+    def _decide(self, run: TaskRun) -> Any:
+        """Who leaves the play, what is registered, and whether the script gets ``TaskFailed``."""
+        bad = run.bad_hosts()
+        returned = self._returned(run.spec, run.results)
+        if run.options.register:
+            for host, result in run.results.items():
+                self.variables.set(host, run.options.register, result)
+        if bad and run.rescuable:
+            for host in bad:
+                self.variables.set(host, "ansible_failed_task", {"name": run.name, "action": run.task.action})
+                self.variables.set(host, "ansible_failed_result", run.results.get(host, Result()))
+        if self.fail_fast and bad:
+            self.hosts.fail(bad)
+        fatal = self.plays.fatal_failure(bad, run.task.outcomes)
+        if fatal or (self.fail_fast and bad and len(bad) == len(run.task.outcomes)):
+            self.hosts.readmit(bad)  # a script that catches TaskFailed handles these hosts itself
+            message = str(run.exception) if run.exception else "module failed"
+            raise TaskFailed(run.name, bad, message) from run.exception
+        return returned
+
+    @staticmethod
+    def _returned(spec: CallSpec, per_host: Mapping[str, Result]) -> Result | HostResults:
+        """What the awaited call gives the script: one host's result, or host → result for a group."""
+        if spec.single_host:
+            return next(iter(per_host.values()), Result())
+        return HostResults(per_host)
+
+    def on_ftl_event(self, event: Mapping[str, Any]) -> None:
+        """FTL2's ``on_event`` callback: a host's start and result, for the task that is running."""
+        run = current_task.get()
+        if run is None:
+            return
+        task = run.task
+        kind = event.get("event")
+        host = str(event.get("host", "localhost"))
+        if kind == "module_start":
+            task.started_epoch[host] = float(event.get("timestamp") or time.time())
+            self.recorder.host_start(task, host)
+        elif kind == "module_complete":
+            self.reporter.ftl2_result(run, host, bool(event.get("success")), quirks.event_output(task.action, event),
+                                      event.get("error"), event.get("timestamp"))
+
+
+ConditionFn = Callable[[Mapping[str, Any]], bool]

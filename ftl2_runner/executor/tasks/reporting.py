@@ -1,0 +1,196 @@
+"""Turns each host's outcome of a task into its event, its recap count and the script's result.
+
+One place for what a host's result looks like everywhere: the event's ``res`` (shaped like
+Ansible's module output, censored under ``no_log``), the text (with the ``[ERROR]`` block of a
+failure), the stats, the fact cache, and the :class:`~ftl2_runner.script.Result` the awaited
+call returns and ``register`` stores — so they cannot disagree. ``changed_when`` and
+``failed_when`` are applied here, before any of them is produced.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from ...script import Result
+from .. import results, shaping
+from ..events import PlaybookRecorder
+from ..facts import FactCache
+from ..formatting import task_error_block
+from .conditions import ConditionError, holds
+from .run import TaskRun
+from .spec import LoopState, loop_state
+from .variables import HostVariables
+
+_UNREACHABLE_PREFIX = "Failed to connect to the host via ssh: "
+NO_LOG_MESSAGE = "the output has been hidden due to the fact that 'no_log: true' was specified for this result"
+FAILED_WHEN_MESSAGE = "Task failed: Action failed: A 'failed_when' expression evaluated to 'True'."
+
+
+class HostReporter:
+    def __init__(self, recorder: PlaybookRecorder, variables: HostVariables, fact_cache: FactCache,
+                 is_local: Callable[[str], bool]):
+        self.recorder = recorder
+        self.variables = variables
+        self.fact_cache = fact_cache
+        self.is_local = is_local
+        self.adhoc_origin: tuple[str, str] | None = None
+
+    # --- from FTL2 -------------------------------------------------------------------------
+
+    def ftl2_result(self, run: TaskRun, host: str, success: bool, output: Any, error: str | None,
+                    ended: float | None = None) -> None:
+        """Shape, classify and report one host's FTL2 result."""
+        task = run.task
+        params = run.host_params.get(host, task.params)
+        shaped = shaping.shape_result(task.action, params, output if isinstance(output, dict) else {},
+                                      task.started_epoch.get(host, task.call_started), ended or time.time(),
+                                      local=self.is_local(host))
+        outcome, res = results.classify(success, shaped, error)
+        if outcome == results.UNREACHABLE:
+            res = unreachable_result(res.get("msg", ""))
+        elif outcome in (results.OK, results.FAILED):
+            outcome, res = self._apply_result_conditions(run, host, outcome, res)
+        if outcome == results.FAILED and "failed_when_result" not in res:
+            res = shaping.as_failure(res)
+        self.report(run, host, outcome, res)
+
+    def exception(self, run: TaskRun, host: str, exc: BaseException, connection: bool) -> None:
+        message = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        if connection:
+            self.report(run, host, results.UNREACHABLE, unreachable_result(message))
+        else:
+            self.report(run, host, results.FAILED, shaping.as_failure({"changed": False, "msg": message}))
+
+    def _apply_result_conditions(self, run: TaskRun, host: str, outcome: str, res: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        """``changed_when`` / ``failed_when``, with the result registered under its name while they are evaluated."""
+        options = run.options
+        if options.changed_when is None and options.failed_when is None:
+            return outcome, res
+        registered = _registered(outcome, res)
+        variables = self.variables.of(host)
+        if options.register:
+            variables[options.register] = registered
+        try:
+            if options.changed_when is not None:
+                changed = holds(options.changed_when, registered, variables)
+                res = shaping.with_keys_after_rc(dict(res, changed=changed), {"changed_when_result": changed})
+                registered["changed"] = changed
+            if options.failed_when is not None:
+                failed = holds(options.failed_when, registered, variables)
+                return _with_failed_when(res, outcome, failed)
+        except ConditionError as exc:
+            return results.FAILED, shaping.as_failure({"changed": False, "msg": str(exc)})
+        return outcome, res
+
+    # --- one host's outcome ------------------------------------------------------------------
+
+    def report(self, run: TaskRun, host: str, outcome: str, res: dict[str, Any], final_of_loop: bool = False) -> None:
+        task = run.task
+        if outcome in (results.FAILED, results.UNREACHABLE) and isinstance(res.get("msg"), str):
+            from ..remote_hints import explain
+
+            res = dict(res, msg=explain(res["msg"]))  # known first-contact failures say what to fix
+        if outcome == results.OK and isinstance(res.get("ansible_facts"), dict):
+            self.fact_cache.merge(host, res["ansible_facts"])
+            self.variables.add_facts(host, res["ansible_facts"])
+        loop = loop_state.get()
+        if not (loop is not None and not final_of_loop and outcome != results.UNREACHABLE):
+            run.results[host] = _registered(outcome, res)
+        if task.no_log:
+            # As Ansible's TaskResult.clean_copy(): only the censored notice and `changed` survive.
+            res = {"censored": NO_LOG_MESSAGE, **{k: res[k] for k in ("changed",) if k in res}}
+        if loop is not None and not final_of_loop and outcome != results.UNREACHABLE:
+            self._item(run, loop, host, outcome, res)
+            return
+        error_block = None
+        if outcome in (results.FAILED, results.UNREACHABLE) and not final_of_loop:
+            error_block = self.error_block(run, res, outcome)
+        elif outcome == results.OK and res.get("warnings") and task.action.rsplit(".", 1)[-1] == "debug":
+            error_block = self.warning_block(run, res["warnings"])
+        self.recorder.host_result(task, host, outcome, res, error_block=error_block,
+                                  quiet=final_of_loop and outcome == results.OK,
+                                  rescued=run.rescuable and outcome == results.FAILED and not run.options.ignore_errors)
+
+    def skipped(self, run: TaskRun, host: str, res: Mapping[str, Any]) -> None:
+        self.recorder.host_start(run.task, host)
+        self.report(run, host, results.SKIPPED, dict(res))
+
+    def _item(self, run: TaskRun, loop: LoopState, host: str, outcome: str, res: dict[str, Any]) -> None:
+        res = shaping.with_loop_item(res, loop.loop_var, loop.item)
+        loop.item_results.setdefault(host, []).append((outcome, res))
+        run.task.finished_hosts.add(host)
+        self.recorder.host_start(run.task, host)
+        self.recorder.host_item_result(run.task, host, outcome, res, label=loop.item)
+
+    def finish_loop(self, run: TaskRun, loop: LoopState) -> None:
+        """After the last item: one ``runner_on_ok``/``_failed`` per host with ``results``."""
+        run.task.finished_hosts = set()
+        for host, items in loop.item_results.items():
+            item_res = [res for _, res in items]
+            changed = any(res.get("changed") for res in item_res)
+            failed = any(outcome == results.FAILED for outcome, _ in items)
+            msg = "One or more items failed" if failed else "All items completed"
+            res = {"changed": changed, "msg": msg, "results": item_res}
+            self.report(run, host, results.FAILED if failed else results.OK, res, final_of_loop=True)
+
+    def error_block(self, run: TaskRun, res: Mapping[str, Any], outcome: str) -> str:
+        """Ansible 2.21's ``[ERROR]: Task failed`` block, pointing at the script line."""
+        msg = str(res.get("msg") or "").strip()
+        if outcome == results.UNREACHABLE or res.get("failed_when_result") is True:
+            summary = msg
+        else:
+            summary = f"Task failed: Module failed: {msg}" if msg else "Task failed: Module failed."
+        if self.adhoc_origin is not None:
+            label, task_repr = self.adhoc_origin
+            return task_error_block(summary, [f"Origin: {label}", "", task_repr])
+        from ..diagnostics import origin_block
+
+        return task_error_block(summary, origin_block(*run.task.origin))
+
+
+    def warning_block(self, run: TaskRun, warnings: list[str]) -> str:
+        """A result's template-error warnings, as ansible-core 2.21 prints them before the result line."""
+        from ..diagnostics import origin_block
+
+        lines = []
+        for warning in warnings:
+            lines += [f"[WARNING]: {warning}", *origin_block(*run.task.origin)]
+        return "\n".join([*lines, ""])
+
+
+def unreachable_result(msg: str) -> dict[str, Any]:
+    return {
+        "changed": False,
+        "unreachable": True,
+        "exception": "(traceback unavailable)",
+        "msg": f"Task failed: {_UNREACHABLE_PREFIX}{msg}",
+    }
+
+
+def _registered(outcome: str, res: Mapping[str, Any]) -> Result:
+    """What ``register:`` stores: the module's result with ``failed`` (and ``skipped``) set, as Ansible does."""
+    registered = Result(changed=res.get("changed", False))
+    if outcome == results.SKIPPED:
+        registered["skipped"] = True
+    elif outcome == results.UNREACHABLE:
+        registered["unreachable"] = True
+    else:
+        registered["failed"] = outcome == results.FAILED
+    for key, value in res.items():
+        if not key.startswith("_ansible") and key not in ("changed", "exception"):
+            registered.setdefault(key, value)
+    return registered
+
+
+def _with_failed_when(res: dict[str, Any], outcome: str, failed: bool) -> tuple[str, dict[str, Any]]:
+    """Ansible's result after ``failed_when``: the verdict recorded, the module's own failure suppressed."""
+    out = {k: v for k, v in res.items() if k not in ("failed", "exception")}
+    if failed:
+        out["msg"] = FAILED_WHEN_MESSAGE
+        return results.FAILED, shaping.as_failure(shaping.with_keys_after_rc(out, {"failed_when_result": True}))
+    extra: dict[str, Any] = {"failed_when_result": False}
+    if outcome == results.FAILED:
+        extra["failed_when_suppressed_exception"] = "(traceback unavailable)"
+    return results.OK, shaping.with_keys_after_rc(out, extra)

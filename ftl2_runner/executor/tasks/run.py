@@ -1,0 +1,33 @@
+"""One task while it runs: the recorder's task, the options it was called with, and its per-host results."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from ...script import Result
+from .spec import CallSpec, TaskOptions
+
+if TYPE_CHECKING:
+    from ..events import Task
+
+
+@dataclass
+class TaskRun:
+    task: Task
+    spec: CallSpec
+    options: TaskOptions
+    results: dict[str, Result] = field(default_factory=dict)  # host -> what the script gets (register)
+    host_params: dict[str, dict[str, Any]] = field(default_factory=dict)  # arguments that differ per host
+    rescuable: bool = False  # a failure here is rescued by the enclosing block (counted as `rescued`)
+    exception: BaseException | None = None  # what FTL2 raised, if anything
+
+    @property
+    def name(self) -> str:
+        return self.task.name
+
+    def bad_hosts(self) -> list[str]:
+        """Hosts whose result makes them leave the play (failed or unreachable, not ignored)."""
+        if self.options.ignore_errors:
+            return [h for h, o in self.task.outcomes.items() if o == "unreachable"]
+        return [h for h, o in self.task.outcomes.items() if o in ("failed", "unreachable")]

@@ -1,0 +1,80 @@
+"""What one script call asks for: its target, module, parameters and ``runner.task(...)`` options.
+
+The options are read when a call is *made*, not when it is awaited, so
+``with runner.task("x"): coro = ftl.y()`` names the task even if the coroutine is awaited later;
+context variables carry them (and the running loop, block and task) because concurrent calls
+(``asyncio.gather``) each need their own.
+"""
+
+from __future__ import annotations
+
+import contextvars
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..events import Task
+    from .run import TaskRun
+
+# A condition: a bool, an Ansible (Jinja) expression string, or a Python callable.
+Condition = bool | str | Callable[..., Any] | None
+
+
+@dataclass
+class TaskOptions:
+    """What ``runner.task(...)`` set for the calls inside its block (Ansible's task keywords)."""
+
+    name: str | None = None
+    ignore_errors: bool = False
+    when: Condition = None
+    tags: tuple[str, ...] = ()
+    no_log: bool = False
+    register: str | None = None
+    changed_when: Condition = None
+    failed_when: Condition = None
+
+
+@dataclass
+class CallSpec:
+    """What a script call targets and runs, resolved from its attribute chain."""
+
+    target: str
+    module: str
+    options: TaskOptions | None = None
+    origin: tuple[str, int, int] | None = None  # the script line that made the call
+    single_host: bool = False  # the target names one host: the call returns one result, not a mapping
+
+
+@dataclass
+class LoopState:
+    """One ``runner.loop(items)``: every call inside is an item of one task."""
+
+    items: list[Any]
+    loop_var: str = "item"
+    item: Any = None
+    task: Task | None = None
+    item_results: dict[str, list[tuple[str, dict[str, Any]]]] = field(default_factory=dict)
+    spec: CallSpec | None = None
+
+
+task_options: contextvars.ContextVar[TaskOptions | None] = contextvars.ContextVar("ftl2_runner_task_options", default=None)
+current_task: contextvars.ContextVar[TaskRun | None] = contextvars.ContextVar("ftl2_runner_task", default=None)
+loop_state: contextvars.ContextVar[LoopState | None] = contextvars.ContextVar("ftl2_runner_loop", default=None)
+
+
+def options_of(spec: CallSpec) -> TaskOptions:
+    return spec.options or task_options.get() or TaskOptions()
+
+
+def run_with_task(task: TaskRun, call: Callable[[], Awaitable[Any]]) -> Awaitable[Any]:
+    """Run ``call`` with ``task`` as the current task for the FTL2 events it triggers."""
+
+    async def _runner() -> Any:
+        token = current_task.set(task)
+        try:
+            return await call()
+        finally:
+            current_task.reset(token)
+
+    return _runner()
