@@ -281,6 +281,15 @@ class PlaybookRecorder:
         self._uuid_uses[base] = uses
         return base if uses == 1 else f"{base}_{uses}"
 
+    def no_hosts_remaining(self, task: Task) -> None:
+        """``NO MORE HOSTS LEFT``: a play ended because too many of its hosts failed (max_fail_percentage).
+
+        ansible-core 2.21 sends it twice (the linear strategy and the play loop both report it).
+        """
+        with self._as_current(task):
+            for _ in range(2):
+                self._emit("playbook_on_no_hosts_remaining", self._ctx("task"), self.formatter.banner("NO MORE HOSTS LEFT"))
+
     def task_end(self) -> None:
         self.task = None
 
@@ -382,7 +391,8 @@ class PlaybookRecorder:
 
     class _Current:
         def __init__(self, recorder: PlaybookRecorder, task: Task):
-            self.recorder, self.task, self.saved = recorder, task, None
+            self.recorder, self.task = recorder, task
+            self.saved: tuple[Play | None, Task | None] = (None, None)
 
         def __enter__(self) -> None:
             self.saved = (self.recorder.play, self.recorder.task)

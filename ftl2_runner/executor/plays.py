@@ -93,16 +93,22 @@ class PlayTracker:
         self._implicit_pattern = None
         self.options = PlayOptions()
 
-    def fatal_failure(self, failed: list[str], outcomes: dict[str, str]) -> bool:
-        """Whether this task's failures end the play for every host (any_errors_fatal, max_fail_percentage)."""
+    def fatal_failure(self, failed: list[str], out_of_play: set[str]) -> str | None:
+        """Whether this task's failures end the play for every host, and why.
+
+        ``any_errors_fatal``: any failure. ``max_fail_percentage``: more than that share of the
+        play's hosts have failed so far (Ansible then prints ``NO MORE HOSTS LEFT``).
+        """
         if not failed:
-            return False
+            return None
         if self.options.any_errors_fatal:
-            return True
+            return "any_errors_fatal"
         limit = self.options.max_fail_percentage
         if limit is not None and self._play_hosts:
-            return 100.0 * len(failed) / len(self._play_hosts) > float(limit)
-        return False
+            failed_so_far = {h for h in self._play_hosts if h in out_of_play} | set(failed)
+            if 100.0 * len(failed_so_far) / len(self._play_hosts) > float(limit):
+                return "max_fail_percentage"
+        return None
 
     # --- host patterns -------------------------------------------------------------------
 

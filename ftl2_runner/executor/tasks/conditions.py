@@ -141,7 +141,7 @@ def condition_text(condition: Any) -> str:
         return condition
     if isinstance(condition, bool) or condition is None:
         return str(bool(condition) if condition is not None else True)
-    return _source_of(condition) or getattr(condition, "__name__", repr(condition))
+    return _source_of(condition) or str(getattr(condition, "__name__", repr(condition)))
 
 
 def _source_of(function: Any) -> str | None:

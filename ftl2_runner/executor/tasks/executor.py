@@ -244,9 +244,11 @@ class TaskExecutor:
             for host in bad:
                 self.variables.set(host, "ansible_failed_task", {"name": run.name, "action": run.task.action})
                 self.variables.set(host, "ansible_failed_result", run.results.get(host, Result()))
+        fatal = self.plays.fatal_failure(bad, self.hosts.out_of_play)
         if self.fail_fast and bad:
             self.hosts.fail(bad)
-        fatal = self.plays.fatal_failure(bad, run.task.outcomes)
+        if fatal == "max_fail_percentage":
+            self.recorder.no_hosts_remaining(run.task)
         if fatal or (self.fail_fast and bad and len(bad) == len(run.task.outcomes)):
             self.hosts.readmit(bad)  # a script that catches TaskFailed handles these hosts itself
             message = str(run.exception) if run.exception else "module failed"

@@ -1,0 +1,115 @@
+"""The task model's pure parts, in process: conditions, selection, batches, variables, block scopes."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from ftl2_runner.executor.shaping import with_keys_after_rc
+from ftl2_runner.executor.tasks.batches import batches
+from ftl2_runner.executor.tasks.blocks import PlayHosts
+from ftl2_runner.executor.tasks.conditions import ConditionError, condition_text, evaluate_expression, holds, render
+from ftl2_runner.executor.tasks.selection import StartAtTask, selected_by_tags
+from ftl2_runner.executor.tasks.variables import HostVariables
+from ftl2_runner.script import Result, TaskFailed
+
+pytestmark = pytest.mark.unit
+
+
+def test_conditions_take_bools_ansible_strings_and_callables():
+    hostvars = {"marker": Result(stdout="ready", failed=False, changed=True), "inventory_hostname": "h1"}
+    assert holds(True, hostvars) and not holds(False, hostvars) and holds(None, hostvars)
+    assert holds('marker.stdout == "ready" and inventory_hostname != "h2"', hostvars)
+    assert holds("marker is succeeded and marker is changed and marker is not failed", hostvars)
+    assert not holds("'yes' | bool and missing is defined", hostvars)
+    assert holds(lambda v: v.marker.stdout == "ready", hostvars)
+    assert holds(lambda r: r.rc == 0, Result(rc=0))  # changed_when/failed_when callables get the result
+    with pytest.raises(ConditionError, match="'nothere' is undefined"):
+        holds("nothere == 1", hostvars)
+
+
+def test_false_condition_is_the_text_as_written():
+    assert condition_text('marker.stdout == "busy"') == 'marker.stdout == "busy"'
+    assert condition_text(False) == "False"
+    marker = Result(stdout="x")
+    assert condition_text(lambda: marker.stdout == "busy") == 'marker.stdout == "busy"'
+    assert condition_text(lambda v: v.x in (1, 2)) == "v.x in (1, 2)"
+
+    def named(v):
+        return True
+
+    assert condition_text(named) == "named"
+
+
+def test_expressions_and_templates():
+    assert evaluate_expression("marker.stdout", {"marker": {"stdout": "ok"}}) == "ok"
+    assert render("{{ a }} and {{ b | length }}", {"a": 1, "b": [1, 2]}) == "1 and 2"
+    assert render("no template", {}) == "no template"
+    with pytest.raises(ConditionError):
+        evaluate_expression("x.y", {})
+
+
+def test_tag_selection_follows_ansible():
+    assert selected_by_tags((), (), ())
+    assert not selected_by_tags(("never",), (), ())
+    assert selected_by_tags(("never", "debug"), ("debug",), ())
+    assert selected_by_tags(("always",), ("web",), ())
+    assert not selected_by_tags(("db",), ("web",), ())
+    assert selected_by_tags(("db",), ("tagged",), ()) and not selected_by_tags((), ("tagged",), ())
+    assert not selected_by_tags(("web",), (), ("web",))
+    start = StartAtTask("second")
+    assert [start.allows(n) for n in ("first", "second", "third")] == [False, True, True]
+
+
+def test_serial_batches():
+    hosts = ["h1", "h2", "h3", "h4", "h5"]
+    assert batches(hosts, 2) == [["h1", "h2"], ["h3", "h4"], ["h5"]]
+    assert batches(hosts, "40%") == [["h1", "h2"], ["h3", "h4"], ["h5"]]
+    assert batches(hosts, [1, 3]) == [["h1"], ["h2", "h3", "h4"], ["h5"]]
+    assert batches(hosts, 0) == [hosts]
+
+
+def test_variables_have_ansibles_precedence():
+    store = HostVariables(lambda host: {"color": "red", "region": "eu"}, {"region": "us"})
+    assert store.of("h1")["color"] == "red" and store.of("h1")["region"] == "us"  # extra vars win
+    store.add_facts("h1", {"system": "Linux"})
+    store.set("h1", "color", "blue")
+    v = store.of("h1")
+    assert v["color"] == "blue" and v["ansible_system"] == "Linux" and v["ansible_facts"] == {"system": "Linux"}
+    assert v["inventory_hostname"] == "h1" and store.of("h2")["color"] == "red"
+
+
+def test_keys_ansible_adds_go_after_rc():
+    assert list(with_keys_after_rc({"changed": 1, "rc": 0, "stdout": ""}, {"x": 1})) == ["changed", "rc", "x", "stdout"]
+    assert list(with_keys_after_rc({"changed": 1}, {"x": 1})) == ["changed", "x"]
+
+
+def test_block_scopes_choose_the_hosts_and_count_who_failed():
+    hosts = PlayHosts()
+    seen: dict[str, list[str]] = {}
+
+    async def body():
+        seen["body"] = hosts.select(["h1", "h2", "h3"])
+        hosts.fail(["h2"])
+        seen["body after failure"] = hosts.select(["h1", "h2", "h3"])
+
+    async def rescue():
+        seen["rescue"] = hosts.select(["h1", "h2", "h3"])
+
+    async def always():
+        seen["always"] = hosts.select(["h1", "h2", "h3"])
+
+    asyncio.run(hosts.run_block(None, body, rescue, always, lambda failed: TaskFailed("block", failed, "x")))
+    assert seen == {"body": ["h1", "h2", "h3"], "body after failure": ["h1", "h3"], "rescue": ["h2"],
+                    "always": ["h1", "h2", "h3"]}
+    assert hosts.out_of_play == set()  # rescued
+
+    async def failing_body():
+        hosts.select(["h1"])
+        hosts.fail(["h1"])
+        raise TaskFailed("t", ["h1"], "boom")
+
+    with pytest.raises(TaskFailed):
+        asyncio.run(hosts.run_block(None, failing_body, None, None, lambda failed: TaskFailed("block", failed, "x")))
+    assert hosts.out_of_play == {"h1"}
