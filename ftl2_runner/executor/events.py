@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .formatting import COLOR_WARN, Formatter
+from .formatting import COLOR_ERROR, COLOR_WARN, Formatter
 from .protocol import DisplayChannel, utc_now_iso
 
 # Event names AWX accepts (awx BasePlaybookEvent.EVENT_TYPES); anything else breaks its API.
@@ -275,6 +275,13 @@ class PlaybookRecorder:
         self._emit("playbook_on_task_start", data, self.formatter.task_start(name, path, self.check_mode), event_uuid)
         return self.task
 
+    def _once(self, block: str | None) -> str | None:
+        """Ansible displays an identical error (or warning) once per run: Display dedups them."""
+        if block is None or block in self._shown_errors:
+            return None
+        self._shown_errors.add(block)
+        return block
+
     def _reused(self, base: str) -> str:
         """``base`` for its first event, ``base_2``, ``base_3``... after, as awx_display dedups event uuids."""
         uses = self._uuid_uses.get(base, 0) + 1
@@ -317,8 +324,8 @@ class PlaybookRecorder:
     ) -> None:
         """Emit ``runner_on_<outcome>`` for one host and count it in the stats.
 
-        ``outcome`` is one of ``ok``, ``failed``, ``skipped``, ``unreachable``. ``quiet``
-        prints nothing (the final result of a loop, whose items were already shown).
+        ``outcome`` is one of ``ok``, ``failed``, ``skipped``, ``unreachable``. ``quiet``: the
+        final result of a loop, whose items were already shown (nothing, or ``...ignoring``).
         ``rescued``: a failure a block's rescue section handles, counted as ``rescued``, not ``failed``.
         """
         if host in task.finished_hosts:
@@ -331,12 +338,7 @@ class PlaybookRecorder:
         duration = _seconds_between(start, end)
         stats = self.stats.setdefault(host, HostStats())
         fmt = self.formatter
-        if error_block is not None:
-            # Ansible displays an identical error once per run (Display dedups errors).
-            if error_block in self._shown_errors:
-                error_block = None
-            else:
-                self._shown_errors.add(error_block)
+        error_block = self._once(error_block)
         event_res = {"censored": res["censored"]} if task.no_log and "censored" in res else res
         with self._as_current(task):
             data = self._ctx("task")
@@ -360,8 +362,11 @@ class PlaybookRecorder:
                     stats.rescued += 1
                 else:
                     stats.failures += 1
+                text: str | None
                 if self.adhoc:
                     text = fmt.minimal_result(host, "failed", res, task.action, error_block)
+                elif quiet:  # a loop's final result: its failed items were shown; Ansible adds only `...ignoring`
+                    text = fmt.ignoring() if ignore else None
                 else:
                     text = fmt.failed(host, res, ignore, error_block)
                 self._emit("runner_on_failed", data, text)
@@ -381,13 +386,19 @@ class PlaybookRecorder:
             else:
                 raise ValueError(f"unknown outcome {outcome!r}")
 
-    def host_item_result(self, task: Task, host: str, outcome: str, res: dict[str, Any], label: Any) -> None:
-        """``runner_item_on_<outcome>`` for one loop item (not counted in the stats)."""
+    def host_item_result(self, task: Task, host: str, outcome: str, res: dict[str, Any], label: Any,
+                         error_block: str | None = None) -> None:
+        """``runner_item_on_<outcome>`` for one loop item (not counted in the stats); a failed item
+        has the ``[ERROR]`` block before its line, as ansible-core 2.21 prints it."""
         event = {"ok": "runner_item_on_ok", "failed": "runner_item_on_failed", "skipped": "runner_item_on_skipped"}[outcome]
         with self._as_current(task):
             data = self._ctx("task")
             data.update(host=host, res=res)
-            self._emit(event, data, self.formatter.item(host, outcome, res, label))
+            text = self.formatter.item(host, outcome, res, label)
+            error_block = self._once(error_block)
+            if error_block:
+                text = self.formatter.stringc(error_block, COLOR_ERROR) + "\n" + text
+            self._emit(event, data, text)
 
     class _Current:
         def __init__(self, recorder: PlaybookRecorder, task: Task):

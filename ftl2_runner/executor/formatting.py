@@ -154,8 +154,11 @@ class Formatter:
             parts.append(self.stringc(error_block, COLOR_ERROR))
         parts.append(self.stringc(f"fatal: [{host}]: FAILED! => {self.dump_results(result)}", COLOR_ERROR))
         if ignore_errors:
-            parts.append(self.stringc("...ignoring", COLOR_SKIP))
+            parts.append(self.ignoring())
         return "\n".join(parts)
+
+    def ignoring(self) -> str:
+        return self.stringc("...ignoring", COLOR_SKIP)
 
     def skipped(self, host: str, result: Mapping[str, Any]) -> str:
         msg = f"skipping: [{host}]"

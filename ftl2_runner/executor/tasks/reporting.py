@@ -102,27 +102,28 @@ class HostReporter:
             # As Ansible's TaskResult.clean_copy(): only the censored notice and `changed` survive.
             res = {"censored": NO_LOG_MESSAGE, **{k: res[k] for k in ("changed",) if k in res}}
         if loop is not None and not final_of_loop and outcome != results.UNREACHABLE:
-            self._item(run, loop, host, outcome, res)
+            self._item(run, loop, host, outcome, res,
+                       self.error_block(run, res, outcome) if outcome == results.FAILED else None)
             return
         error_block = None
         if outcome in (results.FAILED, results.UNREACHABLE) and not final_of_loop:
             error_block = self.error_block(run, res, outcome)
         elif outcome == results.OK and res.get("warnings") and task.action.rsplit(".", 1)[-1] == "debug":
             error_block = self.warning_block(run, res["warnings"])
-        self.recorder.host_result(task, host, outcome, res, error_block=error_block,
-                                  quiet=final_of_loop and outcome == results.OK,
+        self.recorder.host_result(task, host, outcome, res, error_block=error_block, quiet=final_of_loop,
                                   rescued=run.rescuable and outcome == results.FAILED and not run.options.ignore_errors)
 
     def skipped(self, run: TaskRun, host: str, res: Mapping[str, Any]) -> None:
         self.recorder.host_start(run.task, host)
         self.report(run, host, results.SKIPPED, dict(res))
 
-    def _item(self, run: TaskRun, loop: LoopState, host: str, outcome: str, res: dict[str, Any]) -> None:
+    def _item(self, run: TaskRun, loop: LoopState, host: str, outcome: str, res: dict[str, Any],
+              error_block: str | None) -> None:
         res = shaping.with_loop_item(res, loop.loop_var, loop.item)
         loop.item_results.setdefault(host, []).append((outcome, res))
         run.task.finished_hosts.add(host)
         self.recorder.host_start(run.task, host)
-        self.recorder.host_item_result(run.task, host, outcome, res, label=loop.item)
+        self.recorder.host_item_result(run.task, host, outcome, res, label=loop.item, error_block=error_block)
 
     def finish_loop(self, run: TaskRun, loop: LoopState) -> None:
         """After the last item: one ``runner_on_ok``/``_failed`` per host with ``results``."""
