@@ -353,6 +353,20 @@ class PlaybookRecorder:
             else:
                 raise ValueError(f"unknown outcome {outcome!r}")
 
+    def file_diff(self, task: Task, host: str, res: Mapping[str, Any]) -> None:
+        """``runner_on_file_diff`` under ``--diff``: sent for any result carrying ``diff``; the diff text
+        (``--- before`` / ``+++ after``) is shown only for a changed result whose diff says something."""
+        if res.get("diff") is None:
+            return
+        from .diff import render
+
+        diff = res["diff"]
+        text = render(diff, self.formatter.stringc) if diff and res.get("changed") else ""
+        with self._as_current(task):
+            data = self._ctx("task")
+            data.update(host=host, diff=_rendered_diff(diff))
+            self._emit("runner_on_file_diff", data, text.rstrip("\n") if text else None)
+
     def host_item_result(self, task: Task, host: str, outcome: str, res: dict[str, Any], label: Any) -> None:
         """``runner_item_on_<outcome>`` for one loop item (not counted in the stats)."""
         event = {"ok": "runner_item_on_ok", "failed": "runner_item_on_failed", "skipped": "runner_item_on_skipped"}[outcome]
@@ -447,3 +461,21 @@ def _seconds_between(start_iso: str, end_iso: str) -> float:
     start = datetime.datetime.fromisoformat(start_iso)
     end = datetime.datetime.fromisoformat(end_iso)
     return round((end - start).total_seconds(), 6)
+
+
+def _rendered_diff(diff: Any) -> Any:
+    """The diff as the event carries it: the default callback serialises mapping sides to text in place."""
+    from .diff import serialize
+
+    entries = diff if isinstance(diff, list) else [diff]
+    out = []
+    for entry in entries:
+        if isinstance(entry, Mapping) and "before" in entry and "after" in entry:
+            entry = dict(entry)
+            for side in ("before", "after"):
+                if isinstance(entry[side], Mapping):
+                    entry[side] = serialize(entry[side])
+                elif entry[side] is None:
+                    entry[side] = ""
+        out.append(entry)
+    return out if isinstance(diff, list) else out[0]

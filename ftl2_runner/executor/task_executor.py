@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..script import TaskFailed
-from . import results, shaping
+from . import call_overrides, results, shaping
 from .events import PlaybookRecorder, Task
 from .tracking import CallSpec, TaskOptions, current_task, run_with_task, script_call_site, task_options
 
@@ -99,7 +99,10 @@ class TaskExecutor:
         task = self._start_task(spec, params)
         if not options.when:
             return self._skip(task, spec)
-        if self.settings.check_mode and not self._honours_check_mode(spec):
+        own_call = call_overrides.override(self, spec.module, spec.target, params)
+        if own_call is not None:  # what FTL2 0.4.7 cannot run as Ansible does (setup, --check, --diff, local names)
+            call = own_call
+        elif self.settings.check_mode and not self._honours_check_mode(spec):
             short = spec.module.rsplit(".", 1)[-1]
             return self._skip(task, spec, {
                 "changed": False, "msg": f"remote module ({short}) does not support check mode", "skipped": True,
@@ -295,7 +298,7 @@ class TaskExecutor:
         """Shape, classify and report one host's FTL2 result."""
         shaped = shaping.shape_result(task.action, task.params, output if isinstance(output, dict) else {},
                                       task.started_epoch.get(host, task.call_started), ended or time.time(),
-                                      local=self.plays.is_local(host))
+                                      local=self.plays.is_local(host), verbosity=self.settings.verbosity)
         outcome, res = results.classify(success, shaped, error)
         if outcome == results.FAILED:
             res = shaping.as_failure(res)
@@ -326,6 +329,8 @@ class TaskExecutor:
             self.recorder.host_start(task, host)
             self.recorder.host_item_result(task, host, outcome, res, label=loop.item)
             return
+        if outcome == results.OK and self.settings.diff:
+            self.recorder.file_diff(task, host, res)  # --diff: Ansible shows a changed result's diff first
         error_block = None
         if outcome in (results.FAILED, results.UNREACHABLE) and not final_of_loop:
             error_block = self._error_block(task, res, outcome)
