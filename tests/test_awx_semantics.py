@@ -257,7 +257,7 @@ def test_unsupported_flags_are_reported_not_ignored(tmp_path):
 
 
 def test_fact_cache_round_trip(tmp_path):
-    """Facts AWX sent come back untouched; facts gathered in the job land in fact_cache/<host>."""
+    """Facts AWX sent come back untouched; facts gathered in the job land in fact_cache/s1_<host>."""
     script = """
     async def run(inventory_path, extravars, runner):
         async with runner.automation() as ftl:
@@ -274,8 +274,10 @@ def test_fact_cache_round_trip(tmp_path):
     cache = processed.artifact_dir / "fact_cache"
     assert (cache / "otherhost").read_text() == '{"ansible_distribution": "Debian"}'
     assert int((cache / "otherhost").stat().st_mtime) == 1_700_000_000
-    gathered = json.loads((cache / "localhost").read_text())
+    entry = json.loads((cache / "s1_localhost").read_text())  # ansible-core 2.21's jsonfile layout
+    gathered = json.loads(entry["__payload__"])
     assert gathered["getent_passwd"]["root"][0] == "x"
+    assert (cache / "s1_localhost").stat().st_mode & 0o777 == 0o644
 
 
 def test_secrets_stay_out_of_events_and_artifacts(tmp_path):

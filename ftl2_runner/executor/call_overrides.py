@@ -53,23 +53,23 @@ def override(executor: Any, module: str, target: str, params: Mapping[str, Any])
     settings = executor.settings
     params = dict(params)
     if short in _FACT_MODULES:
-        return _each(hosts, lambda host: gather_facts(params, settings.check_mode, settings.verbosity),
+        return _each(executor, hosts, lambda host: gather_facts(params, settings.check_mode, settings.verbosity),
                      preshaped=True)
     if settings.check_mode:
         predict = check_mode.prediction(short, params, settings.diff)
         if predict is not None:
-            return _each(hosts, lambda host: predict())
+            return _each(executor, hosts, lambda host: predict())
     if settings.diff or settings.check_mode:
         if short in _ANSIBLE_FILE_MODULES:
-            return _each(hosts, lambda host: ansible_modules.run_local(
+            return _each(executor, hosts, lambda host: ansible_modules.run_local(
                 short, params, settings.check_mode, settings.diff, settings.verbosity), preshaped=True)
     localhost = plays.context["localhost"]
     if settings.diff and short == "copy":
-        return _each(hosts, lambda host: diff.copy_with_diff(localhost, params))
+        return _each(executor, hosts, lambda host: diff.copy_with_diff(localhost, params))
     if short in _NAME_LOCAL_SHORTCUTS and any(h not in _LOCAL_NAMES for h in hosts):
-        return _each(hosts, lambda host: getattr(localhost, short)(**params))
+        return _each(executor, hosts, lambda host: getattr(localhost, short)(**params))
     if settings.diff and not _is_ftl2_native(short) and short not in ("ping", "debug"):
-        return _each(hosts, lambda host: ansible_modules.run_local(
+        return _each(executor, hosts, lambda host: ansible_modules.run_local(
             short, params, settings.check_mode, settings.diff, settings.verbosity), preshaped=True)
     return None
 
@@ -80,14 +80,24 @@ def _is_ftl2_native(short: str) -> bool:
     return get_module(short) is not None or short in _NAME_LOCAL_SHORTCUTS or short in ("command", "raw", "script")
 
 
-def _each(hosts: list[str], call: Callable[[str], Awaitable[Any]], preshaped: bool = False) -> PerHost:
-    """Run ``call`` for every host at once; ``preshaped`` results are Ansible's own and are not reshaped."""
+def _each(executor: Any, hosts: list[str], call: Callable[[str], Awaitable[Any]], preshaped: bool = False) -> PerHost:
+    """Run ``call`` for every host at once; ``preshaped`` results are Ansible's own and are not reshaped.
+
+    Every host starts before any result arrives (``runner_on_start`` for each, then the results), as
+    Ansible's linear strategy queues a task on all hosts first.
+    """
     from .shaping import PRESHAPED
 
     async def run_all() -> dict[str, Any]:
         import asyncio
 
         from .task_executor import PerHostResults
+        from .tracking import current_task
+
+        task = current_task.get()
+        if task is not None:
+            for host in hosts:
+                executor.recorder.host_start(task, host)
 
         outcomes = await asyncio.gather(*(call(h) for h in hosts), return_exceptions=True)
         if preshaped:

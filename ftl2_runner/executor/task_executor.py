@@ -138,6 +138,7 @@ class TaskExecutor:
         for host in self.plays.hosts_of(spec.target):
             self.recorder.host_start(task, host)
             self._report(task, host, results.OK, dict(res))
+            self.fact_cache.touch(host)  # ansible-core writes an empty fact cache entry for a debug task
         return self._finish(task, {k: v for k, v in res.items() if not k.startswith("_ansible")}, None)
 
     def reroute_shortcut(self, spec: CallSpec, params: Mapping[str, Any]) -> Callable[[], Awaitable[Any]] | None:
