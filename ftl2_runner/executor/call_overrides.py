@@ -61,10 +61,11 @@ def override(executor: Any, module: str, target: str, params: Mapping[str, Any])
             return _each(executor, hosts, lambda host: predict())
     if settings.diff or settings.check_mode:
         if short in _ANSIBLE_FILE_MODULES:
-            return _each(executor, hosts, lambda host: ansible_modules.run_local(
-                short, params, settings.check_mode, settings.diff, settings.verbosity), preshaped=True)
+            return _each(executor, hosts, lambda host: _file_module(params, settings), preshaped=True)
     localhost = plays.context["localhost"]
     if settings.diff and short == "copy":
+        if check_mode.unchanged_copy(params):  # Ansible's answer is its file module's view, diff included
+            return _each(executor, hosts, lambda host: _as_coroutine(check_mode.copy_prediction(params, True)))
         return _each(executor, hosts, lambda host: diff.copy_with_diff(localhost, params))
     if short in _NAME_LOCAL_SHORTCUTS and any(h not in _LOCAL_NAMES for h in hosts):
         return _each(executor, hosts, lambda host: getattr(localhost, short)(**params))
@@ -72,6 +73,15 @@ def override(executor: Any, module: str, target: str, params: Mapping[str, Any])
         return _each(executor, hosts, lambda host: ansible_modules.run_local(
             short, params, settings.check_mode, settings.diff, settings.verbosity), preshaped=True)
     return None
+
+
+async def _file_module(params: Mapping[str, Any], settings: Any) -> dict[str, Any]:
+    """Ansible's own ``file`` module (results are put in ansible-core's key order by shaping)."""
+    return await ansible_modules.run_local("file", params, settings.check_mode, settings.diff, settings.verbosity)
+
+
+async def _as_coroutine(value: Any) -> Any:
+    return value
 
 
 def _is_ftl2_native(short: str) -> bool:

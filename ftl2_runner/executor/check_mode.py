@@ -16,6 +16,18 @@ from typing import Any
 from . import diff as diffs
 
 
+def unchanged_copy(params: Mapping[str, Any]) -> bool:
+    """Whether ``copy`` would leave the file as it is (same content, no attribute asked for)."""
+    if any(params.get(k) is not None for k in ("mode", "owner", "group", "attributes", "seuser", "setype")):
+        return False
+    content = diffs.new_content(params)
+    dest = diffs.copy_destination(params)
+    if content is None or not os.path.isfile(dest):
+        return False
+    with open(dest, "rb") as handle:
+        return handle.read() == content
+
+
 def prediction(short: str, params: Mapping[str, Any], with_diff: bool) -> Callable[[], Awaitable[dict[str, Any]]] | None:
     if short == "copy" and diffs.new_content(params) is not None:
         async def predict_copy() -> dict[str, Any]:
@@ -39,7 +51,8 @@ def copy_prediction(params: Mapping[str, Any], with_diff: bool) -> dict[str, Any
     if current != checksum:
         return {"changed": True, "diff": [diffs.copy_diff(params)] if with_diff else [], PRESHAPED: True}
     # The copy action's answer when nothing changes: its `file` module call, then checksum and dest.
-    res: dict[str, Any] = {"changed": False, "diff": [], "path": dest}
+    unchanged_diff: Any = {"before": {"path": dest}, "after": {"path": dest}} if with_diff else []
+    res: dict[str, Any] = {"changed": False, "diff": unchanged_diff, "path": dest}
     fields = stat_fields(dest)
     res.update({k: fields[k] for k in ("uid", "gid", "owner", "group", "mode", "state", "size") if k in fields})
     res.update(checksum=checksum, dest=dest)

@@ -364,8 +364,8 @@ class PlaybookRecorder:
         text = render(diff, self.formatter.stringc) if diff and res.get("changed") else ""
         with self._as_current(task):
             data = self._ctx("task")
-            data.update(host=host, diff=_rendered_diff(diff))
-            self._emit("runner_on_file_diff", data, text.rstrip("\n") if text else None)
+            data.update(host=host, diff=diff)
+            self._emit("runner_on_file_diff", data, text[:-1] if text.endswith("\n") else (text or None))
 
     def host_item_result(self, task: Task, host: str, outcome: str, res: dict[str, Any], label: Any) -> None:
         """``runner_item_on_<outcome>`` for one loop item (not counted in the stats)."""
@@ -462,20 +462,3 @@ def _seconds_between(start_iso: str, end_iso: str) -> float:
     end = datetime.datetime.fromisoformat(end_iso)
     return round((end - start).total_seconds(), 6)
 
-
-def _rendered_diff(diff: Any) -> Any:
-    """The diff as the event carries it: the default callback serialises mapping sides to text in place."""
-    from .diff import serialize
-
-    entries = diff if isinstance(diff, list) else [diff]
-    out = []
-    for entry in entries:
-        if isinstance(entry, Mapping) and "before" in entry and "after" in entry:
-            entry = dict(entry)
-            for side in ("before", "after"):
-                if isinstance(entry[side], Mapping):
-                    entry[side] = serialize(entry[side])
-                elif entry[side] is None:
-                    entry[side] = ""
-        out.append(entry)
-    return out if isinstance(diff, list) else out[0]
