@@ -169,8 +169,7 @@ def shape_result(module: str, params: Mapping[str, Any], output: Mapping[str, An
     if verbosity < INVOCATION_VERBOSITY:
         output.pop("invocation", None)
     if output.pop(PRESHAPED, False):
-        # ansible-core's task executor settles `changed` first: it leads every result it reports.
-        return {"changed": output.pop("changed", False), **output}
+        return ansible_key_order(output)
     if output.get("failed") or output.get("skipped"):
         return output
     shaper = SHAPERS.get(module)
@@ -179,7 +178,29 @@ def shape_result(module: str, params: Mapping[str, Any], output: Mapping[str, An
     local_shaper = LOCAL_SHAPERS.get(module)
     if local_shaper is not None and local:
         return local_shaper(module, params, output, started, ended)
-    return output
+    return ansible_key_order(output)
+
+
+# The keys ansible-core 2.21 knows about a result (UnifiedTaskResult's fields), in the order it
+# reports them to callbacks; every other key follows in the module's own order.
+_KNOWN_RESULT_KEYS = (
+    "changed", "unreachable", "warnings", "deprecations", "ansible_facts", "async_result", "exception", "finished",
+    "msg", "_ansible_no_log", "_ansible_verbose_always", "_ansible_verbose_override", "rc", "module_stderr",
+    "module_stdout", "attempts", "retries", "diff", "ansible_stats", "ansible_job_id", "skip_reason",
+    "skipped_reason", "false_condition",
+)
+
+
+def ansible_key_order(res: Mapping[str, Any]) -> dict[str, Any]:
+    """A module result in the key order ansible-core's controller gives it (``changed`` defaults to False)."""
+    out: dict[str, Any] = {"changed": res.get("changed", False)}
+    for key in _KNOWN_RESULT_KEYS[1:]:
+        if key in res:
+            out[key] = res[key]
+    for key, value in res.items():
+        if key not in out:
+            out[key] = value
+    return out
 
 
 def as_failure(res: Mapping[str, Any]) -> dict[str, Any]:
