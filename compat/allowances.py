@@ -113,18 +113,9 @@ def _copy_src(records: list[Record]) -> list[Record]:
     return _map_events(records, fix)
 
 
-def _fact_cache_files(records: list[Record]) -> list[Record]:
-    return [
-        dict(r, artifacts=[name for name in r["artifacts"] if not (name.startswith("fact_cache/") and name != "fact_cache/")])
-        if "artifacts" in r else r
-        for r in records
-    ]
-
-
 NORMALISERS: dict[str, Normaliser] = {
     "copy-src": _copy_src,
     "unreachable-reason": _unreachable_reason,
-    "fact-cache-files": _fact_cache_files,
     "executor-command": _executor_command,
     "task-path-line": _task_path_line,
     "error-origin": _error_origin,

@@ -184,8 +184,6 @@ def _run(capture: Any, argv: list[str]) -> int:
         recorder.warning(f"--forks {args.forks} is not applied: FTL2 runs a task on all its hosts concurrently")
     if args.become_method and args.become_method != "sudo":
         recorder.warning(f"--become-method {args.become_method} is not supported by FTL2; sudo is used")
-    if args.diff:
-        recorder.warning("--diff is not supported for FTL2 scripts: no diffs are shown")
 
     script_rc: int | None = None
     try:

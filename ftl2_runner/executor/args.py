@@ -76,7 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-v", "--verbose", dest="verbosity", action="count", default=0,
                    help="more output; -vvv shows connection messages and full tracebacks")
     p.add_argument("-C", "--check", dest="check", action="store_true", help="don't make any changes")
-    p.add_argument("-D", "--diff", dest="diff", action="store_true", help="accepted; FTL2 shows no diffs")
+    p.add_argument("-D", "--diff", dest="diff", action="store_true", help="show the changes file-type modules make (runner_on_file_diff)")
     p.add_argument("-f", "--forks", dest="forks", type=int, help="accepted; FTL2 runs a task on all hosts at once")
     p.add_argument("-m", "--module-name", dest="module_name", help="ad hoc: the module to run (as `ansible -m`)")
     p.add_argument("-a", "--args", dest="module_args", help="ad hoc: the module's arguments")

@@ -25,16 +25,35 @@ FULL_TRACEBACK_VERBOSITY = 3
 _CONTEXT_LINES = 2  # Ansible shows the offending line and the two before it
 
 
+_MAX_ANNOTATED_LINE_WIDTH = 120  # ansible-core's SourceContext limits, for the same layout
+_TRUNCATION_MARKER = "..."
+
+
 def origin_block(path: str, line: int, column: int) -> list[str]:
-    """``Origin: path:line:column``, a blank line, the source lines and a caret, as Ansible prints them."""
+    """``Origin: path:line:column``, a blank line, the source lines and a caret, as Ansible prints them.
+
+    Line numbers are right-aligned to the width of the last one, long lines are cut with ``...``
+    and the caret goes after the column when it would not fit, as ansible-core's ``SourceContext``.
+    """
     lines = [f"Origin: {path}:{line}:{column}", ""]
     if line <= 0:
         return lines
     width = len(str(line))
+    max_len = _MAX_ANNOTATED_LINE_WIDTH - width - 1
+    usable = max_len
     for number in range(max(1, line - _CONTEXT_LINES), line + 1):
-        source = linecache.getline(path, number).rstrip("\n")
-        lines.append(f"{number:<{width}} {source}")
-    lines.append(" " * (width + column) + f"^ column {column}")
+        source = linecache.getline(path, number).rstrip("\n").replace("\t", " ")
+        if len(source) > max_len:
+            source = source[: max_len - len(_TRUNCATION_MARKER)] + _TRUNCATION_MARKER
+            usable = max_len - len(_TRUNCATION_MARKER)
+        lines.append(f"{str(number).rjust(width)}{' ' if source else ''}{source}")
+    if usable >= column >= 1:
+        marker = f"column {column}"
+        if column - 1 + 2 + len(marker) > max_len:
+            marker = f"{' ' * (column - 1 - len(marker) - 1)}{marker} ^"
+        else:
+            marker = f"{' ' * (column - 1)}^ {marker}"
+        lines.append(f"{' ' * width} {marker}")
     return lines
 
 

@@ -386,6 +386,20 @@ class PlaybookRecorder:
             else:
                 raise ValueError(f"unknown outcome {outcome!r}")
 
+    def file_diff(self, task: Task, host: str, res: Mapping[str, Any]) -> None:
+        """``runner_on_file_diff`` under ``--diff``: sent for any result carrying ``diff``; the diff text
+        (``--- before`` / ``+++ after``) is shown only for a changed result whose diff says something."""
+        if res.get("diff") is None:
+            return
+        from .diff import render
+
+        diff = res["diff"]
+        text = render(diff, self.formatter.stringc) if diff and res.get("changed") else ""
+        with self._as_current(task):
+            data = self._ctx("task")
+            data.update(host=host, diff=diff)
+            self._emit("runner_on_file_diff", data, text[:-1] if text.endswith("\n") else (text or None))
+
     def host_item_result(self, task: Task, host: str, outcome: str, res: dict[str, Any], label: Any,
                          error_block: str | None = None) -> None:
         """``runner_item_on_<outcome>`` for one loop item (not counted in the stats); a failed item
@@ -487,3 +501,4 @@ def _seconds_between(start_iso: str, end_iso: str) -> float:
     start = datetime.datetime.fromisoformat(start_iso)
     end = datetime.datetime.fromisoformat(end_iso)
     return round((end - start).total_seconds(), 6)
+

@@ -84,10 +84,14 @@ def text_width(text: str) -> int:
 class Formatter:
     """Builds the text of each event as the default callback would display it."""
 
-    def __init__(self, colour: bool, verbosity: int = 0, columns: int = DEFAULT_COLUMNS):
+    def __init__(self, colour: bool, verbosity: int = 0, columns: int = DEFAULT_COLUMNS,
+                 environ: Mapping[str, str] = os.environ):
         self.colour = colour
         self.verbosity = verbosity
         self.columns = columns
+        # The default callback's check_mode_markers option (off unless ANSIBLE_CHECK_MODE_MARKERS is set):
+        # only then do check-mode banners say [CHECK MODE].
+        self.check_mode_markers = _truthy(environ.get("ANSIBLE_CHECK_MODE_MARKERS"))
 
     def stringc(self, text: str, color: str | None) -> str:
         """Colour every line separately, as ``ansible.utils.color.stringc`` does."""
@@ -125,11 +129,11 @@ class Formatter:
         return None
 
     def play_start(self, name: str, check_mode: bool = False) -> str:
-        check = " [CHECK MODE]" if check_mode else ""
+        check = " [CHECK MODE]" if check_mode and self.check_mode_markers else ""
         return self.banner(f"PLAY [{name}]{check}" if name.strip() else f"PLAY{check}")
 
     def task_start(self, name: str, task_path: str | None, check_mode: bool = False) -> str:
-        check = " [CHECK MODE]" if check_mode else ""
+        check = " [CHECK MODE]" if check_mode and self.check_mode_markers else ""
         text = self.banner(f"TASK [{name}]{check}")
         if self.verbosity >= 2 and task_path:
             text += "\n" + self.stringc(f"task path: {task_path}", COLOR_DEBUG)

@@ -16,6 +16,12 @@ from collections.abc import Mapping
 from typing import Any
 
 _COMMAND_FAILED_MSG = "The command exited with a non-zero return code."
+# Marks a result that is already Ansible's own (an Ansible module ftl2-runner ran, a check-mode
+# prediction): it is reported as it is, only the marker and verbosity-dependent keys go.
+PRESHAPED = "_ftl2_runner_preshaped"
+# ansible-core asks modules for their `invocation` only from -vvv on (`_ansible_inject_invocation`);
+# FTL2's copy of module_utils always adds it.
+INVOCATION_VERBOSITY = 3
 
 
 def _local_time(epoch: float | None) -> str:
@@ -66,7 +72,7 @@ def shape_command(module: str, params: Mapping[str, Any], output: Mapping[str, A
     return shaped
 
 
-def _stat_fields(path: str) -> dict[str, Any]:
+def stat_fields(path: str) -> dict[str, Any]:
     """The ownership/mode/state/size keys Ansible's file-type modules report, from a real stat."""
     import grp
     import os
@@ -113,11 +119,11 @@ def shape_file(module: str, params: Mapping[str, Any], output: Mapping[str, Any]
     path = str(output.get("path") or params.get("path") or params.get("dest") or "")
     shaped: dict[str, Any] = {"changed": bool(output.get("changed", False))}
     shaped["dest" if params.get("state") == "touch" else "path"] = path
-    stat_fields = _stat_fields(path)
-    if stat_fields.get("state") == "absent":
+    fields = stat_fields(path)
+    if fields.get("state") == "absent":
         shaped["state"] = "absent"
     else:
-        shaped.update(stat_fields)
+        shaped.update(fields)
     return shaped
 
 
@@ -127,7 +133,7 @@ def shape_copy(module: str, params: Mapping[str, Any], output: Mapping[str, Any]
     dest = str(output.get("dest") or params.get("dest") or "")
     shaped: dict[str, Any] = {"changed": bool(output.get("changed", False))}
     if shaped["changed"]:
-        shaped["diff"] = []
+        shaped["diff"] = list(output.get("diff") or [])
     shaped["dest"] = dest
     shaped["src"] = output.get("src", params.get("src"))
     md5, sha1 = _digest(dest, "md5"), _digest(dest, "sha1")
@@ -135,7 +141,7 @@ def shape_copy(module: str, params: Mapping[str, Any], output: Mapping[str, Any]
         shaped["md5sum"] = md5
     if sha1 is not None:
         shaped["checksum"] = sha1
-    shaped.update(_stat_fields(dest))
+    shaped.update(stat_fields(dest))
     return shaped
 
 
@@ -157,8 +163,13 @@ LOCAL_SHAPERS = {
 
 
 def shape_result(module: str, params: Mapping[str, Any], output: Mapping[str, Any] | None,
-                 started: float | None, ended: float | None, local: bool = False) -> dict[str, Any]:
+                 started: float | None, ended: float | None, local: bool = False,
+                 verbosity: int = INVOCATION_VERBOSITY) -> dict[str, Any]:
     output = dict(output or {})
+    if verbosity < INVOCATION_VERBOSITY:
+        output.pop("invocation", None)
+    if output.pop(PRESHAPED, False):
+        return ansible_key_order(output)
     if output.get("failed") or output.get("skipped"):
         return output
     shaper = SHAPERS.get(module)
@@ -167,7 +178,29 @@ def shape_result(module: str, params: Mapping[str, Any], output: Mapping[str, An
     local_shaper = LOCAL_SHAPERS.get(module)
     if local_shaper is not None and local:
         return local_shaper(module, params, output, started, ended)
-    return output
+    return ansible_key_order(output)
+
+
+# The keys ansible-core 2.21 knows about a result (UnifiedTaskResult's fields), in the order it
+# reports them to callbacks; every other key follows in the module's own order.
+_KNOWN_RESULT_KEYS = (
+    "changed", "unreachable", "warnings", "deprecations", "ansible_facts", "async_result", "exception", "finished",
+    "msg", "_ansible_no_log", "_ansible_verbose_always", "_ansible_verbose_override", "rc", "module_stderr",
+    "module_stdout", "attempts", "retries", "diff", "ansible_stats", "ansible_job_id", "skip_reason",
+    "skipped_reason", "false_condition",
+)
+
+
+def ansible_key_order(res: Mapping[str, Any]) -> dict[str, Any]:
+    """A module result in the key order ansible-core's controller gives it (``changed`` defaults to False)."""
+    out: dict[str, Any] = {"changed": res.get("changed", False)}
+    for key in _KNOWN_RESULT_KEYS[1:]:
+        if key in res:
+            out[key] = res[key]
+    for key, value in res.items():
+        if key not in out:
+            out[key] = value
+    return out
 
 
 def as_failure(res: Mapping[str, Any]) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from ...script import HostResults, Result, TaskFailed
-from .. import results
+from .. import call_overrides, results
 from ..events import PlaybookRecorder, Task
 from ..facts import FactCache, fact_cache_dir
 from ..ftl2 import quirks
@@ -40,7 +40,8 @@ class TaskExecutor:
         self.settings = settings
         self.plays = plays  # PlayTracker: opens implicit plays, resolves host patterns
         self.variables = variables
-        self.reporter = HostReporter(recorder, variables, FactCache(fact_cache_dir()), self.is_local)
+        self.reporter = HostReporter(recorder, variables, FactCache(fact_cache_dir()), self.is_local,
+                                     verbosity=settings.verbosity, diff=settings.diff)
         self.hosts = PlayHosts()
         self._start_at = StartAtTask(settings.start_at_task)
         self.fail_fast = True
@@ -138,7 +139,9 @@ class TaskExecutor:
         run = self._start(spec, options, params)
         running = self._split_by_when(run, hosts)
         context = self.plays.context
-        if running and self.settings.check_mode and not quirks.honours_check_mode(spec.module, running, context):
+        # What FTL2 0.4.7 cannot run as Ansible does (setup, --check predictions, --diff, local names).
+        own = call_overrides.override(context, self.settings, spec.module, running, params, self.is_local) if running else None
+        if own is None and running and self.settings.check_mode and not quirks.honours_check_mode(spec.module, running, context):
             short = spec.module.rsplit(".", 1)[-1]
             for host in running:
                 self.reporter.skipped(run, host, {
@@ -147,11 +150,11 @@ class TaskExecutor:
         if loop_state.get() is not None:
             run.task.finished_hosts = set()  # each item reports every host once
         if running:
-            await self._call(run, spec, params, native, target_hosts, running)
+            await self._call(run, spec, params, own or native, target_hosts, running, overridden=own is not None)
         return self._finish(run)
 
     async def _call(self, run: TaskRun, spec: CallSpec, params: dict[str, Any], native: Any,
-                    target_hosts: list[str], running: list[str]) -> None:
+                    target_hosts: list[str], running: list[str], overridden: bool = False) -> None:
         context = self.plays.context
         if any(callable(v) for v in params.values()):
             # Arguments that depend on the host: one FTL2 call per host, one task.
@@ -163,7 +166,7 @@ class TaskExecutor:
                 return [item for outcome in outcomes for item in (outcome if isinstance(outcome, list) else [outcome])]
 
             deferred: Any = per_host
-        elif context is None:
+        elif context is None or overridden:
             deferred = native
         else:
             deferred = quirks.deferred_call(context, spec.target, spec.module, running, target_hosts, params, native,
@@ -214,6 +217,7 @@ class TaskExecutor:
             else:
                 outcome, res = local_actions.debug(host_params, self.variables.of(host))
             self.reporter.report(run, host, outcome, res)
+            self.reporter.fact_cache.touch(host)  # ansible-core writes an empty fact cache entry for these
         return self._finish(run)
 
     # --- after the task ------------------------------------------------------------------------

@@ -30,8 +30,10 @@ FAILED_WHEN_MESSAGE = "Task failed: Action failed: A 'failed_when' expression ev
 
 class HostReporter:
     def __init__(self, recorder: PlaybookRecorder, variables: HostVariables, fact_cache: FactCache,
-                 is_local: Callable[[str], bool]):
+                 is_local: Callable[[str], bool], verbosity: int = 0, diff: bool = False):
         self.recorder = recorder
+        self.verbosity = verbosity
+        self.diff = diff  # --diff: a result's diff is sent (runner_on_file_diff) before its line
         self.variables = variables
         self.fact_cache = fact_cache
         self.is_local = is_local
@@ -46,7 +48,7 @@ class HostReporter:
         params = run.host_params.get(host, task.params)
         shaped = shaping.shape_result(task.action, params, output if isinstance(output, dict) else {},
                                       task.started_epoch.get(host, task.call_started), ended or time.time(),
-                                      local=self.is_local(host))
+                                      local=self.is_local(host), verbosity=self.verbosity)
         outcome, res = results.classify(success, shaped, error)
         if outcome == results.UNREACHABLE:
             res = unreachable_result(res.get("msg", ""))
@@ -105,6 +107,8 @@ class HostReporter:
             self._item(run, loop, host, outcome, res,
                        self.error_block(run, res, outcome) if outcome == results.FAILED else None)
             return
+        if outcome == results.OK and self.diff:
+            self.recorder.file_diff(task, host, res)  # --diff: Ansible shows a changed result's diff first
         error_block = None
         if outcome in (results.FAILED, results.UNREACHABLE) and not final_of_loop:
             error_block = self.error_block(run, res, outcome)

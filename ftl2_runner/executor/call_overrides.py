@@ -1,0 +1,121 @@
+"""Calls ftl2-runner makes itself instead of FTL2, where FTL2 0.4.7 cannot do what Ansible does.
+
+The task executor asks :func:`override` before running a call; ``None`` means "let FTL2 run
+it". Otherwise the returned coroutine function runs the call and returns
+``{host: result}`` (``ftl2.quirks.PerHostOutcomes``), one result dict per host:
+
+* ``setup`` / ``gather_facts``: FTL2 cannot run ``setup`` (relative-import crash) and its
+  ``gather_facts`` is a documentation stub returning ``{}``; on hosts that run on this machine
+  the real module is run as a package module (:mod:`.ansible_modules`).
+* FTL2's host shortcuts (``shell``, ``copy``, ``template``, ``fetch``) treat a host as local only
+  when it is *named* ``local``/``localhost``: ``app1 ansible_connection=local`` is contacted over
+  SSH. For hosts whose connection is local, the call goes through FTL2's ``localhost`` proxy.
+* ``--check``: FTL2's native ``copy``/``file`` ignore check mode and would change the host;
+  Ansible's prediction is computed instead (:mod:`.check_mode`).
+* ``--diff``: Ansible modules get ``_ansible_diff`` (FTL2 never sets it), ``file`` is run as
+  Ansible's own module, ``copy`` reports the content diff Ansible's action computes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+from . import ansible_modules, check_mode, diff
+
+_FACT_MODULES = frozenset(("setup", "gather_facts"))
+_LOCAL_NAMES = ("localhost", "local")
+# FTL2 HostScopedProxy methods that decide "local" by the host's name.
+_NAME_LOCAL_SHORTCUTS = frozenset(("shell", "copy", "template", "fetch"))
+# Native FTL2 modules with a stand-in that honours check mode / diff on local hosts.
+_ANSIBLE_FILE_MODULES = frozenset(("file",))
+
+PerHost = Callable[[], Awaitable[dict[str, Any]]]
+
+
+def short_name(module: str) -> str:
+    if module.startswith(("ansible.builtin.", "ansible.legacy.")):
+        return module.rsplit(".", 1)[-1]
+    return module
+
+
+def override(context: Any, settings: Any, module: str, hosts: list[str], params: Mapping[str, Any],
+             is_local: Callable[[str], bool]) -> PerHost | None:
+    """The call to make instead of FTL2's for ``module`` on ``hosts`` (those the task runs on), or None."""
+    if context is None:
+        return None
+    short = short_name(module)
+    if "." in short:
+        return None  # a collection module: FTL2's
+    if not hosts or not all(is_local(h) for h in hosts):
+        return None
+    params = dict(params)
+    if short in _FACT_MODULES:
+        return _each(hosts, lambda host: gather_facts(params, settings.check_mode, settings.verbosity), preshaped=True)
+    if settings.check_mode:
+        predict = check_mode.prediction(short, params, settings.diff)
+        if predict is not None:
+            return _each(hosts, lambda host: predict())
+    if settings.diff or settings.check_mode:
+        if short in _ANSIBLE_FILE_MODULES:
+            return _each(hosts, lambda host: _file_module(params, settings), preshaped=True)
+    localhost = context["localhost"]
+    if settings.diff and short == "copy":
+        if check_mode.unchanged_copy(params):  # Ansible's answer is its file module's view, diff included
+            return _each(hosts, lambda host: _as_coroutine(check_mode.copy_prediction(params, True)))
+        return _each(hosts, lambda host: diff.copy_with_diff(localhost, params))
+    if short in _NAME_LOCAL_SHORTCUTS and any(h not in _LOCAL_NAMES for h in hosts):
+        return _each(hosts, lambda host: getattr(localhost, short)(**params))
+    if settings.diff and not _is_ftl2_native(short) and short not in ("ping", "debug"):
+        return _each(hosts, lambda host: ansible_modules.run_local(
+            short, params, settings.check_mode, settings.diff, settings.verbosity), preshaped=True)
+    return None
+
+
+async def _file_module(params: Mapping[str, Any], settings: Any) -> dict[str, Any]:
+    """Ansible's own ``file`` module (results are put in ansible-core's key order by shaping)."""
+    return await ansible_modules.run_local("file", params, settings.check_mode, settings.diff, settings.verbosity)
+
+
+async def _as_coroutine(value: Any) -> Any:
+    return value
+
+
+def _is_ftl2_native(short: str) -> bool:
+    from ftl2.ftl_modules import get_module
+
+    return get_module(short) is not None or short in _NAME_LOCAL_SHORTCUTS or short in ("command", "raw", "script")
+
+
+def _each(hosts: list[str], call: Callable[[str], Awaitable[Any]], preshaped: bool = False) -> PerHost:
+    """Run ``call`` for every host at once; ``preshaped`` results are Ansible's own and are not reshaped.
+
+    (The task executor has already sent every host's ``runner_on_start``, as Ansible's linear
+    strategy queues a task on all hosts before any result arrives.)
+    """
+    from .ftl2.quirks import PerHostOutcomes
+    from .shaping import PRESHAPED
+
+    async def run_all() -> dict[str, Any]:
+        import asyncio
+
+        outcomes = await asyncio.gather(*(call(h) for h in hosts), return_exceptions=True)
+        if preshaped:
+            outcomes = [dict(o, **{PRESHAPED: True}) if isinstance(o, dict) else o for o in outcomes]
+        return PerHostOutcomes(zip(hosts, outcomes, strict=True))
+
+    return run_all
+
+
+async def gather_facts(params: Mapping[str, Any], check: bool, verbosity: int) -> dict[str, Any]:
+    """Ansible's ``setup`` result: ``ansible_facts`` with the keys the controller adds."""
+    args = {k: v for k, v in params.items() if k not in ("parallel",)}
+    out = await ansible_modules.run_local("setup", args, check, False, verbosity)
+    if out.get("failed"):
+        return out
+    res: dict[str, Any] = {"changed": False, "ansible_facts": out.get("ansible_facts", {})}
+    for key in ("warnings", "deprecations"):
+        if out.get(key):
+            res[key] = out[key]
+    res["_ansible_verbose_override"] = True
+    return res
