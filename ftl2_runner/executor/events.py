@@ -340,6 +340,7 @@ class PlaybookRecorder:
         fmt = self.formatter
         error_block = self._once(error_block)
         event_res = {"censored": res["censored"]} if task.no_log and "censored" in res else res
+        text: str | None
         with self._as_current(task):
             data = self._ctx("task")
             data.update(host=host, remote_addr=remote_addr or host)
@@ -348,7 +349,7 @@ class PlaybookRecorder:
                 stats.ok += 1
                 stats.changed += 1 if res.get("changed") else 0
                 text = fmt.minimal_result(host, "ok", res, task.action) if self.adhoc else fmt.ok(host, res, task.action)
-                if error_block:  # a result's warnings, printed before its line
+                if error_block and text is not None:  # a result's warnings, printed before its line
                     text = fmt.stringc(error_block, COLOR_WARN) + "\n" + text
                 self._emit("runner_on_ok", data, None if quiet else text)
             elif outcome == "failed":
@@ -362,7 +363,6 @@ class PlaybookRecorder:
                     stats.rescued += 1
                 else:
                     stats.failures += 1
-                text: str | None
                 if self.adhoc:
                     text = fmt.minimal_result(host, "failed", res, task.action, error_block)
                 elif quiet:  # a loop's final result: its failed items were shown; Ansible adds only `...ignoring`

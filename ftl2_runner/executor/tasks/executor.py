@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from ...script import HostResults, Result, TaskFailed
@@ -79,7 +79,8 @@ class TaskExecutor:
             # A loop's items share one task, but each item is its own call.
             loop.task.params = dict(params)
             loop.task.call_started = time.time()
-            return loop.task.run  # type: ignore[attr-defined,no-any-return]
+            run: TaskRun = loop.task.run
+            return run
         self.plays.ensure_play(spec.target)
         origin = spec.origin or script_call_site()
         action = spec.module
@@ -97,7 +98,7 @@ class TaskExecutor:
         task.call_started = time.time()
         task.no_log = options.no_log
         run = TaskRun(task=task, spec=spec, options=options, rescuable=self.hosts.rescuable())
-        task.run = run  # type: ignore[attr-defined]
+        task.run = run
         if loop is not None:
             loop.task = task
             loop.spec = spec
@@ -232,7 +233,7 @@ class TaskExecutor:
         task: Task | None = loop.task
         if task is None:
             return
-        run: TaskRun = task.run  # type: ignore[attr-defined]
+        run: TaskRun = task.run
         self.reporter.finish_loop(run, loop)
         self.recorder.task_end()
         self._decide(run)
@@ -281,5 +282,3 @@ class TaskExecutor:
             self.reporter.ftl2_result(run, host, bool(event.get("success")), quirks.event_output(task.action, event),
                                       event.get("error"), event.get("timestamp"))
 
-
-ConditionFn = Callable[[Mapping[str, Any]], bool]
