@@ -89,6 +89,8 @@ class Ftl2Worker(Worker):
     written through upstream's own (locked, keepalive-aware) writers.
     """
 
+    _input: Any  # upstream's input stream (Worker.__init__), wrapped below
+
     def __init__(self, *args: Any, cancel_watch: CancelWatch | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self._input = _CheckedInput(self._input)

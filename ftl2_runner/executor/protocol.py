@@ -168,6 +168,7 @@ class DisplayChannel:
             self._tail = END_MARKER[-2:]
 
     def _write_partial(self, event: dict[str, Any]) -> None:
+        assert self._events_dir is not None  # callers write partials only when speaking the protocol
         data = json.dumps(event, default=_json_default).encode("utf-8")
         path = os.path.join(self._events_dir, f"{event['uuid']}-partial.json")
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
