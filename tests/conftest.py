@@ -7,6 +7,18 @@ sys.path.insert(0, os.path.dirname(__file__))
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 os.environ.setdefault("FTL2_TELEMETRY", "off")
 
+import pytest  # noqa: E402  (after the path set-up above)
+from after_test import AFTER_TEST  # noqa: E402
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    """Run the checks fixtures registered with ``after_test.check_after_test`` as part of the test."""
+    result = yield
+    for check in item.stash.get(AFTER_TEST, []):
+        check()
+    return result
+
 
 # --- test tiers (CONTRIBUTING.md) -------------------------------------------------------------
 # Every test gets exactly one tier marker. A module may set its own (`pytestmark = pytest.mark.unit`);
@@ -29,8 +41,6 @@ _MODULE_TIERS = {
 
 
 def pytest_collection_modifyitems(config, items):
-    import pytest
-
     for item in items:
         marked = [tier for tier in TIERS if item.get_closest_marker(tier) is not None]
         if len(marked) > 1:
