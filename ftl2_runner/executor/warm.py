@@ -41,11 +41,35 @@ def _warm_up() -> None:
 
 
 def _import_all() -> None:
+    """Every ftl2_runner module a playbook job imports (tests/test_warm_executor.py checks a real job's)."""
     import ftl2  # noqa: F401  (the point of this process)
     import ftl2.ftl_modules  # noqa: F401
 
+    from .. import gate, launcher, script, script_header  # noqa: F401
     from ..inventory import ftl2_adapter, sources  # noqa: F401
-    from . import __main__, args, events, formatting, output_capture, plays, protocol, script_api, task_executor, tracking  # noqa: F401  # noqa: F401
+    from . import (  # noqa: F401
+        __main__,
+        args,
+        custom_events,
+        diagnostics,
+        events,
+        extravars,
+        facts,
+        formatting,
+        inspection,
+        inventory_path,
+        log_routing,
+        output_capture,
+        plays,
+        protocol,
+        remote_hints,
+        results,
+        script_api,
+        script_loader,
+        shaping,
+        task_executor,
+        tracking,
+    )
 
 
 def _receive(channel: socket.socket) -> tuple[dict, int] | None:
