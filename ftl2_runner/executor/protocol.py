@@ -119,7 +119,7 @@ class DisplayChannel:
 
         Framed rather than written plainly because upstream's filter drops plain lines
         that arrive in one read with a following marker from the ``stdout`` artifact and
-        the console (protocol reference, section 10); in a frame every line reaches both,
+        the console (upstream's ``OutputEventFilter``); in a frame every line reaches both,
         and one event per line is what the filter makes of plain lines. The text is
         written exactly as printed: no newline is added to a partial line (a prompt).
         """
