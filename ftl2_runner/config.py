@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+from typing import Any
 
 from ansible_runner.config.runner import ExecutionMode, RunnerConfig
 
@@ -41,7 +42,9 @@ class Ftl2RunnerConfig(RunnerConfig):
     ``/opt/ftl2/main.py`` (so the job's own envvars can choose the script).
     """
 
-    def __init__(self, *args, script_path: str | None = None, **kwargs):
+    binary: str | None  # upstream's attribute (set in RunnerConfig.__init__), swapped below
+
+    def __init__(self, *args: Any, script_path: str | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.script_path = script_path
 

@@ -4,6 +4,9 @@ It returns upstream's ``Runner`` object (``status``, ``rc``, ``events``, ``stats
 ``stdout``), so code written against ansible-runner's API works unchanged. The
 ``playbook`` argument names the script (relative to ``project/``); ``script_path``
 is the fallback when no playbook is given.
+
+The job runs holding ``upstream``'s process-wide lock (it rebinds ansible-runner's
+module-level names): concurrent calls from threads of one process run one after the other.
 """
 
 from __future__ import annotations

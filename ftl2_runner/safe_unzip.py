@@ -22,9 +22,13 @@ import posixpath
 import stat
 import tempfile
 import zipfile
-from typing import BinaryIO
+from collections.abc import Buffer, Callable
+from typing import Any, BinaryIO
 
 from .job_paths import DUMPED_FILES
+
+# ansible_runner.streaming.unstream_dir(stream, length, target_directory)
+UnstreamDir = Callable[[Any, int, str], None]
 
 DEFAULT_MAX_UNZIPPED_BYTES = 8 * 1024**3
 DEFAULT_MAX_ENTRIES = 200_000
@@ -149,7 +153,7 @@ def _check_existing_path(target_real: str, parts: list[str], is_symlink: bool) -
     return False
 
 
-def make_safe_unstream_dir(upstream_unstream_dir):
+def make_safe_unstream_dir(upstream_unstream_dir: UnstreamDir) -> UnstreamDir:
     """Wrap upstream's ``unstream_dir(stream, length, target_directory)`` with validation."""
 
     def safe_unstream_dir(stream: BinaryIO, length: int, target_directory: str) -> None:
@@ -189,9 +193,10 @@ class _Unclosable(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer) -> int:
-        data = self._inner.read(len(buffer))
-        buffer[: len(data)] = data
+    def readinto(self, buffer: Buffer) -> int:
+        view = memoryview(buffer).cast("B")
+        data = self._inner.read(len(view))
+        view[: len(data)] = data
         return len(data)
 
     def read(self, size: int = -1) -> bytes:

@@ -19,6 +19,7 @@ from typing import Any, BinaryIO
 from ansible_runner.streaming import Worker
 
 from .cancel import CancelWatch, JobCanceled
+from .config import EXECUTOR_MODULE
 from .job_paths import UnsafeDataDir
 from .safe_unzip import UnsafeArchive
 from .upstream import streamed_worker_job
@@ -89,6 +90,8 @@ class Ftl2Worker(Worker):
     written through upstream's own (locked, keepalive-aware) writers.
     """
 
+    _input: Any  # upstream's input stream (Worker.__init__), wrapped below
+
     def __init__(self, *args: Any, cancel_watch: CancelWatch | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self._input = _CheckedInput(self._input)
@@ -118,7 +121,7 @@ class Ftl2Worker(Worker):
             self._final_status_sent = True  # one final status per job: see _fail
         if status == "starting":
             command = getattr(runner_config, "command", None) or []
-            self._runs_executor = any("ftl2_runner.executor" in str(part) for part in command)
+            self._runs_executor = any(EXECUTOR_MODULE in str(part) for part in command)
         if status == "failed" and self._runs_executor and not self._executor_ended_on_purpose():
             self._explain_early_exit(status_data)
         super().status_handler(status_data, runner_config)

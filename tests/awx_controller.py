@@ -2,7 +2,7 @@
 
 AWX reads ``receptorctl work results`` and hands the stream to
 ``ansible_runner.interface.run(streamer='process', quiet=True, _input=..., <handlers>)``
-(awx/main/tasks/receptor.py, see ../shared/reference/awx-and-receptor.md §1.5). This script does
+(awx/main/tasks/receptor.py, AWX at commit e21dd0a093). This script does
 the same with stdin as the results stream and prints one JSON report on stdout, so that the mesh
 tests see exactly what AWX's process step saw: the Processor's final status, every status and
 event its handlers got, the artifacts it unpacked, and any exception it raised.

@@ -3,7 +3,7 @@
 AWX feeds the stream to ansible-runner's Processor with handlers that save
 ``dict(runner_config.env)`` on ``starting``, read ``end_line`` of every event, look up
 ``LEVEL_FOR_EVENT[event]``, order the UI by ``counter`` and build host summaries from
-``playbook_on_stats`` (see ../shared/reference/awx-and-receptor.md §1.5–1.6). This
+``playbook_on_stats`` (awx/main/tasks/receptor.py and the callback receiver). This
 module applies the same demands, so every test stream is checked the way AWX would
 consume it.
 """

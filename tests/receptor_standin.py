@@ -1,4 +1,4 @@
-"""Runs a worker the way Receptor's work-command does (see ../shared/reference/awx-and-receptor.md §2, §3).
+"""Runs a worker the way Receptor's work-command does (Receptor's pkg/workceptor/command.go).
 
 * the whole payload is written to ``<unit>/stdin`` before the command starts;
 * argv = [command] + shlex.split(params), no shell; a new session (setsid);

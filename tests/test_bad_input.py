@@ -11,6 +11,7 @@ import subprocess
 import zipfile
 
 import pytest
+from after_test import check_after_test
 from streams import FTL2_RUNNER, make_data_dir, parse_stream, pipeline, transmit, worker_env
 
 KWARGS = json.dumps({"kwargs": {"playbook": "job.py", "ident": "bad"}}).encode() + b"\n"
@@ -48,17 +49,21 @@ def _worker(stdin: bytes, workdir, env=None):
 
 
 @pytest.fixture
-def sandbox(tmp_path):
-    """A data dir with a canary file next to it that must never change."""
+def sandbox(tmp_path, request):
+    """A data dir with a canary file next to it that must never change (checked after the test)."""
     canary = tmp_path / "canary.txt"
     canary.write_text("untouched")
     os.utime(canary, (1_600_000_000, 1_600_000_000))
     before = sorted(p.name for p in tmp_path.iterdir())
-    yield tmp_path / "pdd"
-    assert canary.read_text() == "untouched"
-    assert canary.stat().st_mtime == 1_600_000_000
-    assert stat.S_IMODE(canary.stat().st_mode) == 0o644
-    assert sorted(p.name for p in tmp_path.iterdir() if p.name != "pdd") == [n for n in before if n != "pdd"]
+
+    def nothing_written_outside() -> None:
+        assert canary.read_text() == "untouched"
+        assert canary.stat().st_mtime == 1_600_000_000
+        assert stat.S_IMODE(canary.stat().st_mode) == 0o644
+        assert sorted(p.name for p in tmp_path.iterdir() if p.name != "pdd") == [n for n in before if n != "pdd"]
+
+    check_after_test(request, nothing_written_outside)
+    return tmp_path / "pdd"
 
 
 def _assert_error(done, fragment: str):

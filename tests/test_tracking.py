@@ -61,23 +61,27 @@ def test_shortcuts_renamed_and_refused_modules_are_single_tasks(tmp_path):
 
 
 def test_concurrent_calls_keep_their_own_tasks(tmp_path):
+    # "slow" waits until "fast" has run: it prints "slow" only if the two calls overlap. Called one
+    # after the other, "slow" (started first) gives up after 10 s and prints "alone".
     script = """
     import asyncio
     async def run(inventory_path, extravars, runner):
+        flag = extravars["flag"]
         async with runner.automation() as ftl:
             with runner.task("slow"):
-                slow = ftl.localhost.command(cmd="sleep 0.5; echo slow")
+                wait = f"for i in $(seq 200); do [ -e {flag} ] && break; sleep 0.05; done; [ -e {flag} ] && echo slow || echo alone"
+                slow = ftl.localhost.command(cmd=f"sh -c '{wait}'")
             with runner.task("fast"):
-                fast = ftl.localhost.command(cmd="echo fast")
+                fast = ftl.localhost.command(cmd=f"sh -c 'touch {flag}; echo fast'")
             results = await asyncio.gather(slow, fast)
         return 0
     """
-    pdd = make_data_dir(tmp_path, script)
+    pdd = make_data_dir(tmp_path, script, env_files={"extravars": json.dumps({"flag": str(tmp_path / "fast-ran")})})
     run, _ = pipeline(pdd, tmp_path, "-p", "job.py")
     oks = [e for e in run.events if e["event"] == "runner_on_ok"]
-    by_task = {e["event_data"]["task"]: e["event_data"]["res"]["stdout"] for e in oks}
-    assert by_task == {"slow": "slow", "fast": "fast"}
+    assert sorted((e["event_data"]["task"], e["event_data"]["res"]["stdout"]) for e in oks) == [("fast", "fast"), ("slow", "slow")]
     task_uuids = {e["event_data"]["task"]: e["uuid"] for e in run.events if e["event"] == "playbook_on_task_start"}
+    assert list(task_uuids) == ["slow", "fast"]
     for ok in oks:
         assert ok["parent_uuid"] == task_uuids[ok["event_data"]["task"]]
 

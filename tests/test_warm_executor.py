@@ -10,8 +10,11 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import signal
 import subprocess
+import sys
+import textwrap
 import time
 import uuid
 from pathlib import Path
@@ -207,3 +210,43 @@ def test_the_worker_reaps_a_warm_executor_no_job_claimed(tmp_path, monkeypatch):
     assert warm_executor._waiting is None
     with pytest.raises(ChildProcessError):  # reaped by the worker, not left to exit on its own
         os.waitpid(pid, os.WNOHANG)
+
+
+# A job using what most jobs use: tasks, a play, loop, when, ignore_errors, debug, emit_event, print.
+TYPICAL_JOB = """
+async def run(inventory_path, extravars, runner):
+    async with runner.automation() as ftl:
+        with runner.play("typical", hosts="localhost") as play:
+            await play.command(cmd="echo one")
+            with runner.task("tolerated", ignore_errors=True):
+                await play.command(cmd="false")
+            with runner.task("skipped", when=False):
+                await play.command(cmd="echo never")
+            with runner.task("items"):
+                async for item in runner.loop(["a", "b"]):
+                    await play.command(cmd=f"echo {item}")
+            await play.debug(msg="hello")
+            runner.emit_event({"event": "custom_progress", "message": "half way"})
+            print("printed")
+    return 0
+"""
+_IMPORTED = re.compile(r"^import time:\s+\d+ \|\s+\d+ \|\s+(ftl2_runner(?:\.\w+)*)\s*$", re.MULTILINE)
+
+
+def test_the_warm_executor_imports_every_ftl2_runner_module_a_job_imports(tmp_path):
+    """A module the warm-up misses is imported by the job itself, after the hand-over: the job waits for it."""
+    (tmp_path / "job.py").write_text(textwrap.dedent(TYPICAL_JOB))
+    env = worker_env()
+    job = subprocess.run([sys.executable, "-X", "importtime", "-m", "ftl2_runner.executor", "job.py"],
+                         cwd=tmp_path, capture_output=True, text=True, timeout=120, env=env)
+    assert job.returncode == 0, job.stdout + job.stderr
+    assert "changed: [localhost] => (item=b)" in job.stdout and "printed" in job.stdout  # the job did run
+    imported_by_job = set(_IMPORTED.findall(job.stdout + job.stderr))
+    assert "ftl2_runner.executor.script_api" in imported_by_job  # the import log was read
+    warm_up = subprocess.run(
+        [sys.executable, "-c", "import json, sys\nfrom ftl2_runner.executor import warm\nwarm._import_all()\n"
+                               "print(json.dumps(sorted(m for m in sys.modules if m.startswith('ftl2_runner'))))"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120, env=env)
+    assert warm_up.returncode == 0, warm_up.stderr
+    pre_imported = set(json.loads(warm_up.stdout))
+    assert sorted(imported_by_job - pre_imported) == [], "add these to ftl2_runner/executor/warm.py's _import_all"

@@ -122,11 +122,13 @@ def _run(capture: Any, argv: list[str]) -> int:
         return 0
 
     script_path, default_hosts = os.path.abspath(script), None
-    if adhoc:
+    if args.module_name is not None:  # ad hoc
         from .adhoc import run_adhoc
 
+        module_name = args.module_name
+
         def run_function(inventory_path: Any, extravars: Any, runner: Any) -> Any:
-            return run_adhoc(runner, args.module_name, args.module_args, args.host_pattern or "all")
+            return run_adhoc(runner, module_name, args.module_args, args.host_pattern or "all")
     else:
         from .diagnostics import script_traceback
         from .script_loader import ScriptError, load_script
@@ -168,7 +170,7 @@ def _run(capture: Any, argv: list[str]) -> int:
     )
     runner = ScriptRunner(recorder, settings, script_path=script_path, inventory=inventory_model,
                           hosts=selected_hosts, default_hosts=default_hosts)
-    if adhoc:
+    if args.module_name is not None:  # ad hoc
         from .adhoc import origin_repr
 
         runner.set_adhoc_origin(f"<adhoc '{args.module_name}' task>", origin_repr(args.module_name, args.module_args))

@@ -17,7 +17,9 @@ spellings ansible-playbook and ansible accept. Three kinds of flags:
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any, NoReturn
 
 
 class CommandLineError(ValueError):
@@ -54,7 +56,7 @@ class ExecutorArgs:
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # never exit from inside the executor's parser
+    def error(self, message: str) -> NoReturn:  # never exit from inside the executor's parser
         raise CommandLineError(message)
 
 
@@ -119,13 +121,18 @@ def build_parser() -> argparse.ArgumentParser:
         (("--private-key", "--key-file"), True),
         (("-M", "--module-path"), True),
     ):
-        kwargs = {"dest": "unsupported", "action": "append", "default": []}
+        kwargs: dict[str, Any] = {"dest": "unsupported", "action": "append", "default": []}
         if takes_value:
-            p.add_argument(*flags, **kwargs, type=lambda v, f=flags[-1]: f"{f}={v}", help=argparse.SUPPRESS)
+            p.add_argument(*flags, **kwargs, type=_flag_with_value(flags[-1]), help=argparse.SUPPRESS)
         else:
             p.add_argument(*flags, dest="unsupported", action="append_const", const=flags[-1], help=argparse.SUPPRESS)
     p.add_argument("positional", nargs="*", metavar="playbook", help="the FTL2 script (any file name)")
     return p
+
+
+def _flag_with_value(flag: str) -> Callable[[str], str]:
+    """The ``type`` of an unsupported flag that takes a value: keeps ``--flag=value`` for the warning."""
+    return lambda value: f"{flag}={value}"
 
 
 def parse_args(argv: list[str]) -> ExecutorArgs:

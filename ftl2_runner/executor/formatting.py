@@ -24,7 +24,6 @@ COLOR_UNREACHABLE = "1;31"
 COLOR_WARN = "1;35"
 COLOR_VERBOSE = "0;34"
 COLOR_DEBUG = "1;30"
-COLOR_DEPRECATE = "0;35"
 
 # ansible.constants.MODULE_NO_JSON: modules whose results the minimal callback prints as text.
 _MODULE_NO_JSON = frozenset(("command", "shell", "raw", "script", "win_command", "win_shell"))

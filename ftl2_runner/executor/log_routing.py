@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import warnings
+from typing import TextIO
 
 from .formatting import Formatter
 from .protocol import DisplayChannel
@@ -74,7 +75,8 @@ def _explain_unawaited_calls(channel: DisplayChannel, formatter: Formatter) -> N
 
     show_as_log_record = warnings.showwarning
 
-    def showwarning(message, category, filename, lineno, file=None, line=None):  # type: ignore[no-untyped-def]
+    def showwarning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+                    file: TextIO | None = None, line: str | None = None) -> None:
         text = unawaited_call_warning(str(message)) if issubclass(category, RuntimeWarning) else None
         if text is None:
             show_as_log_record(message, category, filename, lineno, file, line)

@@ -34,6 +34,7 @@ import select
 import sys
 import termios
 import threading
+from typing import TextIO
 
 from .protocol import DisplayChannel
 
@@ -48,10 +49,11 @@ class OutputCapture:
         # Line-buffer Python's own streams so prints arrive in order with our events. Done
         # before fds 1 and 2 change: reconfiguring seeks on a stream it believes seekable.
         sys.stdout, sys.stderr = _complete_writes(sys.stdout), _complete_writes(sys.stderr)
-        sys.__stdout__, sys.__stderr__ = sys.stdout, sys.stderr
+        # typeshed marks sys.__stdout__ and sys.__stderr__ Final; CPython lets them be rebound.
+        sys.__stdout__, sys.__stderr__ = sys.stdout, sys.stderr  # type: ignore[misc,assignment]
         for stream in (sys.stdout, sys.stderr):
             try:
-                stream.reconfigure(line_buffering=True, errors="backslashreplace")
+                stream.reconfigure(line_buffering=True, errors="backslashreplace")  # type: ignore[attr-defined]
             except (AttributeError, ValueError, OSError):
                 pass
         sys.stdout.flush()
@@ -163,7 +165,7 @@ class OutputCapture:
         return self._decoder.decode(data)
 
 
-def _complete_writes(stream: object) -> object:
+def _complete_writes(stream: TextIO) -> TextIO:
     """``stream``, or the same stream rebuilt so that a partial write never drops the rest.
 
     Under ``-u`` / ``PYTHONUNBUFFERED`` (set on many machines and images) CPython gives
@@ -185,7 +187,7 @@ def _complete_writes(stream: object) -> object:
                             newline="\n", line_buffering=True, write_through=True)
 
 
-_replaced: list[object] = []
+_replaced: list[TextIO] = []
 
 
 def _bytes_in_pipe(fd: int) -> int:

@@ -119,7 +119,7 @@ class DisplayChannel:
 
         Framed rather than written plainly because upstream's filter drops plain lines
         that arrive in one read with a following marker from the ``stdout`` artifact and
-        the console (protocol reference, section 10); in a frame every line reaches both,
+        the console (upstream's ``OutputEventFilter``); in a frame every line reaches both,
         and one event per line is what the filter makes of plain lines. The text is
         written exactly as printed: no newline is added to a partial line (a prompt).
         """
@@ -168,6 +168,7 @@ class DisplayChannel:
             self._tail = END_MARKER[-2:]
 
     def _write_partial(self, event: dict[str, Any]) -> None:
+        assert self._events_dir is not None  # callers write partials only when speaking the protocol
         data = json.dumps(event, default=_json_default).encode("utf-8")
         path = os.path.join(self._events_dir, f"{event['uuid']}-partial.json")
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

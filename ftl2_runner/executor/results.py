@@ -41,7 +41,7 @@ def classify(success: bool, output: Mapping[str, Any] | None, error: str | None)
     failure in ``error`` (``shaping.as_failure`` then gives it ansible-core 2.21's shape).
     """
     res = dict(output or {})
-    if is_unreachable_error(error):
+    if error is not None and is_unreachable_error(error):
         return UNREACHABLE, {
             "changed": False,
             "msg": error[len(_REMOTE_FAILURE) :],

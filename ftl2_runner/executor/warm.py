@@ -41,13 +41,47 @@ def _warm_up() -> None:
 
 
 def _import_all() -> None:
+    """Every ftl2_runner module a playbook job imports (tests/test_warm_executor.py checks a real job's)."""
     import ftl2  # noqa: F401  (the point of this process)
     import ftl2.ftl_modules  # noqa: F401
 
+    from .. import gate, launcher, script, script_header  # noqa: F401
     from ..inventory import ftl2_adapter, sources  # noqa: F401
-    from . import __main__, args, events, formatting, output_capture, plays, protocol, script_api  # noqa: F401
-    from .ftl2 import calls, quirks  # noqa: F401
-    from .tasks import conditions, executor, reporting  # noqa: F401
+    from . import (  # noqa: F401
+        __main__,
+        args,
+        call_overrides,
+        custom_events,
+        diagnostics,
+        events,
+        extravars,
+        facts,
+        formatting,
+        inspection,
+        inventory_path,
+        log_routing,
+        output_capture,
+        plays,
+        protocol,
+        remote_hints,
+        results,
+        script_api,
+        script_loader,
+        shaping,
+    )
+    from .ftl2 import calls, locality, quirks  # noqa: F401
+    from .tasks import (  # noqa: F401
+        batches,
+        blocks,
+        conditions,
+        executor,
+        local_actions,
+        reporting,
+        run,
+        selection,
+        spec,
+        variables,
+    )
 
 
 def _receive(channel: socket.socket) -> tuple[dict, int] | None:
@@ -69,13 +103,15 @@ def _receive(channel: socket.socket) -> tuple[dict, int] | None:
     return json.loads(body.decode("utf-8", "surrogateescape")), fds[0]
 
 
-def _std_stream(fd: int, template: io.TextIOWrapper, write: bool) -> io.TextIOWrapper:
+def _std_stream(fd: int, template: io.TextIOWrapper | None, write: bool) -> io.TextIOWrapper:
     """A standard stream on ``fd`` built as CPython builds one at start-up for a terminal.
 
     Encoding and error handler come from the start-up streams (same environment, so the
     same choice); on a terminal all three are line-buffered, or write-through under ``-u``
     / ``PYTHONUNBUFFERED``, where stdout and stderr also lose their buffered layer.
     """
+    # Python made all three at start-up, for /dev/null (typeshed allows None for embedded interpreters).
+    assert template is not None and sys.__stdout__ is not None
     unbuffered = bool(sys.__stdout__.write_through)  # -u / PYTHONUNBUFFERED (sys.flags does not say)
     raw = io.FileIO(fd, "w" if write else "r", closefd=False)
     buffer: io.RawIOBase | io.BufferedIOBase
@@ -95,9 +131,10 @@ def _become(job: dict, slave: int) -> None:
     if slave > 2:
         os.close(slave)
     # Python made these streams for /dev/null at start-up; make them again for the pty.
-    sys.stdin = sys.__stdin__ = _std_stream(0, sys.__stdin__, write=False)
-    sys.stdout = sys.__stdout__ = _std_stream(1, sys.__stdout__, write=True)
-    sys.stderr = sys.__stderr__ = _std_stream(2, sys.__stderr__, write=True)
+    # (typeshed marks sys.__stdin__ and friends Final; CPython lets them be rebound, as here.)
+    sys.stdin = sys.__stdin__ = _std_stream(0, sys.__stdin__, write=False)  # type: ignore[misc]
+    sys.stdout = sys.__stdout__ = _std_stream(1, sys.__stdout__, write=True)  # type: ignore[misc]
+    sys.stderr = sys.__stderr__ = _std_stream(2, sys.__stderr__, write=True)  # type: ignore[misc]
     fcntl.ioctl(0, termios.TIOCSCTTY, 0)  # we already lead our own session (posix_spawn setsid)
     if job["ignore_sighup"]:
         signal.signal(signal.SIGHUP, signal.SIG_IGN)

@@ -214,7 +214,7 @@ def expand_range(name: str) -> list[str]:
 
 
 def _load_adjacent_vars(directory: Path, inventory: Inventory) -> None:
-    for kind, target in (("group_vars", inventory.groups), ("host_vars", inventory.host_vars)):
+    for kind in ("group_vars", "host_vars"):
         base = directory / kind
         if not base.is_dir():
             continue
@@ -223,8 +223,8 @@ def _load_adjacent_vars(directory: Path, inventory: Inventory) -> None:
             variables = _read_vars(entry)
             if kind == "group_vars":
                 inventory.group(name).vars.update(variables)
-            elif name in target:
-                target[name].update(variables)
+            elif name in inventory.host_vars:
+                inventory.host_vars[name].update(variables)
 
 
 def _read_vars(entry: Path) -> dict[str, Any]:

@@ -173,7 +173,7 @@ class TaskExecutor:
             deferred = quirks.deferred_call(context, spec.target, spec.module, running, target_hosts, params, native,
                                             self.recorder.warning)
         try:
-            returned = await run_with_task(run, deferred)  # type: ignore[arg-type]
+            returned = await run_with_task(run, deferred)
         except TaskFailed:
             raise
         except Exception as exc:  # FTL2 refused or crashed: the task fails on its unfinished hosts
