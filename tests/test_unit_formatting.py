@@ -31,7 +31,10 @@ def test_banner_fills_79_columns_by_display_width():
 def test_play_and_task_banners():
     assert PLAIN.play_start("web") == banner("PLAY [web]", 10)
     assert PLAIN.play_start("  ") == banner("PLAY", 4)
-    assert PLAIN.play_start("web", check_mode=True) == banner("PLAY [web] [CHECK MODE]", 23)
+    # ansible-core's default callback has check_mode_markers off: no suffix unless ANSIBLE_CHECK_MODE_MARKERS is set
+    assert PLAIN.play_start("web", check_mode=True) == banner("PLAY [web]", 10)
+    markers = Formatter(colour=False, environ={"ANSIBLE_CHECK_MODE_MARKERS": "1"})
+    assert markers.play_start("web", check_mode=True) == banner("PLAY [web] [CHECK MODE]", 23)
     assert PLAIN.task_start("t", "/p/site.py:3") == banner("TASK [t]", 8)
     vv = Formatter(colour=True, verbosity=2).task_start("t", "/p/site.py:3")
     assert vv == banner("TASK [t]", 8) + "\n" + sgr("1;30", "task path: /p/site.py:3")

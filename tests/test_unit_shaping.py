@@ -48,8 +48,8 @@ def test_results_that_are_not_shaped():
     failed = {"failed": True, "rc": 1, "stdout": "x\n"}
     assert shape_result("command", {}, failed, 1.0, 2.0) == failed
     assert shape_result("command", {}, {"changed": True}, 1.0, 2.0) == {"changed": True}  # no rc: not a command result
-    assert shape_result("ping", {}, {"ping": "pong"}, 1.0, 2.0) == {"ping": "pong"}
-    assert shape_result("command", {}, None, None, None) == {}
+    assert shape_result("ping", {}, {"ping": "pong"}, 1.0, 2.0) == {"changed": False, "ping": "pong"}  # Ansible's order
+    assert shape_result("command", {}, None, None, None) == {"changed": False}  # Ansible always reports changed
 
 
 def test_file_results_are_shaped_only_for_local_hosts(tmp_path):
