@@ -94,7 +94,7 @@ def test_syntax_error_points_at_file_line_column_with_a_caret(tmp_path):
     assert done.returncode == 4
     assert f"[ERROR]: the FTL2 script {path} is not valid Python: '(' was never closed\n" in out
     assert (f"Origin: {path}:3:9\n\n"
-            "1 \n"
+            "1\n"  # ansible-core writes no space after the number of an empty line
             "2 async def run(inventory_path, extravars, runner):\n"
             "3     x = (1,\n"
             "          ^ column 9\n") in out
