@@ -113,15 +113,22 @@ class TaskExecutor:
             return hosts
         running = []
         text = condition_text(when)
+        loop = loop_state.get()
         for host in hosts:
+            variables = self.variables.of(host)
+            if loop is not None:
+                variables[loop.loop_var] = loop.item  # Ansible evaluates a loop's `when` per item
             try:
-                ok = holds(when, self.variables.of(host))
+                ok = holds(when, variables)
             except ConditionError as exc:
                 self.reporter.report(run, host, results.FAILED, {
                     "changed": False, "msg": f"Task failed: Conditional result was {exc}"})
                 continue
             if ok:
                 running.append(host)
+            elif loop is not None:  # an item's skip: ansible-core puts the reason first there
+                self.reporter.skipped(run, host, {"changed": False, "skip_reason": "Conditional result was False",
+                                                  "false_condition": text})
             else:
                 self.reporter.skipped(run, host, {"changed": False, "false_condition": text,
                                                   "skip_reason": "Conditional result was False"})

@@ -136,6 +136,10 @@ class HostReporter:
             item_res = [res for _, res in items]
             changed = any(res.get("changed") for res in item_res)
             failed = any(outcome == results.FAILED for outcome, _ in items)
+            if all(outcome == results.SKIPPED for outcome, _ in items):
+                res = {"changed": False, "msg": "All items skipped", "results": item_res, "skipped": True}
+                self.report(run, host, results.SKIPPED, res, final_of_loop=True)  # printed: `skipping: [host]`
+                continue
             msg = "One or more items failed" if failed else "All items completed"
             res = {"changed": changed, "msg": msg, "results": item_res}
             self.report(run, host, results.FAILED if failed else results.OK, res, final_of_loop=True)
