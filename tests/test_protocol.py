@@ -146,3 +146,11 @@ def test_without_events_dir_text_is_plain(tmp_path):
     channel.emit({"event": "runner_on_start", "uuid": "v"}, None)
     os.close(write_fd)
     assert os.read(read_fd, 1000) == b"ok: [h]\n"
+
+
+def test_the_largest_event_marker_stays_within_what_runner_spawn_holds_back():
+    """RunnerSpawn keeps a marker cut short by a read (up to _MAX_CARRY) out of the password search."""
+    from ftl2_runner.executor.protocol import MARKER_EVENT_LIMIT, _encode_marker_text
+    from ftl2_runner.runner_spawn import _MAX_CARRY
+
+    assert len(_encode_marker_text("x" * MARKER_EVENT_LIMIT)) <= _MAX_CARRY
