@@ -5,7 +5,8 @@ trip of ftl2-runner, the same round trip of real ansible-runner + ansible-core (
 compat reference environment) on the equivalent playbook, with and without Mitogen's
 strategy plugin (J100, J10x10), the older ftl2-runner's worker on the same transmit
 stream (``--peer DIR``, a checkout of benthomasson/ftl2-runner), and the bare FTL2
-program run with plain ``python``. Repetitions are interleaved after one warm-up, medians
+program run with plain ``python``; ``floors`` adds what upstream's pipeline and event
+filter cost alone. Repetitions are interleaved after one warm-up, medians
 are reported with min/max, and peak RSS is the largest sum of RSS over the worker's
 process tree, sampled every 20 ms. Results go to stdout and, with ``--write-docs``,
 to docs/performance.md.
