@@ -5,7 +5,8 @@ trip of ftl2-runner, the same round trip of real ansible-runner + ansible-core (
 compat reference environment) on the equivalent playbook, with and without Mitogen's
 strategy plugin (J100, J10x10), the older ftl2-runner's worker on the same transmit
 stream (``--peer DIR``, a checkout of benthomasson/ftl2-runner), and the bare FTL2
-program run with plain ``python``. Repetitions are interleaved after one warm-up, medians
+program run with plain ``python``; ``floors`` adds what upstream's pipeline and event
+filter cost alone. Repetitions are interleaved after one warm-up, medians
 are reported with min/max, and peak RSS is the largest sum of RSS over the worker's
 process tree, sampled every 20 ms. Results go to stdout and, with ``--write-docs``,
 to docs/performance.md.
@@ -28,7 +29,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import scenarios
+from . import floors, scenarios
 from .sides import MITOGEN_VERSION
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -298,6 +299,10 @@ def main(argv: list[str] | None = None) -> int:
             pdd = _data_dir(work / f"L{size}", scenarios.long_line_script(size), scenarios.LOCAL_INVENTORY)
             plans.append((f"L{size} ftl2-runner worker", reps,
                           lambda p=pdd: worker_only(OUR_BIN, p, work, _env(), "ftl2-runner")))
+        nothing = _data_dir(work / "J0", floors.NOTHING_SCRIPT, scenarios.LOCAL_INVENTORY)
+        plans.append(("J0 ftl2-runner, nothing imported or run", reps,
+                      lambda: full_round_trip(OUR_BIN, nothing, work, dict(_env(), **floors.PIPELINE_ONLY_ENV),
+                                              "ftl2-runner")))
         big = _data_dir(work / "Z100", scenarios.J2_SCRIPT, scenarios.LOCAL_INVENTORY)
         with open(big / "project" / "blob.bin", "wb") as blob:
             for _ in range(100):
@@ -319,7 +324,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"repetition {rep + 1}/{max_reps} done", file=sys.stderr, flush=True)
 
         create_cost = (create_cost + file_create_cost(work)) / 2  # before and after: this varies
-    table = render(results, reps, ANSIBLE_RUNNER_VERSION, ANSIBLE_CORE_VERSION, create_cost, outcomes)
+    filter_floor = floors.filter_peak_per_byte(scenarios.LONG_LINE_MB[0])
+    table = render(results, reps, ANSIBLE_RUNNER_VERSION, ANSIBLE_CORE_VERSION, create_cost, outcomes, filter_floor)
     print(table)
     if args.write_docs:
         write_docs(table)
@@ -333,7 +339,7 @@ def _ftl2_version() -> str:
 
 
 def render(results: dict[str, Measure], reps: int, runner_version: str, core_version: str,
-           create_cost: float, outcomes: dict[str, str] | None = None) -> str:
+           create_cost: float, outcomes: dict[str, str] | None = None, filter_floor: float | None = None) -> str:
     def m(name: str) -> Measure:
         return results[name]
 
@@ -368,6 +374,9 @@ def render(results: dict[str, Measure], reps: int, runner_version: str, core_ver
         ("J2 round trip vs bare FTL2", ratio("J2 ftl2-runner", "J2 bare FTL2"), "≤ 1.10×",
          ratio("J2 ftl2-runner", "J2 bare FTL2") <= 1.10),
     ]
+    if "J0 ftl2-runner, nothing imported or run" in results:
+        checks.append(("floor: J0 round trip (no FTL2, no task) vs J2 bare FTL2",
+                       ratio("J0 ftl2-runner, nothing imported or run", "J2 bare FTL2"), "(floor) ×", True))
     for job in ("J100", "J2"):
         if f"{job} older ftl2-runner" in results:
             value = ratio(f"{job} ftl2-runner", f"{job} older ftl2-runner")
@@ -385,6 +394,9 @@ def render(results: dict[str, Measure], reps: int, runner_version: str, core_ver
     for size in scenarios.LONG_LINE_MB:
         over = (m(f"L{size} ftl2-runner worker").worker_rss - e1k.worker_rss) / (size * 2**20)
         checks.append((f"L{size} worker RSS above E1k's, per byte of the line", over, "≤ 2×", over <= 2))
+    if filter_floor is not None:
+        checks.append((f"floor: L{scenarios.LONG_LINE_MB[0]} in upstream's event filter alone, peak per byte (tracemalloc)",
+                       filter_floor, "(floor) ×", True))
     checks.append(("worker-info vs ansible-runner", ratio("worker-info ftl2-runner", "worker-info ansible-runner"),
                    "≤ 1.1×", m("worker-info ftl2-runner").median <= 1.1 * m("worker-info ansible-runner").median))
     lines += ["", f"E1k: {rate_1k:.0f} events/s; E10k: {rate_10k:.0f} events/s over the whole worker run, "

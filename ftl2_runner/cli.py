@@ -184,6 +184,23 @@ def upstream_main(argv: list[str]) -> int:
 
 
 def worker_main(argv: list[str]) -> int:
+    from . import warm_executor
+
+    if not _NO_JOB_ARGUMENTS.intersection(argv):
+        # First of all: the job's `import ftl2` is the longest step of a small job, and building
+        # the parser below imports ansible_runner (0.1 s before this was started, on 2 CPUs shared
+        # with transmit and process).
+        warm_executor.start()
+    try:
+        return _worker_command(argv)
+    finally:
+        warm_executor.discard()  # no job claimed it (a usage error, --worker-info, cleanup, an error status)
+
+
+_NO_JOB_ARGUMENTS = frozenset({"cleanup", "--worker-info", "-h", "--help", "--version"})
+
+
+def _worker_command(argv: list[str]) -> int:
     args = build_worker_parser().parse_args(argv)
     if args.worker_subcommand == "cleanup":
         from ansible_runner import cleanup
@@ -223,9 +240,6 @@ def _worker_job(args: argparse.Namespace, watch: Any) -> int:
         write_final_status(None, {"status": "error", "job_explanation": problem})
         return 0
 
-    from . import warm_executor
-
-    warm_executor.start()  # first: its `import ftl2` overlaps with reading and unpacking the job
     from ansible_runner.utils import register_for_cleanup
 
     private_data_dir = args.private_data_dir

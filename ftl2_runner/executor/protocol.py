@@ -1,25 +1,34 @@
 """The executor's half of ansible-runner's display protocol.
 
-ansible-runner learns about events from its child in two ways at once, and we
-speak both exactly as its ``awx_display`` callback does:
+ansible-runner learns about events from its child through the pty: the human-readable
+text is framed by two "invisible" ANSI markers, ``ESC[K`` + base64 chunks of a JSON object
+each followed by ``ESC[<n>D`` + ``ESC[K`` before the text, and the same encoding of ``{}``
+after it. Upstream's ``OutputEventFilter`` finds the markers, takes the begin marker's
+object as the event, assigns ``counter``, ``stdout``, ``start_line`` and ``end_line`` from
+the text between them, and ``Runner.event_callback`` adds ``runner_ident`` and merges
+``$AWX_ISOLATED_DATA_DIR/job_events/<uuid>-partial.json`` when there is one.
 
-1. The full event (``event``, ``pid``, ``uuid``, ``created``, ``parent_uuid``,
-   ``event_data``) is written to ``$AWX_ISOLATED_DATA_DIR/job_events/<uuid>-partial.json``.
-   awx_display writes a ``.tmp`` file and renames it; we write the final name directly,
-   because the file is closed before its begin marker is written, and Runner opens it only
-   after it has seen that marker (normally at the end marker, or when the output ends
-   mid-frame): Runner can never see half a file. One file operation
-   fewer per event matters, since creating a file is the largest cost of an event.
-   Putting the whole event in the marker instead would also work, but it changes the key
-   order of the events Runner emits (see below).
-2. On the pty, the human-readable text is framed by two "invisible" ANSI markers:
-   ``ESC[K`` + base64 chunks of ``{"uuid": U}`` each followed by ``ESC[<n>D`` + ``ESC[K``
-   before the text, and the same encoding of ``{}`` after it.
+ansible-runner's ``awx_display`` callback puts only ``{"uuid": U}`` in the marker and the
+event in the partial file. We put a small event in the marker itself, and no file is
+written, read or deleted (creating the file was the largest cost of an event: 64-330 µs on
+this VM's disk). The marker's object starts with the keys Runner's merge of a partial file
+puts first (``uuid``, ``counter``, ``stdout``, ``start_line``, ``end_line``,
+``runner_ident``, with placeholders that the filter and Runner always overwrite in place),
+followed by the event's own keys in their order, so the event Runner emits has the same
+keys in the same order as with a partial file. A partial file is still written:
 
-Upstream's ``OutputEventFilter`` finds the markers, assigns ``counter``, ``stdout``,
-``start_line`` and ``end_line`` from the text between them, and ``Runner`` merges the
-partial file. Writing the partial file (rather than putting the whole event in the
-marker) is what makes the key order of the final event identical to ansible-runner's.
+* for an event whose JSON is longer than ``MARKER_EVENT_LIMIT`` (a large module result):
+  the marker would be held whole, and searched, by the filter and by ``RunnerSpawn``;
+* for ``verbose`` events: the filter gives an event that says ``"event": "verbose"`` in its
+  marker a new uuid (it takes such markers for its own plain-text lines), so the event's
+  ``uuid`` would no longer match ``event_data.uuid``;
+* when ``FTL2_RUNNER_EVENT_FILES=1`` is set (by ``Ftl2RunnerConfig`` when upstream would
+  object to a missing partial file: ``check_job_event_data``, or ``--debug``, where Runner
+  logs each missing file).
+
+The partial file is written to its final name directly (awx_display writes a ``.tmp``
+file and renames it), because the file is closed before its begin marker is written, and
+Runner opens it only after it has seen that marker: Runner can never see half a file.
 
 Every frame (begin marker + text + end marker) is written with one lock held, on a file
 descriptor nobody else writes to (see ``output_capture``), so a frame can never be split
@@ -46,6 +55,10 @@ from typing import Any
 
 _MARKER_WIDTH = 78
 _ESC = "\x1b"
+MARKER_EVENT_LIMIT = 5000  # bytes of JSON: its marker (about 7 KiB) stays within RunnerSpawn's carry
+EVENT_FILES_VARIABLE = "FTL2_RUNNER_EVENT_FILES"
+# What Runner's merge of a partial file puts first, in this order; each is overwritten in place.
+_MERGED_FIRST = {"counter": 0, "stdout": "", "start_line": 0, "end_line": 0, "runner_ident": ""}
 
 
 def encode_marker(data: Mapping[str, Any]) -> str:
@@ -102,6 +115,7 @@ class DisplayChannel:
         # Builds the partial event for output the job printed (PlaybookRecorder sets it).
         self.forwarded_event: Callable[[], dict[str, Any]] | None = None
         self._tail = ""  # the last two characters written: a marker may start there
+        self.events_in_markers = os.environ.get(EVENT_FILES_VARIABLE) != "1"
         if events_dir is not None:
             os.makedirs(events_dir, mode=0o700, exist_ok=True)
 
@@ -139,8 +153,7 @@ class DisplayChannel:
         """Begin marker, defused text, end marker of one printed line; its partial file is written."""
         assert self.forwarded_event is not None
         event = self.forwarded_event()
-        self._write_partial(event)
-        return (encode_marker({"uuid": event["uuid"]}).encode("ascii"),
+        return (self._begin_marker(event).encode("ascii"),
                 defuse_markers(line).encode("utf-8", "replace"), END_MARKER.encode("ascii"))
 
     def _write_text(self, text: str) -> None:
@@ -161,11 +174,22 @@ class DisplayChannel:
             if body:
                 self.write_raw(body)
             return
-        self._write_partial(event)
-        frame = encode_marker({"uuid": event["uuid"]}) + defuse_markers(body) + END_MARKER
+        frame = self._begin_marker(event) + defuse_markers(body) + END_MARKER
         with self.lock:
             self._write_all(frame.encode("utf-8", "replace"))
             self._tail = END_MARKER[-2:]
+
+    def _begin_marker(self, event: dict[str, Any]) -> str:
+        """The begin marker of ``event``: the whole event when it may travel there, else its
+        uuid, after its partial file has been written (see the module's docstring)."""
+        if self.events_in_markers and event.get("event") != "verbose":
+            carried = {"uuid": event["uuid"], **_MERGED_FIRST}
+            carried.update((key, value) for key, value in event.items() if key != "uuid")
+            text = json.dumps(carried, default=_json_default)
+            if len(text) <= MARKER_EVENT_LIMIT:  # ASCII (ensure_ascii): characters are bytes
+                return _encode_marker_text(text)
+        self._write_partial(event)
+        return encode_marker({"uuid": event["uuid"]})
 
     def _write_partial(self, event: dict[str, Any]) -> None:
         assert self._events_dir is not None  # callers write partials only when speaking the protocol
