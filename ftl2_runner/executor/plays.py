@@ -161,8 +161,28 @@ class PlayHandle:
     def __repr__(self) -> str:
         return f"<play {self.name!r} hosts={self.pattern!r}>"
 
+    async def run_module(self, module: str, params: dict[str, Any], options: Any, origin: tuple[str, int, int]) -> Any:
+        """``play.<module>(**params)``: one task on the play's hosts (this batch's, under ``serial``)."""
+        from .ftl2.calls import LOCAL_ACTIONS, names_one_host, native_for_pattern
+        from .tasks.spec import CallSpec
+
+        hosts = self.hosts
+        if not hosts:
+            return []  # no hosts matched: Ansible skips the play's tasks
+        context = self._tracker.context
+        batch = self._hosts is not None and self._hosts != self._tracker.match(self.pattern)
+        target = ",".join(hosts) if batch else self.pattern
+        spec = CallSpec(target=target, module=module, options=options, origin=origin,
+                        single_host=names_one_host(context, self.pattern))
+        if module in LOCAL_ACTIONS:
+            return await self._executor.run_local_action(spec, params)
+        native = None if batch or context is None else native_for_pattern(context, self.pattern, module, params)
+        return await self._executor.run_task(spec, params, native)
+
 
 class _PlayModuleCall:
+    """``play.ansible.builtin.copy``: an attribute chain naming a module, run when called."""
+
     def __init__(self, play: PlayHandle, module: str):
         self._play = play
         self._module = module
@@ -178,23 +198,4 @@ class _PlayModuleCall:
         from .tasks.spec import task_options
 
         origin = script_call_site()
-        return named_after_call(self._run(params, task_options.get(), origin), origin)
-
-    async def _run(self, params: dict[str, Any], options: Any, origin: tuple[str, int, int]) -> Any:
-        from .ftl2.calls import LOCAL_ACTIONS, names_one_host, native_for_pattern
-        from .tasks.spec import CallSpec
-
-        play = self._play
-        hosts = play.hosts
-        if not hosts:
-            return []  # no hosts matched: Ansible skips the play's tasks
-        context = play._tracker.context
-        batch = play._hosts is not None and play._hosts != play._tracker.match(play.pattern)
-        target = ",".join(hosts) if batch else play.pattern
-        spec = CallSpec(target=target, module=self._module, options=options, origin=origin,
-                        single_host=names_one_host(context, play.pattern))
-        executor = play._executor
-        if self._module in LOCAL_ACTIONS:
-            return await executor.run_local_action(spec, params)
-        native = None if batch or context is None else native_for_pattern(context, play.pattern, self._module, params)
-        return await executor.run_task(spec, params, native)
+        return named_after_call(self._play.run_module(self._module, params, task_options.get(), origin), origin)
