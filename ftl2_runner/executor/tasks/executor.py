@@ -140,7 +140,7 @@ class TaskExecutor:
         """A module call through FTL2; ``native`` is FTL2's own way to make it on the whole target."""
         options = options_of(spec)
         if not self._selected(spec, options):
-            return dict(NOT_SELECTED)
+            return self._not_selected(spec)
         target_hosts, hosts = self._hosts_of(spec)
         if not hosts:
             return self._returned(spec, {})  # every host of the target already failed: Ansible runs nothing
@@ -209,7 +209,7 @@ class TaskExecutor:
         """``debug`` and ``set_fact``: per host, with the host's variables."""
         options = options_of(spec)
         if not self._selected(spec, options):
-            return dict(NOT_SELECTED)
+            return self._not_selected(spec)
         _target, hosts = self._hosts_of(spec)
         if not hosts:
             return self._returned(spec, {})
@@ -266,6 +266,10 @@ class TaskExecutor:
             message = str(run.exception) if run.exception else "module failed"
             raise TaskFailed(run.name, bad, message) from run.exception
         return returned
+
+    def _not_selected(self, spec: CallSpec) -> Result | HostResults:
+        """A task ``--tags``/``--start-at-task`` left out: nothing ran, and no event says so (as in Ansible)."""
+        return self._returned(spec, {h: Result(NOT_SELECTED) for h in self.plays.hosts_of(spec.target)})
 
     @staticmethod
     def _returned(spec: CallSpec, per_host: Mapping[str, Result]) -> Result | HostResults:
