@@ -235,14 +235,4 @@ def with_keys_after_rc(res: Mapping[str, Any], keys: Mapping[str, Any]) -> dict[
 
 def with_loop_item(res: Mapping[str, Any], loop_var: str, item: Any) -> dict[str, Any]:
     """Add the loop keys Ansible adds to an item's result (after ``rc`` when there is one)."""
-    loop_keys = {"ansible_loop_var": loop_var, "_ansible_item_label": item, loop_var: item}
-    out: dict[str, Any] = {}
-    inserted = False
-    for key, value in res.items():
-        out[key] = value
-        if key == "rc" and not inserted:
-            out.update(loop_keys)
-            inserted = True
-    if not inserted:
-        out.update(loop_keys)
-    return out
+    return with_keys_after_rc(res, {"ansible_loop_var": loop_var, "_ansible_item_label": item, loop_var: item})
