@@ -104,7 +104,7 @@ def _unreachable_reason(records: list[Record]) -> list[Record]:
 def _copy_src(records: list[Record]) -> list[Record]:
     def fix(record: Record) -> Record:
         data = record.get("event_data")
-        if isinstance(data, dict) and data.get("task_action", "").rsplit(".", 1)[-1] == "copy":
+        if isinstance(data, dict) and data.get("task_action", "").rsplit(".", 1)[-1] in ("copy", "template"):
             res = data.get("res")
             if isinstance(res, dict) and "src" in res:
                 record["event_data"] = dict(data, res=dict(res, src="<src>"))

@@ -3,7 +3,8 @@
 What is masked is what differs between *any* two runs, even of the same tool:
 uuids (mapped to ``<uuid-N>`` by first appearance, so the parent/child tree is still
 compared), timestamps and durations, pids, the worker's environment, the private data
-dir's absolute path, and the artifact zip payload (its file list is compared instead).
+dir's absolute path, the artifact zip payload (its file list is compared instead), and the inode, times and
+generation in a ``stat`` result (of a file the run itself made).
 Per-host results of one task are put in host order, because Ansible itself reports
 them in completion order; counters and line numbers are then recomputed so that an
 event's own span (``end_line - start_line``) is still compared.
@@ -30,6 +31,8 @@ _HOST_RESULT_EVENTS = {
     "runner_item_on_ok", "runner_item_on_failed", "runner_item_on_skipped",
 }
 
+# `stat` keys of a file this run created: they differ between any two runs.
+_STAT_PER_RUN = {"inode", "atime", "mtime", "ctime", "version"}
 _STATS_KEYS = {"changed", "dark", "failures", "ignored", "ok", "processed", "rescued", "skipped"}
 
 Record = dict[str, Any]
@@ -83,6 +86,8 @@ class Masker:
 
     def value(self, value: Any, key: str | None = None) -> Any:
         if isinstance(value, dict):
+            if key == "stat":  # a file made by this run has its own inode, times and generation
+                return {k: f"<{k}>" if k in _STAT_PER_RUN else self.value(v, k) for k, v in value.items()}
             return {k: self.value(v, k) for k, v in value.items()}
         if isinstance(value, list):
             return [self.value(v) for v in value]

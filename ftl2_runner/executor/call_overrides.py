@@ -60,9 +60,10 @@ def override(context: Any, settings: Any, module: str, hosts: list[str], params:
         if short in _ANSIBLE_FILE_MODULES:
             return _each(hosts, lambda host: _file_module(params, settings), preshaped=True)
     localhost = context["localhost"]
+    if short == "copy" and check_mode.unchanged_copy(params):
+        # Ansible's answer is its file module's view of the destination (diff included with --diff).
+        return _each(hosts, lambda host: _as_coroutine(check_mode.copy_prediction(params, settings.diff)))
     if settings.diff and short == "copy":
-        if check_mode.unchanged_copy(params):  # Ansible's answer is its file module's view, diff included
-            return _each(hosts, lambda host: _as_coroutine(check_mode.copy_prediction(params, True)))
         return _each(hosts, lambda host: diff.copy_with_diff(localhost, params))
     if short in _NAME_LOCAL_SHORTCUTS and any(h not in _LOCAL_NAMES for h in hosts):
         return _each(hosts, lambda host: getattr(localhost, short)(**params))

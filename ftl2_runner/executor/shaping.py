@@ -118,7 +118,10 @@ def shape_file(module: str, params: Mapping[str, Any], output: Mapping[str, Any]
     """Ansible's ``file`` result: path (dest for touch) plus the file's real attributes."""
     path = str(output.get("path") or params.get("path") or params.get("dest") or "")
     shaped: dict[str, Any] = {"changed": bool(output.get("changed", False))}
-    shaped["dest" if params.get("state") == "touch" else "path"] = path
+    if params.get("state") in ("link", "hard"):
+        shaped.update(dest=path, src=params.get("src"))  # Ansible's file module names both ends of a link
+    else:
+        shaped["dest" if params.get("state") == "touch" else "path"] = path
     fields = stat_fields(path)
     if fields.get("state") == "absent":
         shaped["state"] = "absent"
@@ -145,6 +148,27 @@ def shape_copy(module: str, params: Mapping[str, Any], output: Mapping[str, Any]
     return shaped
 
 
+def shape_template(module: str, params: Mapping[str, Any], output: Mapping[str, Any],
+                   started: float | None, ended: float | None) -> dict[str, Any]:
+    """Ansible's ``template`` result: its ``copy`` of the rendered file, or the ``file`` view when unchanged.
+
+    FTL2 renders and writes the file itself and returns only ``changed``/``src``/``dest``;
+    Ansible's action hands the rendering to ``copy``, so the result is ``copy``'s.
+    """
+    dest = str(output.get("dest") or params.get("dest") or "")
+    changed = bool(output.get("changed", False))
+    fields = stat_fields(dest)
+    attributes = {k: fields[k] for k in ("uid", "gid", "owner", "group", "mode", "state", "size") if k in fields}
+    checksum = _digest(dest, "sha1")
+    if not changed:
+        return {"changed": False, "diff": [], "path": dest, **attributes, "checksum": checksum, "dest": dest}
+    shaped: dict[str, Any] = {"changed": True, "diff": list(output.get("diff") or []), "dest": dest,
+                              "src": output.get("src", params.get("src")), "md5sum": _digest(dest, "md5"),
+                              "checksum": checksum}
+    shaped.update(attributes)
+    return shaped
+
+
 SHAPERS = {
     "command": shape_command,
     "shell": shape_command,
@@ -159,6 +183,8 @@ LOCAL_SHAPERS = {
     "ansible.builtin.file": shape_file,
     "copy": shape_copy,
     "ansible.builtin.copy": shape_copy,
+    "template": shape_template,
+    "ansible.builtin.template": shape_template,
 }
 
 
