@@ -198,7 +198,7 @@ class TaskExecutor:
     # --- actions ftl2-runner runs itself --------------------------------------------------------
 
     async def run_local_action(self, spec: CallSpec, params: dict[str, Any]) -> Any:
-        """``debug`` and ``set_fact``: per host, with the host's variables."""
+        """``debug``, ``set_fact``, ``assert``, ``fail``, ``pause``: per host, with the host's variables."""
         options = options_of(spec)
         if not self._selected(spec, options):
             return dict(NOT_SELECTED)
@@ -209,15 +209,14 @@ class TaskExecutor:
         running = self._split_by_when(run, hosts)
         short = local_actions.short_name(spec.module)
         for host in running:
-            host_params = self._params_for(host, params)
+            outcome, res = await local_actions.run(short, self._params_for(host, params), self.variables.of(host),
+                                                   self.recorder.display, self.recorder.warning)
             if short == "set_fact":
-                outcome, res = local_actions.set_fact(host_params)
                 for name, value in res["ansible_facts"].items():
                     self.variables.set(host, name, value)
-            else:
-                outcome, res = local_actions.debug(host_params, self.variables.of(host))
             self.reporter.report(run, host, outcome, res)
-            self.reporter.fact_cache.touch(host)  # ansible-core writes an empty fact cache entry for these
+            if short in local_actions.TOUCH_FACT_CACHE:
+                self.reporter.fact_cache.touch(host)  # ansible-core writes an empty fact cache entry for these
         return self._finish(run)
 
     # --- after the task ------------------------------------------------------------------------
