@@ -10,6 +10,8 @@ it". Otherwise the returned coroutine function runs the call and returns
 * FTL2's host shortcuts (``shell``, ``copy``, ``template``, ``fetch``) treat a host as local only
   when it is *named* ``local``/``localhost``: ``app1 ansible_connection=local`` is contacted over
   SSH. For hosts whose connection is local, the call goes through FTL2's ``localhost`` proxy.
+* ``script``: FTL2 has only the module's documentation stub, which runs nothing; on local hosts
+  the action is done as Ansible's does it (:mod:`.script_action`).
 * ``--check``: FTL2's native ``copy``/``file`` ignore check mode and would change the host;
   Ansible's prediction is computed instead (:mod:`.check_mode`).
 * ``--diff``: Ansible modules get ``_ansible_diff`` (FTL2 never sets it), ``file`` is run as
@@ -21,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from . import ansible_modules, check_mode, diff
+from . import ansible_modules, check_mode, diff, script_action
 
 _FACT_MODULES = frozenset(("setup", "gather_facts"))
 _LOCAL_NAMES = ("localhost", "local")
@@ -52,6 +54,8 @@ def override(context: Any, settings: Any, module: str, hosts: list[str], params:
     params = dict(params)
     if short in _FACT_MODULES:
         return _each(hosts, lambda host: gather_facts(params, settings.check_mode, settings.verbosity), preshaped=True)
+    if short == "script":  # FTL2's is a stub that runs nothing
+        return _each(hosts, lambda host: script_action.run_local(params, settings.check_mode), preshaped=True)
     if settings.check_mode:
         predict = check_mode.prediction(short, params, settings.diff)
         if predict is not None:

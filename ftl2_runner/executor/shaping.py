@@ -49,10 +49,17 @@ def shape_command(module: str, params: Mapping[str, Any], output: Mapping[str, A
         cmd = list(params["argv"])
     else:
         cmd = raw_cmd
+    skip = _skipped_by_path(params, output)
+    if skip is not None:
+        # Ansible's words for creates/removes (FTL2 has two wordings of its own, one per entry point).
+        path, state = skip
+        said = f"skipped, since {path} {state}"
+        return {"changed": False, "msg": f"Did not run command since '{path}' {state}", "rc": 0, "stdout": said,
+                "stderr": "", "cmd": cmd, "start": None, "end": None, "delta": None, "stdout_lines": [said],
+                "stderr_lines": []}
     stdout = _strip_newline(output.get("stdout"))
     stderr = _strip_newline(output.get("stderr"))
-    skipped_msg = output.get("msg") if isinstance(output.get("msg"), str) and output["msg"].startswith("Skipped:") else None
-    msg = skipped_msg or ("" if rc in (0, None) else _COMMAND_FAILED_MSG)
+    msg = "" if rc in (0, None) else _COMMAND_FAILED_MSG
     started = started or ended
     ended = ended or started
     delta = datetime.timedelta(seconds=max(0.0, (ended or 0) - (started or 0)))
@@ -70,6 +77,18 @@ def shape_command(module: str, params: Mapping[str, Any], output: Mapping[str, A
         "stderr_lines": stderr.splitlines(),
     }
     return shaped
+
+
+def _skipped_by_path(params: Mapping[str, Any], output: Mapping[str, Any]) -> tuple[str, str] | None:
+    """``(path, "exists" | "does not exist")`` when FTL2 skipped the command for creates/removes."""
+    msg = output.get("msg")
+    if output.get("changed") or not isinstance(msg, str) or not msg.lower().startswith("skipped"):
+        return None
+    if params.get("creates") and msg.endswith(" exists"):
+        return str(params["creates"]), "exists"
+    if params.get("removes") and msg.endswith(" does not exist"):
+        return str(params["removes"]), "does not exist"
+    return None
 
 
 def stat_fields(path: str) -> dict[str, Any]:
@@ -158,7 +177,7 @@ def shape_template(module: str, params: Mapping[str, Any], output: Mapping[str, 
     dest = str(output.get("dest") or params.get("dest") or "")
     changed = bool(output.get("changed", False))
     fields = stat_fields(dest)
-    attributes = {k: fields[k] for k in ("uid", "gid", "owner", "group", "mode", "state", "size") if k in fields}
+    attributes: dict[str, Any] = {k: fields[k] for k in ("uid", "gid", "owner", "group", "mode", "state", "size") if k in fields}
     checksum = _digest(dest, "sha1")
     if not changed:
         return {"changed": False, "diff": [], "path": dest, **attributes, "checksum": checksum, "dest": dest}
