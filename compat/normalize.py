@@ -25,6 +25,8 @@ _TIMESTAMP_RE = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d+)?([+-
 _DELTA_RE = re.compile(r"^\d+:\d{2}:\d{2}\.\d+$")
 # Module timestamps embedded in text (e.g. `-v` result JSON in stdout).
 _EMBEDDED_TIME_RE = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{6}")
+# A task's temporary directory (ansible-tmp-<time>-<pid>-<random>) and the files made in it.
+_TASK_TMP_RE = re.compile(r"ansible-tmp-\d+\.\d+-\d+-\d+(/[\w.-]+)?")
 # `pause` reports the time it really waited, to the hundredth.
 _PAUSED_RE = re.compile(r"Paused for \d+(\.\d+)? (seconds|minutes)")
 _EMBEDDED_DELTA_RE = re.compile(r'("delta": ")\d+:\d{2}:\d{2}(\.\d+)?(")')
@@ -81,6 +83,8 @@ class Masker:
             return self._uuids.setdefault(base, f"<uuid-{len(self._uuids) + 1}>") + value[len(base):]
         for path in self._data_dirs:
             value = value.replace(path, "<PDD>")
+        if "ansible-tmp-" in value:
+            value = _TASK_TMP_RE.sub("ansible-tmp-<tmp>", value)
         if value.startswith("Paused for "):
             value = _PAUSED_RE.sub(r"Paused for <duration> \2", value)
         if '"delta": "' in value or "-" in value:
