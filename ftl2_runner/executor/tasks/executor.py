@@ -140,7 +140,8 @@ class TaskExecutor:
         running = self._split_by_when(run, hosts)
         context = self.plays.context
         # What FTL2 0.4.7 cannot run as Ansible does (setup, --check predictions, --diff, local names).
-        own = call_overrides.override(context, self.settings, spec.module, running, params, self.is_local) if running else None
+        own = call_overrides.override(context, self.settings, spec.module, running, params, self.is_local,
+                                      self.variables.of) if running else None
         if own is None and running and self.settings.check_mode and not quirks.honours_check_mode(spec.module, running, context):
             short = spec.module.rsplit(".", 1)[-1]
             for host in running:
