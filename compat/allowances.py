@@ -101,13 +101,18 @@ def _unreachable_reason(records: list[Record]) -> list[Record]:
     return _map_events(records, fix)
 
 
+_SRC_IN_TEXT = re.compile(r'"src": "[^"]*"')
+
+
 def _copy_src(records: list[Record]) -> list[Record]:
     def fix(record: Record) -> Record:
         data = record.get("event_data")
-        if isinstance(data, dict) and data.get("task_action", "").rsplit(".", 1)[-1] == "copy":
+        if isinstance(data, dict) and data.get("task_action", "").rsplit(".", 1)[-1] in ("copy", "template"):
             res = data.get("res")
             if isinstance(res, dict) and "src" in res:
                 record["event_data"] = dict(data, res=dict(res, src="<src>"))
+            if isinstance(record.get("stdout"), str):  # the result as `-v` shows it
+                record["stdout"] = _SRC_IN_TEXT.sub('"src": "<src>"', record["stdout"])
         return record
 
     return _map_events(records, fix)

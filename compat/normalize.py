@@ -3,7 +3,8 @@
 What is masked is what differs between *any* two runs, even of the same tool:
 uuids (mapped to ``<uuid-N>`` by first appearance, so the parent/child tree is still
 compared), timestamps and durations, pids, the worker's environment, the private data
-dir's absolute path, and the artifact zip payload (its file list is compared instead).
+dir's absolute path, the artifact zip payload (its file list is compared instead), and the inode, times and
+generation in a ``stat`` result (of a file the run itself made).
 Per-host results of one task are put in host order, because Ansible itself reports
 them in completion order; counters and line numbers are then recomputed so that an
 event's own span (``end_line - start_line``) is still compared.
@@ -24,12 +25,18 @@ _TIMESTAMP_RE = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d+)?([+-
 _DELTA_RE = re.compile(r"^\d+:\d{2}:\d{2}\.\d+$")
 # Module timestamps embedded in text (e.g. `-v` result JSON in stdout).
 _EMBEDDED_TIME_RE = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{6}")
+# A task's temporary directory (ansible-tmp-<time>-<pid>-<random>) and the files made in it.
+_TASK_TMP_RE = re.compile(r"ansible-tmp-\d+\.\d+-\d+-\d+(/[\w.-]+)?")
+# `pause` reports the time it really waited, to the hundredth.
+_PAUSED_RE = re.compile(r"Paused for \d+(\.\d+)? (seconds|minutes)")
 _EMBEDDED_DELTA_RE = re.compile(r'("delta": ")\d+:\d{2}:\d{2}(\.\d+)?(")')
 _HOST_RESULT_EVENTS = {
     "runner_on_ok", "runner_on_failed", "runner_on_skipped", "runner_on_unreachable",
     "runner_item_on_ok", "runner_item_on_failed", "runner_item_on_skipped",
 }
 
+# `stat` keys of a file this run created: they differ between any two runs.
+_STAT_PER_RUN = {"inode", "atime", "mtime", "ctime", "version"}
 _STATS_KEYS = {"changed", "dark", "failures", "ignored", "ok", "processed", "rescued", "skipped"}
 
 Record = dict[str, Any]
@@ -76,6 +83,10 @@ class Masker:
             return self._uuids.setdefault(base, f"<uuid-{len(self._uuids) + 1}>") + value[len(base):]
         for path in self._data_dirs:
             value = value.replace(path, "<PDD>")
+        if "ansible-tmp-" in value:
+            value = _TASK_TMP_RE.sub("ansible-tmp-<tmp>", value)
+        if value.startswith("Paused for "):
+            value = _PAUSED_RE.sub(r"Paused for <duration> \2", value)
         if '"delta": "' in value or "-" in value:
             value = _EMBEDDED_TIME_RE.sub("<time>", value)
             value = _EMBEDDED_DELTA_RE.sub(r"\1<delta>\3", value)
@@ -83,6 +94,8 @@ class Masker:
 
     def value(self, value: Any, key: str | None = None) -> Any:
         if isinstance(value, dict):
+            if key == "stat":  # a file made by this run has its own inode, times and generation
+                return {k: f"<{k}>" if k in _STAT_PER_RUN else self.value(v, k) for k, v in value.items()}
             return {k: self.value(v, k) for k, v in value.items()}
         if isinstance(value, list):
             return [self.value(v) for v in value]

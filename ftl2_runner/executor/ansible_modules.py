@@ -10,7 +10,10 @@ those flags, in a subprocess that does not block the event loop.
 
 FTL2's copy of ``module_utils/basic.py`` serialises results with plain ``json.dumps``, which
 refuses the sets some fact collectors return (``ansible_interfaces``...); the bootstrap below
-turns sets into lists, as ansible-core's module encoder does, in our subprocess only.
+turns sets into lists, as ansible-core's module encoder does, in our subprocess only. Its
+``respawn_module`` raises ``NotImplementedError`` (``apt``, ``dnf`` respawn under the system's
+Python, where ``python3-apt``/``dnf`` live): the bootstrap respawns as ansible-core does, the
+``ansible`` package still coming from FTL2's copy.
 """
 
 from __future__ import annotations
@@ -22,15 +25,27 @@ from collections.abc import Mapping
 from typing import Any
 
 _BOOTSTRAP = """
-import json, runpy, sys
+import json, runpy, subprocess, sys
 _default = json.JSONEncoder.default
 def _sets_as_lists(self, value):
     if isinstance(value, (set, frozenset)):
         return list(value)
     return _default(self, value)
 json.JSONEncoder.default = _sets_as_lists
-name = sys.argv.pop(1)  # a module reads its arguments from argv[1] when there is one, else stdin
-runpy.run_module("ansible.modules." + name, run_name="__main__", alter_sys=True)
+boot, name = sys.argv.pop(1), sys.argv.pop(1)  # then a module reads its arguments from stdin
+respawned = name.startswith("+")
+if respawned:  # under the system's interpreter: its own packages first, FTL2's ansible package after them
+    name = name[1:]
+    sys.path.append(sys.argv.pop(1))
+import ansible.module_utils.common.respawn as respawn
+def respawn_module(interpreter):
+    from ansible.module_utils import basic
+    done = subprocess.run([interpreter, "-I", "-c", boot, boot, "+" + name, str(respawn._ANSIBLE_PARENT_PATH)],
+                          input=basic._ANSIBLE_ARGS)
+    sys.exit(done.returncode)
+respawn.respawn_module = respawn_module
+runpy.run_module("ansible.modules." + name, run_name="__main__", alter_sys=True,
+                 init_globals={"_respawned": True} if respawned else None)
 """
 
 TIMEOUT = 300
@@ -61,12 +76,51 @@ def parse_output(stdout: str, stderr: str, rc: int) -> dict[str, Any]:
             "module_stdout": stdout, "module_stderr": stderr, "rc": rc}
 
 
+def with_output_lines(result: dict[str, Any]) -> dict[str, Any]:
+    """``stdout_lines``/``stderr_lines`` added after a module's ``stdout``/``stderr``, as ansible-core's
+    controller adds them to every module result that has the text but not the lines."""
+    for key in ("stdout", "stderr"):
+        if key in result and f"{key}_lines" not in result:
+            result[f"{key}_lines"] = str(result[key] or "").splitlines()
+    return result
+
+
+def _task_tmpdir() -> str:
+    """A task's temporary directory, named as ansible-core's shell plugin names it (``mkdtemp``)."""
+    import os
+    import random
+    import time
+
+    base = os.path.expanduser("~/.ansible/tmp")
+    os.makedirs(base, mode=0o700, exist_ok=True)
+    path = os.path.join(base, f"ansible-tmp-{time.time()}-{os.getpid()}-{random.randint(0, 2**48)}")
+    os.mkdir(path, 0o700)
+    return path
+
+
 async def run_local(name: str, params: Mapping[str, Any], check_mode: bool = False, diff: bool = False,
-                    verbosity: int = 0) -> dict[str, Any]:
-    """Run ``ansible.modules.<name>`` here and return its result dict."""
-    stdin = json.dumps({"ANSIBLE_MODULE_ARGS": module_args(params, check_mode, diff, verbosity)}).encode()
+                    verbosity: int = 0, tmpdir: bool = False) -> dict[str, Any]:
+    """Run ``ansible.modules.<name>`` here and return its result dict.
+
+    ``tmpdir``: give the module the task's temporary directory (``_ansible_tmpdir``), as the
+    controller does, for modules that report files they wrote there (``get_url``'s ``src``).
+    """
+    import shutil
+
+    args = module_args(params, check_mode, diff, verbosity)
+    if tmpdir:
+        args["_ansible_tmpdir"] = _task_tmpdir()
+    try:
+        return with_output_lines(await _run(name, args))
+    finally:
+        if tmpdir:
+            shutil.rmtree(args["_ansible_tmpdir"], ignore_errors=True)
+
+
+async def _run(name: str, args: Mapping[str, Any]) -> dict[str, Any]:
+    stdin = json.dumps({"ANSIBLE_MODULE_ARGS": args}).encode()
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-I", "-c", _BOOTSTRAP, name,
+        sys.executable, "-I", "-c", _BOOTSTRAP, _BOOTSTRAP, name,
         stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )
     try:

@@ -10,6 +10,12 @@ it". Otherwise the returned coroutine function runs the call and returns
 * FTL2's host shortcuts (``shell``, ``copy``, ``template``, ``fetch``) treat a host as local only
   when it is *named* ``local``/``localhost``: ``app1 ansible_connection=local`` is contacted over
   SSH. For hosts whose connection is local, the call goes through FTL2's ``localhost`` proxy.
+* ``uri``/``get_url``: FTL2's native versions (HTTP only, FTL2's own result keys) are replaced
+  on local hosts by Ansible's modules, run with the task's temporary directory.
+* ``package``: FTL2 refuses it (a requirement misread from its documentation); on local hosts the
+  action picks the package manager and runs its module, as Ansible's does (:mod:`.package_action`).
+* ``script``: FTL2 has only the module's documentation stub, which runs nothing; on local hosts
+  the action is done as Ansible's does it (:mod:`.script_action`).
 * ``--check``: FTL2's native ``copy``/``file`` ignore check mode and would change the host;
   Ansible's prediction is computed instead (:mod:`.check_mode`).
 * ``--diff``: Ansible modules get ``_ansible_diff`` (FTL2 never sets it), ``file`` is run as
@@ -21,7 +27,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from . import ansible_modules, check_mode, diff
+from . import ansible_modules, check_mode, diff, package_action, script_action
 
 _FACT_MODULES = frozenset(("setup", "gather_facts"))
 _LOCAL_NAMES = ("localhost", "local")
@@ -29,6 +35,10 @@ _LOCAL_NAMES = ("localhost", "local")
 _NAME_LOCAL_SHORTCUTS = frozenset(("shell", "copy", "template", "fetch"))
 # Native FTL2 modules with a stand-in that honours check mode / diff on local hosts.
 _ANSIBLE_FILE_MODULES = frozenset(("file",))
+
+# On local hosts, Ansible's own modules: FTL2's native uri/get_url speak only HTTP(S) and return their own
+# keys; FTL2 refuses service_facts for a requirement its documentation parser invents (package "Any").
+_ANSIBLE_LOCAL_MODULES = frozenset(("uri", "get_url", "service_facts"))
 
 PerHost = Callable[[], Awaitable[dict[str, Any]]]
 
@@ -40,7 +50,8 @@ def short_name(module: str) -> str:
 
 
 def override(context: Any, settings: Any, module: str, hosts: list[str], params: Mapping[str, Any],
-             is_local: Callable[[str], bool]) -> PerHost | None:
+             is_local: Callable[[str], bool],
+             variables: Callable[[str], Mapping[str, Any]] = lambda host: {}) -> PerHost | None:
     """The call to make instead of FTL2's for ``module`` on ``hosts`` (those the task runs on), or None."""
     if context is None:
         return None
@@ -52,6 +63,14 @@ def override(context: Any, settings: Any, module: str, hosts: list[str], params:
     params = dict(params)
     if short in _FACT_MODULES:
         return _each(hosts, lambda host: gather_facts(params, settings.check_mode, settings.verbosity), preshaped=True)
+    if short in _ANSIBLE_LOCAL_MODULES:
+        return _each(hosts, lambda host: ansible_modules.run_local(
+            short, params, settings.check_mode, settings.diff, settings.verbosity, tmpdir=True), preshaped=True)
+    if short == "package":  # FTL2 refuses it for a requirement it misreads; the action picks the manager
+        return _each(hosts, lambda host: package_action.run_local(
+            params, variables(host), settings.check_mode, settings.diff, settings.verbosity), preshaped=True)
+    if short == "script":  # FTL2's is a stub that runs nothing
+        return _each(hosts, lambda host: script_action.run_local(params, settings.check_mode), preshaped=True)
     if settings.check_mode:
         predict = check_mode.prediction(short, params, settings.diff)
         if predict is not None:
@@ -60,9 +79,10 @@ def override(context: Any, settings: Any, module: str, hosts: list[str], params:
         if short in _ANSIBLE_FILE_MODULES:
             return _each(hosts, lambda host: _file_module(params, settings), preshaped=True)
     localhost = context["localhost"]
+    if short == "copy" and check_mode.unchanged_copy(params):
+        # Ansible's answer is its file module's view of the destination (diff included with --diff).
+        return _each(hosts, lambda host: _as_coroutine(check_mode.copy_prediction(params, settings.diff)))
     if settings.diff and short == "copy":
-        if check_mode.unchanged_copy(params):  # Ansible's answer is its file module's view, diff included
-            return _each(hosts, lambda host: _as_coroutine(check_mode.copy_prediction(params, True)))
         return _each(hosts, lambda host: diff.copy_with_diff(localhost, params))
     if short in _NAME_LOCAL_SHORTCUTS and any(h not in _LOCAL_NAMES for h in hosts):
         return _each(hosts, lambda host: getattr(localhost, short)(**params))

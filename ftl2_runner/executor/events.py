@@ -445,6 +445,11 @@ class PlaybookRecorder:
         data["error"] = True
         self._emit("error", data, self.formatter.error(msg))
 
+    def display(self, msg: str) -> None:
+        """A plain ``display.display`` line of an action (``pause``): a ``verbose`` event without the flag."""
+        data = self._ctx(self._display_depth()) if self._started else {}
+        self._emit("verbose", data, msg)
+
     def verbose(self, msg: str, caplevel: int = 0) -> None:
         data = self._ctx(self._display_depth()) if self._started else {}
         data["verbose"] = True

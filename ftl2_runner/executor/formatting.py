@@ -104,6 +104,8 @@ class Formatter:
         return f"\n{msg} {'*' * star_len}"
 
     def dump_results(self, result: Mapping[str, Any], verbose_always: bool = False, indent: int | None = None) -> str:
+        # As CallbackBase._dump_results: a result that asks to be shown in full is indented wherever it is shown.
+        verbose_always = verbose_always or result.get("_ansible_verbose_always") is True
         if indent is None and (verbose_always or self.verbosity > 2):
             indent = 4
         cleaned = {k: v for k, v in result.items() if not k.startswith("_ansible_")}

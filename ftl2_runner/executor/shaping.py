@@ -49,10 +49,17 @@ def shape_command(module: str, params: Mapping[str, Any], output: Mapping[str, A
         cmd = list(params["argv"])
     else:
         cmd = raw_cmd
+    skip = _skipped_by_path(params, output)
+    if skip is not None:
+        # Ansible's words for creates/removes (FTL2 has two wordings of its own, one per entry point).
+        path, state = skip
+        said = f"skipped, since {path} {state}"
+        return {"changed": False, "msg": f"Did not run command since '{path}' {state}", "rc": 0, "stdout": said,
+                "stderr": "", "cmd": cmd, "start": None, "end": None, "delta": None, "stdout_lines": [said],
+                "stderr_lines": []}
     stdout = _strip_newline(output.get("stdout"))
     stderr = _strip_newline(output.get("stderr"))
-    skipped_msg = output.get("msg") if isinstance(output.get("msg"), str) and output["msg"].startswith("Skipped:") else None
-    msg = skipped_msg or ("" if rc in (0, None) else _COMMAND_FAILED_MSG)
+    msg = "" if rc in (0, None) else _COMMAND_FAILED_MSG
     started = started or ended
     ended = ended or started
     delta = datetime.timedelta(seconds=max(0.0, (ended or 0) - (started or 0)))
@@ -70,6 +77,18 @@ def shape_command(module: str, params: Mapping[str, Any], output: Mapping[str, A
         "stderr_lines": stderr.splitlines(),
     }
     return shaped
+
+
+def _skipped_by_path(params: Mapping[str, Any], output: Mapping[str, Any]) -> tuple[str, str] | None:
+    """``(path, "exists" | "does not exist")`` when FTL2 skipped the command for creates/removes."""
+    msg = output.get("msg")
+    if output.get("changed") or not isinstance(msg, str) or not msg.lower().startswith("skipped"):
+        return None
+    if params.get("creates") and msg.endswith(" exists"):
+        return str(params["creates"]), "exists"
+    if params.get("removes") and msg.endswith(" does not exist"):
+        return str(params["removes"]), "does not exist"
+    return None
 
 
 def stat_fields(path: str) -> dict[str, Any]:
@@ -118,7 +137,10 @@ def shape_file(module: str, params: Mapping[str, Any], output: Mapping[str, Any]
     """Ansible's ``file`` result: path (dest for touch) plus the file's real attributes."""
     path = str(output.get("path") or params.get("path") or params.get("dest") or "")
     shaped: dict[str, Any] = {"changed": bool(output.get("changed", False))}
-    shaped["dest" if params.get("state") == "touch" else "path"] = path
+    if params.get("state") in ("link", "hard"):
+        shaped.update(dest=path, src=params.get("src"))  # Ansible's file module names both ends of a link
+    else:
+        shaped["dest" if params.get("state") == "touch" else "path"] = path
     fields = stat_fields(path)
     if fields.get("state") == "absent":
         shaped["state"] = "absent"
@@ -145,6 +167,27 @@ def shape_copy(module: str, params: Mapping[str, Any], output: Mapping[str, Any]
     return shaped
 
 
+def shape_template(module: str, params: Mapping[str, Any], output: Mapping[str, Any],
+                   started: float | None, ended: float | None) -> dict[str, Any]:
+    """Ansible's ``template`` result: its ``copy`` of the rendered file, or the ``file`` view when unchanged.
+
+    FTL2 renders and writes the file itself and returns only ``changed``/``src``/``dest``;
+    Ansible's action hands the rendering to ``copy``, so the result is ``copy``'s.
+    """
+    dest = str(output.get("dest") or params.get("dest") or "")
+    changed = bool(output.get("changed", False))
+    fields = stat_fields(dest)
+    attributes: dict[str, Any] = {k: fields[k] for k in ("uid", "gid", "owner", "group", "mode", "state", "size") if k in fields}
+    checksum = _digest(dest, "sha1")
+    if not changed:
+        return {"changed": False, "diff": [], "path": dest, **attributes, "checksum": checksum, "dest": dest}
+    shaped: dict[str, Any] = {"changed": True, "diff": list(output.get("diff") or []), "dest": dest,
+                              "src": output.get("src", params.get("src")), "md5sum": _digest(dest, "md5"),
+                              "checksum": checksum}
+    shaped.update(attributes)
+    return shaped
+
+
 SHAPERS = {
     "command": shape_command,
     "shell": shape_command,
@@ -159,6 +202,8 @@ LOCAL_SHAPERS = {
     "ansible.builtin.file": shape_file,
     "copy": shape_copy,
     "ansible.builtin.copy": shape_copy,
+    "template": shape_template,
+    "ansible.builtin.template": shape_template,
 }
 
 

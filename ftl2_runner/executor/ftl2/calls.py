@@ -26,8 +26,11 @@ if TYPE_CHECKING:
 _SHADOWED_ACTIONS = {"ping", "shell", "copy", "template", "fetch", "wait_for_connection", "wait_for_ssh"}
 # Module names ftl2-runner runs itself because FTL2 refuses them (tasks/local_actions.py).
 LOCAL_ACTIONS = {
-    f"{prefix}{name}" for name in ("debug", "set_fact") for prefix in ("", "ansible.builtin.", "ansible.legacy.")
+    f"{prefix}{name}" for name in ("debug", "set_fact", "assert", "fail", "pause") for prefix in ("", "ansible.builtin.", "ansible.legacy.")
 }
+
+# Action names that are Python keywords, written with PEP 8's trailing underscore: `ftl.localhost.assert_(...)`.
+KEYWORD_ACTIONS = {"assert_": "assert"}
 
 
 class TrackedAutomation:
@@ -44,6 +47,7 @@ class TrackedAutomation:
 
     def __getattr__(self, name: str) -> Any:
         ctx = self._ftl_context
+        name = KEYWORD_ACTIONS.get(name, name)
         if name.startswith("_") or hasattr(type(ctx), name) or name in vars(ctx):
             if name in ("run_on", "execute"):
                 return getattr(self, f"_tracked_{name}")
@@ -114,6 +118,7 @@ class _CallChain:
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):
             raise AttributeError(name)
+        name = KEYWORD_ACTIONS.get(name, name)
         if self._host_target is not None and len(self._path) == 1:
             # On a host proxy: real methods that are not module-like pass straight through.
             cls_attr = getattr(type(self._obj), name, None)

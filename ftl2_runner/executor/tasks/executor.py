@@ -148,7 +148,8 @@ class TaskExecutor:
         running = self._split_by_when(run, hosts)
         context = self.plays.context
         # What FTL2 0.4.7 cannot run as Ansible does (setup, --check predictions, --diff, local names).
-        own = call_overrides.override(context, self.settings, spec.module, running, params, self.is_local) if running else None
+        own = call_overrides.override(context, self.settings, spec.module, running, params, self.is_local,
+                                      self.variables.of) if running else None
         if own is None and running and self.settings.check_mode and not quirks.honours_check_mode(spec.module, running, context):
             short = spec.module.rsplit(".", 1)[-1]
             for host in running:
@@ -206,7 +207,7 @@ class TaskExecutor:
     # --- actions ftl2-runner runs itself --------------------------------------------------------
 
     async def run_local_action(self, spec: CallSpec, params: dict[str, Any]) -> Any:
-        """``debug`` and ``set_fact``: per host, with the host's variables."""
+        """``debug``, ``set_fact``, ``assert``, ``fail``, ``pause``: per host, with the host's variables."""
         options = options_of(spec)
         if not self._selected(spec, options):
             return self._not_selected(spec)
@@ -217,15 +218,14 @@ class TaskExecutor:
         running = self._split_by_when(run, hosts)
         short = local_actions.short_name(spec.module)
         for host in running:
-            host_params = self._params_for(host, params)
+            outcome, res = await local_actions.run(short, self._params_for(host, params), self.variables.of(host),
+                                                   self.recorder.display, self.recorder.warning)
             if short == "set_fact":
-                outcome, res = local_actions.set_fact(host_params)
                 for name, value in res["ansible_facts"].items():
                     self.variables.set(host, name, value)
-            else:
-                outcome, res = local_actions.debug(host_params, self.variables.of(host))
             self.reporter.report(run, host, outcome, res)
-            self.reporter.fact_cache.touch(host)  # ansible-core writes an empty fact cache entry for these
+            if short in local_actions.TOUCH_FACT_CACHE:
+                self.reporter.fact_cache.touch(host)  # ansible-core writes an empty fact cache entry for these
         return self._finish(run)
 
     # --- after the task ------------------------------------------------------------------------

@@ -1,17 +1,23 @@
-"""Actions FTL2 refuses but playbooks use all the time, run by ftl2-runner itself: ``debug``, ``set_fact``.
+"""Actions FTL2 refuses but playbooks use all the time, run by ftl2-runner itself:
+``debug``, ``set_fact``, ``assert``, ``fail`` and ``pause``.
 
-Both are Ansible *action plugins* (they run on the controller, not on the host), which is why
-FTL2, which runs modules, has neither; both read or write the variables that only ftl2-runner
-keeps (:mod:`.variables`). Each returns one host's ``(outcome, res)`` as Ansible would.
+All are Ansible *action plugins* (they run on the controller, not on the host), which is why
+FTL2, which runs modules, has none of them; most read or write the variables that only
+ftl2-runner keeps (:mod:`.variables`). Each returns one host's ``(outcome, res)`` as
+ansible-core 2.21's action returns it, keys in the order its controller reports them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import asyncio
+import datetime
+import time
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from .. import results
-from .conditions import ConditionError, evaluate_expression, render
+from ..shaping import as_failure
+from .conditions import ConditionError, evaluate_expression, holds, render
 
 
 def debug(params: Mapping[str, Any], variables: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
@@ -47,7 +53,92 @@ def set_fact(params: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
     return results.OK, {"changed": False, "ansible_facts": facts}
 
 
-ACTIONS = {"debug": debug, "set_fact": set_fact}
+def _templated(value: Any, variables: Mapping[str, Any]) -> Any:
+    return render(value, variables) if isinstance(value, str) else value
+
+
+def assert_(params: Mapping[str, Any], variables: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+    """``assert(that=..., fail_msg/msg=..., success_msg=..., quiet=...)``: the first false ``that`` fails."""
+    that = params.get("that")
+    that_list = [that] if isinstance(that, str) else list(that or [])
+    try:
+        fail_msg = _templated(params.get("fail_msg", params.get("msg", "Assertion failed")), variables)
+        success_msg = _templated(params.get("success_msg", "All assertions passed"), variables)
+    except ConditionError as exc:
+        return results.FAILED, as_failure({"changed": False, "msg": f"Task failed: {exc}"})
+    verbose = {} if params.get("quiet") else {"_ansible_verbose_always": True}
+    for condition in that_list:
+        try:
+            ok = holds(condition, variables)
+        except ConditionError as exc:
+            return results.FAILED, as_failure({"changed": False, "msg": f"Task failed: Conditional result was {exc}"})
+        if not ok:
+            return results.FAILED, as_failure({"changed": False, "msg": fail_msg, **verbose,
+                                               "evaluated_to": False, "assertion": condition})
+    return results.OK, {"changed": False, "msg": success_msg, **verbose}
+
+
+def fail(params: Mapping[str, Any], variables: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+    """``fail(msg=...)``: always fails, with Ansible's default message when none is given."""
+    try:
+        msg = _templated(params["msg"], variables) if "msg" in params else "Failed as requested from task"
+    except ConditionError as exc:
+        msg = f"Task failed: {exc}"
+    return results.FAILED, as_failure({"changed": False, "msg": msg})
+
+
+PAUSE_CONTROLS = "(ctrl+C then 'C' = continue early, ctrl+C then 'A' = abort)"
+
+
+async def pause(params: Mapping[str, Any], display: Callable[[str], None],
+                warning: Callable[[str], None]) -> tuple[str, dict[str, Any]]:
+    """``pause(seconds=... | minutes=...)`` as a job runs it: stdin is never interactive, so a timed
+    pause just waits, and a pause for a prompt (no time) warns and goes on, as ansible-core does."""
+    echo = bool(params.get("echo", True))
+    res: dict[str, Any] = {"changed": False, "rc": 0, "stderr": "", "stdout": "", "start": None, "stop": None,
+                           "delta": None, "echo": echo}
+    seconds: int | None = None
+    unit = "minutes"
+    if params.get("minutes") is not None:
+        seconds = int(params["minutes"]) * 60
+    elif params.get("seconds") is not None:
+        seconds = int(params["seconds"])
+        unit = "seconds"
+    start = time.time()
+    res["start"] = str(datetime.datetime.now())
+    if seconds is not None:
+        seconds = max(seconds, 1)
+        display(f"Pausing for {seconds} seconds{'' if echo else ' (output is hidden)'}")
+        display(PAUSE_CONTROLS)
+        await asyncio.sleep(seconds)
+    else:
+        warning("Not waiting for response to prompt as stdin is not interactive")
+    duration = time.time() - start
+    res["stop"] = str(datetime.datetime.now())
+    res["delta"] = int(duration)
+    res["stdout"] = f"Paused for {round(duration / 60.0 if unit == 'minutes' else duration, 2)} {unit}"
+    res["user_input"] = ""
+    res["stdout_lines"] = [res["stdout"]]
+    res["stderr_lines"] = []
+    return results.OK, res
+
+
+ACTIONS: dict[str, Callable[..., Any]] = {"debug": debug, "set_fact": set_fact, "assert": assert_, "fail": fail}
+# Actions after which ansible-core 2.21 has written an (empty) fact cache entry for the host.
+TOUCH_FACT_CACHE = frozenset(("debug", "set_fact"))
+# Actions whose failure Ansible 2.21 words `Task failed: Action failed: ...` (not `Module failed`).
+ACTION_FAILURES = frozenset(("assert", "fail", "script", "pause"))
+
+
+async def run(short: str, params: Mapping[str, Any], variables: Mapping[str, Any],
+              display: Callable[[str], None], warning: Callable[[str], None]) -> tuple[str, dict[str, Any]]:
+    """One host's ``(outcome, res)`` for the action ``short`` (``set_fact`` is the caller's to store)."""
+    if short == "set_fact":
+        return set_fact(params)
+    if short == "pause":
+        outcome: Awaitable[tuple[str, dict[str, Any]]] = pause(params, display, warning)
+        return await outcome
+    return ACTIONS[short](params, variables)
 
 
 def short_name(module: str) -> str:

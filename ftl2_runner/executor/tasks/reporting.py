@@ -150,7 +150,10 @@ class HostReporter:
         if outcome == results.UNREACHABLE or res.get("failed_when_result") is True:
             summary = msg
         else:
-            summary = f"Task failed: Module failed: {msg}" if msg else "Task failed: Module failed."
+            from .local_actions import ACTION_FAILURES
+
+            kind = "Action" if run.task.action.rsplit(".", 1)[-1] in ACTION_FAILURES else "Module"
+            summary = f"Task failed: {kind} failed: {msg}" if msg else f"Task failed: {kind} failed."
         if self.adhoc_origin is not None:
             label, task_repr = self.adhoc_origin
             return task_error_block(summary, [f"Origin: {label}", "", task_repr])
