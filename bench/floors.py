@@ -46,7 +46,7 @@ def filter_peak_per_byte(megabytes: int) -> float:
         before = tracemalloc.get_traced_memory()[0]
         event_filter.write(encode_marker({"uuid": "long-line"}))
         for start in range(0, size, 2000):
-            event_filter.write(line[start:start + 2000])
+            event_filter.write(line[start : start + 2000])
         event_filter.write(END_MARKER)
         peak = tracemalloc.get_traced_memory()[1]
     finally:

@@ -105,8 +105,7 @@ def _tree_rss(root: int) -> tuple[int, int]:
     return total, _rss_of(root)
 
 
-def _communicate_sampling(process: subprocess.Popen, stdin: bytes | None,
-                          sample_rss: bool) -> tuple[bytes, bytes, tuple[int, int]]:
+def _communicate_sampling(process: subprocess.Popen, stdin: bytes | None, sample_rss: bool) -> tuple[bytes, bytes, tuple[int, int]]:
     """Wait for ``process`` while sampling peak RSS (tree, process alone) every 20 ms."""
     peak = [0, 0]
     done = threading.Event()
@@ -126,8 +125,9 @@ def _communicate_sampling(process: subprocess.Popen, stdin: bytes | None,
 
 def _timed(argv: list[str], env: dict[str, str], stdin: bytes | None = None, sample_rss: bool = False) -> Sample:
     start = time.perf_counter()
-    process = subprocess.Popen(argv, stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    process = subprocess.Popen(
+        argv, stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env
+    )
     out, err, peak = _communicate_sampling(process, stdin, sample_rss)
     elapsed = time.perf_counter() - start
     if process.returncode != 0:
@@ -154,11 +154,11 @@ def _data_dir(root: Path, content: str, inventory: str, name: str = "site.yml") 
 
 def worker_only(bin_dir: Path, pdd: Path, work: Path, env: dict[str, str], runner: str) -> Sample:
     """The worker process alone, from a transmit stream made beforehand (events through the worker)."""
-    stream = subprocess.run([str(bin_dir / runner), "transmit", str(pdd), "-p", "site.yml"], capture_output=True,
-                            env=env, check=True).stdout
+    stream = subprocess.run(
+        [str(bin_dir / runner), "transmit", str(pdd), "-p", "site.yml"], capture_output=True, env=env, check=True
+    ).stdout
     worker_dir = work / f"w{time.perf_counter_ns()}"
-    return _timed([str(bin_dir / runner), "worker", f"--private-data-dir={worker_dir}", "--delete"], env,
-                  stdin=stream, sample_rss=True)
+    return _timed([str(bin_dir / runner), "worker", f"--private-data-dir={worker_dir}", "--delete"], env, stdin=stream, sample_rss=True)
 
 
 def full_round_trip(bin_dir: Path, pdd: Path, work: Path, env: dict[str, str], runner: str) -> Sample:
@@ -167,12 +167,19 @@ def full_round_trip(bin_dir: Path, pdd: Path, work: Path, env: dict[str, str], r
     worker_dir, outdir, errors = work / f"w{stamp}", work / f"o{stamp}", work / f"e{stamp}.log"
     with open(errors, "wb") as stderr:
         start = time.perf_counter()
-        transmit = subprocess.Popen([str(bin_dir / runner), "transmit", str(pdd), "-p", "site.yml"],
-                                    stdout=subprocess.PIPE, stderr=stderr, env=env)
-        worker = subprocess.Popen([str(bin_dir / runner), "worker", f"--private-data-dir={worker_dir}", "--delete"],
-                                  stdin=transmit.stdout, stdout=subprocess.PIPE, stderr=stderr, env=env)
-        process = subprocess.Popen([str(bin_dir / runner), "process", str(outdir)], stdin=worker.stdout,
-                                   stdout=subprocess.DEVNULL, stderr=stderr, env=env)
+        transmit = subprocess.Popen(
+            [str(bin_dir / runner), "transmit", str(pdd), "-p", "site.yml"], stdout=subprocess.PIPE, stderr=stderr, env=env
+        )
+        worker = subprocess.Popen(
+            [str(bin_dir / runner), "worker", f"--private-data-dir={worker_dir}", "--delete"],
+            stdin=transmit.stdout,
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            env=env,
+        )
+        process = subprocess.Popen(
+            [str(bin_dir / runner), "process", str(outdir)], stdin=worker.stdout, stdout=subprocess.DEVNULL, stderr=stderr, env=env
+        )
         transmit.stdout.close()  # the pipe ends now belong to the worker and to process
         worker.stdout.close()
         worker.stdout = None
@@ -183,15 +190,15 @@ def full_round_trip(bin_dir: Path, pdd: Path, work: Path, env: dict[str, str], r
     statuses = [path.read_text() for pattern in ("artifacts/status", "artifacts/*/status") for path in outdir.glob(pattern)]
     codes = (transmit.returncode, worker.returncode, process.returncode)
     if codes != (0, 0, 0) or statuses != ["successful"]:
-        raise RuntimeError(f"{runner} round trip failed: exit codes {codes}, status {statuses}: "
-                           f"{errors.read_text(errors='replace')[-2000:]}")
+        raise RuntimeError(
+            f"{runner} round trip failed: exit codes {codes}, status {statuses}: {errors.read_text(errors='replace')[-2000:]}"
+        )
     shutil.rmtree(outdir, ignore_errors=True)
     errors.unlink()
     return Sample(elapsed, peak[0], peak[1])
 
 
-def peer_round_trip(peer_bin: Path, pdd: Path, work: Path, env: dict[str, str], outcomes: dict[str, str],
-                    name: str) -> Sample:
+def peer_round_trip(peer_bin: Path, pdd: Path, work: Path, env: dict[str, str], outcomes: dict[str, str], name: str) -> Sample:
     """Our ``transmit`` | the older ftl2-runner's ``worker`` | our ``process``, timed like ours.
 
     Its stream is not always one upstream's Processor accepts, so the run is timed whatever
@@ -200,13 +207,24 @@ def peer_round_trip(peer_bin: Path, pdd: Path, work: Path, env: dict[str, str], 
     stamp = time.perf_counter_ns()
     worker_dir, outdir = work / f"w{stamp}", work / f"o{stamp}"
     start = time.perf_counter()
-    transmit = subprocess.Popen([str(OUR_BIN / "ftl2-runner"), "transmit", str(pdd), "-p", "site.yml"],
-                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
-    worker = subprocess.Popen([str(peer_bin / "ftl2-runner"), "worker", f"--private-data-dir={worker_dir}", "--delete"],
-                              stdin=transmit.stdout, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env,
-                              cwd=work)  # it writes ftl2.log into its working directory
-    process = subprocess.Popen([str(OUR_BIN / "ftl2-runner"), "process", str(outdir)], stdin=worker.stdout,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    transmit = subprocess.Popen(
+        [str(OUR_BIN / "ftl2-runner"), "transmit", str(pdd), "-p", "site.yml"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env
+    )
+    worker = subprocess.Popen(
+        [str(peer_bin / "ftl2-runner"), "worker", f"--private-data-dir={worker_dir}", "--delete"],
+        stdin=transmit.stdout,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        env=env,
+        cwd=work,
+    )  # it writes ftl2.log into its working directory
+    process = subprocess.Popen(
+        [str(OUR_BIN / "ftl2-runner"), "process", str(outdir)],
+        stdin=worker.stdout,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=env,
+    )
     transmit.stdout.close()
     worker.stdout.close()
     worker.stdout = None
@@ -238,10 +256,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reps", type=int, default=5, help="measured repetitions per variant (after one warm-up)")
     parser.add_argument("--quick", action="store_true", help="3 repetitions, ansible-runner J100 measured once")
     parser.add_argument("--write-docs", action="store_true", help="write the table into docs/performance.md")
-    parser.add_argument("--peer", type=Path, default=None, metavar="DIR",
-                        help="a checkout of the older ftl2-runner (benthomasson/ftl2-runner) to measure as well")
-    parser.add_argument("--work-dir", type=Path, default=None,
-                        help="where private data dirs are made (default: the system temporary directory)")
+    parser.add_argument(
+        "--peer",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="a checkout of the older ftl2-runner (benthomasson/ftl2-runner) to measure as well",
+    )
+    parser.add_argument(
+        "--work-dir", type=Path, default=None, help="where private data dirs are made (default: the system temporary directory)"
+    )
     args = parser.parse_args(argv)
     reps = 3 if args.quick else args.reps
     # An installed ftl2-runner has bytecode (pip compiles at install time); this checkout is an
@@ -277,41 +301,57 @@ def main(argv: list[str] | None = None) -> int:
             ref_reps = 1 if (args.quick and job == "J100") else reps
             plans += [
                 (f"{job} ftl2-runner", reps, lambda o=ours: full_round_trip(OUR_BIN, o, work, _env(), "ftl2-runner")),
-                (f"{job} ansible-runner", ref_reps,
-                 lambda t=theirs: full_round_trip(ref_bin, t, work, _env(ref_bin), "ansible-runner")),
+                (f"{job} ansible-runner", ref_reps, lambda t=theirs: full_round_trip(ref_bin, t, work, _env(ref_bin), "ansible-runner")),
             ]
             if job in ("J100", "J10x10"):
-                plans.append((f"{job} ansible-runner + Mitogen", reps,
-                              lambda t=theirs: full_round_trip(mitogen_bin, t, work, dict(_env(mitogen_bin), **mitogen_vars),
-                                                               "ansible-runner")))
+                plans.append(
+                    (
+                        f"{job} ansible-runner + Mitogen",
+                        reps,
+                        lambda t=theirs: full_round_trip(mitogen_bin, t, work, dict(_env(mitogen_bin), **mitogen_vars), "ansible-runner"),
+                    )
+                )
             if peer_bin is not None:
                 peer = _data_dir(work / f"{job}-peer", scenarios.PEER_SCRIPTS[job], inventory)
-                plans.append((f"{job} older ftl2-runner", reps,
-                              lambda p=peer, n=f"{job} older ftl2-runner": peer_round_trip(peer_bin, p, work, _env(),
-                                                                                            outcomes, n)))
-            plans.append((f"{job} bare FTL2", reps,
-                          lambda b=bare_file, i=inv: _timed([sys.executable, str(b), str(i)], _env(), sample_rss=True)))
+                plans.append(
+                    (
+                        f"{job} older ftl2-runner",
+                        reps,
+                        lambda p=peer, n=f"{job} older ftl2-runner": peer_round_trip(peer_bin, p, work, _env(), outcomes, n),
+                    )
+                )
+            plans.append(
+                (f"{job} bare FTL2", reps, lambda b=bare_file, i=inv: _timed([sys.executable, str(b), str(i)], _env(), sample_rss=True))
+            )
         for count in (1000, 10000):
             pdd = _data_dir(work / f"E{count}", scenarios.events_script(count), scenarios.LOCAL_INVENTORY)
-            plans.append((f"E{count // 1000}k ftl2-runner worker", reps,
-                          lambda p=pdd: worker_only(OUR_BIN, p, work, _env(), "ftl2-runner")))
+            plans.append(
+                (f"E{count // 1000}k ftl2-runner worker", reps, lambda p=pdd: worker_only(OUR_BIN, p, work, _env(), "ftl2-runner"))
+            )
         for size in scenarios.LONG_LINE_MB:
             pdd = _data_dir(work / f"L{size}", scenarios.long_line_script(size), scenarios.LOCAL_INVENTORY)
-            plans.append((f"L{size} ftl2-runner worker", reps,
-                          lambda p=pdd: worker_only(OUR_BIN, p, work, _env(), "ftl2-runner")))
+            plans.append((f"L{size} ftl2-runner worker", reps, lambda p=pdd: worker_only(OUR_BIN, p, work, _env(), "ftl2-runner")))
         nothing = _data_dir(work / "J0", floors.NOTHING_SCRIPT, scenarios.LOCAL_INVENTORY)
-        plans.append(("J0 ftl2-runner, nothing imported or run", reps,
-                      lambda: full_round_trip(OUR_BIN, nothing, work, dict(_env(), **floors.PIPELINE_ONLY_ENV),
-                                              "ftl2-runner")))
+        plans.append(
+            (
+                "J0 ftl2-runner, nothing imported or run",
+                reps,
+                lambda: full_round_trip(OUR_BIN, nothing, work, dict(_env(), **floors.PIPELINE_ONLY_ENV), "ftl2-runner"),
+            )
+        )
         big = _data_dir(work / "Z100", scenarios.J2_SCRIPT, scenarios.LOCAL_INVENTORY)
         with open(big / "project" / "blob.bin", "wb") as blob:
             for _ in range(100):
                 blob.write(os.urandom(1024 * 1024))
         plans.append(("Z100 ftl2-runner", reps, lambda: full_round_trip(OUR_BIN, big, work, _env(), "ftl2-runner")))
-        plans.append(("worker-info ftl2-runner", reps,
-                      lambda: _timed([str(OUR_BIN / "ftl2-runner"), "worker", "--worker-info"], _env())))
-        plans.append(("worker-info ansible-runner", reps,
-                      lambda: _timed([str(ref_bin / "ansible-runner"), "worker", "--worker-info"], _env(ref_bin))))
+        plans.append(("worker-info ftl2-runner", reps, lambda: _timed([str(OUR_BIN / "ftl2-runner"), "worker", "--worker-info"], _env())))
+        plans.append(
+            (
+                "worker-info ansible-runner",
+                reps,
+                lambda: _timed([str(ref_bin / "ansible-runner"), "worker", "--worker-info"], _env(ref_bin)),
+            )
+        )
 
         for name, _, action in plans:  # warm-up: caches, .pyc files, the FTL2 gate
             action()
@@ -338,8 +378,15 @@ def _ftl2_version() -> str:
     return version("ftl2")
 
 
-def render(results: dict[str, Measure], reps: int, runner_version: str, core_version: str,
-           create_cost: float, outcomes: dict[str, str] | None = None, filter_floor: float | None = None) -> str:
+def render(
+    results: dict[str, Measure],
+    reps: int,
+    runner_version: str,
+    core_version: str,
+    create_cost: float,
+    outcomes: dict[str, str] | None = None,
+    filter_floor: float | None = None,
+) -> str:
     def m(name: str) -> Measure:
         return results[name]
 
@@ -354,54 +401,92 @@ def render(results: dict[str, Measure], reps: int, runner_version: str, core_ver
         "| --- | ---: | ---: | ---: | ---: |",
     ]
     for name, measure in results.items():
-        lines.append(f"| {name} | {measure.median:.2f} | {measure.low:.2f}–{measure.high:.2f} | "
-                     f"{measure.rss / 2**20:.0f} MiB | {measure.worker_rss / 2**20:.0f} MiB |")
+        lines.append(
+            f"| {name} | {measure.median:.2f} | {measure.low:.2f}–{measure.high:.2f} | "
+            f"{measure.rss / 2**20:.0f} MiB | {measure.worker_rss / 2**20:.0f} MiB |"
+        )
     e1k, e10k = m("E1k ftl2-runner worker"), m("E10k ftl2-runner worker")
     rate_1k, rate_10k = 1000 / e1k.median, 10000 / e10k.median
     marginal = 9000 / max(e10k.median - e1k.median, 1e-9)  # fixed start-up cost cancels out
+
     def ratio(a: str, b: str) -> float:
         return m(a).median / m(b).median
 
     checks = [
-        ("J100 round trip vs ansible-runner", ratio("J100 ansible-runner", "J100 ftl2-runner"), "≥ 45× faster",
-         ratio("J100 ansible-runner", "J100 ftl2-runner") >= 45),
-        ("J100 round trip vs ansible-runner + Mitogen", ratio("J100 ansible-runner + Mitogen", "J100 ftl2-runner"),
-         "(no target) × faster", True),
-        ("J10x10 round trip vs ansible-runner + Mitogen",
-         ratio("J10x10 ansible-runner + Mitogen", "J10x10 ftl2-runner"), "(no target) × faster", True),
-        ("J100 round trip vs bare FTL2", ratio("J100 ftl2-runner", "J100 bare FTL2"), "≤ 1.15×",
-         ratio("J100 ftl2-runner", "J100 bare FTL2") <= 1.15),
-        ("J2 round trip vs bare FTL2", ratio("J2 ftl2-runner", "J2 bare FTL2"), "≤ 1.10×",
-         ratio("J2 ftl2-runner", "J2 bare FTL2") <= 1.10),
+        (
+            "J100 round trip vs ansible-runner",
+            ratio("J100 ansible-runner", "J100 ftl2-runner"),
+            "≥ 45× faster",
+            ratio("J100 ansible-runner", "J100 ftl2-runner") >= 45,
+        ),
+        (
+            "J100 round trip vs ansible-runner + Mitogen",
+            ratio("J100 ansible-runner + Mitogen", "J100 ftl2-runner"),
+            "(no target) × faster",
+            True,
+        ),
+        (
+            "J10x10 round trip vs ansible-runner + Mitogen",
+            ratio("J10x10 ansible-runner + Mitogen", "J10x10 ftl2-runner"),
+            "(no target) × faster",
+            True,
+        ),
+        (
+            "J100 round trip vs bare FTL2",
+            ratio("J100 ftl2-runner", "J100 bare FTL2"),
+            "≤ 1.15×",
+            ratio("J100 ftl2-runner", "J100 bare FTL2") <= 1.15,
+        ),
+        ("J2 round trip vs bare FTL2", ratio("J2 ftl2-runner", "J2 bare FTL2"), "≤ 1.10×", ratio("J2 ftl2-runner", "J2 bare FTL2") <= 1.10),
     ]
     if "J0 ftl2-runner, nothing imported or run" in results:
-        checks.append(("floor: J0 round trip (no FTL2, no task) vs J2 bare FTL2",
-                       ratio("J0 ftl2-runner, nothing imported or run", "J2 bare FTL2"), "(floor) ×", True))
+        checks.append(
+            (
+                "floor: J0 round trip (no FTL2, no task) vs J2 bare FTL2",
+                ratio("J0 ftl2-runner, nothing imported or run", "J2 bare FTL2"),
+                "(floor) ×",
+                True,
+            )
+        )
     for job in ("J100", "J2"):
         if f"{job} older ftl2-runner" in results:
             value = ratio(f"{job} ftl2-runner", f"{job} older ftl2-runner")
             checks.append((f"{job} round trip vs the older ftl2-runner", value, "≤ 1.0×", value <= 1.0))
     checks += [
-        ("J10x10 round trip vs ansible-runner", ratio("J10x10 ansible-runner", "J10x10 ftl2-runner"),
-         "(no target) × faster", True),
+        ("J10x10 round trip vs ansible-runner", ratio("J10x10 ansible-runner", "J10x10 ftl2-runner"), "(no target) × faster", True),
         ("E10k events per second through the worker", rate_10k, "≥ 3000/s", rate_10k >= 3000),
         ("E10k worker RSS (MiB)", e10k.worker_rss / 2**20, "≤ 100 MiB", e10k.worker_rss <= 100 * 2**20),
-        ("E10k worker RSS vs E1k", e10k.worker_rss / max(e1k.worker_rss, 1), "≤ 1.10×",
-         e10k.worker_rss <= 1.10 * e1k.worker_rss),
-        ("Z100 worker RSS (MiB)", m("Z100 ftl2-runner").worker_rss / 2**20, "≤ 100 MiB",
-         m("Z100 ftl2-runner").worker_rss <= 100 * 2**20),
+        ("E10k worker RSS vs E1k", e10k.worker_rss / max(e1k.worker_rss, 1), "≤ 1.10×", e10k.worker_rss <= 1.10 * e1k.worker_rss),
+        ("Z100 worker RSS (MiB)", m("Z100 ftl2-runner").worker_rss / 2**20, "≤ 100 MiB", m("Z100 ftl2-runner").worker_rss <= 100 * 2**20),
     ]
     for size in scenarios.LONG_LINE_MB:
         over = (m(f"L{size} ftl2-runner worker").worker_rss - e1k.worker_rss) / (size * 2**20)
         checks.append((f"L{size} worker RSS above E1k's, per byte of the line", over, "≤ 2×", over <= 2))
     if filter_floor is not None:
-        checks.append((f"floor: L{scenarios.LONG_LINE_MB[0]} in upstream's event filter alone, peak per byte (tracemalloc)",
-                       filter_floor, "(floor) ×", True))
-    checks.append(("worker-info vs ansible-runner", ratio("worker-info ftl2-runner", "worker-info ansible-runner"),
-                   "≤ 1.1×", m("worker-info ftl2-runner").median <= 1.1 * m("worker-info ansible-runner").median))
-    lines += ["", f"E1k: {rate_1k:.0f} events/s; E10k: {rate_10k:.0f} events/s over the whole worker run, "
-              f"start-up included; {marginal:.0f} events/s for the 9,000 events E10k has more than E1k.", "",
-              "| target | measured | wanted | met |", "| --- | ---: | --- | --- |"]
+        checks.append(
+            (
+                f"floor: L{scenarios.LONG_LINE_MB[0]} in upstream's event filter alone, peak per byte (tracemalloc)",
+                filter_floor,
+                "(floor) ×",
+                True,
+            )
+        )
+    checks.append(
+        (
+            "worker-info vs ansible-runner",
+            ratio("worker-info ftl2-runner", "worker-info ansible-runner"),
+            "≤ 1.1×",
+            m("worker-info ftl2-runner").median <= 1.1 * m("worker-info ansible-runner").median,
+        )
+    )
+    lines += [
+        "",
+        f"E1k: {rate_1k:.0f} events/s; E10k: {rate_10k:.0f} events/s over the whole worker run, "
+        f"start-up included; {marginal:.0f} events/s for the 9,000 events E10k has more than E1k.",
+        "",
+        "| target | measured | wanted | met |",
+        "| --- | ---: | --- | --- |",
+    ]
     for label, value, wanted, ok in checks:
         lines.append(f"| {label} | {value:.2f} | {wanted} | {'yes' if ok else '**no**'} |")
     for name, outcome in sorted((outcomes or {}).items()):

@@ -31,9 +31,7 @@ async def run(inventory_path, extravars, runner):
             await ftl.localhost.command(cmd=f"echo {i}")
     return 0
 """
-J100_PLAYBOOK = "- hosts: localhost\n  gather_facts: false\n  tasks:\n" + "".join(
-    f"    - command: echo {i}\n" for i in range(100)
-)
+J100_PLAYBOOK = "- hosts: localhost\n  gather_facts: false\n  tasks:\n" + "".join(f"    - command: echo {i}\n" for i in range(100))
 J100_BARE = """
 async def body(ftl):
     for i in range(100):
@@ -47,9 +45,7 @@ async def run(inventory_path, extravars, runner):
             await ftl.targets.command(cmd=f"echo {i}")
     return 0
 """
-J10X10_PLAYBOOK = "- hosts: targets\n  gather_facts: false\n  tasks:\n" + "".join(
-    f"    - command: echo {i}\n" for i in range(10)
-)
+J10X10_PLAYBOOK = "- hosts: targets\n  gather_facts: false\n  tasks:\n" + "".join(f"    - command: echo {i}\n" for i in range(10))
 J10X10_BARE = """
 async def body(ftl):
     for i in range(10):

@@ -45,18 +45,19 @@ def _venv(directory: Path, stamp: str, *requirements: str, no_deps: tuple[str, .
 
 def mitogen_env() -> Path:
     """bin/ of ansible-runner + ansible-core (the compat reference versions) + Mitogen."""
-    pins = (f"ansible-runner=={ANSIBLE_RUNNER_VERSION}", f"ansible-core=={ANSIBLE_CORE_VERSION}",
-            f"mitogen=={MITOGEN_VERSION}")
+    pins = (f"ansible-runner=={ANSIBLE_RUNNER_VERSION}", f"ansible-core=={ANSIBLE_CORE_VERSION}", f"mitogen=={MITOGEN_VERSION}")
     return _venv(CACHE / "bench-mitogen", " ".join(pins) + f" python={sys.version_info[:2]}", *pins)
 
 
 def mitogen_variables(bin_dir: Path) -> dict[str, str]:
     """What makes ansible-playbook run Mitogen's linear strategy (its documented set-up)."""
-    site = subprocess.run([str(bin_dir / "python"), "-c", "import ansible_mitogen, os; "
-                           "print(os.path.dirname(ansible_mitogen.__file__))"],
-                          capture_output=True, text=True, check=True).stdout.strip()
-    return {"ANSIBLE_STRATEGY_PLUGINS": os.path.join(site, "plugins", "strategy"),
-            "ANSIBLE_STRATEGY": "mitogen_linear"}
+    site = subprocess.run(
+        [str(bin_dir / "python"), "-c", "import ansible_mitogen, os; print(os.path.dirname(ansible_mitogen.__file__))"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    return {"ANSIBLE_STRATEGY_PLUGINS": os.path.join(site, "plugins", "strategy"), "ANSIBLE_STRATEGY": "mitogen_linear"}
 
 
 def peer_env(checkout: Path) -> Path:

@@ -45,10 +45,14 @@ def _error_origin(records: list[Record]) -> list[Record]:
     def fix(record: Record) -> Record:
         stdout = record.get("stdout")
         if isinstance(stdout, str) and "Origin: " in stdout:
+
             def repl(match: re.Match) -> str:
                 lines = match.group(3).split("\r\n")
-                return match.group(1) + "<file>:<line>:<col>" + (match.group(2) or "") + "\r\n".join(
-                    "<source line>" if line else line for line in lines
+                return (
+                    match.group(1)
+                    + "<file>:<line>:<col>"
+                    + (match.group(2) or "")
+                    + "\r\n".join("<source line>" if line else line for line in lines)
                 )
 
             record["stdout"] = _ORIGIN_RE.sub(repl, stdout)

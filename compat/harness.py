@@ -112,7 +112,10 @@ def _run_worker(command: list[str], stream: bytes, data_dir: Path, env: dict[str
     start = time.perf_counter()
     done = subprocess.run(
         [*command, "worker", f"--private-data-dir={data_dir}"],
-        input=stream, capture_output=True, env=env, timeout=WORKER_TIMEOUT,
+        input=stream,
+        capture_output=True,
+        env=env,
+        timeout=WORKER_TIMEOUT,
     )
     return SideResult(done.stdout, done.stderr, done.returncode, time.perf_counter() - start, str(data_dir))
 

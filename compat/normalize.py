@@ -31,8 +31,13 @@ _TASK_TMP_RE = re.compile(r"ansible-tmp-\d+\.\d+-\d+-\d+(/[\w.-]+)?")
 _PAUSED_RE = re.compile(r"Paused for \d+(\.\d+)? (seconds|minutes)")
 _EMBEDDED_DELTA_RE = re.compile(r'("delta": ")\d+:\d{2}:\d{2}(\.\d+)?(")')
 _HOST_RESULT_EVENTS = {
-    "runner_on_ok", "runner_on_failed", "runner_on_skipped", "runner_on_unreachable",
-    "runner_item_on_ok", "runner_item_on_failed", "runner_item_on_skipped",
+    "runner_on_ok",
+    "runner_on_failed",
+    "runner_on_skipped",
+    "runner_on_unreachable",
+    "runner_item_on_ok",
+    "runner_item_on_failed",
+    "runner_item_on_skipped",
 }
 
 # `stat` keys of a file this run created: they differ between any two runs.
@@ -80,7 +85,7 @@ class Masker:
     def _string(self, value: str) -> str:
         if UUID_RE.match(value):
             base = value.split("_")[0]
-            return self._uuids.setdefault(base, f"<uuid-{len(self._uuids) + 1}>") + value[len(base):]
+            return self._uuids.setdefault(base, f"<uuid-{len(self._uuids) + 1}>") + value[len(base) :]
         for path in self._data_dirs:
             value = value.replace(path, "<PDD>")
         if "ansible-tmp-" in value:
@@ -150,8 +155,7 @@ def sort_host_results(records: list[Record]) -> list[Record]:
         if record.get("event") == "playbook_on_stats" and isinstance(record.get("event_data"), dict):
             # Ansible fills these {host: n} dicts in completion order; compare them sorted.
             record["event_data"] = {
-                k: dict(sorted(v.items())) if k in _STATS_KEYS and isinstance(v, dict) else v
-                for k, v in record["event_data"].items()
+                k: dict(sorted(v.items())) if k in _STATS_KEYS and isinstance(v, dict) else v for k, v in record["event_data"].items()
             }
     return renumber(out)
 

@@ -19,8 +19,7 @@ CACHE_DIR = Path(__file__).resolve().parent.parent / ".cache" / "compat-refenv"
 
 
 def _stamp() -> str:
-    return (f"ansible-runner=={ANSIBLE_RUNNER_VERSION} ansible-core=={ANSIBLE_CORE_VERSION} "
-            f"python={sys.version_info[:2]} bytecode")
+    return f"ansible-runner=={ANSIBLE_RUNNER_VERSION} ansible-core=={ANSIBLE_CORE_VERSION} python={sys.version_info[:2]} bytecode"
 
 
 def ensure_reference_env(cache_dir: Path = CACHE_DIR) -> Path:
@@ -42,8 +41,15 @@ def ensure_reference_env(cache_dir: Path = CACHE_DIR) -> Path:
             # Bytecode is compiled at install time, as pip does in an execution environment:
             # with PYTHONDONTWRITEBYTECODE set, every run would otherwise compile ansible-core
             # from source, and the benchmark would compare compile times instead of runners.
-            uv, "pip", "install", "--quiet", "--compile-bytecode", "--python", str(bin_dir / "python"),
-            f"ansible-runner=={ANSIBLE_RUNNER_VERSION}", f"ansible-core=={ANSIBLE_CORE_VERSION}",
+            uv,
+            "pip",
+            "install",
+            "--quiet",
+            "--compile-bytecode",
+            "--python",
+            str(bin_dir / "python"),
+            f"ansible-runner=={ANSIBLE_RUNNER_VERSION}",
+            f"ansible-core=={ANSIBLE_CORE_VERSION}",
         ],
         check=True,
         env=env,

@@ -10,8 +10,7 @@ from __future__ import annotations
 from .allowances import DOC
 
 _START, _END = "<!-- summary:start -->", "<!-- summary:end -->"
-_HEADER = ["| case | events | differing lines | exit codes (ansible-runner / ftl2-runner) |",
-           "| --- | ---: | ---: | --- |"]
+_HEADER = ["| case | events | differing lines | exit codes (ansible-runner / ftl2-runner) |", "| --- | ---: | ---: | --- |"]
 
 
 def summary_row(comparison) -> str:
@@ -29,7 +28,7 @@ def documented_rows(text: str | None = None) -> dict[str, str]:
     _, _, rest = text.partition(_START)
     table, _, _ = rest.partition(_END)
     rows: dict[str, str] = {}
-    for line in table.strip().splitlines()[len(_HEADER):]:
+    for line in table.strip().splitlines()[len(_HEADER) :]:
         name = line.split("|")[1].strip().strip("`")
         rows[name] = line.strip()
     return rows

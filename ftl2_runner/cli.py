@@ -31,9 +31,7 @@ def _version() -> str:
 def build_worker_parser() -> argparse.ArgumentParser:
     from ansible_runner import cleanup
 
-    parser = argparse.ArgumentParser(
-        prog=f"{PROG} worker", description="Execute work streamed from a controlling instance (AWX/Receptor)."
-    )
+    parser = argparse.ArgumentParser(prog=f"{PROG} worker", description="Execute work streamed from a controlling instance (AWX/Receptor).")
     sub = parser.add_subparsers(dest="worker_subcommand", description=f"{PROG} worker [sub-sub-command]")
     cleanup.add_cleanup_args(
         sub.add_parser("cleanup", help="Cleanup private_data_dir patterns from prior jobs and supporting temporary folders.")
@@ -58,8 +56,7 @@ def build_worker_parser() -> argparse.ArgumentParser:
         dest="keepalive_seconds",
         default=None,
         type=int,
-        help="Emit a synthetic keepalive event every N seconds of idle. (default=0, disabled; "
-        "env ANSIBLE_RUNNER_KEEPALIVE_SECONDS)",
+        help="Emit a synthetic keepalive event every N seconds of idle. (default=0, disabled; env ANSIBLE_RUNNER_KEEPALIVE_SECONDS)",
     )
     _add_logging_args(parser)
     return parser
@@ -69,8 +66,11 @@ def build_run_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog=f"{PROG} run", description="Run an FTL2 job in the foreground, like `ansible-runner run`.")
     parser.add_argument("private_data_dir", help="base directory containing project/, inventory/, env/")
     what = parser.add_mutually_exclusive_group()
-    what.add_argument("-p", "--playbook", help="the FTL2 script to run, relative to PRIVATE_DATA_DIR/project "
-                      "(default: $FTL2_SCRIPT, then /opt/ftl2/main.py)")
+    what.add_argument(
+        "-p",
+        "--playbook",
+        help="the FTL2 script to run, relative to PRIVATE_DATA_DIR/project (default: $FTL2_SCRIPT, then /opt/ftl2/main.py)",
+    )
     what.add_argument("-m", "--module", help="run an ad hoc command with this module (as `ansible -m`)")
     parser.add_argument("-a", "--args", dest="module_args", help="the ad hoc module's arguments")
     parser.add_argument("--hosts", help="the ad hoc command's host pattern (default: all)")
@@ -84,8 +84,7 @@ def build_run_parser() -> argparse.ArgumentParser:
     parser.add_argument("--rotate-artifacts", type=int, default=0)
     parser.add_argument("-j", "--json", action="store_true", help="print events as JSON instead of text")
     parser.add_argument("--omit-event-data", action="store_true", help="leave event_data out of the events")
-    parser.add_argument("--only-failed-event-data", action="store_true",
-                        help="leave event_data out of the events, except for failed tasks")
+    parser.add_argument("--only-failed-event-data", action="store_true", help="leave event_data out of the events, except for failed tasks")
     parser.add_argument("-q", "--quiet", action="store_true")
     parser.add_argument("-v", dest="verbosity", action="count", default=None)
     _add_logging_args(parser)
@@ -99,9 +98,7 @@ def _add_logging_args(parser: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     """The top-level parser; used for --help and to validate the command name."""
-    parser = argparse.ArgumentParser(
-        prog=PROG, description="Run FTL2 automation scripts wherever AWX expects ansible-runner."
-    )
+    parser = argparse.ArgumentParser(prog=PROG, description="Run FTL2 automation scripts wherever AWX expects ansible-runner.")
     parser.add_argument("--version", action="version", version=_version())
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.add_parser("worker", help="execute a job streamed on stdin (what Receptor runs)", add_help=False)
@@ -118,10 +115,17 @@ def build_gate_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog=f"{PROG} gate", description="Prebuild FTL2's remote gate.")
     sub = parser.add_subparsers(dest="gate_command", required=True)
     build = sub.add_parser("build", help="build gates into a directory the worker seeds FTL2's cache from")
-    build.add_argument("--output-dir", default=DEFAULT_GATE_DIR, help=f"where to write the gates (default {DEFAULT_GATE_DIR}; "
-                       "the worker reads $FTL2_RUNNER_GATE_DIR or this default)")
-    build.add_argument("--interpreter", action="append", dest="interpreters",
-                       help=f"remote Python interpreter to build for (repeatable; default {' and '.join(DEFAULT_INTERPRETERS)})")
+    build.add_argument(
+        "--output-dir",
+        default=DEFAULT_GATE_DIR,
+        help=f"where to write the gates (default {DEFAULT_GATE_DIR}; the worker reads $FTL2_RUNNER_GATE_DIR or this default)",
+    )
+    build.add_argument(
+        "--interpreter",
+        action="append",
+        dest="interpreters",
+        help=f"remote Python interpreter to build for (repeatable; default {' and '.join(DEFAULT_INTERPRETERS)})",
+    )
     build.add_argument("--module", action="append", dest="modules", default=[], help="module to bake in (repeatable)")
     return parser
 
@@ -254,8 +258,9 @@ def _worker_job(args: argparse.Namespace, watch: Any) -> int:
     try:
         os.makedirs(private_data_dir, mode=0o700, exist_ok=True)
     except OSError as exc:
-        write_final_status(None, {"status": "error", "job_explanation":
-                                  f"Cannot create the private data directory {private_data_dir}: {exc.strerror}"})
+        write_final_status(
+            None, {"status": "error", "job_explanation": f"Cannot create the private data directory {private_data_dir}: {exc.strerror}"}
+        )
         return 0
 
     _status, rc = run_worker(
@@ -274,8 +279,10 @@ def _data_dir_problem(private_data_dir: str | None, delete: bool) -> str | None:
     if private_data_dir is None:
         return None
     if delete and os.path.islink(private_data_dir):
-        return (f"--private-data-dir {private_data_dir} is a symlink: with --delete the worker would remove only "
-                f"the link and leave the job's files, secrets included, on disk; pass the directory itself")
+        return (
+            f"--private-data-dir {private_data_dir} is a symlink: with --delete the worker would remove only "
+            f"the link and leave the job's files, secrets included, on disk; pass the directory itself"
+        )
     if os.path.lexists(private_data_dir) and not os.path.isdir(private_data_dir) and not delete:
         return f"--private-data-dir {private_data_dir} exists and is not a directory"
     if os.path.isdir(private_data_dir) and not os.access(private_data_dir, os.W_OK | os.X_OK):

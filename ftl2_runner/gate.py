@@ -54,8 +54,12 @@ def find_uv() -> str | None:
     import sys
 
     home = Path.home()
-    candidates = [os.environ.get("UV"), os.path.join(os.path.dirname(sys.executable), "uv"),
-                  str(home / ".local" / "bin" / "uv"), str(home / ".cargo" / "bin" / "uv")]
+    candidates = [
+        os.environ.get("UV"),
+        os.path.join(os.path.dirname(sys.executable), "uv"),
+        str(home / ".local" / "bin" / "uv"),
+        str(home / ".cargo" / "bin" / "uv"),
+    ]
     for candidate in candidates:
         if candidate and os.path.isfile(candidate) and os.access(candidate, os.X_OK):
             return candidate
@@ -112,8 +116,12 @@ def build_gates(output_dir: str, interpreters: list[str] | None = None, modules:
     execution = ExecutionConfig(module_name="ping", modules=list(modules or []), dependencies=[])
     written = []
     for interpreter in interpreters or list(DEFAULT_INTERPRETERS):
-        config = GateBuildConfig(modules=list(execution.modules), module_dirs=list(execution.module_dirs),
-                                 dependencies=list(execution.dependencies or []), interpreter=interpreter)
+        config = GateBuildConfig(
+            modules=list(execution.modules),
+            module_dirs=list(execution.module_dirs),
+            dependencies=list(execution.dependencies or []),
+            interpreter=interpreter,
+        )
         try:
             path, _hash = builder.build(config)
         except (FTL2Error, OSError) as exc:

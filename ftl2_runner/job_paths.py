@@ -41,8 +41,9 @@ class UnsafeDataDir(ValueError):
 def check_ident(ident: Any) -> None:
     text = str(ident)
     if text in ("", ".", "..") or "/" in text or "\x00" in text:
-        raise UnsafeDataDir(f"ident {text!r} is not a valid artifact directory name: it must be one path "
-                            f"component, without '/', and not '.' or '..'")
+        raise UnsafeDataDir(
+            f"ident {text!r} is not a valid artifact directory name: it must be one path component, without '/', and not '.' or '..'"
+        )
 
 
 def inside(path: str, root: str) -> bool:
@@ -67,8 +68,10 @@ def check_job_kwargs(kwargs: Mapping[str, Any], *, streamed: bool) -> None:
             if value and not inside(os.path.abspath(value), private_data_dir):
                 raise UnsafeDataDir(f"the {key} kwarg {value!r} is outside the private data directory")
         if kwargs.get("artifact_dir") and kwargs.get("rotate_artifacts"):
-            raise UnsafeDataDir("rotate_artifacts with an artifact_dir kwarg: upstream's rotation would remove "
-                                "directories beside it; a streamed job keeps its artifacts in <data dir>/artifacts")
+            raise UnsafeDataDir(
+                "rotate_artifacts with an artifact_dir kwarg: upstream's rotation would remove "
+                "directories beside it; a streamed job keeps its artifacts in <data dir>/artifacts"
+            )
     artifact_root = os.path.abspath(kwargs.get("artifact_dir") or os.path.join(private_data_dir, "artifacts"))
     check_tree(private_data_dir, "env", leave_only=True)
     for relative in DUMPED_FILES:
@@ -81,16 +84,24 @@ def check_job_kwargs(kwargs: Mapping[str, Any], *, streamed: bool) -> None:
 
 
 # Files upstream's dump_artifacts writes outside env/ (plus the lock file it creates in each directory).
-DUMPED_FILES = ("project/main.json", "project/.artifact_write_lock", "inventory/hosts", "inventory/hosts.json",
-                "inventory/.artifact_write_lock", "env/.artifact_write_lock")
+DUMPED_FILES = (
+    "project/main.json",
+    "project/.artifact_write_lock",
+    "inventory/hosts",
+    "inventory/hosts.json",
+    "inventory/.artifact_write_lock",
+    "env/.artifact_write_lock",
+)
 
 
 def check_file(root: str, relative: str) -> None:
     """Refuse a file the job writes when it is a symlink leaving ``root`` or has other hard links."""
     path = os.path.join(root, relative)
     if os.path.islink(path) and not inside(path, root):
-        raise UnsafeDataDir(f"{relative} is a symlink to {os.readlink(path)!r}: the job writes there, and the "
-                            f"link would take the write outside the private data directory")
+        raise UnsafeDataDir(
+            f"{relative} is a symlink to {os.readlink(path)!r}: the job writes there, and the "
+            f"link would take the write outside the private data directory"
+        )
     _refuse_hard_links(path, relative)
 
 
@@ -100,8 +111,10 @@ def _refuse_hard_links(path: str, shown: str) -> None:
     except OSError:
         return
     if stat.S_ISREG(info.st_mode) and info.st_nlink > 1:
-        raise UnsafeDataDir(f"{shown} has {info.st_nlink} hard links: the job writes or reads it, and another "
-                            f"name of the same file may be outside the private data directory")
+        raise UnsafeDataDir(
+            f"{shown} has {info.st_nlink} hard links: the job writes or reads it, and another "
+            f"name of the same file may be outside the private data directory"
+        )
 
 
 def check_tree(root: str, relative: str, *, leave_only: bool) -> None:
@@ -119,8 +132,10 @@ def check_tree(root: str, relative: str, *, leave_only: bool) -> None:
             if leave_only and inside(path, root):
                 continue
             shown = os.path.relpath(path, root)
-            raise UnsafeDataDir(f"{shown} is a symlink to {os.readlink(path)!r}: the job writes or reads files "
-                                f"there, and a symlink would take them outside the private data directory")
+            raise UnsafeDataDir(
+                f"{shown} is a symlink to {os.readlink(path)!r}: the job writes or reads files "
+                f"there, and a symlink would take them outside the private data directory"
+            )
 
 
 def check_fact_cache(fact_cache: str | None, artifact_dir: str) -> None:

@@ -137,8 +137,7 @@ def read_launcher(path: str) -> Launcher | None:
     return parse_launcher(data, path)
 
 
-def resolve_script(launcher: Launcher, launcher_path: str, environ: Mapping[str, str] = os.environ,
-                   project_root: str | None = None) -> str:
+def resolve_script(launcher: Launcher, launcher_path: str, environ: Mapping[str, str] = os.environ, project_root: str | None = None) -> str:
     """The real path of the script a launcher names, after checking that it may be run.
 
     ``project_root`` bounds relative paths (the job's project directory, which is the

@@ -60,15 +60,20 @@ class RunnerSpawn(pexpect.spawn):
         super()._spawn(command, list(args), preexec_fn, dimensions)
 
     def _spawnpty(self, args: list[Any], **kwargs: Any) -> Any:
-        argv = [arg.decode(self.encoding or "utf-8", "surrogateescape") if isinstance(arg, bytes) else arg
-                for arg in args]
+        argv = [arg.decode(self.encoding or "utf-8", "surrogateescape") if isinstance(arg, bytes) else arg for arg in args]
         warm = None
         if getattr(self, "_caller_preexec_fn", None) is None:
             warm = warm_executor.claim(argv, kwargs.get("env"), kwargs.get("cwd"))
         if warm is not None:
             try:
-                return warm.hand_over(argv, kwargs.get("env") or {}, kwargs.get("cwd"), kwargs.get("echo", True),
-                                      self._caller_dimensions or (24, 80), self.ignore_sighup)
+                return warm.hand_over(
+                    argv,
+                    kwargs.get("env") or {},
+                    kwargs.get("cwd"),
+                    kwargs.get("echo", True),
+                    self._caller_dimensions or (24, 80),
+                    self.ignore_sighup,
+                )
             except Exception:  # OSError, termios.error, a timeout: fork the command as usual
                 with contextlib.suppress(OSError):
                     warm.discard()
@@ -143,12 +148,12 @@ class _TailOnly:
     _KEEP = 4096
 
     def __init__(self, initial: str = "") -> None:
-        self._tail = initial[-self._KEEP:]
+        self._tail = initial[-self._KEEP :]
         self._written = len(initial)
         self._position = self._written
 
     def write(self, data: str) -> int:
-        self._tail = (self._tail + data)[-self._KEEP:] if len(data) < self._KEEP else data[-self._KEEP:]
+        self._tail = (self._tail + data)[-self._KEEP :] if len(data) < self._KEEP else data[-self._KEEP :]
         self._written += len(data)
         self._position = self._written
         return len(data)
@@ -163,7 +168,7 @@ class _TailOnly:
     def read(self) -> str:
         wanted = self._written - self._position
         self._position = self._written
-        return self._tail[len(self._tail) - min(wanted, len(self._tail)):]
+        return self._tail[len(self._tail) - min(wanted, len(self._tail)) :]
 
     def getvalue(self) -> str:
         return self._tail
@@ -176,8 +181,9 @@ def _refuse_unspawnable(argv: Sequence[str], env: Mapping[str, str] | None) -> N
             raise pexpect.ExceptionPexpect(f"The job's command line contains a NUL byte: {arg!r}")
     for key, value in (env or {}).items():
         if "\x00" in key or "\x00" in value or "=" in key or not key:
-            raise pexpect.ExceptionPexpect(f"The job's environment variable {key!r} cannot be passed to a process "
-                                           f"(a NUL byte, '=' in its name, or an empty name)")
+            raise pexpect.ExceptionPexpect(
+                f"The job's environment variable {key!r} cannot be passed to a process (a NUL byte, '=' in its name, or an empty name)"
+            )
 
 
 def _end_forked_child(exc: BaseException) -> None:

@@ -120,8 +120,10 @@ def _check_symlink_location(name: str, parts: list[str]) -> None:
     their symlinks (AWX projects have them, awx#9952).
     """
     if len(parts) == 1 or parts[0] in WRITTEN_TREES or "/".join(parts) in WRITTEN_FILES:
-        raise UnsafeArchive(f"entry {name!r} is a symlink where the worker writes files "
-                            f"(top level, {', '.join(t + '/' for t in WRITTEN_TREES)}, {', '.join(WRITTEN_FILES)})")
+        raise UnsafeArchive(
+            f"entry {name!r} is a symlink where the worker writes files "
+            f"(top level, {', '.join(t + '/' for t in WRITTEN_TREES)}, {', '.join(WRITTEN_FILES)})"
+        )
 
 
 def _check_existing_path(target_real: str, parts: list[str], is_symlink: bool) -> bool:
@@ -141,15 +143,19 @@ def _check_existing_path(target_real: str, parts: list[str], is_symlink: bool) -
             if last and is_symlink:
                 return True
             kind = "is an existing symlink" if last else "would be written through an existing symlink"
-            raise UnsafeArchive(f"{posixpath.join(*parts)!r} {kind} (pointing to {os.readlink(current)!r}); "
-                                f"a reused data directory must not contain symlinks on the paths an archive writes")
+            raise UnsafeArchive(
+                f"{posixpath.join(*parts)!r} {kind} (pointing to {os.readlink(current)!r}); "
+                f"a reused data directory must not contain symlinks on the paths an archive writes"
+            )
         if not os.path.lexists(current):
             return False
         if last:
             info = os.lstat(current)
             if stat.S_ISREG(info.st_mode) and info.st_nlink > 1:
-                raise UnsafeArchive(f"{posixpath.join(*parts)!r} exists with {info.st_nlink} hard links; extracting "
-                                    f"over it would also change the file's other names, which may be outside")
+                raise UnsafeArchive(
+                    f"{posixpath.join(*parts)!r} exists with {info.st_nlink} hard links; extracting "
+                    f"over it would also change the file's other names, which may be outside"
+                )
     return False
 
 

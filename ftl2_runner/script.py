@@ -82,19 +82,27 @@ class Runner(Protocol):
         """``ftl2.automation(...)`` wired to the job: every module call is an Ansible task."""
         ...
 
-    def play(self, name: str | None = None, hosts: str | None = None, *,
-             any_errors_fatal: bool = False, max_fail_percentage: float | None = None) -> AbstractContextManager[Any]:
+    def play(
+        self, name: str | None = None, hosts: str | None = None, *, any_errors_fatal: bool = False, max_fail_percentage: float | None = None
+    ) -> AbstractContextManager[Any]:
         """``PLAY [name]``: the handle runs modules on the play's hosts."""
         ...
 
-    def serial_play(self, name: str | None = None, hosts: str | None = None, *,
-                    serial: int | str | list[int | str] = 1) -> Iterator[Any]:
+    def serial_play(self, name: str | None = None, hosts: str | None = None, *, serial: int | str | list[int | str] = 1) -> Iterator[Any]:
         """``serial:``: one play handle per batch of hosts."""
         ...
 
-    def task(self, name: str | None = None, ignore_errors: bool = False, when: Any = None,
-             tags: Iterable[str] | str = (), no_log: bool = False, register: str | None = None,
-             changed_when: Any = None, failed_when: Any = None) -> AbstractContextManager[None]:
+    def task(
+        self,
+        name: str | None = None,
+        ignore_errors: bool = False,
+        when: Any = None,
+        tags: Iterable[str] | str = (),
+        no_log: bool = False,
+        register: str | None = None,
+        changed_when: Any = None,
+        failed_when: Any = None,
+    ) -> AbstractContextManager[None]:
         """Ansible's task keywords for the calls made inside the block."""
         ...
 
@@ -102,8 +110,12 @@ class Runner(Protocol):
         """``loop:``: the calls in the body form one task with one item result per call."""
         ...
 
-    def block(self, body: Callable[[], Awaitable[Any]], rescue: Callable[[], Awaitable[Any]] | None = None,
-              always: Callable[[], Awaitable[Any]] | None = None) -> Awaitable[None]:
+    def block(
+        self,
+        body: Callable[[], Awaitable[Any]],
+        rescue: Callable[[], Awaitable[Any]] | None = None,
+        always: Callable[[], Awaitable[Any]] | None = None,
+    ) -> Awaitable[None]:
         """``block:`` / ``rescue:`` / ``always:``."""
         ...
 

@@ -68,8 +68,11 @@ _waiting: WarmExecutor | None = None
 
 def _startup_view(env: Mapping[str, str]) -> dict[str, str]:
     """The variables that shape a Python process at start-up (imports, locale, site)."""
-    view = {key: value for key, value in env.items()
-            if (key.startswith(_STARTUP_PREFIXES) or key in _STARTUP_NAMES) and not key.startswith(_RUNTIME_ONLY)}
+    view = {
+        key: value
+        for key, value in env.items()
+        if (key.startswith(_STARTUP_PREFIXES) or key in _STARTUP_NAMES) and not key.startswith(_RUNTIME_ONLY)
+    }
     view.update(FORCED_ENV)
     return view
 
@@ -86,10 +89,13 @@ class WarmExecutor:
         """True when ``argv`` is our executor, run by our interpreter, in an environment like ours."""
         from .config import executor_command  # already imported: it built the command being spawned
 
-        return (len(argv) >= 3
-                and [os.path.abspath(argv[0]), *argv[1:3]] == executor_command()  # the venv's python exactly
-                and env is not None and _startup_view(env) == self._startup
-                and (cwd is None or os.path.isdir(cwd)))
+        return (
+            len(argv) >= 3
+            and [os.path.abspath(argv[0]), *argv[1:3]] == executor_command()  # the venv's python exactly
+            and env is not None
+            and _startup_view(env) == self._startup
+            and (cwd is None or os.path.isdir(cwd))
+        )
 
     def alive(self) -> bool:
         if not self.pid:
@@ -103,8 +109,9 @@ class WarmExecutor:
         self.pid = 0  # reaped here: it died while waiting (e.g. ftl2 failed to import)
         return False
 
-    def hand_over(self, argv: Sequence[str], env: Mapping[str, str], cwd: str | None, echo: bool,
-                  dimensions: tuple[int, int], ignore_sighup: bool) -> ptyprocess.PtyProcess:
+    def hand_over(
+        self, argv: Sequence[str], env: Mapping[str, str], cwd: str | None, echo: bool, dimensions: tuple[int, int], ignore_sighup: bool
+    ) -> ptyprocess.PtyProcess:
         """Give the job to the waiting process; return the PtyProcess Runner will drive."""
         master, slave = pty.openpty()
         try:
@@ -152,9 +159,12 @@ def start() -> WarmExecutor | None:
         os.set_inheritable(theirs.fileno(), True)
         with process_tree.spawn_lock:  # registered before the orphan reaper could see it exit
             pid = os.posix_spawn(
-                sys.executable, [sys.executable, "-m", WARM_MODULE, str(theirs.fileno())], env,
-                file_actions=[(os.POSIX_SPAWN_OPEN, fd, os.devnull, flags, 0)
-                              for fd, flags in ((0, os.O_RDONLY), (1, os.O_WRONLY), (2, os.O_WRONLY))],
+                sys.executable,
+                [sys.executable, "-m", WARM_MODULE, str(theirs.fileno())],
+                env,
+                file_actions=[
+                    (os.POSIX_SPAWN_OPEN, fd, os.devnull, flags, 0) for fd, flags in ((0, os.O_RDONLY), (1, os.O_WRONLY), (2, os.O_WRONLY))
+                ],
                 setsid=True,
             )
             process_tree.protect(pid)

@@ -54,17 +54,14 @@ class _CheckedInput:
             line.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise TransmitStreamError(
-                f"Line {self.line_number} of the transmit stream is not UTF-8 ({exc.reason} at byte {exc.start}): "
-                f"{line[:200]!r}"
+                f"Line {self.line_number} of the transmit stream is not UTF-8 ({exc.reason} at byte {exc.start}): {line[:200]!r}"
             ) from None
         try:
             data = json.loads(line)
         except ValueError:
             return line  # upstream reports unparsable lines itself
         if not isinstance(data, dict):
-            raise TransmitStreamError(
-                f"Line {self.line_number} of the transmit stream is JSON but not an object: {line[:200]!r}"
-            )
+            raise TransmitStreamError(f"Line {self.line_number} of the transmit stream is JSON but not an object: {line[:200]!r}")
         if "kwargs" in data and not isinstance(data["kwargs"], dict):
             raise TransmitStreamError(
                 f"Line {self.line_number} of the transmit stream: the kwargs record must hold a JSON object, "
@@ -77,8 +74,15 @@ class _CheckedInput:
 
 
 def _json_type(value: Any) -> str:
-    return {dict: "an object", list: "an array", str: "a string", bool: "a boolean", type(None): "null",
-            int: "a number", float: "a number"}.get(type(value), type(value).__name__)
+    return {
+        dict: "an object",
+        list: "an array",
+        str: "a string",
+        bool: "a boolean",
+        type(None): "null",
+        int: "a number",
+        float: "a number",
+    }.get(type(value), type(value).__name__)
 
 
 class Ftl2Worker(Worker):
@@ -144,17 +148,19 @@ class Ftl2Worker(Worker):
 
         last = self._last_event or {}
         line = last.get("end_line", 0)
-        super().event_handler({
-            "event": "verbose",
-            "uuid": str(uuid.uuid4()),
-            "counter": last.get("counter", 0) + 1,
-            "stdout": "The FTL2 executor ended without finishing the playbook (no PLAY RECAP): "
-                      "it exited early, crashed or was killed. Any reason it gave is shown above.",
-            "start_line": line,
-            "end_line": line + 1,
-            "runner_ident": status_data.get("runner_ident"),
-            "created": datetime.datetime.now(datetime.UTC).isoformat(),
-        })
+        super().event_handler(
+            {
+                "event": "verbose",
+                "uuid": str(uuid.uuid4()),
+                "counter": last.get("counter", 0) + 1,
+                "stdout": "The FTL2 executor ended without finishing the playbook (no PLAY RECAP): "
+                "it exited early, crashed or was killed. Any reason it gave is shown above.",
+                "start_line": line,
+                "end_line": line + 1,
+                "runner_ident": status_data.get("runner_ident"),
+                "created": datetime.datetime.now(datetime.UTC).isoformat(),
+            }
+        )
 
     def run(self) -> tuple[str, int | None]:
         from . import warm_executor
@@ -212,9 +218,7 @@ class Ftl2Worker(Worker):
             explanation = "The transmit stream ended without a kwargs record."
         else:
             explanation = f"The worker failed before the job could run: {type(exc).__name__}: {exc}"
-        self.status_handler(
-            {"status": "error", "job_explanation": explanation, "result_traceback": traceback.format_exc()}, None
-        )
+        self.status_handler({"status": "error", "job_explanation": explanation, "result_traceback": traceback.format_exc()}, None)
         self.finished_callback(None)
 
     # --- the artifacts zip, bounded after a cancel ----------------------------------------
@@ -292,8 +296,7 @@ def run_worker(
         return worker.run()
     except (JobCanceled, InvalidWorkerSetting) as exc:  # before the Worker could stream anything
         canceled = isinstance(exc, JobCanceled)
-        write_final_status(_output, {"status": "canceled"} if canceled else
-                           {"status": "error", "job_explanation": str(exc)})
+        write_final_status(_output, {"status": "canceled"} if canceled else {"status": "error", "job_explanation": str(exc)})
         return ("canceled", RC_CANCELED) if canceled else ("error", None)
     finally:
         if own_watch:

@@ -47,8 +47,14 @@ def main() -> int:
 
     try:
         result = ansible_runner.interface.run(
-            streamer="process", quiet=True, _input=sys.stdin.buffer, private_data_dir=str(pdd), ident=ident,
-            status_handler=status_handler, event_handler=event_handler, artifacts_handler=artifacts_handler,
+            streamer="process",
+            quiet=True,
+            _input=sys.stdin.buffer,
+            private_data_dir=str(pdd),
+            ident=ident,
+            status_handler=status_handler,
+            event_handler=event_handler,
+            artifacts_handler=artifacts_handler,
             finished_callback=finished_callback,
         )
         report["status"] = result.status
@@ -57,9 +63,9 @@ def main() -> int:
         report["status"] = None
         report["exception"] = traceback.format_exc()
     artifact_dir = pdd / "artifacts" / ident
-    report["artifact_files"] = sorted(
-        str(p.relative_to(artifact_dir)) for p in artifact_dir.rglob("*") if p.is_file()
-    ) if artifact_dir.is_dir() else []
+    report["artifact_files"] = (
+        sorted(str(p.relative_to(artifact_dir)) for p in artifact_dir.rglob("*") if p.is_file()) if artifact_dir.is_dir() else []
+    )
     for name in ("rc", "status"):
         path = artifact_dir / name
         report[f"artifact_{name}"] = path.read_text() if path.exists() else None

@@ -88,8 +88,7 @@ def make_signing_keys(directory: Path) -> tuple[Path, Path]:
     """An RSA key pair for work signing, as AWX's installer generates (openssl)."""
     private, public = directory / "work-private-key.pem", directory / "work-public-key.pem"
     subprocess.run(["openssl", "genrsa", "-out", str(private), "2048"], check=True, capture_output=True, timeout=60)
-    subprocess.run(["openssl", "rsa", "-in", str(private), "-pubout", "-out", str(public)], check=True,
-                   capture_output=True, timeout=60)
+    subprocess.run(["openssl", "rsa", "-in", str(private), "-pubout", "-out", str(public)], check=True, capture_output=True, timeout=60)
     return private, public
 
 
@@ -177,8 +176,11 @@ class Mesh:
             home = self.root / f"{name}-home"
             home.mkdir(exist_ok=True)
             env = worker_env(HOME=str(home))
-            self.nodes.append(subprocess.Popen([self.receptor, "--config", str(config)], env=env,
-                                               stdout=log, stderr=subprocess.STDOUT, start_new_session=True))
+            self.nodes.append(
+                subprocess.Popen(
+                    [self.receptor, "--config", str(config)], env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+                )
+            )
             log.close()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -197,7 +199,8 @@ class Mesh:
         status = json.loads(done.stdout)
         for ad in status.get("Advertisements") or []:
             if ad.get("NodeID") == EXEC_NODE and any(
-                    (w.get("WorkType") if isinstance(w, dict) else w) == WORKTYPE for w in ad.get("WorkCommands") or []):
+                (w.get("WorkType") if isinstance(w, dict) else w) == WORKTYPE for w in ad.get("WorkCommands") or []
+            ):
                 return EXEC_NODE in (status.get("RoutingTable") or {})
         return False
 
@@ -216,13 +219,16 @@ class Mesh:
         return "\n".join(f"--- {p.name}\n{p.read_text(errors='replace')[-3000:]}" for p in sorted(self.root.glob("*.log")))
 
     # -- receptorctl -------------------------------------------------------------------------
-    def ctl(self, *args: str, socket: Path | None = None, check: bool = True, timeout: float = 60,
-            **kwargs: Any) -> subprocess.CompletedProcess:
-        done = subprocess.run([self.receptorctl, "--socket", str(socket or self.socket), *args],
-                              capture_output=True, timeout=timeout, **kwargs)
+    def ctl(
+        self, *args: str, socket: Path | None = None, check: bool = True, timeout: float = 60, **kwargs: Any
+    ) -> subprocess.CompletedProcess:
+        done = subprocess.run(
+            [self.receptorctl, "--socket", str(socket or self.socket), *args], capture_output=True, timeout=timeout, **kwargs
+        )
         if check and done.returncode != 0:
-            raise AssertionError(f"receptorctl {' '.join(args)} failed ({done.returncode}): "
-                                 f"{done.stdout[-2000:]!r} {done.stderr[-2000:]!r}")
+            raise AssertionError(
+                f"receptorctl {' '.join(args)} failed ({done.returncode}): {done.stdout[-2000:]!r} {done.stderr[-2000:]!r}"
+            )
         return done
 
     def new_private_data_dir(self) -> Path:
@@ -231,8 +237,7 @@ class Mesh:
             self._job_number += 1
             return self.isolation / f"awx_{self._job_number}_{os.urandom(4).hex()}"
 
-    def submit(self, params: str, payload: subprocess.Popen | bytes | None, ttl: str | None = None,
-               signwork: bool = True) -> str:
+    def submit(self, params: str, payload: subprocess.Popen | bytes | None, ttl: str | None = None, signwork: bool = True) -> str:
         """``receptorctl work submit ansible-runner --node exec --signwork --payload - --param params=...``
         as AWX submits (it signs work whenever the control node has a work-signing key)."""
         args = ["work", "submit", WORKTYPE, "--node", EXEC_NODE, "--param", f"params={params}"]
@@ -260,8 +265,12 @@ class Mesh:
 
     def transmit(self, pdd: Path, *args: str) -> subprocess.Popen:
         """Stock ``ansible-runner transmit`` (reference env) writing the payload to a pipe."""
-        return subprocess.Popen([str(self.reference_bin / "ansible-runner"), "transmit", str(pdd), *args],
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=self.reference_env())
+        return subprocess.Popen(
+            [str(self.reference_bin / "ansible-runner"), "transmit", str(pdd), *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=self.reference_env(),
+        )
 
     def reference_env(self) -> dict[str, str]:
         env = worker_env()
@@ -271,12 +280,18 @@ class Mesh:
 
     def follow(self, unit: str, controller_pdd: Path, ident: str) -> Followed:
         """Start ``work results`` piped (through a tee) into the stock process streamer."""
-        results = subprocess.Popen([self.receptorctl, "--socket", str(self.socket), "work", "results", unit],
-                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        results = subprocess.Popen(
+            [self.receptorctl, "--socket", str(self.socket), "work", "results", unit], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
         # Its report and errors go to files: a pipe is only read after it exits.
         output, errors = tempfile.TemporaryFile(), tempfile.TemporaryFile()
-        controller = subprocess.Popen([str(self.reference_bin / "python"), str(AWX_CONTROLLER), str(controller_pdd), ident],
-                                      stdin=subprocess.PIPE, stdout=output, stderr=errors, env=self.reference_env())
+        controller = subprocess.Popen(
+            [str(self.reference_bin / "python"), str(AWX_CONTROLLER), str(controller_pdd), ident],
+            stdin=subprocess.PIPE,
+            stdout=output,
+            stderr=errors,
+            env=self.reference_env(),
+        )
         followed = Followed(unit, results, controller, _output=output, _errors=errors)
 
         def pump() -> None:

@@ -47,8 +47,9 @@ class WorkUnit:
         fd = os.open(unit_dir / "stdout", os.O_CREAT | os.O_WRONLY | os.O_SYNC | os.O_TRUNC, 0o600)
         self._stdout = os.fdopen(fd, "wb", buffering=0)
         self.argv = [command, *shlex.split(params)]
-        self.process = subprocess.Popen(self.argv, stdin=self._stdin, stdout=self._stdout, stderr=self._stdout,
-                                        start_new_session=True, env=env)
+        self.process = subprocess.Popen(
+            self.argv, stdin=self._stdin, stdout=self._stdout, stderr=self._stdout, start_new_session=True, env=env
+        )
         self.canceled = False
 
     @property

@@ -52,7 +52,8 @@ def start_servers(root: Path, count: int, authorized_key: Path, sftp: bool = Tru
             f"Port {port}\nListenAddress 127.0.0.1\nHostKey {host_key}\nPidFile {root}/sshd_{index}.pid\n"
             f"AuthorizedKeysFile {root}/authorized_keys\nPasswordAuthentication no\nKbdInteractiveAuthentication no\n"
             "PubkeyAuthentication yes\nPermitRootLogin prohibit-password\nStrictModes no\nUsePAM no\n"
-            + ("Subsystem sftp internal-sftp\n" if sftp else "") + "LogLevel ERROR\n"
+            + ("Subsystem sftp internal-sftp\n" if sftp else "")
+            + "LogLevel ERROR\n"
         )
         process = subprocess.Popen([SSHD, "-D", "-e", "-f", str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         servers.append(SshServer(port, process))

@@ -25,8 +25,9 @@ def worker_env(**extra: str) -> dict[str, str]:
     return env
 
 
-def make_data_dir(root: Path, script: str | None, name: str = "job.py", inventory: str | None = LOCAL_INVENTORY,
-                  env_files: dict[str, str] | None = None) -> Path:
+def make_data_dir(
+    root: Path, script: str | None, name: str = "job.py", inventory: str | None = LOCAL_INVENTORY, env_files: dict[str, str] | None = None
+) -> Path:
     """A private data dir with ``project/<name>`` holding ``script`` (dedented)."""
     pdd = root / "pdd"
     (pdd / "project").mkdir(parents=True)
@@ -95,8 +96,9 @@ def parse_stream(data: bytes) -> list[dict[str, Any]]:
     return records
 
 
-def run_worker(stream: bytes, pdd: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 120,
-               awx_check: bool = True) -> WorkerRun:
+def run_worker(
+    stream: bytes, pdd: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 120, awx_check: bool = True
+) -> WorkerRun:
     """Run the real console script; every stream is also checked against AWX's demands."""
     done = subprocess.run(
         [FTL2_RUNNER, "worker", f"--private-data-dir={pdd}", *args],
@@ -146,8 +148,9 @@ def process(stream: bytes, dest: Path, ident: str | None = None) -> Processed:
     return Processed(result.status, statuses, events, artifact_dir, bool(finished))
 
 
-def pipeline(pdd: Path, tmp_path: Path, *transmit_args: str, env: dict[str, str] | None = None,
-             worker_args: tuple[str, ...] = ()) -> tuple[WorkerRun, Processed]:
+def pipeline(
+    pdd: Path, tmp_path: Path, *transmit_args: str, env: dict[str, str] | None = None, worker_args: tuple[str, ...] = ()
+) -> tuple[WorkerRun, Processed]:
     """transmit | worker | Processor, with the worker in its own data dir."""
     stream = transmit(pdd, *transmit_args)
     wdir = tmp_path / "worker"

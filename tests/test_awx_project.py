@@ -92,16 +92,13 @@ def _awx_data_dir(root: Path, marker_dir: Path) -> Path:
     inventory = {
         "all": {"children": ["ungrouped"]},
         "ungrouped": {"hosts": ["localhost"]},
-        "_meta": {"hostvars": {"localhost": {"ansible_connection": "local", "remote_tower_enabled": "true",
-                                             "remote_tower_id": 1}}},
+        "_meta": {"hostvars": {"localhost": {"ansible_connection": "local", "remote_tower_enabled": "true", "remote_tower_id": 1}}},
     }
     hosts = pdd / "inventory" / "hosts"
-    hosts.write_text("#! /usr/bin/env python3\n# -*- coding: utf-8 -*-\nimport json\n"
-                     f"print(json.dumps({inventory!r}))\n")
+    hosts.write_text(f"#! /usr/bin/env python3\n# -*- coding: utf-8 -*-\nimport json\nprint(json.dumps({inventory!r}))\n")
     hosts.chmod(0o700)
     (pdd / "env").mkdir()
-    (pdd / "env" / "settings").write_text(json.dumps(
-        {"job_timeout": 0, "suppress_ansible_output": True, "suppress_output_file": True}))
+    (pdd / "env" / "settings").write_text(json.dumps({"job_timeout": 0, "suppress_ansible_output": True, "suppress_output_file": True}))
     (pdd / "env" / "extravars").write_text(f"marker_dir: {marker_dir}\n")
     (pdd / "env" / "cmdline").write_text("")
     return pdd
@@ -115,11 +112,18 @@ def _awx_kwargs(playbook: str, pdd: Path) -> dict:
         "inventory": str(pdd / "inventory" / "hosts"),
         "suppress_env_files": True,
         "envvars": {
-            "ANSIBLE_FORCE_COLOR": "True", "ANSIBLE_HOST_KEY_CHECKING": "False", "ANSIBLE_INVENTORY_UNPARSED_FAILED": "True",
-            "ANSIBLE_PARAMIKO_RECORD_HOST_KEYS": "False", "AWX_PRIVATE_DATA_DIR": "/tmp/awx_4242_controller",
-            "JOB_ID": str(JOB_ID), "INVENTORY_ID": "1", "PROJECT_REVISION": "", "MAX_EVENT_RES": "700000",
+            "ANSIBLE_FORCE_COLOR": "True",
+            "ANSIBLE_HOST_KEY_CHECKING": "False",
+            "ANSIBLE_INVENTORY_UNPARSED_FAILED": "True",
+            "ANSIBLE_PARAMIKO_RECORD_HOST_KEYS": "False",
+            "AWX_PRIVATE_DATA_DIR": "/tmp/awx_4242_controller",
+            "JOB_ID": str(JOB_ID),
+            "INVENTORY_ID": "1",
+            "PROJECT_REVISION": "",
+            "MAX_EVENT_RES": "700000",
             "ANSIBLE_CALLBACK_PLUGINS": "/usr/lib/python3.11/site-packages/ansible_runner/display_callback/callback",
-            "AWX_HOST": "https://awx.example.com", "ANSIBLE_SSH_CONTROL_PATH_DIR": "/runner/cp",
+            "AWX_HOST": "https://awx.example.com",
+            "ANSIBLE_SSH_CONTROL_PATH_DIR": "/runner/cp",
             "ANSIBLE_COLLECTIONS_PATHS": "/runner/requirements_collections:~/.ansible/collections",
             "ANSIBLE_ROLES_PATH": "/runner/requirements_roles:~/.ansible/roles",
         },
@@ -139,8 +143,11 @@ def _awx_transmit(pdd: Path, **kwargs) -> bytes:
 def _cli_transmit(pdd: Path, kwargs: dict) -> bytes:
     """The same job through the real `ftl2-runner transmit` console script (envvars as env/envvars)."""
     (pdd / "env" / "envvars").write_text(json.dumps(kwargs["envvars"]))
-    done = subprocess.run([FTL2_RUNNER, "transmit", str(pdd), "-p", kwargs["playbook"], "--ident", str(kwargs["ident"]),
-                           "--inventory", kwargs["inventory"]], capture_output=True, timeout=60)
+    done = subprocess.run(
+        [FTL2_RUNNER, "transmit", str(pdd), "-p", kwargs["playbook"], "--ident", str(kwargs["ident"]), "--inventory", kwargs["inventory"]],
+        capture_output=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr.decode()
     return done.stdout
 
@@ -156,8 +163,9 @@ def _run_as_awx(tmp_path: Path, playbook: str, transmit_with: str) -> tuple:
     run = run_worker(stream, runner_dir, env=env)
     # The controller side, twice: the real `ftl2-runner process` and ansible-runner's Processor as AWX drives it.
     controller = tmp_path / "controller"
-    done = subprocess.run([FTL2_RUNNER, "process", str(controller), "--ident", str(JOB_ID)], input=run.stdout,
-                          capture_output=True, timeout=120)
+    done = subprocess.run(
+        [FTL2_RUNNER, "process", str(controller), "--ident", str(JOB_ID)], input=run.stdout, capture_output=True, timeout=120
+    )
     assert done.returncode == 0, done.stderr.decode()
     assert (controller / "artifacts" / str(JOB_ID) / "status").read_text() == "successful", run.text()
     processed = process(run.stdout, tmp_path / "awx", str(JOB_ID))

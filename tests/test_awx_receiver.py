@@ -11,8 +11,17 @@ STARTING = {"status": "starting", "runner_ident": "1", "command": ["x"], "env": 
 
 
 def _event(counter, start, end, **overrides):
-    event = {"uuid": f"u{counter}", "counter": counter, "stdout": "", "start_line": start, "end_line": end,
-             "runner_ident": "1", "event": "verbose", "created": "2026-11-26T22:08:02.597045+00:00", "event_data": {}}
+    event = {
+        "uuid": f"u{counter}",
+        "counter": counter,
+        "stdout": "",
+        "start_line": start,
+        "end_line": end,
+        "runner_ident": "1",
+        "event": "verbose",
+        "created": "2026-11-26T22:08:02.597045+00:00",
+        "event_data": {},
+    }
     event.update(overrides)
     return event
 

@@ -30,7 +30,7 @@ async def run(inventory_path, extravars, runner):
 
 def _report(run) -> dict:
     line = next(e["stdout"] for e in run.events if e["stdout"].startswith("REPORT "))
-    return json.loads(line[len("REPORT "):])
+    return json.loads(line[len("REPORT ") :])
 
 
 def _api_stream(pdd: Path, **kwargs) -> bytes:
@@ -43,17 +43,19 @@ def _api_stream(pdd: Path, **kwargs) -> bytes:
 
 
 def test_extravars_file_cmdline_and_kwarg_with_ansible_precedence(tmp_path):
-    pdd = make_data_dir(tmp_path, REPORT, env_files={
-        "extravars": "from_file: yaml\nshared: file\n",
-        "cmdline": "-e '{\"from_cmdline\": 1, \"shared\": \"cmdline\"}' -e plain=kv",
-    })
-    run = run_worker(_api_stream(pdd, playbook="job.py", ident=7, extravars={"from_kwarg": True, "shared": "kwarg"}),
-                     tmp_path / "w")
+    pdd = make_data_dir(
+        tmp_path,
+        REPORT,
+        env_files={
+            "extravars": "from_file: yaml\nshared: file\n",
+            "cmdline": '-e \'{"from_cmdline": 1, "shared": "cmdline"}\' -e plain=kv',
+        },
+    )
+    run = run_worker(_api_stream(pdd, playbook="job.py", ident=7, extravars={"from_kwarg": True, "shared": "kwarg"}), tmp_path / "w")
     assert run.final_status == "successful"
     report = _report(run)
     # cmdline -e comes first on ansible-runner's command line, the extravars file next, the kwarg last: last wins.
-    assert report["extravars"] == {"from_file": "yaml", "shared": "kwarg", "from_cmdline": 1, "plain": "kv",
-                                   "from_kwarg": True}
+    assert report["extravars"] == {"from_file": "yaml", "shared": "kwarg", "from_cmdline": 1, "plain": "kv", "from_kwarg": True}
     assert run.statuses[0]["runner_ident"] == "7"  # AWX sends integer idents
 
 
@@ -109,8 +111,12 @@ def test_inventory_groups_children_and_vars_like_ansible(tmp_path):
     assert processed.status == "successful"
     patterns = dict(json.loads(e["stdout"][8:]) for e in run.events if e["stdout"].startswith("PATTERN "))
     assert patterns == {
-        "all": ["web1", "web2", "db1"], "app": ["web1", "web2"], "web:&app": ["web1", "web2"],
-        "all:!web": ["db1"], "web[0]": ["web1"], "~db.*": ["db1"],
+        "all": ["web1", "web2", "db1"],
+        "app": ["web1", "web2"],
+        "web:&app": ["web1", "web2"],
+        "all:!web": ["db1"],
+        "web[0]": ["web1"],
+        "~db.*": ["db1"],
     }
     variables = dict(json.loads(e["stdout"][5:]) for e in run.events if e["stdout"].startswith("VARS "))
     assert variables["web1"]["shared"] == "from_host" and variables["web2"]["shared"] == "from_app"
@@ -176,11 +182,18 @@ def test_check_mode_changes_nothing(tmp_path):
     after = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in target.iterdir()}
     assert processed.status == "successful", run.text()
     assert before == after
-    outcomes = {e["event_data"]["task"]: e["event"] for e in run.events
-                if e["event"].startswith("runner_on_") and e["event"] != "runner_on_start"}
+    outcomes = {
+        e["event_data"]["task"]: e["event"] for e in run.events if e["event"].startswith("runner_on_") and e["event"] != "runner_on_start"
+    }
     # file runs as Ansible's own module in check mode, copy is predicted: both say what would change.
-    assert outcomes == {"file": "runner_on_ok", "copy": "runner_on_ok", "command": "runner_on_skipped",
-                        "shell": "runner_on_skipped", "lineinfile": "runner_on_ok", "ping": "runner_on_ok"}
+    assert outcomes == {
+        "file": "runner_on_ok",
+        "copy": "runner_on_ok",
+        "command": "runner_on_skipped",
+        "shell": "runner_on_skipped",
+        "lineinfile": "runner_on_ok",
+        "ping": "runner_on_ok",
+    }
     changed = {e["event_data"]["task"] for e in run.events if e["event"] == "runner_on_ok" and e["event_data"]["res"]["changed"]}
     assert {"file", "copy", "lineinfile"} <= changed
     assert "[CHECK MODE]" not in run.text()  # ansible-core's default callback: check_mode_markers is off
@@ -311,4 +324,5 @@ def test_secrets_stay_out_of_events_and_artifacts(tmp_path):
         assert secret not in contents
     censored = next(e for e in run.events if e["event"] == "runner_on_ok")
     assert censored["event_data"]["res"] == {
-        "censored": "the output has been hidden due to the fact that 'no_log: true' was specified for this result"}
+        "censored": "the output has been hidden due to the fact that 'no_log: true' was specified for this result"
+    }

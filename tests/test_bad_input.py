@@ -43,8 +43,9 @@ def _stream(zip_bytes: bytes) -> bytes:
 
 
 def _worker(stdin: bytes, workdir, env=None):
-    done = subprocess.run([FTL2_RUNNER, "worker", f"--private-data-dir={workdir}"], input=stdin,
-                          capture_output=True, timeout=120, env=env or worker_env())
+    done = subprocess.run(
+        [FTL2_RUNNER, "worker", f"--private-data-dir={workdir}"], input=stdin, capture_output=True, timeout=120, env=env or worker_env()
+    )
     return done
 
 
@@ -113,8 +114,11 @@ def test_corrupt_zip(sandbox):
         pytest.param([("../escaped.txt", b"x", 0o100644)], "points outside", id="dot-dot"),
         pytest.param([("project/../../escaped.txt", b"x", 0o100644)], "points outside", id="nested-dot-dot"),
         pytest.param([("{outside}/absolute-escape.txt", b"x", 0o100644)], "absolute path", id="absolute"),
-        pytest.param([("project/link", b"../..", 0o120777), ("project/link/escaped.txt", b"x", 0o100644)],
-                     "through the symlink", id="symlink-then-write"),
+        pytest.param(
+            [("project/link", b"../..", 0o120777), ("project/link/escaped.txt", b"x", 0o100644)],
+            "through the symlink",
+            id="symlink-then-write",
+        ),
     ],
 )
 def test_hostile_entries_are_refused_before_extraction(sandbox, entries, fragment):
@@ -175,8 +179,7 @@ _FILE, _LINK = 0o100644, 0o120777
     "entries",
     [
         pytest.param([("project/l", "{canary}", _LINK), ("project/l", "pwned", 0o104755)], id="symlink-then-file"),
-        pytest.param([("project/l", "x", _FILE), ("project/l", "{canary}", _LINK), ("project/l", "pwned", _FILE)],
-                     id="file-symlink-file"),
+        pytest.param([("project/l", "x", _FILE), ("project/l", "{canary}", _LINK), ("project/l", "pwned", _FILE)], id="file-symlink-file"),
         pytest.param([("project/l", "{canary}", _LINK), ("project/l/", "", 0o40755)], id="symlink-then-dir"),
         pytest.param([("project/l", "{canary}", _LINK), ("project//./l", "pwned", _FILE)], id="same-path-other-spelling"),
     ],
@@ -230,13 +233,19 @@ def test_a_reused_symlink_is_replaced_by_the_archives_symlink(tmp_path):
     run, processed = pipeline(pdd, tmp_path, "-p", "job.py")
     assert processed.status == "successful"
     stream = transmit(pdd, "-p", "job.py")
-    again = subprocess.run([FTL2_RUNNER, "worker", f"--private-data-dir={tmp_path / 'worker'}"], input=stream,
-                           capture_output=True, timeout=120, env=worker_env())
+    again = subprocess.run(
+        [FTL2_RUNNER, "worker", f"--private-data-dir={tmp_path / 'worker'}"],
+        input=stream,
+        capture_output=True,
+        timeout=120,
+        env=worker_env(),
+    )
     assert [r["status"] for r in parse_stream(again.stdout) if "status" in r][-1] == "successful", again.stdout[-2000:]
     assert os.readlink(tmp_path / "worker" / "project" / "alias.py") == "job.py"
 
 
 # --- paths the job writes later: ident, env/, artifacts/, the fact cache --------------------------
+
 
 def _kwargs_stream(kwargs: dict, zip_bytes: bytes | None = None) -> bytes:
     head = json.dumps({"kwargs": kwargs}).encode() + b"\n"
@@ -247,15 +256,15 @@ def _kwargs_stream(kwargs: dict, zip_bytes: bytes | None = None) -> bytes:
 
 @pytest.mark.parametrize("ident", ["../escaped", "a/b", "..", "."])
 def test_idents_that_are_not_one_path_component_are_refused(sandbox, ident):
-    stream = _kwargs_stream({"playbook": "job.py", "ident": ident, "rotate_artifacts": 1},
-                            _zip([("project/job.py", SCRIPT, _FILE)]))
+    stream = _kwargs_stream({"playbook": "job.py", "ident": ident, "rotate_artifacts": 1}, _zip([("project/job.py", SCRIPT, _FILE)]))
     done = _worker(stream, sandbox)
     _assert_error(done, "is not a valid artifact directory name")
     assert not (sandbox.parent / "escaped").exists()
 
 
-@pytest.mark.parametrize("link", ["env/envvars", "env/cmdline", "env", "artifacts", "artifacts/reuse",
-                                  "artifacts/reuse/command", "artifacts/reuse/job_events"])
+@pytest.mark.parametrize(
+    "link", ["env/envvars", "env/cmdline", "env", "artifacts", "artifacts/reuse", "artifacts/reuse/command", "artifacts/reuse/job_events"]
+)
 def test_an_existing_data_dir_with_symlinks_where_the_job_writes_is_refused(sandbox, link):
     """AWX's `local` worktype sends kwargs only and runs in the directory that is already there."""
     canary = sandbox.parent / "canary.txt"
@@ -264,8 +273,7 @@ def test_an_existing_data_dir_with_symlinks_where_the_job_writes_is_refused(sand
     path = sandbox / link
     path.parent.mkdir(parents=True, exist_ok=True)
     os.symlink(canary, path)
-    done = _worker(_kwargs_stream({"playbook": "job.py", "ident": "reuse",
-                                   "envvars": {"SECRET": "s3cret"}}), sandbox)
+    done = _worker(_kwargs_stream({"playbook": "job.py", "ident": "reuse", "envvars": {"SECRET": "s3cret"}}), sandbox)
     _assert_error(done, "symlink")
     assert b"s3cret" not in done.stdout.split(b"\n")[-3]  # the starting status never went out
     assert not any(b'"starting"' in line for line in done.stdout.split(b"\n"))
@@ -292,8 +300,7 @@ def test_kwargs_records_that_are_not_objects_are_explained(sandbox, stdin, fragm
 
 
 def _worker_argv(argv, stdin, env=None):
-    return subprocess.run([FTL2_RUNNER, "worker", *argv], input=stdin, capture_output=True, timeout=120,
-                          env=env or worker_env())
+    return subprocess.run([FTL2_RUNNER, "worker", *argv], input=stdin, capture_output=True, timeout=120, env=env or worker_env())
 
 
 def test_a_data_dir_that_is_a_file(sandbox):
@@ -310,8 +317,11 @@ def test_a_data_dir_that_cannot_be_created(sandbox):
 
 
 def test_a_bad_keepalive_setting_is_an_error_status(sandbox):
-    done = _worker_argv([f"--private-data-dir={sandbox}"], _stream(_zip([("project/job.py", SCRIPT, _FILE)])),
-                        env=worker_env(ANSIBLE_RUNNER_KEEPALIVE_SECONDS="abc"))
+    done = _worker_argv(
+        [f"--private-data-dir={sandbox}"],
+        _stream(_zip([("project/job.py", SCRIPT, _FILE)])),
+        env=worker_env(ANSIBLE_RUNNER_KEEPALIVE_SECONDS="abc"),
+    )
     _assert_error(done, "ANSIBLE_RUNNER_KEEPALIVE_SECONDS='abc' is not a number")
 
 
@@ -347,22 +357,25 @@ def test_a_failure_after_the_final_status_adds_no_second_status(tmp_path):
 
 # --- found in review: paths resolved as upstream resolves them, dump_artifacts' own files, hard links --
 
+
 def test_a_relative_artifact_dir_is_resolved_as_upstream_does_and_refused(sandbox):
     """Upstream takes abspath(artifact_dir): relative to the worker's cwd, not to the data dir."""
     cwd = sandbox.parent / "cwd"
     (cwd / "victim").mkdir(parents=True)
-    stream = _kwargs_stream({"playbook": "job.py", "ident": "r", "artifact_dir": "loot"},
-                            _zip([("project/job.py", SCRIPT, _FILE)]))
-    done = subprocess.run([FTL2_RUNNER, "worker", f"--private-data-dir={sandbox}"], input=stream, cwd=cwd,
-                          capture_output=True, timeout=120, env=worker_env())
+    stream = _kwargs_stream({"playbook": "job.py", "ident": "r", "artifact_dir": "loot"}, _zip([("project/job.py", SCRIPT, _FILE)]))
+    done = subprocess.run(
+        [FTL2_RUNNER, "worker", f"--private-data-dir={sandbox}"], input=stream, cwd=cwd, capture_output=True, timeout=120, env=worker_env()
+    )
     _assert_error(done, "is outside the private data directory")
     assert sorted(p.name for p in cwd.iterdir()) == ["victim"]
     shutil_rmtree(cwd)
 
 
 def test_rotate_artifacts_with_an_artifact_dir_of_its_own_is_refused(sandbox):
-    stream = _kwargs_stream({"playbook": "job.py", "ident": "r", "artifact_dir": str(sandbox), "rotate_artifacts": 1},
-                            _zip([("project/job.py", SCRIPT, _FILE), ("project/keep/x", "keep", _FILE)]))
+    stream = _kwargs_stream(
+        {"playbook": "job.py", "ident": "r", "artifact_dir": str(sandbox), "rotate_artifacts": 1},
+        _zip([("project/job.py", SCRIPT, _FILE), ("project/keep/x", "keep", _FILE)]),
+    )
     done = _worker(stream, sandbox)
     _assert_error(done, "rotate_artifacts")
 
@@ -386,8 +399,7 @@ def test_a_hard_link_in_a_reused_data_dir_is_never_written_through(sandbox):
     canary = sandbox.parent / "canary.txt"
     (sandbox / "project").mkdir(parents=True)
     os.link(canary, sandbox / "project" / "data.txt")
-    done = _worker(_stream(_zip([("project/job.py", SCRIPT, _FILE), ("project/data.txt", "OVERWRITTEN", 0o104777)])),
-                   sandbox)
+    done = _worker(_stream(_zip([("project/job.py", SCRIPT, _FILE), ("project/data.txt", "OVERWRITTEN", 0o104777)])), sandbox)
     _assert_error(done, "hard links")
     (sandbox / "project" / "data.txt").unlink()
 
@@ -411,8 +423,13 @@ def test_a_project_with_a_dangling_symlink_runs_twice_in_a_reused_dir(tmp_path):
     os.symlink("missing", pdd / "project" / "dangling")
     stream = transmit(pdd, "-p", "job.py")
     for attempt in range(2):
-        done = subprocess.run([FTL2_RUNNER, "worker", f"--private-data-dir={tmp_path / 'w'}"], input=stream,
-                              capture_output=True, timeout=120, env=worker_env())
+        done = subprocess.run(
+            [FTL2_RUNNER, "worker", f"--private-data-dir={tmp_path / 'w'}"],
+            input=stream,
+            capture_output=True,
+            timeout=120,
+            env=worker_env(),
+        )
         statuses = [r["status"] for r in parse_stream(done.stdout) if "status" in r]
         assert statuses[-1] == "successful", (attempt, done.stdout[-1500:])
     assert os.readlink(tmp_path / "w" / "project" / "dangling") == "missing"

@@ -29,8 +29,7 @@ def test_round_trip_refuses_a_failed_job(tmp_path):
 
 
 def test_worker_only_runs_the_events_job(tmp_path):
-    sample = run.worker_only(run.OUR_BIN, _pdd(tmp_path, scenarios.events_script(50)), tmp_path, run._env(),
-                             "ftl2-runner")
+    sample = run.worker_only(run.OUR_BIN, _pdd(tmp_path, scenarios.events_script(50)), tmp_path, run._env(), "ftl2-runner")
     assert sample.seconds > 0 and sample.worker_rss > 0
 
 
@@ -41,19 +40,40 @@ def test_file_create_cost_is_measured_in_the_given_directory(tmp_path):
 
 def _results(**medians: float) -> dict[str, run.Measure]:
     names = {
-        "J2_ours": "J2 ftl2-runner", "J2_ref": "J2 ansible-runner", "J2_bare": "J2 bare FTL2",
-        "J100_ours": "J100 ftl2-runner", "J100_ref": "J100 ansible-runner", "J100_bare": "J100 bare FTL2",
-        "J100_mitogen": "J100 ansible-runner + Mitogen", "J100_peer": "J100 older ftl2-runner",
+        "J2_ours": "J2 ftl2-runner",
+        "J2_ref": "J2 ansible-runner",
+        "J2_bare": "J2 bare FTL2",
+        "J100_ours": "J100 ftl2-runner",
+        "J100_ref": "J100 ansible-runner",
+        "J100_bare": "J100 bare FTL2",
+        "J100_mitogen": "J100 ansible-runner + Mitogen",
+        "J100_peer": "J100 older ftl2-runner",
         "J2_peer": "J2 older ftl2-runner",
-        "J10_ours": "J10x10 ftl2-runner", "J10_ref": "J10x10 ansible-runner", "J10_mitogen": "J10x10 ansible-runner + Mitogen",
-        "E1k": "E1k ftl2-runner worker", "E10k": "E10k ftl2-runner worker", "Z100": "Z100 ftl2-runner",
-        "L12": "L12 ftl2-runner worker", "L25": "L25 ftl2-runner worker", "L50": "L50 ftl2-runner worker",
-        "info_ours": "worker-info ftl2-runner", "info_ref": "worker-info ansible-runner",
+        "J10_ours": "J10x10 ftl2-runner",
+        "J10_ref": "J10x10 ansible-runner",
+        "J10_mitogen": "J10x10 ansible-runner + Mitogen",
+        "E1k": "E1k ftl2-runner worker",
+        "E10k": "E10k ftl2-runner worker",
+        "Z100": "Z100 ftl2-runner",
+        "L12": "L12 ftl2-runner worker",
+        "L25": "L25 ftl2-runner worker",
+        "L50": "L50 ftl2-runner worker",
+        "info_ours": "worker-info ftl2-runner",
+        "info_ref": "worker-info ansible-runner",
     }
-    rss = {"E1k": 24 * 2**20, "E10k": 25 * 2**20, "Z100": 36 * 2**20,
-           "L12": (24 + 2 * 12) * 2**20, "L25": (24 + 2 * 25) * 2**20, "L50": (24 + 5 * 50) * 2**20}
-    return {name: run.Measure(name, [run.Sample(medians[key], rss.get(key, 0), rss.get(key, 0))])
-            for key, name in names.items() if key in medians}
+    rss = {
+        "E1k": 24 * 2**20,
+        "E10k": 25 * 2**20,
+        "Z100": 36 * 2**20,
+        "L12": (24 + 2 * 12) * 2**20,
+        "L25": (24 + 2 * 25) * 2**20,
+        "L50": (24 + 5 * 50) * 2**20,
+    }
+    return {
+        name: run.Measure(name, [run.Sample(medians[key], rss.get(key, 0), rss.get(key, 0))])
+        for key, name in names.items()
+        if key in medians
+    }
 
 
 def _verdict(table: str, label: str) -> str:
@@ -61,9 +81,25 @@ def _verdict(table: str, label: str) -> str:
     return row.rstrip(" |").rsplit("|", 1)[1].strip()
 
 
-_MEDIANS = dict(J2_ours=1.05, J2_ref=3.0, J2_bare=1.0, J100_ref=60.0, J100_bare=1.0, J100_mitogen=8.0,
-                J10_ours=1.0, J10_ref=30.0, J10_mitogen=6.0, E1k=0.5, E10k=3.0, Z100=9.0, L12=2.0, L25=4.0, L50=8.0,
-                info_ours=0.2, info_ref=0.2)
+_MEDIANS = dict(
+    J2_ours=1.05,
+    J2_ref=3.0,
+    J2_bare=1.0,
+    J100_ref=60.0,
+    J100_bare=1.0,
+    J100_mitogen=8.0,
+    J10_ours=1.0,
+    J10_ref=30.0,
+    J10_mitogen=6.0,
+    E1k=0.5,
+    E10k=3.0,
+    Z100=9.0,
+    L12=2.0,
+    L25=4.0,
+    L50=8.0,
+    info_ours=0.2,
+    info_ref=0.2,
+)
 
 
 @pytest.mark.parametrize(("j100_ours", "expected"), [(1.1, "yes"), (1.2, "**no**")])
@@ -84,8 +120,7 @@ def test_the_table_judges_targets_by_the_issues_thresholds(j100_ours, expected):
 
 def test_the_older_runner_is_judged_and_its_outcome_reported():
     results = _results(J100_ours=1.1, J100_peer=1.0, J2_peer=1.1, **_MEDIANS)
-    table = run.render(results, 1, "2.4.3", "2.21.5", create_cost=25.0,
-                       outcomes={"J2 older ftl2-runner": "exception"})
+    table = run.render(results, 1, "2.4.3", "2.21.5", create_cost=25.0, outcomes={"J2 older ftl2-runner": "exception"})
     assert _verdict(table, "J100 round trip vs the older ftl2-runner") == "**no**"  # 1.1 > 1.0
     assert _verdict(table, "J2 round trip vs the older ftl2-runner") == "yes"  # 1.05 <= 1.0 x 1.1
     assert "J2 older ftl2-runner: what upstream `ansible-runner process` made of its stream: exception." in table

@@ -30,8 +30,7 @@ def _start(tmp_path, script, env_files=None, marker=None):
     files.update(env_files or {})
     pdd = make_data_dir(tmp_path, script, env_files=files)
     payload = transmit(pdd, "-p", "job.py", "-i", "cancelme")
-    unit = WorkUnit(tmp_path / "unit", FTL2_RUNNER, f"worker --private-data-dir={tmp_path / 'w'} --delete",
-                    payload, env=worker_env())
+    unit = WorkUnit(tmp_path / "unit", FTL2_RUNNER, f"worker --private-data-dir={tmp_path / 'w'} --delete", payload, env=worker_env())
     return unit, marker
 
 
@@ -134,14 +133,20 @@ async def run(inventory_path, extravars, runner):
 
 # --- a cancel at any moment: while the job arrives, while it is unpacked, while artifacts are zipped --
 
+
 def _worker_on_a_pipe(tmp_path, env=None):
     """A worker whose stdin is a pipe we feed by hand, so a cancel can land mid-stream."""
     import subprocess
 
     out = open(tmp_path / "out", "wb")
-    proc = subprocess.Popen([FTL2_RUNNER, "worker", f"--private-data-dir={tmp_path / 'w'}", "--delete"],
-                            stdin=subprocess.PIPE, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
-                            env=env or worker_env())
+    proc = subprocess.Popen(
+        [FTL2_RUNNER, "worker", f"--private-data-dir={tmp_path / 'w'}", "--delete"],
+        stdin=subprocess.PIPE,
+        stdout=out,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+        env=env or worker_env(),
+    )
     return proc, out
 
 
@@ -222,8 +227,9 @@ def test_a_cancel_during_a_long_artifacts_zip_still_ends_within_10s(tmp_path):
     marker = uuid.uuid4().hex
     pdd = make_data_dir(tmp_path, textwrap.dedent(script), env_files={"envvars": json.dumps({"FTL2_TEST_MARKER": marker})})
     payload = transmit(pdd, "-p", "job.py", "-i", "cancelme")
-    unit = WorkUnit(tmp_path / "unit", FTL2_RUNNER, f"worker --private-data-dir={tmp_path / 'w'} --delete",
-                    payload, env=worker_env(TMPDIR=str(spool)))
+    unit = WorkUnit(
+        tmp_path / "unit", FTL2_RUNNER, f"worker --private-data-dir={tmp_path / 'w'} --delete", payload, env=worker_env(TMPDIR=str(spool))
+    )
     _wait_for(unit, b'"status": "successful"', timeout=120)
     time.sleep(0.5)
     elapsed = unit.cancel()
@@ -240,6 +246,7 @@ def test_a_cancel_during_a_long_artifacts_zip_still_ends_within_10s(tmp_path):
 
 
 # --- processes: zombies reaped while the job runs, the host program's children left alone ----------
+
 
 def _zombie_children(pid: int) -> int:
     import os
@@ -306,7 +313,7 @@ mine = subprocess.Popen(["sleep", "60"], start_new_session=True)   # the host's 
 threading.Timer(3.0, lambda: os.kill(os.getpid(), signal.SIGINT)).start()  # cancel the job
 out = io.BytesIO()
 out.name = "job"
-status, rc = run_worker(private_data_dir={str(tmp_path / 'w')!r}, _input=open({str(tmp_path / 'stream')!r}, "rb"),
+status, rc = run_worker(private_data_dir={str(tmp_path / "w")!r}, _input=open({str(tmp_path / "stream")!r}, "rb"),
                         _output=out)
 flag = ctypes.c_int(-1)
 ctypes.CDLL(None).prctl(37, ctypes.byref(flag), 0, 0, 0)

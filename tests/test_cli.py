@@ -62,7 +62,9 @@ def test_worker_cleanup_is_upstreams(tmp_path):
     keep.mkdir()
     done = subprocess.run(
         [FTL2_RUNNER, "worker", "cleanup", f"--file-pattern={tmp_path}/awx_*_*", "--grace-period=0", "--exclude-strings", "awx_2_"],
-        capture_output=True, text=True, timeout=30,
+        capture_output=True,
+        text=True,
+        timeout=30,
     )
     assert done.returncode == 0, done.stderr
     assert "(changed: True)" in done.stdout
@@ -111,7 +113,10 @@ def test_run_command_prints_the_job_and_writes_artifacts(tmp_path):
     pdd = make_data_dir(tmp_path, HELLO)
     done = subprocess.run(
         [FTL2_RUNNER, "run", str(pdd), "-p", "job.py", "-i", "local1"],
-        capture_output=True, text=True, timeout=120, env=worker_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=worker_env(),
     )
     assert done.returncode == 0, done.stderr
     assert "TASK [command]" in done.stdout and "changed: [localhost]" in done.stdout and "PLAY RECAP" in done.stdout

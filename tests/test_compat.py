@@ -51,4 +51,4 @@ def test_harness_detects_a_real_difference(tmp_path, reference_bin, monkeypatch)
 def test_max_event_res_empties_large_results(reference_bin):
     case = next(c for c in CASES if c.name == "max_event_res")
     comparison = harness.run_case(case, reference_bin)
-    assert any('event_data.res: {}' in line for line in comparison.ftl2_lines)
+    assert any("event_data.res: {}" in line for line in comparison.ftl2_lines)

@@ -31,11 +31,18 @@ def test_command_replaces_ansible_playbook_with_the_executor(tmp_path):
         files={"env/extravars": json.dumps({"a": 1}), "env/cmdline": "--check -f 3"},
     )
     assert config.command == [
-        sys.executable, "-m", "ftl2_runner.executor",
-        "--check", "-f", "3",
-        "-i", str(pdd / "inventory"),
-        "--limit", "web",
-        "-e", f"@{pdd / 'env' / 'extravars'}",
+        sys.executable,
+        "-m",
+        "ftl2_runner.executor",
+        "--check",
+        "-f",
+        "3",
+        "-i",
+        str(pdd / "inventory"),
+        "--limit",
+        "web",
+        "-e",
+        f"@{pdd / 'env' / 'extravars'}",
         "-vv",
         "site.yml",
     ]

@@ -55,8 +55,17 @@ def base_image(podman_env):
     rootfs = ROOT / ".cache" / "ee-rootfs"
     shutil.rmtree(rootfs, ignore_errors=True)
     rootfs.parent.mkdir(parents=True, exist_ok=True)
-    _run(["debootstrap", "--variant=minbase", "--include=python3,python3-venv,python3-pip,ca-certificates",
-          "trixie", str(rootfs), "http://deb.debian.org/debian"], capture_output=True)
+    _run(
+        [
+            "debootstrap",
+            "--variant=minbase",
+            "--include=python3,python3-venv,python3-pip,ca-certificates",
+            "trixie",
+            str(rootfs),
+            "http://deb.debian.org/debian",
+        ],
+        capture_output=True,
+    )
     for junk in ("var/cache/apt/archives", "var/lib/apt/lists"):
         for entry in (rootfs / junk).glob("*"):
             if entry.is_file():
@@ -72,22 +81,39 @@ def base_image(podman_env):
 def ee_image(base_image, podman_env, tmp_path_factory):
     work = tmp_path_factory.mktemp("ee-build")
     shutil.copytree(ROOT / "ee", work / "ee")
-    _run(["uv", "build", "--wheel", "--out-dir", str(work / "ee" / "files" / "wheels"), str(ROOT)],
-         capture_output=True, env=podman_env)
+    _run(["uv", "build", "--wheel", "--out-dir", str(work / "ee" / "files" / "wheels"), str(ROOT)], capture_output=True, env=podman_env)
     build = _run(
-        ["uv", "tool", "run", "--from", "ansible-builder==3.2.0", "ansible-builder", "build",
-         "-f", str(work / "ee" / "execution-environment.yml"), "-c", str(work / "context"),
-         "-t", EE_IMAGE, "--container-runtime", "podman", "--build-arg", f"EE_BASE_IMAGE={base_image}",
-         f"--extra-build-cli-args=-v {CA_BUNDLE}:{CA_BUNDLE}:ro"],
-        capture_output=True, text=True, env=podman_env, check=False,
+        [
+            "uv",
+            "tool",
+            "run",
+            "--from",
+            "ansible-builder==3.2.0",
+            "ansible-builder",
+            "build",
+            "-f",
+            str(work / "ee" / "execution-environment.yml"),
+            "-c",
+            str(work / "context"),
+            "-t",
+            EE_IMAGE,
+            "--container-runtime",
+            "podman",
+            "--build-arg",
+            f"EE_BASE_IMAGE={base_image}",
+            f"--extra-build-cli-args=-v {CA_BUNDLE}:{CA_BUNDLE}:ro",
+        ],
+        capture_output=True,
+        text=True,
+        env=podman_env,
+        check=False,
     )
     assert build.returncode == 0, build.stdout[-4000:] + build.stderr[-4000:]
     return EE_IMAGE
 
 
 def _podman(env, *args, stdin=None, timeout=600):
-    return subprocess.run(["podman", "run", "--rm", "-i", *args], input=stdin, capture_output=True, env=env,
-                          timeout=timeout)
+    return subprocess.run(["podman", "run", "--rm", "-i", *args], input=stdin, capture_output=True, env=env, timeout=timeout)
 
 
 def test_ansible_runner_in_the_image_is_ftl2_runner(ee_image, podman_env):
@@ -111,8 +137,7 @@ def test_round_trip_through_the_container(ee_image, podman_env, tmp_path):
         return 0
     """
     pdd = make_data_dir(tmp_path, script)
-    stream = subprocess.run([FTL2_RUNNER, "transmit", str(pdd), "-p", "job.py", "-i", "ee1"], capture_output=True,
-                            check=True).stdout
+    stream = subprocess.run([FTL2_RUNNER, "transmit", str(pdd), "-p", "job.py", "-i", "ee1"], capture_output=True, check=True).stdout
     done = _podman(podman_env, ee_image, "ansible-runner", "worker", "--private-data-dir=/runner", stdin=stream)
     assert done.returncode == 0, done.stderr.decode()[-3000:]
     result = process(done.stdout, tmp_path / "out", "ee1")
@@ -128,8 +153,7 @@ def test_baked_script_runs_when_the_job_names_none(ee_image, podman_env, tmp_pat
     buffer = io.BytesIO()
     buffer.name = "transmit"
     ansible_runner.run(streamer="transmit", _output=buffer, private_data_dir=str(pdd), ident="baked")
-    done = _podman(podman_env, ee_image, "ansible-runner", "worker", "--private-data-dir=/runner",
-                   stdin=buffer.getvalue())
+    done = _podman(podman_env, ee_image, "ansible-runner", "worker", "--private-data-dir=/runner", stdin=buffer.getvalue())
     lines = parse_stream(done.stdout)
     assert [line["status"] for line in lines if "status" in line][-1] == "successful", done.stdout[-3000:]
     events = [line for line in lines if "event" in line]
@@ -150,18 +174,39 @@ def test_remote_job_in_the_container_needs_no_package_index(ee_image, podman_env
                 await ftl.remote.command(cmd="echo from the gate")
             return 0
         """
-        inventory = (f"[remote]\ntarget ansible_host=127.0.0.1 ansible_port={servers[0].port} ansible_user=root "
-                     "ansible_python_interpreter=/usr/bin/python3\n")
+        inventory = (
+            f"[remote]\ntarget ansible_host=127.0.0.1 ansible_port={servers[0].port} ansible_user=root "
+            "ansible_python_interpreter=/usr/bin/python3\n"
+        )
         pdd = make_data_dir(tmp_path, script, inventory=inventory)
         buffer = io.BytesIO()
         buffer.name = "transmit"
-        ansible_runner.run(streamer="transmit", _output=buffer, private_data_dir=str(pdd), playbook="job.py",
-                           ident="remote", ssh_key=key.read_text())
+        ansible_runner.run(
+            streamer="transmit", _output=buffer, private_data_dir=str(pdd), playbook="job.py", ident="remote", ssh_key=key.read_text()
+        )
         blackhole = f"http://127.0.0.1:{sshd.free_port()}/simple"
-        offline = ["-e", f"PIP_INDEX_URL={blackhole}", "-e", "PIP_NO_INDEX=1", "-e", f"UV_INDEX_URL={blackhole}",
-                   "-e", f"UV_DEFAULT_INDEX={blackhole}", "-e", "UV_OFFLINE=1"]
-        done = _podman(podman_env, "--network=host", *offline, ee_image, "ansible-runner", "worker",
-                       "--private-data-dir=/runner", stdin=buffer.getvalue())
+        offline = [
+            "-e",
+            f"PIP_INDEX_URL={blackhole}",
+            "-e",
+            "PIP_NO_INDEX=1",
+            "-e",
+            f"UV_INDEX_URL={blackhole}",
+            "-e",
+            f"UV_DEFAULT_INDEX={blackhole}",
+            "-e",
+            "UV_OFFLINE=1",
+        ]
+        done = _podman(
+            podman_env,
+            "--network=host",
+            *offline,
+            ee_image,
+            "ansible-runner",
+            "worker",
+            "--private-data-dir=/runner",
+            stdin=buffer.getvalue(),
+        )
         lines = parse_stream(done.stdout)
         events = [line for line in lines if "event" in line]
         text = "\n".join(e.get("stdout", "") for e in events)

@@ -9,19 +9,30 @@ from ftl2_runner.executor.extravars import ExtraVarsError, load_extra_vars
 def test_playbook_like_argv():
     args = parse_args(["--check", "-f", "3", "-i", "inv", "--limit", "web", "-e", "@x", "-vvv", "-u", "bob", "site.yml"])
     assert (args.check, args.forks, args.inventories, args.limit, args.extra_vars, args.verbosity, args.script) == (
-        True, 3, ["inv"], "web", ["@x"], 3, "site.yml")
+        True,
+        3,
+        ["inv"],
+        "web",
+        ["@x"],
+        3,
+        "site.yml",
+    )
     assert args.user == "bob" and args.unsupported == []
     assert parse_args(["--ask-vault-pass", "-T", "30", "x.py"]).unsupported == ["--ask-vault-password", "--timeout=30"]
     # ansible-playbook's other flags are reported, not refused; anything else is refused by name.
-    assert parse_args(["--ssh-common-args", "-o X", "-J", "x.py"]).unsupported == [
-        "--ssh-common-args=-o X", "--ask-vault-password"]
+    assert parse_args(["--ssh-common-args", "-o X", "-J", "x.py"]).unsupported == ["--ssh-common-args=-o X", "--ask-vault-password"]
     with pytest.raises(CommandLineError, match="unrecognized arguments: --frobnicate"):
         parse_args(["--frobnicate", "x.py"])
     with pytest.raises(CommandLineError, match="one FTL2 script per job; unrecognized arguments: a.py"):
         parse_args(["a.py", "b.py"])
     tagged = parse_args(["-t", "a,b", "--tags", "c", "--skip-tags", "d", "--start-at-task", "t", "-b", "--become-user", "u"])
     assert (tagged.tags, tagged.skip_tags, tagged.start_at_task, tagged.become, tagged.become_user) == (
-        ["a", "b", "c"], ["d"], "t", True, "u")
+        ["a", "b", "c"],
+        ["d"],
+        "t",
+        True,
+        "u",
+    )
 
 
 def test_ad_hoc_argv():

@@ -23,13 +23,17 @@ def _plain(text: str) -> str:
 
 def _canary_job(tmp_path):
     canary = tmp_path / "the-script-ran"
-    pdd = make_data_dir(tmp_path, f"""
+    pdd = make_data_dir(
+        tmp_path,
+        f"""
     async def run(inventory_path, extravars, runner):
         open({str(canary)!r}, "w").close()
         async with runner.automation() as ftl:
             await ftl.localhost.ping()
         return 0
-    """, inventory=INVENTORY)
+    """,
+        inventory=INVENTORY,
+    )
     return pdd, canary
 
 
@@ -46,16 +50,22 @@ def test_syntax_check_in_env_cmdline_compiles_and_runs_nothing(tmp_path):
 
 def test_syntax_check_reports_a_syntax_error(tmp_path):
     pdd = make_data_dir(tmp_path, "async def run(:\n")
-    done = subprocess.run([FTL2_PLAYBOOK, "--syntax-check", "job.py"], cwd=pdd / "project", capture_output=True,
-                          text=True, timeout=60, env=worker_env())
+    done = subprocess.run(
+        [FTL2_PLAYBOOK, "--syntax-check", "job.py"], cwd=pdd / "project", capture_output=True, text=True, timeout=60, env=worker_env()
+    )
     assert done.returncode == 4
     assert "is not valid Python" in done.stdout and "Origin: " in done.stdout and "^ column" in done.stdout
 
 
 def test_list_hosts_through_run_cmdline_resolves_inventory_and_limit(tmp_path):
     pdd, canary = _canary_job(tmp_path)
-    done = subprocess.run([FTL2_RUNNER, "run", str(pdd), "-p", "job.py", "--cmdline=--list-hosts", "--limit", "web"],
-                          capture_output=True, text=True, timeout=120, env=worker_env())
+    done = subprocess.run(
+        [FTL2_RUNNER, "run", str(pdd), "-p", "job.py", "--cmdline=--list-hosts", "--limit", "web"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=worker_env(),
+    )
     assert done.returncode == 0, done.stdout
     assert _plain(done.stdout) == (
         "\n"
@@ -72,23 +82,40 @@ def test_list_hosts_through_run_cmdline_resolves_inventory_and_limit(tmp_path):
 
 def test_list_hosts_of_an_ad_hoc_command_is_ansibles(tmp_path):
     pdd = make_data_dir(tmp_path, None, inventory=INVENTORY)
-    done = subprocess.run([FTL2_PLAYBOOK, "-i", str(pdd / "inventory" / "hosts"), "-m", "ping", "web", "--list-hosts"],
-                          capture_output=True, text=True, timeout=60, env=worker_env())
+    done = subprocess.run(
+        [FTL2_PLAYBOOK, "-i", str(pdd / "inventory" / "hosts"), "-m", "ping", "web", "--list-hosts"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=worker_env(),
+    )
     assert done.returncode == 0 and done.stdout == "  hosts (2):\n    w1\n    w2\n"
 
 
 def test_syntax_check_wins_over_list_hosts_as_in_ansible_playbook(tmp_path):
     pdd, canary = _canary_job(tmp_path)
-    done = subprocess.run([FTL2_PLAYBOOK, "--list-hosts", "--syntax-check", "job.py"], cwd=pdd / "project",
-                          capture_output=True, text=True, timeout=60, env=worker_env())
+    done = subprocess.run(
+        [FTL2_PLAYBOOK, "--list-hosts", "--syntax-check", "job.py"],
+        cwd=pdd / "project",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=worker_env(),
+    )
     assert done.returncode == 0 and done.stdout == "\nplaybook: job.py\n" and not canary.exists()
 
 
 @pytest.mark.parametrize("flag", ["--list-tasks", "--list-tags"])
 def test_list_tasks_and_tags_are_refused_before_anything_runs(tmp_path, flag):
     pdd, canary = _canary_job(tmp_path)
-    done = subprocess.run([FTL2_PLAYBOOK, "-i", str(pdd / "inventory" / "hosts"), flag, "job.py"],
-                          cwd=pdd / "project", capture_output=True, text=True, timeout=60, env=worker_env())
+    done = subprocess.run(
+        [FTL2_PLAYBOOK, "-i", str(pdd / "inventory" / "hosts"), flag, "job.py"],
+        cwd=pdd / "project",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=worker_env(),
+    )
     assert done.returncode == 5
     assert _plain(done.stdout).startswith(f"[ERROR]: {flag} cannot be answered for an FTL2 script")
     assert not canary.exists()
@@ -118,8 +145,13 @@ async def run(inventory_path, extravars, runner):
 
 def test_only_failed_event_data_through_run(tmp_path):
     pdd = make_data_dir(tmp_path, FAILING)
-    done = subprocess.run([FTL2_RUNNER, "run", str(pdd), "-p", "job.py", "-i", "x", "--only-failed-event-data"],
-                          capture_output=True, text=True, timeout=120, env=worker_env())
+    done = subprocess.run(
+        [FTL2_RUNNER, "run", str(pdd), "-p", "job.py", "-i", "x", "--only-failed-event-data"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=worker_env(),
+    )
     assert done.returncode == 2
     events = _job_events(pdd / "artifacts" / "x")
     with_data = [e["event"] for e in events if e["event_data"]]
@@ -129,8 +161,13 @@ def test_only_failed_event_data_through_run(tmp_path):
 
 def test_omit_event_data_through_run(tmp_path):
     pdd = make_data_dir(tmp_path, FAILING)
-    subprocess.run([FTL2_RUNNER, "run", str(pdd), "-p", "job.py", "-i", "x", "--omit-event-data"],
-                   capture_output=True, text=True, timeout=120, env=worker_env())
+    subprocess.run(
+        [FTL2_RUNNER, "run", str(pdd), "-p", "job.py", "-i", "x", "--omit-event-data"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=worker_env(),
+    )
     events = _job_events(pdd / "artifacts" / "x")
     assert len(events) == 9 and all(e["event_data"] == {} for e in events)
 
@@ -152,8 +189,13 @@ def test_omit_event_data_through_transmit_worker_process(tmp_path):
 
 def test_run_ad_hoc_options(tmp_path):
     pdd = make_data_dir(tmp_path, None, inventory=INVENTORY)
-    done = subprocess.run([FTL2_RUNNER, "run", str(pdd), "-m", "command", "-a", "echo hello ad hoc", "--hosts", "w1"],
-                          capture_output=True, text=True, timeout=120, env=worker_env())
+    done = subprocess.run(
+        [FTL2_RUNNER, "run", str(pdd), "-m", "command", "-a", "echo hello ad hoc", "--hosts", "w1"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=worker_env(),
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     assert _plain(done.stdout) == "w1 | CHANGED | rc=0 >>\nhello ad hoc\n"
 

@@ -18,13 +18,17 @@ from streams import FTL2_RUNNER, make_data_dir, pipeline, run_worker, transmit, 
 def _marker(data: dict | str) -> str:
     text = data if isinstance(data, str) else json.dumps(data)
     b64 = base64.b64encode(text.encode()).decode()
-    chunks = [b64[i:i + 78] for i in range(0, len(b64), 78)]
+    chunks = [b64[i : i + 78] for i in range(0, len(b64), 78)]
     return "\x1b[K" + "".join(f"{chunk}\x1b[{len(chunk)}D" for chunk in chunks) + "\x1b[K"
 
 
-FORGED = {"uuid": "f0f0f0f0-0000-4000-8000-000000000001", "event": "runner_on_ok", "pid": 1,
-          "created": "2026-01-01T00:00:00+00:00",
-          "event_data": {"host": "evil", "task": "forged", "res": {"changed": True}}}
+FORGED = {
+    "uuid": "f0f0f0f0-0000-4000-8000-000000000001",
+    "event": "runner_on_ok",
+    "pid": 1,
+    "created": "2026-01-01T00:00:00+00:00",
+    "event_data": {"host": "evil", "task": "forged", "res": {"changed": True}},
+}
 
 
 @pytest.mark.parametrize("how", ["print", "cat", "fd1-raw", "fd2-split", "dev-tty", "malformed"])
@@ -39,8 +43,8 @@ def test_nothing_a_job_prints_becomes_an_event(tmp_path, how):
         "cat": f"subprocess.run(['cat', {str(tmp_path / 'payload.txt')!r}])",
         "fd1-raw": f"os.write(1, open({str(tmp_path / 'payload.txt')!r}, 'rb').read())",
         # ESC[ in one write, K in the next, with a pause: the pieces meet again on the pty
-        "fd2-split": ("data = open(%r, 'rb').read(); os.write(2, data[:1] + b'['); time.sleep(0.3); "
-                      "os.write(2, data[2:])") % str(tmp_path / "payload.txt"),
+        "fd2-split": ("data = open(%r, 'rb').read(); os.write(2, data[:1] + b'['); time.sleep(0.3); os.write(2, data[2:])")
+        % str(tmp_path / "payload.txt"),
         "dev-tty": f"subprocess.run(['sh', '-c', 'cat \"$0\" > /dev/tty', {str(tmp_path / 'payload.txt')!r}])",
         "malformed": f"print(open({str(tmp_path / 'payload.txt')!r}).read(), end='')",
     }[how]
@@ -78,16 +82,16 @@ def test_every_printed_line_reaches_the_stdout_artifact_and_the_console(tmp_path
     expected = [f"line {t}.{n}" for t in range(20) for n in range(30)]
     for attempt in range(3):
         pdd = make_data_dir(tmp_path / str(attempt), script)
-        console = subprocess.run([FTL2_RUNNER, "run", str(pdd), "-p", "job.py", "-i", "lines"], capture_output=True,
-                                 text=True, timeout=120, env=worker_env())
+        console = subprocess.run(
+            [FTL2_RUNNER, "run", str(pdd), "-p", "job.py", "-i", "lines"], capture_output=True, text=True, timeout=120, env=worker_env()
+        )
         assert console.returncode == 0, console.stdout[-2000:]
         artifact = (pdd / "artifacts" / "lines" / "stdout").read_text()
         for text in (console.stdout, artifact):
             printed = [line for line in text.splitlines() if line.startswith("line ")]
             assert printed == expected, f"run {attempt}: {len(printed)} of {len(expected)} lines"
         run, processed = pipeline(pdd, tmp_path / str(attempt), "-p", "job.py")
-        streamed = [line for e in run.events if e["event"] == "verbose" for line in e["stdout"].split("\r\n")
-                    if line.startswith("line ")]
+        streamed = [line for e in run.events if e["event"] == "verbose" for line in e["stdout"].split("\r\n") if line.startswith("line ")]
         assert streamed == expected
 
 
@@ -101,8 +105,11 @@ def test_a_prompt_anchored_at_the_line_start_is_answered_after_events(tmp_path):
             print("GOT " + answer[::-1])
         return 0
     """
-    pdd = make_data_dir(tmp_path, script, env_files={"passwords": json.dumps({r"^Vault password:\s*?$": "s3cret"}),
-                                                     "settings": json.dumps({"idle_timeout": 20})})
+    pdd = make_data_dir(
+        tmp_path,
+        script,
+        env_files={"passwords": json.dumps({r"^Vault password:\s*?$": "s3cret"}), "settings": json.dumps({"idle_timeout": 20})},
+    )
     run = run_worker(transmit(pdd, "-p", "job.py"), tmp_path / "w", timeout=60)
     assert run.final_status == "successful", run.text()[-2000:]
     assert "GOT terc3s" in run.text()
@@ -119,8 +126,9 @@ def test_a_prompt_on_dev_tty_is_answered_and_its_output_captured(tmp_path):
             subprocess.run(["sh", "-c", "printf 'Password: ' > /dev/tty; read answer < /dev/tty; echo tty got $answer > /dev/tty"])
         return 0
     """
-    pdd = make_data_dir(tmp_path, script, env_files={"passwords": json.dumps({r"^Password:\s*?$": "s3cret"}),
-                                                     "settings": json.dumps({"idle_timeout": 20})})
+    pdd = make_data_dir(
+        tmp_path, script, env_files={"passwords": json.dumps({r"^Password:\s*?$": "s3cret"}), "settings": json.dumps({"idle_timeout": 20})}
+    )
     run = run_worker(transmit(pdd, "-p", "job.py"), tmp_path / "w", timeout=60)
     assert run.final_status == "successful", run.text()[-2000:]
     lines = [e["stdout"] for e in run.events if e["event"] == "verbose"]

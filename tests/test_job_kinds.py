@@ -18,8 +18,7 @@ PLAYBOOK = """
 
 def _without_ansible_playbook():
     env = worker_env()
-    env["PATH"] = os.pathsep.join(p for p in env["PATH"].split(os.pathsep)
-                                  if not os.path.exists(os.path.join(p, "ansible-playbook")))
+    env["PATH"] = os.pathsep.join(p for p in env["PATH"].split(os.pathsep) if not os.path.exists(os.path.join(p, "ansible-playbook")))
     return env
 
 
@@ -52,8 +51,7 @@ def reference_bin():
 
 def test_yaml_playbook_is_delegated_to_ansible_playbook(tmp_path, reference_bin):
     pdd = make_data_dir(tmp_path, PLAYBOOK, name="site.yml")
-    env = worker_env(PATH=f"{reference_bin}{os.pathsep}{os.environ['PATH']}",
-                     ANSIBLE_PYTHON_INTERPRETER=str(reference_bin / "python"))
+    env = worker_env(PATH=f"{reference_bin}{os.pathsep}{os.environ['PATH']}", ANSIBLE_PYTHON_INTERPRETER=str(reference_bin / "python"))
     run, processed = pipeline(pdd, tmp_path, "-p", "site.yml", env=env)
     assert processed.status == "successful", run.text()
     assert run.statuses[0]["command"][0] == "ansible-playbook"

@@ -42,19 +42,29 @@ def _frames(tmp_path, name, emit, events_in_markers=True):
     f = OutputEventFilter(io.StringIO(), runner.event_callback, suppress_ansible_output=True)
     text = data.decode().replace("\n", "\r\n")  # as the pty delivers it
     for start in range(0, len(text), 2000):  # in pexpect's reads (maxread 2000)
-        f.write(text[start:start + 2000])
+        f.write(text[start : start + 2000])
     f.close()
     return merged, partials
 
 
 def _three_events(channel):
     channel.write_raw("plain line before\n")
-    channel.emit({"event": "runner_on_ok", "pid": 7, "uuid": "u-1", "created": "2026-01-01T00:00:00+00:00",
-                  "parent_uuid": "t-1", "event_data": {"x": 1, "text": "caf\u00e9 \x1b[K"}}, "ok: [h]")
-    channel.emit({"event": "runner_on_start", "pid": 7, "uuid": "u-2", "created": "2026-01-01T00:00:01+00:00",
-                  "event_data": {}}, None)
-    channel.emit({"event": "playbook_on_stats", "pid": 7, "uuid": "u-3", "created": "2026-01-01T00:00:02+00:00",
-                  "event_data": {}}, "\nPLAY RECAP ***\nh : ok=1\n")
+    channel.emit(
+        {
+            "event": "runner_on_ok",
+            "pid": 7,
+            "uuid": "u-1",
+            "created": "2026-01-01T00:00:00+00:00",
+            "parent_uuid": "t-1",
+            "event_data": {"x": 1, "text": "caf\u00e9 \x1b[K"},
+        },
+        "ok: [h]",
+    )
+    channel.emit({"event": "runner_on_start", "pid": 7, "uuid": "u-2", "created": "2026-01-01T00:00:01+00:00", "event_data": {}}, None)
+    channel.emit(
+        {"event": "playbook_on_stats", "pid": 7, "uuid": "u-3", "created": "2026-01-01T00:00:02+00:00", "event_data": {}},
+        "\nPLAY RECAP ***\nh : ok=1\n",
+    )
 
 
 def test_markers_are_upstream_compatible(tmp_path):
@@ -78,8 +88,19 @@ def test_events_in_markers_are_the_events_partial_files_give(tmp_path):
     in_files, file_partials = _frames(tmp_path, "files", _three_events, events_in_markers=False)
     assert partials == [] and file_partials == ["u-1-partial.json", "u-2-partial.json", "u-3-partial.json"]
     assert [list(e) for e in in_markers[1:]] == [list(e) for e in in_files[1:]]
-    assert list(in_markers[1]) == ["uuid", "counter", "stdout", "start_line", "end_line", "runner_ident",
-                                   "event", "pid", "created", "parent_uuid", "event_data"]
+    assert list(in_markers[1]) == [
+        "uuid",
+        "counter",
+        "stdout",
+        "start_line",
+        "end_line",
+        "runner_ident",
+        "event",
+        "pid",
+        "created",
+        "parent_uuid",
+        "event_data",
+    ]
     assert in_markers[1:] == in_files[1:]
     assert list(in_markers[0]) == list(in_files[0])  # the plain line: its uuid and time are the filter's and Runner's
     assert not list((tmp_path / "files" / "job_events").glob("*-partial.json"))  # Runner removed what it read
@@ -87,9 +108,11 @@ def test_events_in_markers_are_the_events_partial_files_give(tmp_path):
 
 def test_verbose_events_keep_their_partial_file(tmp_path):
     """The filter gives a marker saying ``"event": "verbose"`` a new uuid: such events keep the file."""
+
     def emit(channel):
-        channel.emit({"event": "verbose", "pid": 7, "uuid": "v-1", "created": "2026-01-01T00:00:00+00:00",
-                      "event_data": {"uuid": "v-1"}}, "said")
+        channel.emit(
+            {"event": "verbose", "pid": 7, "uuid": "v-1", "created": "2026-01-01T00:00:00+00:00", "event_data": {"uuid": "v-1"}}, "said"
+        )
 
     merged, partials = _frames(tmp_path, "v", emit)
     assert partials == ["v-1-partial.json"]

@@ -68,8 +68,7 @@ async def run(inventory_path, extravars, runner):
     return 0
 """
 UNREACHABLE_INVENTORY = (
-    "[targets]\nlocalhost ansible_connection=local\n"
-    "deadhost ansible_host=127.0.0.1 ansible_port=9 ansible_user=nobody\n"
+    "[targets]\nlocalhost ansible_connection=local\ndeadhost ansible_host=127.0.0.1 ansible_port=9 ansible_user=nobody\n"
 )
 
 LONG_JOB = """
@@ -103,8 +102,9 @@ def _marked(tmp_path: Path, script: str, env_files: dict[str, str] | None = None
     return make_data_dir(tmp_path, script, env_files=files, **kwargs), marker
 
 
-def _run_through_mesh(mesh: Mesh, pdd: Path, tmp_path: Path, *transmit_args: str, ident: str = "42",
-                      extra_params: str = "") -> tuple[dict, bytes, str, Path]:
+def _run_through_mesh(
+    mesh: Mesh, pdd: Path, tmp_path: Path, *transmit_args: str, ident: str = "42", extra_params: str = ""
+) -> tuple[dict, bytes, str, Path]:
     worker_pdd = mesh.new_private_data_dir()
     params = f"--private-data-dir={worker_pdd} --delete" + (f" {extra_params}" if extra_params else "")
     unit = mesh.submit(params, mesh.transmit(pdd, *transmit_args, "-i", ident))
@@ -116,8 +116,7 @@ def _run_through_mesh(mesh: Mesh, pdd: Path, tmp_path: Path, *transmit_args: str
 def _digest(events: list[dict]) -> list[tuple]:
     """What AWX keeps of each event, less what differs by run (uuids, times, pids, paths)."""
     return [
-        (e["event"], e["counter"], e["start_line"], e["end_line"], e.get("event_data", {}).get("task"),
-         e.get("event_data", {}).get("host"))
+        (e["event"], e["counter"], e["start_line"], e["end_line"], e.get("event_data", {}).get("task"), e.get("event_data", {}).get("host"))
         for e in events
     ]
 
@@ -133,7 +132,8 @@ def _assert_same_as_direct_pipeline(report: dict, pdd: Path, tmp_path: Path, *tr
     assert _digest(report["events"]) == _digest(processed.events)
     direct_files = [str(p.relative_to(processed.artifact_dir)) for p in processed.artifact_dir.rglob("*") if p.is_file()]
     assert _artifact_names(report["artifact_files"]) == _artifact_names(
-        [n for n in direct_files if not n.startswith("job_events/")])  # AWX's handler writes no event files
+        [n for n in direct_files if not n.startswith("job_events/")]
+    )  # AWX's handler writes no event files
     assert report["artifact_rc"] == (processed.artifact_dir / "rc").read_text()
     assert report["artifact_status"] == (processed.artifact_dir / "status").read_text() == processed.status
 
@@ -190,8 +190,7 @@ def test_unreachable_host(mesh, tmp_path):
 
 def test_ad_hoc_command(mesh, tmp_path):
     # AWX's ad hoc job: module and args as kwargs, the host pattern last in env/cmdline.
-    pdd = make_data_dir(tmp_path, None, inventory="[targets]\nlocalhost ansible_connection=local\n",
-                        env_files={"cmdline": "targets"})
+    pdd = make_data_dir(tmp_path, None, inventory="[targets]\nlocalhost ansible_connection=local\n", env_files={"cmdline": "targets"})
     args = ("-m", "command", "-a", "echo hello adhoc")
     report, raw, unit, _ = _run_through_mesh(mesh, pdd, tmp_path, *args)
 
@@ -290,7 +289,7 @@ def test_keepalives_cross_the_mesh(mesh, tmp_path):
     lines = parse_stream(raw)
     names = [line.get("event") for line in lines]
     start = names.index("runner_on_start")
-    assert names[start:names.index("runner_on_ok")].count("keepalive") >= 2
+    assert names[start : names.index("runner_on_ok")].count("keepalive") >= 2
     assert next(line for line in lines if line.get("event") == "keepalive") == {"event": "keepalive", "counter": 0, "uuid": 0}
     assert "keepalive" not in [e["event"] for e in report["events"]]  # the Processor ignored them
 

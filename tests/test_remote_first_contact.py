@@ -45,8 +45,10 @@ def _no_uv_env(home: Path, **extra: str) -> dict[str, str]:
 
 
 def _inventory(port: int, key: Path) -> str:
-    return (f"[remotes]\nr1 ansible_host=127.0.0.1 ansible_port={port} ansible_user=root "
-            f"ansible_python_interpreter=/usr/bin/python3 ansible_ssh_private_key_file={key}\n")
+    return (
+        f"[remotes]\nr1 ansible_host=127.0.0.1 ansible_port={port} ansible_user=root "
+        f"ansible_python_interpreter=/usr/bin/python3 ansible_ssh_private_key_file={key}\n"
+    )
 
 
 @pytest.fixture(scope="module")
@@ -93,8 +95,13 @@ def test_uv_off_path_is_found_and_the_gate_builds(servers, tmp_path):
 
 
 def test_gate_build_command_without_an_installer_is_one_line(tmp_path):
-    done = subprocess.run([FTL2_RUNNER, "gate", "build", "--output-dir", str(tmp_path / "gates")], capture_output=True,
-                          text=True, timeout=120, env=_no_uv_env(tmp_path / "home"))
+    done = subprocess.run(
+        [FTL2_RUNNER, "gate", "build", "--output-dir", str(tmp_path / "gates")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=_no_uv_env(tmp_path / "home"),
+    )
     assert done.returncode == 1
     assert "Traceback" not in done.stderr
     lines = done.stderr.strip().splitlines()
@@ -148,8 +155,9 @@ def test_gate_build_command_finds_uv_off_path(tmp_path):
     (home / ".local" / "bin").mkdir(parents=True)
     os.symlink(os.path.realpath(uv), home / ".local" / "bin" / "uv")
     gates = tmp_path / "gates"
-    done = subprocess.run([FTL2_RUNNER, "gate", "build", "--output-dir", str(gates)], capture_output=True, text=True,
-                          timeout=300, env=_no_uv_env(home))
+    done = subprocess.run(
+        [FTL2_RUNNER, "gate", "build", "--output-dir", str(gates)], capture_output=True, text=True, timeout=300, env=_no_uv_env(home)
+    )
     assert done.returncode == 0, done.stderr
     assert len(list(gates.glob("ftl_gate_*.pyz"))) == 2
 
@@ -171,8 +179,13 @@ def test_hosts_all_script_reaches_remote_hosts(servers, tmp_path):
 
     dest = tmp_path / "dest"
     dest.mkdir()
-    pdd = make_data_dir(tmp_path, HOSTS_ALL, name="site.yml", inventory=_inventory(servers["sftp"], servers["key"]),
-                        env_files={"extravars": json.dumps({"dest": str(dest)})})
+    pdd = make_data_dir(
+        tmp_path,
+        HOSTS_ALL,
+        name="site.yml",
+        inventory=_inventory(servers["sftp"], servers["key"]),
+        env_files={"extravars": json.dumps({"dest": str(dest)})},
+    )
     run, processed = pipeline(pdd, tmp_path, "-p", "site.yml", env=worker_env(HOME=str(tmp_path / "home")))
     assert processed.status == "successful", run.text()
     oks = [(e["event_data"]["task"], e["event_data"]["host"]) for e in run.events if e["event"] == "runner_on_ok"]

@@ -21,17 +21,19 @@ def _plain(text: str) -> str:
 
 
 def _run(pdd, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([FTL2_RUNNER, "run", str(pdd), *args], capture_output=True, text=True, timeout=120,
-                          env=env or worker_env())
+    return subprocess.run([FTL2_RUNNER, "run", str(pdd), *args], capture_output=True, text=True, timeout=120, env=env or worker_env())
 
 
 def test_run_returning_nonzero_says_so_before_the_recap(tmp_path):
-    pdd = make_data_dir(tmp_path, """
+    pdd = make_data_dir(
+        tmp_path,
+        """
     async def run(inventory_path, extravars, runner):
         async with runner.automation() as ftl:
             await ftl.localhost.ping()
         return 3
-    """)
+    """,
+    )
     done = _run(pdd, "-p", "job.py")
     out = _plain(done.stdout)
     assert done.returncode == 3
@@ -39,11 +41,14 @@ def test_run_returning_nonzero_says_so_before_the_recap(tmp_path):
 
 
 def test_sys_exit_with_a_message_shows_the_message(tmp_path):
-    pdd = make_data_dir(tmp_path, """
+    pdd = make_data_dir(
+        tmp_path,
+        """
     import sys
     async def run(inventory_path, extravars, runner):
         sys.exit("the database is down")
-    """)
+    """,
+    )
     done = _run(pdd, "-p", "job.py")
     assert done.returncode == 1
     assert "[ERROR]: the FTL2 script exited with status 1: the database is down" in _plain(done.stdout)
@@ -55,10 +60,8 @@ def test_sys_exit_with_a_message_shows_the_message(tmp_path):
         pytest.param(None, 1, "the FTL2 script: job.py could not be found", id="missing-file"),
         pytest.param("async def run(:\n", 4, "is not valid Python", id="syntax-error"),
         pytest.param("x = 1\n", 1, "does not define run(", id="no-run"),
-        pytest.param("def run(inventory_path, extravars, runner):\n    return 0\n", 1, "must be 'async def run",
-                     id="not-async"),
-        pytest.param("import no_such_module_anywhere\n", 1, "No module named 'no_such_module_anywhere'",
-                     id="import-error"),
+        pytest.param("def run(inventory_path, extravars, runner):\n    return 0\n", 1, "must be 'async def run", id="not-async"),
+        pytest.param("import no_such_module_anywhere\n", 1, "No module named 'no_such_module_anywhere'", id="import-error"),
     ],
 )
 def test_load_errors_are_explained_without_the_crash_notice(tmp_path, script, rc, explanation):
@@ -72,32 +75,40 @@ def test_load_errors_are_explained_without_the_crash_notice(tmp_path, script, rc
 
 
 def test_the_crash_notice_stays_for_an_executor_that_dies(tmp_path):
-    pdd = make_data_dir(tmp_path, """
+    pdd = make_data_dir(
+        tmp_path,
+        """
     import os
     async def run(inventory_path, extravars, runner):
         runner.display("about to vanish")
         os._exit(1)
-    """)
+    """,
+    )
     run, _ = pipeline(pdd, tmp_path, "-p", "job.py")
     assert run.rc == 1 and NOTICE in run.text()
 
 
 def test_syntax_error_points_at_file_line_column_with_a_caret(tmp_path):
-    pdd = make_data_dir(tmp_path, """
+    pdd = make_data_dir(
+        tmp_path,
+        """
     async def run(inventory_path, extravars, runner):
         x = (1,
         return 0
-    """)
+    """,
+    )
     done = _run(pdd, "-p", "job.py")
     out = _plain(done.stdout)
     path = pdd / "project" / "job.py"
     assert done.returncode == 4
     assert f"[ERROR]: the FTL2 script {path} is not valid Python: '(' was never closed\n" in out
-    assert (f"Origin: {path}:3:9\n\n"
-            "1\n"  # ansible-core writes no space after the number of an empty line
-            "2 async def run(inventory_path, extravars, runner):\n"
-            "3     x = (1,\n"
-            "          ^ column 9\n") in out
+    assert (
+        f"Origin: {path}:3:9\n\n"
+        "1\n"  # ansible-core writes no space after the number of an empty line
+        "2 async def run(inventory_path, extravars, runner):\n"
+        "3     x = (1,\n"
+        "          ^ column 9\n"
+    ) in out
 
 
 SCRIPT_RAISING = """
@@ -113,7 +124,7 @@ def test_tracebacks_start_at_the_scripts_frames(tmp_path):
     pdd = make_data_dir(tmp_path, SCRIPT_RAISING)
     out = _plain(_run(pdd, "-p", "job.py").stdout)
     path = pdd / "project" / "job.py"
-    trace = out[out.index("Traceback"):out.index("RuntimeError: kaboom")]
+    trace = out[out.index("Traceback") : out.index("RuntimeError: kaboom")]
     assert trace.splitlines()[1] == f'  File "{path}", line 6, in run'
     assert "asyncio" not in trace and "ftl2_runner" not in trace
 
@@ -121,22 +132,26 @@ def test_tracebacks_start_at_the_scripts_frames(tmp_path):
 def test_full_traceback_at_vvv(tmp_path):
     pdd = make_data_dir(tmp_path, SCRIPT_RAISING)
     out = _plain(_run(pdd, "-p", "job.py", "-vvv").stdout)
-    trace = out[out.index("Traceback"):out.index("RuntimeError: kaboom")]
+    trace = out[out.index("Traceback") : out.index("RuntimeError: kaboom")]
     assert "ftl2_runner/executor/__main__.py" in trace and "asyncio" in trace
 
 
 def test_missing_await_names_the_scripts_line(tmp_path):
-    pdd = make_data_dir(tmp_path, """
+    pdd = make_data_dir(
+        tmp_path,
+        """
     async def run(inventory_path, extravars, runner):
         async with runner.automation() as ftl:
             ftl.localhost.ping()
             await ftl.localhost.command(cmd="echo hi")
         return 0
-    """)
+    """,
+    )
     out = _plain(_run(pdd, "-p", "job.py").stdout)
     path = pdd / "project" / "job.py"
-    assert (f"[WARNING]: {path}:4: a module call was never awaited, so it did not run: ftl.localhost.ping() "
-            "(put 'await' before the call)") in out
+    assert (
+        f"[WARNING]: {path}:4: a module call was never awaited, so it did not run: ftl.localhost.ping() (put 'await' before the call)"
+    ) in out
     assert "TaskExecutor" not in out
 
 
@@ -168,8 +183,7 @@ def test_ftl2_playbook_without_a_playbook_prints_usage_and_runs_nothing(tmp_path
     canary = tmp_path / "ran"
     script = tmp_path / "default.py"
     script.write_text(f"async def run(i, e, r):\n    open({str(canary)!r}, 'w').close()\n")
-    done = subprocess.run([FTL2_PLAYBOOK], capture_output=True, text=True, timeout=60,
-                          env=worker_env(FTL2_SCRIPT=str(script)))
+    done = subprocess.run([FTL2_PLAYBOOK], capture_output=True, text=True, timeout=60, env=worker_env(FTL2_SCRIPT=str(script)))
     assert done.returncode == 2 and done.stdout == ""
     assert done.stderr.startswith("usage: ftl2-playbook")
     assert "ftl2-playbook: error: the following arguments are required: playbook" in done.stderr

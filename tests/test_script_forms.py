@@ -106,8 +106,7 @@ async def run(inventory_path, extravars, runner):
 
 
 def _launcher(script: str, extra_vars: str = "", extra_play: str = "") -> str:
-    return (f"- name: launch\n  hosts: web\n  gather_facts: false\n{extra_play}  vars:\n"
-            f"    ftl2_script: {script}\n{extra_vars}")
+    return f"- name: launch\n  hosts: web\n  gather_facts: false\n{extra_play}  vars:\n    ftl2_script: {script}\n{extra_vars}"
 
 
 def _project(tmp_path: Path, launcher: str) -> Path:
@@ -160,8 +159,9 @@ def _executor(tmp_path: Path, launcher: str, **env: str) -> subprocess.Completed
     (project / "launch.yml").write_text(launcher)
     inventory = tmp_path / "hosts"
     inventory.write_text(TWO_GROUPS)
-    return subprocess.run([FTL2_PLAYBOOK, "-i", str(inventory), "launch.yml"], cwd=project, capture_output=True,
-                          text=True, timeout=120, env=worker_env(**env))
+    return subprocess.run(
+        [FTL2_PLAYBOOK, "-i", str(inventory), "launch.yml"], cwd=project, capture_output=True, text=True, timeout=120, env=worker_env(**env)
+    )
 
 
 def test_launcher_paths_a_project_author_must_not_reach(tmp_path):
@@ -178,7 +178,7 @@ def test_launcher_paths_a_project_author_must_not_reach(tmp_path):
         "launch.yml": "is another launcher",
         "scripts/missing.py": "could not be found",
         "scripts": "is not a regular file",
-        "'{{ lookup(\"env\", \"HOME\") }}'": "templates",
+        '\'{{ lookup("env", "HOME") }}\'': "templates",
         "''": "must be a path or 'default'",
     }
     for written, message in cases.items():
@@ -222,8 +222,9 @@ def test_launchers_are_never_delegated_to_ansible_playbook(tmp_path):
     (pdd / "project" / "real.yml").write_text("- hosts: all\n  tasks:\n    - ping:\n")
     commands = {}
     for playbook in ("launch.yml", "real.yml"):
-        config = Ftl2RunnerConfig(private_data_dir=str(pdd), ident=playbook, playbook=playbook,
-                                  envvars={"PATH": f"{fake_bin}:{os.environ['PATH']}"})
+        config = Ftl2RunnerConfig(
+            private_data_dir=str(pdd), ident=playbook, playbook=playbook, envvars={"PATH": f"{fake_bin}:{os.environ['PATH']}"}
+        )
         config.prepare()
         commands[playbook] = config.command
     assert commands["launch.yml"][1:3] == ["-m", "ftl2_runner.executor"]
@@ -231,6 +232,7 @@ def test_launchers_are_never_delegated_to_ansible_playbook(tmp_path):
 
 
 # --- script API the forms rely on ----------------------------------------------------------
+
 
 def test_emit_event_names_text_and_data(tmp_path):
     script = """
@@ -249,7 +251,11 @@ def test_emit_event_names_text_and_data(tmp_path):
     assert processed.status == "successful", run.text()
     custom = [e for e in processed.events if e["event"] in ("verbose", "debug") and e.get("event_data", {}).get("play")]
     assert [(e["event"], e["stdout"]) for e in custom] == [
-        ("verbose", "Phase 1 complete"), ("debug", "a debug line"), ("verbose", "shown"), ("verbose", "")]
+        ("verbose", "Phase 1 complete"),
+        ("debug", "a debug line"),
+        ("verbose", "shown"),
+        ("verbose", ""),
+    ]
     first = custom[0]["event_data"]
     assert first["custom_event"] == "custom_progress" and first["step"] == 1 and first["extra"] is True
     assert first["message"] == "Phase 1 complete" and first["play"] == "localhost"  # in the script's current play

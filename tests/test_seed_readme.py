@@ -63,13 +63,14 @@ def test_seed_run_worker_entry_point(tmp_path):
     buffer.name = "transmit"
     ansible_runner.run(streamer="transmit", _output=buffer, private_data_dir=str(pdd), ident=3)  # no playbook
     entry = tmp_path / "entry.py"
-    entry.write_text(textwrap.dedent(f"""
+    entry.write_text(
+        textwrap.dedent(f"""
         from ftl2_runner.worker import run_worker
 
-        run_worker(private_data_dir={str(tmp_path / 'runner')!r}, keepalive_seconds=0, script_path={str(baked)!r})
-    """))
-    done = subprocess.run([sys.executable, str(entry)], input=buffer.getvalue(), capture_output=True, timeout=120,
-                          env=worker_env())
+        run_worker(private_data_dir={str(tmp_path / "runner")!r}, keepalive_seconds=0, script_path={str(baked)!r})
+    """)
+    )
+    done = subprocess.run([sys.executable, str(entry)], input=buffer.getvalue(), capture_output=True, timeout=120, env=worker_env())
     assert done.returncode == 0, done.stderr.decode()
     lines = parse_stream(done.stdout)
     assert [line["status"] for line in lines if "status" in line][-1] == "successful"

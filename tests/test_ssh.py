@@ -53,12 +53,16 @@ async def run(inventory_path, extravars, runner):
 def test_modules_on_three_ssh_hosts_with_inventory_key_file(ssh_env, tmp_path):
     dest = tmp_path / "remote-dest"
     dest.mkdir()
-    pdd = make_data_dir(tmp_path, MODULES, inventory=_inventory(ssh_env["ports"], ssh_env["key"]),
-                        env_files={"extravars": json.dumps({"dest": str(dest)})})
+    pdd = make_data_dir(
+        tmp_path, MODULES, inventory=_inventory(ssh_env["ports"], ssh_env["key"]), env_files={"extravars": json.dumps({"dest": str(dest)})}
+    )
     run, processed = pipeline(pdd, tmp_path, "-p", "job.py")
     assert processed.status == "successful", run.text()
-    results = [(e["event_data"]["task"], e["event_data"]["host"], e["event"]) for e in run.events
-               if e["event"].startswith("runner_on_") and e["event"] != "runner_on_start"]
+    results = [
+        (e["event_data"]["task"], e["event_data"]["host"], e["event"])
+        for e in run.events
+        if e["event"].startswith("runner_on_") and e["event"] != "runner_on_start"
+    ]
     for task in ("ping", "command", "shell", "file"):
         assert sorted(h for t, h, ev in results if t == task and ev == "runner_on_ok") == ["r1", "r2", "r3"], task
     # FTL2's own group `shell` runs on one host with its own SSH connection; ours runs everywhere with the key.
@@ -73,8 +77,12 @@ def test_copy_with_a_key_file_is_a_reported_ftl2_gap(ssh_env, tmp_path):
     """FTL2 0.4.7's remote copy ignores the inventory key file: the job says so instead of failing silently."""
     dest = tmp_path / "remote-dest"
     dest.mkdir()
-    pdd = make_data_dir(tmp_path, MODULES, inventory=_inventory(ssh_env["ports"][:1], ssh_env["key"]),
-                        env_files={"extravars": json.dumps({"dest": str(dest), "with_copy": True})})
+    pdd = make_data_dir(
+        tmp_path,
+        MODULES,
+        inventory=_inventory(ssh_env["ports"][:1], ssh_env["key"]),
+        env_files={"extravars": json.dumps({"dest": str(dest), "with_copy": True})},
+    )
     run, processed = pipeline(pdd, tmp_path, "-p", "job.py", env=worker_env(HOME=str(tmp_path / "home")))
     warnings = [e["stdout"] for e in run.events if e["event"] == "warning"]
     assert any("ignores ansible_ssh_private_key_file" in w for w in warnings)
@@ -87,12 +95,22 @@ def test_awx_machine_credential_ssh_key(ssh_env, tmp_path):
 
     dest = tmp_path / "remote-dest"
     dest.mkdir()
-    pdd = make_data_dir(tmp_path, MODULES, inventory=_inventory(ssh_env["ports"][:2]),
-                        env_files={"extravars": json.dumps({"dest": str(dest), "with_copy": True})})
+    pdd = make_data_dir(
+        tmp_path,
+        MODULES,
+        inventory=_inventory(ssh_env["ports"][:2]),
+        env_files={"extravars": json.dumps({"dest": str(dest), "with_copy": True})},
+    )
     buffer = io.BytesIO()
     buffer.name = "transmit"
-    ansible_runner.run(streamer="transmit", _output=buffer, private_data_dir=str(pdd), playbook="job.py",
-                       ident="agent", ssh_key=Path(ssh_env["key"]).read_text())
+    ansible_runner.run(
+        streamer="transmit",
+        _output=buffer,
+        private_data_dir=str(pdd),
+        playbook="job.py",
+        ident="agent",
+        ssh_key=Path(ssh_env["key"]).read_text(),
+    )
     run = run_worker(buffer.getvalue(), tmp_path / "w", env=worker_env(HOME=str(tmp_path / "home")))
     assert run.final_status == "successful", run.text()
     oks = [(e["event_data"]["task"], e["event_data"]["host"]) for e in run.events if e["event"] == "runner_on_ok"]
@@ -132,15 +150,30 @@ def test_unreachable_hosts_are_dark_and_others_carry_on(ssh_env, tmp_path):
 def _offline_env(home: Path, **extra: str) -> dict[str, str]:
     """Every package download fails fast: indexes point at a closed loopback port."""
     blackhole = f"http://127.0.0.1:{sshd.free_port()}/simple"
-    return worker_env(HOME=str(home), PIP_INDEX_URL=blackhole, PIP_EXTRA_INDEX_URL="", PIP_FIND_LINKS="",
-                      PIP_NO_INDEX="1", UV_INDEX_URL=blackhole, UV_DEFAULT_INDEX=blackhole, UV_OFFLINE="1",
-                      PIP_CONFIG_FILE="/dev/null", UV_NO_CACHE="1", **extra)
+    return worker_env(
+        HOME=str(home),
+        PIP_INDEX_URL=blackhole,
+        PIP_EXTRA_INDEX_URL="",
+        PIP_FIND_LINKS="",
+        PIP_NO_INDEX="1",
+        UV_INDEX_URL=blackhole,
+        UV_DEFAULT_INDEX=blackhole,
+        UV_OFFLINE="1",
+        PIP_CONFIG_FILE="/dev/null",
+        UV_NO_CACHE="1",
+        **extra,
+    )
 
 
 def test_prebuilt_gate_makes_remote_jobs_work_offline(ssh_env, tmp_path):
     gates = tmp_path / "gates"
-    built = subprocess.run([FTL2_RUNNER, "gate", "build", "--output-dir", str(gates)], capture_output=True, text=True,
-                           timeout=300, env=worker_env(HOME=str(tmp_path / "build-home")))
+    built = subprocess.run(
+        [FTL2_RUNNER, "gate", "build", "--output-dir", str(gates)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=worker_env(HOME=str(tmp_path / "build-home")),
+    )
     assert built.returncode == 0, built.stderr
     assert len(list(gates.glob("ftl_gate_*.pyz"))) == 2
     script = """
@@ -155,8 +188,9 @@ def test_prebuilt_gate_makes_remote_jobs_work_offline(ssh_env, tmp_path):
     assert run.final_status == "failed"
     assert "Gate construction failed" in json.dumps(run.events) or "Failed to install" in json.dumps(run.events)
     # With the prebuilt gate the same job works without any download.
-    run, processed = pipeline(pdd, tmp_path / "offline", "-p", "job.py",
-                              env=_offline_env(tmp_path / "home-b", FTL2_RUNNER_GATE_DIR=str(gates)))
+    run, processed = pipeline(
+        pdd, tmp_path / "offline", "-p", "job.py", env=_offline_env(tmp_path / "home-b", FTL2_RUNNER_GATE_DIR=str(gates))
+    )
     assert processed.status == "successful", run.text()
     assert [e["event_data"]["res"]["stdout"] for e in run.events if e["event"] == "runner_on_ok"] == ["offline"]
 
@@ -169,8 +203,12 @@ def test_host_key_checking_follows_ansible_setting(ssh_env, tmp_path):
             await ftl.remotes.command(cmd="echo checked")
         return 0
     """
-    pdd = make_data_dir(tmp_path, script, inventory=_inventory(ssh_env["ports"][:1], ssh_env["key"]),
-                        env_files={"envvars": json.dumps({"ANSIBLE_HOST_KEY_CHECKING": "True"})})
+    pdd = make_data_dir(
+        tmp_path,
+        script,
+        inventory=_inventory(ssh_env["ports"][:1], ssh_env["key"]),
+        env_files={"envvars": json.dumps({"ANSIBLE_HOST_KEY_CHECKING": "True"})},
+    )
     home = tmp_path / "home"
     (home / ".ssh").mkdir(parents=True)
     (home / ".ssh" / "known_hosts").write_text("")

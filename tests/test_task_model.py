@@ -17,14 +17,15 @@ THREE_HOSTS = "[targets]\nh1 ansible_connection=local\nh2 ansible_connection=loc
 
 
 def _run(pdd) -> tuple[int, str]:
-    done = subprocess.run([FTL2_RUNNER, "run", str(pdd), "-p", "job.py"], capture_output=True, text=True, timeout=120,
-                          env=worker_env())
+    done = subprocess.run([FTL2_RUNNER, "run", str(pdd), "-p", "job.py"], capture_output=True, text=True, timeout=120, env=worker_env())
     return done.returncode, re.sub(r"\x1b\[[0-9;]*m", "", done.stdout)
 
 
 def test_awaited_calls_return_the_result_ansible_registers(tmp_path):
     out = tmp_path / "returned.json"
-    pdd = make_data_dir(tmp_path, f"""
+    pdd = make_data_dir(
+        tmp_path,
+        f"""
     import json
     from ftl2_runner.script import HostResults, Result
 
@@ -41,7 +42,9 @@ def test_awaited_calls_return_the_result_ansible_registers(tmp_path):
             "bad": bad,
         }}, open({str(out)!r}, "w"))
         return 0
-    """, inventory=THREE_HOSTS)
+    """,
+        inventory=THREE_HOSTS,
+    )
     rc, text = _run(pdd)
     assert rc == 0, text
     got = json.loads(out.read_text())
@@ -57,7 +60,9 @@ def test_awaited_calls_return_the_result_ansible_registers(tmp_path):
 
 def test_catching_taskfailed_keeps_the_host_in_the_play(tmp_path):
     # docs/scripts.md: a script that catches TaskFailed carries on, and its clean-up runs on the failed host.
-    pdd = make_data_dir(tmp_path, """
+    pdd = make_data_dir(
+        tmp_path,
+        """
     from ftl2_runner.script import TaskFailed
 
     async def run(inventory_path, extravars, runner):
@@ -69,7 +74,8 @@ def test_catching_taskfailed_keeps_the_host_in_the_play(tmp_path):
                 with runner.task("roll back"):
                     await ftl.localhost.command(cmd=f"echo rolling back {failure.task_name}")
         return 0
-    """)
+    """,
+    )
     rc, text = _run(pdd)
     assert "TASK [roll back]" in text and "changed: [localhost]" in text, text
     assert re.search(r"localhost\s+: ok=1\s+changed=1\s+unreachable=0\s+failed=1", text), text
@@ -77,7 +83,9 @@ def test_catching_taskfailed_keeps_the_host_in_the_play(tmp_path):
 
 
 def test_a_rescued_failure_ends_the_job_successful(tmp_path):
-    pdd = make_data_dir(tmp_path, """
+    pdd = make_data_dir(
+        tmp_path,
+        """
     async def run(inventory_path, extravars, runner):
         async with runner.automation() as ftl:
             async def body():
@@ -94,7 +102,8 @@ def test_a_rescued_failure_ends_the_job_successful(tmp_path):
             with runner.task("carry on"):
                 await ftl.localhost.command(cmd="echo on")
         return 0
-    """)
+    """,
+    )
     rc, text = _run(pdd)
     assert rc == 0, text
     assert "TASK [not after a failure]" not in text
@@ -103,7 +112,9 @@ def test_a_rescued_failure_ends_the_job_successful(tmp_path):
 
 
 def test_an_unrescued_block_failure_leaves_the_play_after_always(tmp_path):
-    pdd = make_data_dir(tmp_path, """
+    pdd = make_data_dir(
+        tmp_path,
+        """
     async def run(inventory_path, extravars, runner):
         async with runner.automation() as ftl:
             async def body():
@@ -118,7 +129,8 @@ def test_an_unrescued_block_failure_leaves_the_play_after_always(tmp_path):
             with runner.task("never reached"):
                 await ftl.localhost.command(cmd="echo no")
         return 0
-    """)
+    """,
+    )
     rc, text = _run(pdd)
     assert rc == 2, text
     assert "TASK [clean up]" in text and "TASK [never reached]" not in text

@@ -38,14 +38,14 @@ def test_shortcuts_renamed_and_refused_modules_are_single_tasks(tmp_path):
         return 0
     """
     dest = tmp_path / "copied.txt"
-    pdd = make_data_dir(tmp_path, script, inventory=THREE_LOCAL,
-                        env_files={"extravars": json.dumps({"dest": str(dest)})})
+    pdd = make_data_dir(tmp_path, script, inventory=THREE_LOCAL, env_files={"extravars": json.dumps({"dest": str(dest)})})
     run, processed = pipeline(pdd, tmp_path, "-p", "job.py")
     tasks = _tasks(run)
     assert [name for name, _ in tasks] == ["ping", "shell", "copy", "set_stats"]
     ping_events = tasks[0][1]
-    assert sorted(ping_events) == sorted([("runner_on_start", h) for h in ("h1", "h2", "h3")]
-                                         + [("runner_on_ok", h) for h in ("h1", "h2", "h3")])
+    assert sorted(ping_events) == sorted(
+        [("runner_on_start", h) for h in ("h1", "h2", "h3")] + [("runner_on_ok", h) for h in ("h1", "h2", "h3")]
+    )
     assert tasks[1][1] == [("runner_on_start", "localhost"), ("runner_on_ok", "localhost")]
     assert tasks[2][1] == [("runner_on_start", "localhost"), ("runner_on_ok", "localhost")]
     assert tasks[3][1] == [("runner_on_start", "localhost"), ("runner_on_failed", "localhost")]
@@ -54,9 +54,19 @@ def test_shortcuts_renamed_and_refused_modules_are_single_tasks(tmp_path):
     refused = next(e for e in run.events if e["event"] == "runner_on_failed")
     assert "set_stats" in refused["event_data"]["res"]["msg"]
     assert dest.read_text() == "x"
-    assert not any(e["event"] not in {
-        "playbook_on_start", "playbook_on_play_start", "playbook_on_task_start", "runner_on_start",
-        "runner_on_ok", "runner_on_failed", "playbook_on_stats"} for e in run.events)
+    assert not any(
+        e["event"]
+        not in {
+            "playbook_on_start",
+            "playbook_on_play_start",
+            "playbook_on_task_start",
+            "runner_on_start",
+            "runner_on_ok",
+            "runner_on_failed",
+            "playbook_on_stats",
+        }
+        for e in run.events
+    )
     assert run.rc == 2 and processed.status == "failed"  # the refused call failed a task
 
 
@@ -97,16 +107,36 @@ def test_executor_as_binary_of_stock_ansible_runner(tmp_path):
     pdd = make_data_dir(tmp_path, script)
     bin_dir = __import__("pathlib").Path(sys.executable).parent
     done = subprocess.run(
-        [str(bin_dir / "ansible-runner"), "run", str(pdd), "-p", "job.py", "-i", "stock",
-         "--binary", str(bin_dir / "ftl2-playbook"), "--cmdline", "job.py"],
-        capture_output=True, text=True, timeout=120, env=worker_env(),
+        [
+            str(bin_dir / "ansible-runner"),
+            "run",
+            str(pdd),
+            "-p",
+            "job.py",
+            "-i",
+            "stock",
+            "--binary",
+            str(bin_dir / "ftl2-playbook"),
+            "--cmdline",
+            "job.py",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=worker_env(),
     )
     assert done.returncode == 0, done.stdout + done.stderr
     events_dir = pdd / "artifacts" / "stock" / "job_events"
     events = [json.loads(p.read_text()) for p in events_dir.glob("*.json")]
     events.sort(key=lambda e: e["counter"])
     names = [e["event"] for e in events]
-    assert names == ["playbook_on_start", "playbook_on_play_start", "playbook_on_task_start",
-                     "runner_on_start", "runner_on_ok", "playbook_on_stats"]
+    assert names == [
+        "playbook_on_start",
+        "playbook_on_play_start",
+        "playbook_on_task_start",
+        "runner_on_start",
+        "runner_on_ok",
+        "playbook_on_stats",
+    ]
     assert len({e["uuid"] for e in events}) == len(events)
     assert events[4]["event_data"]["res"]["stdout"] == "via binary"

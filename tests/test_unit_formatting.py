@@ -57,11 +57,20 @@ def test_debug_shows_only_its_message():
 
 
 def test_dump_results_drops_private_and_noisy_keys_until_vvv():
-    res = {"b": 1, "a": "日", "_ansible_no_log": False, "invocation": {"module_args": {}}, "exception": "tb",
-           "warnings": ["w"], "deprecations": [], "diff": {}}
+    res = {
+        "b": 1,
+        "a": "日",
+        "_ansible_no_log": False,
+        "invocation": {"module_args": {}},
+        "exception": "tb",
+        "warnings": ["w"],
+        "deprecations": [],
+        "diff": {},
+    }
     assert PLAIN.dump_results(res) == '{"a": "日", "b": 1}'  # sorted keys, no ASCII escaping
     assert Formatter(colour=False, verbosity=3).dump_results(res) == (
-        '{\n    "a": "日",\n    "b": 1,\n    "diff": {},\n    "invocation": {\n        "module_args": {}\n    }\n}')
+        '{\n    "a": "日",\n    "b": 1,\n    "diff": {},\n    "invocation": {\n        "module_args": {}\n    }\n}'
+    )
 
 
 def test_failed_lines_with_error_block_and_ignoring():
@@ -82,7 +91,8 @@ def test_skipped_and_unreachable_lines():
     assert Formatter(colour=False, verbosity=1).skipped("h", {"skipped": True}) == 'skipping: [h] => {"skipped": true}'
     res = {"changed": False, "msg": "Failed to connect", "unreachable": True}
     assert COLOUR.unreachable("h", res, None) == sgr(
-        "1;31", 'fatal: [h]: UNREACHABLE! => {"changed": false, "msg": "Failed to connect", "unreachable": true}')
+        "1;31", 'fatal: [h]: UNREACHABLE! => {"changed": false, "msg": "Failed to connect", "unreachable": true}'
+    )
     assert COLOUR.unreachable("h", res, "E").split("\n")[0] == sgr("0;31", "E")
 
 
@@ -95,9 +105,11 @@ def test_item_lines():
 
 def test_minimal_lines_for_ad_hoc():
     assert PLAIN.minimal_result("h", "ok", {"changed": False, "ping": "pong"}, "ping") == (
-        'h | SUCCESS => {\n    "changed": false,\n    "ping": "pong"\n}')
+        'h | SUCCESS => {\n    "changed": false,\n    "ping": "pong"\n}'
+    )
     assert COLOUR.minimal_result("h", "ok", {"changed": True}, "file") == sgr("0;33", "h | CHANGED => {") + "\n" + sgr(
-        "0;33", '    "changed": true') + "\n" + sgr("0;33", "}")
+        "0;33", '    "changed": true'
+    ) + "\n" + sgr("0;33", "}")
     # command-like modules print their output as text
     cmd = {"changed": True, "rc": 0, "stdout": "hello", "stderr": ""}
     assert PLAIN.minimal_result("h", "ok", cmd, "ansible.builtin.command") == "h | CHANGED | rc=0 >>\nhello"
@@ -105,8 +117,7 @@ def test_minimal_lines_for_ad_hoc():
     assert PLAIN.minimal_result("h", "failed", failed, "shell", "E") == "E\nh | FAILED | rc=2 >>\nnopenon-zero return code"
     assert PLAIN.minimal_result("h", "failed", {"msg": "x"}, "ping") == 'h | FAILED! => {\n    "msg": "x"\n}'
     assert PLAIN.minimal_result("h", "skipped", {}, "ping") == "h | SKIPPED"
-    assert PLAIN.minimal_result("h", "unreachable", {"unreachable": True}, "ping") == (
-        'h | UNREACHABLE! => {\n    "unreachable": true\n}')
+    assert PLAIN.minimal_result("h", "unreachable", {"unreachable": True}, "ping") == ('h | UNREACHABLE! => {\n    "unreachable": true\n}')
 
 
 def test_display_lines():
@@ -146,6 +157,14 @@ def test_recap_host_colour_follows_the_worst_outcome():
 
 def test_no_colour_means_no_escape_sequences():
     f = Formatter(colour=False, verbosity=2)
-    texts = [f.ok("h", {"changed": True}), f.failed("h", {}, True, "E"), f.skipped("h", {}), f.unreachable("h", {}, "E"),
-             f.item("h", "failed", {}, 1), f.task_start("t", "p"), f.warning("w"), f.recap({"h": _summary(failures=1)})]
+    texts = [
+        f.ok("h", {"changed": True}),
+        f.failed("h", {}, True, "E"),
+        f.skipped("h", {}),
+        f.unreachable("h", {}, "E"),
+        f.item("h", "failed", {}, 1),
+        f.task_start("t", "p"),
+        f.warning("w"),
+        f.recap({"h": _summary(failures=1)}),
+    ]
     assert not [t for t in texts if "\x1b" in t]

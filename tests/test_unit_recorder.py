@@ -55,9 +55,18 @@ def test_event_order_of_a_playbook():
     rec, channel = recorder()
     run_two_tasks(rec)
     assert channel.names() == [
-        "playbook_on_start", "playbook_on_play_start",
-        "playbook_on_task_start", "runner_on_start", "runner_on_ok", "runner_on_start", "runner_on_failed",
-        "playbook_on_task_start", "runner_on_start", "runner_on_skipped", "runner_on_start", "runner_on_unreachable",
+        "playbook_on_start",
+        "playbook_on_play_start",
+        "playbook_on_task_start",
+        "runner_on_start",
+        "runner_on_ok",
+        "runner_on_start",
+        "runner_on_failed",
+        "playbook_on_task_start",
+        "runner_on_start",
+        "runner_on_skipped",
+        "runner_on_start",
+        "runner_on_unreachable",
         "playbook_on_stats",
     ]
     texts = [text for _, text in channel.events]
@@ -90,9 +99,26 @@ def test_event_keys_in_awx_display_order():
     assert list(ok) == ["event", "job_id", "pid", "uuid", "created", "parent_uuid", "event_data"]
     assert ok["job_id"] == 42
     assert list(ok["event_data"]) == [
-        "playbook", "playbook_uuid", "play", "play_uuid", "play_pattern", "task", "task_uuid", "task_action",
-        "resolved_action", "task_args", "task_path", "host", "remote_addr", "res", "start", "end", "duration",
-        "event_loop", "uuid"]
+        "playbook",
+        "playbook_uuid",
+        "play",
+        "play_uuid",
+        "play_pattern",
+        "task",
+        "task_uuid",
+        "task_action",
+        "resolved_action",
+        "task_args",
+        "task_path",
+        "host",
+        "remote_addr",
+        "res",
+        "start",
+        "end",
+        "duration",
+        "event_loop",
+        "uuid",
+    ]
     assert (ok["event_data"]["task"], ok["event_data"]["host"], ok["event_data"]["res"]) == ("ping", "h1", {"changed": True})
 
 
@@ -101,13 +127,22 @@ def test_stats_and_exit_code():
     run_two_tasks(rec)
     data = channel.named("playbook_on_stats")[0]["event_data"]
     assert {key: data[key] for key in ("changed", "dark", "failures", "ignored", "ok", "processed", "rescued", "skipped")} == {
-        "changed": {"h1": 1}, "dark": {"h3": 1}, "failures": {"h2": 1}, "ignored": {}, "ok": {"h1": 1},
-        "processed": {"h1": 1, "h2": 1, "h3": 1}, "rescued": {}, "skipped": {"h1": 1}}
+        "changed": {"h1": 1},
+        "dark": {"h3": 1},
+        "failures": {"h2": 1},
+        "ignored": {},
+        "ok": {"h1": 1},
+        "processed": {"h1": 1, "h2": 1, "h3": 1},
+        "rescued": {},
+        "skipped": {"h1": 1},
+    }
     assert rec.exit_code() == 4  # unreachable wins over failed
 
 
-@pytest.mark.parametrize(("outcome", "ignore_errors", "rc"), [("ok", False, 0), ("failed", False, 2), ("failed", True, 0),
-                                                              ("unreachable", False, 4), ("skipped", False, 0)])
+@pytest.mark.parametrize(
+    ("outcome", "ignore_errors", "rc"),
+    [("ok", False, 0), ("failed", False, 2), ("failed", True, 0), ("unreachable", False, 4), ("skipped", False, 0)],
+)
 def test_exit_code_of_one_result(outcome, ignore_errors, rc):
     rec, channel = recorder()
     rec.playbook_start()
@@ -200,8 +235,12 @@ def test_loop_items_display_events_and_printed_output():
     rec.host_item_result(task, "h", "ok", {"changed": True}, "a")
     rec.verbose("v", caplevel=2)
     forwarded = channel.forwarded_event()
-    assert channel.events[1][0]["event_data"] == {"playbook": "site.py", "playbook_uuid": rec.playbook_uuid,
-                                                  "warning": True, "uuid": channel.events[1][0]["uuid"]}
+    assert channel.events[1][0]["event_data"] == {
+        "playbook": "site.py",
+        "playbook_uuid": rec.playbook_uuid,
+        "warning": True,
+        "uuid": channel.events[1][0]["uuid"],
+    }
     assert channel.events[1][1] == "[WARNING]: early"
     item, item_text = channel.events[-2]
     assert (item["event"], item["parent_uuid"], item_text) == ("runner_item_on_ok", task.uuid, "changed: [h] => (item=a)")

@@ -10,8 +10,9 @@ COMMAND_KEYS = ["changed", "msg", "rc", "stdout", "stderr", "cmd", "start", "end
 
 
 def test_command_result_has_ansibles_keys_in_ansibles_order():
-    out = shape_result("ansible.builtin.command", {"_raw_params": "echo 'a b'"},
-                       {"rc": 0, "stdout": "a b\n", "stderr": "", "changed": True}, 100.0, 101.5)
+    out = shape_result(
+        "ansible.builtin.command", {"_raw_params": "echo 'a b'"}, {"rc": 0, "stdout": "a b\n", "stderr": "", "changed": True}, 100.0, 101.5
+    )
     assert list(out) == COMMAND_KEYS
     assert out["stdout"] == "a b"  # FTL2 keeps the trailing newline, Ansible does not
     assert out["cmd"] == ["echo", "a b"]  # command: split as a shell would
@@ -74,8 +75,14 @@ def test_as_failure_key_order_of_ansible_core_2_21():
 
 def test_with_loop_item_puts_the_loop_keys_after_rc():
     out = with_loop_item({"changed": True, "rc": 0, "stdout": "a"}, "item", "a")
-    assert list(out.items()) == [("changed", True), ("rc", 0), ("ansible_loop_var", "item"), ("_ansible_item_label", "a"),
-                                 ("item", "a"), ("stdout", "a")]
+    assert list(out.items()) == [
+        ("changed", True),
+        ("rc", 0),
+        ("ansible_loop_var", "item"),
+        ("_ansible_item_label", "a"),
+        ("item", "a"),
+        ("stdout", "a"),
+    ]
     out = with_loop_item({"changed": False}, "pkg", {"name": "x"})
     assert list(out) == ["changed", "ansible_loop_var", "_ansible_item_label", "pkg"]
     assert out["pkg"] == {"name": "x"}

@@ -101,8 +101,7 @@ def test_block_scopes_choose_the_hosts_and_count_who_failed():
         seen["always"] = hosts.select(["h1", "h2", "h3"])
 
     asyncio.run(hosts.run_block(None, body, rescue, always, lambda failed: TaskFailed("block", failed, "x")))
-    assert seen == {"body": ["h1", "h2", "h3"], "body after failure": ["h1", "h3"], "rescue": ["h2"],
-                    "always": ["h1", "h2", "h3"]}
+    assert seen == {"body": ["h1", "h2", "h3"], "body after failure": ["h1", "h3"], "rescue": ["h2"], "always": ["h1", "h2", "h3"]}
     assert hosts.out_of_play == set()  # rescued
 
     async def failing_body():

@@ -65,7 +65,7 @@ async def run(inventory_path, extravars, runner):
 def _probe(run) -> dict:
     for line in run.text().splitlines():
         if line.startswith("PROBE "):
-            return json.loads(line[len("PROBE "):])
+            return json.loads(line[len("PROBE ") :])
     raise AssertionError(f"no probe line in: {run.text()!r}")
 
 
@@ -92,8 +92,9 @@ def test_a_warm_job_sees_what_a_forked_executor_sees(tmp_path, unbuffered):
     for facts, workdir in ((warm_facts, "w1"), (cold_facts, "w2")):
         assert facts["cwd"] == facts["path0"] == str(tmp_path / workdir / "project")
         assert facts["argv"][-1].endswith("job.py") and facts["tmp"] == str(tmp_path / "job-tmp")
-    assert {k: v for k, v in warm_facts.items() if k not in ("cwd", "path0", "argv")} == \
-           {k: v for k, v in cold_facts.items() if k not in ("cwd", "path0", "argv")}
+    assert {k: v for k, v in warm_facts.items() if k not in ("cwd", "path0", "argv")} == {
+        k: v for k, v in cold_facts.items() if k not in ("cwd", "path0", "argv")
+    }
     assert warm_facts["tty"] and warm_facts["session_leader"] and warm_facts["group_leader"]
     assert warm_facts["foreground"] and warm_facts["dev_tty"] and warm_facts["tz"] == "XYZ"
     assert warm_facts["sighup_ignored"] and warm_facts["envvar"] == "yes" and warm_facts["telemetry"] == "off"
@@ -133,8 +134,9 @@ def test_an_unclaimed_warm_executor_is_stopped_with_the_worker(tmp_path):
     assert run.final_status == "successful" and run.statuses[0]["command"][0] == "sh"
     assert _processes_tagged(tag) == []
     # And a stream that ends before any kwargs (the error path).
-    done = subprocess.run([FTL2_RUNNER, "worker", f"--private-data-dir={tmp_path / 'w2'}"], input=b'{"eof": true}\n',
-                          capture_output=True, timeout=60, env=env)
+    done = subprocess.run(
+        [FTL2_RUNNER, "worker", f"--private-data-dir={tmp_path / 'w2'}"], input=b'{"eof": true}\n', capture_output=True, timeout=60, env=env
+    )
     assert b'"status": "error"' in done.stdout
     assert _processes_tagged(tag) == []
 
@@ -142,8 +144,13 @@ def test_an_unclaimed_warm_executor_is_stopped_with_the_worker(tmp_path):
 def test_a_warm_executor_leaves_when_its_worker_is_killed(tmp_path):
     tag = str(uuid.uuid4())
     env = worker_env(FTL2_RUNNER_WARM_EXECUTOR="1", FTL2_RUNNER_TEST_TAG=tag)
-    worker = subprocess.Popen([FTL2_RUNNER, "worker", f"--private-data-dir={tmp_path / 'w'}"], stdin=subprocess.PIPE,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    worker = subprocess.Popen(
+        [FTL2_RUNNER, "worker", f"--private-data-dir={tmp_path / 'w'}"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=env,
+    )
     deadline = time.monotonic() + 20
     while len(_processes_tagged(tag)) < 2 and time.monotonic() < deadline:  # the worker and its warm executor
         time.sleep(0.05)
@@ -167,8 +174,13 @@ def test_cancel_of_a_warm_job_ends_it(tmp_path):
     tag = str(uuid.uuid4())
     stream = transmit(make_data_dir(tmp_path, script), "-p", "job.py")
     env = worker_env(FTL2_RUNNER_WARM_EXECUTOR="1", FTL2_RUNNER_TEST_TAG=tag)
-    worker = subprocess.Popen([FTL2_RUNNER, "worker", f"--private-data-dir={tmp_path / 'w'}"], stdin=subprocess.PIPE,
-                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
+    worker = subprocess.Popen(
+        [FTL2_RUNNER, "worker", f"--private-data-dir={tmp_path / 'w'}"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        env=env,
+    )
     worker.stdin.write(stream)
     worker.stdin.close()
     seen = b""
@@ -187,8 +199,7 @@ def test_cancel_of_a_warm_job_ends_it(tmp_path):
 
 
 def test_a_warm_job_round_trips_through_process(tmp_path):
-    run, processed = pipeline(make_data_dir(tmp_path, PROBE), tmp_path, "-p", "job.py",
-                              env=worker_env(FTL2_RUNNER_WARM_EXECUTOR="1"))
+    run, processed = pipeline(make_data_dir(tmp_path, PROBE), tmp_path, "-p", "job.py", env=worker_env(FTL2_RUNNER_WARM_EXECUTOR="1"))
     assert processed.status == "successful" and _probe(run)["warm"] is True
 
 
@@ -204,8 +215,7 @@ def test_the_worker_reaps_a_warm_executor_no_job_claimed(tmp_path, monkeypatch):
     pdd = make_data_dir(tmp_path, None)
     (pdd / "args").write_text("sh -c 'echo raw'")  # a successful job that does not use the executor
     with open(tmp_path / "stream", "wb") as output:  # upstream's artifact zip wants a real file
-        status, _ = run_in_process(private_data_dir=str(tmp_path / "w"),
-                                   _input=io.BytesIO(transmit(pdd, "-p", "x.yml")), _output=output)
+        status, _ = run_in_process(private_data_dir=str(tmp_path / "w"), _input=io.BytesIO(transmit(pdd, "-p", "x.yml")), _output=output)
     assert status == "successful", (tmp_path / "stream").read_bytes()[-3000:]
     assert warm_executor._waiting is None
     with pytest.raises(ChildProcessError):  # reaped by the worker, not left to exit on its own
@@ -237,16 +247,31 @@ def test_the_warm_executor_imports_every_ftl2_runner_module_a_job_imports(tmp_pa
     """A module the warm-up misses is imported by the job itself, after the hand-over: the job waits for it."""
     (tmp_path / "job.py").write_text(textwrap.dedent(TYPICAL_JOB))
     env = worker_env()
-    job = subprocess.run([sys.executable, "-X", "importtime", "-m", "ftl2_runner.executor", "job.py"],
-                         cwd=tmp_path, capture_output=True, text=True, timeout=120, env=env)
+    job = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "ftl2_runner.executor", "job.py"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
     assert job.returncode == 0, job.stdout + job.stderr
     assert "changed: [localhost] => (item=b)" in job.stdout and "printed" in job.stdout  # the job did run
     imported_by_job = set(_IMPORTED.findall(job.stdout + job.stderr))
     assert "ftl2_runner.executor.script_api" in imported_by_job  # the import log was read
     warm_up = subprocess.run(
-        [sys.executable, "-c", "import json, sys\nfrom ftl2_runner.executor import warm\nwarm._import_all()\n"
-                               "print(json.dumps(sorted(m for m in sys.modules if m.startswith('ftl2_runner'))))"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=120, env=env)
+        [
+            sys.executable,
+            "-c",
+            "import json, sys\nfrom ftl2_runner.executor import warm\nwarm._import_all()\n"
+            "print(json.dumps(sorted(m for m in sys.modules if m.startswith('ftl2_runner'))))",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
     assert warm_up.returncode == 0, warm_up.stderr
     pre_imported = set(json.loads(warm_up.stdout))
     assert sorted(imported_by_job - pre_imported) == [], "add these to ftl2_runner/executor/warm.py's _import_all"

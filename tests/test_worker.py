@@ -267,10 +267,7 @@ def test_transmit_worker_process_through_the_cli(tmp_path):
 
     pdd = make_data_dir(tmp_path, HELLO)
     out = tmp_path / "out"
-    pipe = (
-        f"'{FTL2_RUNNER}' transmit '{pdd}' -p job.py -i myident | '{FTL2_RUNNER}' worker "
-        f"| '{FTL2_RUNNER}' process '{out}' -i myident"
-    )
+    pipe = f"'{FTL2_RUNNER}' transmit '{pdd}' -p job.py -i myident | '{FTL2_RUNNER}' worker | '{FTL2_RUNNER}' process '{out}' -i myident"
     done = subprocess.run(["bash", "-o", "pipefail", "-c", pipe], capture_output=True, text=True, timeout=120, env=worker_env())
     assert done.returncode == 0, done.stderr
     assert "changed: [localhost]" in done.stdout

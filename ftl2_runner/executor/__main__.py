@@ -168,8 +168,9 @@ def _run(capture: Any, argv: list[str]) -> int:
         start_at_task=args.start_at_task,
         host_defaults=_host_defaults(args),
     )
-    runner = ScriptRunner(recorder, settings, script_path=script_path, inventory=inventory_model,
-                          hosts=selected_hosts, default_hosts=default_hosts)
+    runner = ScriptRunner(
+        recorder, settings, script_path=script_path, inventory=inventory_model, hosts=selected_hosts, default_hosts=default_hosts
+    )
     if args.module_name is not None:  # ad hoc
         from .adhoc import origin_repr
 

@@ -51,8 +51,7 @@ runpy.run_module("ansible.modules." + name, run_name="__main__", alter_sys=True,
 TIMEOUT = 300
 
 
-def module_args(params: Mapping[str, Any], check_mode: bool = False, diff: bool = False,
-                verbosity: int = 0) -> dict[str, Any]:
+def module_args(params: Mapping[str, Any], check_mode: bool = False, diff: bool = False, verbosity: int = 0) -> dict[str, Any]:
     """``ANSIBLE_MODULE_ARGS`` as ansible-core fills them for a task."""
     args = dict(params)
     args["_ansible_check_mode"] = bool(check_mode)
@@ -72,8 +71,13 @@ def parse_output(stdout: str, stderr: str, rc: int) -> dict[str, Any]:
                 continue
             if isinstance(result, dict):
                 return result
-    return {"failed": True, "msg": "MODULE FAILURE: See stdout/stderr for the exact error",
-            "module_stdout": stdout, "module_stderr": stderr, "rc": rc}
+    return {
+        "failed": True,
+        "msg": "MODULE FAILURE: See stdout/stderr for the exact error",
+        "module_stdout": stdout,
+        "module_stderr": stderr,
+        "rc": rc,
+    }
 
 
 def with_output_lines(result: dict[str, Any]) -> dict[str, Any]:
@@ -98,8 +102,9 @@ def _task_tmpdir() -> str:
     return path
 
 
-async def run_local(name: str, params: Mapping[str, Any], check_mode: bool = False, diff: bool = False,
-                    verbosity: int = 0, tmpdir: bool = False) -> dict[str, Any]:
+async def run_local(
+    name: str, params: Mapping[str, Any], check_mode: bool = False, diff: bool = False, verbosity: int = 0, tmpdir: bool = False
+) -> dict[str, Any]:
     """Run ``ansible.modules.<name>`` here and return its result dict.
 
     ``tmpdir``: give the module the task's temporary directory (``_ansible_tmpdir``), as the
@@ -120,8 +125,15 @@ async def run_local(name: str, params: Mapping[str, Any], check_mode: bool = Fal
 async def _run(name: str, args: Mapping[str, Any]) -> dict[str, Any]:
     stdin = json.dumps({"ANSIBLE_MODULE_ARGS": args}).encode()
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-I", "-c", _BOOTSTRAP, _BOOTSTRAP, name,
-        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        sys.executable,
+        "-I",
+        "-c",
+        _BOOTSTRAP,
+        _BOOTSTRAP,
+        name,
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
     try:
         out, err = await asyncio.wait_for(process.communicate(stdin), TIMEOUT)

@@ -61,8 +61,10 @@ class _Parser(argparse.ArgumentParser):
 
 
 PROG = "ftl2-playbook"
-DESCRIPTION = ("Runs an FTL2 script (async def run(inventory_path, extravars, runner)) the way "
-               "ansible-playbook runs a playbook, with ansible-playbook's output and exit codes.")
+DESCRIPTION = (
+    "Runs an FTL2 script (async def run(inventory_path, extravars, runner)) the way "
+    "ansible-playbook runs a playbook, with ansible-playbook's output and exit codes."
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -70,13 +72,28 @@ def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog=PROG, description=DESCRIPTION, add_help=False, allow_abbrev=False)
     p.add_argument("-h", "--help", dest="show_help", action="store_true", help="show this help message and exit")
     p.add_argument("--version", dest="show_version", action="store_true", help="show the version and exit")
-    p.add_argument("-i", "--inventory", "--inventory-file", dest="inventories", action="append", default=[], metavar="INVENTORY",
-                   help="inventory file (INI or YAML); may be given more than once")
-    p.add_argument("-e", "--extra-vars", dest="extra_vars", action="append", default=[],
-                   help="extra variables as key=value, YAML/JSON, or @file")
+    p.add_argument(
+        "-i",
+        "--inventory",
+        "--inventory-file",
+        dest="inventories",
+        action="append",
+        default=[],
+        metavar="INVENTORY",
+        help="inventory file (INI or YAML); may be given more than once",
+    )
+    p.add_argument(
+        "-e", "--extra-vars", dest="extra_vars", action="append", default=[], help="extra variables as key=value, YAML/JSON, or @file"
+    )
     p.add_argument("-l", "--limit", dest="limit", help="further limit selected hosts to a pattern")
-    p.add_argument("-v", "--verbose", dest="verbosity", action="count", default=0,
-                   help="more output; -vvv shows connection messages and full tracebacks")
+    p.add_argument(
+        "-v",
+        "--verbose",
+        dest="verbosity",
+        action="count",
+        default=0,
+        help="more output; -vvv shows connection messages and full tracebacks",
+    )
     p.add_argument("-C", "--check", dest="check", action="store_true", help="don't make any changes")
     p.add_argument("-D", "--diff", dest="diff", action="store_true", help="show the changes file-type modules make (runner_on_file_diff)")
     p.add_argument("-f", "--forks", dest="forks", type=int, help="accepted; FTL2 runs a task on all hosts at once")
@@ -86,19 +103,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-b", "--become", dest="become", action="store_true", help="run operations with become (sudo)")
     p.add_argument("--become-user", dest="become_user", help="run operations as this user")
     p.add_argument("--become-method", dest="become_method", help="only sudo is supported")
-    p.add_argument("-t", "--tags", dest="tags", action="append", default=[],
-                   help="only run tasks tagged with these values")
-    p.add_argument("--skip-tags", dest="skip_tags", action="append", default=[],
-                   help="skip tasks tagged with these values")
+    p.add_argument("-t", "--tags", dest="tags", action="append", default=[], help="only run tasks tagged with these values")
+    p.add_argument("--skip-tags", dest="skip_tags", action="append", default=[], help="skip tasks tagged with these values")
     p.add_argument("--start-at-task", dest="start_at_task", help="start at the task with this name")
-    p.add_argument("--syntax-check", dest="syntax_check", action="store_true",
-                   help="load and compile the script, but do not run it")
-    p.add_argument("--list-hosts", dest="list_hosts", action="store_true",
-                   help="list the hosts the inventory and --limit select; does not run the script")
-    p.add_argument("--list-tasks", dest="list_tasks", action="store_true",
-                   help="refused: a script's tasks are known only by running it")
-    p.add_argument("--list-tags", dest="list_tags", action="store_true",
-                   help="refused: a script's tags are known only by running it")
+    p.add_argument("--syntax-check", dest="syntax_check", action="store_true", help="load and compile the script, but do not run it")
+    p.add_argument(
+        "--list-hosts",
+        dest="list_hosts",
+        action="store_true",
+        help="list the hosts the inventory and --limit select; does not run the script",
+    )
+    p.add_argument("--list-tasks", dest="list_tasks", action="store_true", help="refused: a script's tasks are known only by running it")
+    p.add_argument("--list-tags", dest="list_tags", action="store_true", help="refused: a script's tags are known only by running it")
     # Every other flag of ansible-playbook 2.21 (`ansible-playbook --help`): FTL2 scripts cannot
     # honour them (yet), so they are kept and reported as warnings, never refused.
     for flags, takes_value in (

@@ -49,9 +49,15 @@ def short_name(module: str) -> str:
     return module
 
 
-def override(context: Any, settings: Any, module: str, hosts: list[str], params: Mapping[str, Any],
-             is_local: Callable[[str], bool],
-             variables: Callable[[str], Mapping[str, Any]] = lambda host: {}) -> PerHost | None:
+def override(
+    context: Any,
+    settings: Any,
+    module: str,
+    hosts: list[str],
+    params: Mapping[str, Any],
+    is_local: Callable[[str], bool],
+    variables: Callable[[str], Mapping[str, Any]] = lambda host: {},
+) -> PerHost | None:
     """The call to make instead of FTL2's for ``module`` on ``hosts`` (those the task runs on), or None."""
     if context is None:
         return None
@@ -64,11 +70,17 @@ def override(context: Any, settings: Any, module: str, hosts: list[str], params:
     if short in _FACT_MODULES:
         return _each(hosts, lambda host: gather_facts(params, settings.check_mode, settings.verbosity), preshaped=True)
     if short in _ANSIBLE_LOCAL_MODULES:
-        return _each(hosts, lambda host: ansible_modules.run_local(
-            short, params, settings.check_mode, settings.diff, settings.verbosity, tmpdir=True), preshaped=True)
+        return _each(
+            hosts,
+            lambda host: ansible_modules.run_local(short, params, settings.check_mode, settings.diff, settings.verbosity, tmpdir=True),
+            preshaped=True,
+        )
     if short == "package":  # FTL2 refuses it for a requirement it misreads; the action picks the manager
-        return _each(hosts, lambda host: package_action.run_local(
-            params, variables(host), settings.check_mode, settings.diff, settings.verbosity), preshaped=True)
+        return _each(
+            hosts,
+            lambda host: package_action.run_local(params, variables(host), settings.check_mode, settings.diff, settings.verbosity),
+            preshaped=True,
+        )
     if short == "script":  # FTL2's is a stub that runs nothing
         return _each(hosts, lambda host: script_action.run_local(params, settings.check_mode), preshaped=True)
     if settings.check_mode:
@@ -87,8 +99,11 @@ def override(context: Any, settings: Any, module: str, hosts: list[str], params:
     if short in _NAME_LOCAL_SHORTCUTS and any(h not in _LOCAL_NAMES for h in hosts):
         return _each(hosts, lambda host: getattr(localhost, short)(**params))
     if settings.diff and not _is_ftl2_native(short) and short not in ("ping", "debug"):
-        return _each(hosts, lambda host: ansible_modules.run_local(
-            short, params, settings.check_mode, settings.diff, settings.verbosity), preshaped=True)
+        return _each(
+            hosts,
+            lambda host: ansible_modules.run_local(short, params, settings.check_mode, settings.diff, settings.verbosity),
+            preshaped=True,
+        )
     return None
 
 

@@ -30,6 +30,7 @@ def unchanged_copy(params: Mapping[str, Any]) -> bool:
 
 def prediction(short: str, params: Mapping[str, Any], with_diff: bool) -> Callable[[], Awaitable[dict[str, Any]]] | None:
     if short == "copy" and diffs.new_content(params) is not None:
+
         async def predict_copy() -> dict[str, Any]:
             return copy_prediction(params, with_diff)
 

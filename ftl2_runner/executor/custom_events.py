@@ -26,8 +26,9 @@ _ENVELOPE_KEYS = ("event", "stdout", "event_data")
 def shape_custom_event(event: Mapping[str, Any]) -> tuple[str, dict[str, Any], str | None]:
     """``(event name AWX accepts, event_data, text for the job output)``."""
     if not isinstance(event, Mapping):
-        raise TypeError(f"runner.emit_event() takes a dict such as {{'event': 'custom_progress', 'message': '...'}}, "
-                        f"not {type(event).__name__}")
+        raise TypeError(
+            f"runner.emit_event() takes a dict such as {{'event': 'custom_progress', 'message': '...'}}, not {type(event).__name__}"
+        )
     name = str(event.get("event") or FALLBACK_EVENT)
     given = event.get("event_data")
     if given is not None and not isinstance(given, Mapping):

@@ -122,13 +122,12 @@ def unawaited_call_warning(message: str) -> str | None:
     head = f"coroutine '{UNAWAITED_PREFIX}"
     if not message.startswith(head):
         return None
-    location = message[len(head):].split("'", 1)[0]
+    location = message[len(head) :].split("'", 1)[0]
     path, _, line = location.rpartition(":")
     if not line.isdigit():
         return None
     source = linecache.getline(path, int(line)).strip()
-    return (f"{path}:{line}: a module call was never awaited, so it did not run: {source} "
-            "(put 'await' before the call)")
+    return f"{path}:{line}: a module call was never awaited, so it did not run: {source} (put 'await' before the call)"
 
 
 def named_after_call(coroutine: Any, origin: tuple[str, int, int] | None) -> Any:

@@ -57,8 +57,11 @@ def render(difflist: Any, stringc: Callable[[str, str | None], str]) -> str:
                 before[-1] += "\n\\ No newline at end of file\n"
             if after and not after[-1].endswith("\n"):
                 after[-1] += "\n\\ No newline at end of file\n"
-            lines = list(difflib.unified_diff(before, after, fromfile=before_header, tofile=after_header,
-                                              fromfiledate="", tofiledate="", n=DIFF_CONTEXT))
+            lines = list(
+                difflib.unified_diff(
+                    before, after, fromfile=before_header, tofile=after_header, fromfiledate="", tofiledate="", n=DIFF_CONTEXT
+                )
+            )
             for line in lines:
                 if line.startswith("+"):
                     line = stringc(line, COLOR_DIFF_ADD)

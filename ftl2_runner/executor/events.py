@@ -217,8 +217,7 @@ class PlaybookRecorder:
         event_data["uuid"] = event_uuid
         if not self._keeps_event_data("verbose"):
             event_data = {}
-        partial: dict[str, Any] = {"event": "verbose", **self._job_ids, "pid": self.pid, "uuid": event_uuid,
-                                   "created": utc_now_iso()}
+        partial: dict[str, Any] = {"event": "verbose", **self._job_ids, "pid": self.pid, "uuid": event_uuid, "created": utc_now_iso()}
         parent = self._parent(event_uuid)
         if parent:
             partial["parent_uuid"] = parent
@@ -235,8 +234,7 @@ class PlaybookRecorder:
     # --- playbook / play / task ------------------------------------------------------
 
     def playbook_start(self) -> None:
-        self._emit("playbook_on_start", self._ctx("playbook"), self.formatter.playbook_start(self.playbook),
-                   event_uuid=self.playbook_uuid)
+        self._emit("playbook_on_start", self._ctx("playbook"), self.formatter.playbook_start(self.playbook), event_uuid=self.playbook_uuid)
         self._started = True
 
     def play_start(self, name: str, pattern: str, play_uuid: str | None = None) -> Play:
@@ -254,8 +252,9 @@ class PlaybookRecorder:
     def no_hosts_matched(self) -> None:
         self._emit("playbook_on_no_hosts_matched", self._ctx("play"), self.formatter.no_hosts_matched())
 
-    def task_start(self, name: str, action: str, resolved_action: str, path: str, ignore_errors: bool = False,
-                   task_uuid: str | None = None) -> Task:
+    def task_start(
+        self, name: str, action: str, resolved_action: str, path: str, ignore_errors: bool = False, task_uuid: str | None = None
+    ) -> Task:
         assert self.play is not None, "a task needs a play"
         self.task = Task(
             name=name,
@@ -400,8 +399,9 @@ class PlaybookRecorder:
             data.update(host=host, diff=diff)
             self._emit("runner_on_file_diff", data, text[:-1] if text.endswith("\n") else (text or None))
 
-    def host_item_result(self, task: Task, host: str, outcome: str, res: dict[str, Any], label: Any,
-                         error_block: str | None = None) -> None:
+    def host_item_result(
+        self, task: Task, host: str, outcome: str, res: dict[str, Any], label: Any, error_block: str | None = None
+    ) -> None:
         """``runner_item_on_<outcome>`` for one loop item (not counted in the stats); a failed item
         has the ``[ERROR]`` block before its line, as ansible-core 2.21 prints it."""
         event = {"ok": "runner_item_on_ok", "failed": "runner_item_on_failed", "skipped": "runner_item_on_skipped"}[outcome]
@@ -506,4 +506,3 @@ def _seconds_between(start_iso: str, end_iso: str) -> float:
     start = datetime.datetime.fromisoformat(start_iso)
     end = datetime.datetime.fromisoformat(end_iso)
     return round((end - start).total_seconds(), 6)
-

@@ -83,8 +83,7 @@ def text_width(text: str) -> int:
 class Formatter:
     """Builds the text of each event as the default callback would display it."""
 
-    def __init__(self, colour: bool, verbosity: int = 0, columns: int = DEFAULT_COLUMNS,
-                 environ: Mapping[str, str] = os.environ):
+    def __init__(self, colour: bool, verbosity: int = 0, columns: int = DEFAULT_COLUMNS, environ: Mapping[str, str] = os.environ):
         self.colour = colour
         self.verbosity = verbosity
         self.columns = columns
@@ -193,8 +192,7 @@ class Formatter:
             msg += " => " + self.dump_results(result, result.get("_ansible_verbose_always") is True)
         return self.stringc(msg, COLOR_CHANGED if changed else COLOR_OK)
 
-    def minimal_result(self, host: str, outcome: str, result: Mapping[str, Any], action: str,
-                       error_block: str | None = None) -> str:
+    def minimal_result(self, host: str, outcome: str, result: Mapping[str, Any], action: str, error_block: str | None = None) -> str:
         """The ``minimal`` callback's lines, used for ad hoc commands (``ansible -m``)."""
         short = action.rsplit(".", 1)[-1]
         no_json = short in _MODULE_NO_JSON

@@ -19,8 +19,9 @@ def refusal(list_tasks: bool, list_tags: bool) -> str | None:
     flags = [flag for flag, given in (("--list-tasks", list_tasks), ("--list-tags", list_tags)) if given]
     if not flags:
         return None
-    return (f"{' and '.join(flags)} cannot be answered for an FTL2 script: its tasks and tags are "
-            "only known by running it, so nothing was run")
+    return (
+        f"{' and '.join(flags)} cannot be answered for an FTL2 script: its tasks and tags are only known by running it, so nothing was run"
+    )
 
 
 def syntax_check_report(playbook: str) -> str:
@@ -35,10 +36,14 @@ def list_hosts_report(playbook: str, pattern: str, hosts: Sequence[str]) -> str:
     known when it runs, so the one entry is what the inventory and ``--limit`` leave
     for the plays to choose from.
     """
-    lines = ["", f"playbook: {playbook}", "",
-             "  hosts the script can target (its plays choose among them):",
-             f"    pattern: [{pattern!r}]",
-             f"    hosts ({len(hosts)}):"]
+    lines = [
+        "",
+        f"playbook: {playbook}",
+        "",
+        "  hosts the script can target (its plays choose among them):",
+        f"    pattern: [{pattern!r}]",
+        f"    hosts ({len(hosts)}):",
+    ]
     lines += [f"      {host}" for host in hosts]
     return "\n".join(lines) + "\n"
 

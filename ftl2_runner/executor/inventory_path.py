@@ -20,9 +20,7 @@ def resolve_inventory_path(inventories: list[str]) -> tuple[str | None, list[str
         warnings.append(f"only the first inventory is used by FTL2 scripts; ignored: {', '.join(inventories[1:])}")
     source = inventories[0]
     if os.path.isdir(source):
-        files = sorted(
-            name for name in os.listdir(source) if not name.startswith(".") and os.path.isfile(os.path.join(source, name))
-        )
+        files = sorted(name for name in os.listdir(source) if not name.startswith(".") and os.path.isfile(os.path.join(source, name)))
         if "hosts" in files:
             return os.path.abspath(os.path.join(source, "hosts")), warnings
         if len(files) == 1:

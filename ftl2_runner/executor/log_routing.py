@@ -75,8 +75,9 @@ def _explain_unawaited_calls(channel: DisplayChannel, formatter: Formatter) -> N
 
     show_as_log_record = warnings.showwarning
 
-    def showwarning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
-                    file: TextIO | None = None, line: str | None = None) -> None:
+    def showwarning(
+        message: Warning | str, category: type[Warning], filename: str, lineno: int, file: TextIO | None = None, line: str | None = None
+    ) -> None:
         text = unawaited_call_warning(str(message)) if issubclass(category, RuntimeWarning) else None
         if text is None:
             show_as_log_record(message, category, filename, lineno, file, line)

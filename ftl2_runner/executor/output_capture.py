@@ -183,8 +183,9 @@ def _complete_writes(stream: TextIO) -> TextIO:
     except (ValueError, OSError):
         return stream
     _replaced.append(stream)  # whoever still holds it (a logging handler) can keep writing: never closed
-    return io.TextIOWrapper(io.BufferedWriter(raw), encoding=stream.encoding, errors=stream.errors,
-                            newline="\n", line_buffering=True, write_through=True)
+    return io.TextIOWrapper(
+        io.BufferedWriter(raw), encoding=stream.encoding, errors=stream.errors, newline="\n", line_buffering=True, write_through=True
+    )
 
 
 _replaced: list[TextIO] = []

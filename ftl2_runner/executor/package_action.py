@@ -16,16 +16,20 @@ from typing import Any
 from . import ansible_modules
 
 
-async def run_local(params: Mapping[str, Any], variables: Mapping[str, Any], check_mode: bool, diff: bool,
-                    verbosity: int) -> dict[str, Any]:
+async def run_local(
+    params: Mapping[str, Any], variables: Mapping[str, Any], check_mode: bool, diff: bool, verbosity: int
+) -> dict[str, Any]:
     manager = params.get("use") or "auto"
     if manager == "auto":
         manager = variables.get("ansible_package_use") or (variables.get("ansible_facts") or {}).get("pkg_mgr")
     if not manager or manager == "auto":
         facts = await ansible_modules.run_local("setup", {"filter": "ansible_pkg_mgr", "gather_subset": "!all"})
         if facts.get("failed"):
-            return {"changed": False, "failed": True,
-                    "msg": f"Failed to fetch ansible_pkg_mgr to determine the package action backend: {facts.get('msg')}"}
+            return {
+                "changed": False,
+                "failed": True,
+                "msg": f"Failed to fetch ansible_pkg_mgr to determine the package action backend: {facts.get('msg')}",
+            }
         manager = (facts.get("ansible_facts") or {}).get("ansible_pkg_mgr")
     if not manager or manager == "auto":
         return {"changed": False, "failed": True, "msg": 'Could not detect a package manager. Try using the "use" option.'}

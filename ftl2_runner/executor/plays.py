@@ -65,8 +65,14 @@ class PlayTracker:
             self._implicit_pattern = pattern
         return pattern, matched
 
-    def start(self, name: str | None, pattern: str, options: PlayOptions | None = None,
-              hosts: list[str] | None = None, play_uuid: str | None = None) -> list[str] | None:
+    def start(
+        self,
+        name: str | None,
+        pattern: str,
+        options: PlayOptions | None = None,
+        hosts: list[str] | None = None,
+        play_uuid: str | None = None,
+    ) -> list[str] | None:
         """Open an explicit play; returns the matched hosts (None when unknown).
 
         ``hosts`` narrows the play to a batch (``serial``); ``play_uuid`` reuses the play's
@@ -172,8 +178,7 @@ class PlayHandle:
         context = self._tracker.context
         batch = self._hosts is not None and self._hosts != self._tracker.match(self.pattern)
         target = ",".join(hosts) if batch else self.pattern
-        spec = CallSpec(target=target, module=module, options=options, origin=origin,
-                        single_host=names_one_host(context, self.pattern))
+        spec = CallSpec(target=target, module=module, options=options, origin=origin, single_host=names_one_host(context, self.pattern))
         if module in LOCAL_ACTIONS:
             return await self._executor.run_local_action(spec, params)
         native = None if batch or context is None else native_for_pattern(context, self.pattern, module, params)

@@ -89,7 +89,7 @@ def defuse_markers(text: str, written_before: str = "") -> str:
     combined = written_before + text
     if "\x1b" not in combined:
         return text
-    return _MARKER_ESCAPE.sub("\x1b[0K", combined)[len(written_before):]
+    return _MARKER_ESCAPE.sub("\x1b[0K", combined)[len(written_before) :]
 
 
 def utc_now_iso() -> str:
@@ -153,8 +153,7 @@ class DisplayChannel:
         """Begin marker, defused text, end marker of one printed line; its partial file is written."""
         assert self.forwarded_event is not None
         event = self.forwarded_event()
-        return (self._begin_marker(event).encode("ascii"),
-                defuse_markers(line).encode("utf-8", "replace"), END_MARKER.encode("ascii"))
+        return (self._begin_marker(event).encode("ascii"), defuse_markers(line).encode("utf-8", "replace"), END_MARKER.encode("ascii"))
 
     def _write_text(self, text: str) -> None:
         safe = defuse_markers(text, self._tail)

@@ -27,7 +27,9 @@ def explain(msg: str) -> str:
         fix = ensure_gate_installer() if ("via pip" in msg or "No module named pip" in msg) else None
         if fix:
             return f"{prefix}{_GATE_FAILED}: {fix}"
-        detail = one_line(msg[msg.index(_GATE_FAILED) + len(_GATE_FAILED):].lstrip(": "))
-        return (f"{prefix}{_GATE_FAILED}: installing the gate's dependencies failed ({detail}); on a node without a "
-                "package index, prebuild the gate with 'ftl2-runner gate build' and set FTL2_RUNNER_GATE_DIR")
+        detail = one_line(msg[msg.index(_GATE_FAILED) + len(_GATE_FAILED) :].lstrip(": "))
+        return (
+            f"{prefix}{_GATE_FAILED}: installing the gate's dependencies failed ({detail}); on a node without a "
+            "package index, prebuild the gate with 'ftl2-runner gate build' and set FTL2_RUNNER_GATE_DIR"
+        )
     return msg

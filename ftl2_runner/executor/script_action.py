@@ -54,15 +54,26 @@ async def run_local(params: Mapping[str, Any], check_mode: bool) -> dict[str, An
         if params.get("executable"):
             command = f"{params['executable']} {command}"
         process = await asyncio.create_subprocess_exec(
-            SHELL, "-c", command, cwd=chdir or None,
-            stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+            SHELL,
+            "-c",
+            command,
+            cwd=chdir or None,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
         )
         out, err = await process.communicate()
     finally:
         shutil.rmtree(tmpdir, ignore_errors=True)
     stdout, stderr = out.decode("utf-8", "replace"), err.decode("utf-8", "replace")
-    result: dict[str, Any] = {"changed": True, "rc": process.returncode, "stdout": stdout,
-                              "stdout_lines": stdout.splitlines(), "stderr": stderr, "stderr_lines": stderr.splitlines()}
+    result: dict[str, Any] = {
+        "changed": True,
+        "rc": process.returncode,
+        "stdout": stdout,
+        "stdout_lines": stdout.splitlines(),
+        "stderr": stderr,
+        "stderr_lines": stderr.splitlines(),
+    }
     if process.returncode != 0:
         result.update(msg="non-zero return code", failed=True)
     return result

@@ -56,9 +56,15 @@ class JobSettings:
 class ScriptRunner:
     """Bridges one script run to the event stream."""
 
-    def __init__(self, recorder: PlaybookRecorder, settings: JobSettings, script_path: str,
-                 inventory: Inventory | None = None, hosts: list[str] | None = None,
-                 default_hosts: str | None = None):
+    def __init__(
+        self,
+        recorder: PlaybookRecorder,
+        settings: JobSettings,
+        script_path: str,
+        inventory: Inventory | None = None,
+        hosts: list[str] | None = None,
+        default_hosts: str | None = None,
+    ):
         self._recorder = recorder
         self._settings = settings
         self.script_path = script_path
@@ -167,8 +173,9 @@ class ScriptRunner:
     # --- plays, tasks, loops, blocks -------------------------------------------------------
 
     @contextlib.contextmanager
-    def play(self, name: str | None = None, hosts: str | None = None, *, any_errors_fatal: bool = False,
-             max_fail_percentage: float | None = None) -> Iterator[PlayHandle]:
+    def play(
+        self, name: str | None = None, hosts: str | None = None, *, any_errors_fatal: bool = False, max_fail_percentage: float | None = None
+    ) -> Iterator[PlayHandle]:
         """Start a play: ``PLAY [name]`` (Ansible names an unnamed play after its hosts).
 
         ``hosts`` defaults to the script's ``hosts:`` line, else ``localhost``. With
@@ -182,8 +189,15 @@ class ScriptRunner:
         finally:
             self._plays.end()
 
-    def serial_play(self, name: str | None = None, hosts: str | None = None, *, serial: int | str | list[int | str] = 1,
-                    any_errors_fatal: bool = False, max_fail_percentage: float | None = None) -> Iterator[PlayHandle]:
+    def serial_play(
+        self,
+        name: str | None = None,
+        hosts: str | None = None,
+        *,
+        serial: int | str | list[int | str] = 1,
+        any_errors_fatal: bool = False,
+        max_fail_percentage: float | None = None,
+    ) -> Iterator[PlayHandle]:
         """``serial:``: ``for play in runner.serial_play(..., serial=2):`` runs the body once per batch.
 
         Each batch prints the play banner again, as Ansible does, and runs the body's tasks on
@@ -198,8 +212,9 @@ class ScriptRunner:
         play_uuid = self._recorder.ids.next()  # every batch's play has it (later ones with a `_N` suffix)
         task_ids: dict[Any, str] = {}
         for batch in batches(everyone, serial) if everyone else [[]]:
-            matched = self._plays.start(name, pattern, PlayOptions(any_errors_fatal, max_fail_percentage),
-                                        hosts=batch if everyone else None, play_uuid=play_uuid)
+            matched = self._plays.start(
+                name, pattern, PlayOptions(any_errors_fatal, max_fail_percentage), hosts=batch if everyone else None, play_uuid=play_uuid
+            )
             self._executor.task_ids = task_ids  # the same task in each batch keeps its uuid
             try:
                 yield PlayHandle(name if name is not None else pattern, pattern, matched, self._executor, self._plays)
@@ -210,9 +225,17 @@ class ScriptRunner:
                 break
 
     @contextlib.contextmanager
-    def task(self, name: str | None = None, ignore_errors: bool = False, when: Condition = None,
-             tags: Iterable[str] | str = (), no_log: bool = False, register: str | None = None,
-             changed_when: Condition = None, failed_when: Condition = None) -> Iterator[None]:
+    def task(
+        self,
+        name: str | None = None,
+        ignore_errors: bool = False,
+        when: Condition = None,
+        tags: Iterable[str] | str = (),
+        no_log: bool = False,
+        register: str | None = None,
+        changed_when: Condition = None,
+        failed_when: Condition = None,
+    ) -> Iterator[None]:
         """Ansible's task keywords for the module calls made inside the block: ``TASK [name]``.
 
         ``when``/``changed_when``/``failed_when`` take a bool, an Ansible condition string
@@ -221,9 +244,18 @@ class ScriptRunner:
         ``register`` stores each host's result as a variable of that host.
         """
         tag_tuple = (tags,) if isinstance(tags, str) else tuple(tags)
-        token = task_options.set(TaskOptions(name=name, ignore_errors=ignore_errors, when=when, tags=tag_tuple,
-                                             no_log=bool(no_log), register=register, changed_when=changed_when,
-                                             failed_when=failed_when))
+        token = task_options.set(
+            TaskOptions(
+                name=name,
+                ignore_errors=ignore_errors,
+                when=when,
+                tags=tag_tuple,
+                no_log=bool(no_log),
+                register=register,
+                changed_when=changed_when,
+                failed_when=failed_when,
+            )
+        )
         try:
             yield
         finally:
@@ -241,8 +273,12 @@ class ScriptRunner:
             loop_state.reset(token)
             self._executor.finish_loop(state)
 
-    async def block(self, body: Callable[[], Awaitable[Any]], rescue: Callable[[], Awaitable[Any]] | None = None,
-                    always: Callable[[], Awaitable[Any]] | None = None) -> None:
+    async def block(
+        self,
+        body: Callable[[], Awaitable[Any]],
+        rescue: Callable[[], Awaitable[Any]] | None = None,
+        always: Callable[[], Awaitable[Any]] | None = None,
+    ) -> None:
         """``block:`` / ``rescue:`` / ``always:`` — each an ``async def`` of the script.
 
         Hosts that fail in ``body`` stop running it; ``rescue`` then runs on them (and their

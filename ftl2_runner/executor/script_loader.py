@@ -59,8 +59,10 @@ def load_script(path: str) -> LoadedScript:
             with open(script, encoding="utf-8") as handle:
                 source = handle.read()
             if launcher is None and is_launcher_without_dash(source):
-                raise ScriptError(f"{path} looks like a launcher but is a mapping, not a list of plays: start the play "
-                                  "with '- hosts: ...' and indent its other keys under it")
+                raise ScriptError(
+                    f"{path} looks like a launcher but is a mapping, not a list of plays: start the play "
+                    "with '- hosts: ...' and indent its other keys under it"
+                )
             hosts = declared_hosts(source, script)
         except (OSError, UnicodeDecodeError):
             pass  # the loader below reports it

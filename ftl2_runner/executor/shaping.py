@@ -34,8 +34,9 @@ def _strip_newline(text: Any) -> str:
     return text[:-1] if text.endswith("\n") else text
 
 
-def shape_command(module: str, params: Mapping[str, Any], output: Mapping[str, Any],
-                  started: float | None, ended: float | None) -> dict[str, Any]:
+def shape_command(
+    module: str, params: Mapping[str, Any], output: Mapping[str, Any], started: float | None, ended: float | None
+) -> dict[str, Any]:
     """Ansible's ``command``/``shell`` result: changed, msg, rc, stdout, stderr, cmd, start, end, delta, *_lines."""
     short = module.rsplit(".", 1)[-1]
     rc = output.get("rc")
@@ -54,9 +55,19 @@ def shape_command(module: str, params: Mapping[str, Any], output: Mapping[str, A
         # Ansible's words for creates/removes (FTL2 has two wordings of its own, one per entry point).
         path, state = skip
         said = f"skipped, since {path} {state}"
-        return {"changed": False, "msg": f"Did not run command since '{path}' {state}", "rc": 0, "stdout": said,
-                "stderr": "", "cmd": cmd, "start": None, "end": None, "delta": None, "stdout_lines": [said],
-                "stderr_lines": []}
+        return {
+            "changed": False,
+            "msg": f"Did not run command since '{path}' {state}",
+            "rc": 0,
+            "stdout": said,
+            "stderr": "",
+            "cmd": cmd,
+            "start": None,
+            "end": None,
+            "delta": None,
+            "stdout_lines": [said],
+            "stderr_lines": [],
+        }
     stdout = _strip_newline(output.get("stdout"))
     stderr = _strip_newline(output.get("stderr"))
     msg = "" if rc in (0, None) else _COMMAND_FAILED_MSG
@@ -117,8 +128,13 @@ def stat_fields(path: str) -> dict[str, Any]:
     else:
         state = "file"
     return {
-        "uid": st.st_uid, "gid": st.st_gid, "owner": owner, "group": group,
-        "mode": "%04o" % stat_module.S_IMODE(st.st_mode), "state": state, "size": st.st_size,
+        "uid": st.st_uid,
+        "gid": st.st_gid,
+        "owner": owner,
+        "group": group,
+        "mode": "%04o" % stat_module.S_IMODE(st.st_mode),
+        "state": state,
+        "size": st.st_size,
     }
 
 
@@ -132,8 +148,9 @@ def _digest(path: str, algorithm: str) -> str | None:
         return None
 
 
-def shape_file(module: str, params: Mapping[str, Any], output: Mapping[str, Any],
-               started: float | None, ended: float | None) -> dict[str, Any]:
+def shape_file(
+    module: str, params: Mapping[str, Any], output: Mapping[str, Any], started: float | None, ended: float | None
+) -> dict[str, Any]:
     """Ansible's ``file`` result: path (dest for touch) plus the file's real attributes."""
     path = str(output.get("path") or params.get("path") or params.get("dest") or "")
     shaped: dict[str, Any] = {"changed": bool(output.get("changed", False))}
@@ -149,8 +166,9 @@ def shape_file(module: str, params: Mapping[str, Any], output: Mapping[str, Any]
     return shaped
 
 
-def shape_copy(module: str, params: Mapping[str, Any], output: Mapping[str, Any],
-               started: float | None, ended: float | None) -> dict[str, Any]:
+def shape_copy(
+    module: str, params: Mapping[str, Any], output: Mapping[str, Any], started: float | None, ended: float | None
+) -> dict[str, Any]:
     """Ansible's ``copy`` result: dest, src, checksums and the written file's attributes."""
     dest = str(output.get("dest") or params.get("dest") or "")
     shaped: dict[str, Any] = {"changed": bool(output.get("changed", False))}
@@ -167,8 +185,9 @@ def shape_copy(module: str, params: Mapping[str, Any], output: Mapping[str, Any]
     return shaped
 
 
-def shape_template(module: str, params: Mapping[str, Any], output: Mapping[str, Any],
-                   started: float | None, ended: float | None) -> dict[str, Any]:
+def shape_template(
+    module: str, params: Mapping[str, Any], output: Mapping[str, Any], started: float | None, ended: float | None
+) -> dict[str, Any]:
     """Ansible's ``template`` result: its ``copy`` of the rendered file, or the ``file`` view when unchanged.
 
     FTL2 renders and writes the file itself and returns only ``changed``/``src``/``dest``;
@@ -181,9 +200,14 @@ def shape_template(module: str, params: Mapping[str, Any], output: Mapping[str, 
     checksum = _digest(dest, "sha1")
     if not changed:
         return {"changed": False, "diff": [], "path": dest, **attributes, "checksum": checksum, "dest": dest}
-    shaped: dict[str, Any] = {"changed": True, "diff": list(output.get("diff") or []), "dest": dest,
-                              "src": output.get("src", params.get("src")), "md5sum": _digest(dest, "md5"),
-                              "checksum": checksum}
+    shaped: dict[str, Any] = {
+        "changed": True,
+        "diff": list(output.get("diff") or []),
+        "dest": dest,
+        "src": output.get("src", params.get("src")),
+        "md5sum": _digest(dest, "md5"),
+        "checksum": checksum,
+    }
     shaped.update(attributes)
     return shaped
 
@@ -207,9 +231,15 @@ LOCAL_SHAPERS = {
 }
 
 
-def shape_result(module: str, params: Mapping[str, Any], output: Mapping[str, Any] | None,
-                 started: float | None, ended: float | None, local: bool = False,
-                 verbosity: int = INVOCATION_VERBOSITY) -> dict[str, Any]:
+def shape_result(
+    module: str,
+    params: Mapping[str, Any],
+    output: Mapping[str, Any] | None,
+    started: float | None,
+    ended: float | None,
+    local: bool = False,
+    verbosity: int = INVOCATION_VERBOSITY,
+) -> dict[str, Any]:
     output = dict(output or {})
     if verbosity < INVOCATION_VERBOSITY:
         output.pop("invocation", None)
@@ -229,10 +259,29 @@ def shape_result(module: str, params: Mapping[str, Any], output: Mapping[str, An
 # The keys ansible-core 2.21 knows about a result (UnifiedTaskResult's fields), in the order it
 # reports them to callbacks; every other key follows in the module's own order.
 _KNOWN_RESULT_KEYS = (
-    "changed", "unreachable", "warnings", "deprecations", "ansible_facts", "async_result", "exception", "finished",
-    "msg", "_ansible_no_log", "_ansible_verbose_always", "_ansible_verbose_override", "rc", "module_stderr",
-    "module_stdout", "attempts", "retries", "diff", "ansible_stats", "ansible_job_id", "skip_reason",
-    "skipped_reason", "false_condition",
+    "changed",
+    "unreachable",
+    "warnings",
+    "deprecations",
+    "ansible_facts",
+    "async_result",
+    "exception",
+    "finished",
+    "msg",
+    "_ansible_no_log",
+    "_ansible_verbose_always",
+    "_ansible_verbose_override",
+    "rc",
+    "module_stderr",
+    "module_stdout",
+    "attempts",
+    "retries",
+    "diff",
+    "ansible_stats",
+    "ansible_job_id",
+    "skip_reason",
+    "skipped_reason",
+    "false_condition",
 )
 
 

@@ -14,7 +14,8 @@ def __getattr__(name: str) -> Any:
 
         from ..script import TaskFailed
 
-        warnings.warn("import TaskFailed from ftl2_runner.script; ftl2_runner.executor.tracking is internal",
-                      DeprecationWarning, stacklevel=2)
+        warnings.warn(
+            "import TaskFailed from ftl2_runner.script; ftl2_runner.executor.tracking is internal", DeprecationWarning, stacklevel=2
+        )
         return TaskFailed
     raise AttributeError(name)

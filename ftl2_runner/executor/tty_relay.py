@@ -96,7 +96,7 @@ def _pump(source: int, target: int) -> None:
         view = memoryview(data)
         with contextlib.suppress(OSError):
             while view:
-                view = view[os.write(target, view):]
+                view = view[os.write(target, view) :]
 
 
 def _is_controlling_terminal(fd: int) -> bool:

@@ -27,9 +27,11 @@ def version_text() -> str:
         except metadata.PackageNotFoundError:
             return "not installed"
 
-    return (f"ftl2-playbook [ftl2-runner {version('ftl2-runner')}, ftl2 {version('ftl2')}]\n"
-            f"  executable location = {sys.argv[0]}\n"
-            f"  python version = {sys.version.splitlines()[0]} ({sys.executable})\n")
+    return (
+        f"ftl2-playbook [ftl2-runner {version('ftl2-runner')}, ftl2 {version('ftl2')}]\n"
+        f"  executable location = {sys.argv[0]}\n"
+        f"  python version = {sys.version.splitlines()[0]} ({sys.executable})\n"
+    )
 
 
 def answer_without_running(argv: Sequence[str]) -> int | None:

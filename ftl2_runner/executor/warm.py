@@ -120,8 +120,9 @@ def _std_stream(fd: int, template: io.TextIOWrapper | None, write: bool) -> io.T
     else:
         buffer = raw if unbuffered else io.BufferedWriter(raw)
     # On a terminal CPython line-buffers all three (stdin included), or writes through under -u.
-    return io.TextIOWrapper(buffer, encoding=template.encoding, errors=template.errors, newline="\n",
-                            line_buffering=not unbuffered, write_through=unbuffered)
+    return io.TextIOWrapper(
+        buffer, encoding=template.encoding, errors=template.errors, newline="\n", line_buffering=not unbuffered, write_through=unbuffered
+    )
 
 
 def _become(job: dict, slave: int) -> None:

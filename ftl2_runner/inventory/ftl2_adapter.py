@@ -38,8 +38,9 @@ def host_settings(variables: Mapping[str, Any], environ: Mapping[str, str], defa
     return extra
 
 
-def to_ftl2(inventory: Inventory, hosts: list[str], environ: Mapping[str, str] = os.environ,
-            defaults: Mapping[str, Any] | None = None) -> Any:
+def to_ftl2(
+    inventory: Inventory, hosts: list[str], environ: Mapping[str, str] = os.environ, defaults: Mapping[str, Any] | None = None
+) -> Any:
     """An ``ftl2.inventory.Inventory`` with ``hosts`` (already limited) and every group."""
     from ftl2.inventory import HostGroup
     from ftl2.inventory import Inventory as Ftl2Inventory

@@ -129,9 +129,9 @@ class Inventory:
             members = self.hosts_in(slice_match.group(1))
             start = int(slice_match.group(2))
             if slice_match.group(3) is None:
-                return members[start:start + 1] if -len(members) <= start < len(members) else []
+                return members[start : start + 1] if -len(members) <= start < len(members) else []
             end = slice_match.group(3)
-            return members[start:(int(end) + 1) if end else None]
+            return members[start : (int(end) + 1) if end else None]
         if term in ("all", "*"):
             return self.hosts
         if term in self.groups:

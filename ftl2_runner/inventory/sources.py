@@ -202,7 +202,7 @@ def expand_range(name: str) -> list[str]:
     match = _RANGE_RE.search(name)
     if not match:
         return [name]
-    head, tail = name[: match.start()], name[match.end():]
+    head, tail = name[: match.start()], name[match.end() :]
     step = int(match.group(5) or 1)
     if match.group(1) is not None:
         start, end = match.group(1), match.group(2)

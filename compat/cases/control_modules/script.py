@@ -8,8 +8,7 @@ async def run(inventory_path, extravars, runner):
             with runner.task("quietly"):
                 await ftl.localhost.assert_(that="web_port > 10", quiet=True)
             with runner.task("one that does not hold", ignore_errors=True):
-                await ftl.localhost.assert_(that=["web_port == 80", "web_port == 443"],
-                                            fail_msg="port {{ web_port }} is not 443")
+                await ftl.localhost.assert_(that=["web_port == 80", "web_port == 443"], fail_msg="port {{ web_port }} is not 443")
             with runner.task("without a message", ignore_errors=True):
                 await ftl.localhost.assert_(that="web_port == 443")
             with runner.task("fail with a message", ignore_errors=True):

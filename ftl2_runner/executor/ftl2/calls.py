@@ -61,14 +61,14 @@ class TrackedAutomation:
 
     def _tracked_run_on(self, hosts: Any, module_name: str, **params: Any) -> Awaitable[Any]:
         names = [hosts] if isinstance(hosts, str) else [getattr(h, "name", str(h)) for h in _as_list(hosts)]
-        spec = CallSpec(target=",".join(names), module=module_name, options=task_options.get(), origin=script_call_site(),
-                        single_host=len(names) == 1)
+        spec = CallSpec(
+            target=",".join(names), module=module_name, options=task_options.get(), origin=script_call_site(), single_host=len(names) == 1
+        )
         native = lambda: self._ftl_context.run_on(hosts, module_name, **params)  # noqa: E731
         return named_after_call(self._executor.run_task(spec, params, native), spec.origin)
 
     def _tracked_execute(self, module_name: str, params: dict[str, Any]) -> Awaitable[Any]:
-        spec = CallSpec(target="localhost", module=module_name, options=task_options.get(), origin=script_call_site(),
-                        single_host=True)
+        spec = CallSpec(target="localhost", module=module_name, options=task_options.get(), origin=script_call_site(), single_host=True)
         native = lambda: self._ftl_context.execute(module_name, params)  # noqa: E731
         return named_after_call(self._executor.run_task(spec, params, native), spec.origin)
 
@@ -138,8 +138,13 @@ class _CallChain:
             return _nothing()  # the script's hosts: pattern matched no host: skipped, as Ansible skips the play
         target = self._host_target or (default[0] if default else "localhost")
         context = executor.plays.context
-        spec = CallSpec(target=target, module=module, options=task_options.get(), origin=script_call_site(),
-                        single_host=names_one_host(context, target) or (default is not None and default[1] == [target]))
+        spec = CallSpec(
+            target=target,
+            module=module,
+            options=task_options.get(),
+            origin=script_call_site(),
+            single_host=names_one_host(context, target) or (default is not None and default[1] == [target]),
+        )
         if module in LOCAL_ACTIONS:
             return named_after_call(executor.run_local_action(spec, params), spec.origin)
         if self._obj is None or not callable(self._obj):

@@ -49,17 +49,20 @@ def run_on_hosts(context: Any, hosts: list[str], module: str, params: Mapping[st
     return lambda: context.run_on(configs, module, **params)
 
 
-def rerouted(context: Any, target: str, module: str, hosts: list[str], params: Mapping[str, Any],
-             warn: Callable[[str], None]) -> Deferred | None:
+def rerouted(
+    context: Any, target: str, module: str, hosts: list[str], params: Mapping[str, Any], warn: Callable[[str], None]
+) -> Deferred | None:
     """The call to make instead of FTL2's own shortcut for ``shell``/``copy``, or None to keep it."""
     if module not in ("shell", "copy") or target in FTL2_LOCAL_NAMES or context is None:
         return None
     if module == "copy":
         keyed = [h for h in hosts if not is_local(h, context) and host_var(context, h, "ssh_private_key_file")]
         if keyed:
-            warn("FTL2 0.4.7 copies files to remote hosts over its own SSH connection, which ignores "
-                 f"ansible_ssh_private_key_file (hosts: {', '.join(keyed)}); load the key into the ssh-agent "
-                 "(AWX machine credential) for these hosts")
+            warn(
+                "FTL2 0.4.7 copies files to remote hosts over its own SSH connection, which ignores "
+                f"ansible_ssh_private_key_file (hosts: {', '.join(keyed)}); load the key into the ssh-agent "
+                "(AWX machine credential) for these hosts"
+            )
         if len(hosts) == 1:
             return None
 
@@ -140,8 +143,16 @@ def is_connection_error(exc: BaseException) -> bool:
     return "Connection" in type(exc).__name__
 
 
-def deferred_call(context: Any, target: str, module: str, hosts: list[str], target_hosts: list[str],
-                  params: Mapping[str, Any], native: Deferred | None, warn: Callable[[str], None]) -> Deferred:
+def deferred_call(
+    context: Any,
+    target: str,
+    module: str,
+    hosts: list[str],
+    target_hosts: list[str],
+    params: Mapping[str, Any],
+    native: Deferred | None,
+    warn: Callable[[str], None],
+) -> Deferred:
     """The one decision of which FTL2 call really runs a task on ``hosts``.
 
     FTL2's own path for the call the script wrote (``native``) when it runs on the whole target

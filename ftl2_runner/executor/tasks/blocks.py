@@ -73,10 +73,14 @@ class PlayHosts:
         else:
             self.out_of_play.difference_update(hosts)
 
-    async def run_block(self, hosts: list[str] | None, body: Callable[[], Awaitable[object]],
-                        rescue: Callable[[], Awaitable[object]] | None,
-                        always: Callable[[], Awaitable[object]] | None,
-                        all_failed: Callable[[list[str]], BaseException]) -> None:
+    async def run_block(
+        self,
+        hosts: list[str] | None,
+        body: Callable[[], Awaitable[object]],
+        rescue: Callable[[], Awaitable[object]] | None,
+        always: Callable[[], Awaitable[object]] | None,
+        all_failed: Callable[[list[str]], BaseException],
+    ) -> None:
         """Run a block's sections on the right hosts; raise ``all_failed(hosts)`` if none survives.
 
         ``hosts`` are the play's hosts, or None outside a play (every host a task names).
@@ -103,8 +107,7 @@ class PlayHosts:
                 raise all_failed(sorted(still_failed))
 
 
-async def _section(scope: BlockScope, section: Callable[[], Awaitable[object]],
-                   swallow: tuple[type[BaseException], ...]) -> None:
+async def _section(scope: BlockScope, section: Callable[[], Awaitable[object]], swallow: tuple[type[BaseException], ...]) -> None:
     """Run one section with ``scope``; a ``TaskFailed`` ends the section (its hosts are in ``scope.failed``)."""
     token = current_block.set(scope)
     try:

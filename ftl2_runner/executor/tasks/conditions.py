@@ -41,8 +41,17 @@ def _tests() -> dict[str, Callable[..., bool]]:
     def succeeded(result: Any) -> bool:
         return not failed(result)
 
-    return {"failed": failed, "failure": failed, "changed": changed, "change": changed, "skipped": skipped,
-            "skip": skipped, "succeeded": succeeded, "success": succeeded, "successful": succeeded}
+    return {
+        "failed": failed,
+        "failure": failed,
+        "changed": changed,
+        "change": changed,
+        "skipped": skipped,
+        "skip": skipped,
+        "succeeded": succeeded,
+        "success": succeeded,
+        "successful": succeeded,
+    }
 
 
 def _get(value: Any, key: str, default: Any) -> Any:

@@ -40,8 +40,9 @@ class TaskExecutor:
         self.settings = settings
         self.plays = plays  # PlayTracker: opens implicit plays, resolves host patterns
         self.variables = variables
-        self.reporter = HostReporter(recorder, variables, FactCache(fact_cache_dir()), self.is_local,
-                                     verbosity=settings.verbosity, diff=settings.diff)
+        self.reporter = HostReporter(
+            recorder, variables, FactCache(fact_cache_dir()), self.is_local, verbosity=settings.verbosity, diff=settings.diff
+        )
         self.hosts = PlayHosts()
         self._start_at = StartAtTask(settings.start_at_task)
         self.fail_fast = True
@@ -121,17 +122,14 @@ class TaskExecutor:
             try:
                 ok = holds(when, variables)
             except ConditionError as exc:
-                self.reporter.report(run, host, results.FAILED, {
-                    "changed": False, "msg": f"Task failed: Conditional result was {exc}"})
+                self.reporter.report(run, host, results.FAILED, {"changed": False, "msg": f"Task failed: Conditional result was {exc}"})
                 continue
             if ok:
                 running.append(host)
             elif loop is not None:  # an item's skip: ansible-core puts the reason first there
-                self.reporter.skipped(run, host, {"changed": False, "skip_reason": "Conditional result was False",
-                                                  "false_condition": text})
+                self.reporter.skipped(run, host, {"changed": False, "skip_reason": "Conditional result was False", "false_condition": text})
             else:
-                self.reporter.skipped(run, host, {"changed": False, "false_condition": text,
-                                                  "skip_reason": "Conditional result was False"})
+                self.reporter.skipped(run, host, {"changed": False, "false_condition": text, "skip_reason": "Conditional result was False"})
         return running
 
     # --- module calls ------------------------------------------------------------------------
@@ -148,13 +146,17 @@ class TaskExecutor:
         running = self._split_by_when(run, hosts)
         context = self.plays.context
         # What FTL2 0.4.7 cannot run as Ansible does (setup, --check predictions, --diff, local names).
-        own = call_overrides.override(context, self.settings, spec.module, running, params, self.is_local,
-                                      self.variables.of) if running else None
+        own = (
+            call_overrides.override(context, self.settings, spec.module, running, params, self.is_local, self.variables.of)
+            if running
+            else None
+        )
         if own is None and running and self.settings.check_mode and not quirks.honours_check_mode(spec.module, running, context):
             short = spec.module.rsplit(".", 1)[-1]
             for host in running:
-                self.reporter.skipped(run, host, {
-                    "changed": False, "msg": f"remote module ({short}) does not support check mode", "skipped": True})
+                self.reporter.skipped(
+                    run, host, {"changed": False, "msg": f"remote module ({short}) does not support check mode", "skipped": True}
+                )
             running = []
         if loop_state.get() is not None:
             run.task.finished_hosts = set()  # each item reports every host once
@@ -162,8 +164,16 @@ class TaskExecutor:
             await self._call(run, spec, params, own or native, target_hosts, running, overridden=own is not None)
         return self._finish(run)
 
-    async def _call(self, run: TaskRun, spec: CallSpec, params: dict[str, Any], native: Any,
-                    target_hosts: list[str], running: list[str], overridden: bool = False) -> None:
+    async def _call(
+        self,
+        run: TaskRun,
+        spec: CallSpec,
+        params: dict[str, Any],
+        native: Any,
+        target_hosts: list[str],
+        running: list[str],
+        overridden: bool = False,
+    ) -> None:
         context = self.plays.context
         if any(callable(v) for v in params.values()):
             # Arguments that depend on the host: one FTL2 call per host, one task.
@@ -178,8 +188,7 @@ class TaskExecutor:
         elif context is None or overridden:
             deferred = native
         else:
-            deferred = quirks.deferred_call(context, spec.target, spec.module, running, target_hosts, params, native,
-                                            self.recorder.warning)
+            deferred = quirks.deferred_call(context, spec.target, spec.module, running, target_hosts, params, native, self.recorder.warning)
         try:
             returned = await run_with_task(run, deferred)
         except TaskFailed:
@@ -218,8 +227,9 @@ class TaskExecutor:
         running = self._split_by_when(run, hosts)
         short = local_actions.short_name(spec.module)
         for host in running:
-            outcome, res = await local_actions.run(short, self._params_for(host, params), self.variables.of(host),
-                                                   self.recorder.display, self.recorder.warning)
+            outcome, res = await local_actions.run(
+                short, self._params_for(host, params), self.variables.of(host), self.recorder.display, self.recorder.warning
+            )
             if short == "set_fact":
                 for name, value in res["ansible_facts"].items():
                     self.variables.set(host, name, value)
@@ -290,6 +300,6 @@ class TaskExecutor:
             task.started_epoch[host] = float(event.get("timestamp") or time.time())
             self.recorder.host_start(task, host)
         elif kind == "module_complete":
-            self.reporter.ftl2_result(run, host, bool(event.get("success")), quirks.event_output(task.action, event),
-                                      event.get("error"), event.get("timestamp"))
-
+            self.reporter.ftl2_result(
+                run, host, bool(event.get("success")), quirks.event_output(task.action, event), event.get("error"), event.get("timestamp")
+            )

@@ -73,8 +73,7 @@ def assert_(params: Mapping[str, Any], variables: Mapping[str, Any]) -> tuple[st
         except ConditionError as exc:
             return results.FAILED, as_failure({"changed": False, "msg": f"Task failed: Conditional result was {exc}"})
         if not ok:
-            return results.FAILED, as_failure({"changed": False, "msg": fail_msg, **verbose,
-                                               "evaluated_to": False, "assertion": condition})
+            return results.FAILED, as_failure({"changed": False, "msg": fail_msg, **verbose, "evaluated_to": False, "assertion": condition})
     return results.OK, {"changed": False, "msg": success_msg, **verbose}
 
 
@@ -90,13 +89,11 @@ def fail(params: Mapping[str, Any], variables: Mapping[str, Any]) -> tuple[str, 
 PAUSE_CONTROLS = "(ctrl+C then 'C' = continue early, ctrl+C then 'A' = abort)"
 
 
-async def pause(params: Mapping[str, Any], display: Callable[[str], None],
-                warning: Callable[[str], None]) -> tuple[str, dict[str, Any]]:
+async def pause(params: Mapping[str, Any], display: Callable[[str], None], warning: Callable[[str], None]) -> tuple[str, dict[str, Any]]:
     """``pause(seconds=... | minutes=...)`` as a job runs it: stdin is never interactive, so a timed
     pause just waits, and a pause for a prompt (no time) warns and goes on, as ansible-core does."""
     echo = bool(params.get("echo", True))
-    res: dict[str, Any] = {"changed": False, "rc": 0, "stderr": "", "stdout": "", "start": None, "stop": None,
-                           "delta": None, "echo": echo}
+    res: dict[str, Any] = {"changed": False, "rc": 0, "stderr": "", "stdout": "", "start": None, "stop": None, "delta": None, "echo": echo}
     seconds: int | None = None
     unit = "minutes"
     if params.get("minutes") is not None:
@@ -130,8 +127,9 @@ TOUCH_FACT_CACHE = frozenset(("debug", "set_fact"))
 ACTION_FAILURES = frozenset(("assert", "fail", "script", "pause"))
 
 
-async def run(short: str, params: Mapping[str, Any], variables: Mapping[str, Any],
-              display: Callable[[str], None], warning: Callable[[str], None]) -> tuple[str, dict[str, Any]]:
+async def run(
+    short: str, params: Mapping[str, Any], variables: Mapping[str, Any], display: Callable[[str], None], warning: Callable[[str], None]
+) -> tuple[str, dict[str, Any]]:
     """One host's ``(outcome, res)`` for the action ``short`` (``set_fact`` is the caller's to store)."""
     if short == "set_fact":
         return set_fact(params)

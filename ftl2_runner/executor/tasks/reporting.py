@@ -29,8 +29,15 @@ FAILED_WHEN_MESSAGE = "Task failed: Action failed: A 'failed_when' expression ev
 
 
 class HostReporter:
-    def __init__(self, recorder: PlaybookRecorder, variables: HostVariables, fact_cache: FactCache,
-                 is_local: Callable[[str], bool], verbosity: int = 0, diff: bool = False):
+    def __init__(
+        self,
+        recorder: PlaybookRecorder,
+        variables: HostVariables,
+        fact_cache: FactCache,
+        is_local: Callable[[str], bool],
+        verbosity: int = 0,
+        diff: bool = False,
+    ):
         self.recorder = recorder
         self.verbosity = verbosity
         self.diff = diff  # --diff: a result's diff is sent (runner_on_file_diff) before its line
@@ -41,14 +48,19 @@ class HostReporter:
 
     # --- from FTL2 -------------------------------------------------------------------------
 
-    def ftl2_result(self, run: TaskRun, host: str, success: bool, output: Any, error: str | None,
-                    ended: float | None = None) -> None:
+    def ftl2_result(self, run: TaskRun, host: str, success: bool, output: Any, error: str | None, ended: float | None = None) -> None:
         """Shape, classify and report one host's FTL2 result."""
         task = run.task
         params = run.host_params.get(host, task.params)
-        shaped = shaping.shape_result(task.action, params, output if isinstance(output, dict) else {},
-                                      task.started_epoch.get(host, task.call_started), ended or time.time(),
-                                      local=self.is_local(host), verbosity=self.verbosity)
+        shaped = shaping.shape_result(
+            task.action,
+            params,
+            output if isinstance(output, dict) else {},
+            task.started_epoch.get(host, task.call_started),
+            ended or time.time(),
+            local=self.is_local(host),
+            verbosity=self.verbosity,
+        )
         outcome, res = results.classify(success, shaped, error)
         if outcome == results.UNREACHABLE:
             res = unreachable_result(res.get("msg", ""))
@@ -104,8 +116,7 @@ class HostReporter:
             # As Ansible's TaskResult.clean_copy(): only the censored notice and `changed` survive.
             res = {"censored": NO_LOG_MESSAGE, **{k: res[k] for k in ("changed",) if k in res}}
         if loop is not None and not final_of_loop and outcome != results.UNREACHABLE:
-            self._item(run, loop, host, outcome, res,
-                       self.error_block(run, res, outcome) if outcome == results.FAILED else None)
+            self._item(run, loop, host, outcome, res, self.error_block(run, res, outcome) if outcome == results.FAILED else None)
             return
         if outcome == results.OK and self.diff:
             self.recorder.file_diff(task, host, res)  # --diff: Ansible shows a changed result's diff first
@@ -114,15 +125,21 @@ class HostReporter:
             error_block = self.error_block(run, res, outcome)
         elif outcome == results.OK and res.get("warnings") and task.action.rsplit(".", 1)[-1] == "debug":
             error_block = self.warning_block(run, res["warnings"])
-        self.recorder.host_result(task, host, outcome, res, error_block=error_block, quiet=final_of_loop,
-                                  rescued=run.rescuable and outcome == results.FAILED and not run.options.ignore_errors)
+        self.recorder.host_result(
+            task,
+            host,
+            outcome,
+            res,
+            error_block=error_block,
+            quiet=final_of_loop,
+            rescued=run.rescuable and outcome == results.FAILED and not run.options.ignore_errors,
+        )
 
     def skipped(self, run: TaskRun, host: str, res: Mapping[str, Any]) -> None:
         self.recorder.host_start(run.task, host)
         self.report(run, host, results.SKIPPED, dict(res))
 
-    def _item(self, run: TaskRun, loop: LoopState, host: str, outcome: str, res: dict[str, Any],
-              error_block: str | None) -> None:
+    def _item(self, run: TaskRun, loop: LoopState, host: str, outcome: str, res: dict[str, Any], error_block: str | None) -> None:
         res = shaping.with_loop_item(res, loop.loop_var, loop.item)
         loop.item_results.setdefault(host, []).append((outcome, res))
         run.task.finished_hosts.add(host)
@@ -160,7 +177,6 @@ class HostReporter:
         from ..diagnostics import origin_block
 
         return task_error_block(summary, origin_block(*run.task.origin))
-
 
     def warning_block(self, run: TaskRun, warnings: list[str]) -> str:
         """A result's template-error warnings, as ansible-core 2.21 prints them before the result line."""

@@ -16,8 +16,7 @@ def selected_by_tags(task_tags: Iterable[str], wanted: Collection[str], skipped:
     tags = set(task_tags)
     wanted_set, skipped_set = set(wanted), set(skipped)
     if wanted_set and "all" not in wanted_set:
-        if not (tags & wanted_set or "always" in tags or ("tagged" in wanted_set and tags)
-                or ("untagged" in wanted_set and not tags)):
+        if not (tags & wanted_set or "always" in tags or ("tagged" in wanted_set and tags) or ("untagged" in wanted_set and not tags)):
             return False
     elif "never" in tags and not (tags & wanted_set):
         return False
