@@ -219,3 +219,40 @@ def test_host_key_checking_follows_ansible_setting(ssh_env, tmp_path):
     pdd2 = make_data_dir(tmp_path / "unchecked", script, inventory=_inventory(ssh_env["ports"][:1], ssh_env["key"]))
     run, processed = pipeline(pdd2, tmp_path / "unchecked", "-p", "job.py", env=worker_env(HOME=str(home)))
     assert processed.status == "successful"
+
+
+def test_facts_on_remote_hosts_feed_variables_and_the_fact_cache(ssh_env, tmp_path):
+    # FTL2 0.4.7's setup dies remotely (relative import); ftl2-runner sends its own bundle through the gate.
+    script = """
+    async def run(inventory_path, extravars, runner):
+        async with runner.automation() as ftl:
+            facts = await ftl.remotes.gather_facts()
+            with runner.task("only on Linux", when='ansible_system == "Linux" and ansible_facts["system"] == "Linux"'):
+                await ftl.remotes.command(cmd="echo linux")
+            assert sorted(facts) == ["r1", "r2"] and facts["r1"].ansible_facts["ansible_system"] == "Linux", facts
+        return 0
+    """
+    pdd = make_data_dir(tmp_path, script, inventory=_inventory(ssh_env["ports"][:2], ssh_env["key"]))
+    run, processed = pipeline(pdd, tmp_path, "-p", "job.py", "-i", "facts")
+    assert processed.status == "successful", run.text()
+    gathered = [e for e in run.events if e["event"] == "runner_on_ok" and e["event_data"]["task"] == "gather_facts"]
+    assert sorted(e["event_data"]["host"] for e in gathered) == ["r1", "r2"]
+    res = gathered[0]["event_data"]["res"]
+    assert list(res)[:2] == ["changed", "ansible_facts"] and "rc" not in res and "stdout" not in res
+    assert res["ansible_facts"]["ansible_system"] == "Linux"
+    assert res["ansible_facts"]["ansible_python"]["executable"] == "/usr/bin/python3"  # gathered on the remote side
+    linux = [e for e in run.events if e["event"] == "runner_on_ok" and e["event_data"]["task"] == "only on Linux"]
+    assert len(linux) == 2  # the facts became the hosts' variables
+    for host in ("r1", "r2"):
+        entry = json.loads((processed.artifact_dir / "fact_cache" / f"s1_{host}").read_text())
+        assert json.loads(entry["__payload__"])["ansible_system"] == "Linux"
+
+
+def test_awx_gather_facts_ad_hoc_job_on_a_remote_host(ssh_env, tmp_path):
+    pdd = make_data_dir(tmp_path, None, inventory=_inventory(ssh_env["ports"][:1], ssh_env["key"]))
+    run, processed = pipeline(pdd, tmp_path, "-m", "setup", "--hosts", "remotes")
+    assert processed.status == "successful", run.text()
+    ok = [e for e in run.events if e["event"] == "runner_on_ok"]
+    assert [e["event_data"]["host"] for e in ok] == ["r1"]
+    assert ok[0]["event_data"]["res"]["ansible_facts"]["ansible_system"] == "Linux"
+    assert "r1 | SUCCESS => {" in run.text()

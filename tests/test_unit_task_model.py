@@ -73,10 +73,11 @@ def test_serial_batches():
 def test_variables_have_ansibles_precedence():
     store = HostVariables(lambda host: {"color": "red", "region": "eu"}, {"region": "us"})
     assert store.of("h1")["color"] == "red" and store.of("h1")["region"] == "us"  # extra vars win
-    store.add_facts("h1", {"system": "Linux"})
+    store.add_facts("h1", {"ansible_system": "Linux", "getent_passwd": {}})
     store.set("h1", "color", "blue")
     v = store.of("h1")
-    assert v["color"] == "blue" and v["ansible_system"] == "Linux" and v["ansible_facts"] == {"system": "Linux"}
+    assert v["color"] == "blue" and v["ansible_system"] == "Linux" and v["getent_passwd"] == {}
+    assert v["ansible_facts"] == {"system": "Linux", "getent_passwd": {}}
     assert v["inventory_hostname"] == "h1" and store.of("h2")["color"] == "red"
 
 

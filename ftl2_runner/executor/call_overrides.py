@@ -64,6 +64,11 @@ def override(
     short = short_name(module)
     if "." in short:
         return None  # a collection module: FTL2's
+    if short in _FACT_MODULES and hosts and not all(is_local(h) for h in hosts):
+        from .ftl2 import remote_setup
+
+        remote_setup.install(context)  # FTL2 then runs our setup bundle through its gate
+        return None
     if not hosts or not all(is_local(h) for h in hosts):
         return None
     params = dict(params)
@@ -148,9 +153,6 @@ async def gather_facts(params: Mapping[str, Any], check: bool, verbosity: int) -
     out = await ansible_modules.run_local("setup", args, check, False, verbosity)
     if out.get("failed"):
         return out
-    res: dict[str, Any] = {"changed": False, "ansible_facts": out.get("ansible_facts", {})}
-    for key in ("warnings", "deprecations"):
-        if out.get(key):
-            res[key] = out[key]
-    res["_ansible_verbose_override"] = True
-    return res
+    from .shaping import shape_facts
+
+    return shape_facts({**out, "ansible_facts": out.get("ansible_facts", {})})

@@ -231,6 +231,16 @@ LOCAL_SHAPERS = {
 }
 
 
+def shape_facts(output: Mapping[str, Any]) -> dict[str, Any]:
+    """``setup``'s result as the controller reports it: the facts, never their own output or rc."""
+    res: dict[str, Any] = {"changed": False, "ansible_facts": output["ansible_facts"]}
+    for key in ("warnings", "deprecations"):
+        if output.get(key):
+            res[key] = output[key]
+    res["_ansible_verbose_override"] = True
+    return ansible_key_order(res)
+
+
 def shape_result(
     module: str,
     params: Mapping[str, Any],
@@ -247,6 +257,8 @@ def shape_result(
         return ansible_key_order(output)
     if output.get("failed") or output.get("skipped"):
         return output
+    if module.rsplit(".", 1)[-1] in ("setup", "gather_facts") and isinstance(output.get("ansible_facts"), dict):
+        return shape_facts(output)
     shaper = SHAPERS.get(module)
     if shaper is not None and "rc" in output:
         return shaper(module, params, output, started, ended)

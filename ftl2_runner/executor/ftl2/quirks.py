@@ -159,6 +159,8 @@ def deferred_call(
     and is not a shortcut we reroute; FTL2's per-host ``run_on`` when the task runs on fewer
     hosts than the target names (failed hosts, a block's hosts, a ``when`` false on some).
     """
+    if module.rsplit(".", 1)[-1] == "gather_facts":
+        return run_on_hosts(context, hosts, "setup", params)  # FTL2's gather_facts is a stub that returns {}
     reroute = rerouted(context, target, module, hosts, params, warn)
     if reroute is not None:
         return reroute

@@ -3,7 +3,8 @@
 FTL2 has no variables of its own (it refuses ``set_fact``), so ftl2-runner keeps them: what a
 condition, a ``debug(var=...)`` or ``runner.host_vars(host)`` reads is merged here with
 Ansible's precedence, lowest first: the host's inventory variables (group vars, then host
-vars), gathered facts (also as ``ansible_<name>``), then ``set_fact`` and registered results,
+vars), gathered facts (each under its own name, and in ``ansible_facts`` without the ``ansible_``
+prefix), then ``set_fact`` and registered results,
 then the job's extra vars, which always win. ``inventory_hostname`` is set as Ansible sets it.
 """
 
@@ -28,8 +29,9 @@ class HostVariables:
         merged.update(self._inventory_vars(host))
         facts = self._facts.get(host)
         if facts:
-            merged["ansible_facts"] = dict(facts)
-            merged.update({f"ansible_{k}" if not k.startswith("ansible_") else k: v for k, v in facts.items()})
+            # As ansible-core injects them: each fact under its own name, and `ansible_facts` without the prefix.
+            merged["ansible_facts"] = {k.removeprefix("ansible_"): v for k, v in facts.items()}
+            merged.update(facts)
         merged.update(self._set.get(host, {}))
         merged.update(self.extravars)
         return merged
