@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import io
 import os
@@ -30,13 +31,14 @@ class Case:
     path: Path
     transmit_kwargs: dict[str, Any] = field(default_factory=dict)
     description: str = ""
+    http_server: bool = False  # serve www/ on 127.0.0.1 for both sides (compat/http_fixture.py)
 
     @classmethod
     def load(cls, path: Path) -> Case:
         meta: dict[str, Any] = {}
         if (path / "case.yml").exists():
             meta = yaml.safe_load((path / "case.yml").read_text()) or {}
-        return cls(path.name, path, meta.get("transmit", {}) or {}, meta.get("description", ""))
+        return cls(path.name, path, meta.get("transmit", {}) or {}, meta.get("description", ""), bool(meta.get("http_server")))
 
 
 def all_cases() -> list[Case]:
@@ -131,9 +133,14 @@ def _base_env() -> dict[str, str]:
 def run_case(case: Case, reference_bin: Path, allowance_ids: list[str] | None = None) -> Comparison:
     if allowance_ids is None:
         allowance_ids = allowances.documented_ids()
-    with tempfile.TemporaryDirectory(prefix=f"compat-{case.name}-") as tmp:
+    with tempfile.TemporaryDirectory(prefix=f"compat-{case.name}-") as tmp, contextlib.ExitStack() as stack:
         root = Path(tmp)
-        ref_env = _base_env()
+        extra_env: dict[str, str] = {}
+        if case.http_server:
+            from .http_fixture import serving
+
+            extra_env["COMPAT_HTTP_URL"] = stack.enter_context(serving(case.path / "www"))
+        ref_env = dict(_base_env(), **extra_env)
         ref_env["PATH"] = f"{reference_bin}{os.pathsep}{ref_env.get('PATH', '')}"
         ref_env["ANSIBLE_PYTHON_INTERPRETER"] = str(reference_bin / "python")
         ref_pdd = _data_dir(case, root / "ref", "playbook.yml")
@@ -141,7 +148,7 @@ def run_case(case: Case, reference_bin: Path, allowance_ids: list[str] | None = 
 
         ftl_pdd = _data_dir(case, root / "ftl2", "script.py")
         ours = Path(sys.executable).parent / "ftl2-runner"
-        ftl2 = _run_worker([str(ours)], _transmit(ftl_pdd, case), root / "ftl2-worker", _base_env())
+        ftl2 = _run_worker([str(ours)], _transmit(ftl_pdd, case), root / "ftl2-worker", dict(_base_env(), **extra_env))
 
         ref_records = _prepare(reference, allowance_ids)
         ftl2_records = _prepare(ftl2, allowance_ids)

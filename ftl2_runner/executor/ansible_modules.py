@@ -10,7 +10,7 @@ those flags, in a subprocess that does not block the event loop.
 
 FTL2's copy of ``module_utils/basic.py`` serialises results with plain ``json.dumps``, which
 refuses the sets some fact collectors return (``ansible_interfaces``...); the bootstrap below
-turns sets into lists, as ansible-core's module encoder does, in our subprocess only. Its
+turns sets into lists and bytes into text, as ansible-core's module encoder does, in our subprocess only. Its
 ``respawn_module`` raises ``NotImplementedError`` (``apt``, ``dnf`` respawn under the system's
 Python, where ``python3-apt``/``dnf`` live): the bootstrap respawns as ansible-core does, the
 ``ansible`` package still coming from FTL2's copy.
@@ -30,6 +30,8 @@ _default = json.JSONEncoder.default
 def _sets_as_lists(self, value):
     if isinstance(value, (set, frozenset)):
         return list(value)
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "surrogateescape")
     return _default(self, value)
 json.JSONEncoder.default = _sets_as_lists
 boot, name = sys.argv.pop(1), sys.argv.pop(1)  # then a module reads its arguments from stdin

@@ -28,6 +28,8 @@ _default = json.JSONEncoder.default
 def _sets_as_lists(self, value):
     if isinstance(value, (set, frozenset)):
         return list(value)
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "surrogateescape")
     return _default(self, value)
 json.JSONEncoder.default = _sets_as_lists
 sys.path.insert(0, sys.argv[0])
