@@ -32,13 +32,21 @@ class Case:
     transmit_kwargs: dict[str, Any] = field(default_factory=dict)
     description: str = ""
     http_server: bool = False  # serve www/ on 127.0.0.1 for both sides (compat/http_fixture.py)
+    sshd: bool = False  # a real sshd on 127.0.0.1: the inventory's {ssh_port} and {ssh_key} are filled in
 
     @classmethod
     def load(cls, path: Path) -> Case:
         meta: dict[str, Any] = {}
         if (path / "case.yml").exists():
             meta = yaml.safe_load((path / "case.yml").read_text()) or {}
-        return cls(path.name, path, meta.get("transmit", {}) or {}, meta.get("description", ""), bool(meta.get("http_server")))
+        return cls(
+            path.name,
+            path,
+            meta.get("transmit", {}) or {},
+            meta.get("description", ""),
+            bool(meta.get("http_server")),
+            bool(meta.get("sshd")),
+        )
 
 
 def all_cases() -> list[Case]:
@@ -87,15 +95,34 @@ class Comparison:
         return out
 
 
-def _data_dir(case: Case, root: Path, content: str) -> Path:
+def _data_dir(case: Case, root: Path, content: str, inventory_values: dict[str, str] | None = None) -> Path:
     pdd = root / "source"
     (pdd / "project").mkdir(parents=True)
     shutil.copyfile(case.path / content, pdd / "project" / PLAYBOOK_NAME)
     (pdd / "inventory").mkdir()
-    shutil.copyfile(case.path / "inventory", pdd / "inventory" / "hosts")
+    inventory = (case.path / "inventory").read_text()
+    for name, value in (inventory_values or {}).items():
+        inventory = inventory.replace("{" + name + "}", value)
+    (pdd / "inventory" / "hosts").write_text(inventory)
     if (case.path / "env").is_dir():
         shutil.copytree(case.path / "env", pdd / "env")
     return pdd
+
+
+@contextlib.contextmanager
+def _sshd(root: Path) -> Any:
+    """A real sshd on 127.0.0.1 for a remote case; yields the values its inventory names."""
+    from . import sshd
+
+    if sshd.SSHD is None:
+        raise RuntimeError("this case needs openssh-server (.ci/run installs it)")
+    root.mkdir(parents=True)
+    key = sshd.keygen(root / "client_key")
+    (server,) = sshd.start_servers(root / "server", 1, key)
+    try:
+        yield {"ssh_port": str(server.port), "ssh_key": str(key)}
+    finally:
+        server.stop()
 
 
 def _transmit(pdd: Path, case: Case) -> bytes:
@@ -140,13 +167,17 @@ def run_case(case: Case, reference_bin: Path, allowance_ids: list[str] | None = 
             from .http_fixture import serving
 
             extra_env["COMPAT_HTTP_URL"] = stack.enter_context(serving(case.path / "www"))
+        inventory_values: dict[str, str] = {}
+        if case.sshd:
+            inventory_values = stack.enter_context(_sshd(root / "sshd"))
+            extra_env["ANSIBLE_HOST_KEY_CHECKING"] = "False"  # a fresh host key each run, for both tools
         ref_env = dict(_base_env(), **extra_env)
         ref_env["PATH"] = f"{reference_bin}{os.pathsep}{ref_env.get('PATH', '')}"
         ref_env["ANSIBLE_PYTHON_INTERPRETER"] = str(reference_bin / "python")
-        ref_pdd = _data_dir(case, root / "ref", "playbook.yml")
+        ref_pdd = _data_dir(case, root / "ref", "playbook.yml", inventory_values)
         reference = _run_worker([str(reference_bin / "ansible-runner")], _transmit(ref_pdd, case), root / "ref-worker", ref_env)
 
-        ftl_pdd = _data_dir(case, root / "ftl2", "script.py")
+        ftl_pdd = _data_dir(case, root / "ftl2", "script.py", inventory_values)
         ours = Path(sys.executable).parent / "ftl2-runner"
         ftl2 = _run_worker([str(ours)], _transmit(ftl_pdd, case), root / "ftl2-worker", dict(_base_env(), **extra_env))
 

@@ -64,11 +64,6 @@ def override(
     short = short_name(module)
     if "." in short:
         return None  # a collection module: FTL2's
-    if short in _FACT_MODULES and hosts and not all(is_local(h) for h in hosts):
-        from .ftl2 import remote_setup
-
-        remote_setup.install(context)  # FTL2 then runs our setup bundle through its gate
-        return None
     if not hosts or not all(is_local(h) for h in hosts):
         return None
     params = dict(params)

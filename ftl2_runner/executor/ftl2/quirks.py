@@ -102,6 +102,9 @@ def event_output(action: str, event: Mapping[str, Any]) -> Any:
     output = event.get("output")
     if action.rsplit(".", 1)[-1] == "ping" and event.get("module") == "command" and event.get("success"):
         return dict(PING_OK)  # FTL2 implements host ping as `echo pong`
+    if str(event.get("module", "")).startswith("ftl2_runner_ansible.") and isinstance(output, dict):
+        # Our bundle of Ansible's module (remote_modules.py): the gate adds the process's rc, Ansible does not.
+        return {k: v for k, v in output.items() if k not in ("rc", "stdout", "stderr")}
     return output
 
 
@@ -143,6 +146,22 @@ def is_connection_error(exc: BaseException) -> bool:
     return "Connection" in type(exc).__name__
 
 
+def ansible_module_on_remote_hosts(context: Any, module: str, hosts: list[str], params: Mapping[str, Any]) -> Deferred | None:
+    """Ansible's own module where FTL2's remote run differs (``setup``, ``file``, ``stat``; remote_modules.py).
+
+    ``gather_facts`` is ``setup`` (FTL2's is a stub that returns ``{}``). Only when every host is remote:
+    local hosts have their own path (call_overrides.py).
+    """
+    from .remote_modules import REMOTE_AS_ANSIBLE, module_name_for
+
+    short = module.removeprefix("ansible.builtin.").removeprefix("ansible.legacy.")
+    short = "setup" if short == "gather_facts" else short
+    if short not in REMOTE_AS_ANSIBLE or not hosts or any(is_local(h, context) for h in hosts):
+        return None
+    name = module_name_for(context, short)
+    return run_on_hosts(context, hosts, name, params) if name is not None else None
+
+
 def deferred_call(
     context: Any,
     target: str,
@@ -159,8 +178,9 @@ def deferred_call(
     and is not a shortcut we reroute; FTL2's per-host ``run_on`` when the task runs on fewer
     hosts than the target names (failed hosts, a block's hosts, a ``when`` false on some).
     """
-    if module.rsplit(".", 1)[-1] == "gather_facts":
-        return run_on_hosts(context, hosts, "setup", params)  # FTL2's gather_facts is a stub that returns {}
+    own = ansible_module_on_remote_hosts(context, module, hosts, params)
+    if own is not None:
+        return own
     reroute = rerouted(context, target, module, hosts, params, warn)
     if reroute is not None:
         return reroute

@@ -178,7 +178,9 @@ class TaskExecutor:
         if any(callable(v) for v in params.values()):
             # Arguments that depend on the host: one FTL2 call per host, one task.
             run.host_params = {h: self._params_for(h, params) for h in running}
-            calls = [quirks.run_on_hosts(context, [h], spec.module, run.host_params[h]) for h in running]
+            calls = [
+                quirks.deferred_call(context, h, spec.module, [h], [h], run.host_params[h], None, self.recorder.warning) for h in running
+            ]
 
             async def per_host() -> list[Any]:
                 outcomes = await asyncio.gather(*(c() for c in calls), return_exceptions=True)
