@@ -69,7 +69,7 @@ def _import_all() -> None:
         script_loader,
         shaping,
     )
-    from .ftl2 import calls, locality, quirks  # noqa: F401
+    from .ftl2 import calls, locality, quirks, remote_modules  # noqa: F401
     from .tasks import (  # noqa: F401
         batches,
         blocks,
