@@ -134,3 +134,35 @@ def test_an_unrescued_block_failure_leaves_the_play_after_always(tmp_path):
     rc, text = _run(pdd)
     assert rc == 2, text
     assert "TASK [clean up]" in text and "TASK [never reached]" not in text
+
+
+def test_arguments_are_templated_per_host_and_check_mode_holds_for_them(tmp_path):
+    # A porting author pastes `{{ }}` arguments and per-host lambdas; under --check nothing may change.
+    out = tmp_path / "out"
+    out.mkdir()
+    script = f"""
+    async def run(inventory_path, extravars, runner):
+        async with runner.automation() as ftl:
+            await runner.set_fact(hosts="targets", port="{{{{ http_port | default(80) }}}}")
+            with runner.task("show", when="port == 8080 and ansible_check_mode == {{check}}"):
+                await ftl.targets.debug(msg="{{{{ inventory_hostname }}}} on {{{{ port }}}}")
+            with runner.task("templated dest"):
+                await ftl.targets.copy(content="host={{{{ inventory_hostname }}}}\\n", dest="{out}/{{{{ inventory_hostname }}}}.txt")
+            with runner.task("lambda path"):
+                await ftl.targets.file(path=lambda v: "{out}/dir-" + v.inventory_hostname, state="directory")
+        return 0
+    """
+    inventory = "[targets]\nh1 ansible_connection=local http_port=8080\nh2 ansible_connection=local http_port=8080\n"
+    for check in (True, False):
+        pdd = make_data_dir(tmp_path / str(check), script.replace("{check}", str(check)), inventory=inventory)
+        args = [FTL2_RUNNER, "run", str(pdd), "-p", "job.py"] + (["--cmdline=--check"] if check else [])
+        done = subprocess.run(args, capture_output=True, text=True, timeout=120, env=worker_env())
+        text = re.sub(r"\x1b\[[0-9;]*m", "", done.stdout)
+        assert done.returncode == 0, text
+        assert '"msg": "h1 on 8080"' in text and '"msg": "h2 on 8080"' in text  # set_fact kept the int, debug rendered
+        made = sorted(p.name for p in out.iterdir())
+        if check:
+            assert made == [], text  # --check: neither the templated copy nor the per-host file ran for real
+        else:
+            assert made == ["dir-h1", "dir-h2", "h1.txt", "h2.txt"], text
+            assert (out / "h2.txt").read_text() == "host=h2\n"

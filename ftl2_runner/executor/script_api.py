@@ -73,7 +73,15 @@ class ScriptRunner:
         self._plays = PlayTracker(recorder, self._inventory, self._hosts)
         # The script's `hosts:` line (or its launcher's hosts): where calls naming no host run.
         self._plays.default_pattern = default_hosts
-        self._variables = HostVariables(self._inventory_vars, settings.extravars)
+        import os
+
+        magic = {  # Ansible's magic variables that describe the job
+            "ansible_check_mode": settings.check_mode,
+            "ansible_diff_mode": settings.diff,
+            "ansible_verbosity": settings.verbosity,
+            "playbook_dir": os.path.dirname(os.path.abspath(script_path)),
+        }
+        self._variables = HostVariables(self._inventory_vars, settings.extravars, magic)
         self._executor = TaskExecutor(recorder, settings, self._plays, self._variables)
         self._ftl: TrackedAutomation | None = None
 

@@ -19,7 +19,7 @@ async def run(inventory_path, extravars, runner):
         with runner.task("the block is there"):
             await ftl.localhost.blockinfile(path=conf, block=block)
         with runner.task("write a template source"):
-            await ftl.localhost.copy(content="greeting = {{ greeting }}\n", dest=source)
+            await ftl.localhost.copy(content="greeting = {{ '{{' }} greeting {{ '}}' }}\n", dest=source)
         with runner.task("render a template"):
             await ftl.localhost.template(src=source, dest=rendered, greeting="hello")
         with runner.task("render it again"):

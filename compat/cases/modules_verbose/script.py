@@ -9,7 +9,7 @@ async def run(inventory_path, extravars, runner):
         with runner.task("make a directory"):
             await ftl.localhost.file(path=out, state="directory")
         with runner.task("write a template source"):
-            await ftl.localhost.copy(content="port = {{ web_port }}\n", dest=source)
+            await ftl.localhost.copy(content="port = {{ '{{' }} web_port {{ '}}' }}\n", dest=source)
         with runner.task("render it"):
             await ftl.localhost.template(src=source, dest=conf, web_port=80)
         with runner.task("a skipped command"):

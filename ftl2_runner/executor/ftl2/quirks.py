@@ -63,8 +63,6 @@ def rerouted(
                 f"ansible_ssh_private_key_file (hosts: {', '.join(keyed)}); load the key into the ssh-agent "
                 "(AWX machine credential) for these hosts"
             )
-        if len(hosts) == 1:
-            return None
 
         async def copy_each() -> PerHostOutcomes:
             outcomes = await asyncio.gather(*(context[h].copy(**params) for h in hosts), return_exceptions=True)

@@ -70,7 +70,7 @@ def _to_bool(value: Any) -> bool:
 def _environment() -> Any:
     import jinja2
 
-    env = jinja2.Environment(undefined=jinja2.StrictUndefined)
+    env = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True)  # as Ansible templates args
     env.tests.update(_tests())
     env.filters["bool"] = _to_bool
     return env
@@ -91,7 +91,8 @@ def evaluate_expression(expression: str, variables: Mapping[str, Any]) -> Any:
     import jinja2
 
     try:
-        value = _compiled(expression)(**variables)
+        # Results as the plain dicts they are in Ansible (Jinja then says "'dict object' has no attribute").
+        value = _compiled(expression)(**{k: _plain(v) for k, v in variables.items()})
         if isinstance(value, jinja2.Undefined):
             value._fail_with_undefined_error()
         return value
@@ -101,6 +102,14 @@ def evaluate_expression(expression: str, variables: Mapping[str, Any]) -> Any:
         raise
     except Exception as exc:
         raise ConditionError(f"{type(exc).__name__}: {exc}") from exc
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Result):
+        return dict(value)
+    if isinstance(value, dict) and type(value) is not dict:
+        return {k: dict(v) if isinstance(v, Result) else v for k, v in value.items()}
+    return value
 
 
 class AttributeView(dict):
@@ -183,14 +192,23 @@ def _source_of(function: Any) -> str | None:
     return found[0][1] if found else None
 
 
-def render(text: str, variables: Mapping[str, Any]) -> str:
-    """A string with ``{{ ... }}`` rendered against the host's variables, as Ansible templates task args."""
+def render(text: str, variables: Mapping[str, Any]) -> Any:
+    """A string with ``{{ ... }}`` rendered against the host's variables, as Ansible templates task args.
+
+    A string that is one expression and nothing else keeps the expression's type (``"{{ port }}"`` is
+    an int when ``port`` is), as ansible-core 2.19+ does.
+    """
+    import re
+
     import jinja2
 
     if "{{" not in text and "{%" not in text:
         return text
+    whole = re.fullmatch(r"\s*\{\{(.*?)\}\}\s*", text, re.DOTALL)
+    if whole and "{{" not in whole.group(1) and "}}" not in whole.group(1):
+        return evaluate_expression(whole.group(1).strip(), variables)
     try:
-        return _environment().from_string(text).render(**variables)
+        return _environment().from_string(text).render(**{k: _plain(v) for k, v in variables.items()})
     except jinja2.UndefinedError as exc:
         raise ConditionError(str(exc.message)) from exc
     except jinja2.TemplateError as exc:

@@ -21,10 +21,10 @@ from .. import call_overrides, results
 from ..events import PlaybookRecorder, Task
 from ..facts import FactCache, fact_cache_dir
 from ..ftl2 import quirks
-from ..ftl2.calls import script_call_site
+from ..ftl2.calls import native_for_pattern, script_call_site
 from . import local_actions
 from .blocks import PlayHosts
-from .conditions import AttributeView, ConditionError, condition_text, holds
+from .conditions import AttributeView, ConditionError, condition_text, holds, render
 from .reporting import HostReporter
 from .run import TaskRun
 from .selection import StartAtTask, selected_by_tags
@@ -144,72 +144,107 @@ class TaskExecutor:
             return self._returned(spec, {})  # every host of the target already failed: Ansible runs nothing
         run = self._start(spec, options, params)
         running = self._split_by_when(run, hosts)
-        context = self.plays.context
-        # What FTL2 0.4.7 cannot run as Ansible does (setup, --check predictions, --diff, local names).
-        own = (
-            call_overrides.override(context, self.settings, spec.module, running, params, self.is_local, self.variables.of)
-            if running
-            else None
-        )
-        if own is None and running and self.settings.check_mode and not quirks.honours_check_mode(spec.module, running, context):
-            short = spec.module.rsplit(".", 1)[-1]
-            for host in running:
-                self.reporter.skipped(
-                    run, host, {"changed": False, "msg": f"remote module ({short}) does not support check mode", "skipped": True}
-                )
-            running = []
+        calls = self._calls(run, spec, params, native, target_hosts, running)
         if loop_state.get() is not None:
             run.task.finished_hosts = set()  # each item reports every host once
-        if running:
-            await self._call(run, spec, params, own or native, target_hosts, running, overridden=own is not None)
+        if calls:
+            await self._call(run, calls)
         return self._finish(run)
 
-    async def _call(
-        self,
-        run: TaskRun,
-        spec: CallSpec,
-        params: dict[str, Any],
-        native: Any,
-        target_hosts: list[str],
-        running: list[str],
-        overridden: bool = False,
-    ) -> None:
+    def _calls(
+        self, run: TaskRun, spec: CallSpec, params: dict[str, Any], native: Any, target_hosts: list[str], running: list[str]
+    ) -> list[tuple[list[str], Any]]:
+        """``(hosts, deferred call)`` pairs that run the task: one for all hosts, or one per host when an
+        argument depends on the host (a callable, or a ``{{ }}`` template, as Ansible templates task args).
+
+        Each pair is decided the same way: what ftl2-runner runs instead of FTL2 (``call_overrides``:
+        setup, --check predictions, --diff, local names), else a skip under ``--check`` for a module
+        that cannot honour it, else FTL2's call (``quirks.deferred_call``).
+        """
         context = self.plays.context
-        if any(callable(v) for v in params.values()):
-            # Arguments that depend on the host: one FTL2 call per host, one task.
-            run.host_params = {h: self._params_for(h, params) for h in running}
-            calls = [
-                quirks.deferred_call(context, h, spec.module, [h], [h], run.host_params[h], None, self.recorder.warning) for h in running
-            ]
+        if not running:
+            return []
+        groups: list[tuple[list[str], dict[str, Any]]] = [(running, params)]
+        per_host = any(_depends_on_host(v) for v in params.values())
+        if per_host:
+            groups = []
+            for host in running:
+                try:
+                    run.host_params[host] = self._params_for(host, params)
+                except ConditionError as exc:
+                    self.reporter.report(run, host, results.FAILED, {"changed": False, "msg": f"Task failed: {exc}"})
+                    continue
+                groups.append(([host], run.host_params[host]))
+        calls: list[tuple[list[str], Any]] = []
+        for hosts, group_params in groups:
+            own = call_overrides.override(context, self.settings, spec.module, hosts, group_params, self.is_local, self.variables.of)
+            if own is None and self.settings.check_mode and not quirks.honours_check_mode(spec.module, hosts, context):
+                short = spec.module.rsplit(".", 1)[-1]
+                skip = {"changed": False, "msg": f"remote module ({short}) does not support check mode", "skipped": True}
+                for host in hosts:
+                    self.reporter.skipped(run, host, dict(skip))
+                continue
+            if own is not None or context is None:
+                calls.append((hosts, own if own is not None else native))
+            elif per_host:  # FTL2's own call on this one host (its shortcut, e.g. copy content=), unless rerouted
+                native_here = native_for_pattern(context, hosts[0], spec.module, group_params)
+                deferred = quirks.deferred_call(
+                    context, hosts[0], spec.module, hosts, hosts, group_params, native_here, self.recorder.warning
+                )
+                calls.append((hosts, deferred))
+            else:
+                calls.append(
+                    (
+                        hosts,
+                        quirks.deferred_call(
+                            context, spec.target, spec.module, hosts, target_hosts, group_params, native, self.recorder.warning
+                        ),
+                    )
+                )
+        return calls
 
-            async def per_host() -> list[Any]:
-                outcomes = await asyncio.gather(*(c() for c in calls), return_exceptions=True)
-                return [item for outcome in outcomes for item in (outcome if isinstance(outcome, list) else [outcome])]
+    async def _call(self, run: TaskRun, calls: list[tuple[list[str], Any]]) -> None:
+        """Make the calls at once (FTL2's events land on the task), then report the hosts FTL2 said nothing about."""
 
-            deferred: Any = per_host
-        elif context is None or overridden:
-            deferred = native
-        else:
-            deferred = quirks.deferred_call(context, spec.target, spec.module, running, target_hosts, params, native, self.recorder.warning)
+        async def all_calls() -> list[Any]:
+            if len(calls) == 1:
+                return [await calls[0][1]()]
+            return list(await asyncio.gather(*(deferred() for _, deferred in calls), return_exceptions=True))
+
         try:
-            returned = await run_with_task(run, deferred)
+            outcomes = await run_with_task(run, all_calls)
         except TaskFailed:
             raise
         except Exception as exc:  # FTL2 refused or crashed: the task fails on its unfinished hosts
-            run.exception = exc
-            for host in self._unfinished(run, running):
-                self.reporter.exception(run, host, exc, quirks.is_connection_error(exc))
-            return
-        pending = self._unfinished(run, running)
-        for host, out in quirks.outputs_from_return(returned, pending).items():
-            if out.exception is not None:
-                self.reporter.exception(run, host, out.exception, False)
-            else:
-                self.reporter.ftl2_result(run, host, out.success, out.output, out.error)
+            outcomes = [exc]
+            calls = [([h for hosts, _ in calls for h in hosts], None)]
+        for (hosts, _), outcome in zip(calls, outcomes, strict=True):
+            pending = self._unfinished(run, hosts)
+            if isinstance(outcome, TaskFailed):
+                raise outcome
+            if isinstance(outcome, Exception):
+                run.exception = outcome
+                for host in pending:
+                    self.reporter.exception(run, host, outcome, quirks.is_connection_error(outcome))
+                continue
+            for host, out in quirks.outputs_from_return(outcome, pending).items():
+                if out.exception is not None:
+                    self.reporter.exception(run, host, out.exception, False)
+                else:
+                    self.reporter.ftl2_result(run, host, out.success, out.output, out.error)
 
-    def _params_for(self, host: str, params: Mapping[str, Any]) -> dict[str, Any]:
-        view = AttributeView(self.variables.of(host))
-        return {k: (v(view) if callable(v) else v) for k, v in params.items()}
+    def _params_for(self, host: str, params: Mapping[str, Any], templates: bool = True) -> dict[str, Any]:
+        """One host's arguments: callables called with its variables, ``{{ }}`` strings rendered with them."""
+        variables = self.variables.of(host)
+        view = AttributeView(variables)
+        out = {}
+        for key, value in params.items():
+            if callable(value):
+                value = value(view)
+            elif templates and isinstance(value, str) and _is_template(value):
+                value = render(value, variables)
+            out[key] = value
+        return out
 
     @staticmethod
     def _unfinished(run: TaskRun, hosts: list[str]) -> list[str]:
@@ -229,8 +264,13 @@ class TaskExecutor:
         running = self._split_by_when(run, hosts)
         short = local_actions.short_name(spec.module)
         for host in running:
+            try:  # set_fact's values are templated like any task argument; debug/assert/fail template their own
+                host_params = self._params_for(host, params, templates=short == "set_fact")
+            except ConditionError as exc:
+                self.reporter.report(run, host, results.FAILED, {"changed": False, "msg": f"Task failed: {exc}"})
+                continue
             outcome, res = await local_actions.run(
-                short, self._params_for(host, params), self.variables.of(host), self.recorder.display, self.recorder.warning
+                short, host_params, self.variables.of(host), self.recorder.display, self.recorder.warning
             )
             if short == "set_fact":
                 for name, value in res["ansible_facts"].items():
@@ -305,3 +345,12 @@ class TaskExecutor:
             self.reporter.ftl2_result(
                 run, host, bool(event.get("success")), quirks.event_output(task.action, event), event.get("error"), event.get("timestamp")
             )
+
+
+def _is_template(text: str) -> bool:
+    return "{{" in text or "{%" in text
+
+
+def _depends_on_host(value: Any) -> bool:
+    """An argument whose value is the host's: a callable of its variables, or a template."""
+    return callable(value) or (isinstance(value, str) and _is_template(value))

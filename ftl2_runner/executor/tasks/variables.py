@@ -17,15 +17,18 @@ from typing import Any
 class HostVariables:
     """The variable store of one job (all hosts)."""
 
-    def __init__(self, inventory_vars: Callable[[str], Mapping[str, Any]], extravars: Mapping[str, Any]):
+    def __init__(
+        self, inventory_vars: Callable[[str], Mapping[str, Any]], extravars: Mapping[str, Any], magic: Mapping[str, Any] | None = None
+    ):
         self._inventory_vars = inventory_vars
         self.extravars = extravars
+        self._magic = dict(magic or {})  # ansible_check_mode, ansible_diff_mode, playbook_dir...: the job's own
         self._facts: dict[str, dict[str, Any]] = {}
         self._set: dict[str, dict[str, Any]] = {}  # set_fact and register, per host
 
     def of(self, host: str) -> dict[str, Any]:
         """Every variable ``host`` sees, merged with Ansible's precedence."""
-        merged: dict[str, Any] = {"inventory_hostname": host, "inventory_hostname_short": host.split(".")[0]}
+        merged: dict[str, Any] = {"inventory_hostname": host, "inventory_hostname_short": host.split(".")[0], **self._magic}
         merged.update(self._inventory_vars(host))
         facts = self._facts.get(host)
         if facts:
