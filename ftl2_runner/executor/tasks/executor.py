@@ -122,7 +122,9 @@ class TaskExecutor:
             try:
                 ok = holds(when, variables)
             except ConditionError as exc:
-                self.reporter.report(run, host, results.FAILED, {"changed": False, "msg": f"Task failed: Conditional result was {exc}"})
+                self.reporter.report(
+                    run, host, results.FAILED, {"changed": False, "msg": f"Task failed: the conditional check failed: {exc}"}
+                )
                 continue
             if ok:
                 running.append(host)

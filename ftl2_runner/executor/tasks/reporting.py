@@ -164,8 +164,8 @@ class HostReporter:
     def error_block(self, run: TaskRun, res: Mapping[str, Any], outcome: str) -> str:
         """Ansible 2.21's ``[ERROR]: Task failed`` block, pointing at the script line."""
         msg = str(res.get("msg") or "").strip()
-        if outcome == results.UNREACHABLE or res.get("failed_when_result") is True:
-            summary = msg
+        if outcome == results.UNREACHABLE or res.get("failed_when_result") is True or msg.startswith("Task failed: "):
+            summary = msg  # already says what failed (a condition or template error of ftl2-runner's own)
         else:
             from .local_actions import ACTION_FAILURES
 
