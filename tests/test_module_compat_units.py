@@ -31,8 +31,8 @@ def test_setup_runs_as_a_package_module():
 
 
 def test_diff_text_is_ansible_s_unified_diff():
-    text = diff.render([{"before": "", "after": "hello\n", "after_header": "/tmp/x"}], lambda s, c: s)
-    assert text == "--- before\n+++ after: /tmp/x\n@@ -0,0 +1 @@\n+hello\n\n"
+    text = diff.render([{"before": "", "after": "hello\n", "after_header": "out/x.txt"}], lambda s, c: s)
+    assert text == "--- before\n+++ after: out/x.txt\n@@ -0,0 +1 @@\n+hello\n\n"
     state = diff.render({"before": {"path": "/p", "state": "absent"}, "after": {"path": "/p", "state": "directory"}}, lambda s, c: s)
     assert '-    "state": "absent"\n+    "state": "directory"\n' in state
 

@@ -24,16 +24,24 @@ import sys
 from collections.abc import Mapping
 from typing import Any
 
-_BOOTSTRAP = """
-import json, runpy, subprocess, sys
+# Prepended to every module run of ours (here and through FTL2's gate, ftl2/remote_modules.py): results
+# are encoded as ansible-core's module encoder does, sets as lists and bytes as text.
+ENCODER_PATCH = """
+import json
 _default = json.JSONEncoder.default
-def _sets_as_lists(self, value):
+def _encodable(self, value):
     if isinstance(value, (set, frozenset)):
         return list(value)
     if isinstance(value, bytes):
         return value.decode("utf-8", "surrogateescape")
     return _default(self, value)
-json.JSONEncoder.default = _sets_as_lists
+json.JSONEncoder.default = _encodable
+"""
+
+_BOOTSTRAP = (
+    ENCODER_PATCH
+    + """
+import runpy, subprocess, sys
 boot, name = sys.argv.pop(1), sys.argv.pop(1)  # then a module reads its arguments from stdin
 respawned = name.startswith("+")
 if respawned:  # under the system's interpreter: its own packages first, FTL2's ansible package after them
@@ -49,6 +57,7 @@ respawn.respawn_module = respawn_module
 runpy.run_module("ansible.modules." + name, run_name="__main__", alter_sys=True,
                  init_globals={"_respawned": True} if respawned else None)
 """
+)
 
 TIMEOUT = 300
 

@@ -28,9 +28,9 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from . import ansible_modules, check_mode, diff, package_action, script_action
+from .ftl2.locality import FTL2_LOCAL_NAMES
 
 _FACT_MODULES = frozenset(("setup", "gather_facts"))
-_LOCAL_NAMES = ("localhost", "local")
 # FTL2 HostScopedProxy methods that decide "local" by the host's name.
 _NAME_LOCAL_SHORTCUTS = frozenset(("shell", "copy", "template", "fetch"))
 # Native FTL2 modules with a stand-in that honours check mode / diff on local hosts.
@@ -96,7 +96,7 @@ def override(
         return _each(hosts, lambda host: _as_coroutine(check_mode.copy_prediction(params, settings.diff)))
     if settings.diff and short == "copy":
         return _each(hosts, lambda host: diff.copy_with_diff(localhost, params))
-    if short in _NAME_LOCAL_SHORTCUTS and any(h not in _LOCAL_NAMES for h in hosts):
+    if short in _NAME_LOCAL_SHORTCUTS and any(h not in FTL2_LOCAL_NAMES for h in hosts):
         return _each(hosts, lambda host: getattr(localhost, short)(**params))
     if settings.diff and not _is_ftl2_native(short) and short not in ("ping", "debug"):
         return _each(

@@ -150,9 +150,10 @@ def ansible_module_on_remote_hosts(context: Any, module: str, hosts: list[str], 
     ``gather_facts`` is ``setup`` (FTL2's is a stub that returns ``{}``). Only when every host is remote:
     local hosts have their own path (call_overrides.py).
     """
+    from ..call_overrides import short_name
     from .remote_modules import REMOTE_AS_ANSIBLE, module_name_for
 
-    short = module.removeprefix("ansible.builtin.").removeprefix("ansible.legacy.")
+    short = short_name(module)
     short = "setup" if short == "gather_facts" else short
     if short not in REMOTE_AS_ANSIBLE or not hosts or any(is_local(h, context) for h in hosts):
         return None

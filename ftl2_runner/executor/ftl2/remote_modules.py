@@ -26,16 +26,8 @@ PREFIX = "ftl2_runner_ansible."
 # Modules whose remote result FTL2 gets wrong, run as Ansible's own (pure modules: no action plugin).
 REMOTE_AS_ANSIBLE = frozenset(("setup", "file", "stat"))
 
-_ENTRY_POINT = """\
-import json, runpy, sys
-_default = json.JSONEncoder.default
-def _encodable(self, value):
-    if isinstance(value, (set, frozenset)):
-        return list(value)
-    if isinstance(value, bytes):
-        return value.decode("utf-8", "surrogateescape")
-    return _default(self, value)
-json.JSONEncoder.default = _encodable
+_ENTRY_POINT = """
+import runpy, sys
 sys.path.insert(0, sys.argv[0])
 runpy.run_module("ansible.modules.%s", run_name="__main__", alter_sys=True)
 """
@@ -58,7 +50,9 @@ def bundle_bytes(name: str) -> bytes:
         wanted += [os.path.relpath(os.path.join(folder, f), root) for f in sorted(files) if f.endswith(".py")]
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr(zipfile.ZipInfo("__main__.py", _EPOCH), _ENTRY_POINT % name)
+        from ..ansible_modules import ENCODER_PATCH
+
+        archive.writestr(zipfile.ZipInfo("__main__.py", _EPOCH), ENCODER_PATCH + _ENTRY_POINT % name)
         for relative in wanted:
             info = zipfile.ZipInfo(relative.replace(os.sep, "/"), _EPOCH)
             info.compress_type = zipfile.ZIP_DEFLATED

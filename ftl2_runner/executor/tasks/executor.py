@@ -102,7 +102,6 @@ class TaskExecutor:
         task.run = run
         if loop is not None:
             loop.task = task
-            loop.spec = spec
         return run
 
     def _split_by_when(self, run: TaskRun, hosts: list[str]) -> list[str]:

@@ -55,7 +55,6 @@ class LoopState:
     item: Any = None
     task: Task | None = None
     item_results: dict[str, list[tuple[str, dict[str, Any]]]] = field(default_factory=dict)
-    spec: CallSpec | None = None
 
 
 task_options: contextvars.ContextVar[TaskOptions | None] = contextvars.ContextVar("ftl2_runner_task_options", default=None)
