@@ -166,3 +166,23 @@ def test_arguments_are_templated_per_host_and_check_mode_holds_for_them(tmp_path
         else:
             assert made == ["dir-h1", "dir-h2", "h1.txt", "h2.txt"], text
             assert (out / "h2.txt").read_text() == "host=h2\n"
+
+
+def test_a_serial_batch_that_fails_entirely_ends_the_play(tmp_path):
+    pdd = make_data_dir(
+        tmp_path,
+        """
+    async def run(inventory_path, extravars, runner):
+        async with runner.automation():
+            for play in runner.serial_play(hosts="targets", serial=1):
+                with runner.task("breaks on h1", when='inventory_hostname == "h1"'):
+                    await play.command(cmd="false")
+                with runner.task("after"):
+                    await play.command(cmd="echo after")
+        return 0
+    """,
+        inventory=THREE_HOSTS,
+    )
+    rc, text = _run(pdd)
+    assert rc == 2, text
+    assert text.count("PLAY [targets]") == 1 and "[h2]" not in text and "[h3]" not in text, text

@@ -113,3 +113,29 @@ def test_block_scopes_choose_the_hosts_and_count_who_failed():
     with pytest.raises(TaskFailed):
         asyncio.run(hosts.run_block(None, failing_body, None, None, lambda failed: TaskFailed("block", failed, "x")))
     assert hosts.out_of_play == {"h1"}
+
+
+def test_result_types_answer_as_ansible_tests_do():
+    from ftl2_runner.script import HostResults
+
+    ok, bad = Result(changed=True, failed=False, rc=0), Result(changed=False, failed=True, rc=1)
+    assert ok.succeeded and not bad.succeeded and ok.rc == 0
+    with pytest.raises(AttributeError, match="no key 'stdout'"):
+        ok.stdout  # noqa: B018 - the attribute access is the test
+    group = HostResults(h1=ok, h2=bad)
+    assert group.failed_hosts == ["h2"] and group.changed
+    assert not HostResults(h1=bad).changed
+
+
+def test_who_leaves_the_play_after_a_task():
+    from ftl2_runner.executor.events import Play, Task
+    from ftl2_runner.executor.tasks.run import TaskRun
+    from ftl2_runner.executor.tasks.spec import CallSpec, TaskOptions
+
+    def run(ignore_errors: bool) -> TaskRun:
+        task = Task(name="t", action="command", resolved_action="ansible.builtin.command", path="", uuid="u", play=Play("p", "all", "pu"))
+        task.outcomes = {"h1": "ok", "h2": "failed", "h3": "unreachable", "h4": "skipped"}
+        return TaskRun(task=task, spec=CallSpec("all", "command"), options=TaskOptions(ignore_errors=ignore_errors))
+
+    assert run(False).bad_hosts() == ["h2", "h3"]
+    assert run(True).bad_hosts() == ["h3"]  # ignore_errors does not cover unreachable hosts, as in Ansible

@@ -211,7 +211,7 @@ class ScriptRunner:
         Each batch prints the play banner again, as Ansible does, and runs the body's tasks on
         that batch's hosts only. ``serial`` is a count, a percentage (``"50%"``) or a list of
         them (the last one repeats), as in a playbook. Hosts that failed are left out of later
-        batches' tasks; a batch in which every host failed ends the play.
+        batches' tasks; a batch in which every host failed ends the play (the task raises ``TaskFailed``).
         """
         from .tasks.batches import batches
 
@@ -229,8 +229,6 @@ class ScriptRunner:
             finally:
                 self._executor.task_ids = None
                 self._plays.end()
-            if everyone and all(h in self._executor.hosts.out_of_play for h in batch):
-                break
 
     @contextlib.contextmanager
     def task(
