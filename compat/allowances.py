@@ -36,6 +36,19 @@ def _task_path_line(records: list[Record]) -> list[Record]:
     return _map_events(records, fix)
 
 
+def _module_internal_args(records: list[Record]) -> list[Record]:
+    def fix(record: Record) -> Record:
+        data = record.get("event_data")
+        if isinstance(data, dict) and isinstance(data.get("task_args"), str):
+            args = data["task_args"]
+            cut = 0 if args.startswith("_ansible_") else args.find(", _ansible_")
+            if cut >= 0:
+                record["event_data"] = dict(data, task_args=args[:cut])
+        return record
+
+    return _map_events(records, fix)
+
+
 _ORIGIN_RE = re.compile(
     r"(Origin: )[^\r\n]*?:\d+:\d+(\x1b\[0m)?((?:\r\n(?:\x1b\[[0-9;]*m)?[^\r\n]*?(?:\x1b\[0m)?)*?\r\n(?:\x1b\[[0-9;]*m)?\s*\^ column \d+)"
 )
@@ -123,6 +136,7 @@ def _copy_src(records: list[Record]) -> list[Record]:
 
 
 NORMALISERS: dict[str, Normaliser] = {
+    "module-internal-args": _module_internal_args,
     "copy-src": _copy_src,
     "unreachable-reason": _unreachable_reason,
     "executor-command": _executor_command,

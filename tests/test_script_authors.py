@@ -188,3 +188,66 @@ def test_ftl2_playbook_without_a_playbook_prints_usage_and_runs_nothing(tmp_path
     assert done.stderr.startswith("usage: ftl2-playbook")
     assert "ftl2-playbook: error: the following arguments are required: playbook" in done.stderr
     assert "/opt/ftl2/main.py" not in done.stderr and not canary.exists()
+
+
+def test_a_misspelled_module_fails_with_ansibles_words_not_our_search_paths(tmp_path):
+    pdd = make_data_dir(
+        tmp_path,
+        """
+    async def run(inventory_path, extravars, runner):
+        async with runner.automation() as ftl:
+            with runner.task("typo"):
+                await ftl.localhost.comand(cmd="echo hi")
+        return 0
+    """,
+    )
+    run, processed = pipeline(pdd, tmp_path, "-p", "job.py")
+    failed = [e for e in run.events if e["event"] == "runner_on_failed"]
+    assert run.rc == 2 and processed.status == "failed"
+    assert [e["event_data"]["res"] for e in failed] == [
+        {"changed": False, "exception": "(traceback unavailable)", "msg": "Task failed: Cannot resolve 'comand' to an action or module."}
+    ]
+    text = run.text()
+    assert "[ERROR]: Task failed: Cannot resolve 'comand' to an action or module." in text
+    assert "Searched paths" not in text and "site-packages" not in text  # the worker's own paths stay out of the job
+
+
+def test_a_loop_body_with_a_second_task_is_refused_at_that_line(tmp_path):
+    pdd = make_data_dir(
+        tmp_path,
+        """
+    async def run(inventory_path, extravars, runner):
+        async with runner.automation() as ftl:
+            async for item in runner.loop(["x", "y"]):
+                with runner.task("a"):
+                    await ftl.localhost.command(cmd=f"echo a{item}")
+                with runner.task("b"):
+                    await ftl.localhost.command(cmd=f"echo b{item}")
+        return 0
+    """,
+    )
+    run, processed = pipeline(pdd, tmp_path, "-p", "job.py")
+    text = run.text()
+    assert run.rc == 1 and processed.status == "failed"
+    assert "UsageError: runner.loop(): the loop's task is 'a' (command), but its body also calls command as 'b'" in text
+    assert 'line 8, in run\n    await ftl.localhost.command(cmd=f"echo b{item}")\n' in _plain(text)
+    assert "executor.py" not in text  # the frames that found the mistake are ours, not the author's
+    items = [e["event_data"]["res"]["item"] for e in run.events if e["event"] == "runner_item_on_ok"]
+    assert items == ["x"]  # nothing of "b" was folded into "a"'s items
+
+
+def test_a_when_given_per_item_inside_a_loop_holds_for_that_item(tmp_path):
+    pdd = make_data_dir(
+        tmp_path,
+        """
+    async def run(inventory_path, extravars, runner):
+        async with runner.automation() as ftl:
+            async for item in runner.loop([1, 2, 3]):
+                with runner.task("odd only", when=item % 2 == 1):
+                    await ftl.localhost.command(cmd=f"echo {item}")
+        return 0
+    """,
+    )
+    run, _ = pipeline(pdd, tmp_path, "-p", "job.py")
+    outcomes = [(e["event"], e["event_data"]["res"]["item"]) for e in run.events if e["event"].startswith("runner_item_on_")]
+    assert outcomes == [("runner_item_on_ok", 1), ("runner_item_on_skipped", 2), ("runner_item_on_ok", 3)]

@@ -168,3 +168,15 @@ def test_no_colour_means_no_escape_sequences():
         f.recap({"h": _summary(failures=1)}),
     ]
     assert not [t for t in texts if "\x1b" in t]
+
+
+def test_a_chained_error_block_has_its_headline_above_the_origin_and_its_cause_below():
+    from ftl2_runner.executor.formatting import task_error_block
+
+    origin = ["Origin: job.py:4:7", "", "4     await ftl.localhost.copy(src=s)", "      ^ column 7"]
+    assert task_error_block("Task failed: Module failed: boom", origin) == "\n".join(
+        ["[ERROR]: Task failed: Module failed: boom", *origin, ""]
+    )
+    assert task_error_block("Task failed: X: why", origin, headline="Task failed: X.", cause="why, in full") == "\n".join(
+        ["[ERROR]: Task failed: X: why", "", "Task failed: X.", *origin, "", "<<< caused by >>>", "", "why, in full", ""]
+    )

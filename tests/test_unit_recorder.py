@@ -272,3 +272,38 @@ def test_ad_hoc_uses_the_minimal_callback():
     assert channel.events[2][1] == 'h | SUCCESS => {\n    "changed": false,\n    "ping": "pong"\n}'
     assert "play" not in channel.events[2][0]["event_data"]
     assert channel.events[-1][1] is None  # no recap
+
+
+def test_task_arguments_are_shown_only_with_display_args_to_stdout():
+    for environ, banner, start_args, result_args in (
+        ({}, "TASK [cmd]", "", ""),
+        (
+            {"ANSIBLE_DISPLAY_ARGS_TO_STDOUT": "yes"},
+            "TASK [cmd cmd=echo {{ x }}, chdir=/tmp]",
+            "cmd=echo {{ x }}, chdir=/tmp",
+            "chdir=/tmp, cmd=echo 1",  # as the task ran: templated, and sorted as templating leaves them
+        ),
+    ):
+        rec, channel = recorder(environ)
+        rec.playbook_start()
+        rec.play_start("web", "all")
+        task = rec.task_start("cmd", "command", "ansible.builtin.command", "site.py:3", args={"cmd": "echo {{ x }}", "chdir": "/tmp"})
+        task.params = {"cmd": "echo 1", "chdir": "/tmp"}
+        rec.host_result(task, "h1", "ok", {"changed": True})
+        (start,) = channel.named("playbook_on_task_start")
+        assert banner in next(text for event, text in channel.events if event is start)
+        assert start["event_data"]["task_args"] == start_args
+        assert channel.named("runner_on_start")[0]["event_data"]["task_args"] == start_args
+        assert channel.named("runner_on_ok")[0]["event_data"]["task_args"] == result_args
+
+
+def test_no_log_hides_task_arguments_from_the_banner_and_the_events():
+    rec, channel = recorder({"ANSIBLE_DISPLAY_ARGS_TO_STDOUT": "True"})
+    rec.playbook_start()
+    rec.play_start("web", "all")
+    task = rec.task_start("secret", "command", "ansible.builtin.command", "site.py:3", args={"cmd": "echo hunter2"}, no_log=True)
+    rec.host_result(task, "h1", "ok", {"changed": True})
+    texts = "".join(text or "" for _, text in channel.events)
+    assert "hunter2" not in texts and "TASK [secret] " in texts
+    hidden = "the output has been hidden due to the fact that 'no_log: true' was specified for this result"
+    assert {event["event_data"]["task_args"] for event, _ in channel.events if "task_args" in event["event_data"]} == {hidden}

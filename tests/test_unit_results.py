@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
+from ftl2_runner.executor import failures
 from ftl2_runner.executor.custom_events import shape_custom_event
 from ftl2_runner.executor.results import classify
 
@@ -56,3 +59,40 @@ def test_custom_event_refuses_what_is_not_a_dict():
         shape_custom_event(["custom_progress"])  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="event_data must be a dict"):
         shape_custom_event({"event": "debug", "event_data": "x"})
+
+
+def test_a_module_ftl2_cannot_find_reads_as_ansibles_run_time_failure():
+    ftl2 = {"msg": "Failed to resolve module: Module not found: ansible.builtin.comand\nSearched paths:\n  /x/comand.py", "stdout": ""}
+    failure = failures.from_result("comand", ftl2)
+    assert failure is not None
+    assert failure.res == {"changed": False, "msg": "Task failed: Cannot resolve 'comand' to an action or module."}
+    assert failures.from_result("command", {"msg": "non-zero return code", "rc": 1}) is None
+    assert failures.from_result("command", {"msg": ["not", "text"]}) is None
+
+
+def test_a_failed_modules_own_answer_is_unwrapped_from_ftl2s_stdout():
+    answer = {"rc": 257, "failed": True, "msg": "Destination /x does not exist !", "invocation": {"module_args": {}}}
+    wrapped = {"failed": True, "msg": answer["msg"], "stdout": "\n" + json.dumps(answer) + "\n", "stderr": ""}
+    assert failures.module_answer(wrapped) == answer
+    # anything else is left as it is: a result with its own keys, stdout that is not a failed answer
+    kept = [
+        dict(wrapped, rc=1),
+        dict(wrapped, stdout="plain text"),
+        dict(wrapped, stdout=json.dumps({"changed": True})),
+        dict(wrapped, stdout="{not json"),
+        dict(wrapped, failed=False),
+        "not a dict",
+    ]
+    for output in kept:
+        assert failures.module_answer(output) is output
+
+
+def test_copy_from_a_missing_source_is_ansibles_action_failure():
+    failure = failures.from_exception("copy", "FileNotFoundError: Source file not found: /srv/app.conf")
+    assert failure is not None
+    text = "Could not find or access '/srv/app.conf' on the Ansible Controller."
+    assert failure.res == {"changed": False, "msg": f"Unexpected AnsibleActionFail error: {text}"}
+    assert failure.summary == f"Task failed: Unexpected AnsibleActionFail error: {text}"
+    assert failure.headline == "Task failed: Unexpected AnsibleActionFail error."
+    assert failure.cause is not None and failure.cause.endswith("see the remote_src option.")
+    assert failures.from_exception("command", "FileNotFoundError: Source file not found: /x") is None

@@ -20,6 +20,8 @@ it". Otherwise the returned coroutine function runs the call and returns
   Ansible's prediction is computed instead (:mod:`.check_mode`).
 * ``--diff``: Ansible modules get ``_ansible_diff`` (FTL2 never sets it), ``file`` is run as
   Ansible's own module, ``copy`` reports the content diff Ansible's action computes.
+* ``file`` where FTL2's native module fails (it refuses to retarget a symlink, and words its
+  failures its own way): Ansible's own module answers instead.
 """
 
 from __future__ import annotations
@@ -62,6 +64,7 @@ def override(
     if context is None:
         return None
     short = short_name(module)
+
     if "." in short:
         return None  # a collection module: FTL2's
     if not hosts or not all(is_local(h) for h in hosts):
@@ -96,6 +99,8 @@ def override(
         return _each(hosts, lambda host: _as_coroutine(check_mode.copy_prediction(params, settings.diff)))
     if settings.diff and short == "copy":
         return _each(hosts, lambda host: diff.copy_with_diff(localhost, params))
+    if short in _ANSIBLE_FILE_MODULES:
+        return _each(hosts, lambda host: _native_file_else_ansibles(params, settings))
     if short in _NAME_LOCAL_SHORTCUTS and any(h not in FTL2_LOCAL_NAMES for h in hosts):
         return _each(hosts, lambda host: getattr(localhost, short)(**params))
     if settings.diff and not _is_ftl2_native(short) and short not in ("ping", "debug"):
@@ -110,6 +115,44 @@ def override(
 async def _file_module(params: Mapping[str, Any], settings: Any) -> dict[str, Any]:
     """Ansible's own ``file`` module (results are put in ansible-core's key order by shaping)."""
     return await ansible_modules.run_local("file", params, settings.check_mode, settings.diff, settings.verbosity)
+
+
+async def _native_file_else_ansibles(params: Mapping[str, Any], settings: Any) -> Any:
+    """FTL2's in-process ``file`` where it succeeds; Ansible's own module where it does not.
+
+    FTL2's native ``file`` is fast and gives Ansible's answer when it succeeds, but refuses things
+    Ansible does (it will not retarget an existing symlink without ``force``), words its failures
+    its own way (``File does not exist`` for ``state: file``) and takes fewer arguments. It fails
+    before changing anything, so then Ansible's module is asked, and its answer is reported. The
+    native function is called directly: through FTL2's context it would also emit its own event.
+    """
+    from ftl2.ftl_modules import get_module
+
+    from .shaping import PRESHAPED
+
+    native = get_module("file") if _native_file_agrees(params) else None
+    try:
+        out = native(**params) if native is not None else None
+    except Exception:  # FTLModuleError, or an argument FTL2's version does not take
+        out = None
+    if isinstance(out, dict) and not out.get("failed"):
+        return out
+    return dict(await _file_module(params, settings), **{PRESHAPED: True})
+
+
+def _native_file_agrees(params: Mapping[str, Any]) -> bool:
+    """Whether FTL2's native ``file`` would do what Ansible's does with ``params``, when it succeeds.
+
+    Not for links (FTL2 links to a missing source, which Ansible refuses without ``force``) nor
+    for ``touch`` under a missing directory (FTL2 creates the directory, Ansible fails).
+    """
+    import os
+
+    state = params.get("state")
+    if state in (None, "file", "directory", "absent"):
+        return True
+    path = params.get("path") or params.get("dest")
+    return state == "touch" and isinstance(path, str) and os.path.isdir(os.path.dirname(os.path.abspath(path)))
 
 
 async def _as_coroutine(value: Any) -> Any:

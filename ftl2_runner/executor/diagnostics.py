@@ -69,6 +69,14 @@ def syntax_error_message(exc: SyntaxError, script: str) -> str:
     return "\n".join(lines)
 
 
+class UsageError(ValueError):
+    """A script uses ftl2-runner's API in a way that has no playbook meaning (raised at the call).
+
+    Its traceback ends at the script's line: the frames of ftl2-runner that found the mistake
+    say nothing to the author (``-vvv`` shows them).
+    """
+
+
 def script_traceback(exc: BaseException, script: str, verbosity: int) -> str:
     """The traceback of ``exc`` from the script's first frame on (all frames from ``-vvv``).
 
@@ -83,7 +91,18 @@ def script_traceback(exc: BaseException, script: str, verbosity: int) -> str:
         trimmed = _first_frame(exc.__traceback__, lambda name: not name.startswith(_NOT_THE_SCRIPTS))
     if trimmed is None:
         return "".join(traceback.format_exception(exc)).rstrip()
+    if isinstance(exc, UsageError):
+        frames = traceback.format_list(_up_to_the_script(trimmed))
+        return "".join(["Traceback (most recent call last):\n", *frames, *traceback.format_exception_only(exc)]).rstrip()
     return "".join(traceback.format_exception(type(exc), exc, trimmed)).rstrip()
+
+
+def _up_to_the_script(tb: TracebackType) -> traceback.StackSummary:
+    """The frames from ``tb`` on, without ftl2-runner's own frames after the last one outside it."""
+    frames = traceback.extract_tb(tb)
+    while len(frames) > 1 and frames[-1].filename.startswith(_NOT_THE_SCRIPTS[0]):
+        frames.pop()
+    return frames
 
 
 _NOT_THE_SCRIPTS = (

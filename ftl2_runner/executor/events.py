@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .formatting import COLOR_ERROR, COLOR_WARN, Formatter
+from .formatting import COLOR_ERROR, COLOR_WARN, Formatter, truthy
 from .protocol import DisplayChannel, utc_now_iso
 
 # Event names AWX accepts (awx BasePlaybookEvent.EVENT_TYPES); anything else breaks its API.
@@ -86,6 +86,7 @@ class Task:
     started_epoch: dict[str, float] = field(default_factory=dict)  # host -> time.time() at start
     call_started: float | None = None  # time.time() when the script made the call
     no_log: bool = False  # results are censored in events and output
+    args: dict[str, Any] = field(default_factory=dict)  # the arguments the task was started with, untemplated
     run: Any = None  # the task model's TaskRun (options, registered results) while the task runs
 
 
@@ -137,6 +138,8 @@ class PlaybookRecorder:
         # ansible-runner's --omit-event-data / --only-failed-event-data, read as awx_display reads them.
         self.omit_event_data = environ.get("RUNNER_OMIT_EVENTS", "False").lower() == "true"
         self.only_failed_event_data = environ.get("RUNNER_ONLY_FAILED_EVENTS", "False").lower() == "true"
+        # ansible-core's DISPLAY_ARGS_TO_STDOUT (a job's environment may set it): arguments in banners and task_args.
+        self.display_args = truthy(environ.get("ANSIBLE_DISPLAY_ARGS_TO_STDOUT"))
         # awx_display adds these job ids (between "event" and "pid") when AWX sets them.
         self._job_ids = {
             key: int(environ[env]) if environ[env].isdigit() else environ[env]
@@ -167,10 +170,25 @@ class PlaybookRecorder:
                 task_uuid=t.uuid,
                 task_action=t.action,
                 resolved_action=t.resolved_action,
-                task_args="",
+                task_args=self._task_args(t),
                 task_path=t.path,
             )
         return data
+
+    def _task_args(self, task: Task) -> str:
+        """awx_display's ``task_args``: empty unless ``ANSIBLE_DISPLAY_ARGS_TO_STDOUT`` is on."""
+        if not self.display_args:
+            return ""
+        return NO_LOG_ARGS if task.no_log else task_arguments(task.args)
+
+    def _ran_with(self, task: Task, host: str) -> str:
+        """``task_args`` of a host's result: the arguments that ran, templated for the host, as
+        ansible-core's task has them once its action ran (the start events keep them as written)."""
+        if not self.display_args or task.no_log:
+            return self._task_args(task)
+        run = task.run
+        args = run.host_params.get(host, task.params) if run is not None else task.params
+        return task_arguments(dict(sorted(args.items())))  # templating gives ansible-core's task its args sorted
 
     def _parent(self, own_uuid: str) -> str | None:
         for candidate in (
@@ -253,8 +271,17 @@ class PlaybookRecorder:
         self._emit("playbook_on_no_hosts_matched", self._ctx("play"), self.formatter.no_hosts_matched())
 
     def task_start(
-        self, name: str, action: str, resolved_action: str, path: str, ignore_errors: bool = False, task_uuid: str | None = None
+        self,
+        name: str,
+        action: str,
+        resolved_action: str,
+        path: str,
+        ignore_errors: bool = False,
+        task_uuid: str | None = None,
+        args: Mapping[str, Any] | None = None,
+        no_log: bool = False,
     ) -> Task:
+        """``TASK [name]``; ``args`` are the call's arguments as the script wrote them (Ansible's untemplated ``task.args``)."""
         assert self.play is not None, "a task needs a play"
         self.task = Task(
             name=name,
@@ -264,6 +291,8 @@ class PlaybookRecorder:
             uuid=task_uuid or self.ids.next(),
             play=self.play,
             ignore_errors=ignore_errors,
+            args=dict(args or {}),
+            no_log=no_log,
         )
         if self.adhoc:
             return self.task
@@ -271,7 +300,8 @@ class PlaybookRecorder:
         data.update(name=name, is_conditional=False)
         # The same task again (a later serial batch): its start event gets the `_N` suffix, its task_uuid does not.
         event_uuid = self._reused(task_uuid) if task_uuid else self.task.uuid
-        self._emit("playbook_on_task_start", data, self.formatter.task_start(name, path, self.check_mode), event_uuid)
+        shown_args = task_arguments(self.task.args) if self.display_args and not no_log else None
+        self._emit("playbook_on_task_start", data, self.formatter.task_start(name, path, self.check_mode, shown_args), event_uuid)
         return self.task
 
     def _once(self, block: str | None) -> str | None:
@@ -343,6 +373,8 @@ class PlaybookRecorder:
         with self._as_current(task):
             data = self._ctx("task")
             data.update(host=host, remote_addr=remote_addr or host)
+            if outcome in ("ok", "failed"):
+                data["task_args"] = self._ran_with(task, host)
             if outcome == "ok":
                 data.update(res=event_res, start=start, end=end, duration=duration, event_loop=None)
                 stats.ok += 1
@@ -408,6 +440,8 @@ class PlaybookRecorder:
         with self._as_current(task):
             data = self._ctx("task")
             data.update(host=host, res=res)
+            if outcome != "skipped":
+                data["task_args"] = self._ran_with(task, host)
             text = self.formatter.item(host, outcome, res, label)
             error_block = self._once(error_block)
             if error_block:
@@ -506,3 +540,11 @@ def _seconds_between(start_iso: str, end_iso: str) -> float:
     start = datetime.datetime.fromisoformat(start_iso)
     end = datetime.datetime.fromisoformat(end_iso)
     return round((end - start).total_seconds(), 6)
+
+
+NO_LOG_ARGS = "the output has been hidden due to the fact that 'no_log: true' was specified for this result"
+
+
+def task_arguments(args: Mapping[str, Any]) -> str:
+    """A task's arguments as Ansible joins them for display: ``key=value, key=value`` (``%s`` of each)."""
+    return ", ".join(f"{key}={value}" for key, value in args.items())

@@ -29,9 +29,19 @@ COLOR_DEBUG = "1;30"
 _MODULE_NO_JSON = frozenset(("command", "shell", "raw", "script", "win_command", "win_shell"))
 
 
-def task_error_block(summary: str, origin_lines: list[str]) -> str:
-    """ansible-core 2.21's ``[ERROR]: Task failed...`` block: the summary, then where the task is."""
-    return "\n".join([f"[ERROR]: {summary}", *origin_lines, ""])
+def task_error_block(summary: str, origin_lines: list[str], headline: str | None = None, cause: str | None = None) -> str:
+    """ansible-core 2.21's ``[ERROR]: Task failed...`` block: the summary, then where the task is.
+
+    A chained error (an action plugin's) puts its ``headline`` above the origin and its ``cause``
+    below it, after ``<<< caused by >>>``.
+    """
+    lines = [f"[ERROR]: {summary}"]
+    if headline:
+        lines += ["", headline]
+    lines += origin_lines
+    if cause:
+        lines += ["", "<<< caused by >>>", "", cause]
+    return "\n".join([*lines, ""])
 
 
 def _command_generic_msg(host: str, result: Mapping[str, Any], caption: str) -> str:
@@ -51,9 +61,9 @@ def colour_enabled(fd: int, environ: Mapping[str, str] = os.environ) -> bool:
     Colour is on when the output is a tty whose terminal (``TERM``) supports colours,
     unless ``ANSIBLE_NOCOLOR`` is set; ``ANSIBLE_FORCE_COLOR`` forces it on.
     """
-    if _truthy(environ.get("ANSIBLE_FORCE_COLOR")):
+    if truthy(environ.get("ANSIBLE_FORCE_COLOR")):
         return True
-    if _truthy(environ.get("ANSIBLE_NOCOLOR")):
+    if truthy(environ.get("ANSIBLE_NOCOLOR")):
         return False
     if not os.isatty(fd):
         return False
@@ -66,7 +76,8 @@ def colour_enabled(fd: int, environ: Mapping[str, str] = os.environ) -> bool:
         return False
 
 
-def _truthy(value: str | None) -> bool:
+def truthy(value: str | None) -> bool:
+    """An Ansible boolean setting read from the environment (``yes``, ``true``, ``1``, ``on``...)."""
     return value is not None and value.strip().lower() in {"1", "true", "yes", "on", "y", "t"}
 
 
@@ -89,7 +100,7 @@ class Formatter:
         self.columns = columns
         # The default callback's check_mode_markers option (off unless ANSIBLE_CHECK_MODE_MARKERS is set):
         # only then do check-mode banners say [CHECK MODE].
-        self.check_mode_markers = _truthy(environ.get("ANSIBLE_CHECK_MODE_MARKERS"))
+        self.check_mode_markers = truthy(environ.get("ANSIBLE_CHECK_MODE_MARKERS"))
 
     def stringc(self, text: str, color: str | None) -> str:
         """Colour every line separately, as ``ansible.utils.color.stringc`` does."""
@@ -132,9 +143,11 @@ class Formatter:
         check = " [CHECK MODE]" if check_mode and self.check_mode_markers else ""
         return self.banner(f"PLAY [{name}]{check}" if name.strip() else f"PLAY{check}")
 
-    def task_start(self, name: str, task_path: str | None, check_mode: bool = False) -> str:
+    def task_start(self, name: str, task_path: str | None, check_mode: bool = False, args: str | None = None) -> str:
+        """``TASK [name]``, with `` args`` inside the brackets when ``display_args_to_stdout`` shows them."""
         check = " [CHECK MODE]" if check_mode and self.check_mode_markers else ""
-        text = self.banner(f"TASK [{name}]{check}")
+        shown = f" {args}" if args is not None else ""
+        text = self.banner(f"TASK [{name}{shown}]{check}")
         if self.verbosity >= 2 and task_path:
             text += "\n" + self.stringc(f"task path: {task_path}", COLOR_DEBUG)
         return text

@@ -255,7 +255,9 @@ def shape_result(
         output.pop("invocation", None)
     if output.pop(PRESHAPED, False):
         return ansible_key_order(output)
-    if output.get("failed") or output.get("skipped"):
+    if output.get("failed"):
+        return ansible_key_order(output)
+    if output.get("skipped"):
         return output
     if module.rsplit(".", 1)[-1] in ("setup", "gather_facts") and isinstance(output.get("ansible_facts"), dict):
         return shape_facts(output)

@@ -78,6 +78,7 @@ class TaskExecutor:
         loop = loop_state.get()
         if loop is not None and loop.task is not None:
             # A loop's items share one task, but each item is its own call.
+            _same_loop_task(loop.task, spec, options)
             loop.task.params = dict(params)
             loop.task.call_started = time.time()
             run: TaskRun = loop.task.run
@@ -93,20 +94,23 @@ class TaskExecutor:
             path="" if self.adhoc_origin else f"{origin[0]}:{origin[1]}",
             ignore_errors=options.ignore_errors,
             task_uuid=self.task_ids.setdefault(key, self.recorder.ids.next()) if self.task_ids is not None else None,
+            args=params,
+            no_log=options.no_log,
         )
         task.origin = origin
         task.params = dict(params)
         task.call_started = time.time()
-        task.no_log = options.no_log
         run = TaskRun(task=task, spec=spec, options=options, rescuable=self.hosts.rescuable())
         task.run = run
         if loop is not None:
             loop.task = task
         return run
 
-    def _split_by_when(self, run: TaskRun, hosts: list[str]) -> list[str]:
-        """Start every host, skip those whose ``when`` is false; returns the hosts that run the call."""
-        when = run.options.when
+    def _split_by_when(self, run: TaskRun, hosts: list[str], when: Any) -> list[str]:
+        """Start every host, skip those whose ``when`` is false; returns the hosts that run the call.
+
+        ``when`` is the call's own: in a loop each item's call may bring its own (``when=item != 2``).
+        """
         for host in hosts:
             self.recorder.host_start(run.task, host)
         if when is None or when is True:
@@ -144,7 +148,7 @@ class TaskExecutor:
         if not hosts:
             return self._returned(spec, {})  # every host of the target already failed: Ansible runs nothing
         run = self._start(spec, options, params)
-        running = self._split_by_when(run, hosts)
+        running = self._split_by_when(run, hosts, options.when)
         calls = self._calls(run, spec, params, native, target_hosts, running)
         if loop_state.get() is not None:
             run.task.finished_hosts = set()  # each item reports every host once
@@ -247,6 +251,14 @@ class TaskExecutor:
             out[key] = value
         return out
 
+    def _shown_params(self, host: str, params: dict[str, Any]) -> dict[str, Any]:
+        """``debug``/``fail`` arguments as ansible-core's task holds them after the action ran: ``msg`` rendered
+        (the action renders it itself, and reports a template error in its own words)."""
+        try:
+            return self._params_for(host, params)
+        except ConditionError:
+            return params
+
     @staticmethod
     def _unfinished(run: TaskRun, hosts: list[str]) -> list[str]:
         return [h for h in hosts if h not in run.task.finished_hosts]
@@ -262,7 +274,7 @@ class TaskExecutor:
         if not hosts:
             return self._returned(spec, {})
         run = self._start(spec, options, params)
-        running = self._split_by_when(run, hosts)
+        running = self._split_by_when(run, hosts, options.when)
         short = local_actions.short_name(spec.module)
         for host in running:
             try:  # set_fact's values are templated like any task argument; debug/assert/fail template their own
@@ -270,6 +282,8 @@ class TaskExecutor:
             except ConditionError as exc:
                 self.reporter.report(run, host, results.FAILED, {"changed": False, "msg": f"Task failed: {exc}"})
                 continue
+            if short in ("debug", "fail"):
+                run.host_params[host] = self._shown_params(host, host_params)
             outcome, res = await local_actions.run(
                 short, host_params, self.variables.of(host), self.recorder.display, self.recorder.warning
             )
@@ -355,3 +369,22 @@ def _is_template(text: str) -> bool:
 def _depends_on_host(value: Any) -> bool:
     """An argument whose value is the host's: a callable of its variables, or a template."""
     return callable(value) or (isinstance(value, str) and _is_template(value))
+
+
+def _same_loop_task(task: Task, spec: CallSpec, options: TaskOptions) -> None:
+    """Refuse a second, different call in a ``runner.loop`` body, which would be merged silently.
+
+    An Ansible loop is one task running one module per item; a body that calls another module,
+    or wraps a call in a ``runner.task`` of another name, has no playbook equivalent, and folding
+    it into the first task's items would hide it. Say so where the script can be fixed.
+    """
+    name = options.name or spec.module
+    if spec.module == task.action and name == task.name:
+        return
+    from ..diagnostics import UsageError
+
+    raise UsageError(
+        f"runner.loop(): the loop's task is {task.name!r} ({task.action}), but its body also calls "
+        f"{spec.module} as {name!r}; a loop is one task that runs one module per item, as `loop:` is. "
+        "Give the other call a runner.loop of its own, or run it after the loop"
+    )

@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from ...script import Result
-from .. import results, shaping
+from .. import failures, results, shaping
 from ..events import PlaybookRecorder
 from ..facts import FactCache
 from ..formatting import task_error_block
@@ -52,6 +52,7 @@ class HostReporter:
         """Shape, classify and report one host's FTL2 result."""
         task = run.task
         params = run.host_params.get(host, task.params)
+        output = failures.module_answer(output)
         shaped = shaping.shape_result(
             task.action,
             params,
@@ -62,6 +63,8 @@ class HostReporter:
             verbosity=self.verbosity,
         )
         outcome, res = results.classify(success, shaped, error)
+        if outcome == results.FAILED:
+            res = self._in_ansibles_words(run, host, failures.from_result(task.action, res)) or res
         if outcome == results.UNREACHABLE:
             res = unreachable_result(res.get("msg", ""))
         elif outcome in (results.OK, results.FAILED):
@@ -75,7 +78,16 @@ class HostReporter:
         if connection:
             self.report(run, host, results.UNREACHABLE, unreachable_result(message))
         else:
-            self.report(run, host, results.FAILED, shaping.as_failure({"changed": False, "msg": message}))
+            res = self._in_ansibles_words(run, host, failures.from_exception(run.task.action, message))
+            self.report(run, host, results.FAILED, shaping.as_failure(res or {"changed": False, "msg": message}))
+
+    def _in_ansibles_words(self, run: TaskRun, host: str, failure: failures.Failure | None) -> dict[str, Any] | None:
+        """The result of ``failure`` (None stays None); its extra error text is kept for the host's error block."""
+        if failure is None:
+            return None
+        if failure.summary or failure.headline or failure.cause:
+            run.failures[host] = failure
+        return failure.res
 
     def _apply_result_conditions(self, run: TaskRun, host: str, outcome: str, res: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         """``changed_when`` / ``failed_when``, with the result registered under its name while they are evaluated."""
@@ -116,13 +128,13 @@ class HostReporter:
             # As Ansible's TaskResult.clean_copy(): only the censored notice and `changed` survive.
             res = {"censored": NO_LOG_MESSAGE, **{k: res[k] for k in ("changed",) if k in res}}
         if loop is not None and not final_of_loop and outcome != results.UNREACHABLE:
-            self._item(run, loop, host, outcome, res, self.error_block(run, res, outcome) if outcome == results.FAILED else None)
+            self._item(run, loop, host, outcome, res, self.error_block(run, res, outcome, host) if outcome == results.FAILED else None)
             return
         if outcome == results.OK and self.diff:
             self.recorder.file_diff(task, host, res)  # --diff: Ansible shows a changed result's diff first
         error_block = None
         if outcome in (results.FAILED, results.UNREACHABLE) and not final_of_loop:
-            error_block = self.error_block(run, res, outcome)
+            error_block = self.error_block(run, res, outcome, host)
         elif outcome == results.OK and res.get("warnings") and task.action.rsplit(".", 1)[-1] == "debug":
             error_block = self.warning_block(run, res["warnings"])
         self.recorder.host_result(
@@ -161,10 +173,13 @@ class HostReporter:
             res = {"changed": changed, "msg": msg, "results": item_res}
             self.report(run, host, results.FAILED if failed else results.OK, res, final_of_loop=True)
 
-    def error_block(self, run: TaskRun, res: Mapping[str, Any], outcome: str) -> str:
+    def error_block(self, run: TaskRun, res: Mapping[str, Any], outcome: str, host: str | None = None) -> str:
         """Ansible 2.21's ``[ERROR]: Task failed`` block, pointing at the script line."""
         msg = str(res.get("msg") or "").strip()
-        if outcome == results.UNREACHABLE or res.get("failed_when_result") is True or msg.startswith("Task failed: "):
+        failure = run.failures.get(host) if host is not None else None
+        if failure is not None and failure.summary:
+            summary = failure.summary
+        elif outcome == results.UNREACHABLE or res.get("failed_when_result") is True or msg.startswith("Task failed: "):
             summary = msg  # already says what failed (a condition or template error of ftl2-runner's own)
         else:
             from .local_actions import ACTION_FAILURES
@@ -176,7 +191,8 @@ class HostReporter:
             return task_error_block(summary, [f"Origin: {label}", "", task_repr])
         from ..diagnostics import origin_block
 
-        return task_error_block(summary, origin_block(*run.task.origin))
+        headline, cause = (failure.headline, failure.cause) if failure is not None else (None, None)
+        return task_error_block(summary, origin_block(*run.task.origin), headline=headline, cause=cause)
 
     def warning_block(self, run: TaskRun, warnings: list[str]) -> str:
         """A result's template-error warnings, as ansible-core 2.21 prints them before the result line."""

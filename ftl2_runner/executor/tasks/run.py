@@ -10,6 +10,7 @@ from .spec import CallSpec, TaskOptions
 
 if TYPE_CHECKING:
     from ..events import Task
+    from ..failures import Failure
 
 
 @dataclass
@@ -21,6 +22,8 @@ class TaskRun:
     host_params: dict[str, dict[str, Any]] = field(default_factory=dict)  # arguments that differ per host
     rescuable: bool = False  # a failure here is rescued by the enclosing block (counted as `rescued`)
     exception: BaseException | None = None  # what FTL2 raised, if anything
+    # host -> FTL2's failure in Ansible's words, where its error block says more than the result's msg
+    failures: dict[str, Failure] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
