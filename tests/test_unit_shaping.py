@@ -46,8 +46,10 @@ def test_non_zero_rc_gets_ansibles_message():
 
 
 def test_results_that_are_not_shaped():
-    failed = {"failed": True, "rc": 1, "stdout": "x\n"}
-    assert shape_result("command", {}, failed, 1.0, 2.0) == failed
+    failed = {"failed": True, "stdout": "x\n", "rc": 1, "msg": "boom"}
+    shaped = shape_result("command", {}, failed, 1.0, 2.0)
+    assert shaped == {"changed": False, **failed}  # not reshaped as a command result...
+    assert list(shaped) == ["changed", "msg", "rc", "failed", "stdout"]  # ...but in ansible-core's key order
     assert shape_result("command", {}, {"changed": True}, 1.0, 2.0) == {"changed": True}  # no rc: not a command result
     assert shape_result("ping", {}, {"ping": "pong"}, 1.0, 2.0) == {"changed": False, "ping": "pong"}  # Ansible's order
     assert shape_result("command", {}, None, None, None) == {"changed": False}  # Ansible always reports changed

@@ -139,3 +139,40 @@ def test_who_leaves_the_play_after_a_task():
 
     assert run(False).bad_hosts() == ["h2", "h3"]
     assert run(True).bad_hosts() == ["h3"]  # ignore_errors does not cover unreachable hosts, as in Ansible
+
+
+def test_a_template_reading_an_injected_fact_is_noted_for_the_deprecation():
+    from ftl2_runner.executor.tasks.conditions import holds, render
+
+    store = HostVariables(lambda host: {}, {"ansible_pkg_mgr": "dnf"}, environ={})
+    store.add_facts("h1", {"ansible_system": "Linux", "ansible_local": {}, "ansible_pkg_mgr": "apt", "ansible_os_family": "Debian"})
+    store.set("h1", "ansible_os_family", "mine")  # set_fact wins: no longer the injected fact
+    assert store.take_deprecated_reads("h1") is False
+    assert render("{{ ansible_facts['system'] }}", store.of("h1")) == "Linux"
+    assert store.take_deprecated_reads("h1") is False  # the recommended form
+    for read in ("{{ ansible_local }}", "{{ ansible_pkg_mgr }}", "{{ ansible_os_family }}"):
+        render(read, store.of("h1"))
+        assert store.take_deprecated_reads("h1") is False, read  # exempt, or not the fact's value
+    assert holds('ansible_system == "Linux"', store.of("h1")) is True
+    assert store.take_deprecated_reads("h1") is True
+    assert store.take_deprecated_reads("h1") is False  # taken once, by the result it belongs to
+
+
+@pytest.mark.parametrize(
+    ("environ", "top_level", "deprecated"),
+    [
+        ({}, True, True),
+        ({"ANSIBLE_INJECT_FACT_VARS": "True"}, True, False),  # set on purpose: no nag
+        ({"ANSIBLE_INJECT_FACT_VARS": "False"}, False, False),
+        ({"ANSIBLE_DEPRECATION_WARNINGS": "False"}, True, False),
+    ],
+)
+def test_inject_facts_as_vars_and_deprecation_warnings_settings(environ, top_level, deprecated):
+    from ftl2_runner.executor.tasks.conditions import render
+
+    store = HostVariables(lambda host: {}, {}, environ=environ)
+    store.add_facts("h1", {"ansible_system": "Linux"})
+    assert ("ansible_system" in store.of("h1")) is top_level
+    assert store.of("h1")["ansible_facts"] == {"system": "Linux"}
+    render("{{ ansible_facts.system }}{{ ansible_system | default('') }}", store.of("h1"))
+    assert store.take_deprecated_reads("h1") is deprecated

@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .formatting import COLOR_ERROR, COLOR_WARN, Formatter, truthy
+from .formatting import COLOR_DEPRECATE, COLOR_ERROR, COLOR_WARN, Formatter, truthy
 from .protocol import DisplayChannel, utc_now_iso
 
 # Event names AWX accepts (awx BasePlaybookEvent.EVENT_TYPES); anything else breaks its API.
@@ -154,6 +154,7 @@ class PlaybookRecorder:
         # Ad hoc runs (ansible -m) use the `minimal` callback: no play/task events or banners.
         self.adhoc = False
         self._shown_errors: set[str] = set()
+        self._deprecation_shown = False
         self._uuid_uses: dict[str, int] = {}
 
     # --- context ------------------------------------------------------------------
@@ -350,6 +351,7 @@ class PlaybookRecorder:
         error_block: str | None = None,
         quiet: bool = False,
         rescued: bool = False,
+        deprecation: str | None = None,
     ) -> None:
         """Emit ``runner_on_<outcome>`` for one host and count it in the stats.
 
@@ -382,6 +384,7 @@ class PlaybookRecorder:
                 text = fmt.minimal_result(host, "ok", res, task.action) if self.adhoc else fmt.ok(host, res, task.action)
                 if error_block and text is not None:  # a result's warnings, printed before its line
                     text = fmt.stringc(error_block, COLOR_WARN) + "\n" + text
+                text = self._with_deprecation(deprecation, text)
                 self._emit("runner_on_ok", data, None if quiet else text)
             elif outcome == "failed":
                 ignore = task.ignore_errors
@@ -400,11 +403,13 @@ class PlaybookRecorder:
                     text = fmt.ignoring() if ignore else None
                 else:
                     text = fmt.failed(host, res, ignore, error_block)
+                text = self._with_deprecation(deprecation, text)
                 self._emit("runner_on_failed", data, text)
             elif outcome == "skipped":
                 data.update(start=start, end=end, duration=duration, event_loop=None)
                 stats.skipped += 1
                 text = fmt.minimal_result(host, "skipped", res, task.action) if self.adhoc else fmt.skipped(host, res)
+                text = self._with_deprecation(deprecation, text)
                 self._emit("runner_on_skipped", data, text)
             elif outcome == "unreachable":
                 data.update(start=start, end=end, duration=duration, res=event_res)
@@ -416,6 +421,17 @@ class PlaybookRecorder:
                 self._emit("runner_on_unreachable", data, text)
             else:
                 raise ValueError(f"unknown outcome {outcome!r}")
+
+    def _with_deprecation(self, deprecation: str | None, text: str | None) -> str | None:
+        """A deprecation printed before a result's line; the run's first also says how to silence them."""
+        deprecation = self._once(deprecation)
+        if deprecation is None:
+            return text
+        shown = self.formatter.stringc(deprecation, COLOR_DEPRECATE)
+        if not self._deprecation_shown:
+            self._deprecation_shown = True
+            shown = self.formatter.stringc(DEPRECATIONS_CAN_BE_DISABLED, COLOR_WARN) + "\n" + shown
+        return shown + "\n" + (text or "") if text is not None else shown
 
     def file_diff(self, task: Task, host: str, res: Mapping[str, Any]) -> None:
         """``runner_on_file_diff`` under ``--diff``: sent for any result carrying ``diff``; the diff text
@@ -432,7 +448,14 @@ class PlaybookRecorder:
             self._emit("runner_on_file_diff", data, text[:-1] if text.endswith("\n") else (text or None))
 
     def host_item_result(
-        self, task: Task, host: str, outcome: str, res: dict[str, Any], label: Any, error_block: str | None = None
+        self,
+        task: Task,
+        host: str,
+        outcome: str,
+        res: dict[str, Any],
+        label: Any,
+        error_block: str | None = None,
+        deprecation: str | None = None,
     ) -> None:
         """``runner_item_on_<outcome>`` for one loop item (not counted in the stats); a failed item
         has the ``[ERROR]`` block before its line, as ansible-core 2.21 prints it."""
@@ -446,7 +469,7 @@ class PlaybookRecorder:
             error_block = self._once(error_block)
             if error_block:
                 text = self.formatter.stringc(error_block, COLOR_ERROR) + "\n" + text
-            self._emit(event, data, text)
+            self._emit(event, data, self._with_deprecation(deprecation, text))
 
     class _Current:
         def __init__(self, recorder: PlaybookRecorder, task: Task):
@@ -548,3 +571,6 @@ NO_LOG_ARGS = "the output has been hidden due to the fact that 'no_log: true' wa
 def task_arguments(args: Mapping[str, Any]) -> str:
     """A task's arguments as Ansible joins them for display: ``key=value, key=value`` (``%s`` of each)."""
     return ", ".join(f"{key}={value}" for key, value in args.items())
+
+
+DEPRECATIONS_CAN_BE_DISABLED = "[WARNING]: Deprecation warnings can be disabled by setting `deprecation_warnings=False` in ansible.cfg."

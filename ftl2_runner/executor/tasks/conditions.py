@@ -86,10 +86,29 @@ def _compiled(expression: str) -> Any:
         raise ConditionError(f"template error while templating string: {exc.message}. String: {expression}") from exc
 
 
+@lru_cache(maxsize=256)
+def _names_in(source: str) -> frozenset[str]:
+    """The variables a template reads (Jinja's undeclared names), for the fact deprecation."""
+    import jinja2
+    from jinja2 import meta
+
+    try:
+        return frozenset(meta.find_undeclared_variables(_environment().parse(source)))
+    except jinja2.TemplateSyntaxError:
+        return frozenset()
+
+
+def _note_reads(source: str, variables: Mapping[str, Any]) -> None:
+    note = getattr(variables, "note_reads", None)
+    if note is not None:
+        note(_names_in(source))
+
+
 def evaluate_expression(expression: str, variables: Mapping[str, Any]) -> Any:
     """An Ansible (Jinja) expression's value for these variables."""
     import jinja2
 
+    _note_reads("{{ " + expression + " }}", variables)
     try:
         # Results as the plain dicts they are in Ansible (Jinja then says "'dict object' has no attribute").
         value = _compiled(expression)(**{k: _plain(v) for k, v in variables.items()})
@@ -207,6 +226,7 @@ def render(text: str, variables: Mapping[str, Any]) -> Any:
     whole = re.fullmatch(r"\s*\{\{(.*?)\}\}\s*", text, re.DOTALL)
     if whole and "{{" not in whole.group(1) and "}}" not in whole.group(1):
         return evaluate_expression(whole.group(1).strip(), variables)
+    _note_reads(text, variables)
     try:
         return _environment().from_string(text).render(**{k: _plain(v) for k, v in variables.items()})
     except jinja2.UndefinedError as exc:

@@ -121,6 +121,11 @@ class HostReporter:
         if outcome == results.OK and isinstance(res.get("ansible_facts"), dict):
             self.fact_cache.merge(host, res["ansible_facts"])
             self.variables.add_facts(host, res["ansible_facts"])
+        deprecation = None
+        if outcome != results.UNREACHABLE and self.variables.take_deprecated_reads(host):
+            deprecation = self.deprecation_block(run)
+            if outcome != results.SKIPPED:
+                res = _with_deprecation(res)
         loop = loop_state.get()
         if not (loop is not None and not final_of_loop and outcome != results.UNREACHABLE):
             run.results[host] = _registered(outcome, res)
@@ -128,7 +133,8 @@ class HostReporter:
             # As Ansible's TaskResult.clean_copy(): only the censored notice and `changed` survive.
             res = {"censored": NO_LOG_MESSAGE, **{k: res[k] for k in ("changed",) if k in res}}
         if loop is not None and not final_of_loop and outcome != results.UNREACHABLE:
-            self._item(run, loop, host, outcome, res, self.error_block(run, res, outcome, host) if outcome == results.FAILED else None)
+            error_block = self.error_block(run, res, outcome, host) if outcome == results.FAILED else None
+            self._item(run, loop, host, outcome, res, error_block, deprecation)
             return
         if outcome == results.OK and self.diff:
             self.recorder.file_diff(task, host, res)  # --diff: Ansible shows a changed result's diff first
@@ -145,18 +151,28 @@ class HostReporter:
             error_block=error_block,
             quiet=final_of_loop,
             rescued=run.rescuable and outcome == results.FAILED and not run.options.ignore_errors,
+            deprecation=deprecation,
         )
 
     def skipped(self, run: TaskRun, host: str, res: Mapping[str, Any]) -> None:
         self.recorder.host_start(run.task, host)
         self.report(run, host, results.SKIPPED, dict(res))
 
-    def _item(self, run: TaskRun, loop: LoopState, host: str, outcome: str, res: dict[str, Any], error_block: str | None) -> None:
+    def _item(
+        self,
+        run: TaskRun,
+        loop: LoopState,
+        host: str,
+        outcome: str,
+        res: dict[str, Any],
+        error_block: str | None,
+        deprecation: str | None = None,
+    ) -> None:
         res = shaping.with_loop_item(res, loop.loop_var, loop.item)
         loop.item_results.setdefault(host, []).append((outcome, res))
         run.task.finished_hosts.add(host)
         self.recorder.host_start(run.task, host)
-        self.recorder.host_item_result(run.task, host, outcome, res, label=loop.item, error_block=error_block)
+        self.recorder.host_item_result(run.task, host, outcome, res, label=loop.item, error_block=error_block, deprecation=deprecation)
 
     def finish_loop(self, run: TaskRun, loop: LoopState) -> None:
         """After the last item: one ``runner_on_ok``/``_failed`` per host with ``results``."""
@@ -194,6 +210,14 @@ class HostReporter:
         headline, cause = (failure.headline, failure.cause) if failure is not None else (None, None)
         return task_error_block(summary, origin_block(*run.task.origin), headline=headline, cause=cause)
 
+    def deprecation_block(self, run: TaskRun) -> str:
+        """ansible-core 2.21's deprecation of a top-level fact read by the task, pointing at the script line."""
+        from ..diagnostics import origin_block
+
+        lines = [f"[DEPRECATION WARNING]: {INJECTED_FACT_DEPRECATION} This feature will be removed from ansible-core version 2.24."]
+        lines += [*origin_block(*run.task.origin), "", INJECTED_FACT_HELP]
+        return "\n".join([*lines, ""])
+
     def warning_block(self, run: TaskRun, warnings: list[str]) -> str:
         """A result's template-error warnings, as ansible-core 2.21 prints them before the result line."""
         from ..diagnostics import origin_block
@@ -202,6 +226,33 @@ class HostReporter:
         for warning in warnings:
             lines += [f"[WARNING]: {warning}", *origin_block(*run.task.origin)]
         return "\n".join([*lines, ""])
+
+
+INJECTED_FACT_DEPRECATION = (
+    "INJECT_FACTS_AS_VARS default to `True` is deprecated, top-level facts will not be auto injected after the change."
+)
+INJECTED_FACT_HELP = 'Use `ansible_facts["fact_name"]` (no `ansible_` prefix) instead.'
+
+
+def _with_deprecation(res: Mapping[str, Any]) -> dict[str, Any]:
+    """``res`` with ansible-core's ``deprecations`` entry, where the controller puts it (after ``changed``, ``warnings``)."""
+    entry = {
+        "msg": INJECTED_FACT_DEPRECATION,
+        "collection_name": "ansible.builtin",
+        "version": "2.24",
+        "deprecator": {"resolved_name": "ansible.builtin", "type": None},
+    }
+    out: dict[str, Any] = {}
+    placed = False
+    for key, value in res.items():
+        if not placed and key not in ("changed", "unreachable", "warnings"):
+            out["deprecations"] = [*res.get("deprecations", []), entry]
+            placed = True
+        if key != "deprecations":
+            out[key] = value
+    if not placed:
+        out["deprecations"] = [entry]
+    return out
 
 
 def unreachable_result(msg: str) -> dict[str, Any]:
