@@ -273,9 +273,11 @@ class TaskExecutor:
         _target, hosts = self._hosts_of(spec)
         if not hosts:
             return self._returned(spec, {})
+        short = local_actions.short_name(spec.module)
+        if short in local_actions.BYPASS_HOST_LOOP:
+            hosts = hosts[:1]  # ansible-core runs it once, as the first host, and reports (and registers) only there
         run = self._start(spec, options, params)
         running = self._split_by_when(run, hosts, options.when)
-        short = local_actions.short_name(spec.module)
         for host in running:
             try:  # set_fact's values are templated like any task argument; debug/assert/fail template their own
                 host_params = self._params_for(host, params, templates=short == "set_fact")

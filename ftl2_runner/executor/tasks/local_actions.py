@@ -125,6 +125,8 @@ ACTIONS: dict[str, Callable[..., Any]] = {"debug": debug, "set_fact": set_fact, 
 TOUCH_FACT_CACHE = frozenset(("debug", "set_fact"))
 # Actions whose failure Ansible 2.21 words `Task failed: Action failed: ...` (not `Module failed`).
 ACTION_FAILURES = frozenset(("assert", "fail", "script", "pause"))
+# Actions ansible-core runs once for the whole host list (BYPASS_HOST_LOOP): the first host only.
+BYPASS_HOST_LOOP = frozenset(("pause",))
 
 
 async def run(
