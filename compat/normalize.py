@@ -26,6 +26,8 @@ _DELTA_RE = re.compile(r"^\d+:\d{2}:\d{2}\.\d+$")
 # Module timestamps embedded in text (e.g. `-v` result JSON in stdout).
 _EMBEDDED_TIME_RE = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{6}")
 # A task's temporary directory (ansible-tmp-<time>-<pid>-<random>) and the files made in it.
+# A worker's data dir written relative to some cwd (pip prints `./compat-<case>-<random>/ref-worker/...`).
+_RELATIVE_PDD_RE = re.compile(r"(?:\.{1,2}/)*(?:[\w.-]+/)*compat-[\w.-]+-\w{8}/(?:ref|ftl2)-worker")
 _TASK_TMP_RE = re.compile(r"ansible-tmp-\d+\.\d+-\d+-\d+(/[\w.-]+)?")
 # `pause` reports the time it really waited, to the hundredth.
 _PAUSED_RE = re.compile(r"Paused for \d+(\.\d+)? (seconds|minutes)")
@@ -88,6 +90,8 @@ class Masker:
             return self._uuids.setdefault(base, f"<uuid-{len(self._uuids) + 1}>") + value[len(base) :]
         for path in self._data_dirs:
             value = value.replace(path, "<PDD>")
+        if "-worker" in value:
+            value = _RELATIVE_PDD_RE.sub("<PDD>", value)
         if "ansible-tmp-" in value:
             value = _TASK_TMP_RE.sub("ansible-tmp-<tmp>", value)
         if value.startswith("Paused for "):

@@ -60,6 +60,8 @@ runpy.run_module("ansible.modules." + name, run_name="__main__", alter_sys=True,
 )
 
 TIMEOUT = 300
+# Package managers may rightly run for a long time (ansible-core gives modules no time limit).
+_NO_TIMEOUT = frozenset(("pip", "dnf", "dnf5", "apt", "package"))
 
 
 def module_args(params: Mapping[str, Any], check_mode: bool = False, diff: bool = False, verbosity: int = 0) -> dict[str, Any]:
@@ -147,7 +149,7 @@ async def _run(name: str, args: Mapping[str, Any]) -> dict[str, Any]:
         stderr=asyncio.subprocess.PIPE,
     )
     try:
-        out, err = await asyncio.wait_for(process.communicate(stdin), TIMEOUT)
+        out, err = await asyncio.wait_for(process.communicate(stdin), None if name in _NO_TIMEOUT else TIMEOUT)
     except TimeoutError:
         process.kill()
         await process.wait()

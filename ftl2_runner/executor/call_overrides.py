@@ -39,8 +39,9 @@ _NAME_LOCAL_SHORTCUTS = frozenset(("shell", "copy", "template", "fetch"))
 _ANSIBLE_FILE_MODULES = frozenset(("file",))
 
 # On local hosts, Ansible's own modules: FTL2's native uri/get_url speak only HTTP(S) and return their own
-# keys; FTL2 refuses service_facts for a requirement its documentation parser invents (package "Any").
-_ANSIBLE_LOCAL_MODULES = frozenset(("uri", "get_url", "service_facts"))
+# keys; FTL2 refuses service_facts for a requirement its documentation parser invents (package "Any");
+# FTL2's native pip/dnf/dnf5 report in their own keys.
+_ANSIBLE_LOCAL_MODULES = frozenset(("uri", "get_url", "service_facts", "pip", "dnf", "dnf5"))
 
 PerHost = Callable[[], Awaitable[dict[str, Any]]]
 

@@ -1,5 +1,5 @@
 async def run(inventory_path, extravars, runner):
-    async with runner.automation() as ftl:
+    async with runner.automation():
         with runner.play("targets", hosts="targets") as targets:
             with runner.task("wait once", register="waited"):
                 await targets.pause(seconds=1)
