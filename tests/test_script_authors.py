@@ -251,3 +251,51 @@ def test_a_when_given_per_item_inside_a_loop_holds_for_that_item(tmp_path):
     run, _ = pipeline(pdd, tmp_path, "-p", "job.py")
     outcomes = [(e["event"], e["event_data"]["res"]["item"]) for e in run.events if e["event"].startswith("runner_item_on_")]
     assert outcomes == [("runner_item_on_ok", 1), ("runner_item_on_skipped", 2), ("runner_item_on_ok", 3)]
+
+
+@pytest.mark.parametrize(
+    ("body", "explanation"),
+    [
+        pytest.param(
+            """
+        with runner.play("p", hosts="localhost"):
+            runner.handler("restart", restart)
+            with runner.task("change", notify="restart"):
+                await ftl.localhost.command(cmd="echo x")
+    """,
+            "handlers were notified in this play, but it was opened with `with`",
+            id="sync-play",
+        ),
+        pytest.param(
+            """
+        runner.handler("restart", restart)
+    """,
+            "runner.handler('restart') outside `async with runner.play(...)`",
+            id="handler-outside-a-play",
+        ),
+        pytest.param(
+            """
+        async with runner.play("p", hosts="localhost"):
+            runner.handler("restart", restart)
+            with runner.task("change", notify="restrat"):
+                await ftl.localhost.command(cmd="echo x")
+    """,
+            "notify='restrat': the play has no handler of that name or listen topic",
+            id="misspelled-handler",
+        ),
+    ],
+)
+def test_handler_mistakes_are_explained(tmp_path, body, explanation):
+    import textwrap
+
+    script = (
+        "async def run(inventory_path, extravars, runner):\n"
+        "    async def restart():\n"
+        "        await ftl.localhost.command(cmd='echo restarting')\n"
+        "    async with runner.automation() as ftl:\n" + textwrap.indent(textwrap.dedent(body).strip("\n"), "        ") + "\n    return 0\n"
+    )
+    pdd = make_data_dir(tmp_path, script)
+    run, processed = pipeline(pdd, tmp_path, "-p", "job.py")
+    assert run.rc == 1 and processed.status == "failed"
+    assert explanation in run.text()
+    assert "RUNNING HANDLER" not in run.text()

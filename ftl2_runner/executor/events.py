@@ -281,6 +281,7 @@ class PlaybookRecorder:
         task_uuid: str | None = None,
         args: Mapping[str, Any] | None = None,
         no_log: bool = False,
+        handler: bool = False,
     ) -> Task:
         """``TASK [name]``; ``args`` are the call's arguments as the script wrote them (Ansible's untemplated ``task.args``)."""
         assert self.play is not None, "a task needs a play"
@@ -298,12 +299,28 @@ class PlaybookRecorder:
         if self.adhoc:
             return self.task
         data = self._ctx("task")
-        data.update(name=name, is_conditional=False)
         # The same task again (a later serial batch): its start event gets the `_N` suffix, its task_uuid does not.
         event_uuid = self._reused(task_uuid) if task_uuid else self.task.uuid
+        if handler:  # awx_display's handler start: the same event, `is_conditional` after the uuid
+            data.update(name=name, uuid=event_uuid, is_conditional=True)
+        else:
+            data.update(name=name, is_conditional=False)
         shown_args = task_arguments(self.task.args) if self.display_args and not no_log else None
-        self._emit("playbook_on_task_start", data, self.formatter.task_start(name, path, self.check_mode, shown_args), event_uuid)
+        text = self.formatter.task_start(name, path, self.check_mode, shown_args, prefix="RUNNING HANDLER" if handler else "TASK")
+        self._emit("playbook_on_task_start", data, text, event_uuid)
         return self.task
+
+    def notify(self, task: Task | None, host: str, handler: str) -> None:
+        """``playbook_on_notify``: ``host`` notified ``handler``; sent in the context of ``task`` (the play's last)."""
+        if task is None:
+            data = self._ctx("play")
+            data.update(host=host, handler=handler)
+            self._emit("playbook_on_notify", data, None)
+            return
+        with self._as_current(task):
+            data = self._ctx("task")
+            data.update(host=host, handler=handler)
+            self._emit("playbook_on_notify", data, None)
 
     def _once(self, block: str | None) -> str | None:
         """Ansible displays an identical error (or warning) once per run: Display dedups them."""

@@ -144,11 +144,12 @@ class Formatter:
         check = " [CHECK MODE]" if check_mode and self.check_mode_markers else ""
         return self.banner(f"PLAY [{name}]{check}" if name.strip() else f"PLAY{check}")
 
-    def task_start(self, name: str, task_path: str | None, check_mode: bool = False, args: str | None = None) -> str:
-        """``TASK [name]``, with `` args`` inside the brackets when ``display_args_to_stdout`` shows them."""
+    def task_start(self, name: str, task_path: str | None, check_mode: bool = False, args: str | None = None, prefix: str = "TASK") -> str:
+        """``TASK [name]`` (``RUNNING HANDLER [name]`` for a handler), with `` args`` inside the brackets
+        when ``display_args_to_stdout`` shows them."""
         check = " [CHECK MODE]" if check_mode and self.check_mode_markers else ""
         shown = f" {args}" if args is not None else ""
-        text = self.banner(f"TASK [{name}{shown}]{check}")
+        text = self.banner(f"{prefix} [{name}{shown}]{check}")
         if self.verbosity >= 2 and task_path:
             text += "\n" + self.stringc(f"task path: {task_path}", COLOR_DEBUG)
         return text

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .events import PlaybookRecorder
+from .tasks.handlers import PlayHandlers
 
 if TYPE_CHECKING:
     from .tasks.executor import TaskExecutor
@@ -38,6 +39,7 @@ class PlayTracker:
         self.default_pattern: str | None = None  # the script's `hosts:` line: target of calls naming no host
         self.options = PlayOptions()
         self._play_hosts: list[str] = []
+        self.handlers: PlayHandlers | None = None  # the explicit play's handlers (runner.handler)
 
     def ensure_play(self, target: str) -> None:
         if self.explicit:
@@ -87,7 +89,13 @@ class PlayTracker:
         self.explicit = True
         self.options = options or PlayOptions()
         self._play_hosts = list(matched or [])
+        self.handlers = PlayHandlers()
         return matched
+
+    @property
+    def play_hosts(self) -> list[str]:
+        """The open play's hosts, in inventory order (this batch's, under ``serial``)."""
+        return list(self._play_hosts)
 
     def current_pattern(self) -> str | None:
         """The pattern of the play that is open (explicit or implicit), if any."""
@@ -95,6 +103,7 @@ class PlayTracker:
         return play.pattern if play is not None else None
 
     def end(self) -> None:
+        self.handlers = None
         self.explicit = False
         self._implicit_pattern = None
         self.options = PlayOptions()

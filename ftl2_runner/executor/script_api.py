@@ -180,22 +180,50 @@ class ScriptRunner:
 
     # --- plays, tasks, loops, blocks -------------------------------------------------------
 
-    @contextlib.contextmanager
     def play(
         self, name: str | None = None, hosts: str | None = None, *, any_errors_fatal: bool = False, max_fail_percentage: float | None = None
-    ) -> Iterator[PlayHandle]:
+    ) -> PlayScope:
         """Start a play: ``PLAY [name]`` (Ansible names an unnamed play after its hosts).
 
         ``hosts`` defaults to the script's ``hosts:`` line, else ``localhost``. With
         ``any_errors_fatal`` (or more than ``max_fail_percentage`` % of its hosts failing a task)
         one host's failure ends the play, and the job, for every host: ``TaskFailed`` is raised.
+        Use ``async with`` for a play with handlers: they run when it ends.
         """
         hosts = hosts or self._plays.default_pattern or "localhost"
-        matched = self._plays.start(name, hosts, PlayOptions(any_errors_fatal, max_fail_percentage))
-        try:
-            yield PlayHandle(name if name is not None else hosts, hosts, matched, self._executor, self._plays)
-        finally:
-            self._plays.end()
+        return PlayScope(self, name, hosts, PlayOptions(any_errors_fatal, max_fail_percentage))
+
+    def handler(self, name: str, body: Callable[[], Awaitable[Any]] | None = None, *, listen: Iterable[str] | str = ()) -> Any:
+        """``handlers:``: define a handler of the open play, run at its end if a task notified it.
+
+        ``body`` is an ``async def`` of the script (or use ``@runner.handler(name)`` as a decorator);
+        its calls are the handler's tasks (``RUNNING HANDLER [name]``) and run only on the hosts that
+        notified it. ``runner.task(..., notify=name)`` notifies it for each host whose result changed;
+        ``listen`` gives it topics a task can notify instead of its name.
+        """
+        from .tasks.handlers import Handler
+
+        topics = (listen,) if isinstance(listen, str) else tuple(listen)
+
+        def define(function: Callable[[], Awaitable[Any]]) -> Callable[[], Awaitable[Any]]:
+            handlers = self._plays.handlers
+            if handlers is None:
+                from .diagnostics import UsageError
+
+                raise UsageError(f"runner.handler({name!r}) outside `async with runner.play(...)`: handlers belong to a play")
+            handlers.define(Handler(name, function, topics))
+            return function
+
+        return define(body) if body is not None else define
+
+    async def flush_handlers(self) -> None:
+        """``meta: flush_handlers``: run the handlers notified so far, now (its ``TASK`` banner is the
+        enclosing ``runner.task`` name, else ``meta``)."""
+        from .ftl2.calls import script_call_site
+        from .tasks.spec import CallSpec
+
+        spec = CallSpec(target=self._plays.current_pattern() or "all", module="meta", options=task_options.get(), origin=script_call_site())
+        await self._executor.flush_handlers(meta=spec)
 
     def serial_play(
         self,
@@ -241,13 +269,15 @@ class ScriptRunner:
         register: str | None = None,
         changed_when: Condition = None,
         failed_when: Condition = None,
+        notify: Iterable[str] | str = (),
     ) -> Iterator[None]:
         """Ansible's task keywords for the module calls made inside the block: ``TASK [name]``.
 
         ``when``/``changed_when``/``failed_when`` take a bool, an Ansible condition string
         (``"marker.stdout == 'ready'"``, evaluated per host against its variables) or a Python
         callable (``when`` gets the host's variables, the others the host's result).
-        ``register`` stores each host's result as a variable of that host.
+        ``register`` stores each host's result as a variable of that host. ``notify`` names handlers
+        (``runner.handler``) that each host whose result changed notifies.
         """
         tag_tuple = (tags,) if isinstance(tags, str) else tuple(tags)
         token = task_options.set(
@@ -260,6 +290,7 @@ class ScriptRunner:
                 register=register,
                 changed_when=changed_when,
                 failed_when=failed_when,
+                notify=(notify,) if isinstance(notify, str) else tuple(notify),
             )
         )
         try:
@@ -348,3 +379,45 @@ class ScriptRunner:
 
     def display(self, msg: str) -> None:
         self._recorder.verbose(msg)
+
+
+class PlayScope:
+    """What ``runner.play(...)`` returns: ``with`` it, or ``async with`` it to run its handlers at the end."""
+
+    def __init__(self, runner: Any, name: str | None, pattern: str, options: PlayOptions):
+        self._runner = runner
+        self._name = name
+        self._pattern = pattern
+        self._options = options
+
+    def _open(self) -> PlayHandle:
+        runner = self._runner
+        matched = runner._plays.start(self._name, self._pattern, self._options)
+        name = self._name if self._name is not None else self._pattern
+        return PlayHandle(name, self._pattern, matched, runner._executor, runner._plays)
+
+    def __enter__(self) -> PlayHandle:
+        return self._open()
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        handlers = self._runner._plays.handlers
+        try:
+            if exc_type is None and handlers is not None and handlers.pending():
+                from .diagnostics import UsageError
+
+                raise UsageError(
+                    "handlers were notified in this play, but it was opened with `with`: open it with "
+                    "`async with runner.play(...)` so they run at its end (or `await runner.flush_handlers()`)"
+                )
+        finally:
+            self._runner._plays.end()
+
+    async def __aenter__(self) -> PlayHandle:
+        return self._open()
+
+    async def __aexit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        try:
+            if exc_type is None:
+                await self._runner._executor.flush_handlers()
+        finally:
+            self._runner._plays.end()

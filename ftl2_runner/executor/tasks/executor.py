@@ -12,12 +12,14 @@ and whether the script gets ``TaskFailed``. What each host's result looks like i
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 from collections.abc import Mapping
 from typing import Any
 
 from ...script import HostResults, Result, TaskFailed
 from .. import call_overrides, results
+from ..diagnostics import UsageError
 from ..events import PlaybookRecorder, Task
 from ..facts import FactCache, fact_cache_dir
 from ..ftl2 import quirks
@@ -25,10 +27,11 @@ from ..ftl2.calls import native_for_pattern, script_call_site
 from . import local_actions
 from .blocks import PlayHosts
 from .conditions import AttributeView, ConditionError, condition_text, holds, render
+from .handlers import running_handler
 from .reporting import HostReporter
 from .run import TaskRun
 from .selection import StartAtTask, selected_by_tags
-from .spec import CallSpec, LoopState, TaskOptions, current_task, loop_state, options_of, run_with_task
+from .spec import CallSpec, LoopState, TaskOptions, current_task, loop_state, options_of, run_with_task, task_options
 from .variables import HostVariables
 
 NOT_SELECTED = {"changed": False, "skipped": True, "skip_reason": "not selected by tags or --start-at-task"}
@@ -87,8 +90,9 @@ class TaskExecutor:
         origin = spec.origin or script_call_site()
         action = spec.module
         key = (origin, options.name, action)
+        handler = running_handler.get()
         task = self.recorder.task_start(
-            name=options.name or action,
+            name=options.name or (handler.name if handler is not None else action),
             action=action,
             resolved_action=action if "." in action else f"ansible.builtin.{action}",
             path="" if self.adhoc_origin else f"{origin[0]}:{origin[1]}",
@@ -96,6 +100,7 @@ class TaskExecutor:
             task_uuid=self.task_ids.setdefault(key, self.recorder.ids.next()) if self.task_ids is not None else None,
             args=params,
             no_log=options.no_log,
+            handler=handler is not None,
         )
         task.origin = origin
         task.params = dict(params)
@@ -317,6 +322,7 @@ class TaskExecutor:
     def _decide(self, run: TaskRun) -> Any:
         """Who leaves the play, what is registered, and whether the script gets ``TaskFailed``."""
         bad = run.bad_hosts()
+        self._notify(run)
         returned = self._returned(run.spec, run.results)
         if run.options.register:
             for host, result in run.results.items():
@@ -335,6 +341,76 @@ class TaskExecutor:
             message = str(run.exception) if run.exception else "module failed"
             raise TaskFailed(run.name, bad, message) from run.exception
         return returned
+
+    def _notify(self, run: TaskRun) -> None:
+        """``notify``: each host whose result changed (and did not fail) notifies the task's handlers."""
+        handlers = self.plays.handlers
+        if handlers is None:
+            if run.options.notify:
+                raise UsageError(f"runner.task({run.name!r}, notify=...) outside `async with runner.play(...)`: handlers belong to a play")
+            return
+        handlers.last_task = run.task
+        if not run.options.notify:
+            return
+        for host, outcome in run.task.outcomes.items():
+            if outcome == results.OK and run.results.get(host, Result()).get("changed"):
+                handlers.notify(host, run.options.notify)
+
+    async def flush_handlers(self, meta: CallSpec | None = None) -> None:
+        """Announce the play's notifications and run the notified handlers.
+
+        At the end of a play the notifications are announced in the context of its last task.
+        ``meta`` is the script's ``flush_handlers`` call: ansible-core runs that meta task once per
+        host of the play, each with its own ``TASK`` banner followed by that host's notifications.
+        """
+        handlers = self.plays.handlers
+        if handlers is None:
+            if meta is not None:
+                raise UsageError("runner.flush_handlers() outside `async with runner.play(...)`: handlers belong to a play")
+            return
+        try:
+            flush = handlers.take(self.plays.play_hosts)
+        except LookupError as exc:
+            raise UsageError(
+                f"notify={exc.args[0]!r}: the play has no handler of that name or listen topic (runner.handler(name, listen=...))"
+            ) from None
+        if meta is not None:
+            self._announce_in_meta_task(meta, flush.notices)
+        else:
+            for host, name in flush.notices:
+                self.recorder.notify(handlers.last_task, host, name)
+        for handler, notified in flush.runs:
+            hosts = [h for h in notified if h not in self.hosts.out_of_play]
+            if not hosts:
+                continue
+            # The handler's own tasks: not the options of the `runner.task` around a flush_handlers call.
+            tokens = (running_handler.set(handler), task_options.set(None), loop_state.set(None))
+            try:
+                await self.hosts.run_block(hosts, handler.body, None, None, functools.partial(_handler_failed, handler.name))
+            finally:
+                running_handler.reset(tokens[0])
+                task_options.reset(tokens[1])
+                loop_state.reset(tokens[2])
+
+    def _announce_in_meta_task(self, meta: CallSpec, notices: list[tuple[str, str]]) -> None:
+        options = options_of(meta)
+        origin = meta.origin or script_call_site()
+        name = options.name or "meta"
+        task_uuid = self.recorder.ids.next()
+        for host in [h for h in self.plays.play_hosts if h not in self.hosts.out_of_play]:
+            task = self.recorder.task_start(
+                name=name,
+                action="meta",
+                resolved_action="ansible.builtin.meta",
+                path="" if self.adhoc_origin else f"{origin[0]}:{origin[1]}",
+                task_uuid=task_uuid,
+            )
+            for notified_host, handler in notices:
+                if notified_host == host:
+                    self.recorder.notify(task, host, handler)
+            self.recorder.task_end()
+        if self.plays.handlers is not None:
+            self.plays.handlers.last_task = None
 
     def _not_selected(self, spec: CallSpec) -> Result | HostResults:
         """A task ``--tags``/``--start-at-task`` left out: nothing ran, and no event says so (as in Ansible)."""
@@ -383,10 +459,12 @@ def _same_loop_task(task: Task, spec: CallSpec, options: TaskOptions) -> None:
     name = options.name or spec.module
     if spec.module == task.action and name == task.name:
         return
-    from ..diagnostics import UsageError
-
     raise UsageError(
         f"runner.loop(): the loop's task is {task.name!r} ({task.action}), but its body also calls "
         f"{spec.module} as {name!r}; a loop is one task that runs one module per item, as `loop:` is. "
         "Give the other call a runner.loop of its own, or run it after the loop"
     )
+
+
+def _handler_failed(name: str, hosts: list[str]) -> TaskFailed:
+    return TaskFailed(name, hosts, "the handler failed on every host it ran on")

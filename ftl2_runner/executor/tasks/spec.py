@@ -33,6 +33,7 @@ class TaskOptions:
     register: str | None = None
     changed_when: Condition = None
     failed_when: Condition = None
+    notify: tuple[str, ...] = ()  # handlers (names or listen topics) a changed result notifies
 
 
 @dataclass
