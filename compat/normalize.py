@@ -33,6 +33,7 @@ _TASK_TMP_RE = re.compile(r"ansible-tmp-\d+\.\d+-\d+-\d+(/[\w.-]+)?")
 _PAUSED_RE = re.compile(r"Paused for \d+(\.\d+)? (seconds|minutes)")
 _EMBEDDED_DELTA_RE = re.compile(r'("delta": ")\d+:\d{2}:\d{2}(\.\d+)?(")')
 _HOST_RESULT_EVENTS = {
+    "runner_retry",
     "runner_on_ok",
     "runner_on_failed",
     "runner_on_skipped",

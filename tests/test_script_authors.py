@@ -299,3 +299,20 @@ def test_handler_mistakes_are_explained(tmp_path, body, explanation):
     assert run.rc == 1 and processed.status == "failed"
     assert explanation in run.text()
     assert "RUNNING HANDLER" not in run.text()
+
+
+def test_retrying_an_action_ftl2_runner_runs_itself_is_refused(tmp_path):
+    pdd = make_data_dir(
+        tmp_path,
+        """
+    async def run(inventory_path, extravars, runner):
+        async with runner.automation() as ftl:
+            with runner.task("wait", until="false", retries=2, delay=0):
+                await ftl.localhost.debug(msg="hi")
+        return 0
+    """,
+    )
+    run, processed = pipeline(pdd, tmp_path, "-p", "job.py")
+    assert run.rc == 1 and processed.status == "failed"
+    assert "runner.task(until=/retries=) around debug: only module calls are retried" in run.text()
+    assert not [e for e in run.events if e["event"] == "runner_retry"]

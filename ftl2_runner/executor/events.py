@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .formatting import COLOR_DEPRECATE, COLOR_ERROR, COLOR_WARN, Formatter, truthy
+from .formatting import COLOR_DEBUG, COLOR_DEPRECATE, COLOR_ERROR, COLOR_WARN, Formatter, truthy
 from .protocol import DisplayChannel, utc_now_iso
 
 # Event names AWX accepts (awx BasePlaybookEvent.EVENT_TYPES); anything else breaks its API.
@@ -449,6 +449,18 @@ class PlaybookRecorder:
             self._deprecation_shown = True
             shown = self.formatter.stringc(DEPRECATIONS_CAN_BE_DISABLED, COLOR_WARN) + "\n" + shown
         return shown + "\n" + (text or "") if text is not None else shown
+
+    def host_retry(self, task: Task, host: str, res: dict[str, Any]) -> None:
+        """``runner_retry``: the host's attempt did not satisfy ``until``; another follows."""
+        left = int(res.get("retries", 0)) - int(res.get("attempts", 0))
+        text = f"FAILED - RETRYING: [{host}]: {task.name} ({left} retries left)."
+        verbose = self.formatter.verbosity > 2 or res.get("_ansible_verbose_always") is True
+        if verbose and res.get("_ansible_verbose_override", False) is False:  # the default callback: from -vvv on
+            text += "Result was: " + self.formatter.dump_results(res)
+        with self._as_current(task):
+            data = self._ctx("task")
+            data.update(host=host, res={"censored": res["censored"]} if task.no_log and "censored" in res else res)
+            self._emit("runner_retry", data, self.formatter.stringc(text, COLOR_DEBUG))
 
     def file_diff(self, task: Task, host: str, res: Mapping[str, Any]) -> None:
         """``runner_on_file_diff`` under ``--diff``: sent for any result carrying ``diff``; the diff text

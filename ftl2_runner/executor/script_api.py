@@ -270,6 +270,9 @@ class ScriptRunner:
         changed_when: Condition = None,
         failed_when: Condition = None,
         notify: Iterable[str] | str = (),
+        until: Condition = None,
+        retries: int | None = None,
+        delay: float = 5,
     ) -> Iterator[None]:
         """Ansible's task keywords for the module calls made inside the block: ``TASK [name]``.
 
@@ -277,7 +280,9 @@ class ScriptRunner:
         (``"marker.stdout == 'ready'"``, evaluated per host against its variables) or a Python
         callable (``when`` gets the host's variables, the others the host's result).
         ``register`` stores each host's result as a variable of that host. ``notify`` names handlers
-        (``runner.handler``) that each host whose result changed notifies.
+        (``runner.handler``) that each host whose result changed notifies. ``until`` (a condition on
+        the host's result, like ``failed_when``), ``retries`` and ``delay`` retry a host's call as
+        Ansible does (``FAILED - RETRYING``); ``retries`` alone retries until the call succeeds.
         """
         tag_tuple = (tags,) if isinstance(tags, str) else tuple(tags)
         token = task_options.set(
@@ -291,6 +296,9 @@ class ScriptRunner:
                 changed_when=changed_when,
                 failed_when=failed_when,
                 notify=(notify,) if isinstance(notify, str) else tuple(notify),
+                until=until,
+                retries=retries,
+                delay=1 if delay < 0 else delay,
             )
         )
         try:

@@ -82,6 +82,7 @@ class TaskExecutor:
         if loop is not None and loop.task is not None:
             # A loop's items share one task, but each item is its own call.
             _same_loop_task(loop.task, spec, options)
+            loop.task.run.attempts = {}  # until/retries count per item
             loop.task.params = dict(params)
             loop.task.call_started = time.time()
             run: TaskRun = loop.task.run
@@ -159,6 +160,13 @@ class TaskExecutor:
             run.task.finished_hosts = set()  # each item reports every host once
         if calls:
             await self._call(run, calls)
+        while run.retry_hosts:  # until/retries: the hosts whose attempt asked for another, after the delay
+            again, run.retry_hosts = run.retry_hosts, []
+            await asyncio.sleep(options.delay)
+            run.task.finished_hosts.difference_update(again)
+            calls = self._calls(run, spec, params, None, target_hosts, again)
+            if calls:
+                await self._call(run, calls)
         return self._finish(run)
 
     def _calls(
@@ -279,6 +287,8 @@ class TaskExecutor:
         if not hosts:
             return self._returned(spec, {})
         short = local_actions.short_name(spec.module)
+        if options.attempts() > 1:
+            raise UsageError(f"runner.task(until=/retries=) around {short}: only module calls are retried")
         if short in local_actions.BYPASS_HOST_LOOP:
             hosts = hosts[:1]  # ansible-core runs it once, as the first host, and reports (and registers) only there
         run = self._start(spec, options, params)

@@ -114,6 +114,11 @@ class HostReporter:
 
     def report(self, run: TaskRun, host: str, outcome: str, res: dict[str, Any], final_of_loop: bool = False) -> None:
         task = run.task
+        if run.options.attempts() > 1 and not final_of_loop and outcome in (results.OK, results.FAILED):
+            attempt = self._attempt(run, host, outcome, res)
+            if attempt is None:
+                return  # another attempt follows: the executor runs the call again
+            outcome, res = attempt
         if outcome in (results.FAILED, results.UNREACHABLE) and isinstance(res.get("msg"), str):
             from ..remote_hints import explain
 
@@ -139,7 +144,7 @@ class HostReporter:
         if outcome == results.OK and self.diff:
             self.recorder.file_diff(task, host, res)  # --diff: Ansible shows a changed result's diff first
         error_block = None
-        if outcome in (results.FAILED, results.UNREACHABLE) and not final_of_loop:
+        if outcome in (results.FAILED, results.UNREACHABLE) and not final_of_loop and host not in run.exhausted:
             error_block = self.error_block(run, res, outcome, host)
         elif outcome == results.OK and res.get("warnings") and task.action.rsplit(".", 1)[-1] == "debug":
             error_block = self.warning_block(run, res["warnings"])
@@ -153,6 +158,42 @@ class HostReporter:
             rescued=run.rescuable and outcome == results.FAILED and not run.options.ignore_errors,
             deprecation=deprecation,
         )
+
+    def _attempt(self, run: TaskRun, host: str, outcome: str, res: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
+        """``until``/``retries``: this attempt's result, or None after a ``runner_retry`` when another is due.
+
+        As ansible-core's task executor: the result carries ``attempts``; ``until`` (else "did not
+        fail") is evaluated with the result registered; a retry announces ``attempts`` (the next)
+        and ``retries`` (all runs); when the runs are used up the result fails, ``attempts`` being
+        one less than the runs.
+        """
+        total = run.options.attempts()
+        attempt = run.attempts.get(host, 0) + 1
+        run.attempts[host] = attempt
+        res = shaping.ansible_key_order(dict(res, attempts=attempt))
+        until = run.options.until
+        try:
+            if until is None:
+                satisfied = outcome != results.FAILED
+            else:
+                registered = _registered(outcome, res)
+                variables = self.variables.of(host)
+                if run.options.register:
+                    variables[run.options.register] = registered
+                satisfied = holds(until, registered, variables)
+        except ConditionError as exc:
+            return results.FAILED, shaping.as_failure({"changed": False, "msg": f"Task failed: An 'until' expression failed: {exc}"})
+        if satisfied:
+            return outcome, res
+        if attempt < total:
+            retry = shaping.ansible_key_order(dict(res, attempts=attempt + 1, retries=total))
+            self.recorder.host_retry(run.task, host, retry)
+            run.retry_hosts.append(host)
+            run.task.finished_hosts.add(host)  # for this round: FTL2's return value must not report it again
+            return None
+        if outcome != results.FAILED:
+            run.exhausted.add(host)  # a failure of the retries, not of the module: no error block
+        return results.FAILED, dict(res, attempts=total - 1)
 
     def skipped(self, run: TaskRun, host: str, res: Mapping[str, Any]) -> None:
         self.recorder.host_start(run.task, host)

@@ -34,6 +34,15 @@ class TaskOptions:
     changed_when: Condition = None
     failed_when: Condition = None
     notify: tuple[str, ...] = ()  # handlers (names or listen topics) a changed result notifies
+    until: Condition = None  # retry a host's call until this holds for its result
+    retries: int | None = None  # retries after the first attempt (3 when only `until` is given)
+    delay: float = 5  # seconds between attempts (ansible-core's default)
+
+    def attempts(self) -> int:
+        """How many times a host's call may run: ansible-core counts the first run and the retries."""
+        if self.retries is not None:
+            return 1 + max(0, self.retries)
+        return 4 if self.until is not None else 1
 
 
 @dataclass
