@@ -307,3 +307,16 @@ def test_no_log_hides_task_arguments_from_the_banner_and_the_events():
     assert "hunter2" not in texts and "TASK [secret] " in texts
     hidden = "the output has been hidden due to the fact that 'no_log: true' was specified for this result"
     assert {event["event_data"]["task_args"] for event, _ in channel.events if "task_args" in event["event_data"]} == {hidden}
+
+
+def test_set_stats_aggregates_as_ansible_core_and_reaches_artifact_data():
+    rec, channel = recorder()
+    rec.add_custom_stats("h1", {"data": {"n": 1, "l": ["a"], "d": {"x": {"y": 1}}}, "per_host": False, "aggregate": True})
+    rec.add_custom_stats("h2", {"data": {"n": 2, "l": ["b"], "d": {"x": {"z": 2}}, "s": "t"}, "per_host": False, "aggregate": True})
+    rec.add_custom_stats("h2", {"data": {"n": "text"}, "per_host": False, "aggregate": True})  # another type: ignored
+    rec.add_custom_stats("h3", {"data": {"l": ["only"]}, "per_host": False, "aggregate": False})  # replaces
+    rec.add_custom_stats("h3", {"data": {"mine": 1}, "per_host": True, "aggregate": True})  # the host's, not the run's
+    rec.playbook_start()
+    rec.playbook_stats()
+    (stats,) = channel.named("playbook_on_stats")
+    assert stats["event_data"]["artifact_data"] == {"n": 3, "l": ["only"], "d": {"x": {"y": 1, "z": 2}}, "s": "t"}

@@ -155,6 +155,7 @@ class PlaybookRecorder:
         self.adhoc = False
         self._shown_errors: set[str] = set()
         self._deprecation_shown = False
+        self.custom_stats: dict[str, dict[str, Any]] = {}  # set_stats: "_run" (the whole run) or a host -> data
         self._uuid_uses: dict[str, int] = {}
 
     # --- context ------------------------------------------------------------------
@@ -450,6 +451,21 @@ class PlaybookRecorder:
             shown = self.formatter.stringc(DEPRECATIONS_CAN_BE_DISABLED, COLOR_WARN) + "\n" + shown
         return shown + "\n" + (text or "") if text is not None else shown
 
+    def add_custom_stats(self, host: str, stats: Mapping[str, Any]) -> None:
+        """A ``set_stats`` result, kept as ansible-core's AggregateStats keeps it.
+
+        ``per_host`` data is the host's, the rest the run's (what AWX gets as ``artifact_data``);
+        ``aggregate`` merges into what is there (dicts recursively, other values with ``+``, a
+        value of another type is ignored), else the value replaces it.
+        """
+        target = host if stats.get("per_host") else "_run"
+        custom = self.custom_stats.setdefault(target, {})
+        for key, value in dict(stats.get("data") or {}).items():
+            if not stats.get("aggregate") or key not in custom:
+                custom[key] = value
+            elif isinstance(value, type(custom[key])):
+                custom[key] = _merged(custom[key], value) if isinstance(value, dict) else custom[key] + value
+
     def host_retry(self, task: Task, host: str, res: dict[str, Any]) -> None:
         """``runner_retry``: the host's attempt did not satisfy ``until``; another follows."""
         left = int(res.get("retries", 0)) - int(res.get("attempts", 0))
@@ -562,7 +578,7 @@ class PlaybookRecorder:
                 if value:
                     per_key[key][host] = value
         data.update(per_key)
-        data["artifact_data"] = {}
+        data["artifact_data"] = self.custom_stats.get("_run", {})  # awx_display: the run's set_stats data
         summaries = {host: s.summary() for host, s in self.stats.items()}
         saved_play, self.play = self.play, None
         try:
@@ -603,3 +619,11 @@ def task_arguments(args: Mapping[str, Any]) -> str:
 
 
 DEPRECATIONS_CAN_BE_DISABLED = "[WARNING]: Deprecation warnings can be disabled by setting `deprecation_warnings=False` in ansible.cfg."
+
+
+def _merged(base: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, Any]:
+    """ansible-core's ``merge_hash``: ``new`` over ``base``, nested dicts merged, lists replaced."""
+    out = dict(base)
+    for key, value in new.items():
+        out[key] = _merged(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+    return out

@@ -26,7 +26,9 @@ if TYPE_CHECKING:
 _SHADOWED_ACTIONS = {"ping", "shell", "copy", "template", "fetch", "wait_for_connection", "wait_for_ssh"}
 # Module names ftl2-runner runs itself because FTL2 refuses them (tasks/local_actions.py).
 LOCAL_ACTIONS = {
-    f"{prefix}{name}" for name in ("debug", "set_fact", "assert", "fail", "pause") for prefix in ("", "ansible.builtin.", "ansible.legacy.")
+    f"{prefix}{name}"
+    for name in ("debug", "set_fact", "set_stats", "assert", "fail", "pause")
+    for prefix in ("", "ansible.builtin.", "ansible.legacy.")
 }
 
 # Action names that are Python keywords, written with PEP 8's trailing underscore: `ftl.localhost.assert_(...)`.

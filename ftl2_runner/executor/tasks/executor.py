@@ -307,6 +307,8 @@ class TaskExecutor:
             if short == "set_fact":
                 for name, value in res["ansible_facts"].items():
                     self.variables.set(host, name, value)
+            if short == "set_stats" and outcome == results.OK:
+                self.recorder.add_custom_stats(host, res["ansible_stats"])
             self.reporter.report(run, host, outcome, res)
             if short in local_actions.TOUCH_FACT_CACHE:
                 self.reporter.fact_cache.touch(host)  # ansible-core writes an empty fact cache entry for these

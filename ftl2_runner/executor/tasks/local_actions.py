@@ -1,5 +1,5 @@
 """Actions FTL2 refuses but playbooks use all the time, run by ftl2-runner itself:
-``debug``, ``set_fact``, ``assert``, ``fail`` and ``pause``.
+``debug``, ``set_fact``, ``set_stats``, ``assert``, ``fail`` and ``pause``.
 
 All are Ansible *action plugins* (they run on the controller, not on the host), which is why
 FTL2, which runs modules, has none of them; most read or write the variables that only
@@ -51,6 +51,40 @@ def set_fact(params: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
     """``set_fact(name=value, ...)``: the facts become the host's variables (the caller stores them)."""
     facts = {k: v for k, v in params.items() if k != "cacheable"}
     return results.OK, {"changed": False, "ansible_facts": facts}
+
+
+def set_stats(params: Mapping[str, Any], variables: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+    """``set_stats``: custom stats (AWX's workflow artifacts), every value templated for the host."""
+    data = params.get("data", {})
+    if isinstance(data, str):
+        data = render(data, variables)
+    if not isinstance(data, Mapping):
+        return results.FAILED, as_failure({"changed": False, "msg": "The 'data' option needs to be a dictionary/hash"})
+    stats: dict[str, Any] = {"data": {}, "per_host": False, "aggregate": True}
+    for option in ("per_host", "aggregate"):
+        value = params.get(option)
+        if value is not None:
+            stats[option] = value if isinstance(value, bool) else _to_bool(_deep_render(value, variables))
+    for key, value in data.items():
+        stats["data"][_deep_render(key, variables)] = _deep_render(value, variables)
+    return results.OK, {"changed": False, "ansible_stats": stats}
+
+
+def _deep_render(value: Any, variables: Mapping[str, Any]) -> Any:
+    """Template strings anywhere in ``value``, as ansible-core templates a structure."""
+    if isinstance(value, str):
+        return render(value, variables)
+    if isinstance(value, Mapping):
+        return {_deep_render(k, variables): _deep_render(v, variables) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_deep_render(v, variables) for v in value]
+    return value
+
+
+def _to_bool(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() in ("yes", "on", "1", "true", "y", "t")
+    return bool(value)
 
 
 def _templated(value: Any, variables: Mapping[str, Any]) -> Any:
@@ -120,7 +154,7 @@ async def pause(params: Mapping[str, Any], display: Callable[[str], None], warni
     return results.OK, res
 
 
-ACTIONS: dict[str, Callable[..., Any]] = {"debug": debug, "set_fact": set_fact, "assert": assert_, "fail": fail}
+ACTIONS: dict[str, Callable[..., Any]] = {"debug": debug, "set_fact": set_fact, "set_stats": set_stats, "assert": assert_, "fail": fail}
 # Actions after which ansible-core 2.21 has written an (empty) fact cache entry for the host.
 TOUCH_FACT_CACHE = frozenset(("debug", "set_fact"))
 # Actions whose failure Ansible 2.21 words `Task failed: Action failed: ...` (not `Module failed`).
