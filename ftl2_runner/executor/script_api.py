@@ -306,14 +306,22 @@ class ScriptRunner:
         finally:
             task_options.reset(token)
 
-    async def loop(self, items: Iterable[Any], loop_var: str = "item") -> AsyncIterator[Any]:
-        """Iterate like Ansible's ``loop:``: the calls in the body form one task with item results."""
-        state = LoopState(items=list(items), loop_var=loop_var)
+    async def loop(
+        self, items: Iterable[Any], loop_var: str = "item", *, label: Any = None, index_var: str | None = None
+    ) -> AsyncIterator[Any]:
+        """Iterate like Ansible's ``loop:``: the calls in the body form one task with item results.
+
+        ``loop_var``, ``label`` and ``index_var`` are ``loop_control``'s: ``label`` (a template
+        with the loop variable, or a callable of the item) is what the item lines show; with
+        ``index_var`` the loop yields ``(index, item)``, as ``enumerate`` does.
+        """
+        state = LoopState(items=list(items), loop_var=loop_var, label=label, index_var=index_var)
         token = loop_state.set(state)
         try:
-            for item in state.items:
+            for index, item in enumerate(state.items):
                 state.item = item
-                yield item
+                state.index = index
+                yield (index, item) if index_var else item
         finally:
             loop_state.reset(token)
             self._executor.finish_loop(state)

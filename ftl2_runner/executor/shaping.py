@@ -341,6 +341,15 @@ def with_keys_after_rc(res: Mapping[str, Any], keys: Mapping[str, Any]) -> dict[
     return out
 
 
-def with_loop_item(res: Mapping[str, Any], loop_var: str, item: Any) -> dict[str, Any]:
+def with_loop_item(
+    res: Mapping[str, Any], loop_var: str, item: Any, label: Any = None, index_var: str | None = None, index: int = 0
+) -> dict[str, Any]:
     """Add the loop keys Ansible adds to an item's result (after ``rc`` when there is one)."""
-    return with_keys_after_rc(res, {"ansible_loop_var": loop_var, "_ansible_item_label": item, loop_var: item})
+    keys: dict[str, Any] = {"ansible_loop_var": loop_var}
+    if index_var:
+        keys["ansible_index_var"] = index_var
+    keys["_ansible_item_label"] = item if label is None else label
+    keys[loop_var] = item
+    if index_var:
+        keys[index_var] = index
+    return with_keys_after_rc(res, keys)

@@ -31,7 +31,17 @@ from .handlers import running_handler
 from .reporting import HostReporter
 from .run import TaskRun
 from .selection import StartAtTask, selected_by_tags
-from .spec import CallSpec, LoopState, TaskOptions, current_task, loop_state, options_of, run_with_task, task_options
+from .spec import (
+    CallSpec,
+    LoopState,
+    TaskOptions,
+    current_task,
+    loop_state,
+    loop_variables,
+    options_of,
+    run_with_task,
+    task_options,
+)
 from .variables import HostVariables
 
 NOT_SELECTED = {"changed": False, "skipped": True, "skip_reason": "not selected by tags or --start-at-task"}
@@ -127,7 +137,7 @@ class TaskExecutor:
         for host in hosts:
             variables = self.variables.of(host)
             if loop is not None:
-                variables[loop.loop_var] = loop.item  # Ansible evaluates a loop's `when` per item
+                variables.update(loop_variables(loop))  # Ansible evaluates a loop's `when` per item
             try:
                 ok = holds(when, variables)
             except ConditionError as exc:

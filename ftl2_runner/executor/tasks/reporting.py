@@ -18,9 +18,9 @@ from .. import failures, results, shaping
 from ..events import PlaybookRecorder
 from ..facts import FactCache
 from ..formatting import task_error_block
-from .conditions import ConditionError, holds
+from .conditions import ConditionError, holds, render
 from .run import TaskRun
-from .spec import LoopState, loop_state
+from .spec import LoopState, loop_state, loop_variables
 from .variables import HostVariables
 
 _UNREACHABLE_PREFIX = "Failed to connect to the host via ssh: "
@@ -209,11 +209,28 @@ class HostReporter:
         error_block: str | None,
         deprecation: str | None = None,
     ) -> None:
-        res = shaping.with_loop_item(res, loop.loop_var, loop.item)
+        label = self._label(loop, host)
+        res = shaping.with_loop_item(res, loop.loop_var, loop.item, label, loop.index_var, loop.index)
         loop.item_results.setdefault(host, []).append((outcome, res))
         run.task.finished_hosts.add(host)
         self.recorder.host_start(run.task, host)
-        self.recorder.host_item_result(run.task, host, outcome, res, label=loop.item, error_block=error_block, deprecation=deprecation)
+        shown = loop.item if label is None else label
+        self.recorder.host_item_result(run.task, host, outcome, res, label=shown, error_block=error_block, deprecation=deprecation)
+
+    def _label(self, loop: LoopState, host: str) -> Any:
+        """``loop_control.label`` for this item on ``host`` (None: the item itself is shown)."""
+        if loop.label is None:
+            return None
+        if callable(loop.label):
+            return loop.label(loop.item)
+        if isinstance(loop.label, str):
+            variables = self.variables.of(host)
+            variables.update(loop_variables(loop))
+            try:
+                return render(loop.label, variables)
+            except ConditionError:
+                return loop.label
+        return loop.label
 
     def finish_loop(self, run: TaskRun, loop: LoopState) -> None:
         """After the last item: one ``runner_on_ok``/``_failed`` per host with ``results``."""

@@ -63,8 +63,19 @@ class LoopState:
     items: list[Any]
     loop_var: str = "item"
     item: Any = None
+    index: int = 0
+    index_var: str | None = None  # loop_control.index_var: the item's index, under this name
+    label: Any = None  # loop_control.label: a template (or callable of the item) shown instead of the item
     task: Task | None = None
     item_results: dict[str, list[tuple[str, dict[str, Any]]]] = field(default_factory=dict)
+
+
+def loop_variables(loop: LoopState) -> dict[str, Any]:
+    """The variables a loop adds for its current item (``item``, and the index under ``index_var``)."""
+    names: dict[str, Any] = {loop.loop_var: loop.item}
+    if loop.index_var:
+        names[loop.index_var] = loop.index
+    return names
 
 
 task_options: contextvars.ContextVar[TaskOptions | None] = contextvars.ContextVar("ftl2_runner_task_options", default=None)
