@@ -273,6 +273,7 @@ class ScriptRunner:
         until: Condition = None,
         retries: int | None = None,
         delay: float = 5,
+        run_once: bool = False,
     ) -> Iterator[None]:
         """Ansible's task keywords for the module calls made inside the block: ``TASK [name]``.
 
@@ -283,6 +284,7 @@ class ScriptRunner:
         (``runner.handler``) that each host whose result changed notifies. ``until`` (a condition on
         the host's result, like ``failed_when``), ``retries`` and ``delay`` retry a host's call as
         Ansible does (``FAILED - RETRYING``); ``retries`` alone retries until the call succeeds.
+        ``run_once`` runs the calls on the first host only and gives every host its result.
         """
         tag_tuple = (tags,) if isinstance(tags, str) else tuple(tags)
         token = task_options.set(
@@ -299,6 +301,7 @@ class ScriptRunner:
                 until=until,
                 retries=retries,
                 delay=1 if delay < 0 else delay,
+                run_once=bool(run_once),
             )
         )
         try:

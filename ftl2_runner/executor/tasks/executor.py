@@ -87,6 +87,14 @@ class TaskExecutor:
         target_hosts = self.plays.hosts_of(spec.target)
         return target_hosts, self.hosts.select(target_hosts, self.fail_fast)
 
+    @staticmethod
+    def _run_once(run: TaskRun, hosts: list[str]) -> list[str]:
+        """``run_once``: the first host runs the task; the others get its result (kept in ``shared_with``)."""
+        if not run.options.run_once or len(hosts) < 2:
+            return hosts
+        run.shared_with = hosts[1:]
+        return hosts[:1]
+
     def _start(self, spec: CallSpec, options: TaskOptions, params: Mapping[str, Any]) -> TaskRun:
         loop = loop_state.get()
         if loop is not None and loop.task is not None:
@@ -164,7 +172,7 @@ class TaskExecutor:
         if not hosts:
             return self._returned(spec, {})  # every host of the target already failed: Ansible runs nothing
         run = self._start(spec, options, params)
-        running = self._split_by_when(run, hosts, options.when)
+        running = self._split_by_when(run, self._run_once(run, hosts), options.when)
         calls = self._calls(run, spec, params, native, target_hosts, running)
         if loop_state.get() is not None:
             run.task.finished_hosts = set()  # each item reports every host once
@@ -302,7 +310,7 @@ class TaskExecutor:
         if short in local_actions.BYPASS_HOST_LOOP:
             hosts = hosts[:1]  # ansible-core runs it once, as the first host, and reports (and registers) only there
         run = self._start(spec, options, params)
-        running = self._split_by_when(run, hosts, options.when)
+        running = self._split_by_when(run, self._run_once(run, hosts), options.when)
         for host in running:
             try:  # set_fact's values are templated like any task argument; debug/assert/fail template their own
                 host_params = self._params_for(host, params, templates=short == "set_fact")
@@ -344,6 +352,10 @@ class TaskExecutor:
     def _decide(self, run: TaskRun) -> Any:
         """Who leaves the play, what is registered, and whether the script gets ``TaskFailed``."""
         bad = run.bad_hosts()
+        if run.shared_with and run.results:
+            first = next(iter(run.results.values()))
+            for host in run.shared_with:
+                run.results.setdefault(host, first)  # run_once: every host registers the first host's result
         self._notify(run)
         returned = self._returned(run.spec, run.results)
         if run.options.register:

@@ -37,6 +37,7 @@ class TaskOptions:
     until: Condition = None  # retry a host's call until this holds for its result
     retries: int | None = None  # retries after the first attempt (3 when only `until` is given)
     delay: float = 5  # seconds between attempts (ansible-core's default)
+    run_once: bool = False  # run on the first host only; its result is every host's
 
     def attempts(self) -> int:
         """How many times a host's call may run: ansible-core counts the first run and the retries."""
