@@ -180,3 +180,17 @@ def test_a_chained_error_block_has_its_headline_above_the_origin_and_its_cause_b
     assert task_error_block("Task failed: X: why", origin, headline="Task failed: X.", cause="why, in full") == "\n".join(
         ["[ERROR]: Task failed: X: why", "", "Task failed: X.", *origin, "", "<<< caused by >>>", "", "why, in full", ""]
     )
+
+
+def test_a_delegated_result_names_the_host_and_its_delegate():
+    from ftl2_runner.executor.formatting import Formatter, host_label
+
+    assert host_label("h1", {"changed": True}) == "h1"
+    assert host_label("h1", {"_ansible_delegated_vars": {"ansible_delegated_host": "localhost"}}) == "h1 -> localhost"
+    to_db = {"_ansible_delegated_vars": {"ansible_delegated_host": "db", "ansible_host": "10.0.0.5"}}
+    assert host_label("h1", to_db) == "h1 -> db(10.0.0.5)"
+    assert host_label("h1", {"_ansible_delegated_vars": {"ansible_delegated_host": "h1"}}) == "h1"
+    delegated = {"changed": True, "_ansible_delegated_vars": {"ansible_delegated_host": "lb"}}
+    fmt = Formatter(colour=False)
+    assert fmt.ok("web1", delegated) == "changed: [web1 -> lb]"
+    assert fmt.failed("web1", delegated, False, None) == 'fatal: [web1 -> lb]: FAILED! => {"changed": true}'

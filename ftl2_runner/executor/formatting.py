@@ -82,6 +82,20 @@ def truthy(value: str | None) -> bool:
     return value is not None and value.strip().lower() in {"1", "true", "yes", "on", "y", "t"}
 
 
+def host_label(host: str, result: Mapping[str, Any]) -> str:
+    """The host as a result line names it: ``h1 -> db`` for a delegated task (``db(10.0.0.5)`` when
+    the delegate's ``ansible_host`` differs from its name), as ``CallbackBase.host_label``."""
+    delegated = result.get("_ansible_delegated_vars")
+    if not isinstance(delegated, Mapping) or not delegated.get("ansible_delegated_host"):
+        return host
+    target = str(delegated["ansible_delegated_host"])
+    if target == host:
+        return host
+    label = f"{host} -> {target}"
+    address = delegated.get("ansible_host", target)
+    return label + (f"({address})" if address != target else "")
+
+
 def text_width(text: str) -> int:
     """Display width of ``text`` (wide East Asian characters count 2, combining marks 0)."""
     width = 0
@@ -162,7 +176,7 @@ class Formatter:
             else:
                 result = {k: v for k, v in result.items() if k != "changed"}
         changed = bool(result.get("changed", False))
-        msg = f"{'changed' if changed else 'ok'}: [{host}]"
+        msg = f"{'changed' if changed else 'ok'}: [{host_label(host, result)}]"
         if self.result_is_verbose(result):
             msg += " => " + self.dump_results(result, result.get("_ansible_verbose_always") is True)
         return self.stringc(msg, COLOR_CHANGED if changed else COLOR_OK)
@@ -171,7 +185,7 @@ class Formatter:
         parts = []
         if error_block:
             parts.append(self.stringc(error_block, COLOR_ERROR))
-        parts.append(self.stringc(f"fatal: [{host}]: FAILED! => {self.dump_results(result)}", COLOR_ERROR))
+        parts.append(self.stringc(f"fatal: [{host_label(host, result)}]: FAILED! => {self.dump_results(result)}", COLOR_ERROR))
         if ignore_errors:
             parts.append(self.ignoring())
         return "\n".join(parts)
@@ -180,7 +194,7 @@ class Formatter:
         return self.stringc("...ignoring", COLOR_SKIP)
 
     def skipped(self, host: str, result: Mapping[str, Any]) -> str:
-        msg = f"skipping: [{host}]"
+        msg = f"skipping: [{host_label(host, result)}]"
         if self.result_is_verbose(result):
             msg += " => " + self.dump_results(result)
         return self.stringc(msg, COLOR_SKIP)
@@ -189,20 +203,20 @@ class Formatter:
         parts = []
         if error_block:
             parts.append(self.stringc(error_block, COLOR_ERROR))
-        parts.append(self.stringc(f"fatal: [{host}]: UNREACHABLE! => {self.dump_results(result)}", COLOR_UNREACHABLE))
+        parts.append(self.stringc(f"fatal: [{host_label(host, result)}]: UNREACHABLE! => {self.dump_results(result)}", COLOR_UNREACHABLE))
         return "\n".join(parts)
 
     def item(self, host: str, outcome: str, result: Mapping[str, Any], label: Any) -> str:
         """``runner_item_on_*`` lines: ``changed: [h] => (item=x)``."""
         if outcome == "failed":
-            return self.stringc(f"failed: [{host}] (item={label}) => {self.dump_results(result)}", COLOR_ERROR)
+            return self.stringc(f"failed: [{host_label(host, result)}] (item={label}) => {self.dump_results(result)}", COLOR_ERROR)
         if outcome == "skipped":
-            msg = f"skipping: [{host}] => (item={label}) "
+            msg = f"skipping: [{host_label(host, result)}] => (item={label}) "
             if self.result_is_verbose(result):
                 msg += " => " + self.dump_results(result)
             return self.stringc(msg, COLOR_SKIP)
         changed = bool(result.get("changed", False))
-        msg = f"{'changed' if changed else 'ok'}: [{host}] => (item={label})"
+        msg = f"{'changed' if changed else 'ok'}: [{host_label(host, result)}] => (item={label})"
         if self.result_is_verbose(result):
             msg += " => " + self.dump_results(result, result.get("_ansible_verbose_always") is True)
         return self.stringc(msg, COLOR_CHANGED if changed else COLOR_OK)

@@ -274,6 +274,7 @@ class ScriptRunner:
         retries: int | None = None,
         delay: float = 5,
         run_once: bool = False,
+        delegate_to: str | None = None,
     ) -> Iterator[None]:
         """Ansible's task keywords for the module calls made inside the block: ``TASK [name]``.
 
@@ -285,6 +286,8 @@ class ScriptRunner:
         the host's result, like ``failed_when``), ``retries`` and ``delay`` retry a host's call as
         Ansible does (``FAILED - RETRYING``); ``retries`` alone retries until the call succeeds.
         ``run_once`` runs the calls on the first host only and gives every host its result.
+        ``delegate_to`` runs each host's call on that host instead (with the host's variables),
+        reported as the host's: ``changed: [web1 -> localhost]``.
         """
         tag_tuple = (tags,) if isinstance(tags, str) else tuple(tags)
         token = task_options.set(
@@ -302,6 +305,7 @@ class ScriptRunner:
                 retries=retries,
                 delay=1 if delay < 0 else delay,
                 run_once=bool(run_once),
+                delegate_to=delegate_to,
             )
         )
         try:

@@ -12,6 +12,7 @@ and whether the script gets ``TaskFailed``. What each host's result looks like i
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import functools
 import time
 from collections.abc import Mapping
@@ -173,9 +174,12 @@ class TaskExecutor:
             return self._returned(spec, {})  # every host of the target already failed: Ansible runs nothing
         run = self._start(spec, options, params)
         running = self._split_by_when(run, self._run_once(run, hosts), options.when)
-        calls = self._calls(run, spec, params, native, target_hosts, running)
         if loop_state.get() is not None:
             run.task.finished_hosts = set()  # each item reports every host once
+        if options.delegate_to is not None:
+            await self._delegated(run, spec, params, running)
+            return self._finish(run)
+        calls = self._calls(run, spec, params, native, target_hosts, running)
         if calls:
             await self._call(run, calls)
         while run.retry_hosts:  # until/retries: the hosts whose attempt asked for another, after the delay
@@ -269,6 +273,37 @@ class TaskExecutor:
                 else:
                     self.reporter.ftl2_result(run, host, out.success, out.output, out.error)
 
+    async def _delegated(self, run: TaskRun, spec: CallSpec, params: dict[str, Any], running: list[str]) -> None:
+        """``delegate_to``: each host's call runs on the delegate, with the host's variables, reported as the host's.
+
+        One host at a time: FTL2 reports by the host a module ran on, which is the delegate for all of them.
+        """
+        for host in running:
+            try:
+                delegate = self._delegate_of(run, host)
+                host_params = self._params_for(host, params)
+            except ConditionError as exc:
+                self.reporter.report(run, host, results.FAILED, {"changed": False, "msg": f"Task failed: {exc}"})
+                continue
+            run.host_params[host] = host_params
+            run.report_as = {delegate: host}
+            context = self.plays.context
+            native = native_for_pattern(context, delegate, spec.module, host_params) if context is not None else None
+            try:
+                calls = self._calls(run, dataclasses.replace(spec, target=delegate), host_params, native, [delegate], [delegate])
+                if calls:
+                    await self._call(run, calls)
+            finally:
+                run.report_as = {}
+
+    def _delegate_of(self, run: TaskRun, host: str) -> str:
+        """The delegate for ``host`` (``delegate_to`` rendered with its variables); notes `_ansible_delegated_vars`."""
+        delegate_to = run.options.delegate_to
+        delegate = str(render(delegate_to, self.variables.of(host))) if isinstance(delegate_to, str) else str(delegate_to)
+        known = delegate in self.plays.inventory.host_vars
+        run.delegated_vars[host] = _delegated_vars(delegate, self.variables.of(delegate) if known else None)
+        return delegate
+
     def _params_for(self, host: str, params: Mapping[str, Any], templates: bool = True) -> dict[str, Any]:
         """One host's arguments: callables called with its variables, ``{{ }}`` strings rendered with them."""
         variables = self.variables.of(host)
@@ -292,7 +327,7 @@ class TaskExecutor:
 
     @staticmethod
     def _unfinished(run: TaskRun, hosts: list[str]) -> list[str]:
-        return [h for h in hosts if h not in run.task.finished_hosts]
+        return [h for h in hosts if run.report_as.get(h, h) not in run.task.finished_hosts]
 
     # --- actions ftl2-runner runs itself --------------------------------------------------------
 
@@ -319,6 +354,12 @@ class TaskExecutor:
                 continue
             if short in ("debug", "fail"):
                 run.host_params[host] = self._shown_params(host, host_params)
+            if options.delegate_to is not None:  # an action of the controller: delegation only names the delegate
+                try:
+                    self._delegate_of(run, host)
+                except ConditionError as exc:
+                    self.reporter.report(run, host, results.FAILED, {"changed": False, "msg": f"Task failed: {exc}"})
+                    continue
             outcome, res = await local_actions.run(
                 short, host_params, self.variables.of(host), self.recorder.display, self.recorder.warning
             )
@@ -465,6 +506,7 @@ class TaskExecutor:
         task = run.task
         kind = event.get("event")
         host = str(event.get("host", "localhost"))
+        host = run.report_as.get(host, host)  # delegate_to: the host the delegate runs for
         if kind == "module_start":
             task.started_epoch[host] = float(event.get("timestamp") or time.time())
             self.recorder.host_start(task, host)
@@ -502,3 +544,25 @@ def _same_loop_task(task: Task, spec: CallSpec, options: TaskOptions) -> None:
 
 def _handler_failed(name: str, hosts: list[str]) -> TaskFailed:
     return TaskFailed(name, hosts, "the handler failed on every host it ran on")
+
+
+# The delegate's connection variables ansible-core copies into a delegated result, where its connection
+# plugin has them as options (the local connection has none of them).
+_DELEGATED_VAR_NAMES = ("ansible_host", "ansible_port", "ansible_user")
+
+
+def _delegated_vars(delegate: str, variables: Mapping[str, Any] | None) -> dict[str, Any]:
+    """``_ansible_delegated_vars`` of a result: the delegate, its connection, and its connection options.
+
+    A delegate outside the inventory named ``localhost`` is Ansible's implicit localhost (connection local).
+    """
+    if variables is None:
+        local = delegate in ("localhost", "127.0.0.1", "::1")
+        return {"ansible_delegated_host": delegate, "ansible_connection": "local" if local else "ssh"}
+    connection = str(variables.get("ansible_connection") or "ssh")
+    out: dict[str, Any] = {"ansible_delegated_host": delegate, "ansible_connection": connection}
+    if connection != "local":
+        for name in _DELEGATED_VAR_NAMES:
+            if variables.get(name) is not None:
+                out[name] = variables[name]
+    return out

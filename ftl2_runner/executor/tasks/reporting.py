@@ -50,6 +50,7 @@ class HostReporter:
 
     def ftl2_result(self, run: TaskRun, host: str, success: bool, output: Any, error: str | None, ended: float | None = None) -> None:
         """Shape, classify and report one host's FTL2 result."""
+        host = run.report_as.get(host, host)
         task = run.task
         params = run.host_params.get(host, task.params)
         output = failures.module_answer(output)
@@ -74,6 +75,7 @@ class HostReporter:
         self.report(run, host, outcome, res)
 
     def exception(self, run: TaskRun, host: str, exc: BaseException, connection: bool) -> None:
+        host = run.report_as.get(host, host)
         message = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
         if connection:
             self.report(run, host, results.UNREACHABLE, unreachable_result(message))
@@ -126,6 +128,8 @@ class HostReporter:
         if outcome == results.OK and isinstance(res.get("ansible_facts"), dict):
             self.fact_cache.merge(host, res["ansible_facts"])
             self.variables.add_facts(host, res["ansible_facts"])
+        if host in run.delegated_vars and outcome in (results.OK, results.FAILED) and not final_of_loop:
+            res = shaping.with_keys_after_rc(res, {"_ansible_delegated_vars": run.delegated_vars[host]})
         deprecation = None
         if outcome != results.UNREACHABLE and self.variables.take_deprecated_reads(host):
             deprecation = self.deprecation_block(run)
@@ -196,6 +200,7 @@ class HostReporter:
         return results.FAILED, dict(res, attempts=total - 1)
 
     def skipped(self, run: TaskRun, host: str, res: Mapping[str, Any]) -> None:
+        host = run.report_as.get(host, host)
         self.recorder.host_start(run.task, host)
         self.report(run, host, results.SKIPPED, dict(res))
 

@@ -23,6 +23,8 @@ class TaskRun:
     rescuable: bool = False  # a failure here is rescued by the enclosing block (counted as `rescued`)
     exception: BaseException | None = None  # what FTL2 raised, if anything
     shared_with: list[str] = field(default_factory=list)  # run_once: the other hosts that get its result
+    report_as: dict[str, str] = field(default_factory=dict)  # delegate_to: the delegate's name -> the host it runs for
+    delegated_vars: dict[str, dict[str, Any]] = field(default_factory=dict)  # host -> `_ansible_delegated_vars`
     attempts: dict[str, int] = field(default_factory=dict)  # host -> attempts so far (until/retries)
     retry_hosts: list[str] = field(default_factory=list)  # hosts whose last attempt asks for another
     exhausted: set[str] = field(default_factory=set)  # hosts that failed because `until` never held

@@ -38,6 +38,7 @@ class TaskOptions:
     retries: int | None = None  # retries after the first attempt (3 when only `until` is given)
     delay: float = 5  # seconds between attempts (ansible-core's default)
     run_once: bool = False  # run on the first host only; its result is every host's
+    delegate_to: str | None = None  # run each host's call on this host (a template), reported as the host's
 
     def attempts(self) -> int:
         """How many times a host's call may run: ansible-core counts the first run and the retries."""
