@@ -466,10 +466,10 @@ class PlaybookRecorder:
             elif isinstance(value, type(custom[key])):
                 custom[key] = _merged(custom[key], value) if isinstance(value, dict) else custom[key] + value
 
-    def host_retry(self, task: Task, host: str, res: dict[str, Any]) -> None:
+    def host_retry(self, task: Task, host: str, res: dict[str, Any], label: str | None = None) -> None:
         """``runner_retry``: the host's attempt did not satisfy ``until``; another follows."""
         left = int(res.get("retries", 0)) - int(res.get("attempts", 0))
-        text = f"FAILED - RETRYING: [{host}]: {task.name} ({left} retries left)."
+        text = f"FAILED - RETRYING: [{label or host}]: {task.name} ({left} retries left)."
         verbose = self.formatter.verbosity > 2 or res.get("_ansible_verbose_always") is True
         if verbose and res.get("_ansible_verbose_override", False) is False:  # the default callback: from -vvv on
             text += "Result was: " + self.formatter.dump_results(res)

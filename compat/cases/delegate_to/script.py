@@ -7,4 +7,7 @@ async def run(inventory_path, extravars, runner):
                 await targets.debug(msg="for {{ inventory_hostname }}")
             with runner.task("on an inventory host", delegate_to="{{ 'db' }}", when='inventory_hostname == "h2"'):
                 await targets.command(cmd="echo {{ inventory_hostname }} on db")
+            retried = {"register": "r", "until": 'r.stdout == "never"', "retries": 1, "delay": 0, "ignore_errors": True}
+            with runner.task("delegated retries", delegate_to="localhost", when='inventory_hostname == "h1"', **retried):
+                await targets.command(cmd="echo {{ inventory_hostname }}")
     return 0

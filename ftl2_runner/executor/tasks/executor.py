@@ -290,9 +290,15 @@ class TaskExecutor:
             context = self.plays.context
             native = native_for_pattern(context, delegate, spec.module, host_params) if context is not None else None
             try:
-                calls = self._calls(run, dataclasses.replace(spec, target=delegate), host_params, native, [delegate], [delegate])
-                if calls:
-                    await self._call(run, calls)
+                while True:
+                    calls = self._calls(run, dataclasses.replace(spec, target=delegate), host_params, native, [delegate], [delegate])
+                    if calls:
+                        await self._call(run, calls)
+                    if host not in run.retry_hosts:
+                        break
+                    run.retry_hosts.remove(host)  # until/retries: this host's next attempt, after the delay
+                    await asyncio.sleep(run.options.delay)
+                    run.task.finished_hosts.discard(host)
             finally:
                 run.report_as = {}
 

@@ -17,7 +17,7 @@ from ...script import Result
 from .. import failures, results, shaping
 from ..events import PlaybookRecorder
 from ..facts import FactCache
-from ..formatting import task_error_block
+from ..formatting import host_label, task_error_block
 from .conditions import ConditionError, holds, render
 from .run import TaskRun
 from .spec import LoopState, loop_state, loop_variables
@@ -129,7 +129,7 @@ class HostReporter:
             self.fact_cache.merge(host, res["ansible_facts"])
             self.variables.add_facts(host, res["ansible_facts"])
         if host in run.delegated_vars and outcome in (results.OK, results.FAILED) and not final_of_loop:
-            res = shaping.with_keys_after_rc(res, {"_ansible_delegated_vars": run.delegated_vars[host]})
+            res = _with_delegated_vars(res, run.delegated_vars[host])
         deprecation = None
         if outcome != results.UNREACHABLE and self.variables.take_deprecated_reads(host):
             deprecation = self.deprecation_block(run)
@@ -191,7 +191,9 @@ class HostReporter:
             return outcome, res
         if attempt < total:
             retry = shaping.ansible_key_order(dict(res, attempts=attempt + 1, retries=total))
-            self.recorder.host_retry(run.task, host, retry)
+            delegated = run.delegated_vars.get(host)
+            label = host_label(host, {"_ansible_delegated_vars": delegated}) if delegated else None
+            self.recorder.host_retry(run.task, host, retry, label)
             run.retry_hosts.append(host)
             run.task.finished_hosts.add(host)  # for this round: FTL2's return value must not report it again
             return None
@@ -289,6 +291,19 @@ class HostReporter:
         for warning in warnings:
             lines += [f"[WARNING]: {warning}", *origin_block(*run.task.origin)]
         return "\n".join([*lines, ""])
+
+
+def _with_delegated_vars(res: Mapping[str, Any], delegated: Mapping[str, Any]) -> dict[str, Any]:
+    """``_ansible_delegated_vars`` where ansible-core's result has it: after ``rc`` and the retry counts."""
+    after = [key for key in ("rc", "attempts", "retries") if key in res]
+    if not after:
+        return {**res, "_ansible_delegated_vars": dict(delegated)}
+    out: dict[str, Any] = {}
+    for key, value in res.items():
+        out[key] = value
+        if key == after[-1]:
+            out["_ansible_delegated_vars"] = dict(delegated)
+    return out
 
 
 INJECTED_FACT_DEPRECATION = (
