@@ -42,6 +42,7 @@ def main(argv: list[str] | None = None) -> int:
         return RC_SCRIPT_ERROR
     finally:
         capture.flush()
+        capture.close_channel()
 
 
 def playbook_main(argv: list[str] | None = None) -> int:
