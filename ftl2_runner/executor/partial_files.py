@@ -5,7 +5,7 @@ needs ``job_events/<uuid>-partial.json``, which upstream's ``Runner.event_callba
 reads whole and then removes. Creating a file is the expensive part on ext4: a new inode is
 allocated per event, and the allocator skips recently deleted inodes, so the cost grows
 while a job creates and Runner deletes thousands of them (measured on this VM's disk,
-writer and reader in two processes as in a job: 86-172 µs of CPU per created file, 24-33 µs
+writer and reader in two processes as in a job: 86-172 µs of CPU per created file, 24-48 µs
 with this module; see docs/performance.md).
 
 So each partial file is a second name for one of a few *slot* files kept in
@@ -25,7 +25,6 @@ executor be killed, by the worker before it zips the artifacts (``remove_slots``
 from __future__ import annotations
 
 import collections
-import contextlib
 import os
 import shutil
 import threading
@@ -35,13 +34,18 @@ MAX_SLOTS = 512  # partial files Runner has not read yet; beyond this, files are
 
 
 class PartialFileWriter:
-    """Writes ``<events_dir>/<name>`` for Runner to read once and remove."""
+    """Writes ``<events_dir>/<name>`` for Runner to read once and remove.
+
+    Slots are known by path only, opened for each write: no descriptor of ours stays open
+    while a script runs (a script that closes descriptors it does not own must not make
+    us write into its files).
+    """
 
     def __init__(self, events_dir: str) -> None:
         self._events_dir = events_dir
         self._slot_dir = os.path.join(events_dir, SLOT_DIR_NAME)
-        self._free: list[tuple[int, str]] = []
-        self._linked: collections.deque[tuple[int, str]] = collections.deque()  # in the order written
+        self._free: list[str] = []
+        self._linked: collections.deque[str] = collections.deque()  # in the order written
         self._slots = 0
         self._reuse = True
         self._made_dir = False
@@ -50,7 +54,7 @@ class PartialFileWriter:
     def write(self, name: str, data: bytes) -> None:
         path = os.path.join(self._events_dir, name)
         with self._lock:
-            if self._write_to_slot(path, data):
+            if self._reuse and self._write_to_slot(path, data):
                 return
         _create(path, data)
 
@@ -60,47 +64,40 @@ class PartialFileWriter:
             self._stop_reusing()
 
     def _write_to_slot(self, path: str, data: bytes) -> bool:
-        slot = self._take_slot() if self._reuse else None
-        if slot is not None:
-            fd, slot_path = slot
+        try:
+            slot = self._take_slot()
+            if slot is None:
+                return False
+            fd = os.open(slot, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC, 0o600)
             try:
-                _pwrite_all(fd, data)
+                _write_all(fd, data)
                 os.ftruncate(fd, len(data))
-                os.link(slot_path, path)
-            except OSError:
-                self._free.append(slot)
-                self._stop_reusing()
-            else:
-                self._linked.append(slot)
-                return True
-        return False
+            finally:
+                os.close(fd)
+            os.link(slot, path)
+        except OSError:  # no hard links here, a slot directory someone removed, a full disk
+            self._stop_reusing()
+            return False
+        self._linked.append(slot)
+        return True
 
-    def _take_slot(self) -> tuple[int, str] | None:
+    def _take_slot(self) -> str | None:
         # Runner reads partial files in the order they were written: the oldest link is the
         # one most likely removed by now.
-        while self._linked and os.fstat(self._linked[0][0]).st_nlink == 1:
+        while self._linked and os.stat(self._linked[0]).st_nlink == 1:
             self._free.append(self._linked.popleft())
         if self._free:
             return self._free.pop()
         if self._slots >= MAX_SLOTS:
             return None
-        try:
-            if not self._made_dir:
-                os.makedirs(self._slot_dir, mode=0o700, exist_ok=True)
-                self._made_dir = True
-            slot_path = os.path.join(self._slot_dir, str(self._slots))
-            fd = os.open(slot_path, os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
-        except OSError:
-            self._stop_reusing()
-            return None
+        if not self._made_dir:
+            os.makedirs(self._slot_dir, mode=0o700, exist_ok=True)
+            self._made_dir = True
         self._slots += 1
-        return fd, slot_path
+        return os.path.join(self._slot_dir, str(self._slots))
 
     def _stop_reusing(self) -> None:
         self._reuse = False
-        for fd, _ in [*self._free, *self._linked]:
-            with contextlib.suppress(OSError):
-                os.close(fd)
         self._free.clear()
         self._linked.clear()
         if self._made_dir:
@@ -131,12 +128,3 @@ def _write_all(fd: int, data: bytes) -> None:
         except InterruptedError:
             continue
         view = view[written:]
-
-
-def _pwrite_all(fd: int, data: bytes) -> None:
-    view, offset = memoryview(data), 0
-    while offset < len(data):
-        try:
-            offset += os.pwrite(fd, view[offset:], offset)
-        except InterruptedError:
-            continue
