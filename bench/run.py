@@ -519,6 +519,12 @@ def render(
     ]
     for label, value, wanted, ok in checks:
         lines.append(f"| {label} | {value:.2f} | {wanted} | {'yes' if ok else '**no**'} |")
+    if nothing in results:
+        lines += [
+            "",
+            "The CPU floors hold on an otherwise idle machine: on a loaded one the bare program's wall time "
+            "includes its waits for a CPU, and the ratio falls below what the pipeline can reach.",
+        ]
     for name, outcome in sorted((outcomes or {}).items()):
         lines += ["", f"{name}: what upstream `ansible-runner process` made of its stream: {outcome}."]
     return "\n".join(lines)
