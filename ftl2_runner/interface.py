@@ -11,6 +11,7 @@ module-level names): concurrent calls from threads of one process run one after 
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from .upstream import ftl2_jobs
@@ -23,4 +24,10 @@ def run(**kwargs: Any) -> Any:
 
     check_job_kwargs(kwargs, streamed=False)
     with ftl2_jobs():
-        return ansible_runner.interface.run(**kwargs)
+        runner = ansible_runner.interface.run(**kwargs)
+    from .executor.partial_files import remove_slots
+
+    artifact_dir = getattr(getattr(runner, "config", None), "artifact_dir", None)
+    if artifact_dir:
+        remove_slots(os.path.join(artifact_dir, "job_events"))  # left by an executor that was killed
+    return runner

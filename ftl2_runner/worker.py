@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import shutil
 import tempfile
 import threading
@@ -234,6 +235,9 @@ class Ftl2Worker(Worker):
         """
         import ansible_runner.streaming as streaming
 
+        from .executor.partial_files import remove_slots
+
+        remove_slots(os.path.join(artifact_dir, "job_events"))  # left by an executor that was killed
         failure: list[BaseException] = []
         spool = tempfile.TemporaryFile()  # anonymous: nothing is left if the zip is abandoned
 

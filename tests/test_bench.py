@@ -20,6 +20,7 @@ def test_round_trip_measures_a_real_pipeline(tmp_path):
     sample = run.full_round_trip(run.OUR_BIN, _pdd(tmp_path, scenarios.J2_SCRIPT), tmp_path, run._env(), "ftl2-runner")
     assert sample.seconds > 0
     assert sample.peak_rss >= sample.worker_rss > 0  # the tree includes the worker
+    assert sample.cpu > 0.1  # three Python processes that import ansible_runner, and the executor
 
 
 def test_round_trip_refuses_a_failed_job(tmp_path):
@@ -141,9 +142,23 @@ def test_the_filter_floor_holds_the_line_more_than_once():
     assert floors.filter_peak_per_byte(1) > 2.5
 
 
-def test_floors_are_reported_when_measured():
+def test_floors_are_reported_when_measured(monkeypatch):
     results = _results(J100_ours=1.1, **_MEDIANS)
-    results["J0 ftl2-runner, nothing imported or run"] = run.Measure("J0", [run.Sample(0.5, 0, 0)])
-    table = run.render(results, 1, "2.4.3", "2.21.5", create_cost=25.0, filter_floor=3.25)
+    results["J0 ftl2-runner, nothing imported or run"] = run.Measure("J0", [run.Sample(0.5, 0, 0, cpu=0.8)])
+    results["J2 bare FTL2"].samples[0].cpu = 0.6
+    results["J100 bare FTL2"].samples[0].cpu = 0.9
+    monkeypatch.setattr(run.os, "cpu_count", lambda: 2)
+    table = run.render(results, 1, "2.4.3", "2.21.5", create_cost=25.0, filter_floor=3.25, event_ceiling=5000.0)
     assert "| floor: J0 round trip (no FTL2, no task) vs J2 bare FTL2 | 0.50 |" in table
+    assert "| floor: (J0 CPU + J2 bare FTL2 CPU) / 2 CPUs vs J2 bare FTL2 | 0.70 |" in table  # (0.8 + 0.6) / 2 / 1.0
+    assert "| floor: (J0 CPU + J100 bare FTL2 CPU) / 2 CPUs vs J100 bare FTL2 | 0.85 |" in table
     assert "| floor: L12 in upstream's event filter alone, peak per byte (tracemalloc) | 3.25 |" in table
+    assert "| ceiling: events per second of upstream's filter, Runner.event_callback and Worker.event_handler alone | 5000.00 |" in table
+    assert "| J2 bare FTL2 | 1.00 | 1.00–1.00 | 0.60 |" in table  # the CPU column
+
+
+def test_the_event_ceiling_runs_upstreams_path_over_real_partial_files(tmp_path):
+    from bench import floors
+
+    assert floors.upstream_event_rate(200, tmp_path) > 0
+    assert list(tmp_path.iterdir()) == []  # Runner read and removed every partial file; nothing is left

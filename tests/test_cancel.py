@@ -81,6 +81,26 @@ def test_job_timeout_kills_the_whole_job(tmp_path):
     _assert_clean_end(unit, marker, tmp_path, "timeout")
 
 
+def test_a_killed_executor_leaves_no_partial_file_slots_in_the_artifacts(tmp_path):
+    """A printed line is a partial file on a slot (``partial_files``); the kill skips the
+    executor's own clean-up, so the worker removes the slots before it zips the artifacts."""
+    import base64
+    import io
+    import zipfile
+
+    from ftl2_runner.executor.partial_files import SLOT_DIR_NAME
+
+    printing_job = LONG_JOB.replace("    async with", '    print("a verbose event", flush=True)\n    async with', 1)
+    unit, marker = _start(tmp_path, printing_job, env_files={"settings": json.dumps({"job_timeout": 3, "pexpect_timeout": 1})})
+    unit.wait(60)
+    _assert_clean_end(unit, marker, tmp_path, "timeout")
+    lines = unit.results().split(b"\n")
+    payload = next(lines[i + 1] for i, line in enumerate(lines) if line.startswith(b'{"zipfile"')).split(b'{"eof": true}')[0]
+    names = zipfile.ZipFile(io.BytesIO(base64.b64decode(payload))).namelist()
+    assert "job_events/" in names and [name for name in names if SLOT_DIR_NAME in name] == []
+    assert b"a verbose event" in unit.results()
+
+
 def test_idle_timeout(tmp_path):
     unit, marker = _start(tmp_path, LONG_JOB, env_files={"settings": json.dumps({"idle_timeout": 3, "pexpect_timeout": 1})})
     unit.wait(60)

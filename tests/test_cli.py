@@ -125,6 +125,22 @@ def test_run_command_prints_the_job_and_writes_artifacts(tmp_path):
     assert len(list((artifacts / "job_events").glob("*.json"))) == 6
 
 
+def test_run_after_a_killed_executor_leaves_no_partial_file_slots(tmp_path):
+    """A printed line's partial file is on a slot (``partial_files``); a job timeout kills the
+    executor before its own clean-up, so ``run`` removes the slots after the job."""
+    from ftl2_runner.executor.partial_files import SLOT_DIR_NAME
+
+    printing = 'import time\nasync def run(inventory_path, extravars, runner):\n    print("printed", flush=True)\n    time.sleep(60)\n'
+    pdd = make_data_dir(tmp_path, printing, env_files={"settings": json.dumps({"job_timeout": 2, "pexpect_timeout": 1})})
+    done = subprocess.run(
+        [FTL2_RUNNER, "run", str(pdd), "-p", "job.py", "-i", "killed"], capture_output=True, text=True, timeout=120, env=worker_env()
+    )
+    events_dir = pdd / "artifacts" / "killed" / "job_events"
+    assert (pdd / "artifacts" / "killed" / "status").read_text() == "timeout", done.stderr
+    assert "printed" in done.stdout
+    assert not (events_dir / SLOT_DIR_NAME).exists()
+
+
 def test_python_api_returns_upstream_runner(tmp_path):
     pdd = make_data_dir(tmp_path, HELLO)
     code = (

@@ -42,6 +42,7 @@ def main(argv: list[str] | None = None) -> int:
         return RC_SCRIPT_ERROR
     finally:
         capture.flush()
+        capture.close_channel()
 
 
 def playbook_main(argv: list[str] | None = None) -> int:
@@ -252,40 +253,11 @@ def exit_without_teardown(rc: object) -> None:
 
     The job is over and its output is written (``main`` flushed the capture); what is left
     of a normal exit is the interpreter's finalisation, which with FTL2, asyncssh and
-    their imports loaded took about 0.1 s at the end of every job. atexit handlers (a
-    script's, logging's) still run, and Python's streams are flushed, as on a normal exit.
+    their imports loaded took about 0.1 s at the end of every job (see ``quick_exit``).
     """
-    import atexit
+    from ..quick_exit import exit_without_teardown as leave
 
-    code = rc if isinstance(rc, int) else (0 if rc is None else 1)
-    atexit._run_exitfuncs()
-    # What finalisation would still have done that anyone can see: write out what a script
-    # left in the buffer of a file it never closed.
-    for obj in _buffered_writers():
-        try:
-            if not obj.closed:
-                obj.flush()
-        except Exception:
-            pass
-    os._exit(code & 0xFF if code >= 0 else code % 256)
-
-
-def _buffered_writers() -> list[Any]:
-    """Every live text or buffered writer (what ``isinstance`` over ``gc.get_objects()`` finds).
-
-    With FTL2 loaded there are about 50,000 objects: a Python loop testing each took 19-25 ms
-    of CPU at the end of every job; selecting them by type in C (``map``, ``compress``), with only
-    the few hundred distinct types tested in Python, takes 11-12 ms.
-    """
-    import gc
-    import io
-    import itertools
-
-    objects = gc.get_objects()
-    kinds = list(map(type, objects))
-    writers = (io.TextIOWrapper, io.BufferedWriter, io.BufferedRandom)
-    wanted = {kind for kind in set(kinds) if issubclass(kind, writers)}
-    return list(itertools.compress(objects, map(wanted.__contains__, kinds)))
+    leave(rc)
 
 
 if __name__ == "__main__":

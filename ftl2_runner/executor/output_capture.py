@@ -102,6 +102,11 @@ class OutputCapture:
         if self._thread is not None:
             self._thread.join(timeout)
 
+    def close_channel(self) -> None:
+        """After ``flush``: the channel's partial-file slots go (a late line still gets its file)."""
+        if self._channel is not None:
+            self._channel.close()
+
     def drain(self) -> None:
         """Forward everything already written to fds 1 and 2, a partial line included."""
         for stream in (sys.stdout, sys.stderr):

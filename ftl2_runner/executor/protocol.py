@@ -26,9 +26,9 @@ keys in the same order as with a partial file. A partial file is still written:
   object to a missing partial file: ``check_job_event_data``, or ``--debug``, where Runner
   logs each missing file).
 
-The partial file is written to its final name directly (awx_display writes a ``.tmp``
-file and renames it), because the file is closed before its begin marker is written, and
-Runner opens it only after it has seen that marker: Runner can never see half a file.
+A partial file is complete before its begin marker is written, and Runner opens it only
+after it has seen that marker: Runner can never see half a file. It is written on a reused
+inode rather than a new file (``partial_files``: creating files was most of an event's cost).
 
 Every frame (begin marker + text + end marker) is written with one lock held, on a file
 descriptor nobody else writes to (see ``output_capture``), so a frame can never be split
@@ -52,6 +52,8 @@ import re
 import threading
 from collections.abc import Callable, Mapping
 from typing import Any
+
+from .partial_files import PartialFileWriter
 
 _MARKER_WIDTH = 78
 _ESC = "\x1b"
@@ -116,8 +118,10 @@ class DisplayChannel:
         self.forwarded_event: Callable[[], dict[str, Any]] | None = None
         self._tail = ""  # the last two characters written: a marker may start there
         self.events_in_markers = os.environ.get(EVENT_FILES_VARIABLE) != "1"
+        self._partial_files: PartialFileWriter | None = None
         if events_dir is not None:
             os.makedirs(events_dir, mode=0o700, exist_ok=True)
+            self._partial_files = PartialFileWriter(events_dir)
 
     @property
     def speaks_protocol(self) -> bool:
@@ -191,14 +195,13 @@ class DisplayChannel:
         return encode_marker({"uuid": event["uuid"]})
 
     def _write_partial(self, event: dict[str, Any]) -> None:
-        assert self._events_dir is not None  # callers write partials only when speaking the protocol
-        data = json.dumps(event, default=_json_default).encode("utf-8")
-        path = os.path.join(self._events_dir, f"{event['uuid']}-partial.json")
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        try:
-            _write_fd(fd, data)
-        finally:
-            os.close(fd)
+        assert self._partial_files is not None  # callers write partials only when speaking the protocol
+        self._partial_files.write(f"{event['uuid']}-partial.json", json.dumps(event, default=_json_default).encode("utf-8"))
+
+    def close(self) -> None:
+        """The job is over: give back what writing partial files holds (see ``partial_files``)."""
+        if self._partial_files is not None:
+            self._partial_files.close()
 
     def _write_all(self, data: bytes) -> None:
         _write_fd(self._fd, data)
