@@ -20,6 +20,9 @@ it". Otherwise the returned coroutine function runs the call and returns
   Ansible's prediction is computed instead (:mod:`.check_mode`).
 * ``--diff``: Ansible modules get ``_ansible_diff`` (FTL2 never sets it), ``file`` is run as
   Ansible's own module, ``copy`` reports the content diff Ansible's action computes.
+* ``copy``/``template`` on remote hosts: FTL2 writes over an SFTP connection of its own and reports
+  its own keys; the actions are done as Ansible does them, step by step with Ansible's modules
+  through FTL2's gate (:mod:`.remote_copy_action`), ``--check`` and ``--diff`` included.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from . import ansible_modules, check_mode, diff, package_action, script_action
+from . import ansible_modules, check_mode, diff, package_action, remote_copy_action, script_action
 from .ftl2.locality import FTL2_LOCAL_NAMES
 
 _FACT_MODULES = frozenset(("setup", "gather_facts"))
@@ -41,6 +44,8 @@ _ANSIBLE_FILE_MODULES = frozenset(("file",))
 _ANSIBLE_LOCAL_MODULES = frozenset(("uri", "get_url", "service_facts"))
 
 PerHost = Callable[[], Awaitable[dict[str, Any]]]
+# On remote hosts, Ansible's copy/template actions done by ftl2-runner with Ansible's modules through FTL2's gate.
+_REMOTE_ACTIONS = {"copy": remote_copy_action.run_copy, "template": remote_copy_action.run_template}
 
 
 def short_name(module: str) -> str:
@@ -64,7 +69,12 @@ def override(
     short = short_name(module)
     if "." in short:
         return None  # a collection module: FTL2's
-    if not hosts or not all(is_local(h) for h in hosts):
+    if not hosts:
+        return None
+    if short in _REMOTE_ACTIONS and not any(is_local(h) for h in hosts) and remote_copy_action.handles(params):
+        action = _REMOTE_ACTIONS[short]
+        return _each(hosts, lambda host: action(context, host, dict(params), settings, variables(host)), preshaped=True)
+    if not all(is_local(h) for h in hosts):
         return None
     params = dict(params)
     if short in _FACT_MODULES:

@@ -102,7 +102,9 @@ def event_output(action: str, event: Mapping[str, Any]) -> Any:
         return dict(PING_OK)  # FTL2 implements host ping as `echo pong`
     if str(event.get("module", "")).startswith("ftl2_runner_ansible.") and isinstance(output, dict):
         # Our bundle of Ansible's module (remote_modules.py): the gate adds the process's rc, Ansible does not.
-        return {k: v for k, v in output.items() if k not in ("rc", "stdout", "stderr")}
+        from .remote_modules import module_result
+
+        return module_result(output)
     return output
 
 

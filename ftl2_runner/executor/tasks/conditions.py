@@ -213,3 +213,28 @@ def render(text: str, variables: Mapping[str, Any]) -> Any:
         raise ConditionError(str(exc.message)) from exc
     except jinja2.TemplateError as exc:
         raise ConditionError(f"template error while templating string: {exc}") from exc
+
+
+def render_file(path: str, variables: Mapping[str, Any], searchpath: list[str], **options: Any) -> str:
+    """A template file rendered against the host's variables, as Ansible's ``template`` action renders it.
+
+    ``options`` are Jinja's environment options the action takes from its arguments (``trim_blocks``,
+    ``lstrip_blocks``, ``newline_sequence``, the ``*_string`` delimiters); the filters and tests are
+    those of task arguments.
+    """
+    import jinja2
+
+    base = _environment()
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(searchpath), undefined=jinja2.StrictUndefined, keep_trailing_newline=True, **options
+    )
+    env.filters.update(base.filters)
+    env.tests.update(base.tests)
+    with open(path, encoding="utf-8") as handle:
+        text = handle.read()
+    try:
+        return env.from_string(text).render(**{k: _plain(v) for k, v in variables.items()})
+    except jinja2.UndefinedError as exc:
+        raise ConditionError(str(exc.message)) from exc
+    except jinja2.TemplateError as exc:
+        raise ConditionError(f"template error while templating string: {exc}") from exc
