@@ -293,13 +293,14 @@ def _template_vars(path: str, fullpath: str, dest: str, with_managed: bool) -> d
 
 
 def _find_source(src: str, subdir: str, variables: Mapping[str, Any]) -> str | None:
-    """``_find_needle``: an absolute path as it is, a relative one under the playbook's ``files``/``templates``, then the playbook's dir."""
-    path = os.path.expanduser(src)
+    """``_find_needle``: an absolute path (normalised, links kept), a relative one under the playbook's
+    ``files``/``templates``, then in the playbook's directory."""
+    path = os.path.expanduser(os.path.expandvars(src))
     candidates = [path]
     if not os.path.isabs(path):
         base = str(variables.get("playbook_dir") or os.getcwd())
         candidates = [os.path.join(base, subdir, path), os.path.join(base, path), os.path.abspath(path)]
-    return next((c for c in candidates if os.path.exists(c)), None)
+    return next((os.path.normpath(c) for c in candidates if os.path.exists(c)), None)
 
 
 def _local_tmp() -> str:
