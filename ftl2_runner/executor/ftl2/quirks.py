@@ -167,19 +167,23 @@ def _runs_as_ansible_remotely(module: str, hosts: list[str], context: Any) -> bo
 def ansible_module_on_remote_hosts(
     context: Any, module: str, hosts: list[str], params: Mapping[str, Any], flags: Mapping[str, Any] | None = None
 ) -> Deferred | None:
-    """Ansible's own module where FTL2's remote run differs (``setup``, ``file``, ``stat``; remote_modules.py).
+    """Ansible's own module where FTL2's remote run differs (``setup``, ``file``, ``stat``, ``uri``, ``get_url``;
+    remote_modules.py).
 
     ``gather_facts`` is ``setup`` (FTL2's is a stub that returns ``{}``). Only when every host is remote:
     local hosts have their own path (call_overrides.py). ``flags``: the ``_ansible_*`` arguments
     ansible-core gives every module (check mode, diff, verbosity), which FTL2 never sets remotely.
     """
-    from .remote_modules import module_name_for
+    from .remote_modules import WITH_TASK_TMPDIR, module_name_for
 
     short = _remote_ansible_name(module, hosts, context)
     if short is None:
         return None
     name = module_name_for(context, short)
-    return run_on_hosts(context, hosts, name, {**params, **(flags or {})}) if name is not None else None
+    args = {**params, **(flags or {})}
+    if short in WITH_TASK_TMPDIR:
+        args["_ftl2_runner_tmpdir"] = True
+    return run_on_hosts(context, hosts, name, args) if name is not None else None
 
 
 def deferred_call(

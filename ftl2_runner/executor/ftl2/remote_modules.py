@@ -17,7 +17,8 @@ inventory's key file. A file an action sends to the host (``copy``'s source) the
 the module's arguments (``_ftl2_runner_put``: base64 data and a file name): the entry point writes it
 into a task temporary directory named as ansible-core names it (``~/.ansible/tmp/ansible-tmp-...``),
 gives the module its path, and removes the directory when the module ends — Ansible's
-put-then-run, in one round trip. (FTL2's gate messages are limited to 64 MiB.)
+put-then-run, in one round trip. (FTL2's gate messages are limited to 64 MiB.) ``_ftl2_runner_tmpdir``
+asks for that directory alone (``_ansible_tmpdir``), for modules that write files there.
 """
 
 from __future__ import annotations
@@ -30,8 +31,12 @@ from functools import cache
 from typing import Any
 
 PREFIX = "ftl2_runner_ansible."
-# Modules whose remote result FTL2 gets wrong, run as Ansible's own (pure modules: no action plugin).
-REMOTE_AS_ANSIBLE = frozenset(("setup", "file", "stat"))
+# Modules whose remote result FTL2 gets wrong, run as Ansible's own (modules whose action plugin, if any,
+# adds nothing for these calls): FTL2 runs file/stat as its lean modules, uri/get_url as its HTTP-only ones.
+REMOTE_AS_ANSIBLE = frozenset(("setup", "file", "stat", "uri", "get_url"))
+# Modules that report files they write into the task's temporary directory (get_url's `src`): the entry
+# point makes one (``_ftl2_runner_tmpdir``), as ansible-core's controller does for every task.
+WITH_TASK_TMPDIR = frozenset(("uri", "get_url"))
 
 _ENTRY_POINT = """
 import base64, json, os, random, runpy, shutil, sys, time
@@ -39,16 +44,17 @@ sys.path.insert(0, sys.argv[0])
 _params = json.loads(sys.stdin.buffer.read() or b"{}")
 _args = _params.setdefault("ANSIBLE_MODULE_ARGS", {})
 _put, _tmp = _args.pop("_ftl2_runner_put", None), None
-if _put:
+if _args.pop("_ftl2_runner_tmpdir", False) or _put:
     _base = os.path.expanduser("~/.ansible/tmp")
     os.makedirs(_base, mode=0o700, exist_ok=True)
     _tmp = os.path.join(_base, "ansible-tmp-%%s-%%s-%%s" %% (time.time(), os.getpid(), random.randint(0, 2**48)))
     os.mkdir(_tmp, 0o700)
+    _args["_ansible_tmpdir"] = _tmp
+if _put:
     _path = os.path.join(_tmp, _put["name"])
     with open(_path, "wb") as _handle:
         _handle.write(base64.b64decode(_put["data"]))
     _args[_put["arg"]] = _path
-    _args["_ansible_tmpdir"] = _tmp
 from ansible.module_utils import basic
 basic._ANSIBLE_ARGS = json.dumps(_params).encode()
 try:
