@@ -162,10 +162,10 @@ def test_unreachable_hosts_are_dark_and_others_carry_on(ssh_env, tmp_path):
     script = """
     async def run(inventory_path, extravars, runner):
         async with runner.automation() as ftl:
-            await ftl.remotes.command(cmd="echo first")
+            await ftl.remotes.copy(content="first\\n", dest="DEST")  # an action of several steps on each host
             await ftl.remotes.command(cmd="echo second")
         return 0
-    """
+    """.replace("DEST", str(tmp_path / "first.txt"))
     pdd = make_data_dir(tmp_path, script, inventory=inventory)
     run, processed = pipeline(pdd, tmp_path, "-p", "job.py", env=worker_env(HOME=str(tmp_path / "home")))
     assert run.rc == 4 and processed.status == "failed"
@@ -175,6 +175,7 @@ def test_unreachable_hosts_are_dark_and_others_carry_on(ssh_env, tmp_path):
     assert "authentication" in dark["badkey"]["event_data"]["res"]["msg"].lower()
     oks = [e["event_data"]["host"] for e in run.events if e["event"] == "runner_on_ok"]
     assert oks == ["r1", "r1"]  # the reachable host ran both tasks; the dark ones were dropped after the first
+    assert (tmp_path / "first.txt").read_text() == "first\n"
     stats = run.events[-1]["event_data"]
     assert stats["dark"] == {"closed": 1, "badkey": 1} and stats["ok"] == {"r1": 2}
     assert "UNREACHABLE!" in run.text()
