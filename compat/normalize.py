@@ -3,7 +3,8 @@
 What is masked is what differs between *any* two runs, even of the same tool:
 uuids (mapped to ``<uuid-N>`` by first appearance, so the parent/child tree is still
 compared), timestamps and durations, pids, the worker's environment, the private data
-dir's absolute path, the artifact zip payload (its file list is compared instead), and the inode, times and
+dir's absolute path, the artifact zip payload (its file list is compared instead), the task and controller temporary
+directories' random names, and the inode, times and
 generation in a ``stat`` result (of a file the run itself made).
 Per-host results of one task are put in host order, because Ansible itself reports
 them in completion order; counters and line numbers are then recomputed so that an
@@ -29,6 +30,9 @@ _EMBEDDED_TIME_RE = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{6}")
 # A worker's data dir written relative to some cwd (pip prints `./compat-<case>-<random>/ref-worker/...`).
 _RELATIVE_PDD_RE = re.compile(r"(?:\.{1,2}/)*(?:[\w.-]+/)*compat-[\w.-]+-\w{8}/(?:ref|ftl2)-worker")
 _TASK_TMP_RE = re.compile(r"ansible-tmp-\d+\.\d+-\d+-\d+(/[\w.-]+)?")
+# The controller's temporary directory (DEFAULT_LOCAL_TMP: ansible-local-<pid><random>) and a directory made in it
+# (`template` renders into one and reports its path as the diff's after header).
+_LOCAL_TMP_RE = re.compile(r"ansible-local-\w+(/tmp\w{8})?")
 # `pause` reports the time it really waited, to the hundredth.
 _PAUSED_RE = re.compile(r"Paused for \d+(\.\d+)? (seconds|minutes)")
 _EMBEDDED_DELTA_RE = re.compile(r'("delta": ")\d+:\d{2}:\d{2}(\.\d+)?(")')
@@ -41,6 +45,7 @@ _HOST_RESULT_EVENTS = {
     "runner_item_on_ok",
     "runner_item_on_failed",
     "runner_item_on_skipped",
+    "runner_on_file_diff",  # a host's diff comes just before its result, in the same completion order
 }
 
 # `stat` keys of a file this run created: they differ between any two runs.
@@ -95,6 +100,8 @@ class Masker:
             value = _RELATIVE_PDD_RE.sub("<PDD>", value)
         if "ansible-tmp-" in value:
             value = _TASK_TMP_RE.sub("ansible-tmp-<tmp>", value)
+        if "ansible-local-" in value:
+            value = _LOCAL_TMP_RE.sub("ansible-local-<tmp>", value)
         if value.startswith("Paused for "):
             value = _PAUSED_RE.sub(r"Paused for <duration> \2", value)
         if '"delta": "' in value or "-" in value:

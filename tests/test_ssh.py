@@ -73,20 +73,53 @@ def test_modules_on_three_ssh_hosts_with_inventory_key_file(ssh_env, tmp_path):
     assert stats["ok"] == {"r1": 4, "r2": 4, "r3": 4} and stats["dark"] == {}
 
 
-def test_copy_with_a_key_file_is_a_reported_ftl2_gap(ssh_env, tmp_path):
-    """FTL2 0.4.7's remote copy ignores the inventory key file: the job says so instead of failing silently."""
+COPY_AND_TEMPLATE = """
+import os
+async def run(inventory_path, extravars, runner):
+    def at(name):
+        return lambda v: os.path.join(extravars["dest"], f"{v.inventory_hostname}-{name}")
+    async with runner.automation() as ftl:
+        with runner.task("copy"):
+            await ftl.remotes.copy(content="copied\\n", dest=at("copied.txt"))
+        with runner.task("copy again"):
+            await ftl.remotes.copy(content="copied\\n", dest=at("copied.txt"))
+        with runner.task("template source"):
+            source = "".join("{{ '{{' }} %s {{ '}}' }} " % name for name in ("inventory_hostname", "ansible_port", "word"))
+            await ftl.remotes.copy(content=source.rstrip() + "\\n", dest=at("t.j2"))
+        with runner.task("template"):
+            await ftl.remotes.template(src=at("t.j2"), dest=at("rendered"), word="hi")
+    return 0
+"""
+
+
+def test_copy_and_template_with_a_key_file_run_through_the_gate(ssh_env, tmp_path):
+    """Remote copy/template go through FTL2's gate (which honours the inventory's key file), as Ansible's actions."""
+    import hashlib
+
     dest = tmp_path / "remote-dest"
     dest.mkdir()
+    home = tmp_path / "home"
     pdd = make_data_dir(
         tmp_path,
-        MODULES,
-        inventory=_inventory(ssh_env["ports"][:1], ssh_env["key"]),
-        env_files={"extravars": json.dumps({"dest": str(dest), "with_copy": True})},
+        COPY_AND_TEMPLATE,
+        inventory=_inventory(ssh_env["ports"][:2], ssh_env["key"]),
+        env_files={"extravars": json.dumps({"dest": str(dest)})},
     )
-    run, processed = pipeline(pdd, tmp_path, "-p", "job.py", env=worker_env(HOME=str(tmp_path / "home")))
-    warnings = [e["stdout"] for e in run.events if e["event"] == "warning"]
-    assert any("ignores ansible_ssh_private_key_file" in w for w in warnings)
-    assert processed.status == "failed" and not (dest / "copied.txt").exists()
+    run, processed = pipeline(pdd, tmp_path, "-p", "job.py", env=worker_env(HOME=str(home)))
+    assert processed.status == "successful", run.text()
+    assert not [e for e in run.events if e["event"] == "warning"]
+    res = {(e["event_data"]["task"], e["event_data"]["host"]): e["event_data"]["res"] for e in run.events if e["event"] == "runner_on_ok"}
+    for host, port in zip(("r1", "r2"), ssh_env["ports"][:2], strict=True):
+        copied = res[("copy", host)]
+        assert copied["changed"] is True and copied["checksum"] == hashlib.sha1(b"copied\n").hexdigest()
+        assert copied["mode"] == "0644" and copied["state"] == "file" and copied["size"] == 7
+        assert res[("copy again", host)]["changed"] is False and res[("copy again", host)]["path"] == str(dest / f"{host}-copied.txt")
+        # Rendered with the host's own variables and the call's keywords, as Ansible's template action does.
+        assert (dest / f"{host}-rendered").read_text() == f"{host} {port} hi\n"
+        assert res[("template", host)]["changed"] is True
+    assert (dest / "r1-copied.txt").read_text() == "copied\n"
+    leftovers = list((home / ".ansible" / "tmp").glob("ansible-local-*")) if (home / ".ansible" / "tmp").exists() else []
+    assert leftovers == []  # the controller's temporary files are removed after each action
 
 
 def test_awx_machine_credential_ssh_key(ssh_env, tmp_path):
@@ -129,10 +162,10 @@ def test_unreachable_hosts_are_dark_and_others_carry_on(ssh_env, tmp_path):
     script = """
     async def run(inventory_path, extravars, runner):
         async with runner.automation() as ftl:
-            await ftl.remotes.command(cmd="echo first")
+            await ftl.remotes.copy(content="first\\n", dest="DEST")  # an action of several steps on each host
             await ftl.remotes.command(cmd="echo second")
         return 0
-    """
+    """.replace("DEST", str(tmp_path / "first.txt"))
     pdd = make_data_dir(tmp_path, script, inventory=inventory)
     run, processed = pipeline(pdd, tmp_path, "-p", "job.py", env=worker_env(HOME=str(tmp_path / "home")))
     assert run.rc == 4 and processed.status == "failed"
@@ -142,6 +175,7 @@ def test_unreachable_hosts_are_dark_and_others_carry_on(ssh_env, tmp_path):
     assert "authentication" in dark["badkey"]["event_data"]["res"]["msg"].lower()
     oks = [e["event_data"]["host"] for e in run.events if e["event"] == "runner_on_ok"]
     assert oks == ["r1", "r1"]  # the reachable host ran both tasks; the dark ones were dropped after the first
+    assert (tmp_path / "first.txt").read_text() == "first\n"
     stats = run.events[-1]["event_data"]
     assert stats["dark"] == {"closed": 1, "badkey": 1} and stats["ok"] == {"r1": 2}
     assert "UNREACHABLE!" in run.text()

@@ -22,6 +22,9 @@ it". Otherwise the returned coroutine function runs the call and returns
   Ansible's own module, ``copy`` reports the content diff Ansible's action computes.
 * ``file`` where FTL2's native module fails (it refuses to retarget a symlink, and words its
   failures its own way): Ansible's own module answers instead.
+* ``copy``/``template`` on remote hosts: FTL2 writes over an SFTP connection of its own and reports
+  its own keys; the actions are done as Ansible does them, step by step with Ansible's modules
+  through FTL2's gate (:mod:`.remote_copy_action`), ``--check`` and ``--diff`` included.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from . import ansible_modules, check_mode, diff, package_action, script_action
+from . import ansible_modules, check_mode, diff, package_action, remote_copy_action, script_action
 from .ftl2.locality import FTL2_LOCAL_NAMES
 
 _FACT_MODULES = frozenset(("setup", "gather_facts"))
@@ -44,6 +47,8 @@ _ANSIBLE_FILE_MODULES = frozenset(("file",))
 _ANSIBLE_LOCAL_MODULES = frozenset(("uri", "get_url", "service_facts", "pip", "dnf", "dnf5"))
 
 PerHost = Callable[[], Awaitable[dict[str, Any]]]
+# On remote hosts, Ansible's copy/template actions done by ftl2-runner with Ansible's modules through FTL2's gate.
+_REMOTE_ACTIONS = {"copy": remote_copy_action.run_copy, "template": remote_copy_action.run_template}
 
 
 def short_name(module: str) -> str:
@@ -68,7 +73,12 @@ def override(
 
     if "." in short:
         return None  # a collection module: FTL2's
-    if not hosts or not all(is_local(h) for h in hosts):
+    if not hosts:
+        return None
+    if short in _REMOTE_ACTIONS and not any(is_local(h) for h in hosts) and remote_copy_action.handles(params):
+        action = _REMOTE_ACTIONS[short]
+        return _each(hosts, lambda host: action(context, host, dict(params), settings, variables(host)), preshaped=True)
+    if not all(is_local(h) for h in hosts):
         return None
     params = dict(params)
     if short in _FACT_MODULES:

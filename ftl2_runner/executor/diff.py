@@ -98,35 +98,44 @@ def copy_destination(params: Mapping[str, Any]) -> str:
 
 
 def copy_diff(params: Mapping[str, Any]) -> dict[str, Any]:
-    """The diff entry Ansible's ``copy`` action builds (``_get_diff_data``) before it copies."""
+    """The diff entry Ansible's ``copy`` action builds (``_get_diff_data``) before it copies, on this machine."""
     dest = copy_destination(params)
-    after = new_content(params)
-    entry: dict[str, Any] = {}
-    if not os.path.exists(dest):
-        entry["before"] = ""
-    else:
+    current: bytes | None = None
+    if os.path.exists(dest):
         try:
             with open(dest, "rb") as handle:
                 current = handle.read()
         except OSError:
             current = b""
-        if b"\x00" in current:
-            entry["dst_binary"] = 1
-        elif len(current) > MAX_FILE_SIZE_FOR_DIFF:
-            entry["dst_larger"] = MAX_FILE_SIZE_FOR_DIFF
-        else:
-            entry["before_header"] = dest
-            entry["before"] = current.decode("utf-8", "replace")
-    if after is None:
-        return entry
-    if len(after) > MAX_FILE_SIZE_FOR_DIFF:
-        entry["src_larger"] = MAX_FILE_SIZE_FOR_DIFF
-    elif b"\x00" in after:
-        entry["src_binary"] = 1
+    after_header = dest if params.get("content") is not None else str(params.get("src"))
+    return diff_entry(dest, current, new_content(params), after_header)
+
+
+def diff_entry(dest: str, current: bytes | None, after: bytes | None, after_header: str) -> dict[str, Any]:
+    """``_get_diff_data``'s entry from the destination's content (None: no such file) and the new one."""
+    entry: dict[str, Any] = {}
+    if current is None:
+        entry["before"] = ""
+    elif b"\x00" in current:
+        entry["dst_binary"] = 1
+    elif len(current) > MAX_FILE_SIZE_FOR_DIFF:
+        entry["dst_larger"] = MAX_FILE_SIZE_FOR_DIFF
     else:
-        entry["after_header"] = dest if params.get("content") is not None else str(params.get("src"))
-        entry["after"] = after.decode("utf-8", "replace")
+        entry["before_header"] = dest
+        entry["before"] = current.decode("utf-8", "replace")
+    entry.update(after_entry(after, after_header))
     return entry
+
+
+def after_entry(after: bytes | None, after_header: str) -> dict[str, Any]:
+    """The new content's side of ``_get_diff_data``'s entry (nothing when it is not known)."""
+    if after is None:
+        return {}
+    if len(after) > MAX_FILE_SIZE_FOR_DIFF:
+        return {"src_larger": MAX_FILE_SIZE_FOR_DIFF}
+    if b"\x00" in after:
+        return {"src_binary": 1}
+    return {"after_header": after_header, "after": after.decode("utf-8", "replace")}
 
 
 async def copy_with_diff(localhost: Any, params: Mapping[str, Any]) -> Any:

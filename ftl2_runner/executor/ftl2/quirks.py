@@ -90,6 +90,8 @@ def honours_check_mode(module: str, hosts: list[str], context: Any) -> bool:
     short = module.rsplit(".", 1)[-1]
     if short == "ping":
         return True  # FTL2 answers ping without changing anything, locally or remotely
+    if _runs_as_ansible_remotely(module, hosts, context):
+        return True  # our bundle of Ansible's module gets _ansible_check_mode (remote_modules.py)
     if get_module(module) is not None or get_module(short) is not None or short in _IGNORES_CHECK_MODE:
         return False
     return all(is_local(h, context) for h in hosts)
@@ -102,7 +104,9 @@ def event_output(action: str, event: Mapping[str, Any]) -> Any:
         return dict(PING_OK)  # FTL2 implements host ping as `echo pong`
     if str(event.get("module", "")).startswith("ftl2_runner_ansible.") and isinstance(output, dict):
         # Our bundle of Ansible's module (remote_modules.py): the gate adds the process's rc, Ansible does not.
-        return {k: v for k, v in output.items() if k not in ("rc", "stdout", "stderr")}
+        from .remote_modules import module_result
+
+        return module_result(output)
     return output
 
 
@@ -144,21 +148,42 @@ def is_connection_error(exc: BaseException) -> bool:
     return "Connection" in type(exc).__name__
 
 
-def ansible_module_on_remote_hosts(context: Any, module: str, hosts: list[str], params: Mapping[str, Any]) -> Deferred | None:
-    """Ansible's own module where FTL2's remote run differs (``setup``, ``file``, ``stat``; remote_modules.py).
-
-    ``gather_facts`` is ``setup`` (FTL2's is a stub that returns ``{}``). Only when every host is remote:
-    local hosts have their own path (call_overrides.py).
-    """
+def _remote_ansible_name(module: str, hosts: list[str], context: Any) -> str | None:
+    """The Ansible module ftl2-runner runs itself on these hosts (all remote), or None."""
     from ..call_overrides import short_name
-    from .remote_modules import REMOTE_AS_ANSIBLE, module_name_for
+    from .remote_modules import REMOTE_AS_ANSIBLE
 
     short = short_name(module)
     short = "setup" if short == "gather_facts" else short
     if short not in REMOTE_AS_ANSIBLE or not hosts or any(is_local(h, context) for h in hosts):
         return None
+    return short
+
+
+def _runs_as_ansible_remotely(module: str, hosts: list[str], context: Any) -> bool:
+    return context is not None and _remote_ansible_name(module, hosts, context) is not None
+
+
+def ansible_module_on_remote_hosts(
+    context: Any, module: str, hosts: list[str], params: Mapping[str, Any], flags: Mapping[str, Any] | None = None
+) -> Deferred | None:
+    """Ansible's own module where FTL2's remote run differs (``setup``, ``file``, ``stat``, ``uri``, ``get_url``;
+    remote_modules.py).
+
+    ``gather_facts`` is ``setup`` (FTL2's is a stub that returns ``{}``). Only when every host is remote:
+    local hosts have their own path (call_overrides.py). ``flags``: the ``_ansible_*`` arguments
+    ansible-core gives every module (check mode, diff, verbosity), which FTL2 never sets remotely.
+    """
+    from .remote_modules import WITH_TASK_TMPDIR, module_name_for
+
+    short = _remote_ansible_name(module, hosts, context)
+    if short is None:
+        return None
     name = module_name_for(context, short)
-    return run_on_hosts(context, hosts, name, params) if name is not None else None
+    args = {**params, **(flags or {})}
+    if short in WITH_TASK_TMPDIR:
+        args["_ftl2_runner_tmpdir"] = True
+    return run_on_hosts(context, hosts, name, args) if name is not None else None
 
 
 def deferred_call(
@@ -170,6 +195,7 @@ def deferred_call(
     params: Mapping[str, Any],
     native: Deferred | None,
     warn: Callable[[str], None],
+    flags: Mapping[str, Any] | None = None,
 ) -> Deferred:
     """The one decision of which FTL2 call really runs a task on ``hosts``.
 
@@ -177,7 +203,7 @@ def deferred_call(
     and is not a shortcut we reroute; FTL2's per-host ``run_on`` when the task runs on fewer
     hosts than the target names (failed hosts, a block's hosts, a ``when`` false on some).
     """
-    own = ansible_module_on_remote_hosts(context, module, hosts, params)
+    own = ansible_module_on_remote_hosts(context, module, hosts, params, flags)
     if own is not None:
         return own
     reroute = rerouted(context, target, module, hosts, params, warn)

@@ -11,6 +11,14 @@ public method on the context's cache), under a module name of ours (``ftl2_runne
 which FTL2 has no native module for): the ``ansible`` package FTL2 installs (its ``module_utils``
 and the module), and an entry point that runs ``ansible.modules.<name>`` as a package module,
 with sets and bytes in the result written as lists and text, as ansible-core's module encoder does.
+
+The gate has no file transfer of its own, and FTL2's SFTP copy opens a connection that ignores the
+inventory's key file. A file an action sends to the host (``copy``'s source) therefore travels in
+the module's arguments (``_ftl2_runner_put``: base64 data and a file name): the entry point writes it
+into a task temporary directory named as ansible-core names it (``~/.ansible/tmp/ansible-tmp-...``),
+gives the module its path, and removes the directory when the module ends — Ansible's
+put-then-run, in one round trip. (FTL2's gate messages are limited to 64 MiB.) ``_ftl2_runner_tmpdir``
+asks for that directory alone (``_ansible_tmpdir``), for modules that write files there.
 """
 
 from __future__ import annotations
@@ -23,13 +31,37 @@ from functools import cache
 from typing import Any
 
 PREFIX = "ftl2_runner_ansible."
-# Modules whose remote result FTL2 gets wrong, run as Ansible's own (pure modules: no action plugin).
-REMOTE_AS_ANSIBLE = frozenset(("setup", "file", "stat"))
+# Modules whose remote result FTL2 gets wrong, run as Ansible's own (modules whose action plugin, if any,
+# adds nothing for these calls): FTL2 runs file/stat as its lean modules, uri/get_url as its HTTP-only ones.
+REMOTE_AS_ANSIBLE = frozenset(("setup", "file", "stat", "uri", "get_url"))
+# Modules that report files they write into the task's temporary directory (get_url's `src`): the entry
+# point makes one (``_ftl2_runner_tmpdir``), as ansible-core's controller does for every task.
+WITH_TASK_TMPDIR = frozenset(("uri", "get_url"))
 
 _ENTRY_POINT = """
-import runpy, sys
+import base64, json, os, random, runpy, shutil, sys, time
 sys.path.insert(0, sys.argv[0])
-runpy.run_module("ansible.modules.%s", run_name="__main__", alter_sys=True)
+_params = json.loads(sys.stdin.buffer.read() or b"{}")
+_args = _params.setdefault("ANSIBLE_MODULE_ARGS", {})
+_put, _tmp = _args.pop("_ftl2_runner_put", None), None
+if _args.pop("_ftl2_runner_tmpdir", False) or _put:
+    _base = os.path.expanduser("~/.ansible/tmp")
+    os.makedirs(_base, mode=0o700, exist_ok=True)
+    _tmp = os.path.join(_base, "ansible-tmp-%%s-%%s-%%s" %% (time.time(), os.getpid(), random.randint(0, 2**48)))
+    os.mkdir(_tmp, 0o700)
+    _args["_ansible_tmpdir"] = _tmp
+if _put:
+    _path = os.path.join(_tmp, _put["name"])
+    with open(_path, "wb") as _handle:
+        _handle.write(base64.b64decode(_put["data"]))
+    _args[_put["arg"]] = _path
+from ansible.module_utils import basic
+basic._ANSIBLE_ARGS = json.dumps(_params).encode()
+try:
+    runpy.run_module("ansible.modules.%s", run_name="__main__", alter_sys=True)
+finally:
+    if _tmp:
+        shutil.rmtree(_tmp, ignore_errors=True)
 """
 _EPOCH = (1980, 1, 1, 0, 0, 0)
 
@@ -79,3 +111,51 @@ def module_name_for(context: Any, name: str) -> str | None:
     info = BundleInfo(fqcn=fqcn, content_hash=digest, size=len(data), module_path=Path(f"{name}.py"), dependency_count=0)
     cache.add(Bundle(info=info, data=data))
     return fqcn
+
+
+# The keys FTL2's gate adds to a bundle's result (the process's rc and output); Ansible reports none of them.
+GATE_KEYS = ("rc", "stdout", "stderr")
+
+
+def module_result(output: Any) -> Any:
+    """A result of one of our bundles as ansible-core reports the module's: without the gate's keys.
+
+    A module that printed no JSON (a traceback) is Ansible's ``MODULE FAILURE``.
+    """
+    if not isinstance(output, dict):
+        return output
+    if set(output) <= set(GATE_KEYS):
+        return {
+            "failed": True,
+            "msg": "MODULE FAILURE: See stdout/stderr for the exact error",
+            "module_stdout": output.get("stdout", ""),
+            "module_stderr": output.get("stderr", ""),
+            "rc": output.get("rc", 1),
+        }
+    return {k: v for k, v in output.items() if k not in GATE_KEYS}
+
+
+async def run_module(context: Any, host: str, name: str, args: dict[str, Any], put: dict[str, Any] | None = None) -> Any:
+    """Ansible's module ``name`` on one remote host, as one step of an action ftl2-runner runs itself.
+
+    Returns the module's result dict, or FTL2's ``ExecuteResult`` when the host could not be reached
+    (the task reports it as FTL2's own failure: unreachable). ``put``: a file the module gets in its
+    argument ``put["arg"]`` (``{"arg", "name", "data"}``, see the module docstring). FTL2's events of
+    the step are not the task's result: the running task is cleared while it runs.
+    """
+    from ..tasks.spec import current_task
+
+    fqcn = module_name_for(context, name)
+    if fqcn is None:
+        return {"failed": True, "msg": f"ftl2-runner cannot run {name} on {host}: FTL2's bundle cache is not what it expects"}
+    configs = [c for c in context.hosts.all if c.name == host]
+    if put is not None:
+        args = dict(args, _ftl2_runner_put=put)
+    token = current_task.set(None)
+    try:
+        (result,) = await context.run_on(configs, fqcn, **args)
+    finally:
+        current_task.reset(token)
+    if not result.success and str(result.error or "").startswith("Remote execution failed"):
+        return result
+    return module_result(result.output)

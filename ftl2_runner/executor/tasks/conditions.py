@@ -70,7 +70,9 @@ def _to_bool(value: Any) -> bool:
 def _environment() -> Any:
     import jinja2
 
-    env = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True)  # as Ansible templates args
+    # As Ansible templates args: its environment trims the newline after a block tag (the template's
+    # trailing newlines are put back by _trailing_newlines).
+    env = jinja2.Environment(undefined=jinja2.StrictUndefined, trim_blocks=True)
     env.tests.update(_tests())
     env.filters["bool"] = _to_bool
     return env
@@ -228,8 +230,46 @@ def render(text: str, variables: Mapping[str, Any]) -> Any:
         return evaluate_expression(whole.group(1).strip(), variables)
     _note_reads(text, variables)
     try:
-        return _environment().from_string(text).render(**{k: _plain(v) for k, v in variables.items()})
+        rendered = _environment().from_string(text).render(**{k: _plain(v) for k, v in variables.items()})
+        return _trailing_newlines(text, rendered, "\n")
     except jinja2.UndefinedError as exc:
         raise ConditionError(str(exc.message)) from exc
     except jinja2.TemplateError as exc:
         raise ConditionError(f"template error while templating string: {exc}") from exc
+
+
+def render_file(path: str, variables: Mapping[str, Any], searchpath: list[str], **options: Any) -> str:
+    """A template file rendered against the host's variables, as Ansible's ``template`` action renders it.
+
+    ``options`` are Jinja's environment options the action takes from its arguments (``trim_blocks``,
+    ``lstrip_blocks``, ``newline_sequence``, the ``*_string`` delimiters); the filters and tests are
+    those of task arguments.
+    """
+    import jinja2
+
+    base = _environment()
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(searchpath), undefined=jinja2.StrictUndefined, **options)
+    env.filters.update(base.filters)
+    env.tests.update(base.tests)
+    with open(path, encoding="utf-8") as handle:
+        text = handle.read()
+    try:
+        rendered = env.from_string(text).render(**{k: _plain(v) for k, v in variables.items()})
+        return _trailing_newlines(text, rendered, options.get("newline_sequence", "\n"))
+    except jinja2.UndefinedError as exc:
+        raise ConditionError(str(exc.message)) from exc
+    except jinja2.TemplateError as exc:
+        raise ConditionError(f"template error while templating string: {exc}") from exc
+
+
+def _trailing_newlines(template: str, rendered: str, newline: str) -> str:
+    """ansible-core's ``preserve_trailing_newlines``: as many newlines at the end as the template had.
+
+    (Jinja's ``keep_trailing_newline`` would keep them in included templates too, which Ansible does not.)
+    """
+
+    def count(text: str) -> int:
+        return len(text) - len(text.rstrip("\n"))
+
+    missing = count(template) - count(rendered)
+    return rendered + newline * missing if missing > 0 else rendered

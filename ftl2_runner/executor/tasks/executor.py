@@ -229,7 +229,7 @@ class TaskExecutor:
             elif per_host:  # FTL2's own call on this one host (its shortcut, e.g. copy content=), unless rerouted
                 native_here = native_for_pattern(context, hosts[0], spec.module, group_params)
                 deferred = quirks.deferred_call(
-                    context, hosts[0], spec.module, hosts, hosts, group_params, native_here, self.recorder.warning
+                    context, hosts[0], spec.module, hosts, hosts, group_params, native_here, self.recorder.warning, self._module_flags()
                 )
                 calls.append((hosts, deferred))
             else:
@@ -237,11 +237,25 @@ class TaskExecutor:
                     (
                         hosts,
                         quirks.deferred_call(
-                            context, spec.target, spec.module, hosts, target_hosts, group_params, native, self.recorder.warning
+                            context,
+                            spec.target,
+                            spec.module,
+                            hosts,
+                            target_hosts,
+                            group_params,
+                            native,
+                            self.recorder.warning,
+                            self._module_flags(),
                         ),
                     )
                 )
         return calls
+
+    def _module_flags(self) -> dict[str, Any]:
+        """The ``_ansible_*`` arguments ansible-core gives every module call of this job."""
+        from ..ansible_modules import module_args
+
+        return module_args({}, self.settings.check_mode, self.settings.diff, self.settings.verbosity)
 
     async def _call(self, run: TaskRun, calls: list[tuple[list[str], Any]]) -> None:
         """Make the calls at once (FTL2's events land on the task), then report the hosts FTL2 said nothing about."""

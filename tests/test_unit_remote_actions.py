@@ -1,0 +1,132 @@
+"""Remote copy/template as Ansible's actions: the steps they take, their diff, their rendering (unit tier).
+
+The real runs (a real sshd, diffed against ansible-core) are the compat cases ``remote_edit_modules``,
+``remote_diff_mode``, ``remote_check_mode`` and ``remote_check_diff``; here the action's decisions are
+checked against a host that answers as Ansible's modules would and records what it was asked.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import os
+from types import SimpleNamespace
+from typing import Any
+
+from ftl2_runner.executor import diff, remote_copy_action
+from ftl2_runner.executor.ftl2.remote_modules import module_result
+from ftl2_runner.executor.tasks.conditions import render, render_file
+
+
+class RecordingHost(remote_copy_action._Host):
+    """A host whose destination holds ``current`` (None: no file); it records every module call."""
+
+    def __init__(self, current: bytes | None, check_mode: bool = False, diff_mode: bool = False):
+        super().__init__(None, "r1", SimpleNamespace(check_mode=check_mode, diff=diff_mode, verbosity=0))
+        self.current = current
+        self.calls: list[tuple[str, dict[str, Any], dict[str, Any] | None]] = []
+
+    async def module(self, name: str, args: Any, put: dict[str, Any] | None = None) -> dict[str, Any]:
+        self.calls.append((name, dict(args), put))
+        if name == "stat":
+            if self.current is None:
+                return {"changed": False, "stat": {"exists": False}}
+            return {"changed": False, "stat": {"exists": True, "isdir": False, "checksum": hashlib.sha1(self.current).hexdigest()}}
+        if name == "file" and args.get("_diff_peek"):
+            state = "absent" if self.current is None else "file"
+            return {"changed": False, "appears_binary": False, "state": state, "size": len(self.current or b"")}
+        if name == "slurp":
+            return {"content": base64.b64encode(self.current or b"").decode(), "encoding": "base64"}
+        return {"changed": name == "copy", "dest": args.get("dest"), "module": name}
+
+
+def _copy(host: RecordingHost, **params: Any) -> dict[str, Any]:
+    return asyncio.run(remote_copy_action._copy(host, params, {}))
+
+
+def test_a_changed_file_is_sent_with_the_copy_module_and_its_checksum(tmp_path):
+    host = RecordingHost(b"old\n")
+    out = _copy(host, content="new\n", dest=str(tmp_path / "f.txt"))
+    assert [c[0] for c in host.calls] == ["stat", "copy"]
+    name, args, put = host.calls[1]
+    assert put is not None and base64.b64decode(put["data"]) == b"new\n" and put["name"] == ".source.txt"
+    assert args["checksum"] == hashlib.sha1(b"new\n").hexdigest() and "content" not in args and "src" not in args
+    assert out["changed"] is True and out["diff"] == []
+
+
+def test_the_same_content_asks_the_file_module_and_sends_nothing(tmp_path):
+    host = RecordingHost(b"same\n")
+    out = _copy(host, content="same\n", dest=str(tmp_path / "f.txt"), mode="0600")
+    assert [c[0] for c in host.calls] == ["stat", "file"]
+    args = host.calls[1][1]
+    assert args["state"] == "file" and args["mode"] == "0600" and args["recurse"] is False
+    assert out["checksum"] == hashlib.sha1(b"same\n").hexdigest()  # added by the action, as Ansible's does
+
+
+def test_check_mode_predicts_a_change_without_sending_the_file(tmp_path):
+    host = RecordingHost(None, check_mode=True, diff_mode=True)
+    out = _copy(host, content="new\n", dest=str(tmp_path / "f.txt"))
+    assert [c[0] for c in host.calls] == ["stat", "file"]  # the file call is the diff's peek, not a write
+    assert host.calls[1][1]["_diff_peek"] is True
+    assert out == {"diff": [{"before": "", "after_header": str(tmp_path / "f.txt"), "after": "new\n"}], "changed": True}
+
+
+def test_the_diff_reads_the_destination_from_the_host(tmp_path):
+    source = tmp_path / "src.txt"
+    source.write_text("two\n")
+    host = RecordingHost(b"one\n", diff_mode=True)
+    out = _copy(host, src=str(tmp_path / "." / "src.txt"), dest=str(tmp_path / "f.txt"))
+    assert [c[0] for c in host.calls] == ["stat", "file", "slurp", "copy"]
+    # A src file's header is its normalised path (Ansible's _find_needle), the destination's is dest.
+    assert out["diff"] == [{"before_header": str(tmp_path / "f.txt"), "before": "one\n", "after_header": str(source), "after": "two\n"}]
+
+
+def test_mutually_exclusive_and_missing_arguments_fail_as_ansible_says(tmp_path):
+    host = RecordingHost(None)
+    assert _copy(host, dest="/x")["msg"] == "src (or content) is required"
+    assert _copy(host, src="a", content="b", dest="/x")["msg"] == "src and content are mutually exclusive"
+    assert _copy(host, content="b", dest="/x/")["msg"] == "can not use content with a dir as dest"
+    assert host.calls == []
+
+
+def test_a_directory_source_is_left_to_ftl2(tmp_path):
+    assert remote_copy_action.handles({"src": str(tmp_path), "dest": "/x"}) is False
+    assert remote_copy_action.handles({"content": "x", "dest": "/x"}) is True
+
+
+def test_gate_keys_are_dropped_and_a_module_without_json_is_a_module_failure():
+    assert module_result({"changed": True, "path": "/p", "rc": 0, "stdout": "{...}", "stderr": ""}) == {"changed": True, "path": "/p"}
+    failed = module_result({"rc": 1, "stdout": "", "stderr": "Traceback ..."})
+    assert failed["failed"] is True and failed["msg"].startswith("MODULE FAILURE") and failed["module_stderr"] == "Traceback ..."
+
+
+def test_diff_entries_say_binary_and_large_as_ansible_does():
+    assert diff.diff_entry("/d", b"a\x00b", b"new", "/d") == {"dst_binary": 1, "after_header": "/d", "after": "new"}
+    big = b"x" * (diff.MAX_FILE_SIZE_FOR_DIFF + 1)
+    assert diff.after_entry(big, "/s") == {"src_larger": diff.MAX_FILE_SIZE_FOR_DIFF}
+    assert diff.after_entry(b"\x00", "/s") == {"src_binary": 1}
+
+
+def test_arguments_render_with_trim_blocks_and_their_trailing_newlines():
+    # ansible-core's environment trims the newline after a block tag and restores the template's final newlines.
+    assert render("{% if true %}\nyes\n{% endif %}\n", {}) == "yes\n"
+    assert render("a{{ x }}\n\n", {"x": 1}) == "a1\n\n"
+
+
+def test_a_template_file_renders_with_the_action_options(tmp_path):
+    template = tmp_path / "t.j2"
+    template.write_text("{% for n in items %}\n  {{ n }}\n{% endfor %}\n")
+    assert render_file(str(template), {"items": [1, 2]}, [str(tmp_path)], trim_blocks=True) == "  1\n  2\n"
+    kept = render_file(str(template), {"items": [1]}, [str(tmp_path)], trim_blocks=False, lstrip_blocks=False)
+    assert kept == "\n  1\n"  # the newline after endfor is the last one, which Jinja drops and Ansible restores
+    crlf = render_file(str(template), {"items": [1]}, [str(tmp_path)], trim_blocks=True, newline_sequence="\r\n")
+    assert crlf == "  1\r\n"
+
+
+def test_a_relative_source_is_found_under_the_playbooks_files_dir(tmp_path):
+    (tmp_path / "files").mkdir()
+    (tmp_path / "files" / "a.txt").write_text("x")
+    found = remote_copy_action._find_source("a.txt", "files", {"playbook_dir": str(tmp_path)})
+    assert found == os.path.join(str(tmp_path), "files", "a.txt")
+    assert remote_copy_action._find_source("missing.txt", "files", {"playbook_dir": str(tmp_path)}) is None
