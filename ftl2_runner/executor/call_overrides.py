@@ -11,7 +11,8 @@ it". Otherwise the returned coroutine function runs the call and returns
   when it is *named* ``local``/``localhost``: ``app1 ansible_connection=local`` is contacted over
   SSH. For hosts whose connection is local, the call goes through FTL2's ``localhost`` proxy.
 * ``uri``/``get_url``: FTL2's native versions (HTTP only, FTL2's own result keys) are replaced
-  on local hosts by Ansible's modules, run with the task's temporary directory.
+  on local hosts by Ansible's modules, run with the task's temporary directory; so are
+  ``service_facts``, ``user`` and ``group``, which FTL2 refuses for requirements it misreads.
 * ``package``: FTL2 refuses it (a requirement misread from its documentation); on local hosts the
   action picks the package manager and runs its module, as Ansible's does (:mod:`.package_action`).
 * ``script``: FTL2 has only the module's documentation stub, which runs nothing; on local hosts
@@ -27,7 +28,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from . import ansible_modules, check_mode, diff, package_action, script_action
+from . import ansible_modules, check_mode, diff, package_action, script_action, user_result
 from .ftl2.locality import FTL2_LOCAL_NAMES
 
 _FACT_MODULES = frozenset(("setup", "gather_facts"))
@@ -37,8 +38,9 @@ _NAME_LOCAL_SHORTCUTS = frozenset(("shell", "copy", "template", "fetch"))
 _ANSIBLE_FILE_MODULES = frozenset(("file",))
 
 # On local hosts, Ansible's own modules: FTL2's native uri/get_url speak only HTTP(S) and return their own
-# keys; FTL2 refuses service_facts for a requirement its documentation parser invents (package "Any").
-_ANSIBLE_LOCAL_MODULES = frozenset(("uri", "get_url", "service_facts"))
+# keys; FTL2 refuses service_facts, user and group for requirements its documentation parser invents
+# (packages "Any", "useradd", "groupadd"...).
+_ANSIBLE_LOCAL_MODULES = frozenset(("uri", "get_url", "service_facts", "user", "group"))
 
 PerHost = Callable[[], Awaitable[dict[str, Any]]]
 
@@ -70,11 +72,7 @@ def override(
     if short in _FACT_MODULES:
         return _each(hosts, lambda host: gather_facts(params, settings.check_mode, settings.verbosity), preshaped=True)
     if short in _ANSIBLE_LOCAL_MODULES:
-        return _each(
-            hosts,
-            lambda host: ansible_modules.run_local(short, params, settings.check_mode, settings.diff, settings.verbosity, tmpdir=True),
-            preshaped=True,
-        )
+        return _each(hosts, lambda host: _ansible_local_module(short, params, settings), preshaped=True)
     if short == "package":  # FTL2 refuses it for a requirement it misreads; the action picks the manager
         return _each(
             hosts,
@@ -105,6 +103,12 @@ def override(
             preshaped=True,
         )
     return None
+
+
+async def _ansible_local_module(short: str, params: Mapping[str, Any], settings: Any) -> dict[str, Any]:
+    """One of Ansible's modules FTL2 ships, run here with the task's temporary directory."""
+    out = await ansible_modules.run_local(short, params, settings.check_mode, settings.diff, settings.verbosity, tmpdir=True)
+    return user_result.with_groups(out) if short == "user" else out  # FTL2's user module is older than 2.21's
 
 
 async def _file_module(params: Mapping[str, Any], settings: Any) -> dict[str, Any]:
