@@ -27,6 +27,9 @@ _DELTA_RE = re.compile(r"^\d+:\d{2}:\d{2}\.\d+$")
 _EMBEDDED_TIME_RE = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{6}")
 # A task's temporary directory (ansible-tmp-<time>-<pid>-<random>) and the files made in it.
 _TASK_TMP_RE = re.compile(r"ansible-tmp-\d+\.\d+-\d+-\d+(/[\w.-]+)?")
+# The controller's local temporary directory (ansible-local-<pid><random>) and a mkdtemp in it: the
+# `after` header of a template's diff names the rendered file there.
+_LOCAL_TMP_RE = re.compile(r"ansible-local-\d+\w+(/tmp\w+)?")
 # `pause` reports the time it really waited, to the hundredth.
 _PAUSED_RE = re.compile(r"Paused for \d+(\.\d+)? (seconds|minutes)")
 _EMBEDDED_DELTA_RE = re.compile(r'("delta": ")\d+:\d{2}:\d{2}(\.\d+)?(")')
@@ -90,6 +93,8 @@ class Masker:
             value = value.replace(path, "<PDD>")
         if "ansible-tmp-" in value:
             value = _TASK_TMP_RE.sub("ansible-tmp-<tmp>", value)
+        if "ansible-local-" in value:
+            value = _LOCAL_TMP_RE.sub("ansible-local-<tmp>", value)
         if value.startswith("Paused for "):
             value = _PAUSED_RE.sub(r"Paused for <duration> \2", value)
         if '"delta": "' in value or "-" in value:

@@ -17,10 +17,10 @@ it". Otherwise the returned coroutine function runs the call and returns
   action picks the package manager and runs its module, as Ansible's does (:mod:`.package_action`).
 * ``script``: FTL2 has only the module's documentation stub, which runs nothing; on local hosts
   the action is done as Ansible's does it (:mod:`.script_action`).
-* ``--check``: FTL2's native ``copy``/``file`` ignore check mode and would change the host;
-  Ansible's prediction is computed instead (:mod:`.check_mode`).
+* ``--check``: FTL2's native ``copy``/``file``/``template`` ignore check mode and would change the
+  host; Ansible's prediction is computed instead (:mod:`.check_mode`, :mod:`.template_action`).
 * ``--diff``: Ansible modules get ``_ansible_diff`` (FTL2 never sets it), ``file`` is run as
-  Ansible's own module, ``copy`` reports the content diff Ansible's action computes.
+  Ansible's own module, ``copy`` and ``template`` report the content diff Ansible's actions compute.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from . import ansible_modules, check_mode, diff, package_action, script_action, user_result
+from . import ansible_modules, check_mode, diff, package_action, script_action, template_action, user_result
 from .ftl2.locality import FTL2_LOCAL_NAMES
 
 _FACT_MODULES = frozenset(("setup", "gather_facts"))
@@ -85,6 +85,8 @@ def override(
         predict = check_mode.prediction(short, params, settings.diff)
         if predict is not None:
             return _each(hosts, lambda host: predict())
+        if short == "template":
+            return _each(hosts, lambda host: template_action.check(params, settings.diff))
     if settings.diff or settings.check_mode:
         if short in _ANSIBLE_FILE_MODULES:
             return _each(hosts, lambda host: _file_module(params, settings), preshaped=True)
@@ -94,6 +96,8 @@ def override(
         return _each(hosts, lambda host: _as_coroutine(check_mode.copy_prediction(params, settings.diff)))
     if settings.diff and short == "copy":
         return _each(hosts, lambda host: diff.copy_with_diff(localhost, params))
+    if settings.diff and short == "template":
+        return _each(hosts, lambda host: template_action.run_with_diff(localhost, params))
     if short in _NAME_LOCAL_SHORTCUTS and any(h not in FTL2_LOCAL_NAMES for h in hosts):
         return _each(hosts, lambda host: getattr(localhost, short)(**params))
     if settings.diff and not _is_ftl2_native(short) and short not in ("ping", "debug"):
