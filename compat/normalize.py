@@ -134,27 +134,46 @@ def mask(records: list[Record], data_dirs: list[str]) -> list[Record]:
 
 
 def sort_host_results(records: list[Record]) -> list[Record]:
-    """Order each run of consecutive host results of one task by host, then renumber."""
+    """Order each run of consecutive host results of one task by host, then renumber.
+
+    A host's ``runner_on_file_diff`` (``--diff``) goes with the result it precedes: Ansible sends a
+    result's diff just before the result.
+    """
     out: list[Record] = []
-    run: list[Record] = []
+    run: list[list[Record]] = []  # units: a host's diff events, then its result
+    diffs: list[Record] = []
+
+    def task_of(record: Record) -> Any:
+        return record.get("event_data", {}).get("task_uuid")
 
     def flush() -> None:
-        run.sort(key=lambda r: (r.get("event_data", {}).get("host") or "", r.get("_index", 0)))
-        out.extend(run)
+        run.sort(key=lambda unit: (unit[-1].get("event_data", {}).get("host") or "", unit[0].get("_index", 0)))
+        for unit in run:
+            out.extend(unit)
         run.clear()
 
     for index, record in enumerate(records):
         record = dict(record, _index=index)
-        key = record.get("event_data", {}).get("task_uuid") if record.get("event") in _HOST_RESULT_EVENTS else None
-        if key is not None and run and run[-1]["event_data"].get("task_uuid") == key:
-            run.append(record)
+        if record.get("event") == "runner_on_file_diff" and task_of(record) is not None:
+            if diffs and task_of(diffs[-1]) != task_of(record):
+                flush()
+                out.extend(diffs)
+                diffs.clear()
+            diffs.append(record)
+            continue
+        key = task_of(record) if record.get("event") in _HOST_RESULT_EVENTS else None
+        if key is not None and all(task_of(d) == key for d in diffs):
+            if run and task_of(run[-1][-1]) != key:
+                flush()
+            run.append([*diffs, record])
+            diffs.clear()
             continue
         flush()
-        if key is not None:
-            run.append(record)
-        else:
-            out.append(record)
+        out.extend(diffs)
+        diffs.clear()
+        out.append(record)
     flush()
+    out.extend(diffs)
     for record in out:
         record.pop("_index", None)
         if record.get("event") == "playbook_on_stats" and isinstance(record.get("event_data"), dict):
