@@ -136,44 +136,46 @@ def mask(records: list[Record], data_dirs: list[str]) -> list[Record]:
 def sort_host_results(records: list[Record]) -> list[Record]:
     """Order each run of consecutive host results of one task by host, then renumber.
 
-    A host's ``runner_on_file_diff`` (``--diff``) goes with the result it precedes: Ansible sends a
-    result's diff just before the result.
+    A host's ``runner_on_file_diff`` (``--diff``) goes with that host's next result: Ansible sends a
+    result's diff just before it, though for loop items another host's events can come in between
+    (the task executors of the hosts send both through one queue).
     """
     out: list[Record] = []
-    run: list[list[Record]] = []  # units: a host's diff events, then its result
-    diffs: list[Record] = []
+    run: list[Record] = []
 
     def task_of(record: Record) -> Any:
         return record.get("event_data", {}).get("task_uuid")
 
+    def host_of(record: Record) -> str:
+        return record.get("event_data", {}).get("host") or ""
+
     def flush() -> None:
-        run.sort(key=lambda unit: (unit[-1].get("event_data", {}).get("host") or "", unit[0].get("_index", 0)))
-        for unit in run:
+        units: list[list[Record]] = []
+        pending: dict[str, list[Record]] = {}
+        for record in run:
+            if record.get("event") == "runner_on_file_diff":
+                pending.setdefault(host_of(record), []).append(record)
+            else:
+                units.append([*pending.pop(host_of(record), []), record])
+        units += pending.values()  # a diff no result followed
+        units.sort(key=lambda unit: (host_of(unit[-1]), unit[0].get("_index", 0)))
+        for unit in units:
             out.extend(unit)
         run.clear()
 
     for index, record in enumerate(records):
         record = dict(record, _index=index)
-        if record.get("event") == "runner_on_file_diff" and task_of(record) is not None:
-            if diffs and task_of(diffs[-1]) != task_of(record):
-                flush()
-                out.extend(diffs)
-                diffs.clear()
-            diffs.append(record)
-            continue
-        key = task_of(record) if record.get("event") in _HOST_RESULT_EVENTS else None
-        if key is not None and all(task_of(d) == key for d in diffs):
-            if run and task_of(run[-1][-1]) != key:
-                flush()
-            run.append([*diffs, record])
-            diffs.clear()
+        in_run = record.get("event") in _HOST_RESULT_EVENTS or record.get("event") == "runner_on_file_diff"
+        key = task_of(record) if in_run else None
+        if key is not None and run and task_of(run[-1]) == key:
+            run.append(record)
             continue
         flush()
-        out.extend(diffs)
-        diffs.clear()
-        out.append(record)
+        if key is not None:
+            run.append(record)
+        else:
+            out.append(record)
     flush()
-    out.extend(diffs)
     for record in out:
         record.pop("_index", None)
         if record.get("event") == "playbook_on_stats" and isinstance(record.get("event_data"), dict):

@@ -65,3 +65,18 @@ def test_the_local_temporary_directory_is_masked_but_the_file_name_is_not():
     b = masker.value("+++ after: /root/.ansible/tmp/ansible-local-77abc_d/tmpzz9/greeting.j2")
     assert a == b == "+++ after: /root/.ansible/tmp/ansible-local-<tmp>/greeting.j2"
     assert masker.value("/root/.ansible/tmp/ansible-local-1x/tmpq/other.j2") != a
+
+
+def test_an_item_s_diff_finds_its_result_past_another_host_s_events():
+    records = [
+        _event("runner_on_file_diff", "b"),
+        _event("runner_on_file_diff", "a"),
+        _event("runner_item_on_ok", "b"),
+        _event("runner_item_on_ok", "a"),
+    ]
+    assert _order(normalize.sort_host_results(records)) == [
+        ("runner_on_file_diff", "a"),
+        ("runner_item_on_ok", "a"),
+        ("runner_on_file_diff", "b"),
+        ("runner_item_on_ok", "b"),
+    ]
