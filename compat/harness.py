@@ -33,6 +33,7 @@ class Case:
     description: str = ""
     http_server: bool = False  # serve www/ on 127.0.0.1 for both sides (compat/http_fixture.py)
     sshd: bool = False  # a real sshd on 127.0.0.1: the inventory's {ssh_port} and {ssh_key} are filled in
+    private_accounts: bool = False  # both workers see a throw-away /etc (compat/private_accounts.py)
 
     @classmethod
     def load(cls, path: Path) -> Case:
@@ -46,7 +47,12 @@ class Case:
             meta.get("description", ""),
             bool(meta.get("http_server")),
             bool(meta.get("sshd")),
+            bool(meta.get("private_accounts")),
         )
+
+
+class CaseSkipped(Exception):
+    """A case this machine cannot run (the reason is the message)."""
 
 
 def all_cases() -> list[Case]:
@@ -106,6 +112,8 @@ def _data_dir(case: Case, root: Path, content: str, inventory_values: dict[str, 
     (pdd / "inventory" / "hosts").write_text(inventory)
     if (case.path / "env").is_dir():
         shutil.copytree(case.path / "env", pdd / "env")
+    if (case.path / "files").is_dir():  # template sources and other files the tasks read
+        shutil.copytree(case.path / "files", pdd / "project" / "files")
     return pdd
 
 
@@ -137,10 +145,15 @@ def _transmit(pdd: Path, case: Case) -> bytes:
     return buffer.getvalue()
 
 
-def _run_worker(command: list[str], stream: bytes, data_dir: Path, env: dict[str, str]) -> SideResult:
+def _run_worker(command: list[str], stream: bytes, data_dir: Path, env: dict[str, str], accounts_scratch: Path | None = None) -> SideResult:
+    argv = [*command, "worker", f"--private-data-dir={data_dir}"]
+    if accounts_scratch is not None:
+        from .private_accounts import wrapped
+
+        argv = wrapped(argv, accounts_scratch)
     start = time.perf_counter()
     done = subprocess.run(
-        [*command, "worker", f"--private-data-dir={data_dir}"],
+        argv,
         input=stream,
         capture_output=True,
         env=env,
@@ -160,6 +173,18 @@ def _base_env() -> dict[str, str]:
 def run_case(case: Case, reference_bin: Path, allowance_ids: list[str] | None = None) -> Comparison:
     if allowance_ids is None:
         allowance_ids = allowances.documented_ids()
+    if case.private_accounts:
+        from .private_accounts import unavailable_reason, unchanged_accounts
+
+        reason = unavailable_reason()
+        if reason is not None:
+            raise CaseSkipped(reason)
+        with unchanged_accounts():
+            return _run_case(case, reference_bin, allowance_ids)
+    return _run_case(case, reference_bin, allowance_ids)
+
+
+def _run_case(case: Case, reference_bin: Path, allowance_ids: list[str]) -> Comparison:
     with tempfile.TemporaryDirectory(prefix=f"compat-{case.name}-") as tmp, contextlib.ExitStack() as stack:
         root = Path(tmp)
         extra_env: dict[str, str] = {}
@@ -175,16 +200,25 @@ def run_case(case: Case, reference_bin: Path, allowance_ids: list[str] | None = 
         ref_env["PATH"] = f"{reference_bin}{os.pathsep}{ref_env.get('PATH', '')}"
         ref_env["ANSIBLE_PYTHON_INTERPRETER"] = str(reference_bin / "python")
         ref_pdd = _data_dir(case, root / "ref", "playbook.yml", inventory_values)
-        reference = _run_worker([str(reference_bin / "ansible-runner")], _transmit(ref_pdd, case), root / "ref-worker", ref_env)
+        reference = _run_worker(
+            [str(reference_bin / "ansible-runner")], _transmit(ref_pdd, case), root / "ref-worker", ref_env, _scratch(case, root, "ref")
+        )
 
         ftl_pdd = _data_dir(case, root / "ftl2", "script.py", inventory_values)
         ours = Path(sys.executable).parent / "ftl2-runner"
-        ftl2 = _run_worker([str(ours)], _transmit(ftl_pdd, case), root / "ftl2-worker", dict(_base_env(), **extra_env))
+        ftl2 = _run_worker(
+            [str(ours)], _transmit(ftl_pdd, case), root / "ftl2-worker", dict(_base_env(), **extra_env), _scratch(case, root, "ftl2")
+        )
 
         ref_records = _prepare(reference, allowance_ids)
         ftl2_records = _prepare(ftl2, allowance_ids)
         events = sum(1 for r in ref_records if "event" in r)
         return Comparison(case, reference, ftl2, normalize.render(ref_records), normalize.render(ftl2_records), events)
+
+
+def _scratch(case: Case, root: Path, side: str) -> Path | None:
+    """Where one side's writes to /etc go in a private_accounts case (None: the real /etc)."""
+    return root / f"{side}-accounts" if case.private_accounts else None
 
 
 def _prepare(side: SideResult, allowance_ids: list[str]) -> list[normalize.Record]:

@@ -32,7 +32,7 @@ _RELATIVE_PDD_RE = re.compile(r"(?:\.{1,2}/)*(?:[\w.-]+/)*compat-[\w.-]+-\w{8}/(
 _TASK_TMP_RE = re.compile(r"ansible-tmp-\d+\.\d+-\d+-\d+(/[\w.-]+)?")
 # The controller's temporary directory (DEFAULT_LOCAL_TMP: ansible-local-<pid><random>) and a directory made in it
 # (`template` renders into one and reports its path as the diff's after header).
-_LOCAL_TMP_RE = re.compile(r"ansible-local-\w+(/tmp\w{8})?")
+_LOCAL_TMP_RE = re.compile(r"ansible-local-\w+(/tmp\w+)?")
 # `pause` reports the time it really waited, to the hundredth.
 _PAUSED_RE = re.compile(r"Paused for \d+(\.\d+)? (seconds|minutes)")
 _EMBEDDED_DELTA_RE = re.compile(r'("delta": ")\d+:\d{2}:\d{2}(\.\d+)?(")')
@@ -141,19 +141,40 @@ def mask(records: list[Record], data_dirs: list[str]) -> list[Record]:
 
 
 def sort_host_results(records: list[Record]) -> list[Record]:
-    """Order each run of consecutive host results of one task by host, then renumber."""
+    """Order each run of consecutive host results of one task by host, then renumber.
+
+    A host's ``runner_on_file_diff`` (``--diff``) goes with that host's next result: Ansible sends a
+    result's diff just before it, though for loop items another host's events can come in between
+    (the task executors of the hosts send both through one queue).
+    """
     out: list[Record] = []
     run: list[Record] = []
 
+    def task_of(record: Record) -> Any:
+        return record.get("event_data", {}).get("task_uuid")
+
+    def host_of(record: Record) -> str:
+        return record.get("event_data", {}).get("host") or ""
+
     def flush() -> None:
-        run.sort(key=lambda r: (r.get("event_data", {}).get("host") or "", r.get("_index", 0)))
-        out.extend(run)
+        units: list[list[Record]] = []
+        pending: dict[str, list[Record]] = {}
+        for record in run:
+            if record.get("event") == "runner_on_file_diff":
+                pending.setdefault(host_of(record), []).append(record)
+            else:
+                units.append([*pending.pop(host_of(record), []), record])
+        units += pending.values()  # a diff no result followed
+        units.sort(key=lambda unit: (host_of(unit[-1]), unit[0].get("_index", 0)))
+        for unit in units:
+            out.extend(unit)
         run.clear()
 
     for index, record in enumerate(records):
         record = dict(record, _index=index)
-        key = record.get("event_data", {}).get("task_uuid") if record.get("event") in _HOST_RESULT_EVENTS else None
-        if key is not None and run and run[-1]["event_data"].get("task_uuid") == key:
+        in_run = record.get("event") in _HOST_RESULT_EVENTS or record.get("event") == "runner_on_file_diff"
+        key = task_of(record) if in_run else None
+        if key is not None and run and task_of(run[-1]) == key:
             run.append(record)
             continue
         flush()

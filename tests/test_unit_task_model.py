@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from ftl2_runner.executor.shaping import with_keys_after_rc
+from ftl2_runner.executor.shaping import with_result_fields
 from ftl2_runner.executor.tasks.batches import batches
 from ftl2_runner.executor.tasks.blocks import PlayHosts
 from ftl2_runner.executor.tasks.conditions import ConditionError, condition_text, evaluate_expression, holds, render
@@ -81,9 +81,12 @@ def test_variables_have_ansibles_precedence():
     assert v["inventory_hostname"] == "h1" and store.of("h2")["color"] == "red"
 
 
-def test_keys_ansible_adds_go_after_rc():
-    assert list(with_keys_after_rc({"changed": 1, "rc": 0, "stdout": ""}, {"x": 1})) == ["changed", "rc", "x", "stdout"]
-    assert list(with_keys_after_rc({"changed": 1}, {"x": 1})) == ["changed", "x"]
+def test_keys_ansible_adds_go_after_the_known_fields():
+    assert list(with_result_fields({"changed": 1, "rc": 0, "stdout": ""}, {"x": 1})) == ["changed", "rc", "x", "stdout"]
+    assert list(with_result_fields({"changed": 1}, {"x": 1})) == ["changed", "x"]
+    lineinfile = {"changed": 1, "msg": "line added", "diff": [], "backup": ""}
+    assert list(with_result_fields(lineinfile, {"x": 1})) == ["changed", "msg", "diff", "x", "backup"]
+    assert list(with_result_fields({"changed": 1, "path": "/p", "x": 0}, {"x": 1})) == ["changed", "x", "path"]
 
 
 def test_block_scopes_choose_the_hosts_and_count_who_failed():

@@ -11,15 +11,16 @@ it". Otherwise the returned coroutine function runs the call and returns
   when it is *named* ``local``/``localhost``: ``app1 ansible_connection=local`` is contacted over
   SSH. For hosts whose connection is local, the call goes through FTL2's ``localhost`` proxy.
 * ``uri``/``get_url``: FTL2's native versions (HTTP only, FTL2's own result keys) are replaced
-  on local hosts by Ansible's modules, run with the task's temporary directory.
+  on local hosts by Ansible's modules, run with the task's temporary directory; so are
+  ``service_facts``, ``user`` and ``group``, which FTL2 refuses for requirements it misreads.
 * ``package``: FTL2 refuses it (a requirement misread from its documentation); on local hosts the
   action picks the package manager and runs its module, as Ansible's does (:mod:`.package_action`).
 * ``script``: FTL2 has only the module's documentation stub, which runs nothing; on local hosts
   the action is done as Ansible's does it (:mod:`.script_action`).
-* ``--check``: FTL2's native ``copy``/``file`` ignore check mode and would change the host;
-  Ansible's prediction is computed instead (:mod:`.check_mode`).
+* ``--check``: FTL2's native ``copy``/``file``/``template`` ignore check mode and would change the
+  host; Ansible's prediction is computed instead (:mod:`.check_mode`, :mod:`.template_action`).
 * ``--diff``: Ansible modules get ``_ansible_diff`` (FTL2 never sets it), ``file`` is run as
-  Ansible's own module, ``copy`` reports the content diff Ansible's action computes.
+  Ansible's own module, ``copy`` and ``template`` report the content diff Ansible's actions compute.
 * ``file`` where FTL2's native module fails (it refuses to retarget a symlink, and words its
   failures its own way): Ansible's own module answers instead.
 * ``copy``/``template`` on remote hosts: FTL2 writes over an SFTP connection of its own and reports
@@ -32,7 +33,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from . import ansible_modules, check_mode, diff, package_action, remote_copy_action, script_action
+from . import ansible_modules, check_mode, diff, package_action, remote_copy_action, script_action, template_action, user_result
 from .ftl2.locality import FTL2_LOCAL_NAMES
 
 _FACT_MODULES = frozenset(("setup", "gather_facts"))
@@ -42,9 +43,9 @@ _NAME_LOCAL_SHORTCUTS = frozenset(("shell", "copy", "template", "fetch"))
 _ANSIBLE_FILE_MODULES = frozenset(("file",))
 
 # On local hosts, Ansible's own modules: FTL2's native uri/get_url speak only HTTP(S) and return their own
-# keys; FTL2 refuses service_facts for a requirement its documentation parser invents (package "Any");
-# FTL2's native pip/dnf/dnf5 report in their own keys.
-_ANSIBLE_LOCAL_MODULES = frozenset(("uri", "get_url", "service_facts", "pip", "dnf", "dnf5"))
+# keys; FTL2 refuses service_facts, user and group for requirements its documentation parser invents
+# (packages "Any", "useradd", "groupadd"...); FTL2's native pip/dnf/dnf5 report in their own keys.
+_ANSIBLE_LOCAL_MODULES = frozenset(("uri", "get_url", "service_facts", "user", "group", "pip", "dnf", "dnf5"))
 
 PerHost = Callable[[], Awaitable[dict[str, Any]]]
 # On remote hosts, Ansible's copy/template actions done by ftl2-runner with Ansible's modules through FTL2's gate.
@@ -84,11 +85,7 @@ def override(
     if short in _FACT_MODULES:
         return _each(hosts, lambda host: gather_facts(params, settings.check_mode, settings.verbosity), preshaped=True)
     if short in _ANSIBLE_LOCAL_MODULES:
-        return _each(
-            hosts,
-            lambda host: ansible_modules.run_local(short, params, settings.check_mode, settings.diff, settings.verbosity, tmpdir=True),
-            preshaped=True,
-        )
+        return _each(hosts, lambda host: _ansible_local_module(short, params, settings), preshaped=True)
     if short == "package":  # FTL2 refuses it for a requirement it misreads; the action picks the manager
         return _each(
             hosts,
@@ -101,6 +98,8 @@ def override(
         predict = check_mode.prediction(short, params, settings.diff)
         if predict is not None:
             return _each(hosts, lambda host: predict())
+        if short == "template":
+            return _each(hosts, lambda host: template_action.check(params, settings.diff))
     if settings.diff or settings.check_mode:
         if short in _ANSIBLE_FILE_MODULES:
             return _each(hosts, lambda host: _file_module(params, settings), preshaped=True)
@@ -110,6 +109,8 @@ def override(
         return _each(hosts, lambda host: _as_coroutine(check_mode.copy_prediction(params, settings.diff)))
     if settings.diff and short == "copy":
         return _each(hosts, lambda host: diff.copy_with_diff(localhost, params))
+    if settings.diff and short == "template":
+        return _each(hosts, lambda host: template_action.run_with_diff(localhost, params))
     if short in _ANSIBLE_FILE_MODULES:
         return _each(hosts, lambda host: _native_file_else_ansibles(params, settings))
     if short in _NAME_LOCAL_SHORTCUTS and any(h not in FTL2_LOCAL_NAMES for h in hosts):
@@ -121,6 +122,12 @@ def override(
             preshaped=True,
         )
     return None
+
+
+async def _ansible_local_module(short: str, params: Mapping[str, Any], settings: Any) -> dict[str, Any]:
+    """One of Ansible's modules FTL2 ships, run here with the task's temporary directory."""
+    out = await ansible_modules.run_local(short, params, settings.check_mode, settings.diff, settings.verbosity, tmpdir=True)
+    return user_result.with_groups(out) if short == "user" else out  # FTL2's user module is older than 2.21's
 
 
 async def _file_module(params: Mapping[str, Any], settings: Any) -> dict[str, Any]:

@@ -478,14 +478,15 @@ class PlaybookRecorder:
             data.update(host=host, res={"censored": res["censored"]} if task.no_log and "censored" in res else res)
             self._emit("runner_retry", data, self.formatter.stringc(text, COLOR_DEBUG))
 
-    def file_diff(self, task: Task, host: str, res: Mapping[str, Any]) -> None:
-        """``runner_on_file_diff`` under ``--diff``: sent for any result carrying ``diff``; the diff text
+    def file_diff(self, task: Task, host: str, res: Mapping[str, Any], item: bool = False) -> None:
+        """``runner_on_file_diff`` under ``--diff``: sent for any result carrying ``diff``, and for every
+        ``ok`` loop item (ansible-core's task executor sends one per item, diff or not); the diff text
         (``--- before`` / ``+++ after``) is shown only for a changed result whose diff says something."""
-        if res.get("diff") is None:
+        if res.get("diff") is None and not item:
             return
         from .diff import render
 
-        diff = res["diff"]
+        diff = res.get("diff")
         text = render(diff, self.formatter.stringc) if diff and res.get("changed") else ""
         with self._as_current(task):
             data = self._ctx("task")

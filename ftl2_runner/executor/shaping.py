@@ -325,26 +325,42 @@ def as_failure(res: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def with_keys_after_rc(res: Mapping[str, Any], keys: Mapping[str, Any]) -> dict[str, Any]:
-    """Add keys where Ansible adds its own to a module's result: after ``rc`` when there is one, else last."""
-    out: dict[str, Any] = {}
-    inserted = False
-    for key, value in res.items():
-        if key in keys:
-            continue
-        out[key] = value
-        if key == "rc" and not inserted:
-            out.update(keys)
-            inserted = True
-    if not inserted:
-        out.update(keys)
+# Keys ansible-core's controller adds after the module's known fields, in its result's field order.
+_CONTROLLER_FIELDS = (
+    "changed_when_result",
+    "failed_when_result",
+    "break_when_result",
+    "changed_when_suppressed_exception",
+    "failed_when_suppressed_exception",
+    "break_when_suppressed_exception",
+    "ansible_loop_var",
+    "ansible_index_var",
+    "_ansible_item_label",
+)
+_FIELDS = frozenset(_KNOWN_RESULT_KEYS + _CONTROLLER_FIELDS)
+
+
+def with_result_fields(res: Mapping[str, Any], keys: Mapping[str, Any]) -> dict[str, Any]:
+    """Add keys the controller adds to a module's result (``changed_when_result``, the loop keys...).
+
+    ansible-core 2.21 reports a result as its known fields first, in their declared order, then
+    the module's other keys; the added keys are known fields declared after every one in
+    ``_KNOWN_RESULT_KEYS``, so they go after the last known field present (``rc`` for
+    ``command``, ``diff`` for ``lineinfile``), before the module's own keys.
+    """
+    rest = [k for k in res if k not in keys]
+    known = [i for i, k in enumerate(rest) if k in _FIELDS]
+    cut = known[-1] + 1 if known else len(rest)
+    out: dict[str, Any] = {k: res[k] for k in rest[:cut]}
+    out.update(keys)
+    out.update((k, res[k]) for k in rest[cut:])
     return out
 
 
 def with_loop_item(
     res: Mapping[str, Any], loop_var: str, item: Any, label: Any = None, index_var: str | None = None, index: int = 0
 ) -> dict[str, Any]:
-    """Add the loop keys Ansible adds to an item's result (after ``rc`` when there is one)."""
+    """Add the loop keys Ansible adds to an item's result (after its known fields)."""
     keys: dict[str, Any] = {"ansible_loop_var": loop_var}
     if index_var:
         keys["ansible_index_var"] = index_var
@@ -352,4 +368,4 @@ def with_loop_item(
     keys[loop_var] = item
     if index_var:
         keys[index_var] = index
-    return with_keys_after_rc(res, keys)
+    return with_result_fields(res, keys)

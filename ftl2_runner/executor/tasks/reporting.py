@@ -103,7 +103,7 @@ class HostReporter:
         try:
             if options.changed_when is not None:
                 changed = holds(options.changed_when, registered, variables)
-                res = shaping.with_keys_after_rc(dict(res, changed=changed), {"changed_when_result": changed})
+                res = shaping.with_result_fields(dict(res, changed=changed), {"changed_when_result": changed})
                 registered["changed"] = changed
             if options.failed_when is not None:
                 failed = holds(options.failed_when, registered, variables)
@@ -221,6 +221,8 @@ class HostReporter:
         loop.item_results.setdefault(host, []).append((outcome, res))
         run.task.finished_hosts.add(host)
         self.recorder.host_start(run.task, host)
+        if outcome == results.OK and self.diff:
+            self.recorder.file_diff(run.task, host, res, item=True)  # --diff: one per ok item, before its line
         shown = loop.item if label is None else label
         self.recorder.host_item_result(run.task, host, outcome, res, label=shown, error_block=error_block, deprecation=deprecation)
 
@@ -362,8 +364,8 @@ def _with_failed_when(res: dict[str, Any], outcome: str, failed: bool) -> tuple[
     out = {k: v for k, v in res.items() if k not in ("failed", "exception")}
     if failed:
         out["msg"] = FAILED_WHEN_MESSAGE
-        return results.FAILED, shaping.as_failure(shaping.with_keys_after_rc(out, {"failed_when_result": True}))
+        return results.FAILED, shaping.as_failure(shaping.with_result_fields(out, {"failed_when_result": True}))
     extra: dict[str, Any] = {"failed_when_result": False}
     if outcome == results.FAILED:
         extra["failed_when_suppressed_exception"] = "(traceback unavailable)"
-    return results.OK, shaping.with_keys_after_rc(out, extra)
+    return results.OK, shaping.with_result_fields(out, extra)

@@ -1,0 +1,82 @@
+"""The compat masker: what it hides differs between any two runs, nothing else."""
+
+from __future__ import annotations
+
+from compat import normalize
+
+
+def _event(event, host, task="t1"):
+    return {"event": event, "event_data": {"task_uuid": task, "host": host}}
+
+
+def _order(records):
+    return [(r["event"], r["event_data"]["host"]) for r in records]
+
+
+def test_a_host_s_diff_stays_with_its_result_when_results_are_put_in_host_order():
+    completion_order = [
+        _event("runner_on_file_diff", "web2"),
+        _event("runner_on_ok", "web2"),
+        _event("runner_on_file_diff", "web1"),
+        _event("runner_on_ok", "web1"),
+        _event("runner_on_ok", "web3"),  # no diff for this one
+    ]
+    assert _order(normalize.sort_host_results(completion_order)) == [
+        ("runner_on_file_diff", "web1"),
+        ("runner_on_ok", "web1"),
+        ("runner_on_file_diff", "web2"),
+        ("runner_on_ok", "web2"),
+        ("runner_on_ok", "web3"),
+    ]
+
+
+def test_loop_items_keep_their_order_per_host_and_tasks_stay_apart():
+    records = [
+        _event("runner_on_file_diff", "b"),
+        _event("runner_item_on_ok", "b"),
+        _event("runner_on_file_diff", "a"),
+        _event("runner_item_on_ok", "a"),
+        _event("runner_on_file_diff", "b"),
+        _event("runner_item_on_ok", "b"),
+        _event("runner_on_ok", "b"),
+        _event("runner_on_ok", "a"),
+        {"event": "playbook_on_task_start", "event_data": {"task_uuid": "t2"}},
+        _event("runner_on_ok", "z", "t2"),
+        _event("runner_on_ok", "y", "t2"),
+    ]
+    out = normalize.sort_host_results(records)
+    assert _order(out[:8]) == [
+        ("runner_on_file_diff", "a"),
+        ("runner_item_on_ok", "a"),
+        ("runner_on_ok", "a"),
+        ("runner_on_file_diff", "b"),
+        ("runner_item_on_ok", "b"),
+        ("runner_on_file_diff", "b"),
+        ("runner_item_on_ok", "b"),
+        ("runner_on_ok", "b"),
+    ]
+    assert out[8]["event"] == "playbook_on_task_start"
+    assert _order(out[9:]) == [("runner_on_ok", "y"), ("runner_on_ok", "z")]
+
+
+def test_the_local_temporary_directory_is_masked_but_the_file_name_is_not():
+    masker = normalize.Masker([])
+    a = masker.value("+++ after: /root/.ansible/tmp/ansible-local-2048kc2l3l3_/tmp51wxbxef/greeting.j2")
+    b = masker.value("+++ after: /root/.ansible/tmp/ansible-local-77abc_d/tmpzz9/greeting.j2")
+    assert a == b == "+++ after: /root/.ansible/tmp/ansible-local-<tmp>/greeting.j2"
+    assert masker.value("/root/.ansible/tmp/ansible-local-1x/tmpq/other.j2") != a
+
+
+def test_an_item_s_diff_finds_its_result_past_another_host_s_events():
+    records = [
+        _event("runner_on_file_diff", "b"),
+        _event("runner_on_file_diff", "a"),
+        _event("runner_item_on_ok", "b"),
+        _event("runner_item_on_ok", "a"),
+    ]
+    assert _order(normalize.sort_host_results(records)) == [
+        ("runner_on_file_diff", "a"),
+        ("runner_item_on_ok", "a"),
+        ("runner_on_file_diff", "b"),
+        ("runner_item_on_ok", "b"),
+    ]
