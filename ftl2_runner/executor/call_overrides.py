@@ -94,6 +94,14 @@ def override(
         )
     if short == "script":  # FTL2's is a stub that runs nothing
         return _each(hosts, lambda host: script_action.run_local(params, settings.check_mode), preshaped=True)
+    if settings.check_mode and short in ("command", "shell"):
+        # ansible-core runs the command module in check mode: nothing runs, creates/removes still decide.
+        args = dict(params, _uses_shell=True) if short == "shell" else params
+        return _each(
+            hosts,
+            lambda host: ansible_modules.run_local("command", args, True, settings.diff, settings.verbosity),
+            preshaped=True,
+        )
     if settings.check_mode:
         predict = check_mode.prediction(short, params, settings.diff)
         if predict is not None:

@@ -217,6 +217,9 @@ class HostReporter:
         deprecation: str | None = None,
     ) -> None:
         label = self._label(loop, host)
+        if outcome == results.SKIPPED and res.get("rc") is not None:
+            # A module's own skip (command under --check): the item result has no `skipped` key in ansible-core.
+            res = {k: v for k, v in res.items() if k != "skipped"}
         res = shaping.with_loop_item(res, loop.loop_var, loop.item, label, loop.index_var, loop.index)
         loop.item_results.setdefault(host, []).append((outcome, res))
         run.task.finished_hosts.add(host)
