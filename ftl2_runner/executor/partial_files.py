@@ -70,7 +70,7 @@ class PartialFileWriter:
                 return False
             fd = os.open(slot, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC, 0o600)
             try:
-                _write_all(fd, data)
+                write_all(fd, data)
                 os.ftruncate(fd, len(data))
             finally:
                 os.close(fd)
@@ -115,12 +115,13 @@ def _create(path: str, data: bytes) -> None:
     # and Runner opens it only after it has seen that marker.
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
     try:
-        _write_all(fd, data)
+        write_all(fd, data)
     finally:
         os.close(fd)
 
 
-def _write_all(fd: int, data: bytes) -> None:
+def write_all(fd: int, data: bytes) -> None:
+    """Write all of ``data`` (os.write may write less than asked, on a pty or a pipe)."""
     view = memoryview(data)
     while view:
         try:

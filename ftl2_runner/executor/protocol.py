@@ -53,7 +53,7 @@ import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from .partial_files import PartialFileWriter
+from .partial_files import PartialFileWriter, write_all
 
 _MARKER_WIDTH = 78
 _ESC = "\x1b"
@@ -204,18 +204,7 @@ class DisplayChannel:
             self._partial_files.close()
 
     def _write_all(self, data: bytes) -> None:
-        _write_fd(self._fd, data)
-
-
-def _write_fd(fd: int, data: bytes) -> None:
-    """Write all of ``data`` (os.write may write less than asked, on a pty or a pipe)."""
-    view = memoryview(data)
-    while view:
-        try:
-            written = os.write(fd, view)
-        except InterruptedError:
-            continue
-        view = view[written:]
+        write_all(self._fd, data)
 
 
 def _json_default(value: Any) -> Any:
