@@ -32,7 +32,7 @@ def test_shortcuts_renamed_and_refused_modules_are_single_tasks(tmp_path):
             await ftl.localhost.shell(cmd="echo shadowed")  # FTL2's own shell: no events at all
             await ftl.localhost.copy(content="x", dest=extravars["dest"])  # shortcut, no events
             try:
-                await ftl.localhost.set_stats(data={"a": 1})  # FTL2 refuses set_stats (ftl2-runner runs set_fact)
+                await ftl.localhost.comand(cmd="echo x")  # a module FTL2 cannot find: refused, one failed task
             except TaskFailed:
                 pass
         return 0
@@ -41,7 +41,7 @@ def test_shortcuts_renamed_and_refused_modules_are_single_tasks(tmp_path):
     pdd = make_data_dir(tmp_path, script, inventory=THREE_LOCAL, env_files={"extravars": json.dumps({"dest": str(dest)})})
     run, processed = pipeline(pdd, tmp_path, "-p", "job.py")
     tasks = _tasks(run)
-    assert [name for name, _ in tasks] == ["ping", "shell", "copy", "set_stats"]
+    assert [name for name, _ in tasks] == ["ping", "shell", "copy", "comand"]
     ping_events = tasks[0][1]
     assert sorted(ping_events) == sorted(
         [("runner_on_start", h) for h in ("h1", "h2", "h3")] + [("runner_on_ok", h) for h in ("h1", "h2", "h3")]
@@ -52,7 +52,7 @@ def test_shortcuts_renamed_and_refused_modules_are_single_tasks(tmp_path):
     shell_res = next(e for e in run.events if e["event"] == "runner_on_ok" and e["event_data"]["task"] == "shell")
     assert shell_res["event_data"]["res"]["stdout"] == "shadowed"
     refused = next(e for e in run.events if e["event"] == "runner_on_failed")
-    assert "set_stats" in refused["event_data"]["res"]["msg"]
+    assert "Cannot resolve 'comand'" in refused["event_data"]["res"]["msg"]
     assert dest.read_text() == "x"
     assert not any(
         e["event"]
