@@ -61,10 +61,10 @@ def test_loop_items_keep_their_order_per_host_and_tasks_stay_apart():
 
 def test_the_local_temporary_directory_is_masked_but_the_file_name_is_not():
     masker = normalize.Masker([])
-    a = masker.value("+++ after: /root/.ansible/tmp/ansible-local-2048kc2l3l3_/tmp51wxbxef/greeting.j2")
-    b = masker.value("+++ after: /root/.ansible/tmp/ansible-local-77abc_d/tmpzz9/greeting.j2")
-    assert a == b == "+++ after: /root/.ansible/tmp/ansible-local-<tmp>/greeting.j2"
-    assert masker.value("/root/.ansible/tmp/ansible-local-1x/tmpq/other.j2") != a
+    a = masker.value("+++ after: /home/u/.ansible/tmp/ansible-local-2048kc2l3l3_/tmp51wxbxef/greeting.j2")
+    b = masker.value("+++ after: /home/u/.ansible/tmp/ansible-local-77abc_d/tmpzz9/greeting.j2")
+    assert a == b == "+++ after: /home/u/.ansible/tmp/ansible-local-<tmp>/greeting.j2"
+    assert masker.value("/home/u/.ansible/tmp/ansible-local-1x/tmpq/other.j2") != a
 
 
 def test_an_item_s_diff_finds_its_result_past_another_host_s_events():

@@ -194,3 +194,11 @@ def test_a_delegated_result_names_the_host_and_its_delegate():
     fmt = Formatter(colour=False)
     assert fmt.ok("web1", delegated) == "changed: [web1 -> lb]"
     assert fmt.failed("web1", delegated, False, None) == 'fatal: [web1 -> lb]: FAILED! => {"changed": true}'
+
+
+def test_ansible_booleans_read_one_way_everywhere():
+    from ftl2_runner.executor.booleans import ansible_bool
+
+    assert [ansible_bool(v) for v in ("yes", " On ", "1", "TRUE", "y", "t")] == [True] * 6
+    assert [ansible_bool(v) for v in ("no", "off", "0", "false", "", "maybe", None, 0)] == [False] * 8
+    assert ansible_bool(True) and ansible_bool(2) and ansible_bool(["x"])

@@ -102,17 +102,35 @@ def with_output_lines(result: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-def _task_tmpdir() -> str:
+def _ansible_tmp() -> str:
+    """``~/.ansible/tmp``, where ansible-core keeps its temporary directories (made if missing)."""
+    import os
+
+    base = os.path.expanduser("~/.ansible/tmp")
+    os.makedirs(base, mode=0o700, exist_ok=True)
+    return base
+
+
+def task_tmpdir() -> str:
     """A task's temporary directory, named as ansible-core's shell plugin names it (``mkdtemp``)."""
     import os
     import random
     import time
 
-    base = os.path.expanduser("~/.ansible/tmp")
-    os.makedirs(base, mode=0o700, exist_ok=True)
-    path = os.path.join(base, f"ansible-tmp-{time.time()}-{os.getpid()}-{random.randint(0, 2**48)}")
+    path = os.path.join(_ansible_tmp(), f"ansible-tmp-{time.time()}-{os.getpid()}-{random.randint(0, 2**48)}")
     os.mkdir(path, 0o700)
     return path
+
+
+def local_tmpdir() -> str:
+    """A temporary directory named as ansible-core's ``DEFAULT_LOCAL_TMP`` (``ansible-local-<pid>...``).
+
+    The controller's actions render and stage files there; a template's diff names the file.
+    """
+    import os
+    import tempfile
+
+    return tempfile.mkdtemp(prefix=f"ansible-local-{os.getpid()}", dir=_ansible_tmp())
 
 
 async def run_local(
@@ -127,7 +145,7 @@ async def run_local(
 
     args = module_args(params, check_mode, diff, verbosity)
     if tmpdir:
-        args["_ansible_tmpdir"] = _task_tmpdir()
+        args["_ansible_tmpdir"] = task_tmpdir()
     try:
         return with_output_lines(await _run(name, args))
     finally:

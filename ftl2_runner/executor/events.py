@@ -18,7 +18,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .formatting import COLOR_DEBUG, COLOR_DEPRECATE, COLOR_ERROR, COLOR_WARN, Formatter, truthy
+from .booleans import ansible_bool
+from .formatting import COLOR_DEBUG, COLOR_DEPRECATE, COLOR_ERROR, COLOR_WARN, Formatter
 from .protocol import DisplayChannel, utc_now_iso
 
 # Event names AWX accepts (awx BasePlaybookEvent.EVENT_TYPES); anything else breaks its API.
@@ -139,7 +140,7 @@ class PlaybookRecorder:
         self.omit_event_data = environ.get("RUNNER_OMIT_EVENTS", "False").lower() == "true"
         self.only_failed_event_data = environ.get("RUNNER_ONLY_FAILED_EVENTS", "False").lower() == "true"
         # ansible-core's DISPLAY_ARGS_TO_STDOUT (a job's environment may set it): arguments in banners and task_args.
-        self.display_args = truthy(environ.get("ANSIBLE_DISPLAY_ARGS_TO_STDOUT"))
+        self.display_args = ansible_bool(environ.get("ANSIBLE_DISPLAY_ARGS_TO_STDOUT"))
         # awx_display adds these job ids (between "event" and "pid") when AWX sets them.
         self._job_ids = {
             key: int(environ[env]) if environ[env].isdigit() else environ[env]

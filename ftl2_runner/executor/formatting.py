@@ -15,6 +15,8 @@ import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
+from .booleans import ansible_bool
+
 # ansible.constants COLOR_* defaults, as SGR parameters.
 COLOR_OK = "0;32"
 COLOR_CHANGED = "0;33"
@@ -62,9 +64,9 @@ def colour_enabled(fd: int, environ: Mapping[str, str] = os.environ) -> bool:
     Colour is on when the output is a tty whose terminal (``TERM``) supports colours,
     unless ``ANSIBLE_NOCOLOR`` is set; ``ANSIBLE_FORCE_COLOR`` forces it on.
     """
-    if truthy(environ.get("ANSIBLE_FORCE_COLOR")):
+    if ansible_bool(environ.get("ANSIBLE_FORCE_COLOR")):
         return True
-    if truthy(environ.get("ANSIBLE_NOCOLOR")):
+    if ansible_bool(environ.get("ANSIBLE_NOCOLOR")):
         return False
     if not os.isatty(fd):
         return False
@@ -75,11 +77,6 @@ def colour_enabled(fd: int, environ: Mapping[str, str] = os.environ) -> bool:
         return curses.tigetnum("colors") >= 0
     except Exception:  # no terminfo for TERM, or TERM unset
         return False
-
-
-def truthy(value: str | None) -> bool:
-    """An Ansible boolean setting read from the environment (``yes``, ``true``, ``1``, ``on``...)."""
-    return value is not None and value.strip().lower() in {"1", "true", "yes", "on", "y", "t"}
 
 
 def host_label(host: str, result: Mapping[str, Any]) -> str:
@@ -115,7 +112,7 @@ class Formatter:
         self.columns = columns
         # The default callback's check_mode_markers option (off unless ANSIBLE_CHECK_MODE_MARKERS is set):
         # only then do check-mode banners say [CHECK MODE].
-        self.check_mode_markers = truthy(environ.get("ANSIBLE_CHECK_MODE_MARKERS"))
+        self.check_mode_markers = ansible_bool(environ.get("ANSIBLE_CHECK_MODE_MARKERS"))
 
     def stringc(self, text: str, color: str | None) -> str:
         """Colour every line separately, as ``ansible.utils.color.stringc`` does."""

@@ -26,6 +26,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from . import ansible_modules, diff
+from .booleans import ansible_bool
 
 # ansible.module_utils.basic.FILE_COMMON_ARGUMENTS, and what the copy action passes on to `file` (REAL_FILE_ARGS).
 _FILE_COMMON_ARGS = ("mode", "owner", "group", "seuser", "serole", "selevel", "setype", "attributes", "unsafe_writes")
@@ -44,7 +45,6 @@ _TEMPLATE_ONLY = (
     "output_encoding",
 )
 _TEMPLATE_COPY_ARGS = frozenset((*_FILE_COMMON_ARGS, "src", "dest", "backup", "force", "follow", "validate", "mode"))
-_TRUE = ("yes", "on", "1", "true", "y", "t")
 
 
 class _Unreachable(Exception):
@@ -125,8 +125,8 @@ async def run_template(context: Any, host: str, params: Mapping[str, Any], setti
     if newline not in ("\n", "\r", "\r\n"):
         return {"failed": True, "msg": "newline_sequence needs to be one of: \n, \r or \r\n"}
     options: dict[str, Any] = {
-        "trim_blocks": _boolean(args.get("trim_blocks", True)),
-        "lstrip_blocks": _boolean(args.get("lstrip_blocks", False)),
+        "trim_blocks": ansible_bool(args.get("trim_blocks", True)),
+        "lstrip_blocks": ansible_bool(args.get("lstrip_blocks", False)),
         "newline_sequence": newline,
     }
     options.update({k: str(args[k]) for k in _TEMPLATE_ONLY if k.endswith("_string") and args.get(k) is not None})
@@ -144,12 +144,12 @@ async def run_template(context: Any, host: str, params: Mapping[str, Any], setti
     if copy_args.get("mode") == "preserve":
         copy_args["mode"] = "0%03o" % stat.S_IMODE(os.stat(found).st_mode)
     encoding = str(args.get("output_encoding") or "utf-8")
-    local_tmp = _local_tmp()
+    local_tmp = ansible_modules.local_tmpdir()
     try:
         result_file = os.path.join(tempfile.mkdtemp(dir=local_tmp), os.path.basename(found))
         with open(result_file, "wb") as handle:
             handle.write(rendered.encode(encoding, "surrogateescape"))
-        copy_args.update(src=result_file, dest=dest, follow=_boolean(args.get("follow", False)))
+        copy_args.update(src=result_file, dest=dest, follow=ansible_bool(args.get("follow", False)))
         return await run_copy(context, host, copy_args, settings, variables)
     finally:
         shutil.rmtree(local_tmp, ignore_errors=True)
@@ -168,10 +168,10 @@ async def _copy(remote: _Host, args: dict[str, Any], variables: Mapping[str, Any
         return {"failed": True, "msg": "src and content are mutually exclusive"}
     if content is not None and str(dest).endswith("/"):
         return {"failed": True, "msg": "can not use content with a dir as dest"}
-    if _boolean(args.get("remote_src", False)):
+    if ansible_bool(args.get("remote_src", False)):
         return await remote.module("copy", args)
     dest = str(dest)
-    local_tmp = _local_tmp()
+    local_tmp = ansible_modules.local_tmpdir()
     try:
         if content is not None:
             handle, source = tempfile.mkstemp(dir=local_tmp, prefix=".")
@@ -183,7 +183,7 @@ async def _copy(remote: _Host, args: dict[str, Any], variables: Mapping[str, Any
             if found is None:
                 return {"failed": True, "msg": f"Could not find or access '{source}' on the Ansible Controller."}
             source = found
-        follow = _boolean(args.get("follow", False))
+        follow = ansible_bool(args.get("follow", False))
         result = await _copy_file(remote, args, str(source), os.path.basename(str(source)), content, dest, follow)
     finally:
         shutil.rmtree(local_tmp, ignore_errors=True)
@@ -198,7 +198,7 @@ async def _copy_file(
     remote: _Host, args: Mapping[str, Any], source: str, source_rel: str, content: Any, dest: str, follow: bool
 ) -> dict[str, Any] | None:
     """The copy action's ``_copy_file`` for one source file (None: left alone, as ``force=false`` asks)."""
-    force = _boolean(args.get("force", True))
+    force = ansible_bool(args.get("force", True))
     lmode = "0%03o" % stat.S_IMODE(os.stat(source).st_mode) if args.get("mode") == "preserve" else None
     dest_file = os.path.join(dest, source_rel) if dest.endswith("/") else dest
     found = await remote.stat(dest_file, follow, checksum=force)
@@ -301,16 +301,3 @@ def _find_source(src: str, subdir: str, variables: Mapping[str, Any]) -> str | N
         base = str(variables.get("playbook_dir") or os.getcwd())
         candidates = [os.path.join(base, subdir, path), os.path.join(base, path), os.path.abspath(path)]
     return next((os.path.normpath(c) for c in candidates if os.path.exists(c)), None)
-
-
-def _local_tmp() -> str:
-    """A temporary directory on this machine named as ansible-core's ``DEFAULT_LOCAL_TMP`` (``ansible-local-<pid>...``)."""
-    base = os.path.expanduser("~/.ansible/tmp")
-    os.makedirs(base, mode=0o700, exist_ok=True)
-    return tempfile.mkdtemp(prefix=f"ansible-local-{os.getpid()}", dir=base)
-
-
-def _boolean(value: Any) -> bool:
-    if isinstance(value, str):
-        return value.strip().lower() in _TRUE
-    return bool(value)

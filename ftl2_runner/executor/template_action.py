@@ -23,7 +23,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from . import check_mode, diff
+from . import ansible_modules, check_mode, diff
 
 # FTL2's `template` signature: these are its own options; every other keyword is a template variable.
 _OPTIONS = ("src", "dest", "mode", "owner", "group", "become", "become_user", "_become_overrides")
@@ -46,9 +46,7 @@ def render(params: Mapping[str, Any]) -> str:
 @contextlib.contextmanager
 def rendered_file(params: Mapping[str, Any]) -> Iterator[str]:
     """The rendered text in a file named as Ansible's action names it; removed afterwards."""
-    base = os.path.expanduser("~/.ansible/tmp")
-    os.makedirs(base, mode=0o700, exist_ok=True)
-    local_tmp = tempfile.mkdtemp(prefix=f"ansible-local-{os.getpid()}", dir=base)
+    local_tmp = ansible_modules.local_tmpdir()
     try:
         path = os.path.join(tempfile.mkdtemp(dir=local_tmp), os.path.basename(str(params["src"])))
         with open(path, "w", encoding="utf-8") as handle:

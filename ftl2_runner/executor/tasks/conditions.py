@@ -22,6 +22,7 @@ from functools import lru_cache
 from typing import Any
 
 from ...script import Result
+from ..booleans import ansible_bool
 
 
 class ConditionError(Exception):
@@ -60,12 +61,6 @@ def _get(value: Any, key: str, default: Any) -> Any:
     return getattr(value, key, default)
 
 
-def _to_bool(value: Any) -> bool:
-    if isinstance(value, str):
-        return value.strip().lower() in ("yes", "on", "1", "true", "y", "t")
-    return bool(value)
-
-
 @lru_cache(maxsize=1)
 def _environment() -> Any:
     import jinja2
@@ -74,7 +69,7 @@ def _environment() -> Any:
     # trailing newlines are put back by _trailing_newlines).
     env = jinja2.Environment(undefined=jinja2.StrictUndefined, trim_blocks=True)
     env.tests.update(_tests())
-    env.filters["bool"] = _to_bool
+    env.filters["bool"] = ansible_bool
     return env
 
 
@@ -154,7 +149,7 @@ def holds(condition: Any, subject: Mapping[str, Any], variables: Mapping[str, An
     if isinstance(condition, bool):
         return condition
     if isinstance(condition, str):
-        return _to_bool(evaluate_expression(condition, variables if variables is not None else subject))
+        return ansible_bool(evaluate_expression(condition, variables if variables is not None else subject))
     if callable(condition):
         argument = subject if isinstance(subject, Result) else AttributeView(subject)
         try:

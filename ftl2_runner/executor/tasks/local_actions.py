@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from .. import results
+from ..booleans import ansible_bool
 from ..shaping import as_failure
 from .conditions import ConditionError, evaluate_expression, holds, render
 
@@ -64,7 +65,7 @@ def set_stats(params: Mapping[str, Any], variables: Mapping[str, Any]) -> tuple[
     for option in ("per_host", "aggregate"):
         value = params.get(option)
         if value is not None:
-            stats[option] = value if isinstance(value, bool) else _to_bool(_deep_render(value, variables))
+            stats[option] = value if isinstance(value, bool) else ansible_bool(_deep_render(value, variables))
     for key, value in data.items():
         stats["data"][_deep_render(key, variables)] = _deep_render(value, variables)
     return results.OK, {"changed": False, "ansible_stats": stats}
@@ -79,12 +80,6 @@ def _deep_render(value: Any, variables: Mapping[str, Any]) -> Any:
     if isinstance(value, (list, tuple)):
         return [_deep_render(v, variables) for v in value]
     return value
-
-
-def _to_bool(value: Any) -> bool:
-    if isinstance(value, str):
-        return value.strip().lower() in ("yes", "on", "1", "true", "y", "t")
-    return bool(value)
 
 
 def _templated(value: Any, variables: Mapping[str, Any]) -> Any:

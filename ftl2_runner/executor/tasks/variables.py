@@ -20,6 +20,8 @@ import os
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from ..booleans import ansible_bool
+
 # ansible-core's INJECT_FACTS_AS_VARS setting; only its default (unset) deprecates the injected names.
 _INJECT_FACTS_ENV = "ANSIBLE_INJECT_FACT_VARS"
 # ansible-core's DEPRECATION_WARNINGS: off, nothing of a deprecation is shown or kept.
@@ -57,11 +59,9 @@ class HostVariables:
         self._set: dict[str, dict[str, Any]] = {}  # set_fact and register, per host
         self._deprecated_reads: dict[str, set[str]] = {}  # host -> injected fact names read since its last result
         inject = environ.get(_INJECT_FACTS_ENV)
-        self._inject_facts = inject is None or inject.strip().lower() in ("1", "true", "yes", "on", "y", "t")
+        self._inject_facts = inject is None or ansible_bool(inject)
         deprecations = environ.get(_DEPRECATION_WARNINGS_ENV)
-        self._deprecate_injected = inject is None and (
-            deprecations is None or deprecations.strip().lower() in ("1", "true", "yes", "on", "y", "t")
-        )
+        self._deprecate_injected = inject is None and (deprecations is None or ansible_bool(deprecations))
 
     def of(self, host: str) -> HostVars:
         """Every variable ``host`` sees, merged with Ansible's precedence."""
