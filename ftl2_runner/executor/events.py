@@ -312,13 +312,8 @@ class PlaybookRecorder:
         self._emit("playbook_on_task_start", data, text, event_uuid)
         return self.task
 
-    def notify(self, task: Task | None, host: str, handler: str) -> None:
+    def notify(self, task: Task, host: str, handler: str) -> None:
         """``playbook_on_notify``: ``host`` notified ``handler``; sent in the context of ``task`` (the play's last)."""
-        if task is None:
-            data = self._ctx("play")
-            data.update(host=host, handler=handler)
-            self._emit("playbook_on_notify", data, None)
-            return
         with self._as_current(task):
             data = self._ctx("task")
             data.update(host=host, handler=handler)

@@ -504,8 +504,6 @@ class TaskExecutor:
                 if notified_host == host:
                     self.recorder.notify(task, host, handler)
             self.recorder.task_end()
-        if self.plays.handlers is not None:
-            self.plays.handlers.last_task = None
 
     def _not_selected(self, spec: CallSpec) -> Result | HostResults:
         """A task ``--tags``/``--start-at-task`` left out: nothing ran, and no event says so (as in Ansible)."""
