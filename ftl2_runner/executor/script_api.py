@@ -122,6 +122,9 @@ class ScriptRunner:
         every host it ran on, ``TaskFailed`` is raised into the script, which ends the
         job with the recap and rc 2 unless the script catches it.
         """
+        from .ftl2.lean_import import import_ftl2
+
+        import_ftl2()
         import ftl2
 
         from ..gate import ensure_gate_installer, seed_gate_cache

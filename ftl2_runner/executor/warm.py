@@ -42,8 +42,9 @@ def _warm_up() -> None:
 
 def _import_all() -> None:
     """Every ftl2_runner module a playbook job imports (tests/test_warm_executor.py checks a real job's)."""
-    import ftl2  # noqa: F401  (the point of this process)
-    import ftl2.ftl_modules  # noqa: F401
+    from .ftl2.lean_import import import_ftl2
+
+    import_ftl2()  # the point of this process
 
     from .. import gate, launcher, script, script_header  # noqa: F401
     from ..inventory import ftl2_adapter, sources  # noqa: F401
