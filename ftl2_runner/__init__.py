@@ -9,7 +9,9 @@ Public API (imports are lazy so ``worker --worker-info`` stays fast):
 
 from __future__ import annotations
 
-from typing import Any
+TYPE_CHECKING = False  # not typing's: every ftl2-runner process imports this package first
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["HostResults", "Result", "Runner", "TaskFailed", "__version__", "run", "run_worker"]
 

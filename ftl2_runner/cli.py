@@ -147,17 +147,6 @@ def gate_main(argv: list[str]) -> int:
     return 0
 
 
-def console_main() -> None:
-    """The ``ftl2-runner`` console script: ``main``, then leave without the interpreter's teardown.
-
-    ``process``, the last process of a round trip to exit, spent 20-30 ms finalising
-    ansible_runner's modules after its job was done (docs/performance.md).
-    """
-    from .quick_exit import exit_without_teardown
-
-    exit_without_teardown(main(), join_threads=True)
-
-
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or argv[0] not in ("worker", "run", "gate", *UPSTREAM_PASSTHROUGH):
@@ -200,19 +189,16 @@ def upstream_main(argv: list[str]) -> int:
 
 def worker_main(argv: list[str]) -> int:
     from . import warm_executor
+    from .console import may_run_a_job
 
-    if not _NO_JOB_ARGUMENTS.intersection(argv):
-        # First of all: the job's `import ftl2` is the longest step of a small job, and building
-        # the parser below imports ansible_runner (0.1 s before this was started, on 2 CPUs shared
-        # with transmit and process).
+    if may_run_a_job(["worker", *argv]):
+        # The console script started it already (console.py); `main(["worker", ...])` called
+        # from Python gets one here, before the parser below imports ansible_runner.
         warm_executor.start()
     try:
         return _worker_command(argv)
     finally:
         warm_executor.discard()  # no job claimed it (a usage error, --worker-info, cleanup, an error status)
-
-
-_NO_JOB_ARGUMENTS = frozenset({"cleanup", "--worker-info", "-h", "--help", "--version"})
 
 
 def _worker_command(argv: list[str]) -> int:

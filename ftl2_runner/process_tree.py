@@ -23,7 +23,6 @@ the job starts is in it or in a newer one); the subreaper flag is given back aft
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import os
 import signal
 import threading
@@ -46,6 +45,8 @@ def protect(pid: int) -> None:
 
 
 def _prctl(option: int, value: int = 0) -> int | None:
+    import ctypes  # here: the worker starts its warm executor before anything it can defer
+
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         if option == _PR_GET_CHILD_SUBREAPER:

@@ -41,18 +41,16 @@ What Runner relies on stays true, which is why the parts are what they are:
 from __future__ import annotations
 
 import contextlib
-import fcntl
-import json
 import os
-import pty
 import signal
 import socket
 import struct
 import sys
-import termios
 from collections.abc import Mapping, Sequence
 
-import ptyprocess
+TYPE_CHECKING = False  # (see start(): nothing here may delay the spawn)
+if TYPE_CHECKING:
+    import ptyprocess
 
 DISABLE_VARIABLE = "FTL2_RUNNER_WARM_EXECUTOR"
 WARM_MODULE = "ftl2_runner.executor.warm"
@@ -113,6 +111,13 @@ class WarmExecutor:
         self, argv: Sequence[str], env: Mapping[str, str], cwd: str | None, echo: bool, dimensions: tuple[int, int], ignore_sighup: bool
     ) -> ptyprocess.PtyProcess:
         """Give the job to the waiting process; return the PtyProcess Runner will drive."""
+        import fcntl
+        import json
+        import pty
+        import termios
+
+        import ptyprocess
+
         master, slave = pty.openpty()
         try:
             fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", dimensions[0], dimensions[1], 0, 0))
@@ -147,7 +152,11 @@ class WarmExecutor:
 
 
 def start() -> WarmExecutor | None:
-    """Start the waiting executor for this worker process (at most one); None when disabled."""
+    """Start the waiting executor for this worker process (at most one); None when disabled.
+
+    The console script calls this before it imports the CLI (``console.py``), so this module
+    imports only what the spawn needs; what the hand-over needs is imported there.
+    """
     global _waiting
     if os.environ.get(DISABLE_VARIABLE, "1") == "0" or _waiting is not None:
         return None

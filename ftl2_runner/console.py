@@ -1,0 +1,36 @@
+"""The ``ftl2-runner`` console script: the warm executor first, then the CLI.
+
+A small job's critical path is the executor's ``import ftl2`` (0.4 s), which the warm
+executor starts as soon as the worker runs (``warm_executor.py``). Importing the CLI
+first (argparse, tempfile, typing, ansible_runner's cleanup options) put its start 40–50 ms
+after the worker's exec; from here it starts about 10 ms after Python is up
+(docs/performance.md). Everything else is ``cli.main``'s, unchanged.
+"""
+
+from __future__ import annotations
+
+import sys
+
+# Worker command lines that never run a job: no executor is started for them.
+NO_JOB_ARGUMENTS = frozenset({"cleanup", "--worker-info", "-h", "--help", "--version"})
+
+
+def may_run_a_job(argv: list[str]) -> bool:
+    """Whether ``ftl2-runner <argv>`` is a worker that may be handed a job."""
+    return argv[:1] == ["worker"] and not NO_JOB_ARGUMENTS.intersection(argv[1:])
+
+
+def console_main() -> None:
+    """``main``, then leave without the interpreter's teardown.
+
+    ``process``, the last process of a round trip to exit, spent 20-30 ms finalising
+    ansible_runner's modules after its job was done (docs/performance.md).
+    """
+    if may_run_a_job(sys.argv[1:]):
+        from . import warm_executor
+
+        warm_executor.start()  # cli.worker_main discards it if no job claims it
+    from .cli import main
+    from .quick_exit import exit_without_teardown
+
+    exit_without_teardown(main(), join_threads=True)
