@@ -29,6 +29,22 @@ def test_round_trip_refuses_a_failed_job(tmp_path):
         run.full_round_trip(run.OUR_BIN, _pdd(tmp_path, failing), tmp_path, run._env(), "ftl2-runner")
 
 
+def test_worker_alone_runs_a_job_whose_stream_process_accepts(tmp_path):
+    sample = run.worker_alone(run.OUR_CMD, run.OUR_CMD, _pdd(tmp_path, scenarios.J2_SCRIPT), tmp_path, run._env())
+    assert sample.seconds > 0
+    assert sample.peak_rss >= sample.worker_rss > 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["job"]  # the worker's and process's directories are removed
+
+
+def test_worker_alone_refuses_a_failed_job_and_reports_one_when_asked(tmp_path):
+    failing = _pdd(tmp_path, "async def run(inventory_path, extravars, runner):\n    return 2\n")
+    with pytest.raises(RuntimeError, match="failed"):  # the worker exits 2, as ansible-runner's does
+        run.worker_alone(run.OUR_CMD, run.OUR_CMD, failing, tmp_path, run._env())
+    outcomes: dict[str, str] = {}
+    run.worker_alone(run.OUR_CMD, run.OUR_CMD, failing, tmp_path, run._env(), outcomes, "J2 failing")
+    assert outcomes == {"J2 failing": "failed"}
+
+
 def test_worker_only_runs_the_events_job(tmp_path):
     sample = run.worker_only(run.OUR_BIN, _pdd(tmp_path, scenarios.events_script(50)), tmp_path, run._env(), "ftl2-runner")
     assert sample.seconds > 0 and sample.worker_rss > 0
@@ -41,18 +57,20 @@ def test_file_create_cost_is_measured_in_the_given_directory(tmp_path):
 
 def _results(**medians: float) -> dict[str, run.Measure]:
     names = {
-        "J2_ours": "J2 ftl2-runner",
-        "J2_ref": "J2 ansible-runner",
+        "J2_ours": "J2 ftl2-runner worker",
+        "J2_trip": "J2 ftl2-runner round trip",
+        "J2_ref": "J2 ansible-runner worker",
         "J2_bare": "J2 bare FTL2",
-        "J100_ours": "J100 ftl2-runner",
-        "J100_ref": "J100 ansible-runner",
+        "J100_ours": "J100 ftl2-runner worker",
+        "J100_trip": "J100 ftl2-runner round trip",
+        "J100_ref": "J100 ansible-runner worker",
         "J100_bare": "J100 bare FTL2",
-        "J100_mitogen": "J100 ansible-runner + Mitogen",
-        "J100_peer": "J100 older ftl2-runner",
-        "J2_peer": "J2 older ftl2-runner",
-        "J10_ours": "J10x10 ftl2-runner",
-        "J10_ref": "J10x10 ansible-runner",
-        "J10_mitogen": "J10x10 ansible-runner + Mitogen",
+        "J100_mitogen": "J100 ansible-runner + Mitogen worker",
+        "J100_peer": "J100 older ftl2-runner worker",
+        "J2_peer": "J2 older ftl2-runner worker",
+        "J10_ours": "J10x10 ftl2-runner worker",
+        "J10_ref": "J10x10 ansible-runner worker",
+        "J10_mitogen": "J10x10 ansible-runner + Mitogen worker",
         "E1k": "E1k ftl2-runner worker",
         "E10k": "E10k ftl2-runner worker",
         "Z100": "Z100 ftl2-runner",
@@ -84,6 +102,8 @@ def _verdict(table: str, label: str) -> str:
 
 _MEDIANS = dict(
     J2_ours=1.05,
+    J2_trip=1.4,
+    J100_trip=1.6,
     J2_ref=3.0,
     J2_bare=1.0,
     J100_ref=60.0,
@@ -107,24 +127,25 @@ _MEDIANS = dict(
 def test_the_table_judges_targets_by_the_issues_thresholds(j100_ours, expected):
     results = _results(J100_ours=j100_ours, **_MEDIANS)
     table = run.render(results, 1, "2.4.3", "2.21.5", create_cost=25.0)
-    assert _verdict(table, "J100 round trip vs bare FTL2") == expected  # <= 1.15x
-    assert _verdict(table, "J100 round trip vs ansible-runner") == "yes"  # 60 / 1.2 = 50 >= 45
-    assert _verdict(table, "J2 round trip vs bare FTL2") == "yes"  # 1.05 <= 1.10
+    assert _verdict(table, "J100 worker vs bare FTL2") == expected  # <= 1.15x
+    assert _verdict(table, "J100 worker vs ansible-runner's worker") == "yes"  # 60 / 1.2 = 50 >= 45
+    assert _verdict(table, "J2 worker vs bare FTL2") == "yes"  # 1.05 <= 1.10
+    assert "| J100 round trip vs bare FTL2 | 1.60 | (no target) × |" in table  # reported, not judged
     assert _verdict(table, "E10k events per second through the worker") == "yes"  # 10,000 / 3.0 s
     assert _verdict(table, "E10k worker RSS vs E1k") == "yes"  # 25 / 24 MiB
     assert _verdict(table, "L25 worker RSS above E1k's, per byte of the line") == "yes"  # 2 bytes per byte
     assert _verdict(table, "L50 worker RSS above E1k's, per byte of the line") == "**no**"  # 5 bytes per byte
-    assert f"| J100 round trip vs ansible-runner + Mitogen | {8.0 / j100_ours:.2f} |" in table
+    assert f"| J100 worker vs ansible-runner + Mitogen's worker | {8.0 / j100_ours:.2f} |" in table
     assert "older ftl2-runner" not in table  # no --peer: no row for it
     assert "Creating a file in the work directory took 25 µs" in table
 
 
 def test_the_older_runner_is_judged_and_its_outcome_reported():
     results = _results(J100_ours=1.1, J100_peer=1.0, J2_peer=1.1, **_MEDIANS)
-    table = run.render(results, 1, "2.4.3", "2.21.5", create_cost=25.0, outcomes={"J2 older ftl2-runner": "exception"})
-    assert _verdict(table, "J100 round trip vs the older ftl2-runner") == "**no**"  # 1.1 > 1.0
-    assert _verdict(table, "J2 round trip vs the older ftl2-runner") == "yes"  # 1.05 <= 1.0 x 1.1
-    assert "J2 older ftl2-runner: what upstream `ansible-runner process` made of its stream: exception." in table
+    table = run.render(results, 1, "2.4.3", "2.21.5", create_cost=25.0, outcomes={"J2 older ftl2-runner worker": "exception"})
+    assert _verdict(table, "J100 worker vs the older ftl2-runner's worker") == "**no**"  # 1.1 > 1.0
+    assert _verdict(table, "J2 worker vs the older ftl2-runner's worker") == "yes"  # 1.05 <= 1.0 x 1.1
+    assert "J2 older ftl2-runner worker: what upstream `ansible-runner process` made of its stream: exception." in table
 
 
 def test_the_pipeline_floor_is_a_real_successful_job(tmp_path):
@@ -133,6 +154,8 @@ def test_the_pipeline_floor_is_a_real_successful_job(tmp_path):
     env = dict(run._env(), **floors.PIPELINE_ONLY_ENV)
     sample = run.full_round_trip(run.OUR_BIN, _pdd(tmp_path, floors.NOTHING_SCRIPT), tmp_path, env, "ftl2-runner")
     assert sample.seconds > 0 and sample.worker_rss > 0
+    alone = run.worker_alone(run.OUR_CMD, run.OUR_CMD, _pdd(tmp_path / "alone", floors.NOTHING_SCRIPT), tmp_path, env)
+    assert alone.seconds > 0 and alone.worker_rss > 0
 
 
 def test_the_filter_floor_holds_the_line_more_than_once():
@@ -144,14 +167,17 @@ def test_the_filter_floor_holds_the_line_more_than_once():
 
 def test_floors_are_reported_when_measured(monkeypatch):
     results = _results(J100_ours=1.1, **_MEDIANS)
-    results["J0 ftl2-runner, nothing imported or run"] = run.Measure("J0", [run.Sample(0.5, 0, 0, cpu=0.8)])
+    results[run.J0_ROUND_TRIP] = run.Measure("J0", [run.Sample(0.5, 0, 0, cpu=0.8)])
+    results[run.J0_WORKER] = run.Measure("J0", [run.Sample(0.3, 0, 0, cpu=0.4)])
     results["J2 bare FTL2"].samples[0].cpu = 0.6
     results["J100 bare FTL2"].samples[0].cpu = 0.9
     monkeypatch.setattr(run.os, "cpu_count", lambda: 2)
     table = run.render(results, 1, "2.4.3", "2.21.5", create_cost=25.0, filter_floor=3.25, event_ceiling=5000.0)
     assert "| floor: J0 round trip (no FTL2, no task) vs J2 bare FTL2 | 0.50 |" in table
-    assert "| floor: (J0 CPU + J2 bare FTL2 CPU) / 2 CPUs vs J2 bare FTL2 | 0.70 |" in table  # (0.8 + 0.6) / 2 / 1.0
-    assert "| floor: (J0 CPU + J100 bare FTL2 CPU) / 2 CPUs vs J100 bare FTL2 | 0.85 |" in table
+    assert "| floor: (J0 round trip CPU + J2 bare FTL2 CPU) / 2 CPUs vs J2 bare FTL2 | 0.70 |" in table  # (0.8 + 0.6) / 2 / 1.0
+    assert "| floor: (J0 round trip CPU + J100 bare FTL2 CPU) / 2 CPUs vs J100 bare FTL2 | 0.85 |" in table
+    assert "| floor: J0 worker (no FTL2, no task) vs J2 bare FTL2 | 0.30 |" in table
+    assert "| floor: (J0 worker CPU + J2 bare FTL2 CPU) / 2 CPUs vs J2 bare FTL2 | 0.50 |" in table  # (0.4 + 0.6) / 2 / 1.0
     assert "| floor: L12 in upstream's event filter alone, peak per byte (tracemalloc) | 3.25 |" in table
     assert "| ceiling: events per second of upstream's filter, Runner.event_callback and Worker.event_handler alone | 5000.00 |" in table
     assert "| J2 bare FTL2 | 1.00 | 1.00–1.00 | 0.60 |" in table  # the CPU column
