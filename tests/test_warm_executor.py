@@ -20,7 +20,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from streams import FTL2_RUNNER, make_data_dir, pipeline, run_worker, transmit, worker_env
+from streams import FTL2_RUNNER, WorkerRun, make_data_dir, parse_stream, pipeline, run_worker, transmit, worker_env
 
 PROBE = """
 import json, os, signal, sys, tempfile, time, threading
@@ -108,6 +108,56 @@ def test_a_job_with_a_different_python_environment_is_forked_instead(tmp_path):
     run = run_worker(stream, tmp_path / "w", env=worker_env(FTL2_RUNNER_WARM_EXECUTOR="1"))
     assert run.final_status == "successful"
     assert _probe(run)["warm"] is False
+
+
+def _perf_trampoline_available() -> bool:
+    code = "import sys; print(sys.is_stack_trampoline_active())"
+    done = subprocess.run([sys.executable, "-X", "perf", "-c", code], capture_output=True, text=True, timeout=30)
+    return done.stdout.strip() == "True"
+
+
+@pytest.mark.skipif(not _perf_trampoline_available(), reason="this Python has no perf trampoline (-X perf) on this platform")
+def test_python_perf_support_in_the_environment_stays_out_of_the_job(tmp_path):
+    """PYTHONPERFSUPPORT=1 (how `perf` sees Python frames) keeps a map file open from start-up on.
+
+    The warm executor closed it with everything else above fd 2; the capture's pty took its
+    number, so the map's lines became the job's output and a long job hung writing them.
+    """
+    script = "async def run(inventory_path, extravars, runner):\n    async with runner.automation() as ftl:\n"
+    script += "        for i in range(20):\n            await ftl.localhost.command(cmd=f'echo {i}')\n    return 0\n"
+    stream = transmit(make_data_dir(tmp_path, script), "-p", "job.py")
+    env = worker_env(PYTHONPERFSUPPORT="1", FTL2_RUNNER_WARM_EXECUTOR="1")
+    run = run_worker(stream, tmp_path / "w", env=env, timeout=60)
+    assert run.final_status == "successful"
+    assert "py::" not in run.text()
+    assert [e["event"] for e in run.events].count("runner_on_ok") == 20
+
+
+def test_descriptors_the_worker_inherited_do_not_reach_the_job(tmp_path):
+    """A descriptor left inheritable by whoever started the worker is closed, as in a forked executor."""
+    stream = _job(tmp_path, {})
+    read_end, write_end = os.pipe()
+    os.set_inheritable(write_end, True)
+    try:
+        facts = {}
+        for warm in ("1", "0"):
+            completed = subprocess.run(
+                [FTL2_RUNNER, "worker", f"--private-data-dir={tmp_path / ('w' + warm)}"],
+                input=stream,
+                capture_output=True,
+                timeout=120,
+                env=worker_env(FTL2_RUNNER_WARM_EXECUTOR=warm),
+                pass_fds=(write_end,),
+            )
+            run = WorkerRun(completed.stdout, completed.stderr, completed.returncode)
+            run.lines = parse_stream(completed.stdout)
+            assert run.final_status == "successful", completed.stderr
+            facts[warm] = _probe(run)
+    finally:
+        os.close(read_end)
+        os.close(write_end)
+    assert facts["1"]["warm"] is True and facts["0"]["warm"] is False
+    assert facts["1"]["open_fds"] == facts["0"]["open_fds"]
 
 
 def _processes_tagged(tag: str) -> list[int]:

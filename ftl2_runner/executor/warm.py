@@ -157,10 +157,34 @@ def _become(job: dict, slave: int) -> None:
     sys.argv = [executor.__file__, *job["argv"][3:]]  # what `python -m ftl2_runner.executor ARGS` sets
 
 
+def _close_inherited(keep: int) -> None:
+    """Close every descriptor above 2 that came through our exec, except ``keep``.
+
+    ptyprocess's child closes them all before its exec, so a forked executor starts with
+    0-2 only. Ours ran Python's start-up first, which may have opened descriptors of its
+    own (``PYTHONPERFSUPPORT=1`` keeps ``/tmp/perf-<pid>.map`` open and writes to it all
+    along): those are close-on-exec, so only what is inheritable came from whoever started
+    us. Closing the others handed their number to the next file opened (the capture's pty),
+    and the perf map's lines became the job's output.
+    """
+    try:
+        names = os.listdir("/proc/self/fd")
+    except OSError:
+        names = [str(fd) for fd in range(3, os.sysconf("SC_OPEN_MAX"))]
+    for name in names:
+        fd = int(name)
+        if fd <= 2 or fd == keep:
+            continue
+        try:
+            if os.get_inheritable(fd):
+                os.close(fd)
+        except OSError:
+            pass  # the directory listing's own descriptor, closed since
+
+
 def main(fd: int) -> int:
     # Like ptyprocess's child: no descriptor but 0-2 (and our channel) from whoever started us.
-    os.closerange(3, fd)
-    os.closerange(fd + 1, os.sysconf("SC_OPEN_MAX"))
+    _close_inherited(keep=fd)
     channel = socket.socket(fileno=fd)
     # `python -m` put the worker's directory first; the job's directory replaces it in _become,
     # and nothing found in the worker's directory may shadow what we import now.
