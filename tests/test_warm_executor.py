@@ -23,7 +23,7 @@ import pytest
 from streams import FTL2_RUNNER, WorkerRun, make_data_dir, parse_stream, pipeline, run_worker, transmit, worker_env
 
 PROBE = """
-import json, os, signal, sys, tempfile, time, threading
+import gc, json, os, signal, sys, tempfile, time, threading
 def controlling_terminal_opens():
     try:
         os.close(os.open("/dev/tty", os.O_RDWR))
@@ -53,6 +53,8 @@ async def run(inventory_path, extravars, runner):
         "artifacts": os.path.relpath(os.environ["AWX_ISOLATED_DATA_DIR"], os.path.dirname(os.getcwd())),
         "tmp": tempfile.gettempdir(),
         "telemetry": os.environ.get("FTL2_TELEMETRY"),
+        "gc_enabled": gc.isenabled(),
+        "gc_frozen": gc.get_freeze_count() > 0,
     }
     runner.display("PROBE " + json.dumps(facts, sort_keys=True))
     print("printed by the script")
@@ -89,6 +91,9 @@ def test_a_warm_job_sees_what_a_forked_executor_sees(tmp_path, unbuffered):
     assert warm.final_status == cold.final_status == "successful"
     warm_facts, cold_facts = _probe(warm), _probe(cold)
     assert warm_facts.pop("warm") is True and cold_facts.pop("warm") is False
+    # The warm-up's imports are frozen out of the collector's way; the collector is on again.
+    assert warm_facts.pop("gc_frozen") is True and cold_facts.pop("gc_frozen") is False
+    assert warm_facts["gc_enabled"] is cold_facts["gc_enabled"] is True
     for facts, workdir in ((warm_facts, "w1"), (cold_facts, "w2")):
         assert facts["cwd"] == facts["path0"] == str(tmp_path / workdir / "project")
         assert facts["argv"][-1].endswith("job.py") and facts["tmp"] == str(tmp_path / "job-tmp")

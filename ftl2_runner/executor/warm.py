@@ -14,6 +14,7 @@ worker goes away first (EOF on FD), the process exits quietly.
 from __future__ import annotations
 
 import fcntl
+import gc
 import io
 import json
 import os
@@ -27,17 +28,29 @@ import time
 
 from ..warm_executor import FORCED_ENV, HEADER
 
+gc.disable()  # until the warm-up thread has imported everything: see _warm_up
+
 
 def _warm_up() -> None:
     """Import what the executor imports lazily for a job, FTL2 first.
 
     A failure here is not reported: the job then imports the same modules itself, in
     the executor, which reports the error on the pty exactly as a forked executor would.
+
+    The cyclic garbage collector is off from this module's start until the imports are
+    done, and what they created is then frozen (``gc.freeze``, as pre-forking servers do):
+    importing FTL2 creates tens of thousands of long-lived objects, collections during the
+    import found nothing to free, and later ones scanned those objects again. That was
+    30 ms of a 100-task job's collector time (2.5 ms now) and, competing for the GIL with
+    the job's thread, 60 ms of its wall time (docs/performance.md).
     """
     try:
         _import_all()
     except Exception:
         pass
+    finally:
+        gc.freeze()
+        gc.enable()
 
 
 def _import_all() -> None:
