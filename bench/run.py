@@ -293,8 +293,14 @@ def file_create_cost(directory: Path, count: int = 300) -> float:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__)
-    parser.add_argument("--reps", type=int, default=5, help="measured repetitions per variant (after one warm-up)")
-    parser.add_argument("--quick", action="store_true", help="3 repetitions, ansible-runner J100 measured once")
+    parser.add_argument(
+        "--reps", type=int, default=None, help="measured repetitions per variant, after one warm-up (default 5; 3 with --quick)"
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="ansible-runner's (and Mitogen's) J100 and J10x10 measured once, the rest --reps times (default 3)",
+    )
     parser.add_argument("--write-docs", action="store_true", help="write the table into docs/performance.md")
     parser.add_argument(
         "--peer",
@@ -307,7 +313,10 @@ def main(argv: list[str] | None = None) -> int:
         "--work-dir", type=Path, default=None, help="where private data dirs are made (default: the system temporary directory)"
     )
     args = parser.parse_args(argv)
-    reps = 3 if args.quick else args.reps
+    reps = args.reps or (3 if args.quick else 5)
+    # The playbook sides of J100/J10x10 take 10-50 s a run and are 10-70x away from their
+    # thresholds: in --quick one run of each leaves the repetitions to the sub-second rows.
+    slow_reps = 1 if args.quick else reps
     # An installed ftl2-runner has bytecode (pip compiles at install time); this checkout is an
     # editable install in an environment `uv sync` may have left without any, so compile both,
     # or with PYTHONDONTWRITEBYTECODE set every run would recompile ftl2 and measure that.
@@ -338,7 +347,7 @@ def main(argv: list[str] | None = None) -> int:
             bare_file = work / f"{job}-bare.py"
             bare_file.write_text(scenarios.BARE_WRAPPER.format(body=bare))
             inv = ours / "inventory" / "hosts"
-            ref_reps = 1 if (args.quick and job == "J100") else reps
+            ref_reps = slow_reps if job in ("J100", "J10x10") else reps
             plans += [
                 (f"{job} ftl2-runner worker", reps, lambda o=ours: worker_alone(OUR_CMD, OUR_CMD, o, work, _env())),
                 (f"{job} ftl2-runner round trip", reps, lambda o=ours: full_round_trip(OUR_BIN, o, work, _env(), "ftl2-runner")),
@@ -352,7 +361,7 @@ def main(argv: list[str] | None = None) -> int:
                 plans.append(
                     (
                         f"{job} ansible-runner + Mitogen worker",
-                        reps,
+                        slow_reps,
                         lambda t=theirs: worker_alone(
                             mitogen_bin / "ansible-runner",
                             mitogen_bin / "ansible-runner",
@@ -454,15 +463,15 @@ def render(
         f"Machine: {os.cpu_count()} CPUs, {platform.machine()}, Python {platform.python_version()}; "
         f"ftl2 {_ftl2_version()}, ansible-runner {runner_version}, ansible-core {core_version}, "
         f"mitogen {MITOGEN_VERSION}; "
-        f"{reps} interleaved repetitions after a warm-up (medians; min–max in brackets). "
-        f"Creating a file in the work directory took {create_cost:.0f} µs (every event creates one).",
+        f"up to {reps} interleaved repetitions after a warm-up (runs: how many; medians, with min–max). "
+        f"Creating a file in the work directory took {create_cost:.0f} µs (ansible-runner's events each create one).",
         "",
-        "| measurement | median s | min–max s | CPU s (median) | peak RSS, process tree | peak RSS, worker process |",
-        "| --- | ---: | ---: | ---: | ---: | ---: |",
+        "| measurement | runs | median s | min–max s | CPU s (median) | peak RSS, process tree | peak RSS, worker process |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for name, measure in results.items():
         lines.append(
-            f"| {name} | {measure.median:.2f} | {measure.low:.2f}–{measure.high:.2f} | {measure.cpu:.2f} | "
+            f"| {name} | {len(measure.samples)} | {measure.median:.2f} | {measure.low:.2f}–{measure.high:.2f} | {measure.cpu:.2f} | "
             f"{measure.rss / 2**20:.0f} MiB | {measure.worker_rss / 2**20:.0f} MiB |"
         )
     e1k, e10k = m("E1k ftl2-runner worker"), m("E10k ftl2-runner worker")

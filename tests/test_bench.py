@@ -180,7 +180,7 @@ def test_floors_are_reported_when_measured(monkeypatch):
     assert "| floor: (J0 worker CPU + J2 bare FTL2 CPU) / 2 CPUs vs J2 bare FTL2 | 0.50 |" in table  # (0.4 + 0.6) / 2 / 1.0
     assert "| floor: L12 in upstream's event filter alone, peak per byte (tracemalloc) | 3.25 |" in table
     assert "| ceiling: events per second of upstream's filter, Runner.event_callback and Worker.event_handler alone | 5000.00 |" in table
-    assert "| J2 bare FTL2 | 1.00 | 1.00–1.00 | 0.60 |" in table  # the CPU column
+    assert "| J2 bare FTL2 | 1 | 1.00 | 1.00–1.00 | 0.60 |" in table  # runs, then the CPU column
 
 
 def test_the_event_ceiling_runs_upstreams_path_over_real_partial_files(tmp_path):
