@@ -175,7 +175,7 @@ def _close_inherited(keep: int) -> None:
 
     ptyprocess's child closes them all before its exec, so a forked executor starts with
     0-2 only. Ours ran Python's start-up first, which may have opened descriptors of its
-    own (``PYTHONPERFSUPPORT=1`` keeps ``/tmp/perf-<pid>.map`` open and writes to it all
+    own (``PYTHONPERFSUPPORT=1`` keeps its ``perf-<pid>.map`` file open and writes to it all
     along): those are close-on-exec, so only what is inheritable came from whoever started
     us. Closing the others handed their number to the next file opened (the capture's pty),
     and the perf map's lines became the job's output.
