@@ -597,11 +597,11 @@ def test_execution_node_restarted_under_running_jobs(tmp_path_factory, tmp_path)
         follow_canceled = node_pair.follow(canceled, tmp_path / "awx-canceled", "2")
         follow_resumed.wait_for(b'"runner_on_start"', count=2)
         follow_canceled.wait_for(b'"runner_on_start"', count=2)
-        running = set(node_pair.leftovers())  # command runners, workers, executors, their children
+        runners_and_workers = [pid for unit in (resumed, canceled) for pid in _command_runner_of(node_pair, unit)]
 
         node_pair.kill_node(EXEC_NODE)
         time.sleep(1)
-        assert running <= set(node_pair.leftovers()), "the jobs died with the node's receptor"
+        assert set(runners_and_workers) <= set(node_pair.leftovers()), "the jobs died with the node's receptor"
         node_pair.start_node(EXEC_NODE)
         node_pair.wait_until_routed()
 
