@@ -27,10 +27,10 @@ def console_main() -> None:
     ansible_runner's modules after its job was done (docs/performance.md).
     """
     if may_run_a_job(sys.argv[1:]):
-        from . import warm_executor
+        from .processes import warm_executor
 
         warm_executor.start()  # cli.worker_main discards it if no job claims it
     from .cli import main
-    from .quick_exit import exit_without_teardown
+    from .processes.quick_exit import exit_without_teardown
 
     exit_without_teardown(main(), join_threads=True)

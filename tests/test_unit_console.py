@@ -36,8 +36,8 @@ def test_which_command_lines_get_a_warm_executor(argv, expected):
 def test_the_console_module_imports_neither_the_cli_nor_ansible_runner():
     """What runs before the spawn stays small: importing console.py and warm_executor.py pulls in no CLI."""
     code = (
-        "import sys\nimport ftl2_runner.console, ftl2_runner.warm_executor\n"
+        "import sys\nimport ftl2_runner.console, ftl2_runner.processes.warm_executor\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('ftl2_runner', 'ansible_runner', 'argparse', 'ptyprocess', 'ftl2')))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60).stdout
-    assert out.strip() == "['ftl2_runner', 'ftl2_runner.console', 'ftl2_runner.warm_executor']"
+    assert out.strip() == "['ftl2_runner', 'ftl2_runner.console', 'ftl2_runner.processes', 'ftl2_runner.processes.warm_executor']"

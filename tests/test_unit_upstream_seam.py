@@ -164,7 +164,7 @@ def test_pexpect_spawn_private_methods_that_runner_spawn_overrides():
 
 
 def test_pexpect_uses_only_what_the_bounded_before_buffer_has():
-    from ftl2_runner.runner_spawn import _TailOnly
+    from ftl2_runner.processes.runner_spawn import _TailOnly
 
     expect_source = inspect.getsource(pexpect.expect)
     used = set(re.findall(r"\._before\.(\w+)", expect_source))
@@ -220,8 +220,8 @@ def test_other_upstream_names_we_import():
 
 
 def test_the_seam_restores_every_name_it_binds():
-    from ftl2_runner.cancel import CancelWatch
-    from ftl2_runner.upstream import streamed_worker_job
+    from ftl2_runner.processes.cancel import CancelWatch
+    from ftl2_runner.processes.upstream import streamed_worker_job
 
     bound = (
         (interface, "RunnerConfig"),
@@ -249,7 +249,7 @@ def test_the_seam_restores_every_name_it_binds():
 def test_a_job_holds_the_seam_so_concurrent_jobs_in_one_process_run_one_after_the_other():
     import threading
 
-    from ftl2_runner import upstream
+    from ftl2_runner.processes import upstream
 
     results: list[bool] = []
 

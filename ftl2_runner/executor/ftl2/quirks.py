@@ -150,7 +150,7 @@ def is_connection_error(exc: BaseException) -> bool:
 
 def _remote_ansible_name(module: str, hosts: list[str], context: Any) -> str | None:
     """The Ansible module ftl2-runner runs itself on these hosts (all remote), or None."""
-    from ..call_overrides import short_name
+    from ..actions.call_overrides import short_name
     from .remote_modules import REMOTE_AS_ANSIBLE
 
     short = short_name(module)

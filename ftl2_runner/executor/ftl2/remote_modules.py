@@ -82,7 +82,7 @@ def bundle_bytes(name: str) -> bytes:
         wanted += [os.path.relpath(os.path.join(folder, f), root) for f in sorted(files) if f.endswith(".py")]
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        from ..ansible_modules import ENCODER_PATCH
+        from .ansible_modules import ENCODER_PATCH
 
         archive.writestr(zipfile.ZipInfo("__main__.py", _EPOCH), ENCODER_PATCH + _ENTRY_POINT % name)
         for relative in wanted:

@@ -9,8 +9,8 @@ from ...script import Result
 from .spec import CallSpec, TaskOptions
 
 if TYPE_CHECKING:
-    from ..events import Task
-    from ..failures import Failure
+    from ..actions.failures import Failure
+    from ..display.events import Task
 
 
 @dataclass

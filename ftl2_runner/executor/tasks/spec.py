@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ..events import Task
+    from ..display.events import Task
     from .run import TaskRun
 
 # A condition: a bool, an Ansible (Jinja) expression string, or a Python callable.

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from . import ansible_modules
+from ..ftl2 import ansible_modules
 
 
 async def run_local(

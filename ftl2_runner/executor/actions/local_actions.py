@@ -15,10 +15,10 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from .. import results
-from ..booleans import ansible_bool
-from ..shaping import as_failure
-from .conditions import ConditionError, evaluate_expression, holds, render
+from ..vars.booleans import ansible_bool
+from ..vars.conditions import ConditionError, evaluate_expression, holds, render
+from . import results
+from .shaping import as_failure
 
 
 def debug(params: Mapping[str, Any], variables: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:

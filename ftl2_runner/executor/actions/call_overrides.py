@@ -33,8 +33,10 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from . import ansible_modules, check_mode, diff, package_action, remote_copy_action, script_action, template_action, user_result
-from .ftl2.locality import FTL2_LOCAL_NAMES
+from ..display import diff
+from ..ftl2 import ansible_modules
+from ..ftl2.locality import FTL2_LOCAL_NAMES
+from . import check_mode, package_action, remote_copy_action, script_action, template_action, user_result
 
 _FACT_MODULES = frozenset(("setup", "gather_facts"))
 # FTL2 HostScopedProxy methods that decide "local" by the host's name.
@@ -197,7 +199,7 @@ def _each(hosts: list[str], call: Callable[[str], Awaitable[Any]], preshaped: bo
     (The task executor has already sent every host's ``runner_on_start``, as Ansible's linear
     strategy queues a task on all hosts before any result arrives.)
     """
-    from .ftl2.quirks import PerHostOutcomes
+    from ..ftl2.quirks import PerHostOutcomes
     from .shaping import PRESHAPED
 
     async def run_all() -> dict[str, Any]:

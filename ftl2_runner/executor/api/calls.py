@@ -15,7 +15,7 @@ import sys
 from collections.abc import Awaitable
 from typing import TYPE_CHECKING, Any
 
-from ..diagnostics import named_after_call
+from ..display.diagnostics import named_after_call
 from ..tasks.spec import CallSpec, task_options
 
 if TYPE_CHECKING:

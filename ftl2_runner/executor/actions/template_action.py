@@ -23,7 +23,9 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from . import ansible_modules, check_mode, diff
+from ..display import diff
+from ..ftl2 import ansible_modules
+from . import check_mode
 
 # FTL2's `template` signature: these are its own options; every other keyword is a template variable.
 _OPTIONS = ("src", "dest", "mode", "owner", "group", "become", "become_user", "_become_overrides")

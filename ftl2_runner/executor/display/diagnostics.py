@@ -106,7 +106,7 @@ def _up_to_the_script(tb: TracebackType) -> traceback.StackSummary:
 
 
 _NOT_THE_SCRIPTS = (
-    os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep,  # ftl2_runner/
+    os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))) + os.sep,  # ftl2_runner/
     os.path.dirname(os.__file__) + os.sep,  # the standard library (asyncio, importlib)
     "<frozen ",
 )
