@@ -188,8 +188,8 @@ def upstream_main(argv: list[str]) -> int:
 
 
 def worker_main(argv: list[str]) -> int:
-    from .console import may_run_a_job
     from .processes import warm_executor
+    from .processes.warm_start import may_run_a_job
 
     if may_run_a_job(["worker", *argv]):
         # The console script started it already (console.py); `main(["worker", ...])` called

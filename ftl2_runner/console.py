@@ -11,13 +11,7 @@ from __future__ import annotations
 
 import sys
 
-# Worker command lines that never run a job: no executor is started for them.
-NO_JOB_ARGUMENTS = frozenset({"cleanup", "--worker-info", "-h", "--help", "--version"})
-
-
-def may_run_a_job(argv: list[str]) -> bool:
-    """Whether ``ftl2-runner <argv>`` is a worker that may be handed a job."""
-    return argv[:1] == ["worker"] and not NO_JOB_ARGUMENTS.intersection(argv[1:])
+from .processes.warm_start import may_run_a_job
 
 
 def console_main() -> None:

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from ftl2_runner.console import may_run_a_job
+from ftl2_runner.processes.warm_start import may_run_a_job
 
 pytestmark = pytest.mark.unit
 
@@ -40,4 +40,5 @@ def test_the_console_module_imports_neither_the_cli_nor_ansible_runner():
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('ftl2_runner', 'ansible_runner', 'argparse', 'ptyprocess', 'ftl2')))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60).stdout
-    assert out.strip() == "['ftl2_runner', 'ftl2_runner.console', 'ftl2_runner.processes', 'ftl2_runner.processes.warm_executor']"
+    expected = ["ftl2_runner", "ftl2_runner.console", "ftl2_runner.processes", "ftl2_runner.processes.warm_executor"]
+    assert out.strip() == str([*expected, "ftl2_runner.processes.warm_start"])

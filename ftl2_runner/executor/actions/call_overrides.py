@@ -36,6 +36,7 @@ from typing import Any
 from ..display import diff
 from ..ftl2 import ansible_modules
 from ..ftl2.locality import FTL2_LOCAL_NAMES
+from ..ftl2.quirks import short_name
 from . import check_mode, package_action, remote_copy_action, script_action, template_action, user_result
 
 _FACT_MODULES = frozenset(("setup", "gather_facts"))
@@ -52,12 +53,6 @@ _ANSIBLE_LOCAL_MODULES = frozenset(("uri", "get_url", "service_facts", "user", "
 PerHost = Callable[[], Awaitable[dict[str, Any]]]
 # On remote hosts, Ansible's copy/template actions done by ftl2-runner with Ansible's modules through FTL2's gate.
 _REMOTE_ACTIONS = {"copy": remote_copy_action.run_copy, "template": remote_copy_action.run_template}
-
-
-def short_name(module: str) -> str:
-    if module.startswith(("ansible.builtin.", "ansible.legacy.")):
-        return module.rsplit(".", 1)[-1]
-    return module
 
 
 def override(

@@ -222,8 +222,8 @@ class ScriptRunner:
     async def flush_handlers(self) -> None:
         """``meta: flush_handlers``: run the handlers notified so far, now (its ``TASK`` banner is the
         enclosing ``runner.task`` name, else ``meta``)."""
+        from ..display.diagnostics import script_call_site
         from ..tasks.spec import CallSpec
-        from .calls import script_call_site
 
         spec = CallSpec(target=self._plays.current_pattern() or "all", module="meta", options=task_options.get(), origin=script_call_site())
         await self._executor.flush_handlers(meta=spec)
@@ -362,8 +362,8 @@ class ScriptRunner:
 
         A value may be a callable of the host's variables, for a value per host.
         """
+        from ..display.diagnostics import script_call_site
         from ..tasks.spec import CallSpec
-        from .calls import script_call_site
 
         target = hosts or self._plays.current_pattern() or self._plays.default_pattern or "localhost"
         spec = CallSpec(target=target, module="set_fact", options=task_options.get(), origin=script_call_site())

@@ -143,7 +143,7 @@ async def run_module(context: Any, host: str, name: str, args: dict[str, Any], p
     argument ``put["arg"]`` (``{"arg", "name", "data"}``, see the module docstring). FTL2's events of
     the step are not the task's result: the running task is cleared while it runs.
     """
-    from ..tasks.spec import current_task
+    from ..tasks.run import current_task
 
     fqcn = module_name_for(context, name)
     if fqcn is None:

@@ -21,26 +21,24 @@ from typing import Any
 from ...script import HostResults, Result, TaskFailed
 from ..actions import call_overrides, local_actions, results
 from ..actions.facts import FactCache, fact_cache_dir
-from ..api.calls import native_for_pattern, script_call_site
-from ..display.diagnostics import UsageError
+from ..display.diagnostics import UsageError, script_call_site
 from ..display.events import PlaybookRecorder, Task
 from ..ftl2 import quirks
+from ..ftl2.quirks import native_for_pattern
 from ..vars.conditions import AttributeView, ConditionError, condition_text, holds, render
 from ..vars.variables import HostVariables
 from .blocks import PlayHosts
 from .handlers import running_handler
 from .reporting import HostReporter
-from .run import TaskRun
+from .run import TaskRun, current_task, run_with_task
 from .selection import StartAtTask, selected_by_tags
 from .spec import (
     CallSpec,
     LoopState,
     TaskOptions,
-    current_task,
     loop_state,
     loop_variables,
     options_of,
-    run_with_task,
     task_options,
 )
 
