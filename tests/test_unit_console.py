@@ -40,5 +40,5 @@ def test_the_console_module_imports_neither_the_cli_nor_ansible_runner():
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('ftl2_runner', 'ansible_runner', 'argparse', 'ptyprocess', 'ftl2')))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60).stdout
-    expected = ["ftl2_runner", "ftl2_runner.console", "ftl2_runner.processes", "ftl2_runner.processes.warm_executor"]
-    assert out.strip() == str([*expected, "ftl2_runner.processes.warm_start"])
+    expected = ["ftl2_runner", "ftl2_runner.console", "ftl2_runner.old_paths", "ftl2_runner.processes"]
+    assert out.strip() == str([*expected, "ftl2_runner.processes.warm_executor", "ftl2_runner.processes.warm_start"])
