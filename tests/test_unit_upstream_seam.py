@@ -1,8 +1,8 @@
 """Canary: upstream's internals still have the shape ftl2-runner rebinds, overrides or calls.
 
-ftl2_runner/upstream.py rebinds module-level names of ansible-runner for the duration of a
-job, ftl2_runner/runner_spawn.py overrides private pexpect/ptyprocess methods, and
-ftl2_runner/config.py and worker.py subclass upstream's classes and use their attributes
+ftl2_runner/processes/upstream.py rebinds module-level names of ansible-runner for the duration of a
+job, ftl2_runner/processes/runner_spawn.py overrides private pexpect/ptyprocess methods, and
+ftl2_runner/processes/config.py and ftl2_runner/worker.py subclass upstream's classes and use their attributes
 (docs/design.md, "The seam to upstream", lists every name). The version pins in
 pyproject.toml cover the releases these were checked against; this test is what fails
 first, with one line to act on, when an upgrade moves one of them. It reads upstream's
@@ -28,7 +28,7 @@ import pexpect.spawnbase
 import ptyprocess
 import pytest
 
-REVIEW = "upstream changed: review ftl2_runner/upstream.py (and docs/design.md's seam table): "
+REVIEW = "upstream changed: review ftl2_runner/processes/upstream.py (and docs/design.md's seam table): "
 
 
 def names_used(function: Callable[..., Any]) -> set[str]:

@@ -1,6 +1,6 @@
 """``python -m ftl2_runner.executor.warm FD``: the executor, started before its job arrives.
 
-See ``ftl2_runner.warm_executor`` for the parent's side and for why each step below
+See ``ftl2_runner.processes.warm_executor`` for the parent's side and for why each step below
 is there. A background thread imports what jobs need (FTL2 first) while the main
 thread waits on the socket FD for one job: argv, environment, working directory and
 the pty slave. The job does not wait for the imports: the process becomes the one

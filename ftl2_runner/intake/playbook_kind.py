@@ -4,7 +4,7 @@ AWX only offers ``*.yml`` names, so FTL2 scripts often carry a YAML extension; a
 still sends real playbooks (project updates, jobs on templates not migrated yet). The
 file's content decides: valid Python is an FTL2 script (a ``hosts: all`` first line, which
 makes AWX list it, is valid Python); a YAML playbook naming ``ftl2_script`` in a play's
-vars is a launcher (``ftl2_runner.launcher``) that the executor runs; any other YAML list
+vars is a launcher (``ftl2_runner.intake.launcher``) that the executor runs; any other YAML list
 of mappings is a playbook.
 """
 

@@ -6,7 +6,7 @@ it". Otherwise the returned coroutine function runs the call and returns
 
 * ``setup`` / ``gather_facts``: FTL2 cannot run ``setup`` (relative-import crash) and its
   ``gather_facts`` is a documentation stub returning ``{}``; on hosts that run on this machine
-  the real module is run as a package module (:mod:`.ansible_modules`).
+  the real module is run as a package module (:mod:`..ftl2.ansible_modules`).
 * FTL2's host shortcuts (``shell``, ``copy``, ``template``, ``fetch``) treat a host as local only
   when it is *named* ``local``/``localhost``: ``app1 ansible_connection=local`` is contacted over
   SSH. For hosts whose connection is local, the call goes through FTL2's ``localhost`` proxy.

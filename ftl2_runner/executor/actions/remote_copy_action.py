@@ -10,8 +10,8 @@ the host's variables, writes the result to a local temporary file and hands it t
 
 FTL2 0.4.7's remote ``copy``/``template`` write over an SFTP connection of their own (which ignores
 the inventory's key file) and report FTL2's keys. Here every step on the host is one of Ansible's
-modules through FTL2's gate (:func:`.ftl2.remote_modules.run_module`), so the result is the modules'
-own: Ansible's keys and values. The diff entry is built by :mod:`.diff`, as for local hosts.
+modules through FTL2's gate (:func:`..ftl2.remote_modules.run_module`), so the result is the modules'
+own: Ansible's keys and values. The diff entry is built by :mod:`..display.diff`, as for local hosts.
 """
 
 from __future__ import annotations

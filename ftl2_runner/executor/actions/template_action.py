@@ -9,7 +9,7 @@ Ansible's action renders the template into a file of its local temporary directo
 
 Here the source is rendered exactly as FTL2's shortcut renders it (so the prediction is what a
 real run would write) into such a temporary file, and the ``copy`` logic of :mod:`.check_mode`
-and :mod:`.diff` runs on it. Only a changed file under ``--diff`` (not ``--check``) is written,
+and :mod:`..display.diff` runs on it. Only a changed file under ``--diff`` (not ``--check``) is written,
 by FTL2's own ``template``.
 """
 

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 # Methods of FTL2's HostScopedProxy that run a module-like action (everything else on it,
 # e.g. watch/monitor/on, passes through untracked).
 _SHADOWED_ACTIONS = {"ping", "shell", "copy", "template", "fetch", "wait_for_connection", "wait_for_ssh"}
-# Module names ftl2-runner runs itself because FTL2 refuses them (tasks/local_actions.py).
+# Module names ftl2-runner runs itself because FTL2 refuses them (actions/local_actions.py).
 LOCAL_ACTIONS = {
     f"{prefix}{name}"
     for name in ("debug", "set_fact", "set_stats", "assert", "fail", "pause")

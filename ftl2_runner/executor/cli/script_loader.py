@@ -3,7 +3,7 @@
 AWX only lets users pick playbooks with YAML-ish names, so a ``site.yml`` that is
 valid Python must load as well as ``main.py``; we therefore load by path with an
 explicit source loader instead of importing by module name. A launcher (a YAML play
-naming ``ftl2_script``, see ``ftl2_runner.launcher``) is followed to the script it names.
+naming ``ftl2_script``, see ``ftl2_runner.intake.launcher``) is followed to the script it names.
 """
 
 from __future__ import annotations
