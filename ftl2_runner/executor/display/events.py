@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .booleans import ansible_bool
+from ..vars.booleans import ansible_bool
 from .formatting import COLOR_DEBUG, COLOR_DEPRECATE, COLOR_ERROR, COLOR_WARN, Formatter
 from .protocol import DisplayChannel, utc_now_iso
 

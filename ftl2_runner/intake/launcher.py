@@ -39,7 +39,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-LAUNCHER_KEY = "ftl2_script"
+from .playbook_kind import LAUNCHER_KEY, mentions_launcher_key
+
 DEFAULT_KEYWORD = "default"
 DEFAULT_SCRIPT = "/opt/ftl2/main.py"
 DEFAULT_SCRIPT_DIRS = "/opt/ftl2"
@@ -56,18 +57,6 @@ class Launcher:
     script: str  # as written: "default", a relative or an absolute path
     hosts: str | None = None
     variables: dict[str, Any] = field(default_factory=dict)  # the play's vars without ftl2_script
-
-
-def mentions_launcher_key(data: Any) -> bool:
-    """Whether a loaded playbook names ``ftl2_script`` in any play (so it is meant as a launcher)."""
-    if not isinstance(data, list):
-        return False
-    for play in data:
-        if isinstance(play, Mapping):
-            play_vars = play.get("vars")
-            if LAUNCHER_KEY in play or (isinstance(play_vars, Mapping) and LAUNCHER_KEY in play_vars):
-                return True
-    return False
 
 
 def is_launcher_without_dash(source: str) -> bool:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .events import AWX_EVENT_NAMES
+from ..display.events import AWX_EVENT_NAMES
 
 FALLBACK_EVENT = "verbose"
 ORIGINAL_NAME_KEY = "custom_event"

@@ -13,11 +13,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .events import PlaybookRecorder
-from .tasks.handlers import PlayHandlers
+from ..display.events import PlaybookRecorder
+from ..tasks.handlers import PlayHandlers
 
 if TYPE_CHECKING:
-    from .tasks.executor import TaskExecutor
+    from ..tasks.executor import TaskExecutor
 
 
 @dataclass
@@ -178,8 +178,9 @@ class PlayHandle:
 
     async def run_module(self, module: str, params: dict[str, Any], options: Any, origin: tuple[str, int, int]) -> Any:
         """``play.<module>(**params)``: one task on the play's hosts (this batch's, under ``serial``)."""
-        from .ftl2.calls import LOCAL_ACTIONS, names_one_host, native_for_pattern
-        from .tasks.spec import CallSpec
+        from ..ftl2.quirks import native_for_pattern
+        from ..tasks.spec import CallSpec
+        from .calls import LOCAL_ACTIONS, names_one_host
 
         hosts = self.hosts
         if not hosts:
@@ -207,9 +208,8 @@ class _PlayModuleCall:
         return _PlayModuleCall(self._play, f"{self._module}.{name}")
 
     def __call__(self, **params: Any) -> Any:
-        from .diagnostics import named_after_call
-        from .ftl2.calls import script_call_site
-        from .tasks.spec import task_options
+        from ..display.diagnostics import named_after_call, script_call_site
+        from ..tasks.spec import task_options
 
         origin = script_call_site()
         return named_after_call(self._play.run_module(self._module, params, task_options.get(), origin), origin)

@@ -9,7 +9,7 @@ Ansible's action renders the template into a file of its local temporary directo
 
 Here the source is rendered exactly as FTL2's shortcut renders it (so the prediction is what a
 real run would write) into such a temporary file, and the ``copy`` logic of :mod:`.check_mode`
-and :mod:`.diff` runs on it. Only a changed file under ``--diff`` (not ``--check``) is written,
+and :mod:`..display.diff` runs on it. Only a changed file under ``--diff`` (not ``--check``) is written,
 by FTL2's own ``template``.
 """
 
@@ -23,7 +23,9 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from . import ansible_modules, check_mode, diff
+from ..display import diff
+from ..ftl2 import ansible_modules
+from . import check_mode
 
 # FTL2's `template` signature: these are its own options; every other keyword is a template variable.
 _OPTIONS = ("src", "dest", "mode", "owner", "group", "become", "become_user", "_become_overrides")

@@ -13,7 +13,7 @@ import os
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from . import diff as diffs
+from ..display import diff as diffs
 
 
 def unchanged_copy(params: Mapping[str, Any]) -> bool:

@@ -3,7 +3,7 @@
 
 All are Ansible *action plugins* (they run on the controller, not on the host), which is why
 FTL2, which runs modules, has none of them; most read or write the variables that only
-ftl2-runner keeps (:mod:`.variables`). Each returns one host's ``(outcome, res)`` as
+ftl2-runner keeps (:mod:`..vars.variables`). Each returns one host's ``(outcome, res)`` as
 ansible-core 2.21's action returns it, keys in the order its controller reports them.
 """
 
@@ -15,10 +15,10 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from .. import results
-from ..booleans import ansible_bool
-from ..shaping import as_failure
-from .conditions import ConditionError, evaluate_expression, holds, render
+from ..vars.booleans import ansible_bool
+from ..vars.conditions import ConditionError, evaluate_expression, holds, render
+from . import results
+from .shaping import as_failure
 
 
 def debug(params: Mapping[str, Any], variables: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:

@@ -61,7 +61,7 @@ def validated_unzip() -> Iterator[None]:
     """
     import ansible_runner.streaming as streaming
 
-    from .safe_unzip import make_safe_unstream_dir
+    from ..intake.safe_unzip import make_safe_unstream_dir
 
     with _lock:
         original = streaming.unstream_dir
@@ -85,7 +85,7 @@ def streamed_job_checks(cancel_watch: CancelWatch) -> Iterator[None]:
     """
     import ansible_runner.interface as interface
 
-    from .job_paths import check_job_kwargs
+    from ..intake.job_paths import check_job_kwargs
 
     with _lock:
         original_run, original_signal_handler = interface.run, interface.signal_handler

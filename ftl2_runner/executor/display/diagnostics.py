@@ -14,8 +14,10 @@ the same for Python. So:
 
 from __future__ import annotations
 
+import contextvars
 import linecache
 import os
+import sys
 import traceback
 from collections.abc import Callable
 from types import TracebackType
@@ -106,7 +108,7 @@ def _up_to_the_script(tb: TracebackType) -> traceback.StackSummary:
 
 
 _NOT_THE_SCRIPTS = (
-    os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep,  # ftl2_runner/
+    os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))) + os.sep,  # ftl2_runner/
     os.path.dirname(os.__file__) + os.sep,  # the standard library (asyncio, importlib)
     "<frozen ",
 )
@@ -158,3 +160,49 @@ def named_after_call(coroutine: Any, origin: tuple[str, int, int] | None) -> Any
         except (AttributeError, TypeError):  # not a coroutine object: nothing to rename
             pass
     return coroutine
+
+
+def call_site(skip_dirs: tuple[str, ...]) -> tuple[str, int, int]:
+    """``(file, line, column)`` of the script line that made the current call.
+
+    Used for ``task_path`` and the ``Origin:`` line of failures, so users can find
+    the call in their script the way Ansible points at the YAML task.
+    """
+    frame: Any = sys._getframe(1)
+    while frame is not None:
+        filename = frame.f_code.co_filename
+        if not filename.startswith(skip_dirs) and not filename.startswith("<"):
+            column = 1
+            try:
+                positions = list(frame.f_code.co_positions())[frame.f_lasti // 2]
+                if positions[2] is not None:
+                    column = positions[2] + 1
+            except (IndexError, ValueError):
+                pass
+            return filename, frame.f_lineno, column
+        frame = frame.f_back
+    return "<unknown>", 0, 0
+
+
+def _site_packages_of(package: str) -> str:
+    import importlib.util
+    import os
+
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        return "\0"
+    return os.path.dirname(list(spec.submodule_search_locations)[0])
+
+
+_skip_dirs: tuple[str, ...] | None = None
+
+
+def script_call_site() -> tuple[str, int, int]:
+    """The call site outside ftl2-runner, FTL2 and the standard library."""
+    global _skip_dirs
+    if _skip_dirs is None:
+        import os
+
+        package_dir = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+        _skip_dirs = (package_dir, _site_packages_of("ftl2"), os.path.dirname(contextvars.__file__))
+    return call_site(_skip_dirs)

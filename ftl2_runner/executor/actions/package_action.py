@@ -5,7 +5,7 @@ the host's ``pkg_mgr`` fact, else a ``setup`` filtered to ``ansible_pkg_mgr``) a
 manager's module (``apt``, ``dnf``...) with the task's arguments minus ``use``. FTL2 0.4.7 runs
 the ``package`` module file itself, whose documentation its requirement parser misreads (it asks
 for a Python package named ``Whatever``), so no ``package`` task ever runs. Here the action is
-done as Ansible does it, with the modules run by :mod:`.ansible_modules`.
+done as Ansible does it, with the modules run by :mod:`..ftl2.ansible_modules`.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from . import ansible_modules
+from ..ftl2 import ansible_modules
 
 
 async def run_local(

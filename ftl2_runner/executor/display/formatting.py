@@ -15,7 +15,7 @@ import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
-from .booleans import ansible_bool
+from ..vars.booleans import ansible_bool
 
 # ansible.constants COLOR_* defaults, as SGR parameters.
 COLOR_OK = "0;32"

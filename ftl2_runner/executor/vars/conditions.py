@@ -22,7 +22,7 @@ from functools import lru_cache
 from typing import Any
 
 from ...script import Result
-from ..booleans import ansible_bool
+from .booleans import ansible_bool
 
 
 class ConditionError(Exception):

@@ -20,7 +20,7 @@ def explain(msg: str) -> str:
     if "Session request failed" in msg and "SFTP" not in msg:
         return msg.rstrip() + SFTP_HINT
     if _GATE_FAILED in msg and ("Failed to install dependencies" in msg or "No module named pip" in msg):
-        from ..gate import ensure_gate_installer, one_line
+        from .gate import ensure_gate_installer, one_line
 
         prefix = msg[: msg.index(_GATE_FAILED)]
         # pip's own error went to stderr; "via pip" means FTL2 found no uv and fell back to pip.

@@ -26,14 +26,14 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterat
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..inventory import Inventory
-from ..script import TaskFailed
-from .events import PlaybookRecorder
-from .ftl2.calls import TrackedAutomation
+from ...inventory import Inventory
+from ...script import TaskFailed
+from ..display.events import PlaybookRecorder
+from ..tasks.executor import TaskExecutor
+from ..tasks.spec import Condition, LoopState, TaskOptions, loop_state, task_options
+from ..vars.variables import HostVariables
+from .calls import TrackedAutomation
 from .plays import PlayHandle, PlayOptions, PlayTracker
-from .tasks.executor import TaskExecutor
-from .tasks.spec import Condition, LoopState, TaskOptions, loop_state, task_options
-from .tasks.variables import HostVariables
 
 
 @dataclass
@@ -122,12 +122,12 @@ class ScriptRunner:
         every host it ran on, ``TaskFailed`` is raised into the script, which ends the
         job with the recap and rc 2 unless the script catches it.
         """
-        from .ftl2.lean_import import import_ftl2
+        from ..ftl2.lean_import import import_ftl2
 
         import_ftl2()
         import ftl2
 
-        from ..gate import ensure_gate_installer, seed_gate_cache
+        from ..ftl2.gate import ensure_gate_installer, seed_gate_cache
 
         seed_gate_cache()  # prebuilt gates: no package download on offline execution nodes
         ensure_gate_installer()  # a uv off PATH still builds the gate in a venv without pip
@@ -140,12 +140,12 @@ class ScriptRunner:
         inventory, hosts = self._inventory, self._hosts
         if isinstance(kwargs.get("inventory"), str):
             # The script chose another inventory file: resolve it with Ansible's rules too.
-            from ..inventory import load
+            from ...inventory import load
 
             inventory = load(kwargs.pop("inventory"))
             hosts = inventory.hosts
         if "inventory" not in kwargs:
-            from ..inventory.ftl2_adapter import to_ftl2
+            from ...inventory.ftl2_adapter import to_ftl2
 
             # Hosts with their effective (group + host) vars, already limited by --limit.
             kwargs["inventory"] = to_ftl2(inventory, hosts, defaults=self._settings.host_defaults)
@@ -204,14 +204,14 @@ class ScriptRunner:
         notified it. ``runner.task(..., notify=name)`` notifies it for each host whose result changed;
         ``listen`` gives it topics a task can notify instead of its name.
         """
-        from .tasks.handlers import Handler
+        from ..tasks.handlers import Handler
 
         topics = (listen,) if isinstance(listen, str) else tuple(listen)
 
         def define(function: Callable[[], Awaitable[Any]]) -> Callable[[], Awaitable[Any]]:
             handlers = self._plays.handlers
             if handlers is None:
-                from .diagnostics import UsageError
+                from ..display.diagnostics import UsageError
 
                 raise UsageError(f"runner.handler({name!r}) outside `async with runner.play(...)`: handlers belong to a play")
             handlers.define(Handler(name, function, topics))
@@ -222,8 +222,8 @@ class ScriptRunner:
     async def flush_handlers(self) -> None:
         """``meta: flush_handlers``: run the handlers notified so far, now (its ``TASK`` banner is the
         enclosing ``runner.task`` name, else ``meta``)."""
-        from .ftl2.calls import script_call_site
-        from .tasks.spec import CallSpec
+        from ..display.diagnostics import script_call_site
+        from ..tasks.spec import CallSpec
 
         spec = CallSpec(target=self._plays.current_pattern() or "all", module="meta", options=task_options.get(), origin=script_call_site())
         await self._executor.flush_handlers(meta=spec)
@@ -244,7 +244,7 @@ class ScriptRunner:
         them (the last one repeats), as in a playbook. Hosts that failed are left out of later
         batches' tasks; a batch in which every host failed ends the play (the task raises ``TaskFailed``).
         """
-        from .tasks.batches import batches
+        from ..tasks.batches import batches
 
         pattern = hosts or self._plays.default_pattern or "localhost"
         everyone = self._plays.match(pattern)
@@ -362,8 +362,8 @@ class ScriptRunner:
 
         A value may be a callable of the host's variables, for a value per host.
         """
-        from .ftl2.calls import script_call_site
-        from .tasks.spec import CallSpec
+        from ..display.diagnostics import script_call_site
+        from ..tasks.spec import CallSpec
 
         target = hosts or self._plays.current_pattern() or self._plays.default_pattern or "localhost"
         spec = CallSpec(target=target, module="set_fact", options=task_options.get(), origin=script_call_site())
@@ -429,7 +429,7 @@ class PlayScope:
         handlers = self._runner._plays.handlers
         try:
             if exc_type is None and handlers is not None and handlers.pending():
-                from .diagnostics import UsageError
+                from ..display.diagnostics import UsageError
 
                 raise UsageError(
                     "handlers were notified in this play, but it was opened with `with`: open it with "

@@ -10,12 +10,10 @@ with FTL2's own call kept as the *native* way to run it.
 
 from __future__ import annotations
 
-import contextvars
-import sys
 from collections.abc import Awaitable
 from typing import TYPE_CHECKING, Any
 
-from ..diagnostics import named_after_call
+from ..display.diagnostics import named_after_call, script_call_site
 from ..tasks.spec import CallSpec, task_options
 
 if TYPE_CHECKING:
@@ -24,7 +22,7 @@ if TYPE_CHECKING:
 # Methods of FTL2's HostScopedProxy that run a module-like action (everything else on it,
 # e.g. watch/monitor/on, passes through untracked).
 _SHADOWED_ACTIONS = {"ping", "shell", "copy", "template", "fetch", "wait_for_connection", "wait_for_ssh"}
-# Module names ftl2-runner runs itself because FTL2 refuses them (tasks/local_actions.py).
+# Module names ftl2-runner runs itself because FTL2 refuses them (actions/local_actions.py).
 LOCAL_ACTIONS = {
     f"{prefix}{name}"
     for name in ("debug", "set_fact", "set_stats", "assert", "fail", "pause")
@@ -175,64 +173,5 @@ def _native_on(ctx: Any, pattern: str, hosts: list[str], path: tuple[str, ...], 
     return lambda: obj(**params)
 
 
-def native_for_pattern(ctx: Any, pattern: str, module: str, params: dict[str, Any]) -> Any:
-    """FTL2's own proxy call for a play's pattern when FTL2 knows it as a host or group, else None."""
-    if pattern not in ("localhost", "local") and pattern not in ctx.hosts:
-        return None
-    obj = ctx[pattern]
-    try:
-        for part in module.split("."):
-            obj = getattr(obj, part)
-    except AttributeError:
-        return None
-    return lambda: obj(**params)
-
-
 async def _nothing() -> list[Any]:
     return []
-
-
-def call_site(skip_dirs: tuple[str, ...]) -> tuple[str, int, int]:
-    """``(file, line, column)`` of the script line that made the current call.
-
-    Used for ``task_path`` and the ``Origin:`` line of failures, so users can find
-    the call in their script the way Ansible points at the YAML task.
-    """
-    frame: Any = sys._getframe(1)
-    while frame is not None:
-        filename = frame.f_code.co_filename
-        if not filename.startswith(skip_dirs) and not filename.startswith("<"):
-            column = 1
-            try:
-                positions = list(frame.f_code.co_positions())[frame.f_lasti // 2]
-                if positions[2] is not None:
-                    column = positions[2] + 1
-            except (IndexError, ValueError):
-                pass
-            return filename, frame.f_lineno, column
-        frame = frame.f_back
-    return "<unknown>", 0, 0
-
-
-def _site_packages_of(package: str) -> str:
-    import importlib.util
-    import os
-
-    spec = importlib.util.find_spec(package)
-    if spec is None or not spec.submodule_search_locations:
-        return "\0"
-    return os.path.dirname(list(spec.submodule_search_locations)[0])
-
-
-_skip_dirs: tuple[str, ...] | None = None
-
-
-def script_call_site() -> tuple[str, int, int]:
-    """The call site outside ftl2-runner, FTL2 and the standard library."""
-    global _skip_dirs
-    if _skip_dirs is None:
-        import os
-
-        package_dir = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-        _skip_dirs = (package_dir, _site_packages_of("ftl2"), os.path.dirname(contextvars.__file__))
-    return call_site(_skip_dirs)

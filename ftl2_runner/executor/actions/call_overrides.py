@@ -6,7 +6,7 @@ it". Otherwise the returned coroutine function runs the call and returns
 
 * ``setup`` / ``gather_facts``: FTL2 cannot run ``setup`` (relative-import crash) and its
   ``gather_facts`` is a documentation stub returning ``{}``; on hosts that run on this machine
-  the real module is run as a package module (:mod:`.ansible_modules`).
+  the real module is run as a package module (:mod:`..ftl2.ansible_modules`).
 * FTL2's host shortcuts (``shell``, ``copy``, ``template``, ``fetch``) treat a host as local only
   when it is *named* ``local``/``localhost``: ``app1 ansible_connection=local`` is contacted over
   SSH. For hosts whose connection is local, the call goes through FTL2's ``localhost`` proxy.
@@ -33,8 +33,11 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from . import ansible_modules, check_mode, diff, package_action, remote_copy_action, script_action, template_action, user_result
-from .ftl2.locality import FTL2_LOCAL_NAMES
+from ..display import diff
+from ..ftl2 import ansible_modules
+from ..ftl2.locality import FTL2_LOCAL_NAMES
+from ..ftl2.quirks import short_name
+from . import check_mode, package_action, remote_copy_action, script_action, template_action, user_result
 
 _FACT_MODULES = frozenset(("setup", "gather_facts"))
 # FTL2 HostScopedProxy methods that decide "local" by the host's name.
@@ -50,12 +53,6 @@ _ANSIBLE_LOCAL_MODULES = frozenset(("uri", "get_url", "service_facts", "user", "
 PerHost = Callable[[], Awaitable[dict[str, Any]]]
 # On remote hosts, Ansible's copy/template actions done by ftl2-runner with Ansible's modules through FTL2's gate.
 _REMOTE_ACTIONS = {"copy": remote_copy_action.run_copy, "template": remote_copy_action.run_template}
-
-
-def short_name(module: str) -> str:
-    if module.startswith(("ansible.builtin.", "ansible.legacy.")):
-        return module.rsplit(".", 1)[-1]
-    return module
 
 
 def override(
@@ -197,7 +194,7 @@ def _each(hosts: list[str], call: Callable[[str], Awaitable[Any]], preshaped: bo
     (The task executor has already sent every host's ``runner_on_start``, as Ansible's linear
     strategy queues a task on all hosts before any result arrives.)
     """
-    from .ftl2.quirks import PerHostOutcomes
+    from ..ftl2.quirks import PerHostOutcomes
     from .shaping import PRESHAPED
 
     async def run_all() -> dict[str, Any]:

@@ -10,8 +10,8 @@ the host's variables, writes the result to a local temporary file and hands it t
 
 FTL2 0.4.7's remote ``copy``/``template`` write over an SFTP connection of their own (which ignores
 the inventory's key file) and report FTL2's keys. Here every step on the host is one of Ansible's
-modules through FTL2's gate (:func:`.ftl2.remote_modules.run_module`), so the result is the modules'
-own: Ansible's keys and values. The diff entry is built by :mod:`.diff`, as for local hosts.
+modules through FTL2's gate (:func:`..ftl2.remote_modules.run_module`), so the result is the modules'
+own: Ansible's keys and values. The diff entry is built by :mod:`..display.diff`, as for local hosts.
 """
 
 from __future__ import annotations
@@ -25,8 +25,9 @@ import tempfile
 from collections.abc import Mapping
 from typing import Any
 
-from . import ansible_modules, diff
-from .booleans import ansible_bool
+from ..display import diff
+from ..ftl2 import ansible_modules
+from ..vars.booleans import ansible_bool
 
 # ansible.module_utils.basic.FILE_COMMON_ARGUMENTS, and what the copy action passes on to `file` (REAL_FILE_ARGS).
 _FILE_COMMON_ARGS = ("mode", "owner", "group", "seuser", "serole", "selevel", "setype", "attributes", "unsafe_writes")
@@ -76,7 +77,7 @@ class _Host:
         self.verbosity = int(settings.verbosity)
 
     async def module(self, name: str, args: Mapping[str, Any], put: dict[str, Any] | None = None) -> dict[str, Any]:
-        from .ftl2.remote_modules import run_module
+        from ..ftl2.remote_modules import run_module
 
         module_args = ansible_modules.module_args(args, self.check_mode, self.diff, self.verbosity)
         result = await run_module(self.context, self.host, name, module_args, put)
@@ -110,7 +111,7 @@ async def run_copy(context: Any, host: str, params: Mapping[str, Any], settings:
 
 async def run_template(context: Any, host: str, params: Mapping[str, Any], settings: Any, variables: Mapping[str, Any]) -> Any:
     """Ansible's ``template`` action on one remote host: rendered here, then ``copy``'s action."""
-    from .tasks.conditions import ConditionError, render_file
+    from ..vars.conditions import ConditionError, render_file
 
     args = dict(params)
     source, dest = args.get("src"), args.get("dest")

@@ -20,7 +20,7 @@ import os
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from ..booleans import ansible_bool
+from .booleans import ansible_bool
 
 # ansible-core's INJECT_FACTS_AS_VARS setting; only its default (unset) deprecates the injected names.
 _INJECT_FACTS_ENV = "ANSIBLE_INJECT_FACT_VARS"

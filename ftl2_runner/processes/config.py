@@ -50,7 +50,7 @@ class Ftl2RunnerConfig(RunnerConfig):
 
     def prepare_env(self) -> None:
         super().prepare_env()
-        from .job_paths import check_fact_cache
+        from ..intake.job_paths import check_fact_cache
 
         check_fact_cache(self.fact_cache, self.artifact_dir)
         from ansible_runner import output
@@ -58,7 +58,7 @@ class Ftl2RunnerConfig(RunnerConfig):
         if self.check_job_event_data or output.DEBUG_ENABLED:
             # Runner would raise, or log, for every event that has no partial file: the executor
             # then writes one for every event instead of carrying small ones in their marker.
-            from .executor.protocol import EVENT_FILES_VARIABLE
+            from ..executor.display.protocol import EVENT_FILES_VARIABLE
 
             self.env[EVENT_FILES_VARIABLE] = "1"
         if "pexpect_timeout" not in self.settings:
@@ -96,7 +96,7 @@ class Ftl2RunnerConfig(RunnerConfig):
 
     def _is_delegable_playbook(self) -> bool:
         """An Ansible playbook (not Python) and an ``ansible-playbook`` on the job's PATH."""
-        from .playbook_kind import ANSIBLE, playbook_kind
+        from ..intake.playbook_kind import ANSIBLE, playbook_kind
 
         path = os.path.join(self.project_dir, self.playbook)
         if playbook_kind(path) != ANSIBLE:

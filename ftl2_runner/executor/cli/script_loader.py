@@ -3,7 +3,7 @@
 AWX only lets users pick playbooks with YAML-ish names, so a ``site.yml`` that is
 valid Python must load as well as ``main.py``; we therefore load by path with an
 explicit source loader instead of importing by module name. A launcher (a YAML play
-naming ``ftl2_script``, see ``ftl2_runner.launcher``) is followed to the script it names.
+naming ``ftl2_script``, see ``ftl2_runner.intake.launcher``) is followed to the script it names.
 """
 
 from __future__ import annotations
@@ -41,8 +41,8 @@ class LoadedScript:
 
 def load_script(path: str) -> LoadedScript:
     """Load ``path``: an FTL2 script, or a launcher naming one."""
-    from ..launcher import LauncherError, is_launcher_without_dash, read_launcher, resolve_script
-    from ..script_header import ScriptHeaderError, declared_hosts
+    from ...intake.launcher import LauncherError, is_launcher_without_dash, read_launcher, resolve_script
+    from ...intake.script_header import ScriptHeaderError, declared_hosts
 
     launcher, launched = None, path
     if os.path.isfile(path):
@@ -105,7 +105,7 @@ def load_run_function(path: str) -> Callable[..., Any]:
     try:
         loader.exec_module(module)
     except SyntaxError as exc:
-        from ..playbook_kind import ANSIBLE, playbook_kind
+        from ...intake.playbook_kind import ANSIBLE, playbook_kind
 
         if exc.filename == path and playbook_kind(path) == ANSIBLE:
             raise ScriptError(
@@ -113,7 +113,7 @@ def load_run_function(path: str) -> Callable[..., Any]:
                 "on this node to run it (install ansible-core next to ftl2-runner, e.g. in the execution "
                 "environment, or convert the playbook to an FTL2 script)"
             ) from exc
-        from .diagnostics import syntax_error_message
+        from ..display.diagnostics import syntax_error_message
 
         raise ScriptError(syntax_error_message(exc, path), RC_PARSE_ERROR) from exc
     run = getattr(module, "run", None)
