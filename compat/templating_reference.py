@@ -80,18 +80,33 @@ def _table() -> tuple[list[tuple[str, list[str]]], list[tuple[str, list[str]]], 
     return FILTERS, TESTS, ERRORS
 
 
-def _write_case(filters: list[tuple[str, list[str]]], tests: list[tuple[str, list[str]]], errors: list[tuple[str, list[str]]]) -> None:
+def _in_case(expression: str) -> bool:
+    from .templating_table import NOT_IN_CASE
+
+    return expression not in NOT_IN_CASE
+
+
+def _write_case(
+    filters: list[tuple[str, list[str]]], tests: list[tuple[str, list[str]]], errors: list[tuple[str, list[str]]], answers: dict[str, Any]
+) -> None:
+    """One ``debug`` task a plugin with the values of its expressions as a list; one ignored failing task
+    an expression ansible-core refuses (a failing template fails its whole task)."""
     import yaml
 
     tasks: list[dict[str, Any]] = []
     calls: list[str] = []
+    refused: list[tuple[str, list[str]]] = []
     for kind, rows in (("filter", filters), ("test", tests)):
         for name, expressions in rows:
-            msg = "{{ [" + ", ".join(expressions) + "] }}"
+            values = [e for e in expressions if "error" not in answers[e] and _in_case(e)]
+            refused.append((f"{kind} {name}", [e for e in expressions if "error" in answers[e] and _in_case(e)]))
+            if not values:
+                continue
+            msg = "{{ [" + ", ".join(values) + "] }}"
             tasks.append({"name": f"{kind} {name}", "debug": {"msg": msg}})
             calls.append(f"        with runner.task({f'{kind} {name}'!r}):\n            await ftl.targets.debug(msg={msg!r})\n")
-    for name, expressions in errors:
-        for number, expression in enumerate(expressions, 1):
+    for name, expressions in refused + errors:
+        for number, expression in enumerate(filter(_in_case, expressions), 1):
             msg = "{{ " + expression + " }}"
             task_name = f"error {name} {number}"
             tasks.append({"name": task_name, "debug": {"msg": msg}, "ignore_errors": True})
@@ -130,7 +145,7 @@ def main() -> int:
     FIXTURE.parent.mkdir(parents=True, exist_ok=True)
     document = {"ansible_core": ANSIBLE_CORE_VERSION, "answers": answers}
     FIXTURE.write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
-    _write_case(filters, tests, errors)
+    _write_case(filters, tests, errors, answers)
     print(f"{len(answers)} expressions: {FIXTURE.relative_to(ROOT)}, {CASE.relative_to(ROOT)}/")
     return 0
 

@@ -12,9 +12,9 @@ async def run(inventory_path, extravars, runner):
         with runner.task('filter to_nice_yaml'):
             await ftl.targets.debug(msg="{{ [{'b': 1, 'a': [1, {'c': 2}]} | to_nice_yaml, [1, 2] | to_nice_yaml(indent=2), {'s': 'multi\\nline'} | to_nice_yaml, {'s': 'multi\nline\n'} | to_nice_yaml] }}")
         with runner.task('filter from_yaml'):
-            await ftl.targets.debug(msg="{{ ['a: 1\\nb: [x, 2]' | from_yaml, 'a: 1\nb: [x, 2]\nc: 2024-03-01\nd: 0o17' | from_yaml, '- yes\\n- no\\n- 1.5\\n- ~' | from_yaml, '' | from_yaml, none | from_yaml] }}")
+            await ftl.targets.debug(msg="{{ ['a: 1\nb: [x, 2]\nc: 2024-03-01\nd: 0o17' | from_yaml, '- yes\\n- no\\n- 1.5\\n- ~' | from_yaml, '' | from_yaml, none | from_yaml] }}")
         with runner.task('filter from_yaml_all'):
-            await ftl.targets.debug(msg="{{ ['a: 1\\n---\\nb: 2' | from_yaml_all, 'a: 1\n---\nb: 2\n' | from_yaml_all, '' | from_yaml_all, none | from_yaml_all] }}")
+            await ftl.targets.debug(msg="{{ ['a: 1\n---\nb: 2\n' | from_yaml_all, '' | from_yaml_all, none | from_yaml_all] }}")
         with runner.task('filter combine'):
             await ftl.targets.debug(msg="{{ [{'a': 1, 'b': {'x': 1}} | combine({'b': {'y': 2}, 'c': 3}), {'a': 1, 'b': {'x': 1}} | combine({'b': {'y': 2}}, recursive=true), [{'a': 1}, {'b': 2}, {'a': 3}] | combine, {'l': [1, 2]} | combine({'l': [3]}, list_merge='append'), {'l': [1, 2]} | combine({'l': [2, 3]}, list_merge='append_rp'), {'l': [1, 2]} | combine({'l': [2, 3]}, list_merge='prepend'), {'l': [1, 2]} | combine({'l': [2, 3]}, list_merge='prepend_rp'), {'l': [1, 2]} | combine({'l': [3]}, list_merge='keep'), {'a': 1} | combine({'b': 2}, {'c': 3}), [] | combine] }}")
         with runner.task('filter dict2items'):
@@ -134,7 +134,7 @@ async def run(inventory_path, extravars, runner):
         with runner.task('filter root'):
             await ftl.targets.debug(msg='{{ [16 | root, 27 | root(3)] }}')
         with runner.task('filter human_readable'):
-            await ftl.targets.debug(msg="{{ [1024 | human_readable, 1048576 | human_readable, 123456789 | human_readable, 1000 | human_readable(isbits=true), 1048576 | human_readable(unit='K'), '2048' | human_readable, 0 | human_readable] }}")
+            await ftl.targets.debug(msg="{{ [1024 | human_readable, 1048576 | human_readable, 123456789 | human_readable, 1000 | human_readable(isbits=true), 1048576 | human_readable(unit='K'), 0 | human_readable] }}")
         with runner.task('filter human_to_bytes'):
             await ftl.targets.debug(msg="{{ ['1K' | human_to_bytes, '10 MB' | human_to_bytes, '1.5G' | human_to_bytes, '10' | human_to_bytes, 10 | human_to_bytes('M'), '1Mb' | human_to_bytes(isbits=true), '2 KB' | human_to_bytes, '1 byte' | human_to_bytes] }}")
         with runner.task('filter random'):
@@ -159,22 +159,14 @@ async def run(inventory_path, extravars, runner):
             await ftl.targets.debug(msg="{{ [[1, 2] | count, 'abc' | count] }}")
         with runner.task('filter dictsort'):
             await ftl.targets.debug(msg="{{ [{'b': 1, 'a': 2} | dictsort, {'b': 1, 'a': 2} | dictsort(by='value', reverse=true)] }}")
-        with runner.task('filter escape'):
-            await ftl.targets.debug(msg="{{ ['<a & b>' | escape] }}")
-        with runner.task('filter e'):
-            await ftl.targets.debug(msg='{{ [\'"q"\' | e] }}')
         with runner.task('filter filesizeformat'):
             await ftl.targets.debug(msg='{{ [1500 | filesizeformat, 1500 | filesizeformat(true)] }}')
         with runner.task('filter first'):
             await ftl.targets.debug(msg="{{ [[3, 4] | first, 'xyz' | first] }}")
         with runner.task('filter float'):
             await ftl.targets.debug(msg="{{ ['1.5' | float, 'x' | float, 'x' | float(2.5), 3 | float] }}")
-        with runner.task('filter forceescape'):
-            await ftl.targets.debug(msg="{{ ['<b>' | forceescape] }}")
         with runner.task('filter format'):
             await ftl.targets.debug(msg="{{ ['%s-%d' | format('a', 5)] }}")
-        with runner.task('filter groupby'):
-            await ftl.targets.debug(msg="{{ [[{'g': 'x', 'v': 1}, {'g': 'y', 'v': 2}, {'g': 'x', 'v': 3}] | groupby('g')] }}")
         with runner.task('filter indent'):
             await ftl.targets.debug(msg="{{ ['a\nb' | indent(2), 'a\nb' | indent(2, true), 'a\\nb' | indent(2)] }}")
         with runner.task('filter int'):
@@ -209,8 +201,6 @@ async def run(inventory_path, extravars, runner):
             await ftl.targets.debug(msg="{{ [[1, 2, 3] | reverse, 'abc' | reverse] }}")
         with runner.task('filter round'):
             await ftl.targets.debug(msg="{{ [2.567 | round(1), 2.5 | round, 2.1 | round(0, 'ceil'), 2.9 | round(method='floor')] }}")
-        with runner.task('filter safe'):
-            await ftl.targets.debug(msg="{{ ['<b>' | safe] }}")
         with runner.task('filter select'):
             await ftl.targets.debug(msg="{{ [[1, 2, 3, 4] | select('odd'), ['a1', 'b'] | select('search', '1'), [0, 1, '', 'x'] | select] }}")
         with runner.task('filter selectattr'):
@@ -227,8 +217,6 @@ async def run(inventory_path, extravars, runner):
             await ftl.targets.debug(msg="{{ [[1, 2, 3] | sum, [{'v': 2}, {'v': 3}] | sum(attribute='v'), [[1], [2]] | sum(start=[])] }}")
         with runner.task('filter title'):
             await ftl.targets.debug(msg="{{ ['hello world' | title] }}")
-        with runner.task('filter tojson'):
-            await ftl.targets.debug(msg="{{ [{'a': '<b>'} | tojson, [1, 'x'] | tojson(indent=1)] }}")
         with runner.task('filter trim'):
             await ftl.targets.debug(msg="{{ ['  x  ' | trim, 'xxaxx' | trim('x')] }}")
         with runner.task('filter truncate'):
@@ -411,6 +399,12 @@ async def run(inventory_path, extravars, runner):
             await ftl.targets.debug(msg='{{ [1 is ne(2)] }}')
         with runner.task('test ansible.builtin'):
             await ftl.targets.debug(msg="{{ ['a b' | ansible.builtin.quote, '1.2' is ansible.builtin.version('1.1', '>'), [1, 2] | ansible.builtin.map('ansible.builtin.string')] }}")
+        with runner.task('error filter from_yaml 1', ignore_errors=True):
+            await ftl.targets.debug(msg="{{ 'a: 1\\nb: [x, 2]' | from_yaml }}")
+        with runner.task('error filter from_yaml_all 1', ignore_errors=True):
+            await ftl.targets.debug(msg="{{ 'a: 1\\n---\\nb: 2' | from_yaml_all }}")
+        with runner.task('error filter human_readable 1', ignore_errors=True):
+            await ftl.targets.debug(msg="{{ '2048' | human_readable }}")
         with runner.task('error to_json 1', ignore_errors=True):
             await ftl.targets.debug(msg="{{ 'x' | to_json(profile='nosuch') }}")
         with runner.task('error from_json 1', ignore_errors=True):
@@ -430,35 +424,25 @@ async def run(inventory_path, extravars, runner):
         with runner.task('error dict2items 2', ignore_errors=True):
             await ftl.targets.debug(msg="{{ 'x' | dict2items }}")
         with runner.task('error items2dict 1', ignore_errors=True):
-            await ftl.targets.debug(msg="{{ [{'a': 1}] | items2dict }}")
-        with runner.task('error items2dict 2', ignore_errors=True):
-            await ftl.targets.debug(msg='{{ [1] | items2dict }}')
-        with runner.task('error items2dict 3', ignore_errors=True):
             await ftl.targets.debug(msg='{{ 5 | items2dict }}')
         with runner.task('error subelements 1', ignore_errors=True):
             await ftl.targets.debug(msg="{{ 5 | subelements('x') }}")
         with runner.task('error subelements 2', ignore_errors=True):
-            await ftl.targets.debug(msg="{{ [{'n': 'a'}] | subelements('g') }}")
-        with runner.task('error subelements 3', ignore_errors=True):
             await ftl.targets.debug(msg="{{ [{'g': 1}] | subelements('g') }}")
-        with runner.task('error subelements 4', ignore_errors=True):
+        with runner.task('error subelements 3', ignore_errors=True):
             await ftl.targets.debug(msg="{{ [{'g': [1]}] | subelements(5) }}")
         with runner.task('error rekey_on_member 1', ignore_errors=True):
             await ftl.targets.debug(msg="{{ [{'id': 'a'}, {'id': 'a'}] | rekey_on_member('id') }}")
         with runner.task('error rekey_on_member 2', ignore_errors=True):
-            await ftl.targets.debug(msg="{{ [{'x': 1}] | rekey_on_member('id') }}")
-        with runner.task('error rekey_on_member 3', ignore_errors=True):
             await ftl.targets.debug(msg="{{ [1] | rekey_on_member('id') }}")
-        with runner.task('error rekey_on_member 4', ignore_errors=True):
+        with runner.task('error rekey_on_member 3', ignore_errors=True):
             await ftl.targets.debug(msg="{{ 5 | rekey_on_member('id') }}")
-        with runner.task('error rekey_on_member 5', ignore_errors=True):
+        with runner.task('error rekey_on_member 4', ignore_errors=True):
             await ftl.targets.debug(msg="{{ [] | rekey_on_member('id', duplicates='x') }}")
         with runner.task('error mandatory 1', ignore_errors=True):
             await ftl.targets.debug(msg='{{ nothere | mandatory }}')
         with runner.task('error mandatory 2', ignore_errors=True):
             await ftl.targets.debug(msg="{{ nothere | mandatory('custom message') }}")
-        with runner.task('error default 1', ignore_errors=True):
-            await ftl.targets.debug(msg="{{ nothere | default('x', 1) }}")
         with runner.task('error undefined variable 1', ignore_errors=True):
             await ftl.targets.debug(msg='{{ nothere | to_json }}')
         with runner.task('error undefined variable 2', ignore_errors=True):
@@ -475,14 +459,6 @@ async def run(inventory_path, extravars, runner):
             await ftl.targets.debug(msg="{{ 'a' | regex_escape(re_type='nosuch') }}")
         with runner.task('error b64decode 1', ignore_errors=True):
             await ftl.targets.debug(msg="{{ '!!!' | b64decode }}")
-        with runner.task('error b64decode 2', ignore_errors=True):
-            await ftl.targets.debug(msg="{{ '/w==' | b64decode }}")
-        with runner.task('error hash 1', ignore_errors=True):
-            await ftl.targets.debug(msg="{{ 'x' | hash('nosuch') }}")
-        with runner.task('error to_uuid 1', ignore_errors=True):
-            await ftl.targets.debug(msg="{{ 'x' | to_uuid(namespace='bad') }}")
-        with runner.task('error comment 1', ignore_errors=True):
-            await ftl.targets.debug(msg="{{ 'x' | comment('nosuch') }}")
         with runner.task('error urlsplit 1', ignore_errors=True):
             await ftl.targets.debug(msg="{{ 'http://x' | urlsplit('nosuch') }}")
         with runner.task('error password_hash 1', ignore_errors=True):
@@ -494,8 +470,6 @@ async def run(inventory_path, extravars, runner):
         with runner.task('error password_hash 4', ignore_errors=True):
             await ftl.targets.debug(msg="{{ 'secret' | password_hash('blowfish', '123') }}")
         with runner.task('error unvault 1', ignore_errors=True):
-            await ftl.targets.debug(msg="{{ 'secret' | vault('pw') | unvault('other') }}")
-        with runner.task('error unvault 2', ignore_errors=True):
             await ftl.targets.debug(msg="{{ 5 | unvault('pw') }}")
         with runner.task('error vault 1', ignore_errors=True):
             await ftl.targets.debug(msg="{{ 5 | vault('pw') }}")
@@ -521,14 +495,10 @@ async def run(inventory_path, extravars, runner):
             await ftl.targets.debug(msg="{{ 'x' | human_to_bytes }}")
         with runner.task('error human_to_bytes 2', ignore_errors=True):
             await ftl.targets.debug(msg="{{ '1MB' | human_to_bytes(isbits=true) }}")
-        with runner.task('error human_to_bytes 3', ignore_errors=True):
-            await ftl.targets.debug(msg="{{ '1 Q' | human_to_bytes }}")
         with runner.task('error random 1', ignore_errors=True):
             await ftl.targets.debug(msg="{{ 'x' | random(start=1) }}")
         with runner.task('error random 2', ignore_errors=True):
             await ftl.targets.debug(msg='{{ none | random }}')
-        with runner.task('error strftime 1', ignore_errors=True):
-            await ftl.targets.debug(msg="{{ '%Y' | strftime('x') }}")
         with runner.task('error to_datetime 1', ignore_errors=True):
             await ftl.targets.debug(msg="{{ '2024' | to_datetime }}")
         with runner.task('error int 1', ignore_errors=True):
@@ -549,20 +519,8 @@ async def run(inventory_path, extravars, runner):
             await ftl.targets.debug(msg="{{ '1.0' is version('') }}")
         with runner.task('error version 4', ignore_errors=True):
             await ftl.targets.debug(msg="{{ '1.0' is version('1', strict=true, version_type='loose') }}")
-        with runner.task('error version 5', ignore_errors=True):
-            await ftl.targets.debug(msg="{{ 'a.b' is version('1.0', strict=true) }}")
-        with runner.task('error version 6', ignore_errors=True):
-            await ftl.targets.debug(msg="{{ '1.0' is version('1.0', version_type='nosuch') }}")
-        with runner.task('error version 7', ignore_errors=True):
-            await ftl.targets.debug(msg="{{ 'x' is version('1.0', version_type='semver') }}")
-        with runner.task('error version 8', ignore_errors=True):
-            await ftl.targets.debug(msg="{{ '1.a' is version('1.0') }}")
-        with runner.task('error version 9', ignore_errors=True):
-            await ftl.targets.debug(msg="{{ '1.0' is version('x y', version_type='pep440') }}")
         with runner.task('error match 1', ignore_errors=True):
             await ftl.targets.debug(msg="{{ 'abc' is match('[') }}")
-        with runner.task('error regex 1', ignore_errors=True):
-            await ftl.targets.debug(msg="{{ 'abc' is regex('b', match_type='nosuch') }}")
         with runner.task('error vaulted_file 1', ignore_errors=True):
             await ftl.targets.debug(msg="{{ '/nonexistent_x' is vaulted_file }}")
         with runner.task('error same_file 1', ignore_errors=True):

@@ -15,10 +15,18 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from .. import results
+from .. import failures, results
 from ..booleans import ansible_bool
 from ..shaping import as_failure
 from .conditions import ConditionError, evaluate_expression, holds, render
+
+
+class ArgumentFailure(Exception):
+    """An argument of the action could not be templated: the caller reports ``failure``, Ansible's chained error."""
+
+    def __init__(self, failure: failures.Failure) -> None:
+        super().__init__(failure.res["msg"])
+        self.failure = failure
 
 
 def debug(params: Mapping[str, Any], variables: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
@@ -41,7 +49,7 @@ def debug(params: Mapping[str, Any], variables: Mapping[str, Any]) -> tuple[str,
             try:
                 msg = render(msg, variables)
             except ConditionError as exc:
-                return results.FAILED, {"changed": False, "msg": f"Task failed: {exc}"}
+                raise ArgumentFailure(failures.templated_argument("ansible.builtin.debug", "msg", str(exc))) from exc
         res["changed"] = False
         res["msg"] = msg
         res["_ansible_verbose_always"] = True
