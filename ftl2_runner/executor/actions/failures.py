@@ -36,6 +36,21 @@ class Failure:
     summary: str | None = None  # the block's first line, where it is not `Task failed: Module failed: <msg>`
     headline: str | None = None
     cause: str | None = None
+    # Causes Ansible points at a place of the task each (an argument's YAML node): each is printed
+    # after `<<< caused by >>>` with the task's origin below it.
+    located_causes: tuple[str, ...] = ()
+
+
+def templated_argument(action: str, option: str, message: str) -> Failure:
+    """A task argument whose template failed (``message``: the template's error), as ansible-core 2.21
+    reports it: the task's args could not be finalized, because one value could not be resolved."""
+    finalizing = f"Finalization of task args for '{action}' failed"
+    resolving = f"Error while resolving value for '{option}': {message}"
+    return Failure(
+        {"changed": False, "msg": f"Task failed: {finalizing}: {resolving}"},
+        headline="Task failed.",
+        located_causes=(f"{finalizing}.", resolving),
+    )
 
 
 def module_answer(output: Any) -> Any:

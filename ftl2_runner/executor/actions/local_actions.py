@@ -17,8 +17,16 @@ from typing import Any
 
 from ..vars.booleans import ansible_bool
 from ..vars.conditions import ConditionError, evaluate_expression, holds, render
-from . import results
+from . import failures, results
 from .shaping import as_failure
+
+
+class ArgumentFailure(Exception):
+    """An argument of the action could not be templated: the caller reports ``failure``, Ansible's chained error."""
+
+    def __init__(self, failure: failures.Failure) -> None:
+        super().__init__(failure.res["msg"])
+        self.failure = failure
 
 
 def debug(params: Mapping[str, Any], variables: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
@@ -41,7 +49,7 @@ def debug(params: Mapping[str, Any], variables: Mapping[str, Any]) -> tuple[str,
             try:
                 msg = render(msg, variables)
             except ConditionError as exc:
-                return results.FAILED, {"changed": False, "msg": f"Task failed: {exc}"}
+                raise ArgumentFailure(failures.templated_argument("ansible.builtin.debug", "msg", str(exc))) from exc
         res["changed"] = False
         res["msg"] = msg
         res["_ansible_verbose_always"] = True

@@ -416,7 +416,7 @@ class PlaybookRecorder:
                 elif quiet:  # a loop's final result: its failed items were shown; Ansible adds only `...ignoring`
                     text = fmt.ignoring() if ignore else None
                 else:
-                    text = fmt.failed(host, res, ignore, error_block)
+                    text = fmt.failed(host, res, ignore, error_block, task.action)
                 text = self._with_deprecation(deprecation, text)
                 self._emit("runner_on_failed", data, text)
             elif outcome == "skipped":

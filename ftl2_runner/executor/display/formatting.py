@@ -52,6 +52,15 @@ def _command_generic_msg(host: str, result: Mapping[str, Any], caption: str) -> 
     return text + str(result.get("stdout", "")) + str(result.get("stderr", "")) + str(result.get("msg", ""))
 
 
+def _shown(value: Any) -> Any:
+    """A value JSON has no form for, as the callback shows it: dates and times in ISO 8601, else ``str()``."""
+    import datetime
+
+    if isinstance(value, (datetime.date, datetime.time)):
+        return value.isoformat()
+    return str(value)
+
+
 _DEBUG_ALLOWED_KEYS = frozenset(("msg", "exception", "warnings", "deprecations"))
 
 # Ansible banners fill max(79, terminal columns - 1); ansible-runner's pty is 80 wide.
@@ -136,7 +145,7 @@ class Formatter:
             cleaned.pop("diff", None)
         for key in ("exception", "warnings", "deprecations"):
             cleaned.pop(key, None)
-        return json.dumps(cleaned, indent=indent, ensure_ascii=False, sort_keys=True, default=str)
+        return json.dumps(cleaned, indent=indent, ensure_ascii=False, sort_keys=True, default=_shown)
 
     def result_is_verbose(self, result: Mapping[str, Any]) -> bool:
         return (self.verbosity > 0 or result.get("_ansible_verbose_always") is True) and result.get(
@@ -165,20 +174,25 @@ class Formatter:
             text += "\n" + self.stringc(f"task path: {task_path}", COLOR_DEBUG)
         return text
 
+    @staticmethod
+    def _clean(result: Mapping[str, Any], action: str) -> Mapping[str, Any]:
+        """The default callback shows only msg (and errors) of a debug result, and never its `changed`."""
+        if action.rsplit(".", 1)[-1] != "debug":
+            return result
+        if "msg" in result:
+            return {k: v for k, v in result.items() if k in _DEBUG_ALLOWED_KEYS or k.startswith("_ansible_")}
+        return {k: v for k, v in result.items() if k != "changed"}
+
     def ok(self, host: str, result: Mapping[str, Any], action: str = "") -> str:
-        if action.rsplit(".", 1)[-1] == "debug":
-            # The default callback shows only msg (and errors) of a debug result, and never its `changed`.
-            if "msg" in result:
-                result = {k: v for k, v in result.items() if k in _DEBUG_ALLOWED_KEYS or k.startswith("_ansible_")}
-            else:
-                result = {k: v for k, v in result.items() if k != "changed"}
+        result = self._clean(result, action)
         changed = bool(result.get("changed", False))
         msg = f"{'changed' if changed else 'ok'}: [{host_label(host, result)}]"
         if self.result_is_verbose(result):
             msg += " => " + self.dump_results(result, result.get("_ansible_verbose_always") is True)
         return self.stringc(msg, COLOR_CHANGED if changed else COLOR_OK)
 
-    def failed(self, host: str, result: Mapping[str, Any], ignore_errors: bool, error_block: str | None) -> str:
+    def failed(self, host: str, result: Mapping[str, Any], ignore_errors: bool, error_block: str | None, action: str = "") -> str:
+        result = self._clean(result, action)
         parts = []
         if error_block:
             parts.append(self.stringc(error_block, COLOR_ERROR))

@@ -377,9 +377,13 @@ class TaskExecutor:
                 except ConditionError as exc:
                     self.reporter.report(run, host, results.FAILED, {"changed": False, "msg": f"Task failed: {exc}"})
                     continue
-            outcome, res = await local_actions.run(
-                short, host_params, self.variables.of(host), self.recorder.display, self.recorder.warning
-            )
+            try:
+                outcome, res = await local_actions.run(
+                    short, host_params, self.variables.of(host), self.recorder.display, self.recorder.warning
+                )
+            except local_actions.ArgumentFailure as exc:
+                self.reporter.report(run, host, results.FAILED, self.reporter.in_ansibles_words(run, host, exc.failure))
+                continue
             if short == "set_fact":
                 for name, value in res["ansible_facts"].items():
                     self.variables.set(host, name, value)

@@ -83,6 +83,10 @@ class HostReporter:
             res = self._in_ansibles_words(run, host, failures.from_exception(run.task.action, message))
             self.report(run, host, results.FAILED, shaping.as_failure(res or {"changed": False, "msg": message}))
 
+    def in_ansibles_words(self, run: TaskRun, host: str, failure: failures.Failure) -> dict[str, Any]:
+        """A failed result of ftl2-runner's own in Ansible's form (its error block kept for the host)."""
+        return shaping.as_failure(self._in_ansibles_words(run, host, failure) or failure.res)
+
     def _in_ansibles_words(self, run: TaskRun, host: str, failure: failures.Failure | None) -> dict[str, Any] | None:
         """The result of ``failure`` (None stays None); its extra error text is kept for the host's error block."""
         if failure is None:
@@ -278,7 +282,13 @@ class HostReporter:
         from ..display.diagnostics import origin_block
 
         headline, cause = (failure.headline, failure.cause) if failure is not None else (None, None)
-        return task_error_block(summary, origin_block(*run.task.origin), headline=headline, cause=cause)
+        origin = origin_block(*run.task.origin)
+        if failure is not None and failure.located_causes:
+            located: list[str] = []
+            for text in failure.located_causes:
+                located += [*(["", "<<< caused by >>>", ""] if located else []), text, *origin]
+            cause = "\n".join(located)
+        return task_error_block(summary, origin, headline=headline, cause=cause)
 
     def deprecation_block(self, run: TaskRun) -> str:
         """ansible-core 2.21's deprecation of a top-level fact read by the task, pointing at the script line."""

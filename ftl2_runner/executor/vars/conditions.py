@@ -29,56 +29,31 @@ class ConditionError(Exception):
     """A condition could not be evaluated (an undefined variable, a syntax error, an exception)."""
 
 
-def _tests() -> dict[str, Callable[..., bool]]:
-    def failed(result: Any) -> bool:
-        return bool(_get(result, "failed", False))
-
-    def changed(result: Any) -> bool:
-        return bool(_get(result, "changed", False))
-
-    def skipped(result: Any) -> bool:
-        return bool(_get(result, "skipped", False))
-
-    def succeeded(result: Any) -> bool:
-        return not failed(result)
-
-    return {
-        "failed": failed,
-        "failure": failed,
-        "changed": changed,
-        "change": changed,
-        "skipped": skipped,
-        "skip": skipped,
-        "succeeded": succeeded,
-        "success": succeeded,
-        "successful": succeeded,
-    }
-
-
-def _get(value: Any, key: str, default: Any) -> Any:
-    if isinstance(value, Mapping):
-        return value.get(key, default)
-    return getattr(value, key, default)
-
-
 @lru_cache(maxsize=1)
 def _environment() -> Any:
     import jinja2
 
+    from ..vars.ansible_jinja import TemplateEnvironment, install
+
     # As Ansible templates args: its environment trims the newline after a block tag (the template's
-    # trailing newlines are put back by _trailing_newlines).
-    env = jinja2.Environment(undefined=jinja2.StrictUndefined, trim_blocks=True)
-    env.tests.update(_tests())
-    env.filters["bool"] = ansible_bool
+    # trailing newlines are put back by _trailing_newlines), reads backslashes in `{{ }}` as its lexer
+    # does, and has ansible.builtin's filters and tests.
+    env = TemplateEnvironment(undefined=jinja2.StrictUndefined, trim_blocks=True)
+    install(env)
     return env
 
 
 @lru_cache(maxsize=256)
-def _compiled(expression: str) -> Any:
+def _compiled(expression: str, as_template: bool = False) -> Any:
     import jinja2
 
-    try:
+    from ..vars.ansible_jinja import expression_as_template
+
+    def compile_it() -> Any:
         return _environment().compile_expression(expression, undefined_to_none=False)
+
+    try:
+        return expression_as_template(compile_it) if as_template else compile_it()
     except jinja2.TemplateSyntaxError as exc:
         raise ConditionError(f"template error while templating string: {exc.message}. String: {expression}") from exc
 
@@ -101,19 +76,24 @@ def _note_reads(source: str, variables: Mapping[str, Any]) -> None:
         note(_names_in(source))
 
 
-def evaluate_expression(expression: str, variables: Mapping[str, Any]) -> Any:
-    """An Ansible (Jinja) expression's value for these variables."""
+def evaluate_expression(expression: str, variables: Mapping[str, Any], as_template: bool = False) -> Any:
+    """An Ansible (Jinja) expression's value for these variables (``as_template``: the expression is a
+    whole ``{{ }}`` template, whose string constants Ansible reads differently from a condition's)."""
     import jinja2
+
+    from ..vars.plugin_support import TemplatePluginFailure
 
     _note_reads("{{ " + expression + " }}", variables)
     try:
         # Results as the plain dicts they are in Ansible (Jinja then says "'dict object' has no attribute").
-        value = _compiled(expression)(**{k: _plain(v) for k, v in variables.items()})
+        value = _compiled(expression, as_template)(**{k: _plain(v) for k, v in variables.items()})
         if isinstance(value, jinja2.Undefined):
             value._fail_with_undefined_error()
         return value
     except jinja2.UndefinedError as exc:
         raise ConditionError(str(exc.message)) from exc
+    except TemplatePluginFailure as exc:
+        raise ConditionError(str(exc)) from exc
     except ConditionError:
         raise
     except Exception as exc:
@@ -218,19 +198,35 @@ def render(text: str, variables: Mapping[str, Any]) -> Any:
 
     import jinja2
 
+    from ..vars.plugin_support import TemplatePluginFailure
+
     if "{{" not in text and "{%" not in text:
         return text
-    whole = re.fullmatch(r"\s*\{\{(.*?)\}\}\s*", text, re.DOTALL)
-    if whole and "{{" not in whole.group(1) and "}}" not in whole.group(1):
-        return evaluate_expression(whole.group(1).strip(), variables)
+    whole = re.fullmatch(r"\s*\{\{(.*)\}\}\s*", text, re.DOTALL)
+    if whole and _one_expression(text):
+        return evaluate_expression(whole.group(1).strip(), variables, as_template=True)
     _note_reads(text, variables)
     try:
         rendered = _environment().from_string(text).render(**{k: _plain(v) for k, v in variables.items()})
         return _trailing_newlines(text, rendered, "\n")
     except jinja2.UndefinedError as exc:
         raise ConditionError(str(exc.message)) from exc
+    except TemplatePluginFailure as exc:
+        raise ConditionError(str(exc)) from exc
     except jinja2.TemplateError as exc:
         raise ConditionError(f"template error while templating string: {exc}") from exc
+
+
+def _one_expression(text: str) -> bool:
+    """Whether a template is one ``{{ }}`` block and nothing else (a ``}}`` inside a string or a dict
+    literal, as in ``{{ {'a': {'b': 1}} }}``, still makes one)."""
+    import jinja2
+
+    try:
+        kinds = [kind for _, kind, _ in _environment().lex(text)]
+    except jinja2.TemplateSyntaxError:
+        return False
+    return kinds.count("variable_begin") == 1 and "block_begin" not in kinds and "comment_begin" not in kinds
 
 
 def render_file(path: str, variables: Mapping[str, Any], searchpath: list[str], **options: Any) -> str:
@@ -241,6 +237,8 @@ def render_file(path: str, variables: Mapping[str, Any], searchpath: list[str], 
     those of task arguments.
     """
     import jinja2
+
+    from ..vars.plugin_support import TemplatePluginFailure
 
     base = _environment()
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(searchpath), undefined=jinja2.StrictUndefined, **options)
@@ -253,6 +251,8 @@ def render_file(path: str, variables: Mapping[str, Any], searchpath: list[str], 
         return _trailing_newlines(text, rendered, options.get("newline_sequence", "\n"))
     except jinja2.UndefinedError as exc:
         raise ConditionError(str(exc.message)) from exc
+    except TemplatePluginFailure as exc:
+        raise ConditionError(str(exc)) from exc
     except jinja2.TemplateError as exc:
         raise ConditionError(f"template error while templating string: {exc}") from exc
 
