@@ -214,7 +214,7 @@ def executor_command_lines(marker: str) -> list[str]:
     """The command lines of the executors that started the processes carrying ``marker``.
 
     The warm executor keeps ``python -m ftl2_runner.executor.warm N`` as its command line (see
-    ftl2_runner.warm_executor), a forked one is ``python -m ftl2_runner.executor ...``: this says
+    ftl2_runner.processes.warm_executor), a forked one is ``python -m ftl2_runner.executor ...``: this says
     which one ran a job. The marked processes are the job's children; their executor is the
     nearest ancestor whose command line names ``ftl2_runner.executor``.
     """

@@ -1,6 +1,6 @@
 """Cancel, timeouts and crashes under a Receptor-like work-command: final status, artifacts, eof, no leftovers.
 
-The jobs run on the default path, the warm executor (ftl2_runner.warm_executor): their marker
+The jobs run on the default path, the warm executor (ftl2_runner.processes.warm_executor): their marker
 variable is not an ``FTL2_*`` one, which would make the job's start-up environment differ from the
 worker's and fork a new executor instead, and LONG_JOB prints its executor's command line, which
 ``_assert_warm`` checks.
@@ -121,7 +121,7 @@ def test_a_killed_executor_leaves_no_partial_file_slots_in_the_artifacts(tmp_pat
     import io
     import zipfile
 
-    from ftl2_runner.executor.partial_files import SLOT_DIR_NAME
+    from ftl2_runner.executor.display.partial_files import SLOT_DIR_NAME
 
     printing_job = LONG_JOB.replace("    async with", '    print("a verbose event", flush=True)\n    async with', 1)
     unit, marker = _start(tmp_path, printing_job, env_files={"settings": json.dumps({"job_timeout": 3, "pexpect_timeout": 1})})

@@ -1,4 +1,4 @@
-"""ftl2_runner.stream_output: the worker's stdout, coalesced for Receptor's O_SYNC file.
+"""ftl2_runner.processes.stream_output: the worker's stdout, coalesced for Receptor's O_SYNC file.
 
 What must hold: the bytes and their order are the caller's; lines that arrive while a write is in
 progress go out together; ``drain`` returns only once everything is written (so a status or the eof
@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from ftl2_runner.stream_output import CoalescedOutput
+from ftl2_runner.processes.stream_output import CoalescedOutput
 
 
 class RecordingFile(io.RawIOBase):
@@ -103,7 +103,7 @@ def test_after_close_writes_go_straight_through():
 
 
 def test_a_writer_far_ahead_of_the_file_waits():
-    from ftl2_runner import stream_output
+    from ftl2_runner.processes import stream_output
 
     raw = RecordingFile()
     raw.release.clear()
