@@ -3,8 +3,9 @@
 The fast path for the tests that run everywhere; tests/test_real_receptor.py runs the real mesh.
 Each point is from receptor's source (the tarball in ../shared/receptor/, file:line below):
 
-* the whole payload is written to ``<unit>/stdin`` before anything starts (controlsvc.go,
-  the ``submit`` command; workceptor.go ``AllocateUnit`` then ``StartUnit``);
+* the whole payload is written to ``<unit>/stdin`` before anything starts (controlsvc.go:286-313,
+  the ``submit`` command: the unit is allocated, stdin read from the connection until EOF and
+  closed, then ``worker.Start()``);
 * receptor starts a *command runner* (``receptor --command-runner command= params= unitdir=``,
   command.go:271-276) in a new session (``Setsid``: command_detach_unixlike.go:11-15, via
   ``runCommand``, command.go:227). Here that runner is this file run as a script
