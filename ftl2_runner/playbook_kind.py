@@ -26,8 +26,10 @@ def playbook_kind(path: str) -> str:
         pass
     import yaml
 
+    from . import ansible_yaml
+
     try:
-        data = yaml.safe_load(source)
+        data = ansible_yaml.load(source)
     except yaml.YAMLError:
         return UNKNOWN
     from .launcher import mentions_launcher_key
