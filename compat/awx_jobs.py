@@ -548,3 +548,19 @@ def sliced(job: AwxJob, count: int) -> list[AwxJob]:
         replace(job, id=job.id + number - 1, job_slice_number=number, job_slice_count=count, workflow=workflow, launch_type="workflow")
         for number in range(1, count + 1)
     ]
+
+
+def job_from_mapping(data: dict[str, Any], **overrides: Any) -> AwxJob:
+    """An :class:`AwxJob` from plain data (a compat case's ``awx:`` mapping): nested parts by their field names."""
+    fields = dict(data)
+    inventory = fields.pop("inventory", None)
+    if inventory is not None:
+        groups = {name: Group(**body) for name, body in (inventory.get("groups") or {}).items()}
+        fields["inventory"] = Inventory(**{**inventory, "groups": groups})
+    if "machine" in fields:
+        fields["machine"] = MachineCredential(**fields["machine"])
+    fields["vaults"] = [VaultCredential(**v) for v in fields.get("vaults", [])]
+    fields["custom"] = [CustomCredential(**c) for c in fields.get("custom", [])]
+    fields["survey"] = [SurveyQuestion(**q) for q in fields.get("survey", [])]
+    fields.update(overrides)
+    return AwxJob(**fields)

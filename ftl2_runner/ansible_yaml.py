@@ -13,7 +13,7 @@ ansible-core 2.21's loader documents and accepts them:
   known (:func:`ftl2_runner.vault.decrypt_tree`).
 * ``!!python/dict`` and ``!!python/unicode``: a mapping and a string, as the plain forms.
 * the YAML 1.1 types of the safe loader: ``!!binary`` (decoded as UTF-8 text when it is
-  text, as ansible-core shows it), ``!!timestamp`` (shown in ISO form), ``!!set``
+  text, as ansible-core shows it), ``!!timestamp`` (a ``datetime``), ``!!set``
   (a list), ``!!omap`` and ``!!pairs`` (lists of pairs; both deprecated).
 
 :func:`load` records what ansible-core warns about while loading (the deprecated tags, a
@@ -22,7 +22,6 @@ duplicate key) so the job can show it; anything else unknown is refused as by An
 
 from __future__ import annotations
 
-import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -102,11 +101,6 @@ def _construct_binary(loader: _Loader, node: yaml.Node) -> Any:
     return UnsafeText(text) if loader.unsafe_depth else text
 
 
-def _construct_timestamp(loader: _Loader, node: yaml.Node) -> Any:
-    value = yaml.SafeLoader.construct_yaml_timestamp(loader, node)
-    return value.isoformat() if isinstance(value, (datetime.date, datetime.datetime)) else value
-
-
 def _construct_set(loader: _Loader, node: yaml.Node) -> Any:
     mapping = loader.construct_mapping(node, deep=True)
     return list(mapping)
@@ -154,7 +148,6 @@ _Loader.add_constructor("tag:yaml.org,2002:python/unicode", _construct_str)
 _Loader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
 _Loader.add_constructor("tag:yaml.org,2002:python/dict", _construct_mapping)
 _Loader.add_constructor("tag:yaml.org,2002:binary", _construct_binary)
-_Loader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
 _Loader.add_constructor("tag:yaml.org,2002:set", _construct_set)
 _Loader.add_constructor("tag:yaml.org,2002:omap", _pairs("omap", "Use a standard mapping instead, as key order is always preserved."))
 _Loader.add_constructor("tag:yaml.org,2002:pairs", _pairs("pairs", "Use a standard mapping instead."))

@@ -71,7 +71,9 @@ def stock_process(stream: bytes, controller_dir: Path, ident: Any) -> dict[str, 
     return json.loads(done.stdout)
 
 
-def run_awx_job(built: BuiltJob, work: Path, side: str = "ftl2", env: dict[str, str] | None = None, worker_dir: Path | None = None) -> AwxOutcome:
+def run_awx_job(
+    built: BuiltJob, work: Path, side: str = "ftl2", env: dict[str, str] | None = None, worker_dir: Path | None = None
+) -> AwxOutcome:
     """transmit → worker (``side``: ``ftl2`` or the stock ``ansible`` one) → process; the outcome as AWX sees it."""
     stream = stock_transmit(built)
     worker_dir = worker_dir or work / f"{side}-worker"

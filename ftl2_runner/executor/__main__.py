@@ -105,6 +105,12 @@ def _run(capture: Any, argv: list[str]) -> int:
         extravars = decrypt_tree(loaded_vars.values, secrets, "")
     except (ExtraVarsError, VaultError) as exc:
         return fatal(str(exc))
+    if loaded_vars.notices:
+        from .booleans import ansible_bool
+        from .load_notices import render_notices
+
+        deprecations = ansible_bool(os.environ.get("ANSIBLE_DEPRECATION_WARNINGS", "true"))
+        channel.write_raw(render_notices(loaded_vars.notices, formatter, deprecations))
     inventory_path, inventory_warnings = resolve_inventory_path(args.inventories)
     from ..inventory import Inventory, InventoryError, load
 

@@ -136,7 +136,7 @@ class Formatter:
             cleaned.pop("diff", None)
         for key in ("exception", "warnings", "deprecations"):
             cleaned.pop(key, None)
-        return json.dumps(cleaned, indent=indent, ensure_ascii=False, sort_keys=True, default=str)
+        return json.dumps(cleaned, indent=indent, ensure_ascii=False, sort_keys=True, default=_shown)
 
     def result_is_verbose(self, result: Mapping[str, Any]) -> bool:
         return (self.verbosity > 0 or result.get("_ansible_verbose_always") is True) and result.get(
@@ -284,3 +284,14 @@ class Formatter:
         else:
             color = COLOR_OK
         return "%-37s" % self.stringc(host, color)
+
+
+def _shown(value: Any) -> Any:
+    """A value JSON has no type for, as ansible-core's encoder shows it (dates in ISO form)."""
+    import datetime
+
+    if isinstance(value, (datetime.datetime, datetime.date)):
+        return value.isoformat()
+    if isinstance(value, (set, frozenset, tuple)):
+        return list(value)
+    return str(value)
