@@ -229,7 +229,9 @@ def _run_case(case: Case, reference_bin: Path, allowance_ids: list[str]) -> Comp
         ref_env["PATH"] = f"{reference_bin}{os.pathsep}{ref_env.get('PATH', '')}"
         ref_env["ANSIBLE_PYTHON_INTERPRETER"] = str(reference_bin / "python")
         streams = {}
-        for side, content in (("ref", "playbook.yml"), ("ftl2", "script.py")):
+        # The FTL2 side is script.py, or script.yml when it is a launcher (a YAML play naming a script in files/).
+        ftl2_content = "script.yml" if (case.path / "script.yml").exists() else "script.py"
+        for side, content in (("ref", "playbook.yml"), ("ftl2", ftl2_content)):
             if case.awx is not None:
                 pdd, kwargs = _awx_job(case, root / side, content, inventory_values, root / f"{side}-worker")
                 streams[side] = _transmit(pdd, case, kwargs)
