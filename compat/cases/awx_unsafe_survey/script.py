@@ -1,9 +1,9 @@
 hosts: all
 
-import os
-
 
 async def run(inventory_path, extravars, runner):
+    import os
+
     project = os.path.dirname(runner.script_path)
     answer = extravars["answer"]
     async with runner.automation() as ftl:
