@@ -169,6 +169,7 @@ class CustomCredential:
 
     extra_vars: dict[str, Any] = field(default_factory=dict)
     env: dict[str, str] = field(default_factory=dict)
+    file_name: str = ""  # the env/tmpXXXXXXXX name; random (mkstemp) unless given
 
 
 @dataclass
@@ -498,7 +499,11 @@ def build_job(job: AwxJob, root: Path) -> BuiltJob:
         (pdd / "cp").mkdir(mode=0o700)
         for credential in job.custom:
             if credential.extra_vars:
-                handle, name = tempfile.mkstemp(dir=pdd / "env")
+                if credential.file_name:
+                    name = str(pdd / "env" / credential.file_name)
+                    handle = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                else:
+                    handle, name = tempfile.mkstemp(dir=pdd / "env")
                 with os.fdopen(handle, "w") as out:
                     out.write(safe_dump(credential.extra_vars))
                 os.chmod(name, 0o400)
