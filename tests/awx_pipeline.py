@@ -22,7 +22,7 @@ from compat.awx_jobs import BuiltJob
 from compat.reference import ensure_reference_env
 
 TESTS = Path(__file__).resolve().parent
-TIMEOUT = 300
+TIMEOUT = int(os.environ.get("AWX_PIPELINE_TIMEOUT", "300"))
 
 
 @dataclass

@@ -24,7 +24,7 @@ def pytest_runtest_call(item):
 # Every test gets exactly one tier marker. A module may set its own (`pytestmark = pytest.mark.unit`);
 # tests/test_unit_*.py are unit tests; the rest are assigned here by module, and anything not
 # listed is e2e (real console scripts and processes), the safe default for a new module.
-TIERS = ("unit", "e2e", "compat", "ssh", "receptor", "ee")
+TIERS = ("unit", "e2e", "compat", "awx", "ssh", "receptor", "ee")
 _MODULE_TIERS = {
     "test_awx_receiver": "unit",
     "test_config": "unit",

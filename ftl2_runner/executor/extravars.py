@@ -72,10 +72,11 @@ def _load_one(value: str, notices: list[tuple[str, LoadNotice]]) -> dict[str, An
 
 
 def _container_hint(path: str) -> str:
-    if not path.startswith(CONTAINER_ROOT + "/") or os.path.isdir(CONTAINER_ROOT):
-        return ""
     artifact_dir = os.environ.get("AWX_ISOLATED_DATA_DIR", "")
-    here = f" (this job's private data dir is {artifact_dir.rsplit('/artifacts/', 1)[0]})" if "/artifacts/" in artifact_dir else ""
+    data_dir = artifact_dir.rsplit("/artifacts/", 1)[0] if "/artifacts/" in artifact_dir else ""
+    if not path.startswith(CONTAINER_ROOT + "/") or data_dir == CONTAINER_ROOT:
+        return ""
+    here = f" (this job's private data dir is {data_dir})" if data_dir else ""
     return (
         f" — AWX names files of the private data dir by their path inside an execution environment, where it is "
         f"mounted at {CONTAINER_ROOT}{here}; run jobs that use such credentials in an execution environment or a "
