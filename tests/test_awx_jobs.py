@@ -26,7 +26,6 @@ from streams import worker_env
 from compat.awx_jobs import (
     AwxJob,
     CustomCredential,
-    Group,
     Inventory,
     MachineCredential,
     SurveyQuestion,
