@@ -26,11 +26,12 @@ _log = logging.getLogger("ftl2_runner.gate_installer")
 def _check_output_quietly(command: Any, *args: Any, **kwargs: Any) -> Any:
     if "stderr" in kwargs:  # someone else's call with its own stderr: unchanged
         return subprocess.check_output(command, *args, **kwargs)
+    run: Any = subprocess.run
     try:
-        done = subprocess.run(command, *args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=True, **kwargs)
+        done = run(command, *args, capture_output=True, check=True, **kwargs)
     except subprocess.CalledProcessError as exc:
-        text = kwargs.get("text") or kwargs.get("universal_newlines")
-        joined = (exc.stdout or ("" if text else b"")) + (exc.stderr or ("" if text else b""))
+        empty: Any = "" if (kwargs.get("text") or kwargs.get("universal_newlines")) else b""
+        joined = (exc.stdout or empty) + (exc.stderr or empty)
         raise subprocess.CalledProcessError(exc.returncode, exc.cmd, joined, exc.stderr) from None
     if done.stderr:
         shown = done.stderr if isinstance(done.stderr, str) else done.stderr.decode("utf-8", "replace")
