@@ -44,4 +44,4 @@ def install() -> None:
     import ftl2.gate
 
     if getattr(ftl2.gate, "check_output", None) is not _check_output_quietly:
-        ftl2.gate.check_output = _check_output_quietly  # type: ignore[attr-defined]
+        ftl2.gate.check_output = _check_output_quietly
