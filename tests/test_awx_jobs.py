@@ -290,7 +290,7 @@ def test_vault_credentials(tmp_path):
 
     variables = f"    one: {vaulted('first', 'pw1')}    two: {vaulted('second', 'pw2', 'dev')}"
     launcher = f"- hosts: all\n  gather_facts: false\n  vars:\n    ftl2_script: run.py\n{variables}"
-    script = 'async def run(i, extravars, runner):\n    async with runner.automation() as ftl:\n'
+    script = "async def run(i, extravars, runner):\n    async with runner.automation() as ftl:\n"
     script += '        await ftl.debug(msg="{{ one }} {{ two }}")\n'
     playbook = (
         f'- hosts: all\n  gather_facts: false\n  vars:\n{variables}  tasks:\n    - debug:\n        msg: "{{{{ one }}}} {{{{ two }}}}"\n'
