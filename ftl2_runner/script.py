@@ -20,7 +20,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterat
 from contextlib import AbstractAsyncContextManager, AbstractContextManager
 from typing import Any, Protocol
 
-from .unsafe import UnsafeText
+from .data.unsafe import UnsafeText
 
 
 class TaskFailed(Exception):

@@ -283,7 +283,7 @@ def test_custom_credential_where_the_data_dir_is_mounted(tmp_path):
 
 def test_vault_credentials(tmp_path):
     """--ask-vault-pass and --vault-id dev@prompt, answered from the passwords kwarg (compat: awx_vault)."""
-    from ftl2_runner.vault import encrypt
+    from ftl2_runner.data.vault import encrypt
 
     def vaulted(text, password, vault_id=None):
         return "!vault |\n" + "".join(f"        {line}\n" for line in encrypt(text, password, vault_id).splitlines())

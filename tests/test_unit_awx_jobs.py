@@ -18,8 +18,8 @@ from compat.awx_jobs import (
     safe_dump,
     sliced,
 )
-from ftl2_runner.ansible_yaml import load
-from ftl2_runner.unsafe import UnsafeText
+from ftl2_runner.data.ansible_yaml import load
+from ftl2_runner.data.unsafe import UnsafeText
 
 
 def test_safe_dump_matches_awxs_own_unit_tests():

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from ftl2_runner.executor.events import PlaybookRecorder
-from ftl2_runner.executor.formatting import Formatter
+from ftl2_runner.executor.display.events import PlaybookRecorder
+from ftl2_runner.executor.display.formatting import Formatter
 
 
 class MemoryChannel:

@@ -6,11 +6,11 @@ import datetime
 
 import pytest
 
-from ftl2_runner.ansible_yaml import load, load_with_notices
-from ftl2_runner.executor.load_notices import source_excerpt
-from ftl2_runner.executor.tasks.conditions import ConditionError, render
-from ftl2_runner.unsafe import UnsafeText, mark_unsafe
-from ftl2_runner.vault import VaultError, VaultSecret, decrypt, decrypt_tree, encrypt, prompts_for
+from ftl2_runner.data.ansible_yaml import load, load_with_notices
+from ftl2_runner.data.unsafe import UnsafeText, mark_unsafe
+from ftl2_runner.data.vault import VaultError, VaultSecret, decrypt, decrypt_tree, encrypt, prompts_for
+from ftl2_runner.executor.display.load_notices import source_excerpt
+from ftl2_runner.executor.vars.conditions import ConditionError, render
 
 
 def test_unsafe_text_keeps_its_type_through_its_own_methods():

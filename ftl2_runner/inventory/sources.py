@@ -121,7 +121,7 @@ def _load_list_json(data: Any, inventory: Inventory) -> None:
 def _load_yaml(text: str, path: Path, inventory: Inventory) -> None:
     import yaml
 
-    from .. import ansible_yaml
+    from ..data import ansible_yaml
 
     try:
         data = ansible_yaml.load(text)
@@ -232,7 +232,7 @@ def _load_adjacent_vars(directory: Path, inventory: Inventory) -> None:
 def _read_vars(entry: Path) -> dict[str, Any]:
     import yaml
 
-    from .. import ansible_yaml
+    from ..data import ansible_yaml
 
     if entry.is_dir():
         merged: dict[str, Any] = {}
