@@ -11,6 +11,15 @@ import pytest  # noqa: E402  (after the path set-up above)
 from after_test import AFTER_TEST  # noqa: E402
 
 
+@pytest.fixture(autouse=True)
+def _unsafe_texts_are_per_test():
+    """The unsafe texts a job remembers (ftl2_runner.data.unsafe) are per process: one job's, not every test's."""
+    yield
+    from ftl2_runner.data.unsafe import forget_protected_texts
+
+    forget_protected_texts()
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item):
     """Run the checks fixtures registered with ``after_test.check_after_test`` as part of the test."""

@@ -144,6 +144,11 @@ def mark_unsafe(value: Any) -> Any:
     return value
 
 
+def forget_protected_texts() -> None:
+    """Start a new job's registry (the executor runs one job per process; tests run many)."""
+    _PROTECTED.clear()
+
+
 def protected_texts() -> frozenset[str]:
     """The unsafe texts of this job that a template could misread (those with Jinja delimiters)."""
     return frozenset(_PROTECTED)
