@@ -22,6 +22,7 @@ Public surface (documented in docs/scripts.md; its type is ``ftl2_runner.script.
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -174,6 +175,10 @@ class ScriptRunner:
                 on_event=on_event,
                 **kwargs,
             ) as ctx:
+                if os.environ.get("FTL2_RUNNER_LEAN_GATE", "1") != "0":
+                    from ..ftl2.gate_connection import install as lean_gate
+
+                    lean_gate(ctx)  # one SSH channel per host, one round trip per call (gate_connection.py)
                 self._plays.context = ctx
                 self._ftl = TrackedAutomation(ctx, self._executor)
                 try:

@@ -38,59 +38,176 @@ REMOTE_AS_ANSIBLE = frozenset(("setup", "file", "stat", "uri", "get_url"))
 # point makes one (``_ftl2_runner_tmpdir``), as ansible-core's controller does for every task.
 WITH_TASK_TMPDIR = frozenset(("uri", "get_url"))
 
-_ENTRY_POINT = """
+# The library's entry point (``ftl2_runner_entry.main(name)``): the module's arguments on stdin, a put
+# file or task directory made as described above, then Ansible's module run as a package module.
+_ENTRY_MODULE = """
 import base64, json, os, random, runpy, shutil, sys, time
-sys.path.insert(0, sys.argv[0])
-_params = json.loads(sys.stdin.buffer.read() or b"{}")
-_args = _params.setdefault("ANSIBLE_MODULE_ARGS", {})
-_put, _tmp = _args.pop("_ftl2_runner_put", None), None
-if _args.pop("_ftl2_runner_tmpdir", False) or _put:
-    _base = os.path.expanduser("~/.ansible/tmp")
-    os.makedirs(_base, mode=0o700, exist_ok=True)
-    _tmp = os.path.join(_base, "ansible-tmp-%%s-%%s-%%s" %% (time.time(), os.getpid(), random.randint(0, 2**48)))
-    os.mkdir(_tmp, 0o700)
-    _args["_ansible_tmpdir"] = _tmp
-if _put:
-    _path = os.path.join(_tmp, _put["name"])
-    with open(_path, "wb") as _handle:
-        _handle.write(base64.b64decode(_put["data"]))
-    _args[_put["arg"]] = _path
-from ansible.module_utils import basic
-basic._ANSIBLE_ARGS = json.dumps(_params).encode()
-try:
-    runpy.run_module("ansible.modules.%s", run_name="__main__", alter_sys=True)
-finally:
-    if _tmp:
-        shutil.rmtree(_tmp, ignore_errors=True)
+def main(name):
+    params = json.loads(sys.stdin.buffer.read() or b"{}")
+    args = params.setdefault("ANSIBLE_MODULE_ARGS", {})
+    put, tmp = args.pop("_ftl2_runner_put", None), None
+    if args.pop("_ftl2_runner_tmpdir", False) or put:
+        base = os.path.expanduser("~/.ansible/tmp")
+        os.makedirs(base, mode=0o700, exist_ok=True)
+        tmp = os.path.join(base, "ansible-tmp-%s-%s-%s" % (time.time(), os.getpid(), random.randint(0, 2**48)))
+        os.mkdir(tmp, 0o700)
+        args["_ansible_tmpdir"] = tmp
+    if put:
+        path = os.path.join(tmp, put["name"])
+        with open(path, "wb") as handle:
+            handle.write(base64.b64decode(put["data"]))
+        args[put["arg"]] = path
+    from ansible.module_utils import basic
+    basic._ANSIBLE_ARGS = json.dumps(params).encode()
+    try:
+        runpy.run_module("ansible.modules." + name, run_name="__main__", alter_sys=True)
+    finally:
+        if tmp:
+            shutil.rmtree(tmp, ignore_errors=True)
 """
+# Where a target keeps the library: under FTL2's own ~/.ftl (mode 0700), named by the library's digest.
+_HOME = 'os.path.join(os.path.expanduser("~"), ".ftl", "ftl2_runner_ansible_%s")'
+# The launcher: run the library the target keeps, or say it has none (after reading the arguments).
+_LAUNCHER = (
+    """
+import os, sys
+home = """
+    + _HOME
+    + """
+if not os.path.isfile(os.path.join(home, "ftl2_runner_entry.py")):
+    sys.stdin.buffer.read()
+    sys.stdout.write('{"%s": true}')
+    sys.exit(0)
+sys.path.insert(0, home)
+import ftl2_runner_entry
+ftl2_runner_entry.main(%r)
+"""
+)
+# The whole library, which installs itself where the launcher looks (a temporary directory renamed
+# into place; a target that cannot keep it runs it from the zip) and runs the module.
+_INSTALLER = (
+    """
+import os, shutil, sys, zipfile
+home = """
+    + _HOME
+    + """
+if not os.path.isfile(os.path.join(home, "ftl2_runner_entry.py")):
+    try:
+        os.makedirs(os.path.dirname(home), mode=0o700, exist_ok=True)
+        tmp = "%%s.%%d.tmp" %% (home, os.getpid())
+        with zipfile.ZipFile(sys.argv[0]) as archive:
+            archive.extractall(tmp, [n for n in archive.namelist() if n != "__main__.py"])
+        try:
+            os.rename(tmp, home)
+        except OSError:
+            shutil.rmtree(tmp, ignore_errors=True)  # another module run installed it first
+    except OSError:
+        pass
+if os.path.isfile(os.path.join(home, "ftl2_runner_entry.py")):
+    sys.path.insert(0, home)
+import ftl2_runner_entry
+ftl2_runner_entry.main(%r)
+"""
+)
+MISSING = "_ftl2_runner_missing"
 _EPOCH = (1980, 1, 1, 0, 0, 0)
 
 
 @cache
-def bundle_bytes(name: str) -> bytes:
-    """The zip: ``__main__.py``, ``ansible/__init__.py``, ``ansible/module_utils/**``, ``ansible/modules/<name>.py``."""
+def _library_paths() -> tuple[str, tuple[str, ...]]:
+    """Where FTL2's ``ansible`` package is, and the files any module of ours needs on a target:
+    ``ansible/__init__.py``, every ``ansible/modules/*.py`` FTL2 ships, ``ansible/module_utils/**``."""
     import ansible  # FTL2's copy of ansible's module files (never ansible-core: see the README)
 
     root = os.path.dirname(list(ansible.__path__)[0])
-    wanted = [
-        os.path.join("ansible", "__init__.py"),
-        os.path.join("ansible", "modules", "__init__.py"),
-        os.path.join("ansible", "modules", f"{name}.py"),
-    ]
-    for folder, dirs, files in os.walk(os.path.join(root, "ansible", "module_utils")):
+    wanted = [os.path.join("ansible", "__init__.py"), os.path.join("ansible", "modules", "__init__.py")]
+    modules = os.path.join(root, "ansible", "modules")
+    wanted += [os.path.join("ansible", "modules", f) for f in sorted(os.listdir(modules)) if f.endswith(".py") and f != "__init__.py"]
+    for folder, dirs, names in os.walk(os.path.join(root, "ansible", "module_utils")):
         dirs[:] = sorted(d for d in dirs if d != "__pycache__")
-        wanted += [os.path.relpath(os.path.join(folder, f), root) for f in sorted(files) if f.endswith(".py")]
+        wanted += [os.path.relpath(os.path.join(folder, f), root) for f in sorted(names) if f.endswith(".py")]
+    return root, tuple(wanted)
+
+
+def _entry_source() -> bytes:
+    from .ansible_modules import ENCODER_PATCH
+
+    return (ENCODER_PATCH + _ENTRY_MODULE).encode()
+
+
+@cache
+def library_digest() -> str:
+    """The library's name on a target: a digest of its files' identities (name, size, mtime) and our entry point.
+
+    Taken from ``stat`` alone, so a job pays about a millisecond for it, not the 0.1 s that reading
+    and hashing the 3.5 MB of files costs; a reinstalled or changed file changes its mtime.
+    """
+    root, wanted = _library_paths()
+    digest = hashlib.sha256(_entry_source())
+    for relative in wanted:
+        status = os.stat(os.path.join(root, relative))
+        digest.update(f"\0{relative}\0{status.st_size}\0{status.st_mtime_ns}".encode())
+    return digest.hexdigest()[:16]
+
+
+@cache
+def _library() -> tuple[tuple[str, bytes], ...]:
+    """The library's files (read only when a target has no copy yet)."""
+    root, wanted = _library_paths()
+    files = []
+    for relative in wanted:
+        with open(os.path.join(root, relative), "rb") as handle:
+            files.append((relative.replace(os.sep, "/"), handle.read()))
+    files.append(("ftl2_runner_entry.py", _entry_source()))
+    return tuple(files)
+
+
+def _zip(main: str, files: tuple[tuple[str, bytes], ...] = ()) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        from .ansible_modules import ENCODER_PATCH
-
-        archive.writestr(zipfile.ZipInfo("__main__.py", _EPOCH), ENCODER_PATCH + _ENTRY_POINT % name)
-        for relative in wanted:
-            info = zipfile.ZipInfo(relative.replace(os.sep, "/"), _EPOCH)
+        archive.writestr(zipfile.ZipInfo("__main__.py", _EPOCH), main)
+        for name, data in files:
+            info = zipfile.ZipInfo(name, _EPOCH)
             info.compress_type = zipfile.ZIP_DEFLATED
-            with open(os.path.join(root, relative), "rb") as handle:
-                archive.writestr(info, handle.read())
+            archive.writestr(info, data)
     return buffer.getvalue()
+
+
+@cache
+def bundle_bytes(name: str) -> bytes:
+    """The whole library in one zip that installs it on the target and runs ``name`` (about 0.6 MB)."""
+    return _zip(_INSTALLER % (library_digest(), name), _library())
+
+
+@cache
+def launcher_bytes(name: str) -> bytes:
+    """A zip of a few hundred bytes that runs ``name`` from the library the target keeps (gate_connection.py)."""
+    return _zip(_LAUNCHER % (library_digest(), MISSING, name))
+
+
+def launcher_says_missing(result: Any) -> bool:
+    """Whether the gate's ``ModuleResult`` is the launcher saying the target has no library yet."""
+    return isinstance(result, dict) and result.get(MISSING) is True
+
+
+@cache
+def _bundle(name: str) -> Any:
+    """FTL2's ``Bundle`` of ``name`` whose bytes are built only if FTL2 sends them (a gate FTL2 connected itself)."""
+    from pathlib import Path
+
+    from ftl2.module_loading.bundle import Bundle, BundleInfo
+
+    class LibraryBundle(Bundle):
+        def __init__(self) -> None:
+            self.info = BundleInfo(
+                fqcn=PREFIX + name, content_hash=library_digest(), size=0, module_path=Path(f"{name}.py"), dependency_count=0
+            )
+
+        @property
+        def data(self) -> bytes:
+            return bundle_bytes(name)
+
+    return LibraryBundle()
 
 
 def module_name_for(context: Any, name: str) -> str | None:
@@ -101,16 +218,8 @@ def module_name_for(context: Any, name: str) -> str | None:
     cache = getattr(context, "_bundle_cache", None)
     if cache is None or not hasattr(cache, "add"):
         return None
-    from pathlib import Path
-
-    from ftl2.module_loading.bundle import Bundle, BundleInfo
-
-    fqcn = PREFIX + name
-    data = bundle_bytes(name)
-    digest = hashlib.sha256(data).hexdigest()[:12]
-    info = BundleInfo(fqcn=fqcn, content_hash=digest, size=len(data), module_path=Path(f"{name}.py"), dependency_count=0)
-    cache.add(Bundle(info=info, data=data))
-    return fqcn
+    cache.add(_bundle(name))
+    return PREFIX + name
 
 
 # The keys FTL2's gate adds to a bundle's result (the process's rc and output); Ansible reports none of them.
