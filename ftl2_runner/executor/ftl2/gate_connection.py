@@ -38,6 +38,8 @@ import shlex
 import weakref
 from typing import Any
 
+from . import forked_modules, remote_modules
+
 GATE_MISSING = 97
 _SOURCES: dict[str, str | None] = {}
 
@@ -54,13 +56,46 @@ def _ftl_source(name: str) -> str | None:
     return _SOURCES[name]
 
 
+# Run by the target's Python: FTL2's gate from a directory it was unpacked into once (``~/.ftl/
+# ftl2_runner_gate_<hash>``, a temporary directory renamed into place), its ``__main__`` imported as
+# a module so that Python keeps its bytecode: a zipapp's modules are compiled again at every start
+# (40 of the 125 ms of the target's CPU a gate's start costs). If it cannot be unpacked, the zipapp
+# runs as ``python gate.pyz`` would. Python 3.6+ syntax: it runs on the target.
+_GATE_FROM_DIRECTORY = """
+import os, runpy, shutil, sys, zipfile
+home, gate = sys.argv[1], sys.argv[2]
+main = os.path.join(home, "ftl2_runner_gate_main.py")
+if sys.path and sys.path[0] == "":
+    del sys.path[0]
+if not os.path.isfile(main):
+    unpacked = "%s.%d.tmp" % (home, os.getpid())
+    try:
+        with zipfile.ZipFile(gate) as archive:
+            archive.extractall(unpacked)
+        os.rename(os.path.join(unpacked, "__main__.py"), os.path.join(unpacked, "ftl2_runner_gate_main.py"))
+        os.rename(unpacked, home)
+    except (OSError, zipfile.BadZipFile):
+        shutil.rmtree(unpacked, ignore_errors=True)
+sys.argv = [gate]
+if os.path.isfile(main):
+    sys.path.insert(0, home)
+    runpy.run_module("ftl2_runner_gate_main", run_name="__main__")
+else:
+    runpy.run_path(gate, run_name="__main__")
+"""
+
+
 def start_command(gate_file: str, interpreter: str) -> str:
     """One shell command: start the gate at ``~/<gate_file>`` if it is there, else exit 97.
 
     ``/bin/sh`` runs it whatever the user's login shell; the interpreter is split into words
     as FTL2's own command line does (``/usr/bin/env python3`` works).
     """
-    script = f'g="$HOME/{gate_file}"; test -s "$g" || exit {GATE_MISSING}; exec {interpreter} "$g"'
+    unpacked = gate_file.replace("ftl_gate_", "ftl2_runner_gate_").removesuffix(".pyz")
+    script = (
+        f'g="$HOME/{gate_file}"; test -s "$g" || exit {GATE_MISSING}; '
+        f'exec {interpreter} -c {shlex.quote(_GATE_FROM_DIRECTORY)} "$HOME/{unpacked}" "$g"'
+    )
     return f"/bin/sh -c {shlex.quote(script)}"
 
 
@@ -95,39 +130,64 @@ class OneTripProtocol:
                 source = _ftl_source(name)
                 if source is not None:
                     data = dict(data, module=source)
-            elif msg_type == "Module" and writer in self.gates:
-                from .remote_modules import PREFIX, launcher_bytes
-
-                if name.startswith(PREFIX):
-                    launcher = launcher_bytes(name[len(PREFIX) :])
-                    gate = self.gates[writer]
-                    answer = gate._pending.pop(msg_id, None)
-                    if answer is not None:
-                        asking = gate.create_future(msg_id)
-                        asyncio.get_running_loop().create_task(self._with_library(gate, name, data, asking, answer, write_lock))
-                    data = dict(data, module=base64.b64encode(launcher).decode())
+            elif msg_type == "Module" and writer in self.gates and name.startswith(remote_modules.PREFIX):
+                gate = self.gates[writer]
+                answer = gate._pending.pop(msg_id, None)
+                if answer is not None:  # FTL2 waits on ``answer``: the gate's reply goes to ``asking`` first
+                    asking = gate.create_future(msg_id)
+                    asyncio.get_running_loop().create_task(self._module_of_ours(gate, data, asking, answer, write_lock))
+                    msg_type, data = "FTLModule", _forked_request(data)
         await self._protocol.send_message_with_id(writer, msg_type, data, msg_id, write_lock=write_lock)
 
-    async def _with_library(self, gate: Any, name: str, data: dict[str, Any], asking: Any, answer: Any, write_lock: Any) -> None:
-        """The launcher's answer, or, when the target has no library yet, the answer to the whole library."""
-        from .remote_modules import PREFIX, bundle_bytes, launcher_says_missing
+    async def _send(self, gate: Any, msg_type: str, data: dict[str, Any], write_lock: Any) -> Any:
+        msg_id = gate.next_msg_id()
+        future = gate.create_future(msg_id)
+        await self._protocol.send_message_with_id(gate.gate_process.stdin, msg_type, data, msg_id, write_lock=write_lock)
+        return await future
 
+    async def _module_of_ours(self, gate: Any, data: dict[str, Any], asking: Any, answer: Any, write_lock: Any) -> None:
+        """The module's answer as the gate's ``Module`` request gives it, from whichever way ran it.
+
+        Forked in the gate (``forked_modules``); when the target has no library yet, the whole
+        library, which installs itself and runs the module; when the gate cannot fork, the
+        launcher, a process of its own.
+        """
+        short = str(data["module_name"])[len(remote_modules.PREFIX) :]
         try:
             response = await asking
-            if response[0] == "ModuleResult" and launcher_says_missing(response[1]):
-                msg_id = gate.next_msg_id()
-                again = gate.create_future(msg_id)
-                full = base64.b64encode(bundle_bytes(name[len(PREFIX) :])).decode()
-                await self._protocol.send_message_with_id(
-                    gate.gate_process.stdin, "Module", dict(data, module=full), msg_id, write_lock=write_lock
-                )
-                response = await again
+            result = response[1].get("result") if response[0] == "FTLModuleResult" and isinstance(response[1], dict) else None
+            if isinstance(result, dict) and result.get("missing") is True:
+                response = await self._send(gate, "Module", dict(data, module=_b64(remote_modules.bundle_bytes(short))), write_lock)
+            elif isinstance(result, dict):
+                response = ("ModuleResult", result)
+            elif response[0] in ("Error", "ModuleNotFound", "FTLModuleResult"):
+                response = await self._send(gate, "Module", dict(data, module=_b64(remote_modules.launcher_bytes(short))), write_lock)
+                if response[0] == "ModuleResult" and remote_modules.launcher_says_missing(response[1]):
+                    response = await self._send(gate, "Module", dict(data, module=_b64(remote_modules.bundle_bytes(short))), write_lock)
         except BaseException as exc:  # noqa: BLE001 - the caller's future gets it, as FTL2's reader would give it
             if not answer.done():
                 answer.set_exception(exc)
             return
         if not answer.done():
             answer.set_result(response)
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+def _forked_request(data: dict[str, Any]) -> dict[str, Any]:
+    """The ``FTLModule`` request that runs one of our Ansible modules forked in the gate."""
+    name = str(data["module_name"])
+    arguments = {
+        "name": name[len(remote_modules.PREFIX) :],
+        "module_args": data.get("module_args", {}),
+        "digest": remote_modules.library_digest(),
+    }
+    return {"module_name": name, "module": _RUNNER_SOURCE, "module_args": arguments}
+
+
+_RUNNER_SOURCE = _b64(forked_modules.RUNNER.encode())
 
 
 def install(context: Any) -> bool:
