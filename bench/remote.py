@@ -290,6 +290,7 @@ class Sides:
     mitogen_vars: dict[str, str]
     gate_dir: Path
     python: str
+    baseline: Path | None = None  # an ftl2_runner source tree run on PYTHONPATH: the "before" of an A/B
 
 
 def _pdd(root: Path, content: str, inventory_text: str, dest: Path, env_vars: dict[str, str] | None = None) -> Path:
@@ -347,6 +348,18 @@ def plans(count: int, target: Target, sides: Sides, work: Path, ansible: bool, o
             f"R{count} ftl2-runner worker",
             lambda: measured(target, lambda: run.worker_alone(sides.our_cmd, sides.our_cmd, ours, work, our_env, inspect=check_order)),
         ),
+    ]
+    if sides.baseline is not None:
+        before_env = dict(our_env, PYTHONPATH=str(sides.baseline))
+        rows.append(
+            (
+                f"R{count} ftl2-runner worker, baseline",
+                lambda: measured(
+                    target, lambda: run.worker_alone(sides.our_cmd, sides.our_cmd, ours, work, before_env, inspect=check_order)
+                ),
+            )
+        )
+    rows += [
         (
             f"R{count} bare FTL2",
             lambda: measured(
@@ -506,6 +519,17 @@ def render(results: dict[str, Any], counts: list[int], outcomes: dict[str, str])
                     f"R{count} worker vs ansible-runner + Mitogen's, forks 5",
                     results[mitogen].median / results[ours].median,
                     "(no target) × faster",
+                    True,
+                )
+            )
+        if have(ours, f"R{count} ftl2-runner worker, baseline"):
+            before = results[f"R{count} ftl2-runner worker, baseline"]
+            checks.append((f"R{count} worker: baseline vs now", before.median / results[ours].median, "(A/B) × faster", True))
+            checks.append(
+                (
+                    f"R{count} worker: baseline vs now, target CPU",
+                    before.target_cpu / max(results[ours].target_cpu, 1e-9),
+                    "(A/B) × less",
                     True,
                 )
             )

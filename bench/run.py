@@ -389,6 +389,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--remote-reps", type=int, default=3, help="repetitions of ours and bare FTL2 per remote row (default 3)")
     parser.add_argument("--remote-slow-reps", type=int, default=1, help="repetitions of the playbook sides per remote row (default 1)")
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="with --remote: also ftl2-runner's worker with DIR (a source tree holding ftl2_runner/) on PYTHONPATH, interleaved",
+    )
     parser.add_argument("--trace", action="store_true", help="with --remote: one traced run per side and host count (docs/performance.md)")
     args = parser.parse_args(argv)
     reps = args.reps or (3 if args.quick else 5)
@@ -454,7 +461,9 @@ def remote_rows(
 
     gate_dir = work / "gates"  # as the EE has them: built once, FTL2_RUNNER_GATE_DIR
     subprocess.run([str(OUR_CMD), "gate", "build", "--output-dir", str(gate_dir)], check=True, capture_output=True, env=_env())
-    sides = remote.Sides(OUR_CMD, ref_bin, mitogen_bin, mitogen_vars, gate_dir, sys.executable)
+    if args.baseline is not None:
+        compileall.compile_dir(str(args.baseline / "ftl2_runner"), quiet=1)  # as this checkout's: bytecode
+    sides = remote.Sides(OUR_CMD, ref_bin, mitogen_bin, mitogen_vars, gate_dir, sys.executable, args.baseline)
     results: dict[str, Measure] = {}
     loads: list[float] = [os.getloadavg()[0]]
     broken: set[str] = set()

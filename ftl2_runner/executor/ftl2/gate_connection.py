@@ -253,6 +253,11 @@ def install(context: Any) -> bool:
     return True
 
 
+# asyncssh's own order, AES-GCM first: its ChaCha20-Poly1305 builds two cipher contexts in Python per
+# packet (29 µs for a 6 KB packet here, 6 µs with AES-GCM); OpenSSH's sshd takes the client's order.
+_CIPHERS = ("aes128-gcm@openssh.com", "aes256-gcm@openssh.com", "chacha20-poly1305@openssh.com", "aes256-ctr", "aes192-ctr", "aes128-ctr")
+
+
 class _Target:
     def __init__(self, host: str, port: int, user: str, password: str | None, key_file: str | None, no_host_keys: bool):
         self.host, self.port, self.user, self.password, self.key_file, self.no_host_keys = (
@@ -265,8 +270,9 @@ class _Target:
         )
 
     def connect_options(self) -> dict[str, Any]:
-        """What FTL2 0.4.7 passes to ``asyncssh.connect`` for this host."""
+        """What FTL2 0.4.7 passes to ``asyncssh.connect`` for this host (and a cipher order)."""
         options: dict[str, Any] = {
+            "encryption_algs": _CIPHERS,
             "host": self.host,
             "port": self.port,
             "username": self.user,
