@@ -123,6 +123,7 @@ def _run(capture: Any, argv: list[str]) -> int:
         return 0
 
     script_path, default_hosts = os.path.abspath(script), None
+    job_extravars, launcher_vars = dict(extravars), {}
     if args.module_name is not None:  # ad hoc
         from .cli.adhoc import run_adhoc
 
@@ -141,6 +142,7 @@ def _run(capture: Any, argv: list[str]) -> int:
         except BaseException as exc:
             return fatal(f"the FTL2 script {script} failed to load:\n{script_traceback(exc, script, args.verbosity)}")
         run_function, script_path, default_hosts = loaded.run, loaded.path, loaded.hosts
+        launcher_vars = dict(loaded.default_vars)  # the variable plane has them as play vars
         extravars = {**loaded.default_vars, **extravars}  # a launcher's vars sit below the extra vars
         if args.syntax_check or args.list_hosts:
             from .cli.inspection import list_hosts_report, syntax_check_report
@@ -168,9 +170,27 @@ def _run(capture: Any, argv: list[str]) -> int:
         skip_tags=args.skip_tags,
         start_at_task=args.start_at_task,
         host_defaults=_host_defaults(args),
+        playbook_path=os.path.abspath(script),
+        inventory_sources=[os.path.abspath(source) for source in args.inventories],
+        launcher_vars=launcher_vars,
+        job_extravars=job_extravars,
     )
+    from pathlib import Path
+
+    from ..inventory import load_vars_dir
+
+    try:  # group_vars/ and host_vars/ beside the launched playbook, as ansible-playbook reads them
+        project_vars = load_vars_dir(Path(os.path.dirname(os.path.abspath(script))))
+    except InventoryError as exc:
+        return fatal(str(exc))
     runner = ScriptRunner(
-        recorder, settings, script_path=script_path, inventory=inventory_model, hosts=selected_hosts, default_hosts=default_hosts
+        recorder,
+        settings,
+        script_path=script_path,
+        inventory=inventory_model,
+        hosts=selected_hosts,
+        default_hosts=default_hosts,
+        project_vars=project_vars,
     )
     if args.module_name is not None:  # ad hoc
         from .cli.adhoc import origin_repr

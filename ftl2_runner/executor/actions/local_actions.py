@@ -1,5 +1,5 @@
 """Actions FTL2 refuses but playbooks use all the time, run by ftl2-runner itself:
-``debug``, ``set_fact``, ``set_stats``, ``assert``, ``fail`` and ``pause``.
+``debug``, ``set_fact``, ``set_stats``, ``assert``, ``fail``, ``pause`` and ``include_vars``.
 
 All are Ansible *action plugins* (they run on the controller, not on the host), which is why
 FTL2, which runs modules, has none of them; most read or write the variables that only
@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from ..vars.booleans import ansible_bool
-from ..vars.conditions import ConditionError, evaluate_expression, holds, render
+from ..vars.conditions import ConditionError, UndefinedVariable, evaluate_expression, holds, render
 from . import failures, results
 from .shaping import as_failure
 
@@ -49,7 +49,8 @@ def debug(params: Mapping[str, Any], variables: Mapping[str, Any]) -> tuple[str,
             try:
                 msg = render(msg, variables)
             except ConditionError as exc:
-                raise ArgumentFailure(failures.templated_argument("ansible.builtin.debug", "msg", str(exc))) from exc
+                failure = failures.templated_argument("ansible.builtin.debug", "msg", str(exc), isinstance(exc, UndefinedVariable))
+                raise ArgumentFailure(failure) from exc
         res["changed"] = False
         res["msg"] = msg
         res["_ansible_verbose_always"] = True
@@ -123,6 +124,18 @@ def fail(params: Mapping[str, Any], variables: Mapping[str, Any]) -> tuple[str, 
     return results.FAILED, as_failure({"changed": False, "msg": msg})
 
 
+def include_vars(params: Mapping[str, Any], variables: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+    """``include_vars(file=... | dir=..., name=...)``: the files' variables (the caller stores them for the host)."""
+    from ..vars.vars_files import VarsFileError
+    from ..vars.vars_files import include_vars as read
+
+    try:
+        return results.OK, read(params, str(variables.get("playbook_dir") or "."))
+    except VarsFileError as exc:
+        res = {"changed": False, "ansible_facts": {}, "ansible_included_var_files": [], "message": str(exc)}
+        return results.FAILED, as_failure(dict(res, msg="Task failed: Action failed: Unknown error."))
+
+
 PAUSE_CONTROLS = "(ctrl+C then 'C' = continue early, ctrl+C then 'A' = abort)"
 
 
@@ -157,7 +170,14 @@ async def pause(params: Mapping[str, Any], display: Callable[[str], None], warni
     return results.OK, res
 
 
-ACTIONS: dict[str, Callable[..., Any]] = {"debug": debug, "set_fact": set_fact, "set_stats": set_stats, "assert": assert_, "fail": fail}
+ACTIONS: dict[str, Callable[..., Any]] = {
+    "debug": debug,
+    "set_fact": set_fact,
+    "set_stats": set_stats,
+    "assert": assert_,
+    "fail": fail,
+    "include_vars": include_vars,
+}
 # Actions after which ansible-core 2.21 has written an (empty) fact cache entry for the host.
 TOUCH_FACT_CACHE = frozenset(("debug", "set_fact"))
 # Actions whose failure Ansible 2.21 words `Task failed: Action failed: ...` (not `Module failed`).

@@ -9,12 +9,13 @@ because concurrent calls (``asyncio.gather``) each need their own.
 from __future__ import annotations
 
 import contextvars
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ..display.events import Task
+    from ..vars.variables import HostVariables, HostVars
 
 # A condition: a bool, an Ansible (Jinja) expression string, or a Python callable.
 Condition = bool | str | Callable[..., Any] | None
@@ -38,6 +39,7 @@ class TaskOptions:
     delay: float = 5  # seconds between attempts (ansible-core's default)
     run_once: bool = False  # run on the first host only; its result is every host's
     delegate_to: str | None = None  # run each host's call on this host (a template), reported as the host's
+    vars: Mapping[str, Any] | None = None  # the task's `vars:`, templated when read, as every source
 
     def attempts(self) -> int:
         """How many times a host's call may run: ansible-core counts the first run and the retries."""
@@ -85,3 +87,13 @@ loop_state: contextvars.ContextVar[LoopState | None] = contextvars.ContextVar("f
 
 def options_of(spec: CallSpec) -> TaskOptions:
     return spec.options or task_options.get() or TaskOptions()
+
+
+def task_variables(plane: HostVariables, host: str, options: TaskOptions | None) -> HostVars:
+    """What a task's templates and conditions read on ``host``: the host's variables with the task's
+    ``vars``, and the running loop's item (``item``, or its ``loop_var``, and ``index_var``) above all."""
+    variables = plane.of(host, options.vars if options is not None else None)
+    loop = loop_state.get()
+    if loop is not None:
+        variables.update(loop_variables(loop))
+    return variables

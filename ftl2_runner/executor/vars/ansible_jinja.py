@@ -21,6 +21,7 @@ a playbook means ``\\1`` and not the character 0x01. :class:`TemplateEnvironment
 
 from __future__ import annotations
 
+import collections
 import collections.abc as c
 import contextvars
 import functools
@@ -28,6 +29,7 @@ from collections.abc import Callable, Iterator
 from typing import Any, cast
 
 import jinja2
+import jinja2.runtime
 from jinja2.defaults import DEFAULT_FILTERS, DEFAULT_TESTS
 from jinja2.lexer import TOKEN_STRING, TOKEN_VARIABLE_BEGIN, TOKEN_VARIABLE_END, Lexer
 
@@ -141,8 +143,21 @@ class _AnsibleLexer(Lexer):
             yield lineno, token, value
 
 
+class LazyContext(jinja2.runtime.Context):
+    """Jinja's context, whose ``get_all`` (what an ``{% include %}`` or a macro's caller is given) chains the
+    template's own names over its variables instead of copying every variable into a dict: the host's
+    variables are templated when read (``executor/vars/variables.py``), and a copy would read them all."""
+
+    def get_all(self) -> Any:
+        if not self.vars:
+            return self.parent
+        return collections.ChainMap(self.vars, self.parent)
+
+
 class TemplateEnvironment(jinja2.Environment):
     """A Jinja environment that reads backslashes in ``{{ }}`` as ansible-core's template engine does."""
+
+    context_class = LazyContext
 
     @property
     def lexer(self) -> Lexer:
