@@ -132,8 +132,16 @@ def include_vars(params: Mapping[str, Any], variables: Mapping[str, Any]) -> tup
     try:
         return results.OK, read(params, str(variables.get("playbook_dir") or "."))
     except VarsFileError as exc:
-        res = {"changed": False, "ansible_facts": {}, "ansible_included_var_files": [], "message": str(exc)}
-        return results.FAILED, as_failure(dict(res, msg="Task failed: Action failed: Unknown error."))
+        # ansible-core's action fails with its reason in `message` and an "Unknown error." of its own, in this order.
+        return results.FAILED, {
+            "changed": False,
+            "ansible_facts": {},
+            "exception": "(traceback unavailable)",
+            "msg": "Task failed: Action failed: Unknown error.",
+            "_ansible_no_log": False,
+            "message": str(exc),
+            "ansible_included_var_files": [],
+        }
 
 
 PAUSE_CONTROLS = "(ctrl+C then 'C' = continue early, ctrl+C then 'A' = abort)"

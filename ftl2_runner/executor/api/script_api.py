@@ -424,7 +424,7 @@ class ScriptRunner:
     @property
     def groups(self) -> dict[str, list[str]]:
         """Ansible's ``groups``: every group of the inventory with its hosts (``--limit`` does not apply)."""
-        return {name: self._inventory.hosts_in(name) for name in self._inventory.groups}
+        return self._variables.groups()
 
     @property
     def hostvars(self) -> Mapping[str, HostVars]:

@@ -41,6 +41,12 @@ class UndefinedVariable(ConditionError):
     """
 
 
+def none_as_empty(value: Any) -> Any:
+    """ansible-core 2.19+ writes nothing for a ``None`` inside a template's text (``a{{ none }}b`` is ``ab``);
+    a template that is one expression still gives ``None`` itself."""
+    return "" if value is None else value
+
+
 @lru_cache(maxsize=1)
 def _environment() -> Any:
     import jinja2
@@ -50,7 +56,7 @@ def _environment() -> Any:
     # As Ansible templates args: its environment trims the newline after a block tag (the template's
     # trailing newlines are put back by _trailing_newlines), reads backslashes in `{{ }}` as its lexer
     # does, and has ansible.builtin's filters and tests.
-    env = TemplateEnvironment(undefined=jinja2.StrictUndefined, trim_blocks=True)
+    env = TemplateEnvironment(undefined=jinja2.StrictUndefined, trim_blocks=True, finalize=none_as_empty)
     install(env)
     env.globals["omit"] = OMIT
     return env
@@ -329,7 +335,9 @@ def render_file(path: str, variables: Mapping[str, Any], searchpath: list[str], 
     from ..vars.plugin_support import TemplatePluginFailure
 
     base = _environment()
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(searchpath), undefined=jinja2.StrictUndefined, **options)
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(searchpath), undefined=jinja2.StrictUndefined, finalize=none_as_empty, **options
+    )
     env.context_class = LazyContext
     env.filters.update(base.filters)
     env.tests.update(base.tests)

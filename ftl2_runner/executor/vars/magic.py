@@ -86,9 +86,10 @@ class GroupsView:
     def groups(self) -> dict[str, list[str]]:
         if self._groups is None:
             inventory = self._inventory
-            self._groups = {name: inventory.hosts_in(name) for name in inventory.groups} if inventory is not None else {}
-            self._groups.setdefault("all", list(getattr(inventory, "hosts", [])))
-            self._groups.setdefault("ungrouped", [])
+            names = list(getattr(inventory, "groups", {}))
+            # ansible-core's order: `all` and `ungrouped` (made first), then the groups as the inventory made them.
+            ordered = ["all", "ungrouped", *(name for name in names if name not in ("all", "ungrouped"))]
+            self._groups = {name: inventory.hosts_in(name) if name in names else [] for name in ordered}
         return self._groups
 
     def names_of(self, host: str) -> list[str]:

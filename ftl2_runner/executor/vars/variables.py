@@ -160,9 +160,9 @@ class HostVariables:
         self._static.clear()
         self._host_magic.clear()
 
-    def known(self, host: str) -> bool:
-        hosts = getattr(self._inventory, "host_vars", None)
-        return hosts is None or host in hosts
+    def groups(self) -> dict[str, list[str]]:
+        """Ansible's ``groups``: every group of the inventory with its hosts, ``--limit`` or not."""
+        return {name: list(hosts) for name, hosts in self._groups.groups.items()}
 
     def _static_layer(self, host: str) -> Layer:
         layer = self._static.get(host)

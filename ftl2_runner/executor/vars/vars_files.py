@@ -94,9 +94,9 @@ def include_vars(params: Mapping[str, Any], playbook_dir: str) -> dict[str, Any]
 
 
 def _dir_files(directory: str, playbook_dir: str, params: Mapping[str, Any]) -> list[str]:
-    found = next((c for c in candidates(directory, playbook_dir) if os.path.isdir(c)), None)
-    if found is None:
-        raise VarsFileError(f"{directory} directory does not exist")
+    found = os.path.join(playbook_dir, os.path.expanduser(directory))  # a directory is the playbook's, not under vars/
+    if not os.path.isdir(found):
+        raise VarsFileError(f"{found} directory does not exist")
     depth = int(params.get("depth") or 0)
     matching = re.compile(str(params["files_matching"])) if params.get("files_matching") else None
     ignored = set(params.get("ignore_files") or [])
