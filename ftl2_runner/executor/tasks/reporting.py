@@ -19,9 +19,9 @@ from ..actions.facts import FactCache
 from ..display.events import PlaybookRecorder
 from ..display.formatting import host_label, task_error_block
 from ..vars.conditions import ConditionError, holds, render
-from ..vars.variables import HostVariables
+from ..vars.variables import HostVariables, holds_template
 from .run import TaskRun
-from .spec import LoopState, loop_state, loop_variables, task_variables
+from .spec import LoopState, loop_item, loop_state, task_variables
 
 _UNREACHABLE_PREFIX = "Failed to connect to the host via ssh: "
 NO_LOG_MESSAGE = "the output has been hidden due to the fact that 'no_log: true' was specified for this result"
@@ -224,13 +224,19 @@ class HostReporter:
         if outcome == results.SKIPPED and res.get("rc") is not None:
             # A module's own skip (command under --check): the item result has no `skipped` key in ansible-core.
             res = {k: v for k, v in res.items() if k != "skipped"}
-        res = shaping.with_loop_item(res, loop.loop_var, loop.item, label, loop.index_var, loop.index)
+        item = loop.item
+        if holds_template(item):  # `loop:` renders its items for each host
+            try:
+                item = loop_item(loop, self.variables.of(host, run.options.vars))
+            except ConditionError:
+                pass
+        res = shaping.with_loop_item(res, loop.loop_var, item, label, loop.index_var, loop.index)
         loop.item_results.setdefault(host, []).append((outcome, res))
         run.task.finished_hosts.add(host)
         self.recorder.host_start(run.task, host)
         if outcome == results.OK and self.diff:
             self.recorder.file_diff(run.task, host, res, item=True)  # --diff: one per ok item, before its line
-        shown = loop.item if label is None else label
+        shown = item if label is None else label
         self.recorder.host_item_result(run.task, host, outcome, res, label=shown, error_block=error_block, deprecation=deprecation)
 
     def _label(self, loop: LoopState, host: str, run: TaskRun) -> Any:
@@ -240,9 +246,8 @@ class HostReporter:
         if callable(loop.label):
             return loop.label(loop.item)
         if isinstance(loop.label, str):
-            variables = self.variables.of(host, run.options.vars)
-            variables.update(loop_variables(loop))
             try:
+                variables = task_variables(self.variables, host, run.options)
                 return render(loop.label, variables)
             except ConditionError:
                 return loop.label

@@ -73,12 +73,25 @@ class LoopState:
     item_results: dict[str, list[tuple[str, dict[str, Any]]]] = field(default_factory=dict)
 
 
-def loop_variables(loop: LoopState) -> dict[str, Any]:
-    """The variables a loop adds for its current item (``item``, and the index under ``index_var``)."""
-    names: dict[str, Any] = {loop.loop_var: loop.item}
+def loop_variables(loop: LoopState, variables: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The variables a loop adds for its current item (``item``, and the index under ``index_var``).
+
+    With a host's ``variables``, an item that holds a template is rendered with them, as ``loop:``
+    renders its list for each host (the Python value the loop yields stays as written).
+    """
+    names: dict[str, Any] = {loop.loop_var: loop_item(loop, variables)}
     if loop.index_var:
         names[loop.index_var] = loop.index
     return names
+
+
+def loop_item(loop: LoopState, variables: Mapping[str, Any] | None) -> Any:
+    """The current item for one host: rendered with the host's ``variables`` when it holds a template."""
+    from ..vars.variables import holds_template, render_value
+
+    if variables is None or not holds_template(loop.item):
+        return loop.item
+    return render_value(loop.item, variables)
 
 
 task_options: contextvars.ContextVar[TaskOptions | None] = contextvars.ContextVar("ftl2_runner_task_options", default=None)
@@ -95,5 +108,5 @@ def task_variables(plane: HostVariables, host: str, options: TaskOptions | None)
     variables = plane.of(host, options.vars if options is not None else None)
     loop = loop_state.get()
     if loop is not None:
-        variables.update(loop_variables(loop))
+        variables.update(loop_variables(loop, variables))
     return variables

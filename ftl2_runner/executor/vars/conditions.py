@@ -288,9 +288,12 @@ def render(text: str, variables: Mapping[str, Any]) -> Any:
 
     if "{{" not in text and "{%" not in text:
         return text
-    whole = re.fullmatch(r"\s*\{\{(.*)\}\}\s*", text, re.DOTALL)
+    # One expression: Jinja drops a template's last newline, so `"{{ x }}\n"` is one too; a text result
+    # gets its trailing newlines back, as ansible-core's preserve_trailing_newlines does (" {{ x }} " is text).
+    whole = re.fullmatch(r"\{\{(.*)\}\}\n?", text, re.DOTALL)
     if whole and _one_expression(text):
-        return evaluate_expression(whole.group(1).strip(), variables, as_template=True)
+        value = evaluate_expression(whole.group(1).strip(), variables, as_template=True)
+        return _trailing_newlines(text, value, "\n") if isinstance(value, str) else value
     _note_reads(text, variables)
     try:
         rendered = _run(_template(text), variables)
