@@ -166,7 +166,8 @@ class ScriptRunner:
             from ...inventory.ftl2_adapter import to_ftl2
 
             # Hosts with their effective (group + host) vars, already limited by --limit.
-            kwargs["inventory"] = to_ftl2(inventory, hosts, defaults=self._settings.host_defaults)
+            own = self._connection_vars if inventory is self._inventory else None  # a script's other inventory: its own vars
+            kwargs["inventory"] = to_ftl2(inventory, hosts, defaults=self._settings.host_defaults, host_vars=own)
         kwargs.setdefault("check_mode", self._settings.check_mode)
 
         def on_event(event: dict[str, Any]) -> None:
@@ -435,6 +436,22 @@ class ScriptRunner:
         """Every variable ``host`` sees now, with Ansible's precedence, templated (``hostvars[host]`` plus
         the open play's variables), as a plain dict; ``runner.hostvars[host]`` reads one at a time."""
         return self._variables.of(host).snapshot()
+
+    def _connection_vars(self, host: str) -> dict[str, Any]:
+        """A host's inventory level as FTL2 gets it: the playbook's group_vars/host_vars included, and the
+        connection variables (``ansible_*``) rendered when they are templates, as ansible-core renders them."""
+        from ..vars.conditions import ConditionError
+        from ..vars.variables import holds_template
+
+        own = dict(self._inventory_vars(host))
+        view = self._variables.of(host, task=False)
+        for name, value in own.items():
+            if name.startswith("ansible_") and holds_template(value):
+                try:
+                    own[name] = view[name]
+                except ConditionError:
+                    pass  # left as written: the task that uses the connection reports what fails
+        return own
 
     def _inventory_vars(self, host: str) -> Mapping[str, Any]:
         if host not in self._inventory.host_vars:
