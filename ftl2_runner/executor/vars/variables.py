@@ -217,10 +217,9 @@ class HostVariables:
         layers += [facts, self._static_layer(host)]
         if task:
             layers.append(Layer(connection_defaults(host, host in ("localhost", "127.0.0.1") and not self._in_inventory(host)), False))
-        if injected:
-            above = layers[: layers.index(facts)]
-            injected = frozenset(name for name in injected if not any(name in layer.values for layer in above))
-        view = HostVars(host, [layer for layer in layers if layer.values], injected, self._deprecated_reads.setdefault(host, set()))
+        # Which injected facts a read would deprecate is decided when a template reads one (few names), not here.
+        above = layers[: layers.index(facts)] if injected else []
+        view = HostVars(host, [layer for layer in layers if layer.values], injected, self._deprecated_reads.setdefault(host, set()), above)
         if task:
             view.set_computed("hostvars", self.hostvars)
             view.set_computed("vars", view)
@@ -295,15 +294,20 @@ class HostVars(MutableMapping[str, Any]):
     Writes (a loop's ``item``, the registered result a condition reads) stay in this view.
     """
 
-    def __init__(self, host: str, layers: list[Layer], injected: frozenset[str], read: set[str]):
+    def __init__(self, host: str, layers: list[Layer], injected: frozenset[str], read: set[str], above_facts: list[Layer] | None = None):
         self.host = host
         self._layers = layers  # highest precedence first
         self._own: dict[str, Any] = {}
         self._computed: dict[str, Any] = {}
         self._rendered: dict[str, Any] = {}
         self._rendering: set[str] = set()
-        self.injected = injected
+        self._injected = injected  # facts under their top-level names (deprecated when read)...
+        self._above_facts = above_facts or []  # ...unless a source above the facts has the name
         self._read = read
+
+    def injected(self, name: str) -> bool:
+        """Whether reading ``name`` reads a fact injected under its top-level name (ansible-core deprecates it)."""
+        return name in self._injected and not any(name in layer.values for layer in self._above_facts)
 
     def set_computed(self, name: str, value: Any) -> None:
         """A magic variable that is this view's own (``vars``, ``hostvars``), above every source."""
@@ -311,11 +315,11 @@ class HostVars(MutableMapping[str, Any]):
 
     def note_reads(self, names: Iterable[str]) -> None:
         """A template or condition read ``names`` (called by the condition evaluator)."""
-        self._read.update(name for name in names if name in self.injected)
+        self._read.update(name for name in names if name not in self._own and self.injected(name))
 
     def with_values(self, values: Mapping[str, Any]) -> HostVars:
         """A view of the same moment with ``values`` above everything (a template's own variables)."""
-        view = HostVars(self.host, self._layers, self.injected, self._read)
+        view = HostVars(self.host, self._layers, self._injected, self._read, self._above_facts)
         view._computed = {name: (view if value is self else value) for name, value in self._computed.items()}
         view._own = {**self._own, **values}
         return view
