@@ -44,19 +44,21 @@ class Failure:
     located_causes: tuple[str, ...] = ()
 
 
-def templated_argument(action: str, option: str, message: str, undefined: bool = False) -> Failure:
+def templated_argument(action: str, option: str, message: str) -> Failure:
     """A task argument whose template failed (``message``: the template's error), as ansible-core 2.21
     reports it: the task's args could not be finalized, because one value could not be resolved.
 
-    An undefined variable is one error in ansible-core (the block's headline names the finalization,
-    the one cause the value); a plugin's failure is chained below both.
+    ansible-core prints this chain either so (each error on its own, as after an earlier failure of
+    the run) or with the finalization folded into the block's first line (as for the first); a
+    script's block is always the former (docs/compat.md).
     """
     finalizing = f"Finalization of task args for '{action}' failed"
     resolving = f"Error while resolving value for '{option}': {message}"
-    res = {"changed": False, "msg": f"Task failed: {finalizing}: {resolving}"}
-    if undefined:
-        return Failure(res, headline=f"Task failed: {finalizing}.", located_causes=(resolving,))
-    return Failure(res, headline="Task failed.", located_causes=(f"{finalizing}.", resolving))
+    return Failure(
+        {"changed": False, "msg": f"Task failed: {finalizing}: {resolving}"},
+        headline="Task failed.",
+        located_causes=(f"{finalizing}.", resolving),
+    )
 
 
 def module_answer(output: Any) -> Any:

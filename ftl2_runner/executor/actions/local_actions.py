@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from ..vars.booleans import ansible_bool
-from ..vars.conditions import ConditionError, UndefinedVariable, evaluate_expression, holds, render
+from ..vars.conditions import ConditionError, evaluate_expression, holds, render
 from . import failures, results
 from .shaping import as_failure
 
@@ -49,8 +49,7 @@ def debug(params: Mapping[str, Any], variables: Mapping[str, Any]) -> tuple[str,
             try:
                 msg = render(msg, variables)
             except ConditionError as exc:
-                failure = failures.templated_argument("ansible.builtin.debug", "msg", str(exc), isinstance(exc, UndefinedVariable))
-                raise ArgumentFailure(failure) from exc
+                raise ArgumentFailure(failures.templated_argument("ansible.builtin.debug", "msg", str(exc))) from exc
         res["changed"] = False
         res["msg"] = msg
         res["_ansible_verbose_always"] = True

@@ -25,7 +25,7 @@ from ..display.diagnostics import UsageError, script_call_site
 from ..display.events import PlaybookRecorder, Task
 from ..ftl2 import quirks
 from ..ftl2.quirks import native_for_pattern
-from ..vars.conditions import AttributeView, ConditionError, UndefinedVariable, condition_text, holds, render
+from ..vars.conditions import AttributeView, ConditionError, condition_text, holds, render
 from ..vars.magic import OMIT
 from ..vars.variables import HostVariables, HostVars, holds_template, render_value
 from .blocks import PlayHosts
@@ -344,7 +344,7 @@ class TaskExecutor:
                 elif templates and holds_template(value):
                     value = render_value(value, variables)
             except ConditionError as exc:
-                raise ArgumentError(key, str(exc), isinstance(exc, UndefinedVariable)) from exc
+                raise ArgumentError(key, str(exc)) from exc
             out[key] = value
         return without_omitted(out)
 
@@ -353,7 +353,7 @@ class TaskExecutor:
         from ..actions import failures
 
         action = run.task.action if "." in run.task.action else f"ansible.builtin.{run.task.action}"
-        failure = failures.templated_argument(action, exc.option, exc.message, exc.undefined)
+        failure = failures.templated_argument(action, exc.option, exc.message)
         self.reporter.report(run, host, results.FAILED, self.reporter.in_ansibles_words(run, host, failure))
 
     def _shown_params(self, host: str, params: dict[str, Any], options: TaskOptions | None = None) -> dict[str, Any]:
@@ -562,11 +562,10 @@ class TaskExecutor:
 class ArgumentError(Exception):
     """A task argument could not be templated for a host (``option``: its name, ``message``: the template's error)."""
 
-    def __init__(self, option: str, message: str, undefined: bool = False) -> None:
+    def __init__(self, option: str, message: str) -> None:
         super().__init__(message)
         self.option = option
         self.message = message
-        self.undefined = undefined  # an undefined variable (not a plugin's failure): ansible-core's shorter chain
 
 
 def _depends_on_host(value: Any) -> bool:
