@@ -322,7 +322,7 @@ class TaskExecutor:
         delegate_to = run.options.delegate_to
         delegate = str(render(delegate_to, self._view(run.options, host))) if isinstance(delegate_to, str) else str(delegate_to)
         known = delegate in self.plays.inventory.host_vars
-        run.delegated_vars[host] = _delegated_vars(delegate, self.variables.of(delegate) if known else None)
+        run.delegated_vars[host] = _delegated_vars(delegate, self.variables.of(delegate, task=False) if known else None)
         return delegate
 
     def _view(self, options: TaskOptions | None, host: str) -> HostVars:
