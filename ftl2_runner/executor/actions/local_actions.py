@@ -123,13 +123,14 @@ def fail(params: Mapping[str, Any], variables: Mapping[str, Any]) -> tuple[str, 
     return results.FAILED, as_failure({"changed": False, "msg": msg})
 
 
-def include_vars(params: Mapping[str, Any], variables: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
-    """``include_vars(file=... | dir=..., name=...)``: the files' variables (the caller stores them for the host)."""
+def include_vars(params: Mapping[str, Any], variables: Mapping[str, Any], secrets: list[Any] | None = None) -> tuple[str, dict[str, Any]]:
+    """``include_vars(file=... | dir=..., name=...)``: the files' variables (the caller stores them for the host),
+    ``!vault`` values decrypted with the job's ``secrets``."""
     from ..vars.vars_files import VarsFileError
     from ..vars.vars_files import include_vars as read
 
     try:
-        return results.OK, read(params, str(variables.get("playbook_dir") or "."))
+        return results.OK, read(params, str(variables.get("playbook_dir") or "."), secrets or [])
     except VarsFileError as exc:
         # ansible-core's action fails with its reason in `message` and an "Unknown error." of its own, in this order.
         return results.FAILED, {
@@ -194,11 +195,18 @@ BYPASS_HOST_LOOP = frozenset(("pause",))
 
 
 async def run(
-    short: str, params: Mapping[str, Any], variables: Mapping[str, Any], display: Callable[[str], None], warning: Callable[[str], None]
+    short: str,
+    params: Mapping[str, Any],
+    variables: Mapping[str, Any],
+    display: Callable[[str], None],
+    warning: Callable[[str], None],
+    secrets: list[Any] | None = None,
 ) -> tuple[str, dict[str, Any]]:
     """One host's ``(outcome, res)`` for the action ``short`` (``set_fact`` is the caller's to store)."""
     if short == "set_fact":
         return set_fact(params)
+    if short == "include_vars":
+        return include_vars(params, variables, secrets)
     if short == "pause":
         outcome: Awaitable[tuple[str, dict[str, Any]]] = pause(params, display, warning)
         return await outcome

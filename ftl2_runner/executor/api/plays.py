@@ -62,7 +62,8 @@ class PlayTracker:
             playbook_dir = variables.playbook_dir
             for host in batch:
                 view = variables.of(host)
-                play.files[host] = Layer(read_vars_files(options.vars_files, playbook_dir, functools.partial(_render_with, view)), True)
+                files = read_vars_files(options.vars_files, playbook_dir, functools.partial(_render_with, view), variables.secrets)
+                play.files[host] = Layer(files, True)
 
     def ensure_play(self, target: str) -> None:
         if self.explicit:

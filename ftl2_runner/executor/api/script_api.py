@@ -56,6 +56,7 @@ class JobSettings:
     inventory_sources: list[str] = field(default_factory=list)  # -i values, as ansible_inventory_sources lists them
     launcher_vars: dict[str, Any] = field(default_factory=dict)  # a launcher's play `vars` (also in `extravars`)
     job_extravars: dict[str, Any] | None = None  # the job's own extra vars, without the launcher's (None: `extravars`)
+    vault_secrets: list[Any] = field(default_factory=list)  # the job's vault passwords: vars_files, include_vars
 
 
 class ScriptRunner:
@@ -98,6 +99,7 @@ class ScriptRunner:
         self._variables = HostVariables(
             self._inventory_vars, extra, inventory=self._inventory, job=job, playbook_vars=settings.launcher_vars
         )
+        self._variables.secrets = settings.vault_secrets
         self._executor = TaskExecutor(recorder, settings, self._plays, self._variables)
         self._plays.variables = self._variables
         self._plays.removed = lambda: self._executor.hosts.out_of_play
@@ -149,6 +151,9 @@ class ScriptRunner:
 
         seed_gate_cache()  # prebuilt gates: no package download on offline execution nodes
         ensure_gate_installer()  # a uv off PATH still builds the gate in a venv without pip
+        from ..ftl2.installer_output import install as quiet_gate_installer
+
+        quiet_gate_installer()  # uv's/pip's stderr is not job output
         self._executor.fail_fast = bool(kwargs.pop("fail_fast", True))
         user_callback = kwargs.pop("on_event", None)
         for forced in ("quiet", "log_file", "state_file", "print_summary", "print_errors", "verbose"):

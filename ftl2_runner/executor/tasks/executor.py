@@ -401,7 +401,7 @@ class TaskExecutor:
                     continue
             try:
                 outcome, res = await local_actions.run(
-                    short, host_params, self._view(options, host), self.recorder.display, self.recorder.warning
+                    short, host_params, self._view(options, host), self.recorder.display, self.recorder.warning, self.variables.secrets
                 )
             except local_actions.ArgumentFailure as exc:
                 self.reporter.report(run, host, results.FAILED, self.reporter.in_ansibles_words(run, host, exc.failure))

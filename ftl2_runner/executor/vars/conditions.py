@@ -278,26 +278,32 @@ def render(text: str, variables: Mapping[str, Any]) -> Any:
     """A string with ``{{ ... }}`` rendered against the host's variables, as Ansible templates task args.
 
     A string that is one expression and nothing else keeps the expression's type (``"{{ port }}"`` is
-    an int when ``port`` is), as ansible-core 2.19+ does.
+    an int when ``port`` is), as ansible-core 2.19+ does. :class:`~ftl2_runner.unsafe.UnsafeText`
+    is returned as it is, and an unsafe text inside ``text`` is kept verbatim (:mod:`ftl2_runner.unsafe`).
     """
     import re
 
     import jinja2
 
+    from ...data.unsafe import UnsafeText, shield, unshield
     from ..vars.plugin_support import TemplatePluginFailure
 
-    if "{{" not in text and "{%" not in text:
+    if isinstance(text, UnsafeText) or ("{{" not in text and "{%" not in text):
         return text
+    # An !unsafe value's text is never template code, even inside a string the script built from it.
+    template, kept = shield(text)
+    if kept and "{{" not in template and "{%" not in template:
+        return UnsafeText(text)
     # One expression: Jinja drops a template's last newline, so `"{{ x }}\n"` is one too; a text result
     # gets its trailing newlines back, as ansible-core's preserve_trailing_newlines does (" {{ x }} " is text).
-    whole = re.fullmatch(r"\{\{(.*)\}\}\n?", text, re.DOTALL)
-    if whole and _one_expression(text):
+    whole = re.fullmatch(r"\{\{(.*)\}\}\n?", template, re.DOTALL)
+    if whole and _one_expression(template):
         value = evaluate_expression(whole.group(1).strip(), variables, as_template=True)
-        return _trailing_newlines(text, value, "\n") if isinstance(value, str) else value
-    _note_reads(text, variables)
+        return unshield(_trailing_newlines(template, value, "\n") if isinstance(value, str) else value, kept)
+    _note_reads(template, variables)
     try:
-        rendered = _run(_template(text), variables)
-        return _trailing_newlines(text, rendered, "\n")
+        rendered = _run(_template(template), variables)
+        return unshield(_trailing_newlines(template, rendered, "\n"), kept)
     except jinja2.UndefinedError as exc:
         raise UndefinedVariable(str(exc.message)) from exc
     except RecursionError:

@@ -139,6 +139,7 @@ class HostVariables:
         self._set_layers: dict[str, Layer] = {}
         self._included: dict[str, Layer] = {}  # include_vars, per host
         self.play: PlayVariables | None = None
+        self.secrets: list[Any] = []  # the job's vault passwords, for files read while it runs (vars_files, include_vars)
         self._deprecated_reads: dict[str, set[str]] = {}  # host -> injected fact names read since its last result
         inject = environ.get(_INJECT_FACTS_ENV)
         self._inject_facts = inject is None or ansible_bool(inject)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -37,16 +37,19 @@ def _find(name: str, playbook_dir: str) -> str | None:
     return next((c for c in candidates(name, playbook_dir) if os.path.exists(c)), None)
 
 
-def _read(path: str) -> dict[str, Any]:
+def _read(path: str, secrets: Sequence[Any]) -> dict[str, Any]:
+    """A file's variables, its ``!vault`` values decrypted with the job's vault passwords."""
+    from ...data.vault import VaultError, decrypt_tree
     from ...inventory import InventoryError, read_vars_file
 
     try:
-        return read_vars_file(Path(path))
-    except InventoryError as exc:
+        found = read_vars_file(Path(path))
+        return {key: decrypt_tree(value, list(secrets), f"{key} (variable of {path})") for key, value in found.items()}
+    except (InventoryError, VaultError) as exc:
         raise VarsFileError(str(exc)) from exc
 
 
-def read_vars_files(entries: list[Any], playbook_dir: str, render: Callable[[str], Any]) -> dict[str, Any]:
+def read_vars_files(entries: list[Any], playbook_dir: str, render: Callable[[str], Any], secrets: Sequence[Any] = ()) -> dict[str, Any]:
     """A play's ``vars_files`` for one host, merged in order; ``render`` templates a name with the host's variables."""
     merged: dict[str, Any] = {}
     for entry in entries:
@@ -55,12 +58,12 @@ def read_vars_files(entries: list[Any], playbook_dir: str, render: Callable[[str
             text = str(render(name) if isinstance(name, str) and ("{{" in name or "{%" in name) else name)
             found = _find(text, playbook_dir)
             if found is not None:
-                merged.update(_read(found))
+                merged.update(_read(found, secrets))
                 break
     return merged
 
 
-def include_vars(params: Mapping[str, Any], playbook_dir: str) -> dict[str, Any]:
+def include_vars(params: Mapping[str, Any], playbook_dir: str, secrets: Sequence[Any] = ()) -> dict[str, Any]:
     """``include_vars``' result: ``{"changed": False, "ansible_facts": ..., "ansible_included_var_files": [...]}``.
 
     Raises :class:`VarsFileError` with ansible-core's ``message`` when a file is missing or unreadable.
@@ -85,7 +88,7 @@ def include_vars(params: Mapping[str, Any], playbook_dir: str) -> dict[str, Any]
     merged: dict[str, Any] = {}
     merge = params.get("hash_behaviour") == "merge"
     for path in files:
-        data = _read(path)
+        data = _read(path, secrets)
         merged = _merged(merged, data) if merge else {**merged, **data}
     name = params.get("name")
     facts = {str(name): merged} if name else merged
