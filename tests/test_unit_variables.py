@@ -140,3 +140,15 @@ def test_snapshot_names_the_variable_that_cannot_be_rendered():
     with pytest.raises(UndefinedVariable, match="variable 'broken' of host db1: 'nowhere' is undefined"):
         plane.of("db1").snapshot()
     assert plane.of("db1")["ok"] == 1
+
+
+def test_a_container_renders_only_the_items_read():
+    plane, _ = _plane(
+        {"db1": {"name": "db", "settings": {"port": "{{ 5000 + 432 }}", "broken": "{{ nowhere }}", "tags": ["{{ name }}", 2]}}}
+    )
+    view = plane.of("db1")
+    assert render("{{ settings.port }} {{ settings.tags[0] }} {{ settings['tags'] | length }}", view) == "5432 db 2"
+    assert evaluate_expression("settings.tags", view) == ["db", 2] and type(evaluate_expression("settings.tags", view)) is list
+    assert render("{{ settings.tags | to_json }}", view) == '["db", 2]'  # a filter gets plain data
+    with pytest.raises(UndefinedVariable, match="'nowhere' is undefined"):
+        evaluate_expression("settings", view)  # the whole value leaves the template: every item is rendered

@@ -23,6 +23,7 @@ from typing import Any
 
 from ...script import Result
 from .booleans import ansible_bool
+from .lazy import LazyDict, materialized
 from .magic import OMIT
 
 # ansible-core's words for a variable that reads itself (it finds it by Python's recursion limit).
@@ -155,7 +156,7 @@ def evaluate_expression(expression: str, variables: Mapping[str, Any], as_templa
         value = _evaluate(_compiled(expression, as_template), variables)
         if isinstance(value, jinja2.Undefined):
             value._fail_with_undefined_error()
-        return value
+        return materialized(value)  # what leaves a template is plain data, every item rendered
     except jinja2.UndefinedError as exc:
         raise UndefinedVariable(str(exc.message)) from exc
     except RecursionError:
@@ -171,7 +172,7 @@ def evaluate_expression(expression: str, variables: Mapping[str, Any], as_templa
 def _plain(value: Any) -> Any:
     if isinstance(value, Result):
         return dict(value)
-    if isinstance(value, dict) and type(value) is not dict:
+    if isinstance(value, dict) and type(value) is not dict and not isinstance(value, LazyDict):
         return {k: dict(v) if isinstance(v, Result) else v for k, v in value.items()}
     return value
 

@@ -43,12 +43,14 @@ facts, and remembers the ones a template read (:meth:`HostVars.note_reads`).
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from .booleans import ansible_bool
+from .lazy import LazyDict, LazyList, materialized
 from .magic import Computed, GroupsView, JobMagic, PlayMagic, connection_defaults, host_magic, implicit_localhost_vars, job_magic
 
 # ansible-core's INJECT_FACTS_AS_VARS setting; only its default (unset) deprecates the injected names.
@@ -361,7 +363,7 @@ class HostVars(MutableMapping[str, Any]):
             raise ConditionError(_RECURSION)
         self._rendering.add(name)
         try:
-            return render_value(value, self)
+            return render_value(value, self, lazy=True)
         except RecursionError:
             raise ConditionError(_RECURSION) from None
         finally:
@@ -409,21 +411,32 @@ class HostVars(MutableMapping[str, Any]):
             if name in self._computed:
                 continue
             try:
-                out[name] = self[name]
+                out[name] = materialized(self[name])
             except ConditionError as exc:
                 raise type(exc)(f"variable {name!r} of host {self.host}: {exc}") from exc
         return out
 
 
-def render_value(value: Any, variables: Mapping[str, Any]) -> Any:
-    """A variable's value with every template inside it rendered against ``variables`` (unsafe text kept)."""
+def render_value(value: Any, variables: Mapping[str, Any], lazy: bool = False) -> Any:
+    """A variable's value with every template inside it rendered against ``variables`` (unsafe text kept).
+
+    ``lazy``: a dict or list holding templates comes back as a :class:`.lazy.LazyDict`/``LazyList``
+    whose items are rendered when read, as ansible-core renders a variable's containers; otherwise
+    everything is rendered now (a task's arguments, a set fact).
+    """
     from .conditions import render
 
     if isinstance(value, str):
         return value if is_unsafe(value) or not is_template(value) else render(value, variables)
+    if isinstance(value, (LazyDict, LazyList)):
+        return value if lazy else materialized(value)
     if isinstance(value, Mapping):
+        if lazy and holds_template(value):
+            return LazyDict(dict(value), functools.partial(render_value, variables=variables, lazy=True))
         return {key: render_value(item, variables) for key, item in value.items()}
     if isinstance(value, list):
+        if lazy and holds_template(value):
+            return LazyList(value, functools.partial(render_value, variables=variables, lazy=True))
         return [render_value(item, variables) for item in value]
     if isinstance(value, tuple):
         return tuple(render_value(item, variables) for item in value)
