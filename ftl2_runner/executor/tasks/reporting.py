@@ -19,9 +19,9 @@ from ..actions.facts import FactCache
 from ..display.events import PlaybookRecorder
 from ..display.formatting import host_label, task_error_block
 from ..vars.conditions import ConditionError, holds, render
-from ..vars.variables import HostVariables
+from ..vars.variables import HostVariables, holds_template
 from .run import TaskRun
-from .spec import LoopState, loop_state, loop_variables
+from .spec import LoopState, loop_item, loop_state, task_variables
 
 _UNREACHABLE_PREFIX = "Failed to connect to the host via ssh: "
 NO_LOG_MESSAGE = "the output has been hidden due to the fact that 'no_log: true' was specified for this result"
@@ -101,7 +101,7 @@ class HostReporter:
         if options.changed_when is None and options.failed_when is None:
             return outcome, res
         registered = _registered(outcome, res)
-        variables = self.variables.of(host)
+        variables = task_variables(self.variables, host, options)
         if options.register:
             variables[options.register] = registered
         try:
@@ -185,7 +185,7 @@ class HostReporter:
                 satisfied = outcome != results.FAILED
             else:
                 registered = _registered(outcome, res)
-                variables = self.variables.of(host)
+                variables = task_variables(self.variables, host, run.options)
                 if run.options.register:
                     variables[run.options.register] = registered
                 satisfied = holds(until, registered, variables)
@@ -220,29 +220,34 @@ class HostReporter:
         error_block: str | None,
         deprecation: str | None = None,
     ) -> None:
-        label = self._label(loop, host)
+        label = self._label(loop, host, run)
         if outcome == results.SKIPPED and res.get("rc") is not None:
             # A module's own skip (command under --check): the item result has no `skipped` key in ansible-core.
             res = {k: v for k, v in res.items() if k != "skipped"}
-        res = shaping.with_loop_item(res, loop.loop_var, loop.item, label, loop.index_var, loop.index)
+        item = loop.item
+        if holds_template(item):  # `loop:` renders its items for each host
+            try:
+                item = loop_item(loop, self.variables.of(host, run.options.vars))
+            except ConditionError:
+                pass
+        res = shaping.with_loop_item(res, loop.loop_var, item, label, loop.index_var, loop.index)
         loop.item_results.setdefault(host, []).append((outcome, res))
         run.task.finished_hosts.add(host)
         self.recorder.host_start(run.task, host)
         if outcome == results.OK and self.diff:
             self.recorder.file_diff(run.task, host, res, item=True)  # --diff: one per ok item, before its line
-        shown = loop.item if label is None else label
+        shown = item if label is None else label
         self.recorder.host_item_result(run.task, host, outcome, res, label=shown, error_block=error_block, deprecation=deprecation)
 
-    def _label(self, loop: LoopState, host: str) -> Any:
+    def _label(self, loop: LoopState, host: str, run: TaskRun) -> Any:
         """``loop_control.label`` for this item on ``host`` (None: the item itself is shown)."""
         if loop.label is None:
             return None
         if callable(loop.label):
             return loop.label(loop.item)
         if isinstance(loop.label, str):
-            variables = self.variables.of(host)
-            variables.update(loop_variables(loop))
             try:
+                variables = task_variables(self.variables, host, run.options)
                 return render(loop.label, variables)
             except ConditionError:
                 return loop.label
