@@ -15,11 +15,15 @@ from pathlib import Path
 
 ANSIBLE_RUNNER_VERSION = "2.4.3"
 ANSIBLE_CORE_VERSION = "2.21.5"
+# cryptography 51 warns that DSA is deprecated when ansible-core imports its ssh-agent client,
+# on stderr, which reaches the stream as two `verbose` lines in every case with an sshd target:
+# the reference keeps the release ftl2-runner's own lock file has (uv.lock).
+CRYPTOGRAPHY_PIN = "cryptography<51"
 CACHE_DIR = Path(__file__).resolve().parent.parent / ".cache" / "compat-refenv"
 
 
 def _stamp() -> str:
-    return f"ansible-runner=={ANSIBLE_RUNNER_VERSION} ansible-core=={ANSIBLE_CORE_VERSION} python={sys.version_info[:2]} bytecode"
+    return f"ansible-runner=={ANSIBLE_RUNNER_VERSION} ansible-core=={ANSIBLE_CORE_VERSION} python={sys.version_info[:2]} {CRYPTOGRAPHY_PIN} bytecode"
 
 
 def ensure_reference_env(cache_dir: Path = CACHE_DIR) -> Path:
@@ -50,6 +54,7 @@ def ensure_reference_env(cache_dir: Path = CACHE_DIR) -> Path:
             str(bin_dir / "python"),
             f"ansible-runner=={ANSIBLE_RUNNER_VERSION}",
             f"ansible-core=={ANSIBLE_CORE_VERSION}",
+            CRYPTOGRAPHY_PIN,
         ],
         check=True,
         env=env,
