@@ -23,7 +23,8 @@ CACHE_DIR = Path(__file__).resolve().parent.parent / ".cache" / "compat-refenv"
 
 
 def _stamp() -> str:
-    return f"ansible-runner=={ANSIBLE_RUNNER_VERSION} ansible-core=={ANSIBLE_CORE_VERSION} python={sys.version_info[:2]} {CRYPTOGRAPHY_PIN} bytecode"
+    versions = f"ansible-runner=={ANSIBLE_RUNNER_VERSION} ansible-core=={ANSIBLE_CORE_VERSION} {CRYPTOGRAPHY_PIN}"
+    return f"{versions} python={sys.version_info[:2]} bytecode"
 
 
 def ensure_reference_env(cache_dir: Path = CACHE_DIR) -> Path:

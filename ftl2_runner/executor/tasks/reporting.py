@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from ...script import Result
-from .. import failures, results, shaping
+from .. import failures, no_log, results, shaping
 from ..events import PlaybookRecorder
 from ..facts import FactCache
 from ..formatting import host_label, task_error_block
@@ -24,7 +24,6 @@ from .spec import LoopState, loop_state, loop_variables
 from .variables import HostVariables
 
 _UNREACHABLE_PREFIX = "Failed to connect to the host via ssh: "
-NO_LOG_MESSAGE = "the output has been hidden due to the fact that 'no_log: true' was specified for this result"
 FAILED_WHEN_MESSAGE = "Task failed: Action failed: A 'failed_when' expression evaluated to 'True'."
 
 
@@ -138,25 +137,24 @@ class HostReporter:
         loop = loop_state.get()
         if not (loop is not None and not final_of_loop and outcome != results.UNREACHABLE):
             run.results[host] = _registered(outcome, res)
-        if task.no_log:
-            # As Ansible's TaskResult.clean_copy(): only the censored notice and `changed` survive.
-            res = {"censored": NO_LOG_MESSAGE, **{k: res[k] for k in ("changed",) if k in res}}
+        shown = no_log.censor(res) if task.no_log else res  # the one place a result is censored (no_log.py)
         if loop is not None and not final_of_loop and outcome != results.UNREACHABLE:
             error_block = self.error_block(run, res, outcome, host) if outcome == results.FAILED else None
-            self._item(run, loop, host, outcome, res, error_block, deprecation)
+            self._item(run, loop, host, outcome, shown, error_block, deprecation)
             return
         if outcome == results.OK and self.diff:
-            self.recorder.file_diff(task, host, res)  # --diff: Ansible shows a changed result's diff first
+            # --diff: Ansible shows a changed result's diff first (under no_log: the event, with no diff)
+            self.recorder.file_diff(task, host, shown, had_diff=res.get("diff") is not None)
         error_block = None
         if outcome in (results.FAILED, results.UNREACHABLE) and not final_of_loop and host not in run.exhausted:
-            error_block = self.error_block(run, res, outcome, host)
+            error_block = self.error_block(run, res, outcome, host)  # ansible-core words it from the uncensored msg
         elif outcome == results.OK and res.get("warnings") and task.action.rsplit(".", 1)[-1] == "debug":
             error_block = self.warning_block(run, res["warnings"])
         self.recorder.host_result(
             task,
             host,
             outcome,
-            res,
+            shown,
             error_block=error_block,
             quiet=final_of_loop,
             rescued=run.rescuable and outcome == results.FAILED and not run.options.ignore_errors,
@@ -191,6 +189,8 @@ class HostReporter:
             return outcome, res
         if attempt < total:
             retry = shaping.ansible_key_order(dict(res, attempts=attempt + 1, retries=total))
+            if run.task.no_log:
+                retry = no_log.censor(retry, final=False)
             delegated = run.delegated_vars.get(host)
             label = host_label(host, {"_ansible_delegated_vars": delegated}) if delegated else None
             self.recorder.host_retry(run.task, host, retry, label)
@@ -216,11 +216,13 @@ class HostReporter:
         error_block: str | None,
         deprecation: str | None = None,
     ) -> None:
-        label = self._label(loop, host)
+        censored = no_log.is_censored(res)
+        label = no_log.CENSORED_ITEM_LABEL if censored else self._label(loop, host)
         if outcome == results.SKIPPED and res.get("rc") is not None:
             # A module's own skip (command under --check): the item result has no `skipped` key in ansible-core.
             res = {k: v for k, v in res.items() if k != "skipped"}
-        res = shaping.with_loop_item(res, loop.loop_var, loop.item, label, loop.index_var, loop.index)
+        if not censored:  # ansible-core's censoring drops the loop keys too: the item is not named anywhere
+            res = shaping.with_loop_item(res, loop.loop_var, loop.item, label, loop.index_var, loop.index)
         loop.item_results.setdefault(host, []).append((outcome, res))
         run.task.finished_hosts.add(host)
         self.recorder.host_start(run.task, host)
