@@ -27,6 +27,9 @@ def console_main() -> None:
     ansible_runner's modules after its job was done (docs/performance.md).
     """
     if may_run_a_job(sys.argv[1:]):
+        from . import early_signals
+
+        early_signals.install()  # first: a cancel from here on ends with a status and eof (early_signals.py)
         from . import warm_executor
 
         warm_executor.start()  # cli.worker_main discards it if no job claims it

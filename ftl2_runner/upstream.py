@@ -91,6 +91,7 @@ def streamed_job_checks(cancel_watch: CancelWatch) -> Iterator[None]:
         original_run, original_signal_handler = interface.run, interface.signal_handler
 
         def checked_run(**kwargs: Any) -> Any:
+            cancel_watch.raise_if_set()  # the stream is read and unpacked: the last moment before the job
             check_job_kwargs(kwargs, streamed=True)
             return original_run(**kwargs)
 
