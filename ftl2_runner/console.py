@@ -30,6 +30,9 @@ def console_main() -> None:
         from . import early_signals
 
         early_signals.install()  # first: a cancel from here on ends with a status and eof (early_signals.py)
+        from . import process_tree
+
+        process_tree.claim_the_whole_process()  # every child of this process is the job's: orphans are reaped
         from . import warm_executor
 
         warm_executor.start()  # cli.worker_main discards it if no job claims it

@@ -113,6 +113,7 @@ class Ftl2Worker(Worker):
     _last_event: dict[str, Any] | None = None
     _saw_stats = False
     _runs_executor = False
+    _job_processes: Any = None  # process_tree.JobProcesses, from run()
 
     def event_handler(self, event_data: dict[str, Any]) -> Any:
         if event_data.get("counter"):
@@ -125,6 +126,9 @@ class Ftl2Worker(Worker):
         if status in FINAL_STATUSES:
             self._final_status_sent = True  # one final status per job: see _fail
         if status == "starting":
+            isolated = (getattr(runner_config, "env", None) or {}).get("AWX_ISOLATED_DATA_DIR")
+            if isolated and self._job_processes is not None:
+                self._job_processes.mark("AWX_ISOLATED_DATA_DIR", isolated)  # every process of the job inherits it
             command = getattr(runner_config, "command", None) or []
             self._runs_executor = any(EXECUTOR_MODULE in str(part) for part in command)
         if status == "failed" and self._runs_executor and not self._executor_ended_on_purpose():
@@ -164,13 +168,16 @@ class Ftl2Worker(Worker):
         )
 
     def run(self) -> tuple[str, int | None]:
-        from . import warm_executor
-        from .process_tree import JobProcesses, OrphanReaper, subreaper_for_the_job
+        import contextlib
 
-        job = JobProcesses(warm_executor.waiting_pid())  # the warm executor will be the job's executor
-        with subreaper_for_the_job():
+        from . import warm_executor
+        from .process_tree import JobProcesses, OrphanReaper, owns_the_process, subreaper_for_the_job
+
+        job = self._job_processes = JobProcesses(warm_executor.waiting_pid())  # the warm executor will be the job's executor
+        whole = owns_the_process()  # inside a host program: no subreaper, no reaper (process_tree.py)
+        with subreaper_for_the_job() if whole else contextlib.nullcontext():
             try:
-                with OrphanReaper():
+                with OrphanReaper() if whole else contextlib.nullcontext():
                     return self._run_job()
             finally:
                 warm_executor.discard()  # before the kill below, which could reap it under our feet

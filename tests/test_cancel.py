@@ -494,3 +494,42 @@ def test_a_cancel_at_any_moment_after_exec_ends_the_stream(tmp_path, signum, loa
             outcomes.append((delay, round(console_after, 3)))
     assert len(outcomes) == len(START_UP_MOMENTS)
     print("moment, seconds from exec to the console script's start:", outcomes)
+
+
+def test_run_worker_in_a_host_program_never_reaps_or_kills_the_hosts_new_children(tmp_path):
+    """Children the host starts *while* the job runs, in sessions of their own: one that exits keeps its
+    real exit code (not reaped under the host's Popen), one still running survives the cancel; the
+    job's own escaped process (``start_new_session``) is killed."""
+    import subprocess
+    import sys
+
+    marker = uuid.uuid4().hex
+    pdd = make_data_dir(tmp_path, LONG_JOB, env_files={"envvars": json.dumps({"RUNNER_TEST_MARKER": marker})})
+    stream = transmit(pdd, "-p", "job.py", "-i", "api")
+    (tmp_path / "stream").write_bytes(stream)
+    host = f"""
+import io, os, signal, subprocess, threading, time
+from ftl2_runner import run_worker
+found = {{}}
+def host_work():
+    time.sleep(1.0)
+    found["exits"] = subprocess.Popen(["sh", "-c", "exit 7"], start_new_session=True)
+    found["runs"] = subprocess.Popen(["sleep", "60"], start_new_session=True)
+    time.sleep(1.5)  # the first is a zombie for a while: a reaper of the worker's would take it
+    found["code"] = found["exits"].wait()
+    os.kill(os.getpid(), signal.SIGINT)  # then cancel the job
+threading.Thread(target=host_work).start()
+out = io.BytesIO()
+out.name = "job"
+status, rc = run_worker(private_data_dir={str(tmp_path / "w")!r}, _input=open({str(tmp_path / "stream")!r}, "rb"), _output=out)
+time.sleep(0.5)
+print(status, found["code"], found["runs"].poll())
+found["runs"].kill()
+"""
+    done = subprocess.run([sys.executable, "-c", host], capture_output=True, text=True, timeout=120, env=worker_env())
+    # canceled; the host's child exited 7 as far as its Popen knows; the other still runs
+    assert done.stdout.split() == ["canceled", "7", "None"], done.stdout + done.stderr[-3000:]
+    deadline = time.monotonic() + 5
+    while processes_with_marker(marker) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert processes_with_marker(marker) == [], "the job's own processes are still running"
