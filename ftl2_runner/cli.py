@@ -218,6 +218,7 @@ def _worker_command(argv: list[str]) -> int:
     from .worker import RC_CANCELED, write_final_status
 
     _import_the_job_path()  # while a signal is only noted (early_signals): never a cancel inside an import
+    sys.unraisablehook = _unraisable_to_the_log  # stderr is the result stream under Receptor
     watch = CancelWatch()
     try:
         watch.install()  # before anything is read: a cancel at any moment ends with a status and eof
@@ -229,6 +230,20 @@ def _worker_command(argv: list[str]) -> int:
         return RC_CANCELED
     finally:
         _ignore_late_signals()
+
+
+def _unraisable_to_the_log(unraisable: Any) -> None:
+    """What Python would print as "Exception ignored in ..." goes to the debug log, not stderr.
+
+    Receptor merges the worker's stderr into the result stream, where such a line is not JSON.
+    Upstream's Runner leaves its ``stdout`` artifact file to the garbage collector when a write
+    to it fails (a full disk): its last flush failed again there, and was printed.
+    """
+    import logging
+
+    logging.getLogger("ansible-runner").debug(
+        "ftl2-runner: exception ignored in %r: %r", unraisable.object, unraisable.exc_value, exc_info=unraisable.exc_value
+    )
 
 
 def _import_the_job_path() -> None:

@@ -8,6 +8,7 @@ upstream code. Its only change is that the job it starts is built with
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import os
@@ -28,6 +29,7 @@ from .upstream import streamed_worker_job
 logger = logging.getLogger("ansible-runner")
 FINAL_STATUSES = frozenset({"successful", "failed", "timeout", "canceled", "error"})
 RC_CANCELED = 254  # what upstream's Runner returns for a canceled job
+_DISK_ERRORS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EROFS, errno.EFBIG})
 ZIP_GRACE_AFTER_CANCEL = 8.0  # seconds after the cancel: eof comes before Receptor SIGKILLs at 10 s
 
 
@@ -222,6 +224,12 @@ class Ftl2Worker(Worker):
             return
         if isinstance(exc, (TransmitStreamError, UnsafeArchive, UnsafeDataDir)):
             explanation = str(exc)
+        elif isinstance(exc, OSError) and exc.errno in _DISK_ERRORS:
+            explanation = (
+                f"The worker cannot write into the private data directory ({exc.strerror}"
+                f"{': ' + str(exc.filename) if exc.filename else ''}): the job was stopped. "
+                "Free space on the execution node (or raise its quota) and run the job again."
+            )
         elif self.job_kwargs is None:
             explanation = "The transmit stream ended without a kwargs record."
         else:

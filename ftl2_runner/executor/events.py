@@ -127,6 +127,7 @@ class PlaybookRecorder:
     ):
         self.channel = channel
         channel.forwarded_event = self.forwarded_output_event  # what the job prints, in context
+        channel.error_event = self.error_event  # why the job stops, when events cannot be written
         self.formatter = formatter
         self.playbook = playbook
         self.playbook_uuid = str(uuid.uuid4())
@@ -212,6 +213,13 @@ class PlaybookRecorder:
         event_uuid: str | None = None,
         verbosity: int | None = None,
     ) -> str:
+        partial = self._partial(event, event_data, event_uuid, verbosity)
+        self.channel.emit(partial, text)
+        return str(partial["uuid"])
+
+    def _partial(
+        self, event: str, event_data: dict[str, Any], event_uuid: str | None = None, verbosity: int | None = None
+    ) -> dict[str, Any]:
         event_uuid = event_uuid or str(uuid.uuid4())
         event_data["uuid"] = event_uuid
         if not self._keeps_event_data(event):
@@ -225,8 +233,13 @@ class PlaybookRecorder:
         if verbosity is not None:
             partial["verbosity"] = verbosity
         partial["event_data"] = event_data
-        self.channel.emit(partial, text)
-        return event_uuid
+        return partial
+
+    def error_event(self, msg: str) -> tuple[dict[str, Any], str]:
+        """The ``error`` event ``error(msg)`` would emit, and its text, for the channel to write itself."""
+        data = self._ctx(self._display_depth()) if self._started else {}
+        data["error"] = True
+        return self._partial("error", data), self.formatter.error(msg)
 
     def forwarded_output_event(self) -> dict[str, Any]:
         """The partial event for text the job printed (``DisplayChannel.forward``).

@@ -1,0 +1,80 @@
+"""Faults of the execution node: a full disk, a reused data dir with a FIFO where the executor writes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import textwrap
+import time
+import uuid
+
+import pytest
+from receptor_standin import processes_with_marker
+from streams import FTL2_RUNNER, make_data_dir, parse_stream, transmit, worker_env
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 16 MiB tmpfs (root only: ``mount -t tmpfs``), unmounted afterwards."""
+    if os.geteuid() != 0:
+        pytest.skip("mounting a small tmpfs needs root")
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", str(disk)], capture_output=True, text=True)
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip()}")
+    try:
+        yield disk
+    finally:
+        subprocess.run(["umount", "-l", str(disk)], check=False)
+
+
+FILL_THE_DISK = """
+import os
+async def run(inventory_path, extravars, runner):
+    filler = os.path.join(os.environ["AWX_ISOLATED_DATA_DIR"], "..", "..", "filler")
+    try:
+        with open(filler, "wb") as handle:
+            while True:
+                handle.write(b"x" * 65536)
+    except OSError:
+        pass
+    {then}
+    return 0
+"""
+
+THEN = {
+    # every printed line is a verbose event, which needs a partial file (the capture thread writes it)
+    "printed-lines": 'for i in range(2000):\n        print("line", i, "x" * 100, flush=True)',
+    # a result too large for its marker needs a partial file (the job's own thread writes it)
+    "large-result": 'async with runner.automation() as ftl:\n        await ftl.localhost.command(cmd="seq 1 4000")',
+}
+
+
+@pytest.mark.parametrize("then", sorted(THEN))
+def test_a_full_disk_ends_the_job_with_a_reason_and_eof(tmp_path, small_disk, then):
+    """ENOSPC where the job's events are written: a final status with the reason and eof, no hang,
+    nothing on stderr, no process of the job left."""
+    marker = uuid.uuid4().hex
+    script = textwrap.dedent(FILL_THE_DISK).replace("{then}", THEN[then])
+    pdd = make_data_dir(tmp_path, script, env_files={"envvars": json.dumps({"RUNNER_TEST_MARKER": marker})})
+    payload = transmit(pdd, "-p", "job.py", "-i", "full")
+    done = subprocess.run(
+        [FTL2_RUNNER, "worker", f"--private-data-dir={small_disk / 'w'}", "--delete"],
+        input=payload,
+        capture_output=True,
+        timeout=120,
+        env=worker_env(),
+    )
+    assert done.stderr == b"", done.stderr[-2000:]
+    lines = parse_stream(done.stdout)
+    statuses = [line for line in lines if "status" in line]
+    assert statuses[-1]["status"] in ("failed", "error"), statuses
+    assert lines[-1]["eof"] is True
+    said = json.dumps(lines)
+    assert "No space left on device" in said, said[-3000:]
+    deadline = time.monotonic() + 5
+    while processes_with_marker(marker) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert processes_with_marker(marker) == []
