@@ -78,3 +78,49 @@ def test_a_full_disk_ends_the_job_with_a_reason_and_eof(tmp_path, small_disk, th
     while processes_with_marker(marker) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert processes_with_marker(marker) == []
+
+
+PRINTS = """
+async def run(inventory_path, extravars, runner):
+    for i in range(20):
+        print("printed line", i, flush=True)
+    return 0
+"""
+
+
+@pytest.mark.parametrize("what", ["fifo-slots", "fifo-slot-dir", "socket-slot"])
+def test_a_fifo_where_the_executor_writes_partial_files_is_replaced(tmp_path, what):
+    """A data dir reused without ``--delete``: ``job_events/.ftl2-runner-slots`` (or a slot in it) is a
+    FIFO or a socket. The executor never opens it (a FIFO blocked its ``open`` for ever): the slot
+    directory is made anew, and the job's printed lines arrive."""
+    import socket
+
+    pdd = make_data_dir(tmp_path, PRINTS)
+    payload = transmit(pdd, "-p", "job.py", "-i", "reused")
+    work = tmp_path / "w"
+
+    def worker():
+        return subprocess.run(
+            [FTL2_RUNNER, "worker", f"--private-data-dir={work}"], input=payload, capture_output=True, timeout=60, env=worker_env()
+        )
+
+    assert parse_stream(worker().stdout)[-3]["status"] == "successful"
+    slots = work / "artifacts" / "reused" / "job_events" / ".ftl2-runner-slots"
+    assert not slots.exists()  # the executor removes them when it exits
+    if what == "fifo-slot-dir":
+        os.mkfifo(slots)
+    else:
+        slots.mkdir()
+        for index in range(1, 4):
+            if what == "fifo-slots":
+                os.mkfifo(slots / str(index))
+            else:  # bound where the path is short enough (108 bytes), then moved in
+                short = f"/tmp/ftl2-runner-test-{uuid.uuid4().hex[:8]}.sock"
+                socket.socket(socket.AF_UNIX).bind(short)
+                os.rename(short, slots / str(index))
+    done = worker()
+    lines = parse_stream(done.stdout)
+    assert [line["status"] for line in lines if "status" in line] == ["starting", "running", "successful"]
+    assert lines[-1]["eof"] is True
+    printed = [line for line in lines if "printed line" in (line.get("stdout") or "")]
+    assert len(printed) == 20
