@@ -87,9 +87,10 @@ class WarmExecutor:
         """True when ``argv`` is our executor, run by our interpreter, in an environment like ours."""
         from .config import executor_command  # already imported: it built the command being spawned
 
+        prefix = executor_command()
         return (
-            len(argv) >= 3
-            and [os.path.abspath(argv[0]), *argv[1:3]] == executor_command()  # the venv's python exactly
+            len(argv) >= len(prefix)
+            and [os.path.abspath(argv[0]), *argv[1 : len(prefix)]] == prefix  # the venv's python exactly
             and env is not None
             and _startup_view(env) == self._startup
             and (cwd is None or os.path.isdir(cwd))
@@ -169,7 +170,7 @@ def start() -> WarmExecutor | None:
         with process_tree.spawn_lock:  # registered before the orphan reaper could see it exit
             pid = os.posix_spawn(
                 sys.executable,
-                [sys.executable, "-m", WARM_MODULE, str(theirs.fileno())],
+                [sys.executable, "-P", "-m", WARM_MODULE, str(theirs.fileno())],  # -P: as the executor (config.py)
                 env,
                 file_actions=[
                     (os.POSIX_SPAWN_OPEN, fd, os.devnull, flags, 0) for fd, flags in ((0, os.O_RDONLY), (1, os.O_WRONLY), (2, os.O_WRONLY))

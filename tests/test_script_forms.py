@@ -227,7 +227,7 @@ def test_launchers_are_never_delegated_to_ansible_playbook(tmp_path):
         )
         config.prepare()
         commands[playbook] = config.command
-    assert commands["launch.yml"][1:3] == ["-m", "ftl2_runner.executor"]
+    assert commands["launch.yml"][1:4] == ["-P", "-m", "ftl2_runner.executor"]
     assert commands["real.yml"][0] == "ansible-playbook"  # a real playbook keeps its path
 
 

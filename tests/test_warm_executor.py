@@ -44,7 +44,8 @@ async def run(inventory_path, extravars, runner):
         "warm": "ftl2_runner.executor.warm" in open("/proc/self/cmdline").read(),
         "cwd": os.getcwd(),
         "argv": sys.argv[1:],
-        "path0": sys.path[0],
+        "path_last": sys.path[-1],
+        "project_first": sys.path[0] == os.getcwd(),
         "tty": os.isatty(0),
         "session_leader": os.getsid(0) == os.getpid(),
         "group_leader": os.getpgid(0) == os.getpid(),
@@ -95,10 +96,11 @@ def test_a_warm_job_sees_what_a_forked_executor_sees(tmp_path, unbuffered):
     assert warm_facts.pop("gc_frozen") is True and cold_facts.pop("gc_frozen") is False
     assert warm_facts["gc_enabled"] is cold_facts["gc_enabled"] is True
     for facts, workdir in ((warm_facts, "w1"), (cold_facts, "w2")):
-        assert facts["cwd"] == facts["path0"] == str(tmp_path / workdir / "project")
+        # the script's directory is on sys.path, last; nothing put the project first (-P)
+        assert facts["cwd"] == facts["path_last"] == str(tmp_path / workdir / "project") and not facts["project_first"]
         assert facts["argv"][-1].endswith("job.py") and facts["tmp"] == str(tmp_path / "job-tmp")
-    assert {k: v for k, v in warm_facts.items() if k not in ("cwd", "path0", "argv")} == {
-        k: v for k, v in cold_facts.items() if k not in ("cwd", "path0", "argv")
+    assert {k: v for k, v in warm_facts.items() if k not in ("cwd", "path_last", "argv")} == {
+        k: v for k, v in cold_facts.items() if k not in ("cwd", "path_last", "argv")
     }
     assert warm_facts["tty"] and warm_facts["session_leader"] and warm_facts["group_leader"]
     assert warm_facts["foreground"] and warm_facts["dev_tty"] and warm_facts["tz"] == "XYZ"
@@ -330,3 +332,47 @@ def test_the_warm_executor_imports_every_ftl2_runner_module_a_job_imports(tmp_pa
     assert warm_up.returncode == 0, warm_up.stderr
     pre_imported = set(json.loads(warm_up.stdout))
     assert sorted(imported_by_job - pre_imported) == [], "add these to ftl2_runner/executor/warm.py's _import_all"
+
+
+SHADOWED = """
+import helper  # a helper module next to the script still imports
+async def run(inventory_path, extravars, runner):
+    async with runner.automation() as ftl:
+        with runner.task("template something"):
+            await ftl.localhost.debug(msg="{{ 'tmpl' | upper }} " + helper.WORD)
+        with runner.task("run a module"):
+            await ftl.localhost.command(cmd="echo ran")
+    return 0
+"""
+# Files in the project named like what the executor, FTL2 and Ansible's modules import.
+SHADOWS = ("yaml.py", "jinja2.py", "asyncio.py", "json.py", "ftl2_runner/__init__.py", "ftl2/__init__.py", "ansible/__init__.py")
+
+
+@pytest.mark.parametrize(
+    "how",
+    [
+        {},
+        {"FTL2_RUNNER_WARM_EXECUTOR": "0"},
+        {"envvars": {"LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1"}},
+    ],
+    ids=["warm", "forked", "forked-by-envvars"],
+)
+def test_project_files_never_shadow_the_executors_imports(tmp_path, how):
+    """The executor runs with the project dir as cwd: a project's ``yaml.py`` (any name the executor,
+    FTL2 or a module imports) must not replace the real one; only the script's own helpers import
+    from there."""
+    pdd = make_data_dir(tmp_path, SHADOWED)
+    found = tmp_path / "shadow-imported"
+    for name in SHADOWS:
+        path = pdd / "project" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"open({str(found)!r}, 'a').write({name!r} + '\\n')\nraise ImportError('the project shadowed {name}')\n")
+    (pdd / "project" / "helper.py").write_text('WORD = "helped"\n')
+    if "envvars" in how:
+        (pdd / "env").mkdir(exist_ok=True)
+        (pdd / "env" / "envvars").write_text(json.dumps(how["envvars"]))
+    env = worker_env(**{k: v for k, v in how.items() if k != "envvars"})
+    run, processed = pipeline(pdd, tmp_path, "-p", "job.py", env=env)
+    assert processed.status == "successful", run.text()[-3000:]
+    assert "TMPL helped" in run.text() and "changed: [localhost]" in run.text()
+    assert not found.exists(), found.read_text()

@@ -28,6 +28,8 @@ import time
 
 from ..warm_executor import FORCED_ENV, HEADER
 
+EXECUTOR_MODULE = "ftl2_runner.executor"  # config.EXECUTOR_MODULE (config imports ansible_runner)
+
 gc.disable()  # until the warm-up thread has imported everything: see _warm_up
 
 
@@ -167,7 +169,7 @@ def _become(job: dict, slave: int) -> None:
     tempfile.tempdir = None  # recomputed from the job's TMPDIR
     from . import __main__ as executor
 
-    sys.argv = [executor.__file__, *job["argv"][3:]]  # what `python -m ftl2_runner.executor ARGS` sets
+    sys.argv = [executor.__file__, *_arguments(job["argv"])]  # what `python -P -m ftl2_runner.executor ARGS` sets
 
 
 def _close_inherited(keep: int) -> None:
@@ -212,7 +214,12 @@ def main(fd: int) -> int:
     _become(job, slave)
     from .__main__ import main as executor_main
 
-    return executor_main(job["argv"][3:])
+    return executor_main(_arguments(job["argv"]))
+
+
+def _arguments(argv: list[str]) -> list[str]:
+    """The executor's own arguments: what follows ``-m ftl2_runner.executor`` in the job's command."""
+    return argv[argv.index(EXECUTOR_MODULE) + 1 :]
 
 
 if __name__ == "__main__":
