@@ -10,7 +10,9 @@ then handed to upstream unchanged.
 
 Limits (documented in docs/reliability.md), overridable through the environment:
 ``FTL2_RUNNER_MAX_UNZIPPED_BYTES`` (default 8 GiB in total), ``FTL2_RUNNER_MAX_ZIP_ENTRIES``
-(default 200,000), and a compression ratio above 200:1 for any entry larger than 16 MiB.
+(default 200,000), and a compression ratio above 200:1 for any entry larger than 16 MiB, or for
+the whole archive once it unpacks to more than 16 MiB (64 entries of exactly 16 MiB of zeros
+passed the per-entry rule: 1 GiB from a 1 MiB payload).
 """
 
 from __future__ import annotations
@@ -65,7 +67,7 @@ def validate_archive(archive: zipfile.ZipFile, target_directory: str) -> list[st
     infos = archive.infolist()
     if len(infos) > max_entries:
         raise UnsafeArchive(f"the archive has {len(infos)} entries, more than the limit of {max_entries}")
-    total = 0
+    total = compressed = 0
     stale_links: list[str] = []
     seen: set[str] = set()
     symlinks: set[str] = set()
@@ -91,6 +93,11 @@ def validate_archive(archive: zipfile.ZipFile, target_directory: str) -> list[st
             raise UnsafeArchive(f"the archive unpacks to more than {max_bytes} bytes")
         if info.file_size > RATIO_CHECK_MIN_BYTES and info.file_size > MAX_RATIO * max(info.compress_size, 1):
             raise UnsafeArchive(f"entry {name!r} has a compression ratio above {MAX_RATIO}:1 (a zip bomb?)")
+        compressed += info.compress_size
+    if total > RATIO_CHECK_MIN_BYTES and total > MAX_RATIO * max(compressed, 1):
+        raise UnsafeArchive(
+            f"the archive unpacks to {total} bytes from {compressed}: a compression ratio above {MAX_RATIO}:1 (a zip bomb?)"
+        )
     return stale_links
 
 
