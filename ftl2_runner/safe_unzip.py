@@ -193,7 +193,10 @@ def make_safe_unstream_dir(upstream_unstream_dir: UnstreamDir) -> UnstreamDir:
 
         if not isinstance(length, int) or isinstance(length, bool) or length < 0:
             raise UnsafeArchive(f"invalid zipfile length {length!r}")
-        with tempfile.TemporaryFile() as raw, tempfile.TemporaryFile() as encoded:
+        # Anonymous files in the data dir: the decoded zip holds the job's secrets (env/ssh_key),
+        # and nothing of a job is written outside its data dir, even for a moment.
+        os.makedirs(target_directory, mode=0o700, exist_ok=True)
+        with tempfile.TemporaryFile(dir=target_directory) as raw, tempfile.TemporaryFile(dir=target_directory) as encoded:
             with Base64IO(stream) as source:
                 remaining = length
                 while remaining:

@@ -24,7 +24,7 @@ from .cancel import CancelWatch, JobCanceled
 from .config import EXECUTOR_MODULE
 from .job_paths import UnsafeDataDir
 from .safe_unzip import UnsafeArchive
-from .upstream import streamed_worker_job
+from .upstream import streamed_worker_job, streaming_spool_dir
 
 logger = logging.getLogger("ansible-runner")
 FINAL_STATUSES = frozenset({"successful", "failed", "timeout", "canceled", "error"})
@@ -116,6 +116,7 @@ class Ftl2Worker(Worker):
     _saw_stats = False
     _runs_executor = False
     _job_processes: Any = None  # process_tree.JobProcesses, from run()
+    _executor_died = False
 
     def event_handler(self, event_data: dict[str, Any]) -> Any:
         if event_data.get("counter"):
@@ -134,6 +135,7 @@ class Ftl2Worker(Worker):
             command = getattr(runner_config, "command", None) or []
             self._runs_executor = any(EXECUTOR_MODULE in str(part) for part in command)
         if status == "failed" and self._runs_executor and not self._executor_ended_on_purpose():
+            self._executor_died = True  # its tasks may still run: killed with the job's processes (run)
             self._explain_early_exit(status_data)
         super().status_handler(status_data, runner_config)
 
@@ -183,14 +185,15 @@ class Ftl2Worker(Worker):
                     return self._run_job()
             finally:
                 warm_executor.discard()  # before the kill below, which could reap it under our feet
-                if self.status in ("canceled", "timeout", "error") or self._cancel.is_set():
+                if self.status in ("canceled", "timeout", "error") or self._cancel.is_set() or self._executor_died:
                     # Upstream killed the job's process group; also kill what escaped it, and after a
                     # cancel that came during the artifacts zip, what the finished job left running.
+                    # An executor that died (SIGKILL, a crash) left its running task: killed too.
                     job.kill()
 
     def _run_job(self) -> tuple[str, int | None]:
         try:
-            with streamed_worker_job(self._cancel):
+            with streamed_worker_job(self._cancel, self.private_data_dir):
                 return super().run()
         except JobCanceled:
             self._finish_canceled_before_start()
@@ -254,7 +257,8 @@ class Ftl2Worker(Worker):
 
         remove_slots(os.path.join(artifact_dir, "job_events"))  # left by an executor that was killed
         failure: list[BaseException] = []
-        spool = tempfile.TemporaryFile()  # anonymous: nothing is left if the zip is abandoned
+        # anonymous: nothing is left if the zip is abandoned; in the data dir (upstream.bounded_artifact_spool)
+        spool = tempfile.TemporaryFile(dir=streaming_spool_dir())
 
         def build() -> None:
             try:

@@ -124,3 +124,72 @@ def test_a_fifo_where_the_executor_writes_partial_files_is_replaced(tmp_path, wh
     assert lines[-1]["eof"] is True
     printed = [line for line in lines if "printed line" in (line.get("stdout") or "")]
     assert len(printed) == 20
+
+
+# --- after a SIGKILL: nothing of the job outside its data dir, no process of a killed executor's job --
+
+
+def test_a_worker_killed_while_unpacking_leaves_nothing_in_tmpdir(tmp_path):
+    """The decoded zip (with ``env/ssh_key`` in it) and the spool directory live in the data dir:
+    a worker SIGKILLed at any moment of the unpacking or the job leaves nothing in ``$TMPDIR``."""
+    import signal
+
+    from receptor_standin import WorkUnit
+
+    pdd = make_data_dir(tmp_path, "import asyncio\nasync def run(i, e, runner):\n    await asyncio.sleep(600)\n")
+    (pdd / "env" / "ssh_key").parent.mkdir(exist_ok=True)
+    (pdd / "env" / "ssh_key").write_text("-----BEGIN OPENSSH PRIVATE KEY-----\nnot a real key\n")
+    (pdd / "project" / "big.bin").write_bytes(os.urandom(48 * 1024 * 1024))  # unpacking takes a while
+    payload = transmit(pdd, "-p", "job.py", "-i", "killed")
+    tmpdir = tmp_path / "tmpdir"
+    tmpdir.mkdir()
+    marker = uuid.uuid4().hex
+    env = worker_env(TMPDIR=str(tmpdir), RUNNER_TEST_MARKER=marker)
+    for index, moment in enumerate(["unpacking", "running"]):
+        work = tmp_path / f"w{index}"
+        unit = WorkUnit(tmp_path / f"unit{index}", FTL2_RUNNER, f"worker --private-data-dir={work}", payload, env=env)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if moment == "unpacking" and (work / "project").exists():
+                break  # upstream is extracting (the zip was decoded and checked)
+            if moment == "running" and b'"status": "running"' in unit.results():
+                break
+            time.sleep(0.005)
+        else:
+            raise AssertionError(f"never reached {moment}")
+        unit.process.send_signal(signal.SIGKILL)
+        unit.wait(30)
+        assert sorted(os.listdir(tmpdir)) == [], (moment, os.listdir(tmpdir))
+        assert [p.name for p in work.glob(".ftl2-runner-spool-*")] != [] or moment == "running"  # where it went
+        for pid in processes_with_marker(marker):  # the job's executor outlives a SIGKILLed worker (as ansible-playbook)
+            os.kill(pid, signal.SIGKILL)
+
+
+def test_an_executor_killed_by_sigkill_takes_its_tasks_processes_with_it(tmp_path):
+    """SIGKILL of the executor (the OOM killer, an operator): `failed`, eof, the crash notice, and the
+    task it was running (a long command, in the job's session) is killed too."""
+    marker = uuid.uuid4().hex
+    script = """
+    import os, signal, threading
+    async def run(inventory_path, extravars, runner):
+        threading.Timer(2.0, lambda: os.kill(os.getpid(), signal.SIGKILL)).start()
+        async with runner.automation() as ftl:
+            await ftl.localhost.command(cmd="sleep 600")
+        return 0
+    """
+    pdd = make_data_dir(tmp_path, textwrap.dedent(script), env_files={"envvars": json.dumps({"RUNNER_TEST_MARKER": marker})})
+    done = subprocess.run(
+        [FTL2_RUNNER, "worker", f"--private-data-dir={tmp_path / 'w'}"],
+        input=transmit(pdd, "-p", "job.py", "-i", "oom"),
+        capture_output=True,
+        timeout=120,
+        env=worker_env(),
+    )
+    lines = parse_stream(done.stdout)
+    assert [line["status"] for line in lines if "status" in line][-1] == "failed"
+    assert lines[-1]["eof"] is True
+    assert "executor ended without finishing" in json.dumps(lines)
+    deadline = time.monotonic() + 5
+    while processes_with_marker(marker) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert processes_with_marker(marker) == [], "the killed executor's task is still running"
