@@ -23,6 +23,9 @@ What Runner relies on stays true, which is why the parts are what they are:
 - It receives the pty slave as its controlling terminal and fds 0, 1, 2, echo off
   and a 24x80 window, as ``ptyprocess.PtyProcess.spawn`` sets up a child; SIGHUP is
   ignored when Runner asked for ``ignore_sighup``.
+- glibc's ``posix_spawn`` starts the process with the C library's internal signals (32, 33)
+  ignored, and exec keeps that: the process gives them the worker's dispositions first thing
+  (``executor/warm.py``), so a warm job's processes inherit what a forked job's do.
 - Anything that is read only when a process or a library starts (``PYTHON*``, ``FTL2_*``
   other than ours, locale variables, ``HOME`` for the user site directory, the dynamic
   loader's ``LD_*``, glibc's ``MALLOC_*``/``GLIBC_TUNABLES``, ``OPENSSL_*``, which
@@ -202,6 +205,7 @@ def claim(argv: Sequence[str], env: Mapping[str, str] | None, cwd: str | None) -
         discard()
         return None
     if not warm.accepts(argv, env, cwd):
+        discard()  # the job is forked: the waiting process (48 MB) would only sit beside it
         return None
     _waiting = None
     return warm

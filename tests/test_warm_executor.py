@@ -376,3 +376,67 @@ def test_project_files_never_shadow_the_executors_imports(tmp_path, how):
     assert processed.status == "successful", run.text()[-3000:]
     assert "TMPL helped" in run.text() and "changed: [localhost]" in run.text()
     assert not found.exists(), found.read_text()
+
+
+PROCESS_FACTS = """
+import os
+async def run(inventory_path, extravars, runner):
+    worker = os.getppid()
+    waiting = 0
+    for entry in os.listdir("/proc"):
+        if entry.isdigit() and int(entry) != os.getpid():
+            try:
+                with open(f"/proc/{entry}/stat", "rb") as stat, open(f"/proc/{entry}/cmdline", "rb") as cmdline:
+                    parent = int(stat.read().rsplit(b")", 1)[1].split()[1])
+                    if parent == worker and b"ftl2_runner.executor.warm" in cmdline.read():
+                        waiting += 1
+            except OSError:
+                pass
+    # what every process the job forks inherits (subprocess's own posix_spawn would add its own)
+    with open("/proc/self/status") as status:
+        ignored = next(line.split()[1] for line in status if line.startswith("SigIgn:"))
+    runner.display(f"FACTS waiting={waiting} sigign={ignored}")
+    return 0
+"""
+
+
+def _facts(run: WorkerRun) -> dict[str, str]:
+    line = next(e["stdout"] for e in run.events if "FACTS " in (e.get("stdout") or ""))
+    return dict(item.split("=") for item in re.sub(r"\x1b\[[0-9;]*m", "", line).split("FACTS ", 1)[1].split())
+
+
+def test_a_job_the_warm_executor_cannot_take_leaves_no_executor_waiting(tmp_path):
+    """A job whose envvars have an ``FTL2_*`` variable is forked: the warm executor, which cannot run it,
+    is stopped at once instead of waiting beside the job (48 MB) until the worker ends."""
+    pdd = make_data_dir(tmp_path, PROCESS_FACTS, env_files={"envvars": json.dumps({"FTL2_SOMETHING": "x"})})
+    run = run_worker(transmit(pdd, "-p", "job.py"), tmp_path / "w")
+    assert run.final_status == "successful", run.text()
+    assert _facts(run)["waiting"] == "0"
+
+
+def test_a_warm_jobs_children_get_the_signal_dispositions_of_a_forked_ones(tmp_path):
+    """glibc's posix_spawn starts the warm executor with its internal signals (32, 33) ignored, which
+    exec keeps: every process of a warm job inherited them ignored. A warm job's child now sees what a
+    forked job's child sees."""
+    pdd = make_data_dir(tmp_path, PROCESS_FACTS)
+    stream = transmit(pdd, "-p", "job.py")
+
+    def worker(workdir: str, warm: str) -> WorkerRun:
+        # Started by fork and exec, as Receptor (Go) starts it: Python's subprocess would use posix_spawn
+        # and give the worker itself the ignored signals (a preexec_fn makes it fork).
+        done = subprocess.run(
+            [FTL2_RUNNER, "worker", f"--private-data-dir={tmp_path / workdir}"],
+            input=stream,
+            capture_output=True,
+            timeout=120,
+            env=worker_env(FTL2_RUNNER_WARM_EXECUTOR=warm),
+            preexec_fn=lambda: None,
+        )
+        run = WorkerRun(done.stdout, done.stderr, done.returncode)
+        run.lines = parse_stream(done.stdout)
+        return run
+
+    warm, cold = worker("w1", "1"), worker("w2", "0")
+    assert warm.final_status == cold.final_status == "successful"
+    assert _facts(warm)["sigign"] == _facts(cold)["sigign"], (_facts(warm), _facts(cold))
+    assert not int(_facts(warm)["sigign"], 16) & (1 << 31)  # signal 32 is not ignored
