@@ -352,3 +352,30 @@ def test_no_log_hides_every_path_on_local_and_remote_hosts(ssh_env, tmp_path, ve
     assert b"S3CRET" not in run.stdout
     assert b"S3CRET" not in artifacts
     assert b"S3CRET" not in b"".join(p.read_bytes() for p in processed.artifact_dir.rglob("*") if p.is_file())
+
+
+def test_a_remote_job_writes_nothing_outside_its_data_dir(ssh_env, tmp_path):
+    """FTL2 builds its gate in ``~/.ftl`` (and uv its download cache in ``~/.cache/uv``), shared by
+    every job of the node's user; the executor keeps both in the job's data dir. What is left
+    outside: empty directories FTL2 makes on its own (``~/.ftl``, ``~/.ftl2/gates``) and ansible-core's
+    ``~/.ansible/tmp`` (ansible-playbook makes it too); no file anywhere in HOME or TMPDIR."""
+    home, tmp = tmp_path / "home", tmp_path / "tmp"
+    home.mkdir()
+    tmp.mkdir()
+    script = """
+    async def run(inventory_path, extravars, runner):
+        async with runner.automation() as ftl:
+            await ftl.localhost.command(cmd="echo local")
+            await ftl.remotes.command(cmd="echo remote")
+            await ftl.remotes.setup(filter="ansible_system")
+        return 0
+    """
+    inventory = _inventory(ssh_env["ports"][:1], ssh_env["key"], extra="[locals]\nlocalhost ansible_connection=local\n")
+    pdd = make_data_dir(tmp_path, script, inventory=inventory)
+    run, processed = pipeline(pdd, tmp_path, "-p", "job.py", env=worker_env(HOME=str(home), TMPDIR=str(tmp)))
+    assert processed.status == "successful", run.text()
+    files = [str(p.relative_to(tmp_path)) for base in (home, tmp) for p in base.rglob("*") if not p.is_dir()]
+    assert files == []
+    dirs = sorted(str(p.relative_to(home)) for p in home.rglob("*"))
+    assert set(dirs) <= {".ftl", ".ftl2", ".ftl2/gates", ".ansible", ".ansible/tmp"}, dirs
+    assert list((tmp_path / "worker" / "artifacts" / ".ftl2-runner-gates").glob("ftl_gate_*.pyz")) != []

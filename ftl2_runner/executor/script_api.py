@@ -127,9 +127,10 @@ class ScriptRunner:
         import_ftl2()
         import ftl2
 
-        from ..gate import ensure_gate_installer, seed_gate_cache
+        from ..gate import ensure_gate_installer, job_gate_cache, seed_gate_cache, use_job_gate_cache
 
-        seed_gate_cache()  # prebuilt gates: no package download on offline execution nodes
+        gate_cache = job_gate_cache()  # in the job's data dir, not ~/.ftl (gate.py)
+        seed_gate_cache(caches=[gate_cache] if gate_cache else None)  # prebuilt gates: no package download
         ensure_gate_installer()  # a uv off PATH still builds the gate in a venv without pip
         self._executor.fail_fast = bool(kwargs.pop("fail_fast", True))
         user_callback = kwargs.pop("on_event", None)
@@ -171,6 +172,8 @@ class ScriptRunner:
                 on_event=on_event,
                 **kwargs,
             ) as ctx:
+                if gate_cache is not None:
+                    use_job_gate_cache(ctx, gate_cache)
                 self._plays.context = ctx
                 self._ftl = TrackedAutomation(ctx, self._executor)
                 try:
