@@ -52,7 +52,7 @@ def filter_peak_per_byte(megabytes: int) -> float:
     """Peak bytes allocated by upstream's event filter per byte of one ``megabytes`` MiB line."""
     from ansible_runner.utils import OutputEventFilter
 
-    from ftl2_runner.executor.protocol import END_MARKER, encode_marker
+    from ftl2_runner.executor.display.protocol import END_MARKER, encode_marker
 
     size = megabytes * 2**20
     line = "x" * size
@@ -76,7 +76,7 @@ def upstream_event_rate(count: int, directory: Path) -> float:
     from ansible_runner.streaming import Worker
     from ansible_runner.utils import OutputEventFilter
 
-    from ftl2_runner.executor.protocol import END_MARKER, encode_marker
+    from ftl2_runner.executor.display.protocol import END_MARKER, encode_marker
 
     artifact_dir = tempfile.mkdtemp(prefix="event-ceiling-", dir=directory)
     events_dir = os.path.join(artifact_dir, "job_events")

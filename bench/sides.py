@@ -15,7 +15,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from compat.reference import ANSIBLE_CORE_VERSION, ANSIBLE_RUNNER_VERSION
+from compat.reference import ANSIBLE_CORE_VERSION, ANSIBLE_RUNNER_VERSION, REQUIREMENTS, cache_key
 
 CACHE = Path(__file__).resolve().parent.parent / ".cache"
 MITOGEN_VERSION = "0.3.54"
@@ -46,7 +46,10 @@ def _venv(directory: Path, stamp: str, *requirements: str, no_deps: tuple[str, .
 def mitogen_env() -> Path:
     """bin/ of ansible-runner + ansible-core (the compat reference versions) + Mitogen."""
     pins = (f"ansible-runner=={ANSIBLE_RUNNER_VERSION}", f"ansible-core=={ANSIBLE_CORE_VERSION}", f"mitogen=={MITOGEN_VERSION}")
-    return _venv(CACHE / "bench-mitogen", " ".join(pins) + f" python={sys.version_info[:2]}", *pins)
+    # The reference environment's pins hold here too (cryptography among them), so the two
+    # ansible-runner sides differ only by Mitogen.
+    stamp = " ".join(pins) + f" reference={cache_key()} python={sys.version_info[:2]}"
+    return _venv(CACHE / "bench-mitogen", stamp, "-c", str(REQUIREMENTS), *pins)
 
 
 def mitogen_variables(bin_dir: Path) -> dict[str, str]:

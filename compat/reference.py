@@ -2,63 +2,73 @@
 
 ansible-core must never be installed next to ftl2 (its files overwrite ftl2's vendored
 ``ansible/`` modules), so the harness creates a separate venv with uv, on demand, in an
-ignored cache directory, with the versions pinned below.
+ignored cache directory.
+
+Every package of that venv is pinned in ``reference-requirements.txt`` (transitive ones too):
+an unpinned dependency once let a fresh machine get a newer cryptography whose deprecation
+warning ansible-core prints at every start, and every compat case differed by it while
+machines with an older cache stayed green. The cache directory is named after a hash of that
+file and the Python version, so a changed pin can never be served by a stale environment.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-ANSIBLE_RUNNER_VERSION = "2.4.3"
-ANSIBLE_CORE_VERSION = "2.21.5"
-# cryptography 51 warns that DSA is deprecated when ansible-core imports its ssh-agent client,
-# on stderr, which reaches the stream as two `verbose` lines in every case with an sshd target:
-# the reference keeps the release ftl2-runner's own lock file has (uv.lock).
-CRYPTOGRAPHY_PIN = "cryptography<51"
-CACHE_DIR = Path(__file__).resolve().parent.parent / ".cache" / "compat-refenv"
+REQUIREMENTS = Path(__file__).resolve().parent / "reference-requirements.txt"
+CACHE_ROOT = Path(__file__).resolve().parent.parent / ".cache" / "compat-refenv"
 
 
-def _stamp() -> str:
-    versions = f"ansible-runner=={ANSIBLE_RUNNER_VERSION} ansible-core=={ANSIBLE_CORE_VERSION} {CRYPTOGRAPHY_PIN}"
-    return f"{versions} python={sys.version_info[:2]} bytecode"
+def pinned_versions(requirements: Path = REQUIREMENTS) -> dict[str, str]:
+    """``{package: version}`` of every ``name==version`` line of the requirements file."""
+    pins = {}
+    for line in requirements.read_text().splitlines():
+        match = re.fullmatch(r"([A-Za-z0-9_.-]+)==(\S+)", line.split("#", 1)[0].strip())
+        if match:
+            pins[match.group(1).lower()] = match.group(2)
+    return pins
 
 
-def ensure_reference_env(cache_dir: Path = CACHE_DIR) -> Path:
+ANSIBLE_RUNNER_VERSION = pinned_versions()["ansible-runner"]
+ANSIBLE_CORE_VERSION = pinned_versions()["ansible-core"]
+
+
+def cache_key(requirements: Path = REQUIREMENTS) -> str:
+    """What the environment is made of: the pins' bytes and the interpreter's version."""
+    digest = hashlib.sha256(requirements.read_bytes())
+    digest.update(f"python={sys.version_info[:2]}".encode())
+    return digest.hexdigest()[:16]
+
+
+def ensure_reference_env(cache_root: Path = CACHE_ROOT, requirements: Path = REQUIREMENTS) -> Path:
     """Return the bin/ directory of the reference venv, creating it if needed."""
-    stamp_file = cache_dir / "stamp"
-    bin_dir = cache_dir / "venv" / "bin"
-    if stamp_file.exists() and stamp_file.read_text() == _stamp() and (bin_dir / "ansible-runner").exists():
+    directory = cache_root / cache_key(requirements)
+    bin_dir = directory / "venv" / "bin"
+    done = directory / "complete"
+    if done.exists() and (bin_dir / "ansible-runner").exists():
         return bin_dir
     uv = shutil.which("uv")
     if uv is None:
         raise RuntimeError("the compat harness needs uv on PATH to build its reference environment")
-    shutil.rmtree(cache_dir, ignore_errors=True)
-    cache_dir.mkdir(parents=True)
+    # One environment at a time: the previous pins' environment (and the pre-hash layout) go.
+    shutil.rmtree(cache_root, ignore_errors=True)
+    directory.mkdir(parents=True)
     env = dict(os.environ, UV_PYTHON_DOWNLOADS="never")
     env.pop("VIRTUAL_ENV", None)
-    subprocess.run([uv, "venv", "--quiet", "--python", sys.executable, str(cache_dir / "venv")], check=True, env=env)
-    subprocess.run(
-        [
-            # Bytecode is compiled at install time, as pip does in an execution environment:
-            # with PYTHONDONTWRITEBYTECODE set, every run would otherwise compile ansible-core
-            # from source, and the benchmark would compare compile times instead of runners.
-            uv,
-            "pip",
-            "install",
-            "--quiet",
-            "--compile-bytecode",
-            "--python",
-            str(bin_dir / "python"),
-            f"ansible-runner=={ANSIBLE_RUNNER_VERSION}",
-            f"ansible-core=={ANSIBLE_CORE_VERSION}",
-            CRYPTOGRAPHY_PIN,
-        ],
-        check=True,
-        env=env,
-    )
-    stamp_file.write_text(_stamp())
+    python = str(bin_dir / "python")
+    subprocess.run([uv, "venv", "--quiet", "--python", sys.executable, str(directory / "venv")], check=True, env=env)
+    # `pip sync` installs exactly the file's set and resolves nothing: a dependency missing from
+    # the file is not fetched at whatever version is newest, `pip check` then names it instead.
+    # Bytecode is compiled at install time, as pip does in an execution environment: with
+    # PYTHONDONTWRITEBYTECODE set, every run would otherwise compile ansible-core from source,
+    # and the benchmark would compare compile times instead of runners.
+    subprocess.run([uv, "pip", "sync", "--quiet", "--compile-bytecode", "--python", python, str(requirements)], check=True, env=env)
+    subprocess.run([uv, "pip", "check", "--quiet", "--python", python], check=True, env=env)
+    done.write_text(f"{requirements.name} {cache_key(requirements)}\n")
     return bin_dir

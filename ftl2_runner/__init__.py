@@ -15,6 +15,10 @@ if TYPE_CHECKING:
 
 __all__ = ["HostResults", "Result", "Runner", "TaskFailed", "__version__", "run", "run_worker"]
 
+from . import old_paths  # noqa: E402  (modules moved into rooms keep their old import paths for a release)
+
+old_paths.install()
+
 
 def __getattr__(name: str) -> Any:
     # Looked up lazily: importlib.metadata costs tens of milliseconds, and every job starts

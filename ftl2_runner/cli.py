@@ -110,7 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def build_gate_parser() -> argparse.ArgumentParser:
-    from .gate import DEFAULT_GATE_DIR, DEFAULT_INTERPRETERS
+    from .executor.ftl2.gate import DEFAULT_GATE_DIR, DEFAULT_INTERPRETERS
 
     parser = argparse.ArgumentParser(prog=f"{PROG} gate", description="Prebuild FTL2's remote gate.")
     sub = parser.add_subparsers(dest="gate_command", required=True)
@@ -135,7 +135,7 @@ def gate_main(argv: list[str]) -> int:
 
     os.environ["FTL2_TELEMETRY"] = "off"
     args = build_gate_parser().parse_args(argv)
-    from .gate import GateBuildError, build_gates
+    from .executor.ftl2.gate import GateBuildError, build_gates
 
     try:
         paths = build_gates(args.output_dir, args.interpreters, args.modules)
@@ -188,8 +188,8 @@ def upstream_main(argv: list[str]) -> int:
 
 
 def worker_main(argv: list[str]) -> int:
-    from . import warm_executor
-    from .console import may_run_a_job
+    from .processes import warm_executor
+    from .processes.warm_start import may_run_a_job
 
     if may_run_a_job(["worker", *argv]):
         # The console script started it already (console.py); `main(["worker", ...])` called
@@ -214,7 +214,7 @@ def _worker_command(argv: list[str]) -> int:
         sys.stdout.write(render_worker_info(collect_worker_info(_version())))
         return 0
 
-    from .cancel import CancelWatch, JobCanceled
+    from .processes.cancel import CancelWatch, JobCanceled
     from .worker import RC_CANCELED, write_final_status
 
     _import_the_job_path()  # while a signal is only noted (early_signals): never a cancel inside an import
@@ -260,8 +260,9 @@ def _import_the_job_path() -> None:
     import ansible_runner.utils.base64io
     import ansible_runner.utils.streaming  # noqa: F401
 
-    from . import config, job_paths, process_tree, runner_spawn, safe_unzip, upstream  # noqa: F401
-    from .executor import partial_files  # noqa: F401
+    from .executor.display import partial_files  # noqa: F401
+    from .intake import job_paths, safe_unzip  # noqa: F401
+    from .processes import config, process_tree, runner_spawn, upstream  # noqa: F401
 
 
 def _worker_job(args: argparse.Namespace, watch: Any) -> int:

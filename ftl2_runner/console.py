@@ -11,13 +11,7 @@ from __future__ import annotations
 
 import sys
 
-# Worker command lines that never run a job: no executor is started for them.
-NO_JOB_ARGUMENTS = frozenset({"cleanup", "--worker-info", "-h", "--help", "--version"})
-
-
-def may_run_a_job(argv: list[str]) -> bool:
-    """Whether ``ftl2-runner <argv>`` is a worker that may be handed a job."""
-    return argv[:1] == ["worker"] and not NO_JOB_ARGUMENTS.intersection(argv[1:])
+from .processes.warm_start import may_run_a_job
 
 
 def console_main() -> None:
@@ -27,16 +21,16 @@ def console_main() -> None:
     ansible_runner's modules after its job was done (docs/performance.md).
     """
     if may_run_a_job(sys.argv[1:]):
-        from . import early_signals
+        from .processes import early_signals
 
         early_signals.install()  # first: a cancel from here on ends with a status and eof (early_signals.py)
-        from . import process_tree
+        from .processes import process_tree
 
         process_tree.claim_the_whole_process()  # every child of this process is the job's: orphans are reaped
-        from . import warm_executor
+        from .processes import warm_executor
 
         warm_executor.start()  # cli.worker_main discards it if no job claims it
     from .cli import main
-    from .quick_exit import exit_without_teardown
+    from .processes.quick_exit import exit_without_teardown
 
     exit_without_teardown(main(), join_threads=True)

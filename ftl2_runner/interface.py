@@ -14,18 +14,18 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from .upstream import ftl2_jobs
+from .processes.upstream import ftl2_jobs
 
 
 def run(**kwargs: Any) -> Any:
     import ansible_runner.interface
 
-    from .job_paths import check_job_kwargs
+    from .intake.job_paths import check_job_kwargs
 
     check_job_kwargs(kwargs, streamed=False)
     with ftl2_jobs():
         runner = ansible_runner.interface.run(**kwargs)
-    from .executor.partial_files import remove_slots
+    from .executor.display.partial_files import remove_slots
 
     artifact_dir = getattr(getattr(runner, "config", None), "artifact_dir", None)
     if artifact_dir:

@@ -20,11 +20,11 @@ from typing import Any, BinaryIO
 
 from ansible_runner.streaming import Worker
 
-from .cancel import CancelWatch, JobCanceled
-from .config import EXECUTOR_MODULE
-from .job_paths import UnsafeDataDir
-from .safe_unzip import UnsafeArchive
-from .upstream import streamed_worker_job, streaming_spool_dir
+from .intake.job_paths import UnsafeDataDir
+from .intake.safe_unzip import UnsafeArchive
+from .processes.cancel import CancelWatch, JobCanceled
+from .processes.config import EXECUTOR_MODULE
+from .processes.upstream import streamed_worker_job, streaming_spool_dir
 
 logger = logging.getLogger("ansible-runner")
 FINAL_STATUSES = frozenset({"successful", "failed", "timeout", "canceled", "error"})
@@ -174,8 +174,8 @@ class Ftl2Worker(Worker):
     def run(self) -> tuple[str, int | None]:
         import contextlib
 
-        from . import warm_executor
-        from .process_tree import JobProcesses, OrphanReaper, owns_the_process, subreaper_for_the_job
+        from .processes import warm_executor
+        from .processes.process_tree import JobProcesses, OrphanReaper, owns_the_process, subreaper_for_the_job
 
         job = self._job_processes = JobProcesses(warm_executor.waiting_pid())  # the warm executor will be the job's executor
         whole = owns_the_process()  # inside a host program: no subreaper, no reaper (process_tree.py)
@@ -253,7 +253,7 @@ class Ftl2Worker(Worker):
         """
         import ansible_runner.streaming as streaming
 
-        from .executor.partial_files import remove_slots
+        from .executor.display.partial_files import remove_slots
 
         remove_slots(os.path.join(artifact_dir, "job_events"))  # left by an executor that was killed
         failure: list[BaseException] = []

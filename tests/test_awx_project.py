@@ -74,7 +74,7 @@ def test_discovery_rule_matches_awx_on_known_cases(tmp_path):
 
 def test_awx_lists_the_example_projects_scripts_and_launchers():
     assert awx_playbook_files(PROJECT) == ["baked.yml", "deploy.yml", "site.yml"]
-    from ftl2_runner.playbook_kind import LAUNCHER, PYTHON, playbook_kind
+    from ftl2_runner.intake.playbook_kind import LAUNCHER, PYTHON, playbook_kind
 
     assert playbook_kind(str(PROJECT / "site.yml")) == PYTHON  # a `hosts: all` first line is valid Python
     assert playbook_kind(str(PROJECT / "baked.yml")) == LAUNCHER

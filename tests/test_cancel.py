@@ -88,7 +88,7 @@ def test_a_killed_executor_leaves_no_partial_file_slots_in_the_artifacts(tmp_pat
     import io
     import zipfile
 
-    from ftl2_runner.executor.partial_files import SLOT_DIR_NAME
+    from ftl2_runner.executor.display.partial_files import SLOT_DIR_NAME
 
     printing_job = LONG_JOB.replace("    async with", '    print("a verbose event", flush=True)\n    async with', 1)
     unit, marker = _start(tmp_path, printing_job, env_files={"settings": json.dumps({"job_timeout": 3, "pexpect_timeout": 1})})

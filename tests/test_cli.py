@@ -128,7 +128,7 @@ def test_run_command_prints_the_job_and_writes_artifacts(tmp_path):
 def test_run_after_a_killed_executor_leaves_no_partial_file_slots(tmp_path):
     """A printed line's partial file is on a slot (``partial_files``); a job timeout kills the
     executor before its own clean-up, so ``run`` removes the slots after the job."""
-    from ftl2_runner.executor.partial_files import SLOT_DIR_NAME
+    from ftl2_runner.executor.display.partial_files import SLOT_DIR_NAME
 
     printing = 'import time\nasync def run(inventory_path, extravars, runner):\n    print("printed", flush=True)\n    time.sleep(60)\n'
     pdd = make_data_dir(tmp_path, printing, env_files={"settings": json.dumps({"job_timeout": 2, "pexpect_timeout": 1})})

@@ -55,3 +55,29 @@ def test_max_event_res_empties_large_results(reference_bin):
     case = next(c for c in CASES if c.name == "max_event_res")
     comparison = harness.run_case(case, reference_bin)
     assert any("event_data.res: {}" in line for line in comparison.ftl2_lines)
+
+
+def test_reference_env_is_exactly_the_pinned_set(reference_bin):
+    """Every package of the reference venv is the version compat/reference-requirements.txt pins (and nothing else)."""
+    import subprocess
+
+    from compat.reference import pinned_versions
+
+    freeze = subprocess.run(
+        [shutil.which("uv") or "uv", "pip", "freeze", "--python", str(reference_bin / "python")],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    installed = dict(line.lower().split("==", 1) for line in freeze.splitlines() if "==" in line)
+    assert installed == pinned_versions()
+
+
+def test_reference_ansible_starts_without_warnings(reference_bin):
+    """A warning ansible-core prints at start (a dependency's deprecation) would be a `verbose` event in every case."""
+    import subprocess
+
+    done = subprocess.run([str(reference_bin / "ansible-playbook"), "--version"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
+    assert "Warning" not in done.stdout

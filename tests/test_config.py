@@ -6,7 +6,7 @@ import json
 import sys
 from pathlib import Path
 
-from ftl2_runner.config import Ftl2RunnerConfig
+from ftl2_runner.processes.config import Ftl2RunnerConfig
 
 
 def _prepared(tmp_path, **kwargs):

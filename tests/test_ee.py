@@ -81,7 +81,12 @@ def base_image(podman_env):
 def ee_image(base_image, podman_env, tmp_path_factory):
     work = tmp_path_factory.mktemp("ee-build")
     shutil.copytree(ROOT / "ee", work / "ee")
-    _run(["uv", "build", "--wheel", "--out-dir", str(work / "ee" / "files" / "wheels"), str(ROOT)], capture_output=True, env=podman_env)
+    files = work / "ee" / "files"
+    # ee/README.md's build steps: the wheel, uv.lock's versions as constraints, the reference pins.
+    _run(["uv", "build", "--wheel", "--out-dir", str(files / "wheels"), str(ROOT)], capture_output=True, env=podman_env)
+    export = ["uv", "export", "--frozen", "--no-dev", "--no-emit-project", "--no-hashes", "-o", str(files / "constraints.txt")]
+    _run(export, capture_output=True, env=podman_env, cwd=ROOT)
+    shutil.copy(ROOT / "compat" / "reference-requirements.txt", files / "reference-requirements.txt")
     build = _run(
         [
             "uv",
@@ -116,6 +121,33 @@ def _podman(env, *args, stdin=None, timeout=600):
     return subprocess.run(["podman", "run", "--rm", "-i", *args], input=stdin, capture_output=True, env=env, timeout=timeout)
 
 
+def _no_warnings(events):
+    """A job in the EE starts clean: no `[WARNING]` (a dependency's deprecation, asyncssh's) in its output."""
+    warnings = [e["stdout"] for e in events if "WARNING" in e.get("stdout", "") or "Warning" in e.get("stdout", "")]
+    assert warnings == []
+
+
+def _installed(env, image, venv):
+    done = _podman(env, image, f"/opt/{venv}/bin/python", "-m", "pip", "freeze", "--all")
+    assert done.returncode == 0, done.stderr.decode()
+    return dict(line.lower().split("==", 1) for line in done.stdout.decode().splitlines() if "==" in line)
+
+
+def test_the_image_holds_the_tested_versions(ee_image, podman_env):
+    """ftl2-runner's venv has uv.lock's versions, /opt/ansible exactly compat's reference pins."""
+    import tomllib
+
+    from compat.reference import pinned_versions
+
+    lock = tomllib.loads((ROOT / "uv.lock").read_text())
+    locked = {package["name"]: package["version"] for package in lock["package"]}
+    ours = _installed(podman_env, ee_image, "ftl2-runner")
+    for name in ("ftl2", "ansible-runner", "cryptography", "asyncssh", "pyyaml", "jinja2", "pexpect"):
+        assert ours[name] == locked[name], name
+    ansible = _installed(podman_env, ee_image, "ansible")
+    assert {k: v for k, v in ansible.items() if k not in ("pip", "setuptools")} == pinned_versions()
+
+
 def test_ansible_runner_in_the_image_is_ftl2_runner(ee_image, podman_env):
     from ftl2_runner import __version__
 
@@ -144,6 +176,7 @@ def test_round_trip_through_the_container(ee_image, podman_env, tmp_path):
     assert result.status == "successful"
     oks = [e for e in result.events if e["event"] == "runner_on_ok"]
     assert oks[0]["event_data"]["res"]["stdout"] == "inside the EE"
+    _no_warnings(result.events)
 
 
 def test_baked_script_runs_when_the_job_names_none(ee_image, podman_env, tmp_path):
@@ -159,6 +192,7 @@ def test_baked_script_runs_when_the_job_names_none(ee_image, podman_env, tmp_pat
     events = [line for line in lines if "event" in line]
     assert events[0]["event_data"]["playbook"] == "/opt/ftl2/main.py"
     assert any(e["event"] == "runner_on_ok" and e["event_data"]["task"] == "kernel" for e in events)
+    _no_warnings(events)
 
 
 @pytest.mark.skipif(sshd.SSHD is None, reason="openssh-server is not installed")
@@ -213,6 +247,7 @@ def test_remote_job_in_the_container_needs_no_package_index(ee_image, podman_env
         assert [line["status"] for line in lines if "status" in line][-1] == "successful", text[-3000:]
         ok = next(e for e in events if e["event"] == "runner_on_ok")
         assert ok["event_data"]["res"]["stdout"] == "from the gate"
+        _no_warnings(events)
     finally:
         for server in servers:
             server.stop()

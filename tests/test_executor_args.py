@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from ftl2_runner.executor.args import CommandLineError, parse_args
-from ftl2_runner.executor.extravars import ExtraVarsError, load_extra_vars
+from ftl2_runner.executor.cli.args import CommandLineError, parse_args
+from ftl2_runner.executor.cli.extravars import ExtraVarsError, load_extra_vars
 
 
 def test_playbook_like_argv():

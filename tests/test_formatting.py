@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from ftl2_runner.executor.formatting import Formatter
+from ftl2_runner.executor.display.formatting import Formatter
 
 
 def test_banner_is_80_columns_and_handles_wide_text():

@@ -7,8 +7,10 @@ import json
 
 import pytest
 
-from ftl2_runner.executor import ansible_modules, diff, facts, shaping
-from ftl2_runner.executor.diagnostics import origin_block
+from ftl2_runner.executor.actions import facts, shaping
+from ftl2_runner.executor.display import diff
+from ftl2_runner.executor.display.diagnostics import origin_block
+from ftl2_runner.executor.ftl2 import ansible_modules
 
 pytestmark = pytest.mark.unit
 

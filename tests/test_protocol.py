@@ -8,7 +8,7 @@ import os
 
 from ansible_runner.utils import OutputEventFilter
 
-from ftl2_runner.executor.protocol import END_MARKER, DisplayChannel, encode_marker
+from ftl2_runner.executor.display.protocol import END_MARKER, DisplayChannel, encode_marker
 
 
 def _filter(events):
@@ -173,7 +173,7 @@ def test_without_events_dir_text_is_plain(tmp_path):
 
 def test_the_largest_event_marker_stays_within_what_runner_spawn_holds_back():
     """RunnerSpawn keeps a marker cut short by a read (up to _MAX_CARRY) out of the password search."""
-    from ftl2_runner.executor.protocol import MARKER_EVENT_LIMIT, _encode_marker_text
-    from ftl2_runner.runner_spawn import _MAX_CARRY
+    from ftl2_runner.executor.display.protocol import MARKER_EVENT_LIMIT, _encode_marker_text
+    from ftl2_runner.processes.runner_spawn import _MAX_CARRY
 
     assert len(_encode_marker_text("x" * MARKER_EVENT_LIMIT)) <= _MAX_CARRY

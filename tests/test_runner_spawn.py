@@ -15,7 +15,7 @@ import pexpect
 import ptyprocess.ptyprocess
 import pytest
 
-from ftl2_runner.runner_spawn import RunnerSpawn
+from ftl2_runner.processes.runner_spawn import RunnerSpawn
 
 # 3 bursts of 20,000 lines, 0.3 s apart: several expect timeouts, never a match.
 CHATTY = (

@@ -83,7 +83,7 @@ def test_unquoted_hosts_name_is_a_clear_error(tmp_path):
 def test_which_hosts_lines_are_headers():
     import pytest
 
-    from ftl2_runner.script_header import ScriptHeaderError, declared_hosts
+    from ftl2_runner.intake.script_header import ScriptHeaderError, declared_hosts
 
     assert declared_hosts("hosts: all\n") == "all"
     assert declared_hosts('"""doc"""\nhosts: "web:&prod"\n') == "web:&prod"
@@ -223,7 +223,7 @@ def test_launcher_shapes_that_are_not_guessed(tmp_path):
 
 def test_launchers_are_never_delegated_to_ansible_playbook(tmp_path):
     """Even with an ansible-playbook on the job's PATH (it would run the empty play and succeed)."""
-    from ftl2_runner.config import Ftl2RunnerConfig
+    from ftl2_runner.processes.config import Ftl2RunnerConfig
 
     fake_bin = tmp_path / "bin"
     fake_bin.mkdir()

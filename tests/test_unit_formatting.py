@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ftl2_runner.executor.formatting import Formatter
+from ftl2_runner.executor.display.formatting import Formatter
 
 PLAIN = Formatter(colour=False)
 COLOUR = Formatter(colour=True)
@@ -171,7 +171,7 @@ def test_no_colour_means_no_escape_sequences():
 
 
 def test_a_chained_error_block_has_its_headline_above_the_origin_and_its_cause_below():
-    from ftl2_runner.executor.formatting import task_error_block
+    from ftl2_runner.executor.display.formatting import task_error_block
 
     origin = ["Origin: job.py:4:7", "", "4     await ftl.localhost.copy(src=s)", "      ^ column 7"]
     assert task_error_block("Task failed: Module failed: boom", origin) == "\n".join(
@@ -183,7 +183,7 @@ def test_a_chained_error_block_has_its_headline_above_the_origin_and_its_cause_b
 
 
 def test_a_delegated_result_names_the_host_and_its_delegate():
-    from ftl2_runner.executor.formatting import Formatter, host_label
+    from ftl2_runner.executor.display.formatting import Formatter, host_label
 
     assert host_label("h1", {"changed": True}) == "h1"
     assert host_label("h1", {"_ansible_delegated_vars": {"ansible_delegated_host": "localhost"}}) == "h1 -> localhost"
@@ -197,7 +197,7 @@ def test_a_delegated_result_names_the_host_and_its_delegate():
 
 
 def test_ansible_booleans_read_one_way_everywhere():
-    from ftl2_runner.executor.booleans import ansible_bool
+    from ftl2_runner.executor.vars.booleans import ansible_bool
 
     assert [ansible_bool(v) for v in ("yes", " On ", "1", "TRUE", "y", "t")] == [True] * 6
     assert [ansible_bool(v) for v in ("no", "off", "0", "false", "", "maybe", None, 0)] == [False] * 8

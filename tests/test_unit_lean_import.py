@@ -23,6 +23,7 @@ def _fresh(code: str) -> dict:
 def test_ftl2_is_imported_without_httpx_cli_and_the_finder_is_gone():
     seen = _fresh(
         "import json, sys\n"
+        "import ftl2_runner\n"  # the package adds its own finder (old module paths) when imported
         "before = list(sys.meta_path)\n"
         "from ftl2_runner.executor.ftl2.lean_import import import_ftl2\n"
         "import_ftl2()\n"
@@ -62,7 +63,7 @@ def test_a_plain_import_of_ftl2_does_import_httpx_cli():
 def test_a_second_call_does_nothing_once_ftl2_is_imported():
     seen = _fresh(
         "import json, sys\n"
-        "import ftl2\n"
+        "import ftl2, ftl2_runner\n"
         "before = list(sys.meta_path)\n"
         "from ftl2_runner.executor.ftl2.lean_import import import_ftl2\n"
         "import_ftl2()\n"

@@ -11,9 +11,9 @@ import pytest
 from ansible_runner.runner import Runner
 from ansible_runner.utils import OutputEventFilter
 
-from ftl2_runner.executor import partial_files
-from ftl2_runner.executor.partial_files import SLOT_DIR_NAME, PartialFileWriter, remove_slots
-from ftl2_runner.executor.protocol import DisplayChannel
+from ftl2_runner.executor.display import partial_files
+from ftl2_runner.executor.display.partial_files import SLOT_DIR_NAME, PartialFileWriter, remove_slots
+from ftl2_runner.executor.display.protocol import DisplayChannel
 
 
 def _verbose(uuid: str, text: str) -> dict:

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from ftl2_runner.executor.events import PlaybookRecorder
-from ftl2_runner.executor.formatting import Formatter
+from ftl2_runner.executor.display.events import PlaybookRecorder
+from ftl2_runner.executor.display.formatting import Formatter
 
 
 class MemoryChannel:
@@ -210,7 +210,7 @@ def test_large_results_are_dropped_and_no_log_is_censored():
     rec.play_start("p", "all")
     secret = rec.task_start("s", "ping", "ping", "site.py:2")
     secret.no_log = True
-    from ftl2_runner.executor.no_log import CENSORED, censor
+    from ftl2_runner.executor.display.no_log import CENSORED, censor
 
     censored = censor({"changed": True, "password": "p4ss", "attempts": 2})
     assert censored == {"changed": True, "attempts": 2, "censored": CENSORED, "_ansible_no_log": True}

@@ -14,9 +14,10 @@ import os
 from types import SimpleNamespace
 from typing import Any
 
-from ftl2_runner.executor import diff, remote_copy_action
+from ftl2_runner.executor.actions import remote_copy_action
+from ftl2_runner.executor.display import diff
 from ftl2_runner.executor.ftl2.remote_modules import module_result
-from ftl2_runner.executor.tasks.conditions import render, render_file
+from ftl2_runner.executor.vars.conditions import render, render_file
 
 
 class RecordingHost(remote_copy_action._Host):

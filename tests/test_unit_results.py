@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from ftl2_runner.executor import failures
-from ftl2_runner.executor.custom_events import shape_custom_event
-from ftl2_runner.executor.results import classify
+from ftl2_runner.executor.actions import failures
+from ftl2_runner.executor.actions.results import classify
+from ftl2_runner.executor.api.custom_events import shape_custom_event
 
 
 def test_ok_and_skipped():

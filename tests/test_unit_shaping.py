@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from ftl2_runner.executor.shaping import as_failure, shape_result, with_loop_item
+from ftl2_runner.executor.actions.shaping import as_failure, shape_result, with_loop_item
 
 COMMAND_KEYS = ["changed", "msg", "rc", "stdout", "stderr", "cmd", "start", "end", "delta", "stdout_lines", "stderr_lines"]
 

@@ -6,12 +6,12 @@ import asyncio
 
 import pytest
 
-from ftl2_runner.executor.shaping import with_result_fields
+from ftl2_runner.executor.actions.shaping import with_result_fields
 from ftl2_runner.executor.tasks.batches import batches
 from ftl2_runner.executor.tasks.blocks import PlayHosts
-from ftl2_runner.executor.tasks.conditions import ConditionError, condition_text, evaluate_expression, holds, render
 from ftl2_runner.executor.tasks.selection import StartAtTask, selected_by_tags
-from ftl2_runner.executor.tasks.variables import HostVariables
+from ftl2_runner.executor.vars.conditions import ConditionError, condition_text, evaluate_expression, holds, render
+from ftl2_runner.executor.vars.variables import HostVariables
 from ftl2_runner.script import Result, TaskFailed
 
 pytestmark = pytest.mark.unit
@@ -131,7 +131,7 @@ def test_result_types_answer_as_ansible_tests_do():
 
 
 def test_who_leaves_the_play_after_a_task():
-    from ftl2_runner.executor.events import Play, Task
+    from ftl2_runner.executor.display.events import Play, Task
     from ftl2_runner.executor.tasks.run import TaskRun
     from ftl2_runner.executor.tasks.spec import CallSpec, TaskOptions
 
@@ -145,7 +145,7 @@ def test_who_leaves_the_play_after_a_task():
 
 
 def test_a_template_reading_an_injected_fact_is_noted_for_the_deprecation():
-    from ftl2_runner.executor.tasks.conditions import holds, render
+    from ftl2_runner.executor.vars.conditions import holds, render
 
     store = HostVariables(lambda host: {}, {"ansible_pkg_mgr": "dnf"}, environ={})
     store.add_facts("h1", {"ansible_system": "Linux", "ansible_local": {}, "ansible_pkg_mgr": "apt", "ansible_os_family": "Debian"})
@@ -171,7 +171,7 @@ def test_a_template_reading_an_injected_fact_is_noted_for_the_deprecation():
     ],
 )
 def test_inject_facts_as_vars_and_deprecation_warnings_settings(environ, top_level, deprecated):
-    from ftl2_runner.executor.tasks.conditions import render
+    from ftl2_runner.executor.vars.conditions import render
 
     store = HostVariables(lambda host: {}, {}, environ=environ)
     store.add_facts("h1", {"ansible_system": "Linux"})

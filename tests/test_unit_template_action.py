@@ -8,8 +8,8 @@ import re
 
 import pytest
 
-from ftl2_runner.executor import template_action
-from ftl2_runner.executor.shaping import PRESHAPED
+from ftl2_runner.executor.actions import template_action
+from ftl2_runner.executor.actions.shaping import PRESHAPED
 
 
 @pytest.fixture

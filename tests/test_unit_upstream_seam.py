@@ -1,8 +1,8 @@
 """Canary: upstream's internals still have the shape ftl2-runner rebinds, overrides or calls.
 
-ftl2_runner/upstream.py rebinds module-level names of ansible-runner for the duration of a
-job, ftl2_runner/runner_spawn.py overrides private pexpect/ptyprocess methods, and
-ftl2_runner/config.py and worker.py subclass upstream's classes and use their attributes
+ftl2_runner/processes/upstream.py rebinds module-level names of ansible-runner for the duration of a
+job, ftl2_runner/processes/runner_spawn.py overrides private pexpect/ptyprocess methods, and
+ftl2_runner/processes/config.py and ftl2_runner/worker.py subclass upstream's classes and use their attributes
 (docs/design.md, "The seam to upstream", lists every name). The version pins in
 pyproject.toml cover the releases these were checked against; this test is what fails
 first, with one line to act on, when an upgrade moves one of them. It reads upstream's
@@ -28,7 +28,7 @@ import pexpect.spawnbase
 import ptyprocess
 import pytest
 
-REVIEW = "upstream changed: review ftl2_runner/upstream.py (and docs/design.md's seam table): "
+REVIEW = "upstream changed: review ftl2_runner/processes/upstream.py (and docs/design.md's seam table): "
 
 
 def names_used(function: Callable[..., Any]) -> set[str]:
@@ -164,7 +164,7 @@ def test_pexpect_spawn_private_methods_that_runner_spawn_overrides():
 
 
 def test_pexpect_uses_only_what_the_bounded_before_buffer_has():
-    from ftl2_runner.runner_spawn import _TailOnly
+    from ftl2_runner.processes.runner_spawn import _TailOnly
 
     expect_source = inspect.getsource(pexpect.expect)
     used = set(re.findall(r"\._before\.(\w+)", expect_source))
@@ -220,8 +220,8 @@ def test_other_upstream_names_we_import():
 
 
 def test_the_seam_restores_every_name_it_binds():
-    from ftl2_runner.cancel import CancelWatch
-    from ftl2_runner.upstream import streamed_worker_job
+    from ftl2_runner.processes.cancel import CancelWatch
+    from ftl2_runner.processes.upstream import streamed_worker_job
 
     bound = (
         (interface, "RunnerConfig"),
@@ -251,7 +251,7 @@ def test_the_seam_restores_every_name_it_binds():
 def test_a_job_holds_the_seam_so_concurrent_jobs_in_one_process_run_one_after_the_other():
     import threading
 
-    from ftl2_runner import upstream
+    from ftl2_runner.processes import upstream
 
     results: list[bool] = []
 

@@ -262,7 +262,7 @@ def test_a_warm_job_round_trips_through_process(tmp_path):
 
 def test_the_worker_reaps_a_warm_executor_no_job_claimed(tmp_path, monkeypatch):
     """In process, so that what happened to the warm executor can be asked of the worker itself."""
-    from ftl2_runner import warm_executor
+    from ftl2_runner.processes import warm_executor
     from ftl2_runner.worker import run_worker as run_in_process
 
     monkeypatch.setenv("FTL2_RUNNER_WARM_EXECUTOR", "1")
@@ -315,7 +315,7 @@ def test_the_warm_executor_imports_every_ftl2_runner_module_a_job_imports(tmp_pa
     assert job.returncode == 0, job.stdout + job.stderr
     assert "changed: [localhost] => (item=b)" in job.stdout and "printed" in job.stdout  # the job did run
     imported_by_job = set(_IMPORTED.findall(job.stdout + job.stderr))
-    assert "ftl2_runner.executor.script_api" in imported_by_job  # the import log was read
+    assert "ftl2_runner.executor.api.script_api" in imported_by_job  # the import log was read
     warm_up = subprocess.run(
         [
             sys.executable,

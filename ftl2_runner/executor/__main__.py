@@ -26,7 +26,7 @@ RC_COMMAND_LINE_ERROR = 2  # ansible-playbook's (argparse's) code for arguments 
 
 def main(argv: list[str] | None = None) -> int:
     os.environ["FTL2_TELEMETRY"] = "off"  # never phone home from a job (ftl2's CLI would)
-    from .output_capture import OutputCapture
+    from .display.output_capture import OutputCapture
 
     capture = OutputCapture()
     import faulthandler
@@ -47,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def playbook_main(argv: list[str] | None = None) -> int:
     """``ftl2-playbook``: like ansible-playbook, help, version and a missing script never run anything."""
-    from .usage import answer_without_running
+    from .cli.usage import answer_without_running
 
     argv = sys.argv[1:] if argv is None else argv
     answered = answer_without_running(argv)
@@ -55,10 +55,10 @@ def playbook_main(argv: list[str] | None = None) -> int:
 
 
 def _run(capture: Any, argv: list[str]) -> int:
-    from .args import parse_args
-    from .events import PlaybookRecorder
-    from .formatting import Formatter, colour_enabled
-    from .protocol import DisplayChannel
+    from .cli.args import parse_args
+    from .display.events import PlaybookRecorder
+    from .display.formatting import Formatter, colour_enabled
+    from .display.protocol import DisplayChannel
 
     artifact_dir = os.environ.get("AWX_ISOLATED_DATA_DIR")
     events_dir = os.path.join(artifact_dir, "job_events") if artifact_dir else None
@@ -72,30 +72,30 @@ def _run(capture: Any, argv: list[str]) -> int:
         PlaybookRecorder(channel, formatter, playbook="").error(message)
         return rc
 
-    from .args import CommandLineError
+    from .cli.args import CommandLineError
 
     try:
         args = parse_args(argv)
     except CommandLineError as exc:
         return fatal(f"invalid command line: {exc}", RC_COMMAND_LINE_ERROR)
     if args.show_help or args.show_version:
-        from .usage import help_text, version_text
+        from .cli.usage import help_text, version_text
 
         channel.write_raw(help_text() if args.show_help else version_text())
         return 0
-    from .inspection import RC_OPTIONS_ERROR, refusal
+    from .cli.inspection import RC_OPTIONS_ERROR, refusal
 
     refused = refusal(args.list_tasks, args.list_tags)
     if refused:
         return fatal(refused, RC_OPTIONS_ERROR)
     formatter.verbosity = args.verbosity
-    from .log_routing import route_logging
+    from .display.log_routing import route_logging
 
     route_logging(channel, formatter)
     adhoc = args.module_name is not None
     script = "__adhoc_playbook__" if adhoc else (args.script or os.environ.get("FTL2_SCRIPT") or DEFAULT_SCRIPT)
-    from .extravars import ExtraVarsError, load_extra_vars
-    from .inventory_path import resolve_inventory_path
+    from .cli.extravars import ExtraVarsError, load_extra_vars
+    from .cli.inventory_path import resolve_inventory_path
 
     try:
         extravars = load_extra_vars(args.extra_vars)
@@ -116,7 +116,7 @@ def _run(capture: Any, argv: list[str]) -> int:
         if not selected_hosts:
             return fatal("Specified inventory, host pattern and/or --limit leaves us with no hosts to target.")
     if adhoc and args.list_hosts:
-        from .inspection import adhoc_list_hosts_report
+        from .cli.inspection import adhoc_list_hosts_report
 
         pattern_hosts = [h for h in inventory_model.match(args.host_pattern or "all") if h in selected_hosts]
         channel.write_raw(adhoc_list_hosts_report(pattern_hosts))
@@ -124,15 +124,15 @@ def _run(capture: Any, argv: list[str]) -> int:
 
     script_path, default_hosts = os.path.abspath(script), None
     if args.module_name is not None:  # ad hoc
-        from .adhoc import run_adhoc
+        from .cli.adhoc import run_adhoc
 
         module_name = args.module_name
 
         def run_function(inventory_path: Any, extravars: Any, runner: Any) -> Any:
             return run_adhoc(runner, module_name, args.module_args, args.host_pattern or "all")
     else:
-        from .diagnostics import script_traceback
-        from .script_loader import ScriptError, load_script
+        from .cli.script_loader import ScriptError, load_script
+        from .display.diagnostics import script_traceback
 
         try:
             loaded = load_script(script)
@@ -143,7 +143,7 @@ def _run(capture: Any, argv: list[str]) -> int:
         run_function, script_path, default_hosts = loaded.run, loaded.path, loaded.hosts
         extravars = {**loaded.default_vars, **extravars}  # a launcher's vars sit below the extra vars
         if args.syntax_check or args.list_hosts:
-            from .inspection import list_hosts_report, syntax_check_report
+            from .cli.inspection import list_hosts_report, syntax_check_report
 
             if args.syntax_check:  # with both, ansible-playbook only checks the syntax
                 channel.write_raw(syntax_check_report(script))
@@ -152,7 +152,7 @@ def _run(capture: Any, argv: list[str]) -> int:
             return 0  # the script was loaded, not run: no host was touched
 
     from ..script import TaskFailed
-    from .script_api import JobSettings, ScriptRunner
+    from .api.script_api import JobSettings, ScriptRunner
 
     recorder = PlaybookRecorder(channel, formatter, playbook=script, check_mode=args.check)
     recorder.adhoc = adhoc
@@ -173,10 +173,10 @@ def _run(capture: Any, argv: list[str]) -> int:
         recorder, settings, script_path=script_path, inventory=inventory_model, hosts=selected_hosts, default_hosts=default_hosts
     )
     if args.module_name is not None:  # ad hoc
-        from .adhoc import origin_repr
+        from .cli.adhoc import origin_repr
 
         runner.set_adhoc_origin(f"<adhoc '{args.module_name}' task>", origin_repr(args.module_name, args.module_args))
-    from .facts import prepare_fact_cache
+    from .actions.facts import prepare_fact_cache
 
     prepare_fact_cache()
     recorder.playbook_start()
@@ -204,7 +204,7 @@ def _run(capture: Any, argv: list[str]) -> int:
         if isinstance(exc, KeyboardInterrupt):
             recorder.error("the FTL2 script was interrupted")
         else:
-            from .diagnostics import script_traceback
+            from .display.diagnostics import script_traceback
 
             trace = script_traceback(exc, script_path, args.verbosity)
             recorder.error(f"the FTL2 script raised an exception:\n{trace}")
@@ -255,7 +255,7 @@ def exit_without_teardown(rc: object) -> None:
     of a normal exit is the interpreter's finalisation, which with FTL2, asyncssh and
     their imports loaded took about 0.1 s at the end of every job (see ``quick_exit``).
     """
-    from ..quick_exit import exit_without_teardown as leave
+    from ..processes.quick_exit import exit_without_teardown as leave
 
     leave(rc)
 

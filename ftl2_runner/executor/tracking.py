@@ -1,6 +1,6 @@
 """The old home of ``TaskFailed``, which docs once told scripts to import: it still works, with a warning.
 
-The module-call tracking that lived here is ``ftl2_runner.executor.ftl2.calls`` now.
+The module-call tracking that lived here is ``ftl2_runner.executor.api.calls`` now.
 """
 
 from __future__ import annotations

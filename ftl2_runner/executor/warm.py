@@ -1,6 +1,6 @@
 """``python -m ftl2_runner.executor.warm FD``: the executor, started before its job arrives.
 
-See ``ftl2_runner.warm_executor`` for the parent's side and for why each step below
+See ``ftl2_runner.processes.warm_executor`` for the parent's side and for why each step below
 is there. A background thread imports what jobs need (FTL2 first) while the main
 thread waits on the socket FD for one job: argv, environment, working directory and
 the pty slave. The job does not wait for the imports: the process becomes the one
@@ -26,7 +26,7 @@ import termios
 import threading
 import time
 
-from ..warm_executor import FORCED_ENV, HEADER
+from ..processes.warm_executor import FORCED_ENV, HEADER
 
 EXECUTOR_MODULE = "ftl2_runner.executor"  # config.EXECUTOR_MODULE (config imports ansible_runner)
 
@@ -61,43 +61,34 @@ def _import_all() -> None:
 
     import_ftl2()  # the point of this process
 
-    from .. import gate, launcher, script, script_header  # noqa: F401
+    from .. import script  # noqa: F401
+    from ..intake import launcher, script_header  # noqa: F401
     from ..inventory import ftl2_adapter, sources  # noqa: F401
-    from . import (  # noqa: F401
-        __main__,
-        args,
+    from . import __main__  # noqa: F401
+    from .actions import (  # noqa: F401
         call_overrides,
-        custom_events,
-        diagnostics,
-        events,
-        extravars,
         facts,
-        formatting,
-        inspection,
-        inventory_path,
-        log_routing,
-        output_capture,
-        plays,
-        protocol,
-        remote_hints,
+        local_actions,  # noqa: F401
         results,
-        script_api,
-        script_loader,
         shaping,
     )
-    from .ftl2 import calls, locality, quirks, remote_modules  # noqa: F401
-    from .tasks import (  # noqa: F401
-        batches,
-        blocks,
-        conditions,
-        executor,
-        local_actions,
-        reporting,
-        run,
-        selection,
-        spec,
-        variables,
+    from .api import (  # noqa: F401
+        calls,  # noqa: F401
+        custom_events,
+        plays,
+        script_api,
     )
+    from .cli import args, extravars, inspection, inventory_path, script_loader  # noqa: F401
+    from .display import diagnostics, events, formatting, log_routing, output_capture, protocol  # noqa: F401
+    from .ftl2 import (  # noqa: F401
+        gate,  # noqa: F401
+        locality,
+        quirks,
+        remote_hints,  # noqa: F401
+        remote_modules,
+    )
+    from .tasks import batches, blocks, executor, reporting, run, selection, spec  # noqa: F401
+    from .vars import conditions, variables  # noqa: F401
 
 
 def _receive(channel: socket.socket) -> tuple[dict, int] | None:

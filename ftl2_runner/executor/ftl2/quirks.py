@@ -144,13 +144,31 @@ def _one(value: Any) -> HostOutput:
     return HostOutput(True, {"changed": False})
 
 
+def short_name(module: str) -> str:
+    if module.startswith(("ansible.builtin.", "ansible.legacy.")):
+        return module.rsplit(".", 1)[-1]
+    return module
+
+
+def native_for_pattern(ctx: Any, pattern: str, module: str, params: dict[str, Any]) -> Any:
+    """FTL2's own proxy call for a play's pattern when FTL2 knows it as a host or group, else None."""
+    if pattern not in ("localhost", "local") and pattern not in ctx.hosts:
+        return None
+    obj = ctx[pattern]
+    try:
+        for part in module.split("."):
+            obj = getattr(obj, part)
+    except AttributeError:
+        return None
+    return lambda: obj(**params)
+
+
 def is_connection_error(exc: BaseException) -> bool:
     return "Connection" in type(exc).__name__
 
 
 def _remote_ansible_name(module: str, hosts: list[str], context: Any) -> str | None:
     """The Ansible module ftl2-runner runs itself on these hosts (all remote), or None."""
-    from ..call_overrides import short_name
     from .remote_modules import REMOTE_AS_ANSIBLE
 
     short = short_name(module)

@@ -82,7 +82,7 @@ def bundle_bytes(name: str) -> bytes:
         wanted += [os.path.relpath(os.path.join(folder, f), root) for f in sorted(files) if f.endswith(".py")]
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        from ..ansible_modules import ENCODER_PATCH
+        from .ansible_modules import ENCODER_PATCH
 
         archive.writestr(zipfile.ZipInfo("__main__.py", _EPOCH), ENCODER_PATCH + _ENTRY_POINT % name)
         for relative in wanted:
@@ -143,7 +143,7 @@ async def run_module(context: Any, host: str, name: str, args: dict[str, Any], p
     argument ``put["arg"]`` (``{"arg", "name", "data"}``, see the module docstring). FTL2's events of
     the step are not the task's result: the running task is cleared while it runs.
     """
-    from ..tasks.spec import current_task
+    from ..tasks.run import current_task
 
     fqcn = module_name_for(context, name)
     if fqcn is None:

@@ -19,31 +19,28 @@ from collections.abc import Mapping
 from typing import Any
 
 from ...script import HostResults, Result, TaskFailed
-from .. import call_overrides, results
-from ..diagnostics import UsageError
-from ..events import PlaybookRecorder, Task
-from ..facts import FactCache, fact_cache_dir
+from ..actions import call_overrides, local_actions, results
+from ..actions.facts import FactCache, fact_cache_dir
+from ..display.diagnostics import UsageError, script_call_site
+from ..display.events import PlaybookRecorder, Task
 from ..ftl2 import quirks
-from ..ftl2.calls import native_for_pattern, script_call_site
-from . import local_actions
+from ..ftl2.quirks import native_for_pattern
+from ..vars.conditions import AttributeView, ConditionError, condition_text, holds, render
+from ..vars.variables import HostVariables
 from .blocks import PlayHosts
-from .conditions import AttributeView, ConditionError, condition_text, holds, render
 from .handlers import running_handler
 from .reporting import HostReporter
-from .run import TaskRun
+from .run import TaskRun, current_task, run_with_task
 from .selection import StartAtTask, selected_by_tags
 from .spec import (
     CallSpec,
     LoopState,
     TaskOptions,
-    current_task,
     loop_state,
     loop_variables,
     options_of,
-    run_with_task,
     task_options,
 )
-from .variables import HostVariables
 
 NOT_SELECTED = {"changed": False, "skipped": True, "skip_reason": "not selected by tags or --start-at-task"}
 
@@ -253,7 +250,7 @@ class TaskExecutor:
 
     def _module_flags(self) -> dict[str, Any]:
         """The ``_ansible_*`` arguments ansible-core gives every module call of this job."""
-        from ..ansible_modules import module_args
+        from ..ftl2.ansible_modules import module_args
 
         return module_args({}, self.settings.check_mode, self.settings.diff, self.settings.verbosity)
 
@@ -380,9 +377,13 @@ class TaskExecutor:
                 except ConditionError as exc:
                     self.reporter.report(run, host, results.FAILED, {"changed": False, "msg": f"Task failed: {exc}"})
                     continue
-            outcome, res = await local_actions.run(
-                short, host_params, self.variables.of(host), self.recorder.display, self.recorder.warning
-            )
+            try:
+                outcome, res = await local_actions.run(
+                    short, host_params, self.variables.of(host), self.recorder.display, self.recorder.warning
+                )
+            except local_actions.ArgumentFailure as exc:
+                self.reporter.report(run, host, results.FAILED, self.reporter.in_ansibles_words(run, host, exc.failure))
+                continue
             if short == "set_fact":
                 for name, value in res["ansible_facts"].items():
                     self.variables.set(host, name, value)

@@ -14,14 +14,15 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from ...script import Result
-from .. import failures, no_log, results, shaping
-from ..events import PlaybookRecorder
-from ..facts import FactCache
-from ..formatting import host_label, task_error_block
-from .conditions import ConditionError, holds, render
+from ..actions import failures, results, shaping
+from ..actions.facts import FactCache
+from ..display import no_log
+from ..display.events import PlaybookRecorder
+from ..display.formatting import host_label, task_error_block
+from ..vars.conditions import ConditionError, holds, render
+from ..vars.variables import HostVariables
 from .run import TaskRun
 from .spec import LoopState, loop_state, loop_variables
-from .variables import HostVariables
 
 _UNREACHABLE_PREFIX = "Failed to connect to the host via ssh: "
 FAILED_WHEN_MESSAGE = "Task failed: Action failed: A 'failed_when' expression evaluated to 'True'."
@@ -82,6 +83,10 @@ class HostReporter:
             res = self._in_ansibles_words(run, host, failures.from_exception(run.task.action, message))
             self.report(run, host, results.FAILED, shaping.as_failure(res or {"changed": False, "msg": message}))
 
+    def in_ansibles_words(self, run: TaskRun, host: str, failure: failures.Failure) -> dict[str, Any]:
+        """A failed result of ftl2-runner's own in Ansible's form (its error block kept for the host)."""
+        return shaping.as_failure(self._in_ansibles_words(run, host, failure) or failure.res)
+
     def _in_ansibles_words(self, run: TaskRun, host: str, failure: failures.Failure | None) -> dict[str, Any] | None:
         """The result of ``failure`` (None stays None); its extra error text is kept for the host's error block."""
         if failure is None:
@@ -121,7 +126,7 @@ class HostReporter:
                 return  # another attempt follows: the executor runs the call again
             outcome, res = attempt
         if outcome in (results.FAILED, results.UNREACHABLE) and isinstance(res.get("msg"), str):
-            from ..remote_hints import explain
+            from ..ftl2.remote_hints import explain
 
             res = dict(res, msg=explain(res["msg"]))  # known first-contact failures say what to fix
         if outcome == results.OK and isinstance(res.get("ansible_facts"), dict):
@@ -270,21 +275,27 @@ class HostReporter:
         elif outcome == results.UNREACHABLE or res.get("failed_when_result") is True or msg.startswith("Task failed: "):
             summary = msg  # already says what failed (a condition or template error of ftl2-runner's own)
         else:
-            from .local_actions import ACTION_FAILURES
+            from ..actions.local_actions import ACTION_FAILURES
 
             kind = "Action" if run.task.action.rsplit(".", 1)[-1] in ACTION_FAILURES else "Module"
             summary = f"Task failed: {kind} failed: {msg}" if msg else f"Task failed: {kind} failed."
         if self.adhoc_origin is not None:
             label, task_repr = self.adhoc_origin
             return task_error_block(summary, [f"Origin: {label}", "", task_repr])
-        from ..diagnostics import origin_block
+        from ..display.diagnostics import origin_block
 
         headline, cause = (failure.headline, failure.cause) if failure is not None else (None, None)
-        return task_error_block(summary, origin_block(*run.task.origin), headline=headline, cause=cause)
+        origin = origin_block(*run.task.origin)
+        if failure is not None and failure.located_causes:
+            located: list[str] = []
+            for text in failure.located_causes:
+                located += [*(["", "<<< caused by >>>", ""] if located else []), text, *origin]
+            cause = "\n".join(located)
+        return task_error_block(summary, origin, headline=headline, cause=cause)
 
     def deprecation_block(self, run: TaskRun) -> str:
         """ansible-core 2.21's deprecation of a top-level fact read by the task, pointing at the script line."""
-        from ..diagnostics import origin_block
+        from ..display.diagnostics import origin_block
 
         lines = [f"[DEPRECATION WARNING]: {INJECTED_FACT_DEPRECATION} This feature will be removed from ansible-core version 2.24."]
         lines += [*origin_block(*run.task.origin), "", INJECTED_FACT_HELP]
@@ -292,7 +303,7 @@ class HostReporter:
 
     def warning_block(self, run: TaskRun, warnings: list[str]) -> str:
         """A result's template-error warnings, as ansible-core 2.21 prints them before the result line."""
-        from ..diagnostics import origin_block
+        from ..display.diagnostics import origin_block
 
         lines = []
         for warning in warnings:

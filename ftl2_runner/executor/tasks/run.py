@@ -1,7 +1,12 @@
-"""One task while it runs: the recorder's task, the options it was called with, and its per-host results."""
+"""One task while it runs: the recorder's task, the options it was called with, and its per-host results.
+
+``current_task`` is the running task of the current context: FTL2's events land on it.
+"""
 
 from __future__ import annotations
 
+import contextvars
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -9,8 +14,8 @@ from ...script import Result
 from .spec import CallSpec, TaskOptions
 
 if TYPE_CHECKING:
-    from ..events import Task
-    from ..failures import Failure
+    from ..actions.failures import Failure
+    from ..display.events import Task
 
 
 @dataclass
@@ -40,3 +45,19 @@ class TaskRun:
         if self.options.ignore_errors:
             return [h for h, o in self.task.outcomes.items() if o == "unreachable"]
         return [h for h, o in self.task.outcomes.items() if o in ("failed", "unreachable")]
+
+
+current_task: contextvars.ContextVar[TaskRun | None] = contextvars.ContextVar("ftl2_runner_task", default=None)
+
+
+def run_with_task(task: TaskRun, call: Callable[[], Awaitable[Any]]) -> Awaitable[Any]:
+    """Run ``call`` with ``task`` as the current task for the FTL2 events it triggers."""
+
+    async def _runner() -> Any:
+        token = current_task.set(task)
+        try:
+            return await call()
+        finally:
+            current_task.reset(token)
+
+    return _runner()

@@ -2,20 +2,19 @@
 
 The options are read when a call is *made*, not when it is awaited, so
 ``with runner.task("x"): coro = ftl.y()`` names the task even if the coroutine is awaited later;
-context variables carry them (and the running loop, block and task) because concurrent calls
-(``asyncio.gather``) each need their own.
+context variables carry them (and the running loop and block; the running task is ``run.py``'s)
+because concurrent calls (``asyncio.gather``) each need their own.
 """
 
 from __future__ import annotations
 
 import contextvars
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ..events import Task
-    from .run import TaskRun
+    from ..display.events import Task
 
 # A condition: a bool, an Ansible (Jinja) expression string, or a Python callable.
 Condition = bool | str | Callable[..., Any] | None
@@ -81,22 +80,8 @@ def loop_variables(loop: LoopState) -> dict[str, Any]:
 
 
 task_options: contextvars.ContextVar[TaskOptions | None] = contextvars.ContextVar("ftl2_runner_task_options", default=None)
-current_task: contextvars.ContextVar[TaskRun | None] = contextvars.ContextVar("ftl2_runner_task", default=None)
 loop_state: contextvars.ContextVar[LoopState | None] = contextvars.ContextVar("ftl2_runner_loop", default=None)
 
 
 def options_of(spec: CallSpec) -> TaskOptions:
     return spec.options or task_options.get() or TaskOptions()
-
-
-def run_with_task(task: TaskRun, call: Callable[[], Awaitable[Any]]) -> Awaitable[Any]:
-    """Run ``call`` with ``task`` as the current task for the FTL2 events it triggers."""
-
-    async def _runner() -> Any:
-        token = current_task.set(task)
-        try:
-            return await call()
-        finally:
-            current_task.reset(token)
-
-    return _runner()

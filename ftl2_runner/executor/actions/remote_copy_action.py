@@ -1,0 +1,304 @@
+"""``copy`` and ``template`` on remote hosts, done as Ansible's action plugins do them, with Ansible's modules.
+
+Ansible's ``copy`` is an action: the controller reads the source (``content=`` goes to a local
+temporary file first), asks the host for the destination's checksum (``stat``) and, only when they
+differ, sends the file and runs the ``copy`` module on it; when they match, the ``file`` module
+reports the destination (and fixes its attributes). ``--check`` stops after the comparison (changed,
+or the ``file`` module's check-mode view); ``--diff`` looks at the destination (``file`` with
+``_diff_peek``, then ``slurp``) for the ``before`` side. ``template`` renders on the controller with
+the host's variables, writes the result to a local temporary file and hands it to ``copy``.
+
+FTL2 0.4.7's remote ``copy``/``template`` write over an SFTP connection of their own (which ignores
+the inventory's key file) and report FTL2's keys. Here every step on the host is one of Ansible's
+modules through FTL2's gate (:func:`..ftl2.remote_modules.run_module`), so the result is the modules'
+own: Ansible's keys and values. The diff entry is built by :mod:`..display.diff`, as for local hosts.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import shutil
+import stat
+import tempfile
+from collections.abc import Mapping
+from typing import Any
+
+from ..display import diff
+from ..ftl2 import ansible_modules
+from ..vars.booleans import ansible_bool
+
+# ansible.module_utils.basic.FILE_COMMON_ARGUMENTS, and what the copy action passes on to `file` (REAL_FILE_ARGS).
+_FILE_COMMON_ARGS = ("mode", "owner", "group", "seuser", "serole", "selevel", "setype", "attributes", "unsafe_writes")
+_REAL_FILE_ARGS = frozenset((*_FILE_COMMON_ARGS, "state", "path", "_original_basename", "recurse", "force", "_diff_peek", "src"))
+# The template action's own options (the rest of FTL2's template keywords are template variables).
+_TEMPLATE_ONLY = (
+    "newline_sequence",
+    "block_start_string",
+    "block_end_string",
+    "variable_start_string",
+    "variable_end_string",
+    "comment_start_string",
+    "comment_end_string",
+    "trim_blocks",
+    "lstrip_blocks",
+    "output_encoding",
+)
+_TEMPLATE_COPY_ARGS = frozenset((*_FILE_COMMON_ARGS, "src", "dest", "backup", "force", "follow", "validate", "mode"))
+
+
+class _Unreachable(Exception):
+    """The host could not be reached during a step: FTL2's result of that step is the task's."""
+
+    def __init__(self, result: Any):
+        super().__init__(str(getattr(result, "error", "")))
+        self.result = result
+
+
+class _Failed(Exception):
+    """The action fails with this message (an ``AnsibleError`` in Ansible's action)."""
+
+
+def handles(params: Mapping[str, Any]) -> bool:
+    """Whether the call is one this action does: a single file (a directory source stays FTL2's)."""
+    src = params.get("src")
+    return params.get("content") is not None or bool(params.get("remote_src")) or not (src and os.path.isdir(str(src)))
+
+
+class _Host:
+    """One remote host's steps: Ansible's modules with the flags ansible-core gives every module call."""
+
+    def __init__(self, context: Any, host: str, settings: Any):
+        self.context = context
+        self.host = host
+        self.check_mode = bool(settings.check_mode)
+        self.diff = bool(settings.diff)
+        self.verbosity = int(settings.verbosity)
+
+    async def module(self, name: str, args: Mapping[str, Any], put: dict[str, Any] | None = None) -> dict[str, Any]:
+        from ..ftl2.remote_modules import run_module
+
+        module_args = ansible_modules.module_args(args, self.check_mode, self.diff, self.verbosity)
+        result = await run_module(self.context, self.host, name, module_args, put)
+        if not isinstance(result, dict):
+            raise _Unreachable(result)
+        return result
+
+    async def stat(self, path: str, follow: bool, checksum: bool = True) -> dict[str, Any]:
+        """``_execute_remote_stat``: the file's ``stat``, with checksum ``"1"`` when it does not exist."""
+        result = await self.module("stat", {"path": path, "follow": follow, "get_checksum": checksum, "checksum_algorithm": "sha1"})
+        if result.get("failed"):
+            message = result.get("module_stderr") or result.get("module_stdout") or result.get("msg")
+            raise _Failed(f"Failed to get information on remote file ({path}): {message}")
+        found = dict(result.get("stat") or {})
+        if not found.get("exists"):
+            found["checksum"] = "1"
+        found.setdefault("checksum", "")
+        return found
+
+
+async def run_copy(context: Any, host: str, params: Mapping[str, Any], settings: Any, variables: Mapping[str, Any]) -> Any:
+    """Ansible's ``copy`` action on one remote host: its result, or FTL2's when the host was unreachable."""
+    remote = _Host(context, host, settings)
+    try:
+        return await _copy(remote, dict(params), variables)
+    except _Unreachable as exc:
+        return exc.result
+    except _Failed as exc:
+        return {"failed": True, "msg": str(exc)}
+
+
+async def run_template(context: Any, host: str, params: Mapping[str, Any], settings: Any, variables: Mapping[str, Any]) -> Any:
+    """Ansible's ``template`` action on one remote host: rendered here, then ``copy``'s action."""
+    from ..vars.conditions import ConditionError, render_file
+
+    args = dict(params)
+    source, dest = args.get("src"), args.get("dest")
+    if args.get("state") is not None:
+        return {"failed": True, "msg": "'state' cannot be specified on a template"}
+    if source is None or dest is None:
+        return {"failed": True, "msg": "src and dest are required"}
+    found = _find_source(str(source), "templates", variables)
+    if found is None:
+        return {"failed": True, "msg": f"Could not find or access '{source}' on the Ansible Controller."}
+    newline = {"\\n": "\n", "\\r": "\r", "\\r\\n": "\r\n"}.get(args.get("newline_sequence", "\n"), args.get("newline_sequence", "\n"))
+    if newline not in ("\n", "\r", "\r\n"):
+        return {"failed": True, "msg": "newline_sequence needs to be one of: \n, \r or \r\n"}
+    options: dict[str, Any] = {
+        "trim_blocks": ansible_bool(args.get("trim_blocks", True)),
+        "lstrip_blocks": ansible_bool(args.get("lstrip_blocks", False)),
+        "newline_sequence": newline,
+    }
+    options.update({k: str(args[k]) for k in _TEMPLATE_ONLY if k.endswith("_string") and args.get(k) is not None})
+    template_vars = dict(variables)
+    template_vars.update({k: v for k, v in args.items() if k not in _TEMPLATE_COPY_ARGS and k not in _TEMPLATE_ONLY and k != "state"})
+    template_vars.update(_template_vars(str(source), found, str(dest), "ansible_managed" not in template_vars))
+    searchpath = [os.path.dirname(found)]
+    if variables.get("playbook_dir"):
+        searchpath = [os.path.join(str(variables["playbook_dir"]), "templates"), str(variables["playbook_dir"]), *searchpath]
+    try:
+        rendered = render_file(found, template_vars, searchpath, **options)
+    except (ConditionError, OSError) as exc:
+        return {"failed": True, "msg": f"Task failed: {exc}"}
+    copy_args = {k: v for k, v in args.items() if k in _TEMPLATE_COPY_ARGS}
+    if copy_args.get("mode") == "preserve":
+        copy_args["mode"] = "0%03o" % stat.S_IMODE(os.stat(found).st_mode)
+    encoding = str(args.get("output_encoding") or "utf-8")
+    local_tmp = ansible_modules.local_tmpdir()
+    try:
+        result_file = os.path.join(tempfile.mkdtemp(dir=local_tmp), os.path.basename(found))
+        with open(result_file, "wb") as handle:
+            handle.write(rendered.encode(encoding, "surrogateescape"))
+        copy_args.update(src=result_file, dest=dest, follow=ansible_bool(args.get("follow", False)))
+        return await run_copy(context, host, copy_args, settings, variables)
+    finally:
+        shutil.rmtree(local_tmp, ignore_errors=True)
+
+
+async def _copy(remote: _Host, args: dict[str, Any], variables: Mapping[str, Any]) -> dict[str, Any]:
+    for internal in ("_original_basename", "_diff_peek"):
+        if args.get(internal) is not None:
+            return {"failed": True, "msg": f'Invalid parameter specified: "{internal}"'}
+    source, content, dest = args.get("src"), args.get("content"), args.get("dest")
+    if not source and content is None:
+        return {"failed": True, "msg": "src (or content) is required"}
+    if not dest:
+        return {"failed": True, "msg": "dest is required"}
+    if source and content is not None:
+        return {"failed": True, "msg": "src and content are mutually exclusive"}
+    if content is not None and str(dest).endswith("/"):
+        return {"failed": True, "msg": "can not use content with a dir as dest"}
+    if ansible_bool(args.get("remote_src", False)):
+        return await remote.module("copy", args)
+    dest = str(dest)
+    local_tmp = ansible_modules.local_tmpdir()
+    try:
+        if content is not None:
+            handle, source = tempfile.mkstemp(dir=local_tmp, prefix=".")
+            data = json.dumps(content) if isinstance(content, (dict, list)) else content
+            with os.fdopen(handle, "wb") as out:
+                out.write(data if isinstance(data, bytes) else str(data).encode("utf-8", "surrogateescape"))
+        else:
+            found = _find_source(str(source), "files", variables)
+            if found is None:
+                return {"failed": True, "msg": f"Could not find or access '{source}' on the Ansible Controller."}
+            source = found
+        follow = ansible_bool(args.get("follow", False))
+        result = await _copy_file(remote, args, str(source), os.path.basename(str(source)), content, dest, follow)
+    finally:
+        shutil.rmtree(local_tmp, ignore_errors=True)
+    if result is None:  # the destination exists and force=false: nothing to do
+        return {"dest": dest, "src": source, "changed": False}
+    if not result.get("failed") and "path" in result and "dest" not in result:
+        result["dest"] = result["path"]
+    return result
+
+
+async def _copy_file(
+    remote: _Host, args: Mapping[str, Any], source: str, source_rel: str, content: Any, dest: str, follow: bool
+) -> dict[str, Any] | None:
+    """The copy action's ``_copy_file`` for one source file (None: left alone, as ``force=false`` asks)."""
+    force = ansible_bool(args.get("force", True))
+    lmode = "0%03o" % stat.S_IMODE(os.stat(source).st_mode) if args.get("mode") == "preserve" else None
+    dest_file = os.path.join(dest, source_rel) if dest.endswith("/") else dest
+    found = await remote.stat(dest_file, follow, checksum=force)
+    if found.get("exists") and found.get("isdir"):
+        if content is not None:
+            return {"failed": True, "msg": "can not use content with a dir as dest"}
+        dest_file = os.path.join(dest, source_rel)
+        found = await remote.stat(dest_file, follow, checksum=force)
+    if found.get("exists") and not force:
+        return None
+    with open(source, "rb") as handle:
+        data = handle.read()
+    import hashlib
+
+    local_checksum = hashlib.sha1(data).hexdigest()
+    result: dict[str, Any] = {"diff": []}
+    if local_checksum != found.get("checksum"):
+        if remote.diff:
+            result["diff"].append(await _diff_data(remote, dest_file, source, data, content))
+        if remote.check_mode:
+            result["changed"] = True
+            return result
+        new_args = {k: v for k, v in args.items() if k not in ("content", "decrypt")}
+        new_args.update(dest=dest, _original_basename=source_rel, follow=follow)
+        new_args.pop("src", None)  # the entry point names the file it writes (see remote_modules)
+        if not args.get("checksum"):
+            new_args["checksum"] = local_checksum
+        if lmode:
+            new_args["mode"] = lmode
+        put = {"arg": "src", "name": ".source" + os.path.splitext(dest_file)[1], "data": base64.b64encode(data).decode("ascii")}
+        module_return = await remote.module("copy", new_args, put)
+    else:
+        if follow:
+            nofollow = await remote.stat(dest_file, False)
+            if nofollow.get("islnk") and "lnk_source" in nofollow:
+                dest = nofollow["lnk_source"]
+        new_args = {k: v for k, v in args.items() if k in _REAL_FILE_ARGS and k != "src"}
+        new_args.update(dest=dest, _original_basename=source_rel, recurse=False, state="file")
+        if lmode:
+            new_args["mode"] = lmode
+        module_return = await remote.module("file", new_args)
+    if not module_return.get("checksum"):
+        module_return["checksum"] = local_checksum
+    result.update(module_return)
+    return result
+
+
+async def _diff_data(remote: _Host, dest: str, source: str, data: bytes, content: Any) -> dict[str, Any]:
+    """``_get_diff_data``: the destination as the host's ``file`` (peek) and ``slurp`` see it, the source as read here."""
+    entry: dict[str, Any] = {}
+    peek = await remote.module("file", {"path": dest, "_diff_peek": True})
+    if peek.get("failed"):
+        return entry
+    if peek.get("rc", 0) == 0:
+        if peek.get("state") in (None, "absent"):
+            entry["before"] = ""
+        elif peek.get("appears_binary"):
+            entry["dst_binary"] = 1
+        elif peek.get("size") and peek["size"] > diff.MAX_FILE_SIZE_FOR_DIFF:
+            entry["dst_larger"] = diff.MAX_FILE_SIZE_FOR_DIFF
+        else:
+            slurped = await remote.module("slurp", {"path": dest})
+            if "content" in slurped:
+                entry["before_header"] = dest
+                entry["before"] = base64.b64decode(slurped["content"]).decode("utf-8", "replace")
+        entry.update(diff.after_entry(data, dest if content else source))
+    return entry
+
+
+def _template_vars(path: str, fullpath: str, dest: str, with_managed: bool) -> dict[str, Any]:
+    """The variables Ansible's template action adds (``generate_ansible_template_vars``)."""
+    import datetime
+    import pwd
+
+    st = os.stat(fullpath)
+    try:
+        uid: Any = pwd.getpwuid(st.st_uid).pw_name
+    except KeyError:
+        uid = st.st_uid
+    out: dict[str, Any] = {
+        "template_host": os.uname()[1],
+        "template_path": path,
+        "template_mtime": datetime.datetime.fromtimestamp(st.st_mtime),
+        "template_uid": uid,
+        "template_run_date": datetime.datetime.now(),
+        "template_destpath": dest,
+        "template_fullpath": fullpath,
+    }
+    if with_managed:
+        out["ansible_managed"] = "Ansible managed"  # DEFAULT_MANAGED_STR
+    return out
+
+
+def _find_source(src: str, subdir: str, variables: Mapping[str, Any]) -> str | None:
+    """``_find_needle``: an absolute path (normalised, links kept), a relative one under the playbook's
+    ``files``/``templates``, then in the playbook's directory."""
+    path = os.path.expanduser(os.path.expandvars(src))
+    candidates = [path]
+    if not os.path.isabs(path):
+        base = str(variables.get("playbook_dir") or os.getcwd())
+        candidates = [os.path.join(base, subdir, path), os.path.join(base, path), os.path.abspath(path)]
+    return next((os.path.normpath(c) for c in candidates if os.path.exists(c)), None)

@@ -1,0 +1,215 @@
+"""Plays: explicit (``runner.play``), implicit and batched (``serial``), and the hosts a pattern names.
+
+Ansible output is organised in plays, a script is not; so a call outside
+``runner.play(...)`` opens an implicit play named after its target, the way an
+unnamed play is named after its ``hosts:``. A play whose pattern matches no host
+reports it like Ansible (a warning, the banner, ``skipping: no hosts matched``) and
+every call made through its handle is skipped. A play's ``any_errors_fatal`` and
+``max_fail_percentage`` decide when one host's failure ends the play for all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ..display.events import PlaybookRecorder
+from ..tasks.handlers import PlayHandlers
+
+if TYPE_CHECKING:
+    from ..tasks.executor import TaskExecutor
+
+
+@dataclass
+class PlayOptions:
+    """Ansible's play keywords that change how failures end a play."""
+
+    any_errors_fatal: bool = False
+    max_fail_percentage: float | None = None
+
+
+class PlayTracker:
+    def __init__(self, recorder: PlaybookRecorder, inventory: Any, hosts: list[str] | None = None):
+        self.recorder = recorder
+        self.inventory = inventory  # ftl2_runner.inventory.Inventory (Ansible semantics)
+        self.allowed = list(hosts) if hosts is not None else None  # after --limit
+        self.context: Any = None  # the FTL2 AutomationContext, once runner.automation() is open
+        self.explicit = False
+        self._implicit_pattern: str | None = None
+        self.default_pattern: str | None = None  # the script's `hosts:` line: target of calls naming no host
+        self.options = PlayOptions()
+        self._play_hosts: list[str] = []
+        self.handlers: PlayHandlers | None = None  # the explicit play's handlers (runner.handler)
+
+    def ensure_play(self, target: str) -> None:
+        if self.explicit:
+            return
+        if self.recorder.play is None or self._implicit_pattern != target:
+            self.recorder.play_start(target, target)
+            self._implicit_pattern = target
+            self.options = PlayOptions()
+            self._play_hosts = self.hosts_of(target)
+
+    def default_target(self) -> tuple[str, list[str]] | None:
+        """``(pattern, hosts)`` for a call that names no host, when the script declares ``hosts:``.
+
+        Inside ``runner.play(...)`` the play's own pattern applies instead. An empty host
+        list means the pattern matched nothing: the call is skipped as Ansible skips a play.
+        """
+        if self.default_pattern is None or self.explicit:
+            return None
+        pattern = self.default_pattern
+        matched = self.match(pattern)
+        if not matched and self._implicit_pattern != pattern:
+            self.recorder.warning(f"Could not match supplied host pattern, ignoring: {pattern}")
+            self.recorder.play_start(pattern, pattern)
+            self.recorder.no_hosts_matched()
+            self._implicit_pattern = pattern
+        return pattern, matched
+
+    def start(
+        self,
+        name: str | None,
+        pattern: str,
+        options: PlayOptions | None = None,
+        hosts: list[str] | None = None,
+        play_uuid: str | None = None,
+    ) -> list[str] | None:
+        """Open an explicit play; returns the matched hosts (None when unknown).
+
+        ``hosts`` narrows the play to a batch (``serial``); ``play_uuid`` reuses the play's
+        uuid for every batch, as Ansible does.
+        """
+        matched = self.match(pattern) if hosts is None else hosts
+        if matched == []:
+            self.recorder.warning(f"Could not match supplied host pattern, ignoring: {pattern}")
+        self.recorder.play_start(name if name is not None else pattern, pattern, play_uuid=play_uuid)
+        if matched == []:
+            self.recorder.no_hosts_matched()
+        self.explicit = True
+        self.options = options or PlayOptions()
+        self._play_hosts = list(matched or [])
+        self.handlers = PlayHandlers()
+        return matched
+
+    @property
+    def play_hosts(self) -> list[str]:
+        """The open play's hosts, in inventory order (this batch's, under ``serial``)."""
+        return list(self._play_hosts)
+
+    def current_pattern(self) -> str | None:
+        """The pattern of the play that is open (explicit or implicit), if any."""
+        play = self.recorder.play
+        return play.pattern if play is not None else None
+
+    def end(self) -> None:
+        self.handlers = None
+        self.explicit = False
+        self._implicit_pattern = None
+        self.options = PlayOptions()
+
+    def fatal_failure(self, failed: list[str], out_of_play: set[str]) -> str | None:
+        """Whether this task's failures end the play for every host, and why.
+
+        ``any_errors_fatal``: any failure. ``max_fail_percentage``: more than that share of the
+        play's hosts have failed so far (Ansible then prints ``NO MORE HOSTS LEFT``).
+        """
+        if not failed:
+            return None
+        if self.options.any_errors_fatal:
+            return "any_errors_fatal"
+        limit = self.options.max_fail_percentage
+        if limit is not None and self._play_hosts:
+            failed_so_far = {h for h in self._play_hosts if h in out_of_play} | set(failed)
+            if 100.0 * len(failed_so_far) / len(self._play_hosts) > float(limit):
+                return "max_fail_percentage"
+        return None
+
+    # --- host patterns -------------------------------------------------------------------
+
+    def hosts_of(self, target: str) -> list[str]:
+        if target in ("localhost", "local"):
+            return ["localhost"]
+        if "," in target and target not in self.inventory.host_vars:
+            # run_on with several hosts: the target is their names
+            names = [t for t in target.split(",") if t]
+            if all(n in self.inventory.host_vars or n == "localhost" for n in names):
+                return names
+        return self.match(target) or [target]
+
+    def match(self, pattern: str) -> list[str]:
+        """Hosts an Ansible host pattern selects, within ``--limit``, in inventory order.
+
+        The pattern rules are the inventory model's (``ftl2_runner.inventory.model``); a
+        pattern naming only ``localhost`` falls back to Ansible's implicit localhost.
+        """
+        matched = self.inventory.match(pattern)
+        if self.allowed is not None:
+            matched = [h for h in matched if h in self.allowed]
+        if not matched and pattern.strip() in ("localhost", "127.0.0.1"):
+            return ["localhost"]
+        return matched
+
+
+class PlayHandle:
+    """Returned by ``runner.play(...)``: ``await play.command(cmd=...)`` runs on the play's hosts."""
+
+    def __init__(self, name: str, pattern: str, hosts: list[str] | None, executor: TaskExecutor, tracker: PlayTracker):
+        self.name = name
+        self.pattern = pattern
+        self._hosts = hosts
+        self._executor = executor
+        self._tracker = tracker
+
+    @property
+    def hosts(self) -> list[str]:
+        """Names of the hosts the play's pattern matched (this batch's, under ``serial``)."""
+        if self._hosts is None:
+            return self._tracker.hosts_of(self.pattern)
+        return list(self._hosts)
+
+    def __getattr__(self, module: str) -> Any:
+        if module.startswith("_"):
+            raise AttributeError(module)
+        return _PlayModuleCall(self, module)
+
+    def __repr__(self) -> str:
+        return f"<play {self.name!r} hosts={self.pattern!r}>"
+
+    async def run_module(self, module: str, params: dict[str, Any], options: Any, origin: tuple[str, int, int]) -> Any:
+        """``play.<module>(**params)``: one task on the play's hosts (this batch's, under ``serial``)."""
+        from ..ftl2.quirks import native_for_pattern
+        from ..tasks.spec import CallSpec
+        from .calls import LOCAL_ACTIONS, names_one_host
+
+        hosts = self.hosts
+        if not hosts:
+            return []  # no hosts matched: Ansible skips the play's tasks
+        context = self._tracker.context
+        batch = self._hosts is not None and self._hosts != self._tracker.match(self.pattern)
+        target = ",".join(hosts) if batch else self.pattern
+        spec = CallSpec(target=target, module=module, options=options, origin=origin, single_host=names_one_host(context, self.pattern))
+        if module in LOCAL_ACTIONS:
+            return await self._executor.run_local_action(spec, params)
+        native = None if batch or context is None else native_for_pattern(context, self.pattern, module, params)
+        return await self._executor.run_task(spec, params, native)
+
+
+class _PlayModuleCall:
+    """``play.ansible.builtin.copy``: an attribute chain naming a module, run when called."""
+
+    def __init__(self, play: PlayHandle, module: str):
+        self._play = play
+        self._module = module
+
+    def __getattr__(self, name: str) -> _PlayModuleCall:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return _PlayModuleCall(self._play, f"{self._module}.{name}")
+
+    def __call__(self, **params: Any) -> Any:
+        from ..display.diagnostics import named_after_call, script_call_site
+        from ..tasks.spec import task_options
+
+        origin = script_call_site()
+        return named_after_call(self._play.run_module(self._module, params, task_options.get(), origin), origin)

@@ -1,0 +1,452 @@
+"""The ``runner`` object a script's ``run(inventory_path, extravars, runner)`` receives.
+
+Public surface (documented in docs/scripts.md; its type is ``ftl2_runner.script.Runner``):
+
+* ``runner.automation(**kw)`` – ``ftl2.automation`` with the job's inventory, check mode
+  and the settings a worker needs (quiet, no log/state files); every module call made
+  through it is reported as an Ansible task and returns the result Ansible would register.
+* ``runner.play(name=None, hosts=..., any_errors_fatal=..., max_fail_percentage=...)`` – a play;
+  ``runner.serial_play(..., serial=N)`` – one play per batch of hosts.
+* ``runner.task(name, ignore_errors, when, tags, no_log, register, changed_when, failed_when)`` –
+  Ansible's task keywords for the calls inside the block.
+* ``runner.loop(items)`` – ``async for item in runner.loop(...)``: one task, one item event per call.
+* ``runner.block(body, rescue=..., always=...)`` – ``block:``/``rescue:``/``always:``.
+* ``runner.set_fact(**facts)``, ``runner.host_vars(host)`` – variables, as a playbook has them.
+* ``runner.emit_event({...})``, ``runner.warning(msg)``, ``runner.display(msg)`` –
+  custom output that shows up in AWX like Ansible's.
+* ``runner.default_hosts`` – the script's ``hosts:`` line: the pattern calls naming no host run on.
+* ``inventory_path``, ``extravars``, ``check_mode``, ``verbosity``, ``limit``,
+  ``script_path`` – the job's settings.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ...inventory import Inventory
+from ...script import TaskFailed
+from ..display.events import PlaybookRecorder
+from ..tasks.executor import TaskExecutor
+from ..tasks.spec import Condition, LoopState, TaskOptions, loop_state, task_options
+from ..vars.variables import HostVariables
+from .calls import TrackedAutomation
+from .plays import PlayHandle, PlayOptions, PlayTracker
+
+
+@dataclass
+class JobSettings:
+    """What the job asked for (from the ansible-playbook-like command line)."""
+
+    inventory_path: str | None = None
+    extravars: dict[str, Any] = field(default_factory=dict)
+    check_mode: bool = False
+    diff: bool = False
+    verbosity: int = 0
+    limit: str | None = None
+    forks: int | None = None
+    tags: list[str] = field(default_factory=list)
+    skip_tags: list[str] = field(default_factory=list)
+    start_at_task: str | None = None
+    host_defaults: dict[str, Any] = field(default_factory=dict)  # -u / -b / --become-user
+
+
+class ScriptRunner:
+    """Bridges one script run to the event stream."""
+
+    def __init__(
+        self,
+        recorder: PlaybookRecorder,
+        settings: JobSettings,
+        script_path: str,
+        inventory: Inventory | None = None,
+        hosts: list[str] | None = None,
+        default_hosts: str | None = None,
+    ):
+        self._recorder = recorder
+        self._settings = settings
+        self.script_path = script_path
+        self._inventory = inventory if inventory is not None else Inventory().finish()
+        self._hosts = hosts if hosts is not None else self._inventory.hosts
+        self._plays = PlayTracker(recorder, self._inventory, self._hosts)
+        # The script's `hosts:` line (or its launcher's hosts): where calls naming no host run.
+        self._plays.default_pattern = default_hosts
+        import os
+
+        magic = {  # Ansible's magic variables that describe the job
+            "ansible_check_mode": settings.check_mode,
+            "ansible_diff_mode": settings.diff,
+            "ansible_verbosity": settings.verbosity,
+            "playbook_dir": os.path.dirname(os.path.abspath(script_path)),
+        }
+        self._variables = HostVariables(self._inventory_vars, settings.extravars, magic)
+        self._executor = TaskExecutor(recorder, settings, self._plays, self._variables)
+        self._ftl: TrackedAutomation | None = None
+
+    # --- job settings -------------------------------------------------------------------
+
+    @property
+    def inventory_path(self) -> str | None:
+        return self._settings.inventory_path
+
+    @property
+    def extravars(self) -> dict[str, Any]:
+        return self._settings.extravars
+
+    @property
+    def check_mode(self) -> bool:
+        return self._settings.check_mode
+
+    @property
+    def verbosity(self) -> int:
+        return self._settings.verbosity
+
+    @property
+    def limit(self) -> str | None:
+        return self._settings.limit
+
+    @property
+    def default_hosts(self) -> str | None:
+        """The host pattern of the script's ``hosts:`` line (or its launcher's ``hosts``), if any."""
+        return self._plays.default_pattern
+
+    # --- automation -----------------------------------------------------------------------
+
+    @contextlib.asynccontextmanager
+    async def automation(self, **kwargs: Any) -> AsyncIterator[TrackedAutomation]:
+        """``ftl2.automation(**kwargs)`` wired to the job.
+
+        ``fail_fast`` (default True) has Ansible's meaning here: when a task fails on
+        every host it ran on, ``TaskFailed`` is raised into the script, which ends the
+        job with the recap and rc 2 unless the script catches it.
+        """
+        from ..ftl2.lean_import import import_ftl2
+
+        import_ftl2()
+        import ftl2
+
+        from ..ftl2.gate import ensure_gate_installer, job_gate_cache, seed_gate_cache, use_job_gate_cache
+
+        gate_cache = job_gate_cache()  # in the job's data dir, not ~/.ftl (gate.py)
+        seed_gate_cache(caches=[gate_cache] if gate_cache else None)  # prebuilt gates: no package download
+        ensure_gate_installer()  # a uv off PATH still builds the gate in a venv without pip
+        self._executor.fail_fast = bool(kwargs.pop("fail_fast", True))
+        user_callback = kwargs.pop("on_event", None)
+        for forced in ("quiet", "log_file", "state_file", "print_summary", "print_errors", "verbose"):
+            kwargs.pop(forced, None)
+        # The job's inventory, restored on exit: a script's own inventory= is for this context only.
+        saved = (self._inventory, self._hosts, self._plays.inventory, self._plays.allowed)
+        inventory, hosts = self._inventory, self._hosts
+        if isinstance(kwargs.get("inventory"), str):
+            # The script chose another inventory file: resolve it with Ansible's rules too.
+            from ...inventory import load
+
+            inventory = load(kwargs.pop("inventory"))
+            hosts = inventory.hosts
+        if "inventory" not in kwargs:
+            from ...inventory.ftl2_adapter import to_ftl2
+
+            # Hosts with their effective (group + host) vars, already limited by --limit.
+            kwargs["inventory"] = to_ftl2(inventory, hosts, defaults=self._settings.host_defaults)
+        kwargs.setdefault("check_mode", self._settings.check_mode)
+
+        def on_event(event: dict[str, Any]) -> None:
+            self._executor.on_ftl_event(event)
+            if user_callback is not None:
+                user_callback(event)
+
+        if inventory is not self._inventory:
+            self._inventory = self._plays.inventory = inventory
+            self._hosts, self._plays.allowed = hosts, None
+        try:
+            async with ftl2.automation(
+                quiet=True,
+                verbose=False,
+                log_file=None,
+                state_file=None,
+                print_summary=False,
+                print_errors=False,
+                fail_fast=False,
+                on_event=on_event,
+                **kwargs,
+            ) as ctx:
+                if gate_cache is not None:
+                    use_job_gate_cache(ctx, gate_cache)
+                self._plays.context = ctx
+                self._ftl = TrackedAutomation(ctx, self._executor)
+                try:
+                    yield self._ftl
+                finally:
+                    self._plays.context = None
+                    self._ftl = None
+        finally:
+            self._inventory, self._hosts, self._plays.inventory, self._plays.allowed = saved
+
+    # --- plays, tasks, loops, blocks -------------------------------------------------------
+
+    def play(
+        self, name: str | None = None, hosts: str | None = None, *, any_errors_fatal: bool = False, max_fail_percentage: float | None = None
+    ) -> PlayScope:
+        """Start a play: ``PLAY [name]`` (Ansible names an unnamed play after its hosts).
+
+        ``hosts`` defaults to the script's ``hosts:`` line, else ``localhost``. With
+        ``any_errors_fatal`` (or more than ``max_fail_percentage`` % of its hosts failing a task)
+        one host's failure ends the play, and the job, for every host: ``TaskFailed`` is raised.
+        Use ``async with`` for a play with handlers: they run when it ends.
+        """
+        hosts = hosts or self._plays.default_pattern or "localhost"
+        return PlayScope(self, name, hosts, PlayOptions(any_errors_fatal, max_fail_percentage))
+
+    def handler(self, name: str, body: Callable[[], Awaitable[Any]] | None = None, *, listen: Iterable[str] | str = ()) -> Any:
+        """``handlers:``: define a handler of the open play, run at its end if a task notified it.
+
+        ``body`` is an ``async def`` of the script (or use ``@runner.handler(name)`` as a decorator);
+        its calls are the handler's tasks (``RUNNING HANDLER [name]``) and run only on the hosts that
+        notified it. ``runner.task(..., notify=name)`` notifies it for each host whose result changed;
+        ``listen`` gives it topics a task can notify instead of its name.
+        """
+        from ..tasks.handlers import Handler
+
+        topics = (listen,) if isinstance(listen, str) else tuple(listen)
+
+        def define(function: Callable[[], Awaitable[Any]]) -> Callable[[], Awaitable[Any]]:
+            handlers = self._plays.handlers
+            if handlers is None:
+                from ..display.diagnostics import UsageError
+
+                raise UsageError(f"runner.handler({name!r}) outside `async with runner.play(...)`: handlers belong to a play")
+            handlers.define(Handler(name, function, topics))
+            return function
+
+        return define(body) if body is not None else define
+
+    async def flush_handlers(self) -> None:
+        """``meta: flush_handlers``: run the handlers notified so far, now (its ``TASK`` banner is the
+        enclosing ``runner.task`` name, else ``meta``)."""
+        from ..display.diagnostics import script_call_site
+        from ..tasks.spec import CallSpec
+
+        spec = CallSpec(target=self._plays.current_pattern() or "all", module="meta", options=task_options.get(), origin=script_call_site())
+        await self._executor.flush_handlers(meta=spec)
+
+    def serial_play(
+        self,
+        name: str | None = None,
+        hosts: str | None = None,
+        *,
+        serial: int | str | list[int | str] = 1,
+        any_errors_fatal: bool = False,
+        max_fail_percentage: float | None = None,
+    ) -> Iterator[PlayHandle]:
+        """``serial:``: ``for play in runner.serial_play(..., serial=2):`` runs the body once per batch.
+
+        Each batch prints the play banner again, as Ansible does, and runs the body's tasks on
+        that batch's hosts only. ``serial`` is a count, a percentage (``"50%"``) or a list of
+        them (the last one repeats), as in a playbook. Hosts that failed are left out of later
+        batches' tasks; a batch in which every host failed ends the play (the task raises ``TaskFailed``).
+        """
+        from ..tasks.batches import batches
+
+        pattern = hosts or self._plays.default_pattern or "localhost"
+        everyone = self._plays.match(pattern)
+        play_uuid = self._recorder.ids.next()  # every batch's play has it (later ones with a `_N` suffix)
+        task_ids: dict[Any, str] = {}
+        for batch in batches(everyone, serial) if everyone else [[]]:
+            matched = self._plays.start(
+                name, pattern, PlayOptions(any_errors_fatal, max_fail_percentage), hosts=batch if everyone else None, play_uuid=play_uuid
+            )
+            self._executor.task_ids = task_ids  # the same task in each batch keeps its uuid
+            try:
+                yield PlayHandle(name if name is not None else pattern, pattern, matched, self._executor, self._plays)
+            finally:
+                self._executor.task_ids = None
+                self._plays.end()
+
+    @contextlib.contextmanager
+    def task(
+        self,
+        name: str | None = None,
+        ignore_errors: bool = False,
+        when: Condition = None,
+        tags: Iterable[str] | str = (),
+        no_log: bool = False,
+        register: str | None = None,
+        changed_when: Condition = None,
+        failed_when: Condition = None,
+        notify: Iterable[str] | str = (),
+        until: Condition = None,
+        retries: int | None = None,
+        delay: float = 5,
+        run_once: bool = False,
+        delegate_to: str | None = None,
+    ) -> Iterator[None]:
+        """Ansible's task keywords for the module calls made inside the block: ``TASK [name]``.
+
+        ``when``/``changed_when``/``failed_when`` take a bool, an Ansible condition string
+        (``"marker.stdout == 'ready'"``, evaluated per host against its variables) or a Python
+        callable (``when`` gets the host's variables, the others the host's result).
+        ``register`` stores each host's result as a variable of that host. ``notify`` names handlers
+        (``runner.handler``) that each host whose result changed notifies. ``until`` (a condition on
+        the host's result, like ``failed_when``), ``retries`` and ``delay`` retry a host's call as
+        Ansible does (``FAILED - RETRYING``); ``retries`` alone retries until the call succeeds.
+        ``run_once`` runs the calls on the first host only and gives every host its result.
+        ``delegate_to`` runs each host's call on that host instead (with the host's variables),
+        reported as the host's: ``changed: [web1 -> localhost]``.
+        """
+        tag_tuple = (tags,) if isinstance(tags, str) else tuple(tags)
+        token = task_options.set(
+            TaskOptions(
+                name=name,
+                ignore_errors=ignore_errors,
+                when=when,
+                tags=tag_tuple,
+                no_log=bool(no_log),
+                register=register,
+                changed_when=changed_when,
+                failed_when=failed_when,
+                notify=(notify,) if isinstance(notify, str) else tuple(notify),
+                until=until,
+                retries=retries,
+                delay=1 if delay < 0 else delay,
+                run_once=bool(run_once),
+                delegate_to=delegate_to,
+            )
+        )
+        try:
+            yield
+        finally:
+            task_options.reset(token)
+
+    async def loop(
+        self, items: Iterable[Any], loop_var: str = "item", *, label: Any = None, index_var: str | None = None
+    ) -> AsyncIterator[Any]:
+        """Iterate like Ansible's ``loop:``: the calls in the body form one task with item results.
+
+        ``loop_var``, ``label`` and ``index_var`` are ``loop_control``'s: ``label`` (a template
+        with the loop variable, or a callable of the item) is what the item lines show; with
+        ``index_var`` the loop yields ``(index, item)``, as ``enumerate`` does.
+        """
+        state = LoopState(items=list(items), loop_var=loop_var, label=label, index_var=index_var)
+        token = loop_state.set(state)
+        try:
+            for index, item in enumerate(state.items):
+                state.item = item
+                state.index = index
+                yield (index, item) if index_var else item
+        finally:
+            loop_state.reset(token)
+            self._executor.finish_loop(state)
+
+    async def block(
+        self,
+        body: Callable[[], Awaitable[Any]],
+        rescue: Callable[[], Awaitable[Any]] | None = None,
+        always: Callable[[], Awaitable[Any]] | None = None,
+    ) -> None:
+        """``block:`` / ``rescue:`` / ``always:`` — each an ``async def`` of the script.
+
+        Hosts that fail in ``body`` stop running it; ``rescue`` then runs on them (and their
+        failure counts as ``rescued``); ``always`` runs on every host of the block. A host
+        whose failure nothing rescued is out of the play afterwards; if that is every host,
+        ``TaskFailed`` is raised as for a failed task.
+        """
+        pattern = self._plays.current_pattern() if self._plays.explicit else None
+        hosts = self._executor.hosts.select(self._plays.hosts_of(pattern)) if pattern else None
+
+        def all_failed(failed: list[str]) -> BaseException:
+            return TaskFailed("block", failed, "every host of the block failed")
+
+        await self._executor.hosts.run_block(hosts, body, rescue, always, all_failed)
+
+    async def set_fact(self, hosts: str | None = None, **facts: Any) -> Any:
+        """``set_fact:``: the facts are variables of the hosts (the play's, else ``hosts``) from now on.
+
+        A value may be a callable of the host's variables, for a value per host.
+        """
+        from ..display.diagnostics import script_call_site
+        from ..tasks.spec import CallSpec
+
+        target = hosts or self._plays.current_pattern() or self._plays.default_pattern or "localhost"
+        spec = CallSpec(target=target, module="set_fact", options=task_options.get(), origin=script_call_site())
+        return await self._executor.run_local_action(spec, facts)
+
+    def hosts_matching(self, pattern: str) -> list[str]:
+        """Inventory hosts an Ansible host pattern selects (within ``--limit``)."""
+        return self._plays.match(pattern)
+
+    def host_vars(self, host: str) -> dict[str, Any]:
+        """Every variable ``host`` sees, with Ansible's precedence: inventory (group vars, then host
+        vars), facts, ``set_fact`` and registered results, extra vars."""
+        return self._variables.of(host)
+
+    def _inventory_vars(self, host: str) -> Mapping[str, Any]:
+        if host not in self._inventory.host_vars:
+            return {}
+        return self._inventory.effective_vars(host)
+
+    def set_adhoc_origin(self, label: str, task_repr: str) -> None:
+        self._executor.adhoc_origin = (label, task_repr)
+
+    # --- custom output ----------------------------------------------------------------
+
+    def emit_event(self, event: Mapping[str, Any]) -> str:
+        """Emit a custom event, e.g. ``{"event": "custom_progress", "message": "Phase 1 complete"}``.
+
+        ``stdout`` (else ``message``, else ``msg``) is the text shown in the job output; every
+        other key lands in ``event_data``. A name AWX does not accept is sent as ``verbose``
+        with the original name in ``event_data["custom_event"]`` (docs/events.md).
+        """
+        from .custom_events import shape_custom_event
+
+        name, event_data, text = shape_custom_event(event)
+        return self._recorder.custom(name, event_data, text)
+
+    def warning(self, msg: str) -> None:
+        self._recorder.warning(msg)
+
+    def display(self, msg: str) -> None:
+        self._recorder.verbose(msg)
+
+
+class PlayScope:
+    """What ``runner.play(...)`` returns: ``with`` it, or ``async with`` it to run its handlers at the end."""
+
+    def __init__(self, runner: Any, name: str | None, pattern: str, options: PlayOptions):
+        self._runner = runner
+        self._name = name
+        self._pattern = pattern
+        self._options = options
+
+    def _open(self) -> PlayHandle:
+        runner = self._runner
+        matched = runner._plays.start(self._name, self._pattern, self._options)
+        name = self._name if self._name is not None else self._pattern
+        return PlayHandle(name, self._pattern, matched, runner._executor, runner._plays)
+
+    def __enter__(self) -> PlayHandle:
+        return self._open()
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        handlers = self._runner._plays.handlers
+        try:
+            if exc_type is None and handlers is not None and handlers.pending():
+                from ..display.diagnostics import UsageError
+
+                raise UsageError(
+                    "handlers were notified in this play, but it was opened with `with`: open it with "
+                    "`async with runner.play(...)` so they run at its end (or `await runner.flush_handlers()`)"
+                )
+        finally:
+            self._runner._plays.end()
+
+    async def __aenter__(self) -> PlayHandle:
+        return self._open()
+
+    async def __aexit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        try:
+            if exc_type is None:
+                await self._runner._executor.flush_handlers()
+        finally:
+            self._runner._plays.end()
