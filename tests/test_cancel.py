@@ -377,7 +377,7 @@ START_UP_MOMENTS = [round(0.3 * index / 9, 3) for index in range(10)]  # 0 ... 0
 
 
 class _ConsoleStarted:
-    """The moment a worker opens ``ftl2_runner/warm_executor.py`` or its bytecode (inotify ``IN_OPEN``):
+    """The moment a worker opens ``ftl2_runner/processes/warm_executor.py`` or its bytecode (inotify ``IN_OPEN``):
     CPython has finished its own start-up, and the console script starts its work with the warm
     executor. Seen from outside, independently of what the worker does with signals."""
 
@@ -387,11 +387,11 @@ class _ConsoleStarted:
         import ctypes
         import os
 
-        import ftl2_runner
+        from ftl2_runner.processes import warm_executor
 
         self._libc = ctypes.CDLL(None, use_errno=True)
         self.fd = self._libc.inotify_init1(os.O_NONBLOCK | os.O_CLOEXEC)
-        package = os.path.dirname(ftl2_runner.__file__)
+        package = os.path.dirname(warm_executor.__file__)
         for directory in (package, os.path.join(package, "__pycache__")):
             self._libc.inotify_add_watch(self.fd, os.fsencode(directory), self.IN_OPEN)
 

@@ -88,7 +88,7 @@ def _import_all() -> None:
         remote_modules,
     )
     from .tasks import batches, blocks, executor, reporting, run, selection, spec  # noqa: F401
-    from .vars import conditions, variables  # noqa: F401
+    from .vars import conditions, plugin_support, variables  # noqa: F401
 
 
 def _receive(channel: socket.socket) -> tuple[dict, int] | None:
