@@ -193,3 +193,28 @@ def test_an_executor_killed_by_sigkill_takes_its_tasks_processes_with_it(tmp_pat
     while processes_with_marker(marker) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert processes_with_marker(marker) == [], "the killed executor's task is still running"
+
+
+@pytest.mark.parametrize(
+    "where", ["artifacts/reused/stdout", "artifacts/reused/command", "artifacts/reused/job_events/1-x.json", "inventory/hosts.json"]
+)
+def test_a_fifo_where_upstream_writes_in_a_reused_data_dir_is_refused(tmp_path, where):
+    """A FIFO (no reader) at a path upstream opens for writing blocked the worker before the job ran,
+    for ever: refused with the reason, and eof."""
+    pdd = make_data_dir(tmp_path, PRINTS)
+    payload = transmit(pdd, "-p", "job.py", "-i", "reused")
+    work = tmp_path / "w"
+
+    def worker():
+        return subprocess.run(
+            [FTL2_RUNNER, "worker", f"--private-data-dir={work}"], input=payload, capture_output=True, timeout=60, env=worker_env()
+        )
+
+    assert parse_stream(worker().stdout)[-3]["status"] == "successful"
+    target = work / where
+    target.unlink(missing_ok=True)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    os.mkfifo(target)
+    lines = parse_stream(worker().stdout)
+    assert lines[-2]["status"] == "error" and "is a FIFO" in lines[-2]["job_explanation"], lines[-2]
+    assert lines[-1]["eof"] is True

@@ -23,6 +23,8 @@ before upstream touches anything, this module refuses:
   ``inventory/hosts.json``, each directory's ``.artifact_write_lock``) as such symlinks;
 * files at those paths with more than one hard link: writing to one writes to the
   other name too, which may be anywhere on the same filesystem;
+* FIFOs, sockets and devices at those paths: upstream opens ``stdout``, ``command``... for
+  writing, and a FIFO there blocked the worker for ever;
 * a fact cache (``fact_cache`` kwarg or ``env/settings``) outside the artifact dir.
 """
 
@@ -105,11 +107,22 @@ def check_file(root: str, relative: str) -> None:
     _refuse_hard_links(path, relative)
 
 
+_SPECIAL = ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device"))
+
+
 def _refuse_hard_links(path: str, shown: str) -> None:
+    """Refuse a file with other hard links, and a FIFO, socket or device (upstream's ``open`` of a
+    FIFO for writing its ``stdout`` or ``command`` artifact blocked the worker for ever)."""
     try:
         info = os.lstat(path)
     except OSError:
         return
+    for test, what in _SPECIAL:
+        if test(info.st_mode):
+            raise UnsafeDataDir(
+                f"{shown} is {what}, not a file: the job writes or reads files there, and opening it would "
+                "block the job or write elsewhere; remove it, or run the worker with --delete"
+            )
     if stat.S_ISREG(info.st_mode) and info.st_nlink > 1:
         raise UnsafeDataDir(
             f"{shown} has {info.st_nlink} hard links: the job writes or reads it, and another "
