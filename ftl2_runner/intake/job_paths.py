@@ -107,6 +107,9 @@ def check_file(root: str, relative: str) -> None:
     _refuse_hard_links(path, relative)
 
 
+# The executor's partial-file slots (executor/display/partial_files.py): its own, made anew before
+# it writes any (whatever a reused data dir holds there is removed first), and hard-linked by design.
+_PARTIAL_FILE_SLOTS = ".ftl2-runner-slots"
 _SPECIAL = ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device"))
 
 
@@ -140,7 +143,8 @@ def check_tree(root: str, relative: str, *, leave_only: bool) -> None:
         for name in subdirs + files:
             path = os.path.join(directory, name)
             if not os.path.islink(path):
-                _refuse_hard_links(path, os.path.relpath(path, root))
+                if _PARTIAL_FILE_SLOTS not in os.path.relpath(path, top).split(os.sep):
+                    _refuse_hard_links(path, os.path.relpath(path, root))
                 continue
             if leave_only and inside(path, root):
                 continue
