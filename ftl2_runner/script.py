@@ -10,6 +10,8 @@ imports nothing heavy, so importing it never loads FTL2.
   ``failed``...), readable as ``result["stdout"]`` or ``result.stdout``.
 * :class:`HostResults` — what a call on a group or pattern returns: host name → :class:`Result`.
 * :class:`Runner` — the type of the ``runner`` argument of ``run()``, for annotations.
+* :class:`UnsafeText` — an extra var AWX tagged ``!unsafe`` (survey answers, launch-time
+  variables): a ``str`` whose text is never evaluated as a template (docs/scripts.md).
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping
 from contextlib import AbstractAsyncContextManager, AbstractContextManager
 from typing import Any, Protocol
+
+from .data.unsafe import UnsafeText
 
 
 class TaskFailed(Exception):
@@ -144,4 +148,4 @@ class Runner(Protocol):
         ...
 
 
-__all__ = ["HostResults", "Result", "Runner", "TaskFailed"]
+__all__ = ["HostResults", "Result", "Runner", "TaskFailed", "UnsafeText"]

@@ -62,6 +62,7 @@ def _import_all() -> None:
     import_ftl2()  # the point of this process
 
     from .. import script  # noqa: F401
+    from ..data import ansible_yaml, unsafe, vault  # noqa: F401
     from ..intake import launcher, script_header  # noqa: F401
     from ..inventory import ftl2_adapter, sources  # noqa: F401
     from . import __main__  # noqa: F401
@@ -82,6 +83,7 @@ def _import_all() -> None:
     from .display import diagnostics, events, formatting, log_routing, output_capture, protocol  # noqa: F401
     from .ftl2 import (  # noqa: F401
         gate,  # noqa: F401
+        installer_output,
         locality,
         quirks,
         remote_hints,  # noqa: F401

@@ -132,6 +132,9 @@ class ScriptRunner:
         gate_cache = job_gate_cache()  # in the job's data dir, not ~/.ftl (gate.py)
         seed_gate_cache(caches=[gate_cache] if gate_cache else None)  # prebuilt gates: no package download
         ensure_gate_installer()  # a uv off PATH still builds the gate in a venv without pip
+        from ..ftl2.installer_output import install as quiet_gate_installer
+
+        quiet_gate_installer()  # uv's/pip's stderr is not job output
         self._executor.fail_fast = bool(kwargs.pop("fail_fast", True))
         user_callback = kwargs.pop("on_event", None)
         for forced in ("quiet", "log_file", "state_file", "print_summary", "print_errors", "verbose"):

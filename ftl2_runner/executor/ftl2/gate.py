@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -153,10 +152,8 @@ def use_job_gate_cache(context: Any, cache: Path) -> bool:
 
     FTL2 0.4.7 has no setting for it: ``AutomationContext.__aenter__`` gives its remote runner a
     ``GateBuilder()`` on ``~/.ftl``; it is replaced by one on ``cache`` whose builds also keep uv's
-    download cache there (``UV_CACHE_DIR``, for the build only). The build runs in the event loop's
-    thread (``RemoteModuleRunner``, synchronously); its installer writes its progress ("Resolved 1
-    package") on fd 2, which is the job's output: kept aside, and shown only if the build fails.
-    False when FTL2 changed shape.
+    download cache there (``UV_CACHE_DIR``, for the build only: it runs synchronously in the event
+    loop's thread; the installer's output is ``installer_output``'s). False when FTL2 changed shape.
     """
     runner = getattr(context, "_remote_runner", None)
     if runner is None or not hasattr(runner, "gate_builder"):
@@ -165,26 +162,11 @@ def use_job_gate_cache(context: Any, cache: Path) -> bool:
 
     class JobGateBuilder(GateBuilder):
         def build(self, config: Any) -> Any:
-            import tempfile
-
             saved = os.environ.get("UV_CACHE_DIR")
             os.environ["UV_CACHE_DIR"] = str(cache / "uv")
-            stderr = os.dup(2)
             try:
-                with tempfile.TemporaryFile(dir=cache) as said:
-                    sys.stderr.flush()
-                    os.dup2(said.fileno(), 2)
-                    try:
-                        return super().build(config)
-                    except BaseException:
-                        os.dup2(stderr, 2)
-                        said.seek(0)
-                        os.write(2, said.read()[-65536:])  # why it failed, as the installer said it
-                        raise
+                return super().build(config)
             finally:
-                sys.stderr.flush()
-                os.dup2(stderr, 2)
-                os.close(stderr)
                 if saved is None:
                     os.environ.pop("UV_CACHE_DIR", None)
                 else:
