@@ -24,6 +24,7 @@ from .intake.job_paths import UnsafeDataDir
 from .intake.safe_unzip import UnsafeArchive
 from .processes.cancel import CancelWatch, JobCanceled
 from .processes.config import EXECUTOR_MODULE
+from .processes.stream_output import CoalescedOutput
 from .processes.upstream import streamed_worker_job, streaming_spool_dir
 
 logger = logging.getLogger("ansible-runner")
@@ -98,10 +99,12 @@ class Ftl2Worker(Worker):
     """
 
     _input: Any  # upstream's input stream (Worker.__init__), wrapped below
+    _output: Any  # upstream's output stream, wrapped below: event lines coalesced, statuses and eof drained
 
     def __init__(self, *args: Any, cancel_watch: CancelWatch | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self._input = _CheckedInput(self._input)
+        self._output = CoalescedOutput(self._output)  # Receptor's stdout is an O_SYNC file: see stream_output
         self._cancel = cancel_watch or CancelWatch()
         self._eof_sent = False
         self._final_status_sent = False
@@ -109,6 +112,7 @@ class Ftl2Worker(Worker):
     def finished_callback(self, runner_obj: Any) -> None:
         self._eof_sent = True
         super().finished_callback(runner_obj)
+        self._output.drain()  # the eof is written when this returns
 
     # --- noticing an executor that died ---------------------------------------------------
 
@@ -138,6 +142,7 @@ class Ftl2Worker(Worker):
             self._executor_died = True  # its tasks may still run: killed with the job's processes (run)
             self._explain_early_exit(status_data)
         super().status_handler(status_data, runner_config)
+        self._output.drain()  # a status is written when this returns, never held back with the events
 
     def _executor_ended_on_purpose(self) -> bool:
         """The executor ends every run it finishes with a recap, and every run it refuses
@@ -184,6 +189,10 @@ class Ftl2Worker(Worker):
                 with OrphanReaper() if whole else contextlib.nullcontext():
                     return self._run_job()
             finally:
+                try:
+                    self._output.close()  # every byte written; later writes go straight through
+                except OSError as exc:  # stdout is gone (its reader closed it): nothing left to tell
+                    logger.debug("ftl2-runner: stdout failed: %r", exc)
                 warm_executor.discard()  # before the kill below, which could reap it under our feet
                 if self.status in ("canceled", "timeout", "error") or self._cancel.is_set() or self._executor_died:
                     # Upstream killed the job's process group; also kill what escaped it, and after a
@@ -279,7 +288,7 @@ class Ftl2Worker(Worker):
             spool.seek(0)
             with self._output_lock:
                 shutil.copyfileobj(spool, self._output, 1024 * 1024)
-                self._output.flush()
+                self._output.drain()
                 self._output_event.set()
 
 
