@@ -314,8 +314,9 @@ def _close_masters(control: Path) -> None:
 def measured(target: Target, run_once: Any, after: Any = None) -> Any:
     """``run_once()``'s sample with the targets' CPU of that run."""
     target.settle()
-    before = target.cpu()
+    before, load = target.cpu(), os.getloadavg()[0]
     sample = run_once()
+    sample.load = load
     if after is not None:
         after()
     target.settle()
@@ -420,15 +421,22 @@ def trace_rows(count: int, sides: Sides, work: Path) -> list[str]:
         bare_program = root / "bare.py"
         bare_program.write_text(R_BARE)
         our_env = dict(run._env(), FTL2_RUNNER_GATE_DIR=str(sides.gate_dir))
-        sides_to_trace = [
-            ("ftl2-runner worker", lambda env: run.worker_alone(sides.our_cmd, sides.our_cmd, ours, work, env), our_env),
+        sides_to_trace = [("ftl2-runner worker", lambda env: run.worker_alone(sides.our_cmd, sides.our_cmd, ours, work, env), our_env)]
+        if sides.baseline is not None:
+            sides_to_trace.append(
+                (
+                    "ftl2-runner worker, baseline",
+                    lambda env: run.worker_alone(sides.our_cmd, sides.our_cmd, ours, work, env),
+                    dict(our_env, PYTHONPATH=str(sides.baseline)),
+                )
+            )
+        sides_to_trace.append(
             (
-                "ftl2-runner worker, FTL2's own connect (FTL2_RUNNER_LEAN_GATE=0)",
-                lambda env: run.worker_alone(sides.our_cmd, sides.our_cmd, ours, work, env),
-                dict(our_env, FTL2_RUNNER_LEAN_GATE="0"),
-            ),
-            ("bare FTL2", lambda env: run._timed([sides.python, str(bare_program), str(bare_inventory), str(dest)], env), run._env()),
-        ]
+                "bare FTL2",
+                lambda env: run._timed([sides.python, str(bare_program), str(bare_inventory), str(dest)], env),
+                run._env(),
+            )
+        )
         for label, action, env in sides_to_trace:
             action(env)  # warm: gates and libraries on the target
             assert target.log is not None
@@ -479,9 +487,9 @@ def render(results: dict[str, Any], counts: list[int], outcomes: dict[str, str])
         "Remote rows (issue 32): the 5-task job on N aliases of one sshd on 127.0.0.1. Controller CPU: the worker's "
         "(or program's) process tree; target CPU: the sshd's whole tree; both per host.",
         "",
-        "| measurement | runs | median s | min–max s | controller CPU / host | target CPU / host | "
+        "| measurement | runs | median s | min–max s | load at start | controller CPU / host | target CPU / host | "
         "peak RSS, tree | peak RSS, worker | tree RSS / host |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for name, measure in results.items():
         if not name.startswith("R") or not measure.samples:
@@ -489,6 +497,7 @@ def render(results: dict[str, Any], counts: list[int], outcomes: dict[str, str])
         hosts = int(name[1:].split()[0])
         lines.append(
             f"| {name} | {len(measure.samples)} | {measure.median:.2f} | {measure.low:.2f}–{measure.high:.2f} | "
+            f"{min(s.load for s in measure.samples):.1f}–{max(s.load for s in measure.samples):.1f} | "
             f"{measure.cpu / hosts * 1000:.0f} ms | {measure.target_cpu / hosts * 1000:.0f} ms | {measure.rss / 2**20:.0f} MiB | "
             f"{measure.worker_rss / 2**20:.0f} MiB | {measure.rss / hosts / 2**20:.2f} MiB |"
         )

@@ -55,6 +55,7 @@ class Sample:
     worker_rss: int = 0  # bytes, the worker process alone
     cpu: float = 0.0  # seconds of user + system time of every process measured (their children included)
     target_cpu: float = 0.0  # remote rows: seconds of CPU of the target sshd's whole tree (bench/remote.py)
+    load: float = 0.0  # remote rows: the 1-minute load average when the run started
 
 
 @dataclass
@@ -495,7 +496,9 @@ def remote_rows(
         finally:
             target.stop()
     lines = remote.render(results, args.remote, outcomes)
-    lines.insert(1, f"1-minute load average during these rows: {min(loads):.1f}–{max(loads):.1f} (2 CPUs, shared).")
+    lines.insert(
+        1, f"1-minute load average after each run: {min(loads):.1f}–{max(loads):.1f} (2 CPUs, shared; an R100 run itself raises it)."
+    )
     if args.trace:
         lines += ["", *remote.TRACE_HEADER]
         for count in args.remote:

@@ -260,7 +260,7 @@ def test_the_remote_table_judges_issue_32s_targets():
     assert _verdict(table, "R30 worker vs ansible-runner's, forks 30") == "**no**"  # 9x
     assert _verdict(table, "slope R10→R100, s per host for 5 tasks") == "yes"  # 12 s / 90 hosts = 0.13
     assert _verdict(table, "worker tree RSS growth R10→R100, MiB per host") == "yes"  # 70 MiB / 90
-    assert "| R30 ftl2-runner worker | 1 | 5.00 | 5.00–5.00 | 33 ms | 67 ms |" in table  # CPU per host
+    assert "| R30 ftl2-runner worker | 1 | 5.00 | 5.00–5.00 | 0.0–0.0 | 33 ms | 67 ms |" in table  # CPU per host
     assert "R30 bare FTL2: failed: Permission denied." in table
 
 

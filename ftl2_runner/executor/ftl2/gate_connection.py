@@ -14,19 +14,21 @@ FTL2's own modules is sent by name, answered ``ModuleNotFound`` and sent again w
 ``install`` replaces, on one automation context only (nothing of FTL2's files changes):
 
 * its runner's ``_connect_gate``: ``asyncssh.connect`` with FTL2's own options, retries and
-  errors, then one command that starts the gate FTL2 would start
-  (``~/.ftl/ftl_gate_<hash>.pyz``, the same hash) or says it is missing (exit 97), in which
-  case one SFTP session uploads it (``~/.ftl`` made with mode 0700, a temporary name renamed
-  into place, so concurrent first contacts never start half a gate) and the command runs
-  again. No interpreter check of its own: an interpreter that is missing or not Python 3
-  fails the gate's handshake, whose error names it. No stable-path copy (nothing is written
-  outside ``~/.ftl``). Calls with ``become``, a registered subsystem or FTL2's coverage mode
-  keep FTL2's own connect.
-* its runner's message protocol: an ``FTLModule`` request sent by name alone gets the
-  module's source added (the gate runs it at once); an Ansible module of ours
-  (``remote_modules.PREFIX``) sent by name goes as its small launcher, which runs the library
-  kept on the target (``remote_modules``), and only when the target has no copy yet is the
-  whole library sent, once per target.
+  errors (AES-GCM offered first), then one command that starts the gate FTL2 would start
+  (``~/.ftl/ftl_gate_<hash>.pyz``, the same hash; run from the directory it is unpacked into
+  once, so that the target's Python keeps its bytecode) or says it is missing (exit 97), in
+  which case one SFTP session uploads it (``~/.ftl`` made with mode 0700, a temporary name
+  renamed into place, so concurrent first contacts never start half a gate) and the command runs
+  again. No interpreter check of its own: an interpreter that is missing or not Python 3 fails
+  the gate's handshake, whose error names it. No stable-path copy (nothing is written outside
+  ``~/.ftl``). Calls with ``become``, a registered subsystem or FTL2's coverage mode keep FTL2's
+  own connect.
+* its runner's message protocol: an ``FTLModule`` request sent by name alone gets the module's
+  source added (the gate runs it at once); an Ansible module of ours (``remote_modules.PREFIX``)
+  sent by name runs forked in the gate (``forked_modules``), from the library the target keeps,
+  and only when the target has no copy yet is the whole library sent, once per target.
+
+``FTL2_RUNNER_LEAN_GATE=0`` leaves the context as FTL2 made it.
 """
 
 from __future__ import annotations

@@ -4,13 +4,20 @@ FTL2 0.4.7 sends a remote host an Ansible module as a zip bundle whose entry poi
 module file as a top-level ``ftl2_module``: ``setup`` imports its helpers relatively
 (``from ..module_utils...``) and dies with ``ImportError: attempted relative import with no known
 parent package``; ``file`` runs as FTL2's own lean module instead of Ansible's (no ``uid``,
-``mode``...). The gate runs any zip bundle it is sent (``python bundle.zip``, arguments on stdin),
-and FTL2 takes the bundle of a module that is not one of its own from its bundle cache before
-building one. So ftl2-runner adds bundles of its own to that cache (``BundleCache.add``, FTL2's
-public method on the context's cache), under a module name of ours (``ftl2_runner_ansible.<name>``,
-which FTL2 has no native module for): the ``ansible`` package FTL2 installs (its ``module_utils``
-and the module), and an entry point that runs ``ansible.modules.<name>`` as a package module,
-with sets and bytes in the result written as lists and text, as ansible-core's module encoder does.
+``mode``...). So ftl2-runner runs Ansible's modules itself through the gate, under module names of
+its own (``ftl2_runner_ansible.<name>``, which FTL2 has no native module for), from a library: the
+``ansible`` package FTL2 installs (``module_utils`` and every module) and an entry point
+(``ftl2_runner_entry.main``) that runs ``ansible.modules.<name>`` as a package module, with sets and
+bytes in the result written as lists and text, as ansible-core's module encoder does.
+
+A target keeps the library in ``~/.ftl/ftl2_runner_ansible_<digest>`` (the digest of the files'
+identities, ``library_digest``): it is sent once per target, not once per host and job (0.6 MB).
+``gate_connection`` runs a module by forking the gate (``forked_modules``) or, where the gate
+cannot, by the launcher (``launcher_bytes``, a zip of a few hundred bytes run as a process); a
+target without the library gets the whole of it (``bundle_bytes``), which installs itself and runs
+the module. FTL2's own path (a gate FTL2 connected itself, e.g. with ``become``) takes the bundle
+of such a name from the context's bundle cache (``BundleCache.add``): the whole library, built
+only then.
 
 The gate has no file transfer of its own, and FTL2's SFTP copy opens a connection that ignores the
 inventory's key file. A file an action sends to the host (``copy``'s source) therefore travels in
