@@ -82,7 +82,9 @@ def _import_all() -> None:
     from .cli import args, extravars, inspection, inventory_path, script_loader  # noqa: F401
     from .display import diagnostics, events, formatting, log_routing, output_capture, protocol  # noqa: F401
     from .ftl2 import (  # noqa: F401
+        forked_modules,
         gate,  # noqa: F401
+        gate_connection,
         installer_output,
         locality,
         quirks,

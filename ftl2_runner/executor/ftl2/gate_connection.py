@@ -230,7 +230,7 @@ def install(context: Any) -> bool:
         from ftl2.coverage import is_coverage_enabled
 
         if register_subsystem or (become is not None and become.effective) or is_coverage_enabled() or runner.gate_builder is None:
-            return await ftl2_connect(
+            gate = await ftl2_connect(
                 ssh_host,
                 ssh_port,
                 ssh_user,
@@ -246,6 +246,9 @@ def install(context: Any) -> bool:
                 cache_key=cache_key,
                 disable_host_key_checking=disable_host_key_checking,
             )
+            if getattr(gate, "multiplexed", False):
+                runner.protocol.gates[gate.gate_process.stdin] = gate  # our modules run forked there too
+            return gate
         if not files or files[0].builder is not runner.gate_builder:
             files[:] = [_GateFiles(runner.gate_builder)]
         target = _Target(ssh_host, ssh_port, ssh_user, ssh_password, ssh_key_file, disable_host_key_checking)
