@@ -64,10 +64,10 @@ def _import_all() -> None:
     from ..inventory import ftl2_adapter, sources  # noqa: F401
     from . import __main__  # noqa: F401
     from .actions import (  # noqa: F401
-        call_overrides,
         facts,
         local_actions,  # noqa: F401
         results,
+        router,
         shaping,
     )
     from .api import (  # noqa: F401

@@ -189,7 +189,7 @@ def ansible_module_on_remote_hosts(
     remote_modules.py).
 
     ``gather_facts`` is ``setup`` (FTL2's is a stub that returns ``{}``). Only when every host is remote:
-    local hosts have their own path (call_overrides.py). ``flags``: the ``_ansible_*`` arguments
+    local hosts have their own path (actions/router.py). ``flags``: the ``_ansible_*`` arguments
     ansible-core gives every module (check mode, diff, verbosity), which FTL2 never sets remotely.
     """
     from .remote_modules import WITH_TASK_TMPDIR, module_name_for

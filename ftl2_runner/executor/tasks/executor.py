@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ...script import HostResults, Result, TaskFailed
-from ..actions import call_overrides, local_actions, results
+from ..actions import local_actions, results, router
 from ..actions.facts import FactCache, fact_cache_dir
 from ..display.diagnostics import UsageError, script_call_site
 from ..display.events import PlaybookRecorder, Task
@@ -194,7 +194,7 @@ class TaskExecutor:
         """``(hosts, deferred call)`` pairs that run the task: one for all hosts, or one per host when an
         argument depends on the host (a callable, or a ``{{ }}`` template, as Ansible templates task args).
 
-        Each pair is decided the same way: what ftl2-runner runs instead of FTL2 (``call_overrides``:
+        Each pair is decided the same way: what ftl2-runner runs instead of FTL2 (``router.override``:
         setup, --check predictions, --diff, local names), else a skip under ``--check`` for a module
         that cannot honour it, else FTL2's call (``quirks.deferred_call``).
         """
@@ -214,7 +214,7 @@ class TaskExecutor:
                 groups.append(([host], run.host_params[host]))
         calls: list[tuple[list[str], Any]] = []
         for hosts, group_params in groups:
-            own = call_overrides.override(context, self.settings, spec.module, hosts, group_params, self.is_local, self.variables.of)
+            own = router.override(context, self.settings, spec.module, hosts, group_params, self.is_local, self.variables.of)
             if own is None and self.settings.check_mode and not quirks.honours_check_mode(spec.module, hosts, context):
                 short = spec.module.rsplit(".", 1)[-1]
                 skip = {"changed": False, "msg": f"remote module ({short}) does not support check mode", "skipped": True}
