@@ -1,88 +1,179 @@
-"""Calls ftl2-runner makes itself instead of FTL2, where FTL2 0.4.7 cannot do what Ansible does.
+"""The one decision of which call runs a task on its hosts: FTL2's own, an Ansible module, or an action of ours.
 
-The task executor asks :func:`override` before running a call; ``None`` means "let FTL2 run
-it". Otherwise the returned coroutine function runs the call and returns
-``{host: result}`` (``ftl2.quirks.PerHostOutcomes``), one result dict per host:
+The task executor asks :func:`route` once per call (once per host when the arguments differ per
+host) and runs what it answers; nothing else chooses. The answer is a :class:`Route`:
 
-* ``setup`` / ``gather_facts``: FTL2 cannot run ``setup`` (relative-import crash) and its
-  ``gather_facts`` is a documentation stub returning ``{}``; on hosts that run on this machine
-  the real module is run as a package module (:mod:`..ftl2.ansible_modules`).
-* FTL2's host shortcuts (``shell``, ``copy``, ``template``, ``fetch``) treat a host as local only
-  when it is *named* ``local``/``localhost``: ``app1 ansible_connection=local`` is contacted over
-  SSH. For hosts whose connection is local, the call goes through FTL2's ``localhost`` proxy.
-* ``uri``/``get_url``: FTL2's native versions (HTTP only, FTL2's own result keys) are replaced
-  on local hosts by Ansible's modules, run with the task's temporary directory; so are
-  ``service_facts``, ``user`` and ``group``, which FTL2 refuses for requirements it misreads.
-* ``package``: FTL2 refuses it (a requirement misread from its documentation); on local hosts the
-  action picks the package manager and runs its module, as Ansible's does (:mod:`.package_action`).
-* ``script``: FTL2 has only the module's documentation stub, which runs nothing; on local hosts
-  the action is done as Ansible's does it (:mod:`.script_action`).
-* ``--check``: FTL2's native ``copy``/``file``/``template`` ignore check mode and would change the
-  host; Ansible's prediction is computed instead (:mod:`.check_mode`, :mod:`.template_action`).
-* ``--diff``: Ansible modules get ``_ansible_diff`` (FTL2 never sets it), ``file`` is run as
-  Ansible's own module, ``copy`` and ``template`` report the content diff Ansible's actions compute.
-* ``file`` where FTL2's native module fails (it refuses to retarget a symlink, and words its
-  failures its own way): Ansible's own module answers instead.
+**An action of ftl2-runner's** (``by == ACTION``), where FTL2 0.4.7 cannot do what Ansible does.
+Its coroutine returns ``{host: result}`` (:class:`..ftl2.quirks.PerHostOutcomes`) and FTL2 sends
+no event the task could use, so it runs outside the task (``own_bookkeeping``):
+
 * ``copy``/``template`` on remote hosts: FTL2 writes over an SFTP connection of its own and reports
   its own keys; the actions are done as Ansible does them, step by step with Ansible's modules
   through FTL2's gate (:mod:`.remote_copy_action`), ``--check`` and ``--diff`` included.
+* ``setup``/``gather_facts``, ``uri``, ``get_url``, ``service_facts``, ``user``, ``group``,
+  ``pip``, ``dnf`` and ``file`` on hosts that run on this machine: Ansible's own modules
+  (:mod:`.local_modules`).
+* ``package`` (FTL2 refuses it) and ``script`` (FTL2's is a stub that runs nothing) on local
+  hosts: the actions as Ansible's do them (:mod:`.package_action`, :mod:`.script_action`).
+* ``--check``: FTL2's native ``copy``/``file``/``template`` ignore check mode and would change the
+  host; Ansible's prediction is computed instead (:mod:`.check_mode`, :mod:`.template_action`), and
+  ``command``/``shell`` run as Ansible's module in check mode (nothing runs).
+* ``--diff``: Ansible modules get ``_ansible_diff`` (FTL2 never sets it), ``file`` is run as
+  Ansible's own module, ``copy`` and ``template`` report the content diff Ansible's actions compute.
+* FTL2's host shortcuts (``shell``, ``copy``, ``template``, ``fetch``) treat a host as local only
+  when it is *named* ``local``/``localhost``: ``app1 ansible_connection=local`` is contacted over
+  SSH. For hosts whose connection is local, the call goes through FTL2's ``localhost`` proxy.
+
+**Ansible's module through FTL2's gate** (``by == ANSIBLE``): ``setup``, ``file``, ``stat``,
+``uri`` and ``get_url`` on remote hosts run as Ansible's own modules, FTL2's ``run_on`` carrying
+our bundle of them (:mod:`..ftl2.remote_modules`); FTL2's events report them.
+
+**Nothing** (``by == SKIP``): under ``--check``, a module FTL2 would run anyway (its native
+modules, remote hosts) is skipped with Ansible's ``does not support check mode``.
+
+**FTL2's own call** (``by == FTL2``): the call the script wrote (``native``) when it runs on the
+whole target; FTL2's per-host path (``run_on``) when the task runs on fewer hosts than the target
+names (failed hosts, a block's hosts, a ``when`` false on some); for a group's ``shell`` (FTL2 runs
+it on the first host only) ``run_on`` too, and ``copy`` to non-local hosts once per host
+(:func:`..ftl2.quirks.copy_per_host`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..display import diff
-from ..ftl2 import ansible_modules
+from ..ftl2 import ansible_modules, quirks
 from ..ftl2.locality import FTL2_LOCAL_NAMES
-from ..ftl2.quirks import short_name
-from . import check_mode, package_action, remote_copy_action, script_action, template_action, user_result
+from ..ftl2.quirks import Deferred, PerHostOutcomes, short_name
+from . import check_mode, local_modules, package_action, remote_copy_action, script_action, template_action
+
+FTL2 = "ftl2"  # FTL2's own call: its events report the task's hosts
+ANSIBLE = "ansible"  # Ansible's module through FTL2's gate: FTL2's events report it
+ACTION = "action"  # ftl2-runner runs it: the results come from its return value
+SKIP = "skip"  # nothing runs: every host gets ``Route.skip``
 
 _FACT_MODULES = frozenset(("setup", "gather_facts"))
 # FTL2 HostScopedProxy methods that decide "local" by the host's name.
 _NAME_LOCAL_SHORTCUTS = frozenset(("shell", "copy", "template", "fetch"))
 # Native FTL2 modules with a stand-in that honours check mode / diff on local hosts.
 _ANSIBLE_FILE_MODULES = frozenset(("file",))
-
 # On local hosts, Ansible's own modules: FTL2's native uri/get_url speak only HTTP(S) and return their own
 # keys; FTL2 refuses service_facts, user and group for requirements its documentation parser invents
 # (packages "Any", "useradd", "groupadd"...); FTL2's native pip/dnf/dnf5 report in their own keys.
 _ANSIBLE_LOCAL_MODULES = frozenset(("uri", "get_url", "service_facts", "user", "group", "pip", "dnf", "dnf5"))
-
-PerHost = Callable[[], Awaitable[dict[str, Any]]]
 # On remote hosts, Ansible's copy/template actions done by ftl2-runner with Ansible's modules through FTL2's gate.
 _REMOTE_ACTIONS = {"copy": remote_copy_action.run_copy, "template": remote_copy_action.run_template}
+# On remote hosts, Ansible's own modules through FTL2's gate where FTL2's remote run differs (actions with no
+# plugin of their own for these calls): FTL2 runs file/stat as its lean modules, uri/get_url as its HTTP-only
+# ones, setup dies on its relative imports and gather_facts is a stub.
+REMOTE_AS_ANSIBLE = frozenset(("setup", "file", "stat", "uri", "get_url"))
 
 
-def override(
-    context: Any,
-    settings: Any,
+@dataclass(frozen=True)
+class Route:
+    """What runs a task's call on some of its hosts, and who reports it."""
+
+    by: str  # FTL2, ANSIBLE, ACTION or SKIP
+    call: Deferred | None = None
+    skip: Mapping[str, Any] = field(default_factory=dict)  # SKIP: the result each host gets
+
+    @property
+    def own_bookkeeping(self) -> bool:
+        """ftl2-runner runs it: FTL2's events during the call are its steps, not the task's result."""
+        return self.by == ACTION
+
+
+@dataclass
+class Job:
+    """What the router consults about the job: FTL2's context, the job's settings, the hosts' variables."""
+
+    context: Any  # FTL2's AutomationContext, or None outside runner.automation()
+    settings: Any  # JobSettings: check_mode, diff, verbosity
+    is_local: Callable[[str], bool]
+    variables: Callable[[str], Mapping[str, Any]] = lambda host: {}
+    warn: Callable[[str], None] = lambda message: None
+    flags: Mapping[str, Any] = field(default_factory=dict)  # the _ansible_* arguments of every module call
+
+
+def route(
+    job: Job,
     module: str,
+    target: str,
     hosts: list[str],
+    target_hosts: list[str],
     params: Mapping[str, Any],
-    is_local: Callable[[str], bool],
-    variables: Callable[[str], Mapping[str, Any]] = lambda host: {},
-) -> PerHost | None:
-    """The call to make instead of FTL2's for ``module`` on ``hosts`` (those the task runs on), or None."""
-    if context is None:
-        return None
-    short = short_name(module)
+    native: Deferred | None,
+    alone: bool = False,
+) -> Route:
+    """Which call runs ``module`` on ``hosts`` (those of ``target_hosts`` the task runs on).
 
+    ``native`` is FTL2's own way to make the call the script wrote on the whole target; ``alone``:
+    this call is one host's, its arguments rendered for that host (the target is then the host).
+    """
+    context = job.context
+    if context is not None:
+        action = _action(job, module, hosts, params)
+        if action is not None:
+            return Route(ACTION, action)
+        remote = _remote_ansible(job, module, hosts, params)
+        if remote is not None:
+            return Route(ANSIBLE, remote)
+    if job.settings.check_mode and not quirks.honours_check_mode(module, hosts, context):
+        short = module.rsplit(".", 1)[-1]
+        return Route(SKIP, skip={"changed": False, "msg": f"remote module ({short}) does not support check mode", "skipped": True})
+    if context is None:
+        return Route(FTL2, native)
+    if alone:  # FTL2's own call on this one host (its shortcut, e.g. copy content=)
+        target, target_hosts = hosts[0], hosts
+        native = quirks.native_for_pattern(context, hosts[0], module, params)
+    return Route(FTL2, _ftl2_call(job, target, module, hosts, target_hosts, params, native))
+
+
+def _ftl2_call(
+    job: Job, target: str, module: str, hosts: list[str], target_hosts: list[str], params: Mapping[str, Any], native: Deferred | None
+) -> Deferred:
+    """FTL2's path for the call: a shortcut FTL2 gets wrong rerouted, the script's own call, or ``run_on``."""
+    context = job.context
+    if module in ("shell", "copy") and target not in FTL2_LOCAL_NAMES:
+        if module == "copy":
+            return quirks.copy_per_host(context, hosts, params, job.warn)
+        if not (len(hosts) == 1 and job.is_local(hosts[0])):
+            return quirks.run_on_hosts(context, hosts, module, params)  # a group's shell runs on its first host only
+    if native is not None and list(hosts) == list(target_hosts):
+        return native
+    return quirks.run_on_hosts(context, hosts, module, params)
+
+
+def _remote_ansible(job: Job, module: str, hosts: list[str], params: Mapping[str, Any]) -> Deferred | None:
+    """Ansible's own module through FTL2's gate, where every host is remote and FTL2's run differs."""
+    short = short_name(module)
+    short = "setup" if short == "gather_facts" else short
+    if short not in REMOTE_AS_ANSIBLE or not hosts or any(job.is_local(h) for h in hosts):
+        return None
+    return quirks.ansible_module_on_remote_hosts(job.context, short, hosts, params, job.flags)
+
+
+def _action(job: Job, module: str, hosts: list[str], params: Mapping[str, Any]) -> Callable[[], Awaitable[Any]] | None:
+    """The action ftl2-runner runs instead of FTL2's call, or None."""
+    short = short_name(module)
+    settings, context, variables = job.settings, job.context, job.variables
     if "." in short:
         return None  # a collection module: FTL2's
     if not hosts:
         return None
-    if short in _REMOTE_ACTIONS and not any(is_local(h) for h in hosts) and remote_copy_action.handles(params):
-        action = _REMOTE_ACTIONS[short]
-        return _each(hosts, lambda host: action(context, host, dict(params), settings, variables(host)), preshaped=True)
-    if not all(is_local(h) for h in hosts):
+    if short in _REMOTE_ACTIONS and not any(job.is_local(h) for h in hosts) and remote_copy_action.handles(params):
+        remote = _REMOTE_ACTIONS[short]
+        return _each(hosts, lambda host: remote(context, host, dict(params), settings, variables(host)), preshaped=True)
+    if not all(job.is_local(h) for h in hosts):
         return None
     params = dict(params)
     if short in _FACT_MODULES:
-        return _each(hosts, lambda host: gather_facts(params, settings.check_mode, settings.verbosity), preshaped=True)
+        return _each(hosts, lambda host: local_modules.gather_facts(params, settings.check_mode, settings.verbosity), preshaped=True)
     if short in _ANSIBLE_LOCAL_MODULES:
-        return _each(hosts, lambda host: _ansible_local_module(short, params, settings), preshaped=True)
+        return _each(hosts, lambda host: local_modules.ansible_module(short, params, settings), preshaped=True)
     if short == "package":  # FTL2 refuses it for a requirement it misreads; the action picks the manager
         return _each(
             hosts,
@@ -107,7 +198,7 @@ def override(
             return _each(hosts, lambda host: template_action.check(params, settings.diff))
     if settings.diff or settings.check_mode:
         if short in _ANSIBLE_FILE_MODULES:
-            return _each(hosts, lambda host: _file_module(params, settings), preshaped=True)
+            return _each(hosts, lambda host: local_modules.file_module(params, settings), preshaped=True)
     localhost = context["localhost"]
     if short == "copy" and check_mode.unchanged_copy(params):
         # Ansible's answer is its file module's view of the destination (diff included with --diff).
@@ -117,7 +208,7 @@ def override(
     if settings.diff and short == "template":
         return _each(hosts, lambda host: template_action.run_with_diff(localhost, params))
     if short in _ANSIBLE_FILE_MODULES:
-        return _each(hosts, lambda host: _native_file_else_ansibles(params, settings))
+        return _each(hosts, lambda host: local_modules.native_file_else_ansibles(params, settings))
     if short in _NAME_LOCAL_SHORTCUTS and any(h not in FTL2_LOCAL_NAMES for h in hosts):
         return _each(hosts, lambda host: getattr(localhost, short)(**params))
     if settings.diff and not _is_ftl2_native(short) and short not in ("ping", "debug"):
@@ -127,55 +218,6 @@ def override(
             preshaped=True,
         )
     return None
-
-
-async def _ansible_local_module(short: str, params: Mapping[str, Any], settings: Any) -> dict[str, Any]:
-    """One of Ansible's modules FTL2 ships, run here with the task's temporary directory."""
-    out = await ansible_modules.run_local(short, params, settings.check_mode, settings.diff, settings.verbosity, tmpdir=True)
-    return user_result.with_groups(out) if short == "user" else out  # FTL2's user module is older than 2.21's
-
-
-async def _file_module(params: Mapping[str, Any], settings: Any) -> dict[str, Any]:
-    """Ansible's own ``file`` module (results are put in ansible-core's key order by shaping)."""
-    return await ansible_modules.run_local("file", params, settings.check_mode, settings.diff, settings.verbosity)
-
-
-async def _native_file_else_ansibles(params: Mapping[str, Any], settings: Any) -> Any:
-    """FTL2's in-process ``file`` where it succeeds; Ansible's own module where it does not.
-
-    FTL2's native ``file`` is fast and gives Ansible's answer when it succeeds, but refuses things
-    Ansible does (it will not retarget an existing symlink without ``force``), words its failures
-    its own way (``File does not exist`` for ``state: file``) and takes fewer arguments. It fails
-    before changing anything, so then Ansible's module is asked, and its answer is reported. The
-    native function is called directly: through FTL2's context it would also emit its own event.
-    """
-    from ftl2.ftl_modules import get_module
-
-    from .shaping import PRESHAPED
-
-    native = get_module("file") if _native_file_agrees(params) else None
-    try:
-        out = native(**params) if native is not None else None
-    except Exception:  # FTLModuleError, or an argument FTL2's version does not take
-        out = None
-    if isinstance(out, dict) and not out.get("failed"):
-        return out
-    return dict(await _file_module(params, settings), **{PRESHAPED: True})
-
-
-def _native_file_agrees(params: Mapping[str, Any]) -> bool:
-    """Whether FTL2's native ``file`` would do what Ansible's does with ``params``, when it succeeds.
-
-    Not for links (FTL2 links to a missing source, which Ansible refuses without ``force``) nor
-    for ``touch`` under a missing directory (FTL2 creates the directory, Ansible fails).
-    """
-    import os
-
-    state = params.get("state")
-    if state in (None, "file", "directory", "absent"):
-        return True
-    path = params.get("path") or params.get("dest")
-    return state == "touch" and isinstance(path, str) and os.path.isdir(os.path.dirname(os.path.abspath(path)))
 
 
 async def _as_coroutine(value: Any) -> Any:
@@ -188,16 +230,15 @@ def _is_ftl2_native(short: str) -> bool:
     return get_module(short) is not None or short in _NAME_LOCAL_SHORTCUTS or short in ("command", "raw", "script")
 
 
-def _each(hosts: list[str], call: Callable[[str], Awaitable[Any]], preshaped: bool = False) -> PerHost:
+def _each(hosts: list[str], call: Callable[[str], Awaitable[Any]], preshaped: bool = False) -> Callable[[], Awaitable[PerHostOutcomes]]:
     """Run ``call`` for every host at once; ``preshaped`` results are Ansible's own and are not reshaped.
 
     (The task executor has already sent every host's ``runner_on_start``, as Ansible's linear
     strategy queues a task on all hosts before any result arrives.)
     """
-    from ..ftl2.quirks import PerHostOutcomes
     from .shaping import PRESHAPED
 
-    async def run_all() -> dict[str, Any]:
+    async def run_all() -> PerHostOutcomes:
         import asyncio
 
         outcomes = await asyncio.gather(*(call(h) for h in hosts), return_exceptions=True)
@@ -206,14 +247,3 @@ def _each(hosts: list[str], call: Callable[[str], Awaitable[Any]], preshaped: bo
         return PerHostOutcomes(zip(hosts, outcomes, strict=True))
 
     return run_all
-
-
-async def gather_facts(params: Mapping[str, Any], check: bool, verbosity: int) -> dict[str, Any]:
-    """Ansible's ``setup`` result: ``ansible_facts`` with the keys the controller adds."""
-    args = {k: v for k, v in params.items() if k not in ("parallel",)}
-    out = await ansible_modules.run_local("setup", args, check, False, verbosity)
-    if out.get("failed"):
-        return out
-    from .shaping import shape_facts
-
-    return shape_facts({**out, "ansible_facts": out.get("ansible_facts", {})})

@@ -6,7 +6,7 @@ its banner, start every host (all ``runner_on_start`` events first), evaluate ``
 host, make the FTL2 call on the hosts that run it (FTL2's events land on the task through a
 context variable), report the hosts FTL2 said nothing about, then decide who leaves the play
 and whether the script gets ``TaskFailed``. What each host's result looks like is
-:mod:`.reporting`'s job; which FTL2 call runs is :mod:`..ftl2.quirks`'.
+:mod:`.reporting`'s job; which call runs is the router's (:mod:`..actions.router`).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from typing import Any
 from ...script import HostResults, Result, TaskFailed
 from ..actions import local_actions, results, router
 from ..actions.facts import FactCache, fact_cache_dir
+from ..actions.router import Route
 from ..display.diagnostics import UsageError, script_call_site
 from ..display.events import PlaybookRecorder, Task
 from ..ftl2 import quirks
@@ -194,11 +195,9 @@ class TaskExecutor:
         """``(hosts, deferred call)`` pairs that run the task: one for all hosts, or one per host when an
         argument depends on the host (a callable, or a ``{{ }}`` template, as Ansible templates task args).
 
-        Each pair is decided the same way: what ftl2-runner runs instead of FTL2 (``router.override``:
-        setup, --check predictions, --diff, local names), else a skip under ``--check`` for a module
-        that cannot honour it, else FTL2's call (``quirks.deferred_call``).
+        Which call runs each pair is the router's one decision (``actions/router.py``); hosts it
+        skips (``--check`` on a module that cannot honour it) are reported here.
         """
-        context = self.plays.context
         if not running:
             return []
         groups: list[tuple[list[str], dict[str, Any]]] = [(running, params)]
@@ -212,41 +211,20 @@ class TaskExecutor:
                     self.reporter.report(run, host, results.FAILED, {"changed": False, "msg": f"Task failed: {exc}"})
                     continue
                 groups.append(([host], run.host_params[host]))
+        job = self._job()
         calls: list[tuple[list[str], Any]] = []
         for hosts, group_params in groups:
-            own = router.override(context, self.settings, spec.module, hosts, group_params, self.is_local, self.variables.of)
-            if own is None and self.settings.check_mode and not quirks.honours_check_mode(spec.module, hosts, context):
-                short = spec.module.rsplit(".", 1)[-1]
-                skip = {"changed": False, "msg": f"remote module ({short}) does not support check mode", "skipped": True}
+            chosen = router.route(job, spec.module, spec.target, hosts, target_hosts, group_params, native, alone=per_host)
+            if chosen.by == router.SKIP:
                 for host in hosts:
-                    self.reporter.skipped(run, host, dict(skip))
+                    self.reporter.skipped(run, host, dict(chosen.skip))
                 continue
-            if own is not None or context is None:
-                calls.append((hosts, own if own is not None else native))
-            elif per_host:  # FTL2's own call on this one host (its shortcut, e.g. copy content=), unless rerouted
-                native_here = native_for_pattern(context, hosts[0], spec.module, group_params)
-                deferred = quirks.deferred_call(
-                    context, hosts[0], spec.module, hosts, hosts, group_params, native_here, self.recorder.warning, self._module_flags()
-                )
-                calls.append((hosts, deferred))
-            else:
-                calls.append(
-                    (
-                        hosts,
-                        quirks.deferred_call(
-                            context,
-                            spec.target,
-                            spec.module,
-                            hosts,
-                            target_hosts,
-                            group_params,
-                            native,
-                            self.recorder.warning,
-                            self._module_flags(),
-                        ),
-                    )
-                )
+            calls.append((hosts, _outside_the_task(chosen) if chosen.own_bookkeeping else chosen.call))
         return calls
+
+    def _job(self) -> router.Job:
+        """What the router consults: FTL2's context, the job's settings, the hosts' variables."""
+        return router.Job(self.plays.context, self.settings, self.is_local, self.variables.of, self.recorder.warning, self._module_flags())
 
     def _module_flags(self) -> dict[str, Any]:
         """The ``_ansible_*`` arguments ansible-core gives every module call of this job."""
@@ -533,6 +511,22 @@ class TaskExecutor:
             self.reporter.ftl2_result(
                 run, host, bool(event.get("success")), quirks.event_output(task.action, event), event.get("error"), event.get("timestamp")
             )
+
+
+def _outside_the_task(chosen: Route) -> Any:
+    """An action of ftl2-runner's: FTL2's events during it are its steps (a remote copy's ``stat``...),
+    not the task's result, which comes from what the action returns."""
+    call = chosen.call
+    assert call is not None
+
+    async def detached() -> Any:
+        token = current_task.set(None)
+        try:
+            return await call()
+        finally:
+            current_task.reset(token)
+
+    return detached
 
 
 def _is_template(text: str) -> bool:
