@@ -66,6 +66,7 @@ def _import_all() -> None:
     from .actions import (  # noqa: F401
         facts,
         local_actions,  # noqa: F401
+        local_modules,
         results,
         router,
         shaping,
@@ -79,6 +80,7 @@ def _import_all() -> None:
     from .cli import args, extravars, inspection, inventory_path, script_loader  # noqa: F401
     from .display import diagnostics, events, formatting, log_routing, output_capture, protocol  # noqa: F401
     from .ftl2 import (  # noqa: F401
+        bookkeeping,
         gate,  # noqa: F401
         locality,
         quirks,

@@ -50,6 +50,16 @@ def load(source: str, script_timeout: float = 120) -> Inventory:
     return inventory.finish()
 
 
+def from_mapping(data: Any) -> Inventory:
+    """An inventory given as data, as a YAML inventory file holds it (FTL2's ``automation(inventory={...})``)."""
+    inventory = Inventory()
+    if not isinstance(data, dict):
+        raise InventoryError("an inventory given as data must be a mapping of groups")
+    for name, body in data.items():
+        _yaml_group(str(name), body, inventory)
+    return inventory.finish()
+
+
 def _load_file(path: Path, inventory: Inventory, script_timeout: float) -> None:
     if os.access(path, os.X_OK) and path.suffix not in (".yml", ".yaml", ".json", ".ini"):
         _load_script(path, inventory, script_timeout)

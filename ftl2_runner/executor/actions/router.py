@@ -4,8 +4,8 @@ The task executor asks :func:`route` once per call (once per host when the argum
 host) and runs what it answers; nothing else chooses. The answer is a :class:`Route`:
 
 **An action of ftl2-runner's** (``by == ACTION``), where FTL2 0.4.7 cannot do what Ansible does.
-Its coroutine returns ``{host: result}`` (:class:`..ftl2.quirks.PerHostOutcomes`) and FTL2 sends
-no event the task could use, so it runs outside the task (``own_bookkeeping``):
+Its coroutine returns ``{host: result}`` (:class:`..ftl2.quirks.PerHostOutcomes`); FTL2's events
+during it are its steps (a remote copy's ``stat``), which neither the task nor the script sees:
 
 * ``copy``/``template`` on remote hosts: FTL2 writes over an SFTP connection of its own and reports
   its own keys; the actions are done as Ansible does them, step by step with Ansible's modules
@@ -26,7 +26,12 @@ no event the task could use, so it runs outside the task (``own_bookkeeping``):
 
 **Ansible's module through FTL2's gate** (``by == ANSIBLE``): ``setup``, ``file``, ``stat``,
 ``uri`` and ``get_url`` on remote hosts run as Ansible's own modules, FTL2's ``run_on`` carrying
-our bundle of them (:mod:`..ftl2.remote_modules`); FTL2's events report them.
+our bundle of them (:mod:`..ftl2.remote_modules`); FTL2's events report them to the task.
+
+Both kinds are FTL2's record of the call all the same (``ftl.results``, the script's ``on_event``,
+FTL2's policy), under the module the script named: the router wraps them in
+:meth:`..ftl2.bookkeeping.Bookkeeping.own_call`, and records a skip's hosts (:func:`record_skipped`).
+FTL2 keeps its own record of the calls it runs as written.
 
 **Nothing** (``by == SKIP``): under ``--check``, a module FTL2 would run anyway (its native
 modules, remote hosts) is skipped with Ansible's ``does not support check mode``.
@@ -45,7 +50,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..display import diff
-from ..ftl2 import ansible_modules, quirks
+from ..ftl2 import ansible_modules, bookkeeping, quirks
+from ..ftl2.bookkeeping import Bookkeeping
 from ..ftl2.locality import FTL2_LOCAL_NAMES
 from ..ftl2.quirks import Deferred, PerHostOutcomes, short_name
 from . import check_mode, local_modules, package_action, remote_copy_action, script_action, template_action
@@ -80,11 +86,6 @@ class Route:
     call: Deferred | None = None
     skip: Mapping[str, Any] = field(default_factory=dict)  # SKIP: the result each host gets
 
-    @property
-    def own_bookkeeping(self) -> bool:
-        """ftl2-runner runs it: FTL2's events during the call are its steps, not the task's result."""
-        return self.by == ACTION
-
 
 @dataclass
 class Job:
@@ -96,6 +97,7 @@ class Job:
     variables: Callable[[str], Mapping[str, Any]] = lambda host: {}
     warn: Callable[[str], None] = lambda message: None
     flags: Mapping[str, Any] = field(default_factory=dict)  # the _ansible_* arguments of every module call
+    book: Bookkeeping | None = None  # FTL2's record of the script's calls, kept by the calls FTL2 does not run
 
 
 def route(
@@ -116,11 +118,11 @@ def route(
     context = job.context
     if context is not None:
         action = _action(job, module, hosts, params)
-        if action is not None:
-            return Route(ACTION, action)
+        if action is not None:  # its FTL2 events are its steps: the task reads its return value
+            return Route(ACTION, _recorded(job, module, hosts, params, action, steps=True))
         remote = _remote_ansible(job, module, hosts, params)
-        if remote is not None:
-            return Route(ANSIBLE, remote)
+        if remote is not None:  # FTL2's events report the task, under our bundle's module name
+            return Route(ANSIBLE, _recorded(job, module, hosts, params, remote, steps=False))
     if job.settings.check_mode and not quirks.honours_check_mode(module, hosts, context):
         short = module.rsplit(".", 1)[-1]
         return Route(SKIP, skip={"changed": False, "msg": f"remote module ({short}) does not support check mode", "skipped": True})
@@ -130,6 +132,23 @@ def route(
         target, target_hosts = hosts[0], hosts
         native = quirks.native_for_pattern(context, hosts[0], module, params)
     return Route(FTL2, _ftl2_call(job, target, module, hosts, target_hosts, params, native))
+
+
+def record_skipped(job: Job, module: str, hosts: list[str], params: Mapping[str, Any], skip: Mapping[str, Any]) -> None:
+    """A ``SKIP`` route's hosts in FTL2's record: the call reached them, and was answered without running."""
+    if job.book is not None:
+        import time
+
+        for host in hosts:
+            job.book.start(module, host, params, policy=False)  # nothing runs: nothing for a policy to deny
+            job.book.record(module, host, True, skip, "", params, time.time())
+
+
+def _recorded(job: Job, module: str, hosts: list[str], params: Mapping[str, Any], call: Deferred, steps: bool) -> Deferred:
+    """A call FTL2 does not run as the script wrote it, kept in FTL2's record as if it had (ftl2/bookkeeping.py)."""
+    if job.book is None:
+        return bookkeeping.as_steps(call) if steps else call
+    return job.book.own_call(module, hosts, params, call, steps)
 
 
 def _ftl2_call(

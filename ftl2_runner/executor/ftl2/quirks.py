@@ -137,7 +137,12 @@ def outputs_from_return(returned: Any, pending: list[str]) -> dict[str, HostOutp
 
 def _one(value: Any) -> HostOutput:
     if hasattr(value, "output") and hasattr(value, "success"):  # an FTL2 ExecuteResult
-        return HostOutput(bool(value.success), value.output, getattr(value, "error", None))
+        output = value.output
+        if str(getattr(value, "module", "")).startswith("ftl2_runner_ansible.") and isinstance(output, dict):
+            from .remote_modules import module_result  # our bundle of Ansible's module: without the gate's keys
+
+            output = module_result(output)
+        return HostOutput(bool(value.success), output, getattr(value, "error", None))
     if isinstance(value, dict):
         rc = value.get("rc", 0)
         return HostOutput(not value.get("failed") and rc in (0, None), value)

@@ -138,8 +138,8 @@ async def run_module(context: Any, host: str, name: str, args: dict[str, Any], p
     Returns the module's result dict, or FTL2's ``ExecuteResult`` when the host could not be reached
     (the task reports it as FTL2's own failure: unreachable). ``put``: a file the module gets in its
     argument ``put["arg"]`` (``{"arg", "name", "data"}``, see the module docstring). FTL2's events of
-    the step are not the task's result: the router runs the actions that take these steps outside the
-    running task (``Route.own_bookkeeping``).
+    the step are not the task's result: the router marks the actions that take these steps
+    (``bookkeeping.STEPS``), and neither the task nor the script's record sees them.
     """
     fqcn = module_name_for(context, name)
     if fqcn is None:
