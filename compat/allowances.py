@@ -36,6 +36,19 @@ def _task_path_line(records: list[Record]) -> list[Record]:
     return _map_events(records, fix)
 
 
+def _launched_script_path(records: list[Record]) -> list[Record]:
+    """A launcher's events name the script it launched as their task path; show the launcher's (site.yml)."""
+
+    def fix(record: Record) -> Record:
+        data = record.get("event_data")
+        path = data.get("task_path") if isinstance(data, dict) else None
+        if isinstance(path, str) and "/project/" in path and re.search(r"\.py:[^/]*$", path):
+            record["event_data"] = dict(data, task_path=re.sub(r"/project/.*\.py:", "/project/site.yml:", path))
+        return record
+
+    return _map_events(records, fix)
+
+
 def _module_internal_args(records: list[Record]) -> list[Record]:
     def fix(record: Record) -> Record:
         data = record.get("event_data")
@@ -141,6 +154,7 @@ NORMALISERS: dict[str, Normaliser] = {
     "unreachable-reason": _unreachable_reason,
     "executor-command": _executor_command,
     "task-path-line": _task_path_line,
+    "launched-script-path": _launched_script_path,
     "error-origin": _error_origin,
     "ansible-preamble": _ansible_preamble,
     "connection-trace": _connection_trace,

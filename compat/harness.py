@@ -34,6 +34,7 @@ class Case:
     http_server: bool = False  # serve www/ on 127.0.0.1 for both sides (compat/http_fixture.py)
     sshd: bool = False  # a real sshd on 127.0.0.1: the inventory's {ssh_port} and {ssh_key} are filled in
     private_accounts: bool = False  # both workers see a throw-away /etc (compat/private_accounts.py)
+    awx: dict[str, Any] | None = None  # a job built as AWX builds it (compat/awx_jobs.py), not a hand-made data dir
 
     @classmethod
     def load(cls, path: Path) -> Case:
@@ -48,6 +49,7 @@ class Case:
             bool(meta.get("http_server")),
             bool(meta.get("sshd")),
             bool(meta.get("private_accounts")),
+            meta.get("awx"),
         )
 
 
@@ -101,6 +103,30 @@ class Comparison:
         return out
 
 
+def _awx_job(case: Case, root: Path, content: str, inventory_values: dict[str, str], worker_dir: Path) -> tuple[Path, dict[str, Any]]:
+    """The case's job as AWX writes it: the private data dir and the transmit kwargs."""
+    import json
+
+    from .awx_jobs import build_job, job_from_mapping
+
+    spec = json.loads(_filled(json.dumps(case.awx), inventory_values))
+    project = {PLAYBOOK_NAME: (case.path / content).read_text()}
+    if (case.path / "files").is_dir():
+        for path in (case.path / "files").rglob("*"):
+            if path.is_file():
+                project[f"files/{path.relative_to(case.path / 'files')}"] = path.read_text()
+    # A job of the `ansible-runner` worktype outside an EE: the files AWX names under /runner are the worker's.
+    spec.setdefault("container_root", str(worker_dir))
+    built = build_job(job_from_mapping(spec, project=project, playbook=PLAYBOOK_NAME), root / "source")
+    return built.private_data_dir, built.kwargs
+
+
+def _filled(text: str, values: dict[str, str]) -> str:
+    for name, value in values.items():
+        text = text.replace("{" + name + "}", value)
+    return text
+
+
 def _data_dir(case: Case, root: Path, content: str, inventory_values: dict[str, str] | None = None) -> Path:
     pdd = root / "source"
     (pdd / "project").mkdir(parents=True)
@@ -133,11 +159,14 @@ def _sshd(root: Path) -> Any:
         server.stop()
 
 
-def _transmit(pdd: Path, case: Case) -> bytes:
+def _transmit(pdd: Path, case: Case, awx_kwargs: dict[str, Any] | None = None) -> bytes:
     import ansible_runner
 
     buffer = io.BytesIO()
     buffer.name = "transmit"  # upstream's stream_dir reads .name
+    if awx_kwargs is not None:
+        ansible_runner.run(streamer="transmit", _output=buffer, private_data_dir=str(pdd), **awx_kwargs)
+        return buffer.getvalue()
     kwargs = dict(case.transmit_kwargs)
     if "module" not in kwargs:  # ad hoc cases name a module instead of a playbook
         kwargs["playbook"] = PLAYBOOK_NAME
@@ -199,16 +228,20 @@ def _run_case(case: Case, reference_bin: Path, allowance_ids: list[str]) -> Comp
         ref_env = dict(_base_env(), **extra_env)
         ref_env["PATH"] = f"{reference_bin}{os.pathsep}{ref_env.get('PATH', '')}"
         ref_env["ANSIBLE_PYTHON_INTERPRETER"] = str(reference_bin / "python")
-        ref_pdd = _data_dir(case, root / "ref", "playbook.yml", inventory_values)
+        streams = {}
+        # The FTL2 side is script.py, or script.yml when it is a launcher (a YAML play naming a script in files/).
+        ftl2_content = "script.yml" if (case.path / "script.yml").exists() else "script.py"
+        for side, content in (("ref", "playbook.yml"), ("ftl2", ftl2_content)):
+            if case.awx is not None:
+                pdd, kwargs = _awx_job(case, root / side, content, inventory_values, root / f"{side}-worker")
+                streams[side] = _transmit(pdd, case, kwargs)
+            else:
+                streams[side] = _transmit(_data_dir(case, root / side, content, inventory_values), case)
         reference = _run_worker(
-            [str(reference_bin / "ansible-runner")], _transmit(ref_pdd, case), root / "ref-worker", ref_env, _scratch(case, root, "ref")
+            [str(reference_bin / "ansible-runner")], streams["ref"], root / "ref-worker", ref_env, _scratch(case, root, "ref")
         )
-
-        ftl_pdd = _data_dir(case, root / "ftl2", "script.py", inventory_values)
         ours = Path(sys.executable).parent / "ftl2-runner"
-        ftl2 = _run_worker(
-            [str(ours)], _transmit(ftl_pdd, case), root / "ftl2-worker", dict(_base_env(), **extra_env), _scratch(case, root, "ftl2")
-        )
+        ftl2 = _run_worker([str(ours)], streams["ftl2"], root / "ftl2-worker", dict(_base_env(), **extra_env), _scratch(case, root, "ftl2"))
 
         ref_records = _prepare(reference, allowance_ids)
         ftl2_records = _prepare(ftl2, allowance_ids)

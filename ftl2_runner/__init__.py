@@ -13,7 +13,7 @@ TYPE_CHECKING = False  # not typing's: every ftl2-runner process imports this pa
 if TYPE_CHECKING:
     from typing import Any
 
-__all__ = ["HostResults", "Result", "Runner", "TaskFailed", "__version__", "run", "run_worker"]
+__all__ = ["HostResults", "Result", "Runner", "TaskFailed", "UnsafeText", "__version__", "run", "run_worker"]
 
 from . import old_paths  # noqa: E402  (modules moved into rooms keep their old import paths for a release)
 
@@ -30,7 +30,7 @@ def __getattr__(name: str) -> Any:
             return version("ftl2-runner")
         except PackageNotFoundError:  # a source tree without installation
             return "0+unknown"
-    if name in ("HostResults", "Result", "Runner", "TaskFailed"):  # the script API, loaded only when asked for
+    if name in ("HostResults", "Result", "Runner", "TaskFailed", "UnsafeText"):  # the script API, loaded only when asked for
         from . import script
 
         return getattr(script, name)

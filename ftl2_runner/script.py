@@ -12,6 +12,8 @@ imports nothing heavy, so importing it never loads FTL2.
 * :class:`HostResults` — what a call on several hosts returns: FTL2's list of results, one per
   host, that is also Ansible's host name → :class:`Result` mapping.
 * :class:`Runner` — the type of the ``runner`` argument of ``run()``, for annotations.
+* :class:`UnsafeText` — an extra var AWX tagged ``!unsafe`` (survey answers, launch-time
+  variables): a ``str`` whose text is never evaluated as a template (docs/scripts.md).
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable, ItemsView, Iterable, Iterator, KeysView, Mapping, ValuesView
 from contextlib import AbstractAsyncContextManager, AbstractContextManager
 from typing import Any, Protocol, SupportsIndex, overload
+
+from .data.unsafe import UnsafeText
 
 
 class TaskFailed(Exception):
@@ -222,4 +226,4 @@ class Runner(Protocol):
         ...
 
 
-__all__ = ["HostResults", "Result", "Runner", "TaskFailed"]
+__all__ = ["HostResults", "Result", "Runner", "TaskFailed", "UnsafeText"]

@@ -11,6 +11,15 @@ import pytest  # noqa: E402  (after the path set-up above)
 from after_test import AFTER_TEST  # noqa: E402
 
 
+@pytest.fixture(autouse=True)
+def _unsafe_texts_are_per_test():
+    """The unsafe texts a job remembers (ftl2_runner.data.unsafe) are per process: one job's, not every test's."""
+    yield
+    from ftl2_runner.data.unsafe import forget_protected_texts
+
+    forget_protected_texts()
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item):
     """Run the checks fixtures registered with ``after_test.check_after_test`` as part of the test."""
@@ -24,7 +33,7 @@ def pytest_runtest_call(item):
 # Every test gets exactly one tier marker. A module may set its own (`pytestmark = pytest.mark.unit`);
 # tests/test_unit_*.py are unit tests; the rest are assigned here by module, and anything not
 # listed is e2e (real console scripts and processes), the safe default for a new module.
-TIERS = ("unit", "e2e", "compat", "ssh", "receptor", "ee")
+TIERS = ("unit", "e2e", "compat", "awx", "ssh", "receptor", "ee")
 _MODULE_TIERS = {
     "test_awx_receiver": "unit",
     "test_config": "unit",

@@ -15,12 +15,13 @@ from __future__ import annotations
 import io
 import json
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 from streams import FTL2_RUNNER, process, run_worker, worker_env
+
+from compat.awx_jobs import AwxJob, BuiltJob, build_job
 
 REPO = Path(__file__).resolve().parent.parent
 PROJECT = REPO / "examples" / "awx-project"
@@ -84,65 +85,31 @@ def test_awx_lists_the_example_projects_scripts_and_launchers():
 JOB_ID = 4242
 
 
-def _awx_data_dir(root: Path, marker_dir: Path) -> Path:
-    """A private data dir as AWX's RunJob writes it before handing it to Receptor."""
-    pdd = root / "awx_4242_controller"
-    shutil.copytree(PROJECT, pdd / "project")
-    (pdd / "inventory").mkdir(parents=True)
-    inventory = {
-        "all": {"children": ["ungrouped"]},
-        "ungrouped": {"hosts": ["localhost"]},
-        "_meta": {"hostvars": {"localhost": {"ansible_connection": "local", "remote_tower_enabled": "true", "remote_tower_id": 1}}},
-    }
-    hosts = pdd / "inventory" / "hosts"
-    hosts.write_text(f"#! /usr/bin/env python3\n# -*- coding: utf-8 -*-\nimport json\nprint(json.dumps({inventory!r}))\n")
-    hosts.chmod(0o700)
-    (pdd / "env").mkdir()
-    (pdd / "env" / "settings").write_text(json.dumps({"job_timeout": 0, "suppress_ansible_output": True, "suppress_output_file": True}))
-    (pdd / "env" / "extravars").write_text(f"marker_dir: {marker_dir}\n")
-    (pdd / "env" / "cmdline").write_text("")
-    return pdd
+def _awx_job(tmp_path: Path, playbook: str, marker_dir: Path | None) -> BuiltJob:
+    """The job AWX's RunJob writes for a template naming ``playbook`` (compat/awx_jobs.py), with AWX's defaults.
+
+    ``marker_dir`` as a launch-time extra var (tagged !unsafe, as AWX writes it), or none: the
+    first launch of a template that sets no variables.
+    """
+    extra_vars = {"marker_dir": str(marker_dir)} if marker_dir is not None else {}
+    return build_job(AwxJob(id=JOB_ID, project=PROJECT, playbook=playbook, extra_vars=extra_vars), tmp_path / "controller-isolation")
 
 
-def _awx_kwargs(playbook: str, pdd: Path) -> dict:
-    return {
-        "ident": JOB_ID,
-        "playbook": playbook,
-        # AWX names the inventory script by its controller path; transmit makes it relative to the data dir.
-        "inventory": str(pdd / "inventory" / "hosts"),
-        "suppress_env_files": True,
-        "envvars": {
-            "ANSIBLE_FORCE_COLOR": "True",
-            "ANSIBLE_HOST_KEY_CHECKING": "False",
-            "ANSIBLE_INVENTORY_UNPARSED_FAILED": "True",
-            "ANSIBLE_PARAMIKO_RECORD_HOST_KEYS": "False",
-            "AWX_PRIVATE_DATA_DIR": "/tmp/awx_4242_controller",
-            "JOB_ID": str(JOB_ID),
-            "INVENTORY_ID": "1",
-            "PROJECT_REVISION": "",
-            "MAX_EVENT_RES": "700000",
-            "ANSIBLE_CALLBACK_PLUGINS": "/usr/lib/python3.11/site-packages/ansible_runner/display_callback/callback",
-            "AWX_HOST": "https://awx.example.com",
-            "ANSIBLE_SSH_CONTROL_PATH_DIR": "/runner/cp",
-            "ANSIBLE_COLLECTIONS_PATHS": "/runner/requirements_collections:~/.ansible/collections",
-            "ANSIBLE_ROLES_PATH": "/runner/requirements_roles:~/.ansible/roles",
-        },
-    }
-
-
-def _awx_transmit(pdd: Path, **kwargs) -> bytes:
+def _awx_transmit(built: BuiltJob) -> bytes:
     """AWX's side of the transmit: ansible_runner's Python API, as AWXReceptorJob calls it."""
     import ansible_runner
 
     buffer = io.BytesIO()
     buffer.name = "transmit"
-    ansible_runner.run(streamer="transmit", _output=buffer, private_data_dir=str(pdd), **kwargs)
+    ansible_runner.run(streamer="transmit", _output=buffer, private_data_dir=str(built.private_data_dir), **built.kwargs)
     return buffer.getvalue()
 
 
-def _cli_transmit(pdd: Path, kwargs: dict) -> bytes:
-    """The same job through the real `ftl2-runner transmit` console script (envvars as env/envvars)."""
+def _cli_transmit(built: BuiltJob) -> bytes:
+    """The same job through the real `ftl2-runner transmit` console script (envvars and passwords as env/ files)."""
+    pdd, kwargs = built.private_data_dir, built.kwargs
     (pdd / "env" / "envvars").write_text(json.dumps(kwargs["envvars"]))
+    (pdd / "env" / "passwords").write_text(json.dumps(kwargs["passwords"]))
     done = subprocess.run(
         [FTL2_RUNNER, "transmit", str(pdd), "-p", kwargs["playbook"], "--ident", str(kwargs["ident"]), "--inventory", kwargs["inventory"]],
         capture_output=True,
@@ -152,14 +119,16 @@ def _cli_transmit(pdd: Path, kwargs: dict) -> bytes:
     return done.stdout
 
 
-def _run_as_awx(tmp_path: Path, playbook: str, transmit_with: str) -> tuple:
+def _run_as_awx(tmp_path: Path, playbook: str, transmit_with: str, first_launch: bool = False) -> tuple:
     marker_dir = tmp_path / "markers"
-    marker_dir.mkdir()
-    pdd = _awx_data_dir(tmp_path, marker_dir)
+    if not first_launch:
+        marker_dir.mkdir()
+    built = _awx_job(tmp_path, playbook, None if first_launch else marker_dir)
     runner_dir = tmp_path / "runner"
-    kwargs = _awx_kwargs(playbook, pdd)
-    stream = _awx_transmit(pdd, **kwargs) if transmit_with == "awx-api" else _cli_transmit(pdd, kwargs)
-    env = worker_env(FTL2_SCRIPT=str(BAKED_SCRIPT), HOME=str(tmp_path / "home"))
+    stream = _awx_transmit(built) if transmit_with == "awx-api" else _cli_transmit(built)
+    # TMPDIR: the examples' default marker directory (tempfile.gettempdir()/ftl2-awx-example) stays in the test's.
+    env = worker_env(FTL2_SCRIPT=str(BAKED_SCRIPT), HOME=str(tmp_path / "home"), TMPDIR=str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
     run = run_worker(stream, runner_dir, env=env)
     # The controller side, twice: the real `ftl2-runner process` and ansible-runner's Processor as AWX drives it.
     controller = tmp_path / "controller"
@@ -169,7 +138,18 @@ def _run_as_awx(tmp_path: Path, playbook: str, transmit_with: str) -> tuple:
     assert done.returncode == 0, done.stderr.decode()
     assert (controller / "artifacts" / str(JOB_ID) / "status").read_text() == "successful", run.text()
     processed = process(run.stdout, tmp_path / "awx", str(JOB_ID))
-    return run, processed, marker_dir
+    return run, processed, marker_dir if not first_launch else tmp_path / "tmp" / "ftl2-awx-example"
+
+
+@pytest.mark.parametrize("playbook", awx_playbook_files(PROJECT))
+def test_every_listed_file_runs_green_on_a_first_launch(tmp_path, playbook):
+    """AWX's defaults and no extra vars: the markers go to a directory that does not exist yet."""
+    run, processed, marker_dir = _run_as_awx(tmp_path, playbook, "awx-api", first_launch=True)
+    assert run.final_status == "successful" and processed.status == "successful", run.text()
+    if playbook == "site.yml":
+        assert (marker_dir / "site-ran").is_file()
+    elif playbook == "deploy.yml":
+        assert (marker_dir / "release").read_text() == "1.0\n"
 
 
 @pytest.mark.parametrize("transmit_with", ["awx-api", "cli"])

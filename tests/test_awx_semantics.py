@@ -6,9 +6,12 @@ import hashlib
 import io
 import json
 import os
+import textwrap
 from pathlib import Path
 
 from streams import make_data_dir, pipeline, run_worker
+
+from compat.awx_jobs import AwxJob, Group, Inventory, build_job
 
 REPORT = """
 import json, os
@@ -126,22 +129,19 @@ def test_inventory_groups_children_and_vars_like_ansible(tmp_path):
     assert hosts == ["web1", "web2"]  # FTL2 alone would find no host in `app` (children are ignored)
 
 
-def test_awx_style_inventory_script(tmp_path):
-    script_inventory = {
-        "all": {"children": ["ungrouped", "group_a"]},
-        "group_a": {"hosts": ["a1"], "vars": {"ansible_connection": "local"}},
-        "ungrouped": {"hosts": ["u1"]},
-        "_meta": {"hostvars": {"a1": {"remote_tower_id": 1}, "u1": {"remote_tower_id": 2, "ansible_connection": "local"}}},
-    }
-    pdd = make_data_dir(tmp_path, HOSTVARS.replace("ftl.app.command", "ftl.group_a.command"), inventory=None)
-    (pdd / "inventory").mkdir()
-    hosts = pdd / "inventory" / "hosts"
-    hosts.write_text("#!/bin/sh\ncat <<'JSON'\n" + json.dumps(script_inventory) + "\nJSON\n")
-    hosts.chmod(0o755)
-    run, processed = pipeline(pdd, tmp_path, "-p", "job.py")
-    assert processed.status == "successful", run.text()
+def test_awx_inventory_script(tmp_path):
+    """AWX's inventory script (compat/awx_jobs.py): grouped hosts only under their groups, remote_tower_id hostvars."""
+    inventory = Inventory(
+        hosts={"a1": {}, "u1": {"ansible_connection": "local"}},
+        groups={"group_a": Group(hosts=["a1"], vars={"ansible_connection": "local"})},
+    )
+    script = HOSTVARS.replace("ftl.app.command", "ftl.group_a.command")
+    built = build_job(AwxJob(project={"job.py": textwrap.dedent(script)}, playbook="job.py", inventory=inventory), tmp_path / "awx")
+    run = run_worker(_api_stream(built.private_data_dir, **built.kwargs), tmp_path / "w")
+    assert run.final_status == "successful", run.text()
     variables = dict(json.loads(e["stdout"][5:]) for e in run.events if e["stdout"].startswith("VARS "))
-    assert variables["a1"]["ansible_connection"] == "local" and variables["a1"]["remote_tower_id"] == 1
+    assert variables["a1"]["ansible_connection"] == "local" and variables["a1"]["remote_tower_id"] == 100
+    assert variables["u1"]["remote_tower_id"] == 101 and variables["u1"]["remote_host_enabled"] == "true"
     assert [e["event_data"]["host"] for e in run.events if e["event"] == "runner_on_ok"] == ["a1"]
 
 
@@ -261,12 +261,12 @@ def test_tags_and_start_at_task(tmp_path):
 
 
 def test_unsupported_flags_are_reported_not_ignored(tmp_path):
-    pdd = make_data_dir(tmp_path, REPORT, env_files={"cmdline": "--diff --forks=3 --ask-vault-pass"})
+    pdd = make_data_dir(tmp_path, REPORT, env_files={"cmdline": "--diff --forks=3 --ask-pass"})
     run, processed = pipeline(pdd, tmp_path, "-p", "job.py")
     warnings = [e["stdout"] for e in run.events if e["event"] == "warning"]
     assert any("--forks" in w for w in warnings)
     assert not any("--diff" in w for w in warnings)  # --diff is honoured now (compat case diff_mode)
-    assert any("--ask-vault-pass" in w for w in warnings)
+    assert any("--ask-pass" in w for w in warnings)  # (vault prompts are honoured: compat case awx_vault)
     assert processed.status == "successful"
 
 

@@ -81,3 +81,31 @@ def test_reference_ansible_starts_without_warnings(reference_bin):
     assert done.returncode == 0, done.stderr
     assert done.stderr == ""
     assert "Warning" not in done.stdout
+
+
+def test_vault_format_interoperates_with_ansible_vault(reference_bin, tmp_path):
+    """ftl2-runner's vault (format 1.1/1.2) and ansible-core's ansible-vault read each other's data."""
+    import subprocess
+
+    from ftl2_runner.data.vault import VaultSecret, decrypt, encrypt
+
+    password = tmp_path / "password"
+    password.write_text("s3cret\n")
+    theirs = subprocess.run(
+        [str(reference_bin / "ansible-vault"), "encrypt_string", "--vault-id", f"dev@{password}", "made by ansible-vault", "--name", "x"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    body = "\n".join(line.strip() for line in theirs.split("|", 1)[1].strip().splitlines())
+    assert body.startswith("$ANSIBLE_VAULT;1.2;AES256;dev")
+    assert decrypt(body, [VaultSecret("dev", b"s3cret")]) == "made by ansible-vault"
+    ours = tmp_path / "ours.yml"
+    ours.write_text(encrypt("made by ftl2-runner\n", "s3cret"))
+    shown = subprocess.run(
+        [str(reference_bin / "ansible-vault"), "view", "--vault-password-file", str(password), str(ours)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert shown == "made by ftl2-runner\n"

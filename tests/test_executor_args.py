@@ -18,9 +18,10 @@ def test_playbook_like_argv():
         "site.yml",
     )
     assert args.user == "bob" and args.unsupported == []
-    assert parse_args(["--ask-vault-pass", "-T", "30", "x.py"]).unsupported == ["--ask-vault-password", "--timeout=30"]
+    vaulted = parse_args(["--ask-vault-pass", "--vault-id", "dev@prompt", "-T", "30", "x.py"])
+    assert (vaulted.unsupported, vaulted.ask_vault_pass, vaulted.vault_ids) == (["--timeout=30"], True, ["dev@prompt"])
     # ansible-playbook's other flags are reported, not refused; anything else is refused by name.
-    assert parse_args(["--ssh-common-args", "-o X", "-J", "x.py"]).unsupported == ["--ssh-common-args=-o X", "--ask-vault-password"]
+    assert parse_args(["--ssh-common-args", "-o X", "-k", "x.py"]).unsupported == ["--ssh-common-args=-o X", "--ask-pass"]
     with pytest.raises(CommandLineError, match="unrecognized arguments: --frobnicate"):
         parse_args(["--frobnicate", "x.py"])
     with pytest.raises(CommandLineError, match="one FTL2 script per job; unrecognized arguments: a.py"):

@@ -79,6 +79,8 @@ def test_no_uv_and_no_pip_fails_the_task_with_one_line_naming_the_fix(servers, t
     msg = failed[0]["event_data"]["res"]["msg"]
     assert "\n" not in msg and "needs uv or pip" in msg and "put uv on PATH" in msg, msg
     assert "Traceback" not in run.text() and "ResourceWarning" not in run.text()
+    # pip's own complaint is part of the error, not a stray line of the job output before it.
+    assert "No module named pip" not in run.text(), run.text()
 
 
 def test_uv_off_path_is_found_and_the_gate_builds(servers, tmp_path):
@@ -92,6 +94,18 @@ def test_uv_off_path_is_found_and_the_gate_builds(servers, tmp_path):
     run, processed = pipeline(pdd, tmp_path, "-p", "job.py", env=_no_uv_env(home))
     assert processed.status == "successful", run.text()
     assert [e["event_data"]["res"]["stdout"] for e in run.events if e["event"] == "runner_on_ok"] == ["first contact"]
+    # The gate was built at run time (empty HOME): uv's installer lines are not job output.
+    assert [e["stdout"] for e in run.events if e["event"] == "verbose"] == [], run.text()
+
+
+def test_installer_lines_are_shown_from_vvv(servers, tmp_path):
+    """As FTL2's own connection chatter: the installer's lines are verbose output from -vvv on."""
+    if _real_uv() is None:
+        pytest.skip("no uv binary on this machine (the CI installs one)")
+    pdd = make_data_dir(tmp_path, PING, inventory=_inventory(servers["sftp"], servers["key"]), env_files={"cmdline": "-vvv"})
+    run, processed = pipeline(pdd, tmp_path, "-p", "job.py", env=worker_env(HOME=str(tmp_path / "home")))
+    assert processed.status == "successful", run.text()
+    assert "gate dependencies installed:" in run.text() and "inotify-simple" in run.text()
 
 
 def test_gate_build_command_without_an_installer_is_one_line(tmp_path):

@@ -15,10 +15,19 @@ pytestmark = pytest.mark.unit
 
 
 def test_exported_members():
-    assert ftl2_runner.script.__all__ == ["HostResults", "Result", "Runner", "TaskFailed"]
+    assert ftl2_runner.script.__all__ == ["HostResults", "Result", "Runner", "TaskFailed", "UnsafeText"]
     for name in ftl2_runner.script.__all__:
         assert getattr(ftl2_runner, name) is getattr(ftl2_runner.script, name)
-    assert sorted(ftl2_runner.__all__) == ["HostResults", "Result", "Runner", "TaskFailed", "__version__", "run", "run_worker"]
+    assert sorted(ftl2_runner.__all__) == [
+        "HostResults",
+        "Result",
+        "Runner",
+        "TaskFailed",
+        "UnsafeText",
+        "__version__",
+        "run",
+        "run_worker",
+    ]
 
 
 def test_old_taskfailed_path_warns_and_is_the_same_class():

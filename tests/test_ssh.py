@@ -5,11 +5,14 @@ from __future__ import annotations
 import io
 import json
 import subprocess
+import textwrap
 from pathlib import Path
 
 import pytest
 import sshd
 from streams import FTL2_RUNNER, make_data_dir, pipeline, run_worker, worker_env
+
+from compat.awx_jobs import AwxJob, Group, Inventory, MachineCredential, build_job
 
 pytestmark = pytest.mark.skipif(sshd.SSHD is None, reason="openssh-server is not installed (.ci/run installs it)")
 
@@ -123,27 +126,26 @@ def test_copy_and_template_with_a_key_file_run_through_the_gate(ssh_env, tmp_pat
 
 
 def test_awx_machine_credential_ssh_key(ssh_env, tmp_path):
-    """The key arrives as AWX sends it (`ssh_key` kwarg → ssh-agent), not as a file in the inventory."""
+    """The key arrives as AWX sends it (`ssh_key` kwarg → ssh-agent), not as a file in the inventory (compat/awx_jobs.py)."""
     import ansible_runner
 
     dest = tmp_path / "remote-dest"
     dest.mkdir()
-    pdd = make_data_dir(
-        tmp_path,
-        MODULES,
-        inventory=_inventory(ssh_env["ports"][:2]),
-        env_files={"extravars": json.dumps({"dest": str(dest), "with_copy": True})},
+    hosts = {
+        f"r{index + 1}": {"ansible_host": "127.0.0.1", "ansible_port": port, "ansible_python_interpreter": "/usr/bin/python3"}
+        for index, port in enumerate(ssh_env["ports"][:2])
+    }
+    job = AwxJob(
+        project={"job.py": textwrap.dedent(MODULES)},
+        playbook="job.py",
+        inventory=Inventory(hosts=hosts, groups={"remotes": Group(hosts=list(hosts))}),
+        extra_vars={"dest": str(dest), "with_copy": True},
+        machine=MachineCredential(username="root", ssh_key_data=Path(ssh_env["key"]).read_text()),
     )
+    built = build_job(job, tmp_path / "awx")
     buffer = io.BytesIO()
     buffer.name = "transmit"
-    ansible_runner.run(
-        streamer="transmit",
-        _output=buffer,
-        private_data_dir=str(pdd),
-        playbook="job.py",
-        ident="agent",
-        ssh_key=Path(ssh_env["key"]).read_text(),
-    )
+    ansible_runner.run(streamer="transmit", _output=buffer, private_data_dir=str(built.private_data_dir), **built.kwargs)
     run = run_worker(buffer.getvalue(), tmp_path / "w", env=worker_env(HOME=str(tmp_path / "home")))
     assert run.final_status == "successful", run.text()
     oks = [(e["event_data"]["task"], e["event_data"]["host"]) for e in run.events if e["event"] == "runner_on_ok"]

@@ -94,13 +94,23 @@ def _run(capture: Any, argv: list[str]) -> int:
     route_logging(channel, formatter)
     adhoc = args.module_name is not None
     script = "__adhoc_playbook__" if adhoc else (args.script or os.environ.get("FTL2_SCRIPT") or DEFAULT_SCRIPT)
-    from .cli.extravars import ExtraVarsError, load_extra_vars
+    from ..data.vault import VaultError, decrypt_tree, job_secrets
+    from .cli.extravars import ExtraVarsError, load_extra_vars_with_notices
     from .cli.inventory_path import resolve_inventory_path
 
     try:
-        extravars = load_extra_vars(args.extra_vars)
-    except ExtraVarsError as exc:
+        # As ansible-playbook: the vault prompts first (ansible-runner answers them from `passwords`).
+        secrets = job_secrets(args.ask_vault_pass, args.vault_ids, args.vault_password_files)
+        loaded_vars = load_extra_vars_with_notices(args.extra_vars)
+        extravars = decrypt_tree(loaded_vars.values, secrets, "")
+    except (ExtraVarsError, VaultError) as exc:
         return fatal(str(exc))
+    if loaded_vars.notices:
+        from .display.load_notices import render_notices
+        from .vars.booleans import ansible_bool
+
+        deprecations = ansible_bool(os.environ.get("ANSIBLE_DEPRECATION_WARNINGS", "true"))
+        channel.write_raw(render_notices(loaded_vars.notices, formatter, deprecations))
     inventory_path, inventory_warnings = resolve_inventory_path(args.inventories)
     from ..inventory import Inventory, InventoryError, load
 
@@ -110,10 +120,16 @@ def _run(capture: Any, argv: list[str]) -> int:
             inventory_model = load(inventory_path)
         except InventoryError as exc:
             inventory_warnings.append(f"Unable to parse {inventory_path} as an inventory source: {exc}")
+    try:
+        _decrypt_inventory(inventory_model, secrets)
+    except VaultError as exc:
+        return fatal(str(exc))
     selected_hosts = inventory_model.hosts
     if args.limit:
         selected_hosts = [h for h in inventory_model.match(args.limit) if h in selected_hosts]
         if not selected_hosts:
+            # ansible-playbook's words, before its callback is loaded: a plain line, then the error.
+            channel.write_raw(formatter.warning(_unmatched_limit(args.limit)) + "\n")
             return fatal("Specified inventory, host pattern and/or --limit leaves us with no hosts to target.")
     if adhoc and args.list_hosts:
         from .cli.inspection import adhoc_list_hosts_report
@@ -141,7 +157,11 @@ def _run(capture: Any, argv: list[str]) -> int:
         except BaseException as exc:
             return fatal(f"the FTL2 script {script} failed to load:\n{script_traceback(exc, script, args.verbosity)}")
         run_function, script_path, default_hosts = loaded.run, loaded.path, loaded.hosts
-        extravars = {**loaded.default_vars, **extravars}  # a launcher's vars sit below the extra vars
+        try:
+            launcher_vars = decrypt_tree(loaded.default_vars, secrets, "")
+        except VaultError as exc:
+            return fatal(str(exc))
+        extravars = {**launcher_vars, **extravars}  # a launcher's vars sit below the extra vars
         if args.syntax_check or args.list_hosts:
             from .cli.inspection import list_hosts_report, syntax_check_report
 
@@ -214,6 +234,23 @@ def _run(capture: Any, argv: list[str]) -> int:
     if script_rc is None or script_rc == 0:
         return stats_rc
     return script_rc
+
+
+def _decrypt_inventory(inventory: Any, secrets: Any) -> None:
+    """The inventory's ``!vault`` values decrypted in place (a project's ``group_vars`` may hold them)."""
+    from ..data.vault import decrypt_tree
+
+    for name, group in inventory.groups.items():
+        for key, value in group.vars.items():
+            group.vars[key] = decrypt_tree(value, secrets, f"{key} (variable of group {name})")
+    for host, variables in inventory.host_vars.items():
+        for key, value in variables.items():
+            variables[key] = decrypt_tree(value, secrets, f"{key} (variable of host {host})")
+
+
+def _unmatched_limit(limit: str) -> str:
+    """ansible-core's warning for each ``--limit`` pattern that matches no host."""
+    return f"Could not match supplied host pattern, ignoring: {limit}"
 
 
 def _host_defaults(args: Any) -> dict[str, Any]:

@@ -60,6 +60,7 @@ def _import_all() -> None:
     import_ftl2()  # the point of this process
 
     from .. import script  # noqa: F401
+    from ..data import ansible_yaml, unsafe, vault  # noqa: F401
     from ..intake import launcher, script_header  # noqa: F401
     from ..inventory import ftl2_adapter, sources  # noqa: F401
     from . import __main__  # noqa: F401
@@ -82,13 +83,14 @@ def _import_all() -> None:
     from .ftl2 import (  # noqa: F401
         bookkeeping,
         gate,  # noqa: F401
+        installer_output,
         locality,
         quirks,
         remote_hints,  # noqa: F401
         remote_modules,
     )
     from .tasks import batches, blocks, executor, reporting, run, selection, spec  # noqa: F401
-    from .vars import conditions, variables  # noqa: F401
+    from .vars import conditions, plugin_support, variables  # noqa: F401
 
 
 def _receive(channel: socket.socket) -> tuple[dict, int] | None:

@@ -69,8 +69,10 @@ def is_launcher_without_dash(source: str) -> bool:
         return False
     import yaml
 
+    from ..data import ansible_yaml
+
     try:
-        data = yaml.safe_load(source)
+        data = ansible_yaml.load(source)
     except yaml.YAMLError:
         return False
     return isinstance(data, Mapping) and mentions_launcher_key([data])
@@ -117,8 +119,10 @@ def read_launcher(path: str) -> Launcher | None:
         return None  # the common case, a script: no YAML parse at job start
     import yaml
 
+    from ..data import ansible_yaml
+
     try:
-        data = yaml.safe_load(source)
+        data = ansible_yaml.load(source)
     except yaml.YAMLError:
         return None
     if not mentions_launcher_key(data):

@@ -30,8 +30,10 @@ def playbook_kind(path: str) -> str:
         pass
     import yaml
 
+    from ..data import ansible_yaml
+
     try:
-        data = yaml.safe_load(source)
+        data = ansible_yaml.load(source)
     except yaml.YAMLError:
         return UNKNOWN
     if mentions_launcher_key(data):

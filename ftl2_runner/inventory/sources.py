@@ -131,8 +131,10 @@ def _load_list_json(data: Any, inventory: Inventory) -> None:
 def _load_yaml(text: str, path: Path, inventory: Inventory) -> None:
     import yaml
 
+    from ..data import ansible_yaml
+
     try:
-        data = yaml.safe_load(text)
+        data = ansible_yaml.load(text)
     except yaml.YAMLError as exc:
         raise InventoryError(f"inventory {path} is not valid YAML: {exc}") from exc
     if data is None:
@@ -240,13 +242,15 @@ def _load_adjacent_vars(directory: Path, inventory: Inventory) -> None:
 def _read_vars(entry: Path) -> dict[str, Any]:
     import yaml
 
+    from ..data import ansible_yaml
+
     if entry.is_dir():
         merged: dict[str, Any] = {}
         for child in sorted(entry.iterdir()):
             merged.update(_read_vars(child))
         return merged
     try:
-        data = yaml.safe_load(entry.read_text(encoding="utf-8"))
+        data = ansible_yaml.load(entry.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise InventoryError(f"could not read variables from {entry}: {exc}") from exc
     return data if isinstance(data, dict) else {}

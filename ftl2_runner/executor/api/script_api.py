@@ -137,6 +137,9 @@ class ScriptRunner:
 
         seed_gate_cache()  # prebuilt gates: no package download on offline execution nodes
         ensure_gate_installer()  # a uv off PATH still builds the gate in a venv without pip
+        from ..ftl2.installer_output import install as quiet_gate_installer
+
+        quiet_gate_installer()  # uv's/pip's stderr is not job output
         console = ConsoleOptions.from_kwargs(kwargs)
         fail_fast = bool(kwargs.pop("fail_fast", True))
         user_callback = kwargs.pop("on_event", None)

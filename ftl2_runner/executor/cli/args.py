@@ -6,10 +6,11 @@ spellings ansible-playbook and ansible accept. Three kinds of flags:
 
 * flags we honour (most of them, and the "look, don't run" ones: ``--syntax-check``,
   ``--list-hosts``, ``--list-tasks``, ``--list-tags``, ``--version``, ``-h``);
-* flags ansible-playbook knows that FTL2 cannot honour (``--ask-vault-pass``,
+* flags ansible-playbook knows that FTL2 cannot honour (``--ask-pass``,
   ``--timeout``...): collected in ``unsupported``, and the job says so in a warning.
-  AWX adds some of them itself (vault and password prompts), so refusing would break
-  its jobs;
+  AWX adds some of them itself (password prompts), so refusing would break its jobs.
+  The vault flags AWX sends (``--ask-vault-pass``, ``--vault-id <id>@prompt``) are honoured:
+  the executor prompts as ansible-playbook does and decrypts ``!vault`` values;
 * anything else (a typo, a flag of a newer Ansible, a second playbook): ``parse_args``
   raises ``CommandLineError`` naming it, and the job is refused before anything runs.
 """
@@ -52,6 +53,9 @@ class ExecutorArgs:
     list_tags: bool = False
     show_help: bool = False
     show_version: bool = False
+    ask_vault_pass: bool = False
+    vault_ids: list[str] = field(default_factory=list)
+    vault_password_files: list[str] = field(default_factory=list)
     unsupported: list[str] = field(default_factory=list)
 
 
@@ -115,14 +119,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--list-tasks", dest="list_tasks", action="store_true", help="refused: a script's tasks are known only by running it")
     p.add_argument("--list-tags", dest="list_tags", action="store_true", help="refused: a script's tags are known only by running it")
+    p.add_argument(
+        "-J", "--ask-vault-pass", "--ask-vault-password", dest="ask_vault_pass", action="store_true", help="ask for the vault password"
+    )
+    p.add_argument("--vault-id", dest="vault_ids", action="append", default=[], help="a vault identity: ID@prompt or ID@FILE")
+    p.add_argument(
+        "--vault-pass-file", "--vault-password-file", dest="vault_password_files", action="append", default=[], help="a vault password file"
+    )
     # Every other flag of ansible-playbook 2.21 (`ansible-playbook --help`): FTL2 scripts cannot
     # honour them (yet), so they are kept and reported as warnings, never refused.
     for flags, takes_value in (
         (("-K", "--ask-become-pass"), False),
         (("-k", "--ask-pass"), False),
-        (("-J", "--ask-vault-pass", "--ask-vault-password"), False),
-        (("--vault-id",), True),
-        (("--vault-pass-file", "--vault-password-file"), True),
         (("--become-pass-file", "--become-password-file"), True),
         (("--conn-pass-file", "--connection-password-file"), True),
         (("--ssh-common-args",), True),
@@ -179,6 +187,9 @@ def parse_args(argv: list[str]) -> ExecutorArgs:
         list_tags=ns.list_tags,
         show_help=ns.show_help,
         show_version=ns.show_version,
+        ask_vault_pass=ns.ask_vault_pass,
+        vault_ids=list(ns.vault_ids),
+        vault_password_files=list(ns.vault_password_files),
         unsupported=list(ns.unsupported or []),
     )
     positional = list(ns.positional)

@@ -192,23 +192,29 @@ def render(text: str, variables: Mapping[str, Any]) -> Any:
     """A string with ``{{ ... }}`` rendered against the host's variables, as Ansible templates task args.
 
     A string that is one expression and nothing else keeps the expression's type (``"{{ port }}"`` is
-    an int when ``port`` is), as ansible-core 2.19+ does.
+    an int when ``port`` is), as ansible-core 2.19+ does. :class:`~ftl2_runner.unsafe.UnsafeText`
+    is returned as it is, and an unsafe text inside ``text`` is kept verbatim (:mod:`ftl2_runner.unsafe`).
     """
     import re
 
     import jinja2
 
+    from ...data.unsafe import UnsafeText, shield, unshield
     from ..vars.plugin_support import TemplatePluginFailure
 
-    if "{{" not in text and "{%" not in text:
+    if isinstance(text, UnsafeText) or ("{{" not in text and "{%" not in text):
         return text
-    whole = re.fullmatch(r"\s*\{\{(.*)\}\}\s*", text, re.DOTALL)
-    if whole and _one_expression(text):
-        return evaluate_expression(whole.group(1).strip(), variables, as_template=True)
-    _note_reads(text, variables)
+    # An !unsafe value's text is never template code, even inside a string the script built from it.
+    template, kept = shield(text)
+    if kept and "{{" not in template and "{%" not in template:
+        return UnsafeText(text)
+    whole = re.fullmatch(r"\s*\{\{(.*)\}\}\s*", template, re.DOTALL)
+    if whole and _one_expression(template):
+        return unshield(evaluate_expression(whole.group(1).strip(), variables, as_template=True), kept)
+    _note_reads(template, variables)
     try:
-        rendered = _environment().from_string(text).render(**{k: _plain(v) for k, v in variables.items()})
-        return _trailing_newlines(text, rendered, "\n")
+        rendered = _environment().from_string(template).render(**{k: _plain(v) for k, v in variables.items()})
+        return unshield(_trailing_newlines(template, rendered, "\n"), kept)
     except jinja2.UndefinedError as exc:
         raise ConditionError(str(exc.message)) from exc
     except TemplatePluginFailure as exc:

@@ -1,0 +1,1 @@
+# ad hoc case: no script is used
