@@ -203,9 +203,17 @@ def _load_ini(text: str, path: Path, inventory: Inventory) -> None:
 
 
 def _ini_value(value: str) -> Any:
-    """INI values are Python literals when they parse as one (``22`` is an int), else strings."""
+    """INI values are Python literals when they parse as one (``22`` is an int), else strings.
+
+    Python's parser warns about some strings on the way (``/tmp/run-9if/key``: "invalid decimal
+    literal"); such a value is a string, and the warning is not the job's business.
+    """
+    import warnings
+
     try:
-        return ast.literal_eval(value)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", SyntaxWarning)
+            return ast.literal_eval(value)
     except (ValueError, SyntaxError, MemoryError, RecursionError):
         return value
 
