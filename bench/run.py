@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import compileall
+import json
 import os
 import platform
 import resource
@@ -41,6 +42,7 @@ OUR_BIN = Path(sys.executable).parent
 OUR_CMD = OUR_BIN / "ftl2-runner"
 J0_WORKER = "J0 ftl2-runner worker, nothing imported or run"
 J0_ROUND_TRIP = "J0 ftl2-runner round trip, nothing imported or run"
+E10K_RECEPTOR = "E10k ftl2-runner worker, stdout an O_SYNC file (as Receptor opens it)"
 DOC = ROOT / "docs" / "performance.md"
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 
@@ -241,6 +243,54 @@ def worker_alone(
     return sample
 
 
+def worker_to_receptor_stdout(bin_dir: Path, pdd: Path, work: Path, env: dict[str, str], runner: str, events: int) -> Sample:
+    """The worker as Receptor's work-command runs it: stdin a regular file holding the whole job,
+    stdout and stderr one file opened ``O_CREAT|O_WRONLY|O_SYNC`` (pkg/workceptor/command.go,
+    ``commandRunner``), where every write(2) waits for the disk. The stream must end
+    ``successful`` with eof and carry the job's ``events`` verbose events."""
+    stream = subprocess.run(
+        [str(bin_dir / runner), "transmit", str(pdd), "-p", "site.yml"], capture_output=True, env=env, check=True
+    ).stdout
+    stamp = time.perf_counter_ns()
+    unit, worker_dir = work / f"u{stamp}", work / f"w{stamp}"
+    unit.mkdir()
+    (unit / "stdin").write_bytes(stream)
+    stdout = os.open(unit / "stdout", os.O_CREAT | os.O_WRONLY | os.O_SYNC, 0o600)
+    try:
+        with open(unit / "stdin", "rb") as stdin:
+            cpu = _children_cpu()
+            start = time.perf_counter()
+            process = subprocess.Popen(
+                [str(bin_dir / runner), "worker", f"--private-data-dir={worker_dir}", "--delete"],
+                stdin=stdin,
+                stdout=stdout,
+                stderr=stdout,
+                env=env,
+            )
+            _, _, peak = _communicate_sampling(process, None, sample_rss=True)
+            elapsed = time.perf_counter() - start
+            cpu = _children_cpu() - cpu
+    finally:
+        os.close(stdout)
+    data = (unit / "stdout").read_bytes()
+    shutil.rmtree(unit)
+    records = []
+    for line in data.split(b"\n"):
+        if line.startswith(b'{"zipfile"'):
+            break  # the artifacts zip follows, then the eof on the zip's last line
+        try:
+            records.append(json.loads(line)) if line else None
+        except ValueError:
+            raise RuntimeError(f"{runner} worker to an O_SYNC file: not a stream line: {line[:200]!r}") from None
+    statuses = [record["status"] for record in records if "status" in record]
+    if process.returncode != 0 or statuses[-1:] != ["successful"] or not data.endswith(b'{"eof": true}\n'):
+        raise RuntimeError(f"{runner} worker to an O_SYNC file: exit code {process.returncode}, statuses {statuses}, ends {data[-40:]!r}")
+    verbose = sum(1 for record in records if record.get("event") == "verbose")
+    if verbose != events:
+        raise RuntimeError(f"{runner} worker to an O_SYNC file: {verbose} verbose events, expected {events}")
+    return Sample(elapsed, peak[0], peak[1], cpu)
+
+
 def full_round_trip(bin_dir: Path, pdd: Path, work: Path, env: dict[str, str], runner: str) -> Sample:
     """``transmit | worker | process`` as a shell pipeline runs it: three concurrent processes."""
     stamp = time.perf_counter_ns()
@@ -390,6 +440,14 @@ def main(argv: list[str] | None = None) -> int:
             plans.append(
                 (f"E{count // 1000}k ftl2-runner worker", reps, lambda p=pdd: worker_only(OUR_BIN, p, work, _env(), "ftl2-runner"))
             )
+        e10k = work / "E10000"
+        plans.append(
+            (
+                E10K_RECEPTOR,
+                reps,
+                lambda: worker_to_receptor_stdout(OUR_BIN, e10k, work, _env(), "ftl2-runner", 10000),
+            )
+        )
         for size in scenarios.LONG_LINE_MB:
             pdd = _data_dir(work / f"L{size}", scenarios.long_line_script(size), scenarios.LOCAL_INVENTORY)
             plans.append((f"L{size} ftl2-runner worker", reps, lambda p=pdd: worker_only(OUR_BIN, p, work, _env(), "ftl2-runner")))
@@ -531,6 +589,18 @@ def render(
         ),
         ("E10k events per second through the worker", rate_10k, "≥ 3000/s", rate_10k >= 3000),
     ]
+    if E10K_RECEPTOR in results:
+        # Receptor's stdout file: the worker must not be much slower there than on a pipe.
+        sync_rate = 10000 / m(E10K_RECEPTOR).median
+        checks += [
+            ("E10k events per second through the worker, stdout an O_SYNC file", sync_rate, "≥ 3000/s", sync_rate >= 3000),
+            (
+                "E10k worker, O_SYNC file vs pipe",
+                ratio(E10K_RECEPTOR, "E10k ftl2-runner worker"),
+                "≤ 1.25×",
+                m(E10K_RECEPTOR).median <= 1.25 * e10k.median,
+            ),
+        ]
     if event_ceiling is not None:
         checks.append(
             (

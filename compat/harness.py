@@ -140,6 +140,10 @@ def _data_dir(case: Case, root: Path, content: str, inventory_values: dict[str, 
         shutil.copytree(case.path / "env", pdd / "env")
     if (case.path / "files").is_dir():  # template sources and other files the tasks read
         shutil.copytree(case.path / "files", pdd / "project" / "files")
+    if (case.path / "project").is_dir():  # beside the playbook: group_vars/, host_vars/, templates/, vars/
+        shutil.copytree(case.path / "project", pdd / "project", dirs_exist_ok=True)
+    if (case.path / "inventory_vars").is_dir():  # beside the inventory: its group_vars/ and host_vars/
+        shutil.copytree(case.path / "inventory_vars", pdd / "inventory", dirs_exist_ok=True)
     return pdd
 
 

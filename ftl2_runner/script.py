@@ -165,12 +165,27 @@ class Runner(Protocol):
         ...
 
     def play(
-        self, name: str | None = None, hosts: str | None = None, *, any_errors_fatal: bool = False, max_fail_percentage: float | None = None
+        self,
+        name: str | None = None,
+        hosts: str | None = None,
+        *,
+        any_errors_fatal: bool = False,
+        max_fail_percentage: float | None = None,
+        vars: Mapping[str, Any] | None = None,
+        vars_files: Iterable[Any] = (),
     ) -> AbstractContextManager[Any]:
-        """``PLAY [name]``: the handle runs modules on the play's hosts."""
+        """``PLAY [name]``: the handle runs modules on the play's hosts; ``vars``/``vars_files`` are the play's."""
         ...
 
-    def serial_play(self, name: str | None = None, hosts: str | None = None, *, serial: int | str | list[int | str] = 1) -> Iterator[Any]:
+    def serial_play(
+        self,
+        name: str | None = None,
+        hosts: str | None = None,
+        *,
+        serial: int | str | list[int | str] = 1,
+        vars: Mapping[str, Any] | None = None,
+        vars_files: Iterable[Any] = (),
+    ) -> Iterator[Any]:
         """``serial:``: one play handle per batch of hosts."""
         ...
 
@@ -184,8 +199,10 @@ class Runner(Protocol):
         register: str | None = None,
         changed_when: Any = None,
         failed_when: Any = None,
+        *,
+        vars: Mapping[str, Any] | None = None,
     ) -> AbstractContextManager[None]:
-        """Ansible's task keywords for the calls made inside the block."""
+        """Ansible's task keywords for the calls made inside the block (``vars``: the task's variables)."""
         ...
 
     def loop(self, items: Iterable[Any], loop_var: str = "item") -> AsyncIterator[Any]:
@@ -205,8 +222,22 @@ class Runner(Protocol):
         """``set_fact:``: variables of the hosts from now on."""
         ...
 
+    def include_vars(self, file: str | None = None, hosts: str | None = None, **params: Any) -> Awaitable[Any]:
+        """``include_vars:``: a file's (or ``dir=``'s) variables become the hosts' from now on."""
+        ...
+
     def host_vars(self, host: str) -> dict[str, Any]:
-        """Every variable ``host`` sees (inventory, facts, set facts, registered results, extra vars)."""
+        """Every variable ``host`` has now, with Ansible's precedence, rendered (a plain dict)."""
+        ...
+
+    @property
+    def groups(self) -> dict[str, list[str]]:
+        """Ansible's ``groups``: every group of the inventory with its hosts."""
+        ...
+
+    @property
+    def hostvars(self) -> Mapping[str, Mapping[str, Any]]:
+        """Ansible's ``hostvars``: host → its variables, each rendered when read."""
         ...
 
     def hosts_matching(self, pattern: str) -> list[str]:

@@ -50,6 +50,24 @@ def test_worker_only_runs_the_events_job(tmp_path):
     assert sample.seconds > 0 and sample.worker_rss > 0
 
 
+def test_worker_to_receptor_stdout_runs_the_events_job_into_an_o_sync_file(tmp_path):
+    pdd = _pdd(tmp_path, scenarios.events_script(50))
+    sample = run.worker_to_receptor_stdout(run.OUR_BIN, pdd, tmp_path, run._env(), "ftl2-runner", 50)
+    assert sample.seconds > 0 and sample.worker_rss > 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["job"]  # the unit and worker directories are removed
+    with pytest.raises(RuntimeError, match="50 verbose events, expected 51"):  # it counts what the stream carries
+        run.worker_to_receptor_stdout(run.OUR_BIN, pdd, tmp_path, run._env(), "ftl2-runner", 51)
+
+
+def test_the_o_sync_row_is_judged_against_the_pipe_row():
+    results = _results(J100_ours=1.1, **_MEDIANS)
+    for median, expected in ((3.3, "yes"), (4.5, "**no**")):  # the pipe row, E10k, is 3.0 s
+        results[run.E10K_RECEPTOR] = run.Measure(run.E10K_RECEPTOR, [run.Sample(median, 0, 0)])
+        table = run.render(results, 1, "2.4.3", "2.21.5", create_cost=25.0)
+        assert _verdict(table, "E10k worker, O_SYNC file vs pipe") == expected  # <= 1.25x
+        assert _verdict(table, "E10k events per second through the worker, stdout an O_SYNC file") == expected  # >= 3000/s
+
+
 def test_file_create_cost_is_measured_in_the_given_directory(tmp_path):
     assert run.file_create_cost(tmp_path, count=20) > 0
     assert list(tmp_path.iterdir()) == []  # its probe directory is removed

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from ftl2_runner.inventory import InventoryError, load
+from ftl2_runner.inventory import InventoryError, load, load_vars_dir
 from ftl2_runner.inventory.ftl2_adapter import host_settings, to_ftl2
 
 
@@ -97,3 +97,44 @@ def test_translation_for_ftl2_and_command_line_defaults(tmp_path):
     assert hosts["h1"].ansible_become is True
     assert [h.name for h in ftl2_inventory.get_group("all").list_hosts()] == ["h1", "h2"]
     json.dumps(hosts["h1"].vars)  # plain data
+
+
+def test_group_and_host_vars_dirs_have_ansibles_precedence(tmp_path):
+    # ansible-core 2.21 (VARIABLE_PRECEDENCE's default): each level below is overridden by the next one.
+    inventory_dir, project = tmp_path / "inventory", tmp_path / "project"
+    for base in (inventory_dir, project):
+        (base / "group_vars").mkdir(parents=True)
+        (base / "host_vars").mkdir()
+    levels = [f"l{n:02d}" for n in range(1, 10)]
+    (inventory_dir / "hosts").write_text(
+        "[web]\nh1 " + " ".join(f"{name}=file_host" for name in levels[6:]) + "\nh2\n"
+        "[all:vars]\n" + "\n".join(f"{name}=file_all" for name in levels) + "\n"
+        "[web:vars]\n" + "\n".join(f"{name}=file_web" for name in levels[1:]) + "\n"
+    )
+
+    def write(path, value, first):
+        path.write_text("".join(f"{name}: {value}\n" for name in levels[first:]))
+
+    write(inventory_dir / "group_vars" / "all.yml", "invdir_all", 2)
+    write(project / "group_vars" / "all.yml", "project_all", 3)
+    write(inventory_dir / "group_vars" / "web.yml", "invdir_web", 4)
+    write(project / "group_vars" / "web.yml", "project_web", 5)
+    write(inventory_dir / "host_vars" / "h1.yml", "invdir_host", 7)
+    write(project / "host_vars" / "h1.yml", "project_host", 8)
+    inv = load(str(inventory_dir))
+    playbook = (load_vars_dir(project),)
+    assert [inv.effective_vars("h1", playbook)[name] for name in levels] == [
+        "file_all",
+        "file_web",
+        "invdir_all",
+        "project_all",
+        "invdir_web",
+        "project_web",
+        "file_host",
+        "invdir_host",
+        "project_host",
+    ]
+    assert inv.effective_vars("h2", playbook)["l09"] == "project_web"
+    assert inv.effective_vars("h2")["l09"] == "invdir_web"  # without the playbook's directory
+    assert inv.host_sources == {"h1": str(inventory_dir / "hosts"), "h2": str(inventory_dir / "hosts")}
+    assert set(inv.groups) == {"all", "ungrouped", "web"}  # group_vars of no group add no group

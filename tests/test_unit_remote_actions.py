@@ -14,7 +14,7 @@ import os
 from types import SimpleNamespace
 from typing import Any
 
-from ftl2_runner.executor.actions import remote_copy_action
+from ftl2_runner.executor.actions import remote_copy_action, template_action
 from ftl2_runner.executor.display import diff
 from ftl2_runner.executor.ftl2.remote_modules import module_result
 from ftl2_runner.executor.vars.conditions import render, render_file
@@ -128,6 +128,6 @@ def test_a_template_file_renders_with_the_action_options(tmp_path):
 def test_a_relative_source_is_found_under_the_playbooks_files_dir(tmp_path):
     (tmp_path / "files").mkdir()
     (tmp_path / "files" / "a.txt").write_text("x")
-    found = remote_copy_action._find_source("a.txt", "files", {"playbook_dir": str(tmp_path)})
+    found = template_action.find_source("a.txt", "files", str(tmp_path))
     assert found == os.path.join(str(tmp_path), "files", "a.txt")
-    assert remote_copy_action._find_source("missing.txt", "files", {"playbook_dir": str(tmp_path)}) is None
+    assert template_action.find_source("missing.txt", "files", str(tmp_path)) is None

@@ -139,6 +139,7 @@ def _run(capture: Any, argv: list[str]) -> int:
         return 0
 
     script_path, default_hosts = os.path.abspath(script), None
+    job_extravars, launcher_vars = dict(extravars), {}
     if args.module_name is not None:  # ad hoc
         from .cli.adhoc import run_adhoc
 
@@ -158,7 +159,7 @@ def _run(capture: Any, argv: list[str]) -> int:
             return fatal(f"the FTL2 script {script} failed to load:\n{script_traceback(exc, script, args.verbosity)}")
         run_function, script_path, default_hosts = loaded.run, loaded.path, loaded.hosts
         try:
-            launcher_vars = decrypt_tree(loaded.default_vars, secrets, "")
+            launcher_vars = decrypt_tree(loaded.default_vars, secrets, "")  # the variable plane has them as play vars
         except VaultError as exc:
             return fatal(str(exc))
         extravars = {**launcher_vars, **extravars}  # a launcher's vars sit below the extra vars
@@ -188,9 +189,29 @@ def _run(capture: Any, argv: list[str]) -> int:
         skip_tags=args.skip_tags,
         start_at_task=args.start_at_task,
         host_defaults=_host_defaults(args),
+        playbook_path=os.path.abspath(script),
+        inventory_sources=[os.path.abspath(source) for source in args.inventories],
+        launcher_vars=launcher_vars,
+        job_extravars=job_extravars,
+        vault_secrets=secrets,
     )
+    from pathlib import Path
+
+    from ..inventory import load_vars_dir
+
+    try:  # group_vars/ and host_vars/ beside the launched playbook, as ansible-playbook reads them
+        project_vars = load_vars_dir(Path(os.path.dirname(os.path.abspath(script))))
+        _decrypt_vars_dir(project_vars, secrets)
+    except (InventoryError, VaultError) as exc:
+        return fatal(str(exc))
     runner = ScriptRunner(
-        recorder, settings, script_path=script_path, inventory=inventory_model, hosts=selected_hosts, default_hosts=default_hosts
+        recorder,
+        settings,
+        script_path=script_path,
+        inventory=inventory_model,
+        hosts=selected_hosts,
+        default_hosts=default_hosts,
+        project_vars=project_vars,
     )
     if args.module_name is not None:  # ad hoc
         from .cli.adhoc import origin_repr
@@ -246,6 +267,17 @@ def _decrypt_inventory(inventory: Any, secrets: Any) -> None:
     for host, variables in inventory.host_vars.items():
         for key, value in variables.items():
             variables[key] = decrypt_tree(value, secrets, f"{key} (variable of host {host})")
+    _decrypt_vars_dir(inventory.adjacent, secrets)
+
+
+def _decrypt_vars_dir(vars_dir: Any, secrets: Any) -> None:
+    """The ``!vault`` values of a directory's ``group_vars/`` and ``host_vars/`` decrypted in place."""
+    from ..data.vault import decrypt_tree
+
+    for kind, entries in (("group", vars_dir.groups), ("host", vars_dir.hosts)):
+        for name, variables in entries.items():
+            for key, value in variables.items():
+                variables[key] = decrypt_tree(value, secrets, f"{key} (variable of {kind} {name})")
 
 
 def _unmatched_limit(limit: str) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import getpass
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from .model import Inventory
@@ -39,16 +39,25 @@ def host_settings(variables: Mapping[str, Any], environ: Mapping[str, str], defa
 
 
 def to_ftl2(
-    inventory: Inventory, hosts: list[str], environ: Mapping[str, str] = os.environ, defaults: Mapping[str, Any] | None = None
+    inventory: Inventory,
+    hosts: list[str],
+    environ: Mapping[str, str] = os.environ,
+    defaults: Mapping[str, Any] | None = None,
+    host_vars: Callable[[str], Mapping[str, Any]] | None = None,
 ) -> Any:
-    """An ``ftl2.inventory.Inventory`` with ``hosts`` (already limited) and every group."""
+    """An ``ftl2.inventory.Inventory`` with ``hosts`` (already limited) and every group.
+
+    ``host_vars`` gives a host's effective variables (default: the inventory's own); the job passes
+    its variable plane's, with the playbook's ``group_vars``/``host_vars`` and templates rendered.
+    """
     from ftl2.inventory import HostGroup
     from ftl2.inventory import Inventory as Ftl2Inventory
     from ftl2.types import HostConfig
 
     configs: dict[str, Any] = {}
     for name in hosts:
-        variables = host_settings(inventory.effective_vars(name), environ, defaults or {})
+        own = host_vars(name) if host_vars is not None else inventory.effective_vars(name)
+        variables = host_settings(own, environ, defaults or {})
         configs[name] = HostConfig(
             name=name,
             ansible_host=str(variables.get("ansible_host", name)),

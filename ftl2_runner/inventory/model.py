@@ -7,8 +7,13 @@ complete:
 
 * every host is in ``all``; hosts in no other group are also in ``ungrouped``;
 * a group's hosts include its children's hosts, recursively;
-* a host's variables are ``all``'s, then its other groups' from the shallowest to the
-  deepest (same depth: by name), then its own — later wins, as in Ansible;
+* a host's variables are merged in ansible-core's order (its default ``VARIABLE_PRECEDENCE``),
+  later wins: ``all``'s vars from the inventory file, its other groups' (from the shallowest to
+  the deepest, same depth by name), then ``group_vars/all`` beside the inventory, then beside the
+  playbook, then the other groups' ``group_vars/`` beside the inventory, then beside the
+  playbook, then the host's own vars from the file, its ``host_vars/`` beside the inventory and
+  beside the playbook (:meth:`Inventory.effective_vars`; the playbook's directories are the
+  caller's, :class:`VarsDir`);
 * patterns: ``all``/``*``, groups, hosts, ``a:b``/``a,b`` (union), ``!x`` (exclude),
   ``&x`` (intersect), shell wildcards, ``~regex`` and ``group[0]``/``group[1:3]`` slices.
 """
@@ -26,13 +31,24 @@ class Group:
     name: str
     hosts: list[str] = field(default_factory=list)  # direct members, in inventory order
     children: list[str] = field(default_factory=list)
-    vars: dict[str, Any] = field(default_factory=dict)
+    vars: dict[str, Any] = field(default_factory=dict)  # from the inventory source itself
+
+
+@dataclass
+class VarsDir:
+    """The ``group_vars/`` and ``host_vars/`` of one directory (beside an inventory, or a playbook)."""
+
+    groups: dict[str, dict[str, Any]] = field(default_factory=dict)
+    hosts: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 @dataclass
 class Inventory:
     groups: dict[str, Group] = field(default_factory=dict)
     host_vars: dict[str, dict[str, Any]] = field(default_factory=dict)  # every host, in order of appearance
+    adjacent: VarsDir = field(default_factory=VarsDir)  # group_vars/, host_vars/ beside the source
+    host_sources: dict[str, str] = field(default_factory=dict)  # host -> the source file that named it first
+    sources: list[str] = field(default_factory=list)  # what was loaded (ansible_inventory_sources)
 
     # --- building ---------------------------------------------------------------------
 
@@ -99,13 +115,31 @@ class Inventory:
         parents = self._parents_of_group(group) or ["all"]
         return 1 + max(self._depth(p, _seen | {group}) for p in parents)
 
-    def effective_vars(self, host: str) -> dict[str, Any]:
+    def sorted_groups(self, host: str) -> list[str]:
+        """The host's groups other than ``all``, in the order their variables apply (shallowest first, then by name)."""
+        others = [g for g in self.groups_of(host) if g != "all"]
+        return sorted(others, key=lambda g: (self._depth(g), g))
+
+    def effective_vars(self, host: str, playbook_dirs: tuple[VarsDir, ...] = ()) -> dict[str, Any]:
+        """The host's inventory variables, merged in ansible-core's order (module docstring).
+
+        ``playbook_dirs`` are the ``group_vars/``/``host_vars/`` beside the playbook, which Ansible
+        puts just above the inventory's own directories at each level.
+        """
+        groups = self.sorted_groups(host)
+        dirs = (self.adjacent, *playbook_dirs)
         merged: dict[str, Any] = {}
         merged.update(self.groups["all"].vars if "all" in self.groups else {})
-        others = [g for g in self.groups_of(host) if g != "all"]
-        for name in sorted(others, key=lambda g: (self._depth(g), g)):
+        for name in groups:
             merged.update(self.groups[name].vars)
+        for vars_dir in dirs:
+            merged.update(vars_dir.groups.get("all", {}))
+        for vars_dir in dirs:
+            for name in groups:
+                merged.update(vars_dir.groups.get(name, {}))
         merged.update(self.host_vars.get(host, {}))
+        for vars_dir in dirs:
+            merged.update(vars_dir.hosts.get(host, {}))
         return merged
 
     # --- patterns ------------------------------------------------------------------------

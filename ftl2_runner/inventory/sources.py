@@ -22,7 +22,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from .model import Inventory
+from .model import Inventory, VarsDir
 
 _IGNORED_SUFFIXES = (".pyc", ".retry", ".orig", ".cfg", ".md", "~")
 _RANGE_RE = re.compile(r"\[(?:([0-9]+):([0-9]+)|([a-z]):([a-z]))(?::([0-9]+))?\]")
@@ -41,12 +41,13 @@ def load(source: str, script_timeout: float = 120) -> Inventory:
                 continue
             if entry.is_file():
                 _load_file(entry, inventory, script_timeout)
-        _load_adjacent_vars(path, inventory)
+        inventory.adjacent = load_vars_dir(path)
     elif path.is_file():
         _load_file(path, inventory, script_timeout)
-        _load_adjacent_vars(path.parent, inventory)
+        inventory.adjacent = load_vars_dir(path.parent)
     else:
         raise InventoryError(f"inventory source {source} does not exist")
+    inventory.sources.append(os.path.abspath(source))
     return inventory.finish()
 
 
@@ -61,17 +62,21 @@ def from_mapping(data: Any) -> Inventory:
 
 
 def _load_file(path: Path, inventory: Inventory, script_timeout: float) -> None:
+    known = set(inventory.host_vars)
     if os.access(path, os.X_OK) and path.suffix not in (".yml", ".yaml", ".json", ".ini"):
         _load_script(path, inventory, script_timeout)
-        return
-    text = path.read_text(encoding="utf-8")
-    stripped = text.lstrip()
-    if path.suffix == ".json" or stripped.startswith("{"):
-        _load_list_json(_parse_json(text, path), inventory)
-    elif path.suffix in (".yml", ".yaml") or _looks_like_yaml(stripped):
-        _load_yaml(text, path, inventory)
     else:
-        _load_ini(text, path, inventory)
+        text = path.read_text(encoding="utf-8")
+        stripped = text.lstrip()
+        if path.suffix == ".json" or stripped.startswith("{"):
+            _load_list_json(_parse_json(text, path), inventory)
+        elif path.suffix in (".yml", ".yaml") or _looks_like_yaml(stripped):
+            _load_yaml(text, path, inventory)
+        else:
+            _load_ini(text, path, inventory)
+    for host in inventory.host_vars:  # inventory_file / inventory_dir: the source that named the host first
+        if host not in known:
+            inventory.host_sources.setdefault(host, os.path.abspath(path))
 
 
 def _parse_json(text: str, path: Path) -> Any:
@@ -233,18 +238,25 @@ def expand_range(name: str) -> list[str]:
     return [expanded for value in values for expanded in expand_range(head + value + tail)]
 
 
-def _load_adjacent_vars(directory: Path, inventory: Inventory) -> None:
-    for kind in ("group_vars", "host_vars"):
+def load_vars_dir(directory: Path) -> VarsDir:
+    """``group_vars/`` and ``host_vars/`` of ``directory``, as Ansible's ``host_group_vars`` plugin reads them:
+    ``NAME``, ``NAME.yml``, ``NAME.yaml``, ``NAME.json`` or a directory ``NAME/`` of such files (sorted)."""
+    found = VarsDir()
+    for kind, into in (("group_vars", found.groups), ("host_vars", found.hosts)):
         base = directory / kind
         if not base.is_dir():
             continue
         for entry in sorted(base.iterdir()):
+            if entry.name.startswith("."):
+                continue
             name = entry.name if entry.is_dir() else entry.stem if entry.suffix in (".yml", ".yaml", ".json") else entry.name
-            variables = _read_vars(entry)
-            if kind == "group_vars":
-                inventory.group(name).vars.update(variables)
-            elif name in inventory.host_vars:
-                inventory.host_vars[name].update(variables)
+            into.setdefault(name, {}).update(_read_vars(entry))
+    return found
+
+
+def read_vars_file(entry: Path) -> dict[str, Any]:
+    """One variables file (YAML or JSON) or a directory of them, merged in name order; refused if unreadable."""
+    return _read_vars(entry)
 
 
 def _read_vars(entry: Path) -> dict[str, Any]:

@@ -19,6 +19,9 @@ from typing import Any
 _UNRESOLVED_MODULE = "Failed to resolve module: Module not found: "
 # FTL2's copy (automation/proxy.py) raises FileNotFoundError with this text for a missing src.
 _COPY_SOURCE_MISSING = "FileNotFoundError: Source file not found: "
+# A failed result of one of ftl2-runner's own actions may carry, under this key, the cause Ansible's
+# error block shows below the task's origin (a template's error and the template's path).
+CAUSE = "_ftl2_runner_cause"
 # The only keys FTL2 keeps when a module it ran as a file exits non-zero: its own msg, and the
 # module's whole answer as raw stdout.
 _WRAPPER_KEYS = frozenset(("failed", "msg", "stdout", "stderr"))
@@ -43,7 +46,12 @@ class Failure:
 
 def templated_argument(action: str, option: str, message: str) -> Failure:
     """A task argument whose template failed (``message``: the template's error), as ansible-core 2.21
-    reports it: the task's args could not be finalized, because one value could not be resolved."""
+    reports it: the task's args could not be finalized, because one value could not be resolved.
+
+    ansible-core prints this chain either so (each error on its own, as after an earlier failure of
+    the run) or with the finalization folded into the block's first line (as for the first); a
+    script's block is always the former (docs/compat.md).
+    """
     finalizing = f"Finalization of task args for '{action}' failed"
     resolving = f"Error while resolving value for '{option}': {message}"
     return Failure(
@@ -77,6 +85,8 @@ def module_answer(output: Any) -> Any:
 def from_result(action: str, res: Mapping[str, Any]) -> Failure | None:
     """Ansible's form of a failed FTL2 result, or ``None`` where FTL2's is already Ansible's."""
     msg = res.get("msg")
+    if CAUSE in res:
+        return Failure({k: v for k, v in res.items() if k != CAUSE}, headline="Task failed.", cause=str(res[CAUSE]))
     if not isinstance(msg, str):
         return None
     if msg.startswith(_UNRESOLVED_MODULE):

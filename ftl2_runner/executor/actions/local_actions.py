@@ -1,5 +1,5 @@
 """Actions FTL2 refuses but playbooks use all the time, run by ftl2-runner itself:
-``debug``, ``set_fact``, ``set_stats``, ``assert``, ``fail`` and ``pause``.
+``debug``, ``set_fact``, ``set_stats``, ``assert``, ``fail``, ``pause`` and ``include_vars``.
 
 All are Ansible *action plugins* (they run on the controller, not on the host), which is why
 FTL2, which runs modules, has none of them; most read or write the variables that only
@@ -123,6 +123,27 @@ def fail(params: Mapping[str, Any], variables: Mapping[str, Any]) -> tuple[str, 
     return results.FAILED, as_failure({"changed": False, "msg": msg})
 
 
+def include_vars(params: Mapping[str, Any], variables: Mapping[str, Any], secrets: list[Any] | None = None) -> tuple[str, dict[str, Any]]:
+    """``include_vars(file=... | dir=..., name=...)``: the files' variables (the caller stores them for the host),
+    ``!vault`` values decrypted with the job's ``secrets``."""
+    from ..vars.vars_files import VarsFileError
+    from ..vars.vars_files import include_vars as read
+
+    try:
+        return results.OK, read(params, str(variables.get("playbook_dir") or "."), secrets or [])
+    except VarsFileError as exc:
+        # ansible-core's action fails with its reason in `message` and an "Unknown error." of its own, in this order.
+        return results.FAILED, {
+            "changed": False,
+            "ansible_facts": {},
+            "exception": "(traceback unavailable)",
+            "msg": "Task failed: Action failed: Unknown error.",
+            "_ansible_no_log": False,
+            "message": str(exc),
+            "ansible_included_var_files": [],
+        }
+
+
 PAUSE_CONTROLS = "(ctrl+C then 'C' = continue early, ctrl+C then 'A' = abort)"
 
 
@@ -157,7 +178,14 @@ async def pause(params: Mapping[str, Any], display: Callable[[str], None], warni
     return results.OK, res
 
 
-ACTIONS: dict[str, Callable[..., Any]] = {"debug": debug, "set_fact": set_fact, "set_stats": set_stats, "assert": assert_, "fail": fail}
+ACTIONS: dict[str, Callable[..., Any]] = {
+    "debug": debug,
+    "set_fact": set_fact,
+    "set_stats": set_stats,
+    "assert": assert_,
+    "fail": fail,
+    "include_vars": include_vars,
+}
 # Actions after which ansible-core 2.21 has written an (empty) fact cache entry for the host.
 TOUCH_FACT_CACHE = frozenset(("debug", "set_fact"))
 # Actions whose failure Ansible 2.21 words `Task failed: Action failed: ...` (not `Module failed`).
@@ -167,11 +195,18 @@ BYPASS_HOST_LOOP = frozenset(("pause",))
 
 
 async def run(
-    short: str, params: Mapping[str, Any], variables: Mapping[str, Any], display: Callable[[str], None], warning: Callable[[str], None]
+    short: str,
+    params: Mapping[str, Any],
+    variables: Mapping[str, Any],
+    display: Callable[[str], None],
+    warning: Callable[[str], None],
+    secrets: list[Any] | None = None,
 ) -> tuple[str, dict[str, Any]]:
     """One host's ``(outcome, res)`` for the action ``short`` (``set_fact`` is the caller's to store)."""
     if short == "set_fact":
         return set_fact(params)
+    if short == "include_vars":
+        return include_vars(params, variables, secrets)
     if short == "pause":
         outcome: Awaitable[tuple[str, dict[str, Any]]] = pause(params, display, warning)
         return await outcome

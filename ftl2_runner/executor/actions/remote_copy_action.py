@@ -28,24 +28,11 @@ from typing import Any
 from ..display import diff
 from ..ftl2 import ansible_modules
 from ..vars.booleans import ansible_bool
+from . import template_action
+from .template_action import FILE_COMMON_ARGS
 
-# ansible.module_utils.basic.FILE_COMMON_ARGUMENTS, and what the copy action passes on to `file` (REAL_FILE_ARGS).
-_FILE_COMMON_ARGS = ("mode", "owner", "group", "seuser", "serole", "selevel", "setype", "attributes", "unsafe_writes")
-_REAL_FILE_ARGS = frozenset((*_FILE_COMMON_ARGS, "state", "path", "_original_basename", "recurse", "force", "_diff_peek", "src"))
-# The template action's own options (the rest of FTL2's template keywords are template variables).
-_TEMPLATE_ONLY = (
-    "newline_sequence",
-    "block_start_string",
-    "block_end_string",
-    "variable_start_string",
-    "variable_end_string",
-    "comment_start_string",
-    "comment_end_string",
-    "trim_blocks",
-    "lstrip_blocks",
-    "output_encoding",
-)
-_TEMPLATE_COPY_ARGS = frozenset((*_FILE_COMMON_ARGS, "src", "dest", "backup", "force", "follow", "validate", "mode"))
+# What the copy action passes on to `file` (REAL_FILE_ARGS).
+_REAL_FILE_ARGS = frozenset((*FILE_COMMON_ARGS, "state", "path", "_original_basename", "recurse", "force", "_diff_peek", "src"))
 
 
 class _Unreachable(Exception):
@@ -110,50 +97,16 @@ async def run_copy(context: Any, host: str, params: Mapping[str, Any], settings:
 
 
 async def run_template(context: Any, host: str, params: Mapping[str, Any], settings: Any, variables: Mapping[str, Any]) -> Any:
-    """Ansible's ``template`` action on one remote host: rendered here, then ``copy``'s action."""
-    from ..vars.conditions import ConditionError, render_file
-
-    args = dict(params)
-    source, dest = args.get("src"), args.get("dest")
-    if args.get("state") is not None:
-        return {"failed": True, "msg": "'state' cannot be specified on a template"}
-    if source is None or dest is None:
-        return {"failed": True, "msg": "src and dest are required"}
-    found = _find_source(str(source), "templates", variables)
-    if found is None:
-        return {"failed": True, "msg": f"Could not find or access '{source}' on the Ansible Controller."}
-    newline = {"\\n": "\n", "\\r": "\r", "\\r\\n": "\r\n"}.get(args.get("newline_sequence", "\n"), args.get("newline_sequence", "\n"))
-    if newline not in ("\n", "\r", "\r\n"):
-        return {"failed": True, "msg": "newline_sequence needs to be one of: \n, \r or \r\n"}
-    options: dict[str, Any] = {
-        "trim_blocks": ansible_bool(args.get("trim_blocks", True)),
-        "lstrip_blocks": ansible_bool(args.get("lstrip_blocks", False)),
-        "newline_sequence": newline,
-    }
-    options.update({k: str(args[k]) for k in _TEMPLATE_ONLY if k.endswith("_string") and args.get(k) is not None})
-    template_vars = dict(variables)
-    template_vars.update({k: v for k, v in args.items() if k not in _TEMPLATE_COPY_ARGS and k not in _TEMPLATE_ONLY and k != "state"})
-    template_vars.update(_template_vars(str(source), found, str(dest), "ansible_managed" not in template_vars))
-    searchpath = [os.path.dirname(found)]
-    if variables.get("playbook_dir"):
-        searchpath = [os.path.join(str(variables["playbook_dir"]), "templates"), str(variables["playbook_dir"]), *searchpath]
+    """Ansible's ``template`` action on one remote host: rendered here (:func:`.template_action.render`, as for
+    every host), then ``copy``'s action on the rendered file."""
     try:
-        rendered = render_file(found, template_vars, searchpath, **options)
-    except (ConditionError, OSError) as exc:
-        return {"failed": True, "msg": f"Task failed: {exc}"}
-    copy_args = {k: v for k, v in args.items() if k in _TEMPLATE_COPY_ARGS}
-    if copy_args.get("mode") == "preserve":
-        copy_args["mode"] = "0%03o" % stat.S_IMODE(os.stat(found).st_mode)
-    encoding = str(args.get("output_encoding") or "utf-8")
-    local_tmp = ansible_modules.local_tmpdir()
-    try:
-        result_file = os.path.join(tempfile.mkdtemp(dir=local_tmp), os.path.basename(found))
-        with open(result_file, "wb") as handle:
-            handle.write(rendered.encode(encoding, "surrogateescape"))
-        copy_args.update(src=result_file, dest=dest, follow=ansible_bool(args.get("follow", False)))
-        return await run_copy(context, host, copy_args, settings, variables)
-    finally:
-        shutil.rmtree(local_tmp, ignore_errors=True)
+        rendered = template_action.render(params, variables)
+    except template_action.TemplateFailed as exc:
+        return exc.result()
+    with template_action.rendered_file(params, rendered) as path:
+        args = template_action.copy_args(params, rendered, path)
+        args["follow"] = ansible_bool(params.get("follow", False))
+        return await run_copy(context, host, args, settings, variables)
 
 
 async def _copy(remote: _Host, args: dict[str, Any], variables: Mapping[str, Any]) -> dict[str, Any]:
@@ -180,7 +133,7 @@ async def _copy(remote: _Host, args: dict[str, Any], variables: Mapping[str, Any
             with os.fdopen(handle, "wb") as out:
                 out.write(data if isinstance(data, bytes) else str(data).encode("utf-8", "surrogateescape"))
         else:
-            found = _find_source(str(source), "files", variables)
+            found = template_action.find_source(str(source), "files", template_action.playbook_dir(variables))
             if found is None:
                 return {"failed": True, "msg": f"Could not find or access '{source}' on the Ansible Controller."}
             source = found
@@ -267,38 +220,3 @@ async def _diff_data(remote: _Host, dest: str, source: str, data: bytes, content
                 entry["before"] = base64.b64decode(slurped["content"]).decode("utf-8", "replace")
         entry.update(diff.after_entry(data, dest if content else source))
     return entry
-
-
-def _template_vars(path: str, fullpath: str, dest: str, with_managed: bool) -> dict[str, Any]:
-    """The variables Ansible's template action adds (``generate_ansible_template_vars``)."""
-    import datetime
-    import pwd
-
-    st = os.stat(fullpath)
-    try:
-        uid: Any = pwd.getpwuid(st.st_uid).pw_name
-    except KeyError:
-        uid = st.st_uid
-    out: dict[str, Any] = {
-        "template_host": os.uname()[1],
-        "template_path": path,
-        "template_mtime": datetime.datetime.fromtimestamp(st.st_mtime),
-        "template_uid": uid,
-        "template_run_date": datetime.datetime.now(),
-        "template_destpath": dest,
-        "template_fullpath": fullpath,
-    }
-    if with_managed:
-        out["ansible_managed"] = "Ansible managed"  # DEFAULT_MANAGED_STR
-    return out
-
-
-def _find_source(src: str, subdir: str, variables: Mapping[str, Any]) -> str | None:
-    """``_find_needle``: an absolute path (normalised, links kept), a relative one under the playbook's
-    ``files``/``templates``, then in the playbook's directory."""
-    path = os.path.expanduser(os.path.expandvars(src))
-    candidates = [path]
-    if not os.path.isabs(path):
-        base = str(variables.get("playbook_dir") or os.getcwd())
-        candidates = [os.path.join(base, subdir, path), os.path.join(base, path), os.path.abspath(path)]
-    return next((os.path.normpath(c) for c in candidates if os.path.exists(c)), None)

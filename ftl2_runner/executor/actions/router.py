@@ -15,9 +15,12 @@ during it are its steps (a remote copy's ``stat``), which neither the task nor t
   (:mod:`.local_modules`).
 * ``package`` (FTL2 refuses it) and ``script`` (FTL2's is a stub that runs nothing) on local
   hosts: the actions as Ansible's do them (:mod:`.package_action`, :mod:`.script_action`).
-* ``--check``: FTL2's native ``copy``/``file``/``template`` ignore check mode and would change the
-  host; Ansible's prediction is computed instead (:mod:`.check_mode`, :mod:`.template_action`), and
-  ``command``/``shell`` run as Ansible's module in check mode (nothing runs).
+* ``--check``: FTL2's native ``copy``/``file`` ignore check mode and would change the host;
+  Ansible's prediction is computed instead (:mod:`.check_mode`), and ``command``/``shell`` run as
+  Ansible's module in check mode (nothing runs).
+* ``template`` on local hosts: FTL2's shortcut renders with its keyword arguments only; the
+  template is rendered as on remote hosts, with the host's variables (:mod:`.template_action`),
+  and written by FTL2's ``copy`` (predicted under ``--check``, with ``copy``'s diff under ``--diff``).
 * ``--diff``: Ansible modules get ``_ansible_diff`` (FTL2 never sets it), ``file`` is run as
   Ansible's own module, ``copy`` and ``template`` report the content diff Ansible's actions compute.
 * FTL2's host shortcuts (``shell``, ``copy``, ``template``, ``fetch``) treat a host as local only
@@ -209,23 +212,23 @@ def _action(job: Job, module: str, hosts: list[str], params: Mapping[str, Any]) 
             lambda host: ansible_modules.run_local("command", args, True, settings.diff, settings.verbosity),
             preshaped=True,
         )
+    localhost = context["localhost"]
+    if short == "template":  # rendered with the host's variables, as on remote hosts; written by FTL2's copy
+        if settings.check_mode:
+            return _each(hosts, lambda host: template_action.check(params, variables(host), settings.diff))
+        return _each(hosts, lambda host: template_action.run_local(localhost, params, variables(host), settings.diff))
     if settings.check_mode:
         predict = check_mode.prediction(short, params, settings.diff)
         if predict is not None:
             return _each(hosts, lambda host: predict())
-        if short == "template":
-            return _each(hosts, lambda host: template_action.check(params, settings.diff))
     if settings.diff or settings.check_mode:
         if short in _ANSIBLE_FILE_MODULES:
             return _each(hosts, lambda host: local_modules.file_module(params, settings), preshaped=True)
-    localhost = context["localhost"]
     if short == "copy" and check_mode.unchanged_copy(params):
         # Ansible's answer is its file module's view of the destination (diff included with --diff).
         return _each(hosts, lambda host: _as_coroutine(check_mode.copy_prediction(params, settings.diff)))
     if settings.diff and short == "copy":
         return _each(hosts, lambda host: diff.copy_with_diff(localhost, params))
-    if settings.diff and short == "template":
-        return _each(hosts, lambda host: template_action.run_with_diff(localhost, params))
     if short in _ANSIBLE_FILE_MODULES:
         return _each(hosts, lambda host: local_modules.native_file_else_ansibles(params, settings))
     if short in _NAME_LOCAL_SHORTCUTS and any(h not in FTL2_LOCAL_NAMES for h in hosts):

@@ -25,7 +25,7 @@ _SHADOWED_ACTIONS = {"ping", "shell", "copy", "template", "fetch", "wait_for_con
 # Module names ftl2-runner runs itself because FTL2 refuses them (actions/local_actions.py).
 LOCAL_ACTIONS = {
     f"{prefix}{name}"
-    for name in ("debug", "set_fact", "set_stats", "assert", "fail", "pause")
+    for name in ("debug", "set_fact", "set_stats", "assert", "fail", "pause", "include_vars")
     for prefix in ("", "ansible.builtin.", "ansible.legacy.")
 }
 

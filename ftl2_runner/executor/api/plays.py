@@ -10,11 +10,15 @@ every call made through its handle is skipped. A play's ``any_errors_fatal`` and
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import functools
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..display.events import PlaybookRecorder
 from ..tasks.handlers import PlayHandlers
+from ..vars.magic import PlayMagic
+from ..vars.variables import HostVariables
 
 if TYPE_CHECKING:
     from ..tasks.executor import TaskExecutor
@@ -22,10 +26,12 @@ if TYPE_CHECKING:
 
 @dataclass
 class PlayOptions:
-    """Ansible's play keywords that change how failures end a play."""
+    """Ansible's play keywords that change how failures end a play, and the play's own variables."""
 
     any_errors_fatal: bool = False
     max_fail_percentage: float | None = None
+    vars: Mapping[str, Any] = field(default_factory=dict)  # the play's `vars:`
+    vars_files: list[Any] = field(default_factory=list)  # the play's `vars_files:` (a list entry: the first that exists)
 
 
 class PlayTracker:
@@ -41,6 +47,24 @@ class PlayTracker:
         self._play_hosts: list[str] = []
         self.handlers: PlayHandlers | None = None  # the explicit play's handlers (runner.handler)
         self.added: list[str] = []  # hosts the script added (ftl.add_host), in the order it added them
+        self.variables: HostVariables | None = None  # the variable plane: the play's vars and magic variables
+        self.removed: Callable[[], set[str]] = set  # the hosts that failed so far (out of the play)
+
+    def _open_variables(self, name: str, hosts_all: list[str], batch: list[str], options: PlayOptions) -> None:
+        """The play's magic variables, ``vars`` and ``vars_files`` (read per host, with its variables)."""
+        variables = self.variables
+        if variables is None:
+            return
+        play = variables.open_play(PlayMagic(name, list(hosts_all), list(batch), self.removed), options.vars)
+        if options.vars_files:
+            from ..vars.variables import Layer
+            from ..vars.vars_files import read_vars_files
+
+            playbook_dir = variables.playbook_dir
+            for host in batch:
+                view = variables.of(host)
+                files = read_vars_files(options.vars_files, playbook_dir, functools.partial(_render_with, view), variables.secrets)
+                play.files[host] = Layer(files, True)
 
     def ensure_play(self, target: str) -> None:
         if self.explicit:
@@ -50,6 +74,7 @@ class PlayTracker:
             self._implicit_pattern = target
             self.options = PlayOptions()
             self._play_hosts = self.hosts_of(target)
+            self._open_variables(target, self._play_hosts, self._play_hosts, self.options)
 
     def default_target(self) -> tuple[str, list[str]] | None:
         """``(pattern, hosts)`` for a call that names no host, when the script declares ``hosts:``.
@@ -75,11 +100,12 @@ class PlayTracker:
         options: PlayOptions | None = None,
         hosts: list[str] | None = None,
         play_uuid: str | None = None,
+        hosts_all: list[str] | None = None,
     ) -> list[str] | None:
         """Open an explicit play; returns the matched hosts (None when unknown).
 
-        ``hosts`` narrows the play to a batch (``serial``); ``play_uuid`` reuses the play's
-        uuid for every batch, as Ansible does.
+        ``hosts`` narrows the play to a batch (``serial``) of ``hosts_all``; ``play_uuid`` reuses the
+        play's uuid for every batch, as Ansible does.
         """
         matched = self.match(pattern) if hosts is None else hosts
         if matched == []:
@@ -91,6 +117,8 @@ class PlayTracker:
         self.options = options or PlayOptions()
         self._play_hosts = list(matched or [])
         self.handlers = PlayHandlers()
+        everyone = hosts_all if hosts_all is not None else self._play_hosts
+        self._open_variables(name if name is not None else pattern, everyone, self._play_hosts, self.options)
         return matched
 
     @property
@@ -104,6 +132,8 @@ class PlayTracker:
         return play.pattern if play is not None else None
 
     def end(self) -> None:
+        if self.variables is not None:
+            self.variables.close_play()
         self.handlers = None
         self.explicit = False
         self._implicit_pattern = None
@@ -177,6 +207,12 @@ class PlayTracker:
         if not matched and pattern.strip() in ("localhost", "127.0.0.1"):
             return ["localhost"]
         return matched
+
+
+def _render_with(variables: Mapping[str, Any], text: str) -> Any:
+    from ..vars.conditions import render
+
+    return render(text, variables)
 
 
 class PlayHandle:

@@ -28,12 +28,13 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterat
 from dataclasses import dataclass, field
 from typing import Any
 
-from ...inventory import Inventory
+from ...inventory import Inventory, VarsDir
 from ...script import TaskFailed
 from ..display.events import PlaybookRecorder
 from ..tasks.executor import TaskExecutor
 from ..tasks.spec import Condition, LoopState, TaskOptions, loop_state, task_options
-from ..vars.variables import HostVariables
+from ..vars.magic import JobMagic
+from ..vars.variables import HostVariables, HostVars
 from .calls import TrackedAutomation
 from .plays import PlayHandle, PlayOptions, PlayTracker
 
@@ -53,6 +54,11 @@ class JobSettings:
     skip_tags: list[str] = field(default_factory=list)
     start_at_task: str | None = None
     host_defaults: dict[str, Any] = field(default_factory=dict)  # -u / -b / --become-user
+    playbook_path: str | None = None  # the file the job launched (a launcher, or the script itself)
+    inventory_sources: list[str] = field(default_factory=list)  # -i values, as ansible_inventory_sources lists them
+    launcher_vars: dict[str, Any] = field(default_factory=dict)  # a launcher's play `vars` (also in `extravars`)
+    job_extravars: dict[str, Any] | None = None  # the job's own extra vars, without the launcher's (None: `extravars`)
+    vault_secrets: list[Any] = field(default_factory=list)  # the job's vault passwords: vars_files, include_vars
 
 
 class ScriptRunner:
@@ -66,6 +72,7 @@ class ScriptRunner:
         inventory: Inventory | None = None,
         hosts: list[str] | None = None,
         default_hosts: str | None = None,
+        project_vars: VarsDir | None = None,
     ):
         self._recorder = recorder
         self._settings = settings
@@ -75,14 +82,27 @@ class ScriptRunner:
         self._plays = PlayTracker(recorder, self._inventory, self._hosts)
         # The script's `hosts:` line (or its launcher's hosts): where calls naming no host run.
         self._plays.default_pattern = default_hosts
-        magic = {  # Ansible's magic variables that describe the job
-            "ansible_check_mode": settings.check_mode,
-            "ansible_diff_mode": settings.diff,
-            "ansible_verbosity": settings.verbosity,
-            "playbook_dir": os.path.dirname(os.path.abspath(script_path)),
-        }
-        self._variables = HostVariables(self._inventory_vars, settings.extravars, magic)
+        # group_vars/ and host_vars/ beside the launched file (AWX projects keep their variables there).
+        self._project_vars = project_vars if project_vars is not None else VarsDir()
+        job = JobMagic(
+            check_mode=settings.check_mode,
+            diff_mode=settings.diff,
+            verbosity=settings.verbosity,
+            playbook_dir=os.path.dirname(os.path.abspath(settings.playbook_path or script_path)),
+            forks=settings.forks,
+            tags=tuple(settings.tags),
+            skip_tags=tuple(settings.skip_tags),
+            limit=settings.limit,
+            inventory_sources=tuple(settings.inventory_sources),
+        )
+        extra = settings.job_extravars if settings.job_extravars is not None else settings.extravars
+        self._variables = HostVariables(
+            self._inventory_vars, extra, inventory=self._inventory, job=job, playbook_vars=settings.launcher_vars
+        )
+        self._variables.secrets = settings.vault_secrets
         self._executor = TaskExecutor(recorder, settings, self._plays, self._variables)
+        self._plays.variables = self._variables
+        self._plays.removed = lambda: self._executor.hosts.out_of_play
         self._ftl: TrackedAutomation | None = None
 
     # --- job settings -------------------------------------------------------------------
@@ -133,9 +153,10 @@ class ScriptRunner:
         import ftl2
 
         from ..ftl2.bookkeeping import Bookkeeping, ConsoleOptions
-        from ..ftl2.gate import ensure_gate_installer, seed_gate_cache
+        from ..ftl2.gate import ensure_gate_installer, job_gate_cache, seed_gate_cache, use_job_gate_cache
 
-        seed_gate_cache()  # prebuilt gates: no package download on offline execution nodes
+        gate_cache = job_gate_cache()  # in the job's data dir, not ~/.ftl (gate.py)
+        seed_gate_cache(caches=[gate_cache] if gate_cache else None)  # prebuilt gates: no package download
         ensure_gate_installer()  # a uv off PATH still builds the gate in a venv without pip
         from ..ftl2.installer_output import install as quiet_gate_installer
 
@@ -169,7 +190,8 @@ class ScriptRunner:
             from ...inventory.ftl2_adapter import to_ftl2
 
             # Hosts with their effective (group + host) vars, already limited by --limit.
-            kwargs["inventory"] = to_ftl2(inventory, hosts, defaults=self._settings.host_defaults)
+            own = self._connection_vars if inventory is self._inventory else None  # a script's other inventory: its own vars
+            kwargs["inventory"] = to_ftl2(inventory, hosts, defaults=self._settings.host_defaults, host_vars=own)
         # A job run with --check stays one; a script's check_mode=True makes this context one.
         check_mode = bool(kwargs.pop("check_mode", False)) or self._settings.check_mode
         book: list[Bookkeeping] = []
@@ -182,6 +204,7 @@ class ScriptRunner:
         if inventory is not self._inventory:
             self._inventory = self._plays.inventory = inventory
             self._hosts, self._plays.allowed = hosts, None
+            self._variables.use_inventory(inventory, self._inventory_vars)
         self._executor.fail_fast = fail_fast
         if check_mode != self._settings.check_mode:
             self._executor.settings = dataclasses.replace(self._settings, check_mode=check_mode)
@@ -198,6 +221,8 @@ class ScriptRunner:
                 check_mode=check_mode,
                 **kwargs,
             ) as ctx:
+                if gate_cache is not None:
+                    use_job_gate_cache(ctx, gate_cache)
                 book.append(Bookkeeping(ctx, user_callback, self._executor.on_ftl2_record, self._recorder.verbose, console))
                 self._executor.book = book[0]
                 self._plays.context = ctx
@@ -210,6 +235,8 @@ class ScriptRunner:
                     self._ftl = None
                     self._executor.book = None
         finally:
+            if self._inventory is not saved[0]:
+                self._variables.use_inventory(saved[0], self._inventory_vars)
             (
                 self._inventory,
                 self._hosts,
@@ -222,17 +249,28 @@ class ScriptRunner:
     # --- plays, tasks, loops, blocks -------------------------------------------------------
 
     def play(
-        self, name: str | None = None, hosts: str | None = None, *, any_errors_fatal: bool = False, max_fail_percentage: float | None = None
+        self,
+        name: str | None = None,
+        hosts: str | None = None,
+        *,
+        any_errors_fatal: bool = False,
+        max_fail_percentage: float | None = None,
+        vars: Mapping[str, Any] | None = None,
+        vars_files: Iterable[Any] = (),
     ) -> PlayScope:
         """Start a play: ``PLAY [name]`` (Ansible names an unnamed play after its hosts).
 
         ``hosts`` defaults to the script's ``hosts:`` line, else ``localhost``. With
         ``any_errors_fatal`` (or more than ``max_fail_percentage`` % of its hosts failing a task)
         one host's failure ends the play, and the job, for every host: ``TaskFailed`` is raised.
+        ``vars`` and ``vars_files`` are the play's, as in a playbook: variables of the play's hosts
+        while it is open (a ``vars_files`` entry is a path, relative to the playbook's ``vars/`` or
+        directory, maybe a template; a list entry is the first of its files that exists).
         Use ``async with`` for a play with handlers: they run when it ends.
         """
         hosts = hosts or self._plays.default_pattern or "localhost"
-        return PlayScope(self, name, hosts, PlayOptions(any_errors_fatal, max_fail_percentage))
+        options = PlayOptions(any_errors_fatal, max_fail_percentage, dict(vars or {}), list(vars_files))
+        return PlayScope(self, name, hosts, options)
 
     def handler(self, name: str, body: Callable[[], Awaitable[Any]] | None = None, *, listen: Iterable[str] | str = ()) -> Any:
         """``handlers:``: define a handler of the open play, run at its end if a task notified it.
@@ -274,6 +312,8 @@ class ScriptRunner:
         serial: int | str | list[int | str] = 1,
         any_errors_fatal: bool = False,
         max_fail_percentage: float | None = None,
+        vars: Mapping[str, Any] | None = None,
+        vars_files: Iterable[Any] = (),
     ) -> Iterator[PlayHandle]:
         """``serial:``: ``for play in runner.serial_play(..., serial=2):`` runs the body once per batch.
 
@@ -288,10 +328,9 @@ class ScriptRunner:
         everyone = self._plays.match(pattern)
         play_uuid = self._recorder.ids.next()  # every batch's play has it (later ones with a `_N` suffix)
         task_ids: dict[Any, str] = {}
+        options = PlayOptions(any_errors_fatal, max_fail_percentage, dict(vars or {}), list(vars_files))
         for batch in batches(everyone, serial) if everyone else [[]]:
-            matched = self._plays.start(
-                name, pattern, PlayOptions(any_errors_fatal, max_fail_percentage), hosts=batch if everyone else None, play_uuid=play_uuid
-            )
+            matched = self._plays.start(name, pattern, options, hosts=batch if everyone else None, play_uuid=play_uuid, hosts_all=everyone)
             self._executor.task_ids = task_ids  # the same task in each batch keeps its uuid
             try:
                 yield PlayHandle(name if name is not None else pattern, pattern, matched, self._executor, self._plays)
@@ -316,6 +355,7 @@ class ScriptRunner:
         delay: float = 5,
         run_once: bool = False,
         delegate_to: str | None = None,
+        vars: Mapping[str, Any] | None = None,
     ) -> Iterator[None]:
         """Ansible's task keywords for the module calls made inside the block: ``TASK [name]``.
 
@@ -328,7 +368,8 @@ class ScriptRunner:
         Ansible does (``FAILED - RETRYING``); ``retries`` alone retries until the call succeeds.
         ``run_once`` runs the calls on the first host only and gives every host its result.
         ``delegate_to`` runs each host's call on that host instead (with the host's variables),
-        reported as the host's: ``changed: [web1 -> localhost]``.
+        reported as the host's: ``changed: [web1 -> localhost]``. ``vars`` are the task's variables,
+        above the play's and the inventory's (below ``include_vars``, ``set_fact`` and extra vars).
         """
         tag_tuple = (tags,) if isinstance(tags, str) else tuple(tags)
         token = task_options.set(
@@ -347,6 +388,7 @@ class ScriptRunner:
                 delay=1 if delay < 0 else delay,
                 run_once=bool(run_once),
                 delegate_to=delegate_to,
+                vars=dict(vars) if vars else None,
             )
         )
         try:
@@ -407,19 +449,57 @@ class ScriptRunner:
         spec = CallSpec(target=target, module="set_fact", options=task_options.get(), origin=script_call_site())
         return await self._executor.run_local_action(spec, facts)
 
+    async def include_vars(self, file: str | None = None, hosts: str | None = None, **params: Any) -> Any:
+        """``include_vars:``: a file's (or a ``dir=``'s) variables become the hosts' (the play's, else ``hosts``),
+        above the play's variables and below ``set_fact``'s; ``name=`` puts them under one variable."""
+        from ..display.diagnostics import script_call_site
+        from ..tasks.spec import CallSpec
+
+        if file is not None:
+            params["file"] = file
+        target = hosts or self._plays.current_pattern() or self._plays.default_pattern or "localhost"
+        spec = CallSpec(target=target, module="include_vars", options=task_options.get(), origin=script_call_site())
+        return await self._executor.run_local_action(spec, params)
+
     def hosts_matching(self, pattern: str) -> list[str]:
         """Inventory hosts an Ansible host pattern selects (within ``--limit``)."""
         return self._plays.match(pattern)
 
+    @property
+    def groups(self) -> dict[str, list[str]]:
+        """Ansible's ``groups``: every group of the inventory with its hosts (``--limit`` does not apply)."""
+        return self._variables.groups()
+
+    @property
+    def hostvars(self) -> Mapping[str, HostVars]:
+        """Ansible's ``hostvars``: host → its variables (its own and the job's, not a play's), each templated when read."""
+        return self._variables.hostvars
+
     def host_vars(self, host: str) -> dict[str, Any]:
-        """Every variable ``host`` sees, with Ansible's precedence: inventory (group vars, then host
-        vars), facts, ``set_fact`` and registered results, extra vars."""
-        return self._variables.of(host)
+        """Every variable ``host`` sees now, with Ansible's precedence, templated (``hostvars[host]`` plus
+        the open play's variables), as a plain dict; ``runner.hostvars[host]`` reads one at a time."""
+        return self._variables.of(host).snapshot()
+
+    def _connection_vars(self, host: str) -> dict[str, Any]:
+        """A host's inventory level as FTL2 gets it: the playbook's group_vars/host_vars included, and the
+        connection variables (``ansible_*``) rendered when they are templates, as ansible-core renders them."""
+        from ..vars.conditions import ConditionError
+        from ..vars.variables import holds_template
+
+        own = dict(self._inventory_vars(host))
+        view = self._variables.of(host, task=False)
+        for name, value in own.items():
+            if name.startswith("ansible_") and holds_template(value):
+                try:
+                    own[name] = view[name]
+                except ConditionError:
+                    pass  # left as written: the task that uses the connection reports what fails
+        return own
 
     def _inventory_vars(self, host: str) -> Mapping[str, Any]:
         if host not in self._inventory.host_vars:
             return {}
-        return self._inventory.effective_vars(host)
+        return self._inventory.effective_vars(host, (self._project_vars,))
 
     def set_adhoc_origin(self, label: str, task_repr: str) -> None:
         self._executor.adhoc_origin = (label, task_repr)

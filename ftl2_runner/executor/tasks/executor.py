@@ -27,7 +27,8 @@ from ..ftl2 import bookkeeping, quirks
 from ..ftl2.bookkeeping import Bookkeeping
 from ..ftl2.quirks import native_for_pattern
 from ..vars.conditions import AttributeView, ConditionError, condition_text, holds, render
-from ..vars.variables import HostVariables
+from ..vars.magic import OMIT
+from ..vars.variables import HostVariables, HostVars, holds_template, render_value
 from .blocks import PlayHosts, current_block
 from .handlers import running_handler
 from .reporting import HostReporter
@@ -38,9 +39,9 @@ from .spec import (
     LoopState,
     TaskOptions,
     loop_state,
-    loop_variables,
     options_of,
     task_options,
+    task_variables,
 )
 
 NOT_SELECTED = {"changed": False, "skipped": True, "skip_reason": "not selected by tags or --start-at-task"}
@@ -143,9 +144,7 @@ class TaskExecutor:
         text = condition_text(when)
         loop = loop_state.get()
         for host in hosts:
-            variables = self.variables.of(host)
-            if loop is not None:
-                variables.update(loop_variables(loop))  # Ansible evaluates a loop's `when` per item
+            variables = task_variables(self.variables, host, run.options)  # a loop's `when`: per item, with the item
             try:
                 ok = holds(when, variables)
             except ConditionError as exc:
@@ -207,12 +206,12 @@ class TaskExecutor:
             groups = []
             for host in running:
                 try:
-                    run.host_params[host] = self._params_for(host, params)
-                except ConditionError as exc:
-                    self.reporter.report(run, host, results.FAILED, {"changed": False, "msg": f"Task failed: {exc}"})
+                    run.host_params[host] = self._params_for(host, params, options=run.options)
+                except ArgumentError as exc:
+                    self._argument_failed(run, host, exc)
                     continue
                 groups.append(([host], run.host_params[host]))
-        job = self._job()
+        job = self._job(run.options)
         calls: list[tuple[list[str], Any]] = []
         for hosts, group_params in groups:
             chosen = router.route(job, spec.module, spec.target, hosts, target_hosts, group_params, native, alone=per_host)
@@ -224,10 +223,11 @@ class TaskExecutor:
             calls.append((hosts, chosen.call))
         return calls
 
-    def _job(self) -> router.Job:
-        """What the router consults: FTL2's context, the job's settings, the hosts' variables, FTL2's record."""
+    def _job(self, options: TaskOptions | None) -> router.Job:
+        """What the router consults: FTL2's context, the job's settings, what the task reads on each host, FTL2's record."""
+        variables = functools.partial(self._view, options)
         return router.Job(
-            self.plays.context, self.settings, self.is_local, self.variables.of, self.recorder.warning, self._module_flags(), self.book
+            self.plays.context, self.settings, self.is_local, variables, self.recorder.warning, self._module_flags(), self.book
         )
 
     def _module_flags(self) -> dict[str, Any]:
@@ -274,7 +274,10 @@ class TaskExecutor:
         for host in running:
             try:
                 delegate = self._delegate_of(run, host)
-                host_params = self._params_for(host, params)
+                host_params = self._params_for(host, params, options=run.options)
+            except ArgumentError as exc:
+                self._argument_failed(run, host, exc)
+                continue
             except ConditionError as exc:
                 self.reporter.report(run, host, results.FAILED, {"changed": False, "msg": f"Task failed: {exc}"})
                 continue
@@ -298,30 +301,48 @@ class TaskExecutor:
     def _delegate_of(self, run: TaskRun, host: str) -> str:
         """The delegate for ``host`` (``delegate_to`` rendered with its variables); notes `_ansible_delegated_vars`."""
         delegate_to = run.options.delegate_to
-        delegate = str(render(delegate_to, self.variables.of(host))) if isinstance(delegate_to, str) else str(delegate_to)
+        delegate = str(render(delegate_to, self._view(run.options, host))) if isinstance(delegate_to, str) else str(delegate_to)
         known = delegate in self.plays.inventory.host_vars
-        run.delegated_vars[host] = _delegated_vars(delegate, self.variables.of(delegate) if known else None)
+        run.delegated_vars[host] = _delegated_vars(delegate, self.variables.of(delegate, task=False) if known else None)
         return delegate
 
-    def _params_for(self, host: str, params: Mapping[str, Any], templates: bool = True) -> dict[str, Any]:
-        """One host's arguments: callables called with its variables, ``{{ }}`` strings rendered with them."""
-        variables = self.variables.of(host)
+    def _view(self, options: TaskOptions | None, host: str) -> HostVars:
+        """What the running task reads on ``host`` (its ``vars``, the loop's item, the host's variables)."""
+        return task_variables(self.variables, host, options)
+
+    def _params_for(
+        self, host: str, params: Mapping[str, Any], templates: bool = True, options: TaskOptions | None = None
+    ) -> dict[str, Any]:
+        """One host's arguments: callables called with its variables, templates (in strings, also inside lists
+        and dicts) rendered with them, and the arguments that rendered to ``omit`` left out, as Ansible does."""
+        variables = self._view(options, host)
         view = AttributeView(variables)
         out = {}
         for key, value in params.items():
-            if callable(value):
-                value = value(view)
-            elif templates and isinstance(value, str) and _is_template(value):
-                value = render(value, variables)
+            try:
+                if callable(value):
+                    value = value(view)
+                elif templates and holds_template(value):
+                    value = render_value(value, variables)
+            except ConditionError as exc:
+                raise ArgumentError(key, str(exc)) from exc
             out[key] = value
-        return out
+        return without_omitted(out)
 
-    def _shown_params(self, host: str, params: dict[str, Any]) -> dict[str, Any]:
+    def _argument_failed(self, run: TaskRun, host: str, exc: ArgumentError) -> None:
+        """An argument's template failed: ansible-core's `Finalization of task args` failure."""
+        from ..actions import failures
+
+        action = run.task.action if "." in run.task.action else f"ansible.builtin.{run.task.action}"
+        failure = failures.templated_argument(action, exc.option, exc.message)
+        self.reporter.report(run, host, results.FAILED, self.reporter.in_ansibles_words(run, host, failure))
+
+    def _shown_params(self, host: str, params: dict[str, Any], options: TaskOptions | None = None) -> dict[str, Any]:
         """``debug``/``fail`` arguments as ansible-core's task holds them after the action ran: ``msg`` rendered
         (the action renders it itself, and reports a template error in its own words)."""
         try:
-            return self._params_for(host, params)
-        except ConditionError:
+            return self._params_for(host, params, options=options)
+        except ArgumentError:
             return params
 
     @staticmethod
@@ -346,13 +367,13 @@ class TaskExecutor:
         run = self._start(spec, options, params)
         running = self._split_by_when(run, self._run_once(run, hosts), options.when)
         for host in running:
-            try:  # set_fact's values are templated like any task argument; debug/assert/fail template their own
-                host_params = self._params_for(host, params, templates=short == "set_fact")
-            except ConditionError as exc:
-                self.reporter.report(run, host, results.FAILED, {"changed": False, "msg": f"Task failed: {exc}"})
+            try:  # set_fact's and include_vars' values are templated like any task argument; debug/assert/fail template their own
+                host_params = self._params_for(host, params, templates=short in ("set_fact", "include_vars"), options=options)
+            except ArgumentError as exc:
+                self._argument_failed(run, host, exc)
                 continue
             if short in ("debug", "fail"):
-                run.host_params[host] = self._shown_params(host, host_params)
+                run.host_params[host] = self._shown_params(host, host_params, options)
             if options.delegate_to is not None:  # an action of the controller: delegation only names the delegate
                 try:
                     self._delegate_of(run, host)
@@ -368,7 +389,7 @@ class TaskExecutor:
                     continue
             try:
                 outcome, res = await local_actions.run(
-                    short, host_params, self.variables.of(host), self.recorder.display, self.recorder.warning
+                    short, host_params, self._view(options, host), self.recorder.display, self.recorder.warning, self.variables.secrets
                 )
             except local_actions.ArgumentFailure as exc:
                 failure = self.reporter.in_ansibles_words(run, host, exc.failure)
@@ -379,6 +400,8 @@ class TaskExecutor:
             if short == "set_fact":
                 for name, value in res["ansible_facts"].items():
                     self.variables.set(host, name, value)
+            if short == "include_vars" and outcome == results.OK:
+                self.variables.include(host, res["ansible_facts"])
             if short == "set_stats" and outcome == results.OK:
                 self.recorder.add_custom_stats(host, res["ansible_stats"])
             self.reporter.report(run, host, outcome, res)
@@ -570,13 +593,27 @@ def _with_record(spec: CallSpec, host: str, result: Result, record: Any) -> Resu
     return returned
 
 
-def _is_template(text: str) -> bool:
-    return "{{" in text or "{%" in text
+class ArgumentError(Exception):
+    """A task argument could not be templated for a host (``option``: its name, ``message``: the template's error)."""
+
+    def __init__(self, option: str, message: str) -> None:
+        super().__init__(message)
+        self.option = option
+        self.message = message
 
 
 def _depends_on_host(value: Any) -> bool:
-    """An argument whose value is the host's: a callable of its variables, or a template."""
-    return callable(value) or (isinstance(value, str) and _is_template(value))
+    """An argument whose value is the host's: a callable of its variables, or a template (anywhere inside it)."""
+    return callable(value) or holds_template(value)
+
+
+def without_omitted(value: Any) -> Any:
+    """``omit``: a dict key or list item whose value rendered to ``{{ omit }}`` is left out, as in Ansible."""
+    if isinstance(value, dict):
+        return {k: without_omitted(v) for k, v in value.items() if not (isinstance(v, str) and v == OMIT)}
+    if isinstance(value, list):
+        return [without_omitted(v) for v in value if not (isinstance(v, str) and v == OMIT)]
+    return value
 
 
 def _same_loop_task(task: Task, spec: CallSpec, options: TaskOptions) -> None:

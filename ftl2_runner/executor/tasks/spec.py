@@ -9,12 +9,13 @@ because concurrent calls (``asyncio.gather``) each need their own.
 from __future__ import annotations
 
 import contextvars
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ..display.events import Task
+    from ..vars.variables import HostVariables, HostVars
 
 # A condition: a bool, an Ansible (Jinja) expression string, or a Python callable.
 Condition = bool | str | Callable[..., Any] | None
@@ -38,6 +39,7 @@ class TaskOptions:
     delay: float = 5  # seconds between attempts (ansible-core's default)
     run_once: bool = False  # run on the first host only; its result is every host's
     delegate_to: str | None = None  # run each host's call on this host (a template), reported as the host's
+    vars: Mapping[str, Any] | None = None  # the task's `vars:`, templated when read, as every source
 
     def attempts(self) -> int:
         """How many times a host's call may run: ansible-core counts the first run and the retries."""
@@ -74,12 +76,25 @@ class LoopState:
     item_results: dict[str, list[tuple[str, dict[str, Any]]]] = field(default_factory=dict)
 
 
-def loop_variables(loop: LoopState) -> dict[str, Any]:
-    """The variables a loop adds for its current item (``item``, and the index under ``index_var``)."""
-    names: dict[str, Any] = {loop.loop_var: loop.item}
+def loop_variables(loop: LoopState, variables: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The variables a loop adds for its current item (``item``, and the index under ``index_var``).
+
+    With a host's ``variables``, an item that holds a template is rendered with them, as ``loop:``
+    renders its list for each host (the Python value the loop yields stays as written).
+    """
+    names: dict[str, Any] = {loop.loop_var: loop_item(loop, variables)}
     if loop.index_var:
         names[loop.index_var] = loop.index
     return names
+
+
+def loop_item(loop: LoopState, variables: Mapping[str, Any] | None) -> Any:
+    """The current item for one host: rendered with the host's ``variables`` when it holds a template."""
+    from ..vars.variables import holds_template, render_value
+
+    if variables is None or not holds_template(loop.item):
+        return loop.item
+    return render_value(loop.item, variables)
 
 
 task_options: contextvars.ContextVar[TaskOptions | None] = contextvars.ContextVar("ftl2_runner_task_options", default=None)
@@ -88,3 +103,13 @@ loop_state: contextvars.ContextVar[LoopState | None] = contextvars.ContextVar("f
 
 def options_of(spec: CallSpec) -> TaskOptions:
     return spec.options or task_options.get() or TaskOptions()
+
+
+def task_variables(plane: HostVariables, host: str, options: TaskOptions | None) -> HostVars:
+    """What a task's templates and conditions read on ``host``: the host's variables with the task's
+    ``vars``, and the running loop's item (``item``, or its ``loop_var``, and ``index_var``) above all."""
+    variables = plane.of(host, options.vars if options is not None else None)
+    loop = loop_state.get()
+    if loop is not None:
+        variables.update(loop_variables(loop, variables))
+    return variables

@@ -21,6 +21,7 @@ a playbook means ``\\1`` and not the character 0x01. :class:`TemplateEnvironment
 
 from __future__ import annotations
 
+import collections
 import collections.abc as c
 import contextvars
 import functools
@@ -28,10 +29,12 @@ from collections.abc import Callable, Iterator
 from typing import Any, cast
 
 import jinja2
+import jinja2.runtime
 from jinja2.defaults import DEFAULT_FILTERS, DEFAULT_TESTS
 from jinja2.lexer import TOKEN_STRING, TOKEN_VARIABLE_BEGIN, TOKEN_VARIABLE_END, Lexer
 
 from . import filters_data, filters_math, filters_paths, filters_secrets, filters_text, tests_ansible
+from .lazy import LazyDict, LazyList, materialized
 from .plugin_support import TemplatePluginFailure
 
 _ITERATORS = (c.Iterator, c.ItemsView, c.KeysView, c.ValuesView, range)
@@ -68,12 +71,20 @@ def _fail_on_undefined(function: Callable[..., Any], args: tuple[Any, ...], kwar
             value._fail_with_undefined_error()
 
 
+def _finalized(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[tuple[Any, ...], dict[str, Any]]:
+    """A plugin's arguments with a variable's lazy containers rendered, as ansible-core finalizes them."""
+    if not any(isinstance(value, (LazyDict, LazyList)) for value in (*args, *kwargs.values())):
+        return args, kwargs
+    return tuple(materialized(value) for value in args), {key: materialized(value) for key, value in kwargs.items()}
+
+
 def _as_filter(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
     label = f"ansible.builtin.{name}"
 
     @functools.wraps(function)
     def call(*args: Any, **kwargs: Any) -> Any:
         _fail_on_undefined(function, args, kwargs)
+        args, kwargs = _finalized(args, kwargs)
         try:
             result = function(*args, **kwargs)
             return list(result) if isinstance(result, _ITERATORS) else result
@@ -91,6 +102,7 @@ def _as_test(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(function)
     def call(*args: Any, **kwargs: Any) -> bool:
         _fail_on_undefined(function, args, kwargs)
+        args, kwargs = _finalized(args, kwargs)
         try:
             return bool(function(*args, **kwargs))
         except jinja2.UndefinedError:
@@ -141,8 +153,21 @@ class _AnsibleLexer(Lexer):
             yield lineno, token, value
 
 
+class LazyContext(jinja2.runtime.Context):
+    """Jinja's context, whose ``get_all`` (what an ``{% include %}`` or a macro's caller is given) chains the
+    template's own names over its variables instead of copying every variable into a dict: the host's
+    variables are templated when read (``executor/vars/variables.py``), and a copy would read them all."""
+
+    def get_all(self) -> Any:
+        if not self.vars:
+            return self.parent
+        return collections.ChainMap(self.vars, self.parent)
+
+
 class TemplateEnvironment(jinja2.Environment):
     """A Jinja environment that reads backslashes in ``{{ }}`` as ansible-core's template engine does."""
+
+    context_class = LazyContext
 
     @property
     def lexer(self) -> Lexer:

@@ -17,16 +17,35 @@ from __future__ import annotations
 
 import ast
 import inspect
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from functools import lru_cache
 from typing import Any
 
 from ...script import Result
 from .booleans import ansible_bool
+from .lazy import LazyDict, materialized
+from .magic import OMIT
+
+# ansible-core's words for a variable that reads itself (it finds it by Python's recursion limit).
+RECURSION = "Recursive loop detected in template: maximum recursion depth exceeded"
 
 
 class ConditionError(Exception):
     """A condition could not be evaluated (an undefined variable, a syntax error, an exception)."""
+
+
+class UndefinedVariable(ConditionError):
+    """A template read a variable no source defines (Jinja's ``'x' is undefined``).
+
+    A variable whose own value reads an undefined one is undefined too, so ``default()`` applies to it
+    and ``is defined`` is false, as ansible-core's lazy templating answers.
+    """
+
+
+def none_as_empty(value: Any) -> Any:
+    """ansible-core 2.19+ writes nothing for a ``None`` inside a template's text (``a{{ none }}b`` is ``ab``);
+    a template that is one expression still gives ``None`` itself."""
+    return "" if value is None else value
 
 
 @lru_cache(maxsize=1)
@@ -38,9 +57,57 @@ def _environment() -> Any:
     # As Ansible templates args: its environment trims the newline after a block tag (the template's
     # trailing newlines are put back by _trailing_newlines), reads backslashes in `{{ }}` as its lexer
     # does, and has ansible.builtin's filters and tests.
-    env = TemplateEnvironment(undefined=jinja2.StrictUndefined, trim_blocks=True)
+    env = TemplateEnvironment(undefined=jinja2.StrictUndefined, trim_blocks=True, finalize=none_as_empty)
     install(env)
+    env.globals["omit"] = OMIT
     return env
+
+
+class _Scope(Mapping[str, Any]):
+    """What a template's names resolve to: the host's variables (read one by one, when the template reads
+    them, so a variable's own template is rendered only if used), then Jinja's globals.
+
+    It is handed to Jinja as the context's parent as it is (``new_context(..., shared=True)``): copying the
+    variables into a dict, as ``render(**variables)`` does, would render every variable of the host for
+    every template.
+    """
+
+    def __init__(self, variables: Mapping[str, Any], globals_: Mapping[str, Any]) -> None:
+        self._variables = variables
+        self._globals = globals_
+
+    def __getitem__(self, name: str) -> Any:
+        try:
+            value = self._variables[name]
+        except KeyError:
+            return self._globals[name]
+        except UndefinedVariable as exc:
+            return _environment().undefined(hint=str(exc), name=name)
+        return _plain(value)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._variables or name in self._globals
+
+    def __iter__(self) -> Iterator[str]:
+        return iter({**dict.fromkeys(self._globals), **dict.fromkeys(self._variables)})
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+def _run(template: Any, variables: Mapping[str, Any]) -> Any:
+    """Render a compiled Jinja template against the variables; returns the output's chunks joined."""
+    context = template.new_context(_Scope(variables, template.globals), shared=True)
+    return template.environment.concat(template.root_render_func(context))
+
+
+def _evaluate(expression: Any, variables: Mapping[str, Any]) -> Any:
+    """A compiled expression's value (what ``TemplateExpression.__call__`` does, with the lazy scope)."""
+    template = expression._template
+    context = template.new_context(_Scope(variables, template.globals), shared=True)
+    for _ in template.root_render_func(context):
+        pass
+    return context.vars["result"]
 
 
 @lru_cache(maxsize=256)
@@ -86,12 +153,14 @@ def evaluate_expression(expression: str, variables: Mapping[str, Any], as_templa
     _note_reads("{{ " + expression + " }}", variables)
     try:
         # Results as the plain dicts they are in Ansible (Jinja then says "'dict object' has no attribute").
-        value = _compiled(expression, as_template)(**{k: _plain(v) for k, v in variables.items()})
+        value = _evaluate(_compiled(expression, as_template), variables)
         if isinstance(value, jinja2.Undefined):
             value._fail_with_undefined_error()
-        return value
+        return materialized(value)  # what leaves a template is plain data, every item rendered
     except jinja2.UndefinedError as exc:
-        raise ConditionError(str(exc.message)) from exc
+        raise UndefinedVariable(str(exc.message)) from exc
+    except RecursionError:
+        raise ConditionError(RECURSION) from None
     except TemplatePluginFailure as exc:
         raise ConditionError(str(exc)) from exc
     except ConditionError:
@@ -103,17 +172,35 @@ def evaluate_expression(expression: str, variables: Mapping[str, Any], as_templa
 def _plain(value: Any) -> Any:
     if isinstance(value, Result):
         return dict(value)
-    if isinstance(value, dict) and type(value) is not dict:
+    if isinstance(value, dict) and type(value) is not dict and not isinstance(value, LazyDict):
         return {k: dict(v) if isinstance(v, Result) else v for k, v in value.items()}
     return value
 
 
-class AttributeView(dict):
-    """A host's variables for a Python condition: ``v.marker.stdout`` as well as ``v["marker"]``."""
+class AttributeView(Mapping[str, Any]):
+    """A host's variables for Python code (a condition, an argument's callable): ``v.marker.stdout`` as well
+    as ``v["marker"]``; each variable is read (and templated) when the code reads it."""
+
+    def __init__(self, values: Mapping[str, Any]) -> None:
+        self._values = values
+
+    def __getitem__(self, name: str) -> Any:
+        return self._values[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._values
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
 
     def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
         try:
-            return self[name]
+            return self._values[name]
         except KeyError:
             raise AttributeError(name) from None
 
@@ -208,19 +295,29 @@ def render(text: str, variables: Mapping[str, Any]) -> Any:
     template, kept = shield(text)
     if kept and "{{" not in template and "{%" not in template:
         return UnsafeText(text)
-    whole = re.fullmatch(r"\s*\{\{(.*)\}\}\s*", template, re.DOTALL)
+    # One expression: Jinja drops a template's last newline, so `"{{ x }}\n"` is one too; a text result
+    # gets its trailing newlines back, as ansible-core's preserve_trailing_newlines does (" {{ x }} " is text).
+    whole = re.fullmatch(r"\{\{(.*)\}\}\n?", template, re.DOTALL)
     if whole and _one_expression(template):
-        return unshield(evaluate_expression(whole.group(1).strip(), variables, as_template=True), kept)
+        value = evaluate_expression(whole.group(1).strip(), variables, as_template=True)
+        return unshield(_trailing_newlines(template, value, "\n") if isinstance(value, str) else value, kept)
     _note_reads(template, variables)
     try:
-        rendered = _environment().from_string(template).render(**{k: _plain(v) for k, v in variables.items()})
+        rendered = _run(_template(template), variables)
         return unshield(_trailing_newlines(template, rendered, "\n"), kept)
     except jinja2.UndefinedError as exc:
-        raise ConditionError(str(exc.message)) from exc
+        raise UndefinedVariable(str(exc.message)) from exc
+    except RecursionError:
+        raise ConditionError(RECURSION) from None
     except TemplatePluginFailure as exc:
         raise ConditionError(str(exc)) from exc
     except jinja2.TemplateError as exc:
         raise ConditionError(f"template error while templating string: {exc}") from exc
+
+
+@lru_cache(maxsize=256)
+def _template(text: str) -> Any:
+    return _environment().from_string(text)
 
 
 def _one_expression(text: str) -> bool:
@@ -244,19 +341,26 @@ def render_file(path: str, variables: Mapping[str, Any], searchpath: list[str], 
     """
     import jinja2
 
+    from ..vars.ansible_jinja import LazyContext
     from ..vars.plugin_support import TemplatePluginFailure
 
     base = _environment()
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(searchpath), undefined=jinja2.StrictUndefined, **options)
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(searchpath), undefined=jinja2.StrictUndefined, finalize=none_as_empty, **options
+    )
+    env.context_class = LazyContext
     env.filters.update(base.filters)
     env.tests.update(base.tests)
+    env.globals.update(base.globals)
     with open(path, encoding="utf-8") as handle:
         text = handle.read()
     try:
-        rendered = env.from_string(text).render(**{k: _plain(v) for k, v in variables.items()})
+        rendered = _run(env.from_string(text), variables)
         return _trailing_newlines(text, rendered, options.get("newline_sequence", "\n"))
     except jinja2.UndefinedError as exc:
-        raise ConditionError(str(exc.message)) from exc
+        raise UndefinedVariable(str(exc.message)) from exc
+    except RecursionError:
+        raise ConditionError(RECURSION) from None
     except TemplatePluginFailure as exc:
         raise ConditionError(str(exc)) from exc
     except jinja2.TemplateError as exc:
