@@ -265,7 +265,7 @@ def test_facts_on_remote_hosts_feed_variables_and_the_fact_cache(ssh_env, tmp_pa
             facts = await ftl.remotes.gather_facts()
             with runner.task("only on Linux", when='ansible_system == "Linux" and ansible_facts["system"] == "Linux"'):
                 await ftl.remotes.command(cmd="echo linux")
-            assert sorted(facts) == ["r1", "r2"] and facts["r1"].ansible_facts["ansible_system"] == "Linux", facts
+            assert sorted(facts.keys()) == ["r1", "r2"] and facts["r1"].ansible_facts["ansible_system"] == "Linux", facts
         return 0
     """
     pdd = make_data_dir(tmp_path, script, inventory=_inventory(ssh_env["ports"][:2], ssh_env["key"]))
