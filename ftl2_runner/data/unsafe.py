@@ -144,6 +144,35 @@ def mark_unsafe(value: Any) -> Any:
     return value
 
 
+def untrusted(value: Any) -> Any:
+    """A copy of what a host returned (a module's result, its facts) with every string in it
+    :class:`UnsafeText`: data, never a template.
+
+    ansible-core never templates a module's result again (``{{ r.stdout }}`` is the text, whatever
+    it holds). A script passes results on as Python values, often inside a string it builds
+    (``f"echo {r.stdout}"``), which the runner templates: unmarked, a target's output
+    ``{{ ... }}`` was evaluated on the execution node. Containers keep their class when it can be
+    made from a plain one (a ``Result`` stays a ``Result``); others (the variable plane's lazy
+    containers) are left as they are. Nothing is changed in place: a result may share objects
+    with the task's own arguments.
+    """
+    if isinstance(value, str):
+        return value if isinstance(value, UnsafeText) else UnsafeText(value)
+    if isinstance(value, dict):
+        items = {untrusted(k): untrusted(v) for k, v in value.items()}
+        if type(value) is dict:
+            return items
+        try:
+            return type(value)(items)
+        except TypeError:
+            return value
+    if type(value) is list:
+        return [untrusted(v) for v in value]
+    if type(value) is tuple:
+        return tuple(untrusted(v) for v in value)
+    return value
+
+
 def forget_protected_texts() -> None:
     """Start a new job's registry (the executor runs one job per process; tests run many)."""
     _PROTECTED.clear()

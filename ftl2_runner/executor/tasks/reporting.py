@@ -20,7 +20,7 @@ from ..display import no_log
 from ..display.events import PlaybookRecorder
 from ..display.formatting import host_label, task_error_block
 from ..vars.conditions import ConditionError, holds, render
-from ..vars.variables import HostVariables, holds_template
+from ..vars.variables import HostVariables, holds_template, untrusted
 from .run import TaskRun
 from .spec import LoopState, loop_item, loop_state, task_variables
 
@@ -120,6 +120,7 @@ class HostReporter:
 
     def report(self, run: TaskRun, host: str, outcome: str, res: dict[str, Any], final_of_loop: bool = False) -> None:
         task = run.task
+        res = untrusted(res)  # what a host returned is data: never templated when the script passes it on
         if run.options.attempts() > 1 and not final_of_loop and outcome in (results.OK, results.FAILED):
             attempt = self._attempt(run, host, outcome, res)
             if attempt is None:
