@@ -25,7 +25,7 @@ from .intake.safe_unzip import UnsafeArchive
 from .processes.cancel import CancelWatch, JobCanceled
 from .processes.config import EXECUTOR_MODULE
 from .processes.stream_output import CoalescedOutput
-from .processes.upstream import streamed_worker_job, streaming_spool_dir
+from .processes.upstream import MissingIsolationExecutable, streamed_worker_job, streaming_spool_dir
 
 logger = logging.getLogger("ansible-runner")
 FINAL_STATUSES = frozenset({"successful", "failed", "timeout", "canceled", "error"})
@@ -234,7 +234,7 @@ class Ftl2Worker(Worker):
             logger.debug("ftl2-runner: error after the final status: %r", exc, exc_info=True)
             self.finished_callback(None)
             return
-        if isinstance(exc, (TransmitStreamError, UnsafeArchive, UnsafeDataDir)):
+        if isinstance(exc, (TransmitStreamError, UnsafeArchive, UnsafeDataDir, MissingIsolationExecutable)):
             explanation = str(exc)
         elif isinstance(exc, OSError) and exc.errno in _DISK_ERRORS:
             explanation = (

@@ -291,6 +291,15 @@ def test_idents_that_are_not_one_path_component_are_refused(sandbox, ident):
     assert not (sandbox.parent / "escaped").exists()
 
 
+def test_a_missing_process_isolation_executable_is_an_error_status(sandbox):
+    """Upstream's ``init_runner`` prints "Unable to find process isolation executable" on stdout and
+    calls ``sys.exit(1)``: a plain text line as the whole result stream, no status, no eof (AWX
+    sends ``process_isolation`` kwargs for jobs on execution nodes)."""
+    kwargs = {"playbook": "job.py", "ident": "iso", "process_isolation": True, "process_isolation_executable": "/nonexistent/podman"}
+    done = _worker(_kwargs_stream(kwargs, _zip([("project/job.py", SCRIPT, _FILE)])), sandbox)
+    _assert_error(done, "Unable to find process isolation executable: /nonexistent/podman")
+
+
 @pytest.mark.parametrize(
     "link", ["env/envvars", "env/cmdline", "env", "artifacts", "artifacts/reuse", "artifacts/reuse/command", "artifacts/reuse/job_events"]
 )

@@ -94,6 +94,7 @@ def streamed_job_checks(cancel_watch: CancelWatch) -> Iterator[None]:
         def checked_run(**kwargs: Any) -> Any:
             cancel_watch.raise_if_set()  # the stream is read and unpacked: the last moment before the job
             check_job_kwargs(kwargs, streamed=True)
+            check_isolation_executable(kwargs)
             return original_run(**kwargs)
 
         interface.run = checked_run
@@ -103,6 +104,23 @@ def streamed_job_checks(cancel_watch: CancelWatch) -> Iterator[None]:
             yield
         finally:
             interface.run, interface.signal_handler = original_run, original_signal_handler
+
+
+class MissingIsolationExecutable(ValueError):
+    """``process_isolation`` names an executable that is not there (upstream's own check)."""
+
+
+def check_isolation_executable(kwargs: Any) -> None:
+    """Upstream's ``init_runner`` answers a missing ``process_isolation_executable`` with a ``print``
+    on stdout and ``sys.exit(1)``: a text line as the worker's whole result stream, without status
+    or eof. The same check, made first, ends the job with an ``error`` status saying the same."""
+    if not kwargs.get("process_isolation"):
+        return
+    from ansible_runner.utils import check_isolation_executable_installed
+
+    executable = kwargs.get("process_isolation_executable", "podman")
+    if not check_isolation_executable_installed(executable):
+        raise MissingIsolationExecutable(f"Unable to find process isolation executable: {executable}")
 
 
 SPOOL_PREFIX = ".ftl2-runner-spool-"
