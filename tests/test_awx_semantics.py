@@ -326,3 +326,24 @@ def test_secrets_stay_out_of_events_and_artifacts(tmp_path):
     assert censored["event_data"]["res"] == {
         "censored": "the output has been hidden due to the fact that 'no_log: true' was specified for this result"
     }
+
+
+def test_an_unsafe_answer_between_the_scripts_braces_is_never_evaluated(tmp_path):
+    """A survey answer (AWX's ``!unsafe``) or a host's output ``{ db_password }`` that the script puts
+    between braces of its own (``f"${{{answer}}}"``, a shell variable) made ``${{ db_password }}``: the
+    answer had no delimiter of its own, so it was not protected, and the secret was rendered."""
+    script = """
+    async def run(inventory_path, extravars, runner):
+        answer = extravars["answer"]
+        async with runner.automation() as ftl:
+            r = await ftl.localhost.command(cmd="printf %s '{ db_password }'")
+            await ftl.localhost.debug(msg=f"answer ${{{answer}}} host ${{{r.stdout}}} own {{{{ 6 * 7 }}}}")
+        return 0
+    """
+    extravars = "db_password: hunter2\n!unsafe 'answer': !unsafe '{ db_password }'\n"
+    pdd = make_data_dir(tmp_path, script, env_files={"extravars": extravars})
+    run, processed = pipeline(pdd, tmp_path, "-p", "job.py")
+    assert processed.status == "successful", run.text()
+    shown = next(e["event_data"]["res"]["msg"] for e in run.events if e["event"] == "runner_on_ok" and e["event_data"]["task"] == "debug")
+    assert shown == "answer ${{ db_password }} host ${{ db_password }} own 42"
+    assert "hunter2" not in run.stdout.decode()

@@ -121,3 +121,12 @@ def test_what_a_host_returned_is_data():
     assert render(f"built {marked.stdout}", {}) == "built {{ 6 * 7 }}"
     assert render(marked.stdout_lines[0], {}) == "{{ 6 * 7 }}"
     assert type(params["cmd"]) is str  # the task's own arguments are not touched
+
+
+def test_an_unsafe_text_that_makes_a_delimiter_with_the_scripts_braces_is_kept():
+    edge = UnsafeText("{ q8 }")  # no delimiter of its own: one with the template's braces around it
+    assert render(f"${{{edge}}} {{{{ 'x' | upper }}}}", {"q8": "evaluated"}) == "${{ q8 }} X"
+    for text in ("100%", "#tag", "}}", "{%-", " } "):  # edges, and texts that are only delimiters
+        UnsafeText(text)
+    assert render("{{ 'a' }}{% if true %}b{% endif %}", {}) == "ab"  # "}}" alone does not shield the script's own
+    assert render("{{ '100%' }} {{ 7 }}", {}) == "100% 7"  # "100%" is kept, and it holds no template
