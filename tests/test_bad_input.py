@@ -317,6 +317,25 @@ def test_an_existing_data_dir_with_symlinks_where_the_job_writes_is_refused(sand
     assert not any(b'"starting"' in line for line in done.stdout.split(b"\n"))
 
 
+@pytest.mark.parametrize("link", ["artifacts/.ftl2-runner-gates", "artifacts/.ftl2-runner-gates/uv"])
+def test_a_reused_data_dir_whose_gate_cache_is_a_symlink_is_refused(sandbox, link, tmp_path_factory):
+    """The executor copies prebuilt gates into ``artifacts/.ftl2-runner-gates`` and FTL2 builds gates (and uv
+    its cache) there: a symlink there, left in a data dir reused without --delete (AWX's ``local``
+    worktype), took those writes outside the data dir."""
+    elsewhere = tmp_path_factory.mktemp("elsewhere")
+    outside, gates = elsewhere / "outside", elsewhere / "prebuilt"
+    outside.mkdir()
+    gates.mkdir()
+    (gates / "ftl_gate_prebuilt.pyz").write_text("a prebuilt gate")
+    (sandbox / "project").mkdir(parents=True)
+    (sandbox / "project" / "job.py").write_text(SCRIPT)
+    (sandbox / link).parent.mkdir(parents=True, exist_ok=True)
+    os.symlink(outside, sandbox / link)
+    done = _worker(_kwargs_stream({"playbook": "job.py", "ident": "reuse"}), sandbox, env=worker_env(FTL2_RUNNER_GATE_DIR=str(gates)))
+    _assert_error(done, "symlink")
+    assert list(outside.iterdir()) == []
+
+
 def test_a_fact_cache_outside_the_artifact_dir_is_refused(sandbox):
     entries = [("project/job.py", SCRIPT, _FILE), ("env/settings", json.dumps({"fact_cache": "../../../escaped"}), _FILE)]
     stream = _kwargs_stream({"playbook": "job.py", "ident": "fc", "fact_cache_type": "jsonfile"}, _zip(entries))
