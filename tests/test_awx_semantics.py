@@ -9,6 +9,7 @@ import os
 import textwrap
 from pathlib import Path
 
+import pytest
 from streams import make_data_dir, pipeline, run_worker
 
 from compat.awx_jobs import AwxJob, Group, Inventory, build_job
@@ -73,6 +74,39 @@ def test_unparsable_extravars_fail_the_job(tmp_path):
     run, processed = pipeline(pdd, tmp_path, "-p", "job.py")
     assert processed.status == "failed" and run.rc == 1
     assert "could not parse extra vars file" in run.text()
+
+
+@pytest.mark.parametrize(
+    ("extravars", "said"),
+    [
+        pytest.param("x: " + "9" * 5000 + "\n", "Exceeds the limit (4300 digits)", id="huge-int"),
+        pytest.param("x: !!timestamp '2001-13-45'\n", "month must be in 1..12", id="bad-timestamp"),
+        pytest.param("x: " + "[" * 5000 + "]" * 5000 + "\n", "nested too deeply", id="deep-nesting"),
+    ],
+)
+def test_extravars_python_cannot_hold_are_a_parse_error_not_a_crash(tmp_path, extravars, said):
+    """ansible-core says ``YAML parsing failed: ...``; the executor crashed with a Python traceback."""
+    pdd = make_data_dir(tmp_path, REPORT, env_files={"extravars": extravars})
+    run, processed = pipeline(pdd, tmp_path, "-p", "job.py")
+    assert processed.status == "failed" and run.rc == 1
+    assert "could not parse extra vars file" in run.text() and said in run.text()
+    assert "Traceback" not in run.text()
+
+
+def test_nested_yaml_aliases_are_loaded_once_not_walked_path_by_path(tmp_path):
+    """Nine levels of nine aliases (``b: [*a, *a, ...]``) are a few objects but 9**9 paths; ansible-core
+    loads the file at once, the executor walked every path (vault decryption) and never started."""
+    levels = ["l0: &l0 [x, x, x, x, x, x, x, x, x]"]
+    levels += [f"l{n}: &l{n} [" + ", ".join([f"*l{n - 1}"] * 9) + "]" for n in range(1, 9)]
+    script = """
+    async def run(inventory_path, extravars, runner):
+        print("KEYS", sorted(extravars), len(extravars["l8"][0][0]))
+        return 0
+    """
+    pdd = make_data_dir(tmp_path, script, env_files={"extravars": "\n".join(levels) + "\n"})
+    run, processed = pipeline(pdd, tmp_path, "-p", "job.py")
+    assert processed.status == "successful", run.text()
+    assert "KEYS ['l0', 'l1', 'l2', 'l3', 'l4', 'l5', 'l6', 'l7', 'l8'] 9" in run.text()
 
 
 INVENTORY = """
