@@ -381,3 +381,30 @@ def test_an_unsafe_answer_between_the_scripts_braces_is_never_evaluated(tmp_path
     shown = next(e["event_data"]["res"]["msg"] for e in run.events if e["event"] == "runner_on_ok" and e["event_data"]["task"] == "debug")
     assert shown == "answer ${{ db_password }} host ${{ db_password }} own 42"
     assert "hunter2" not in run.stdout.decode()
+
+
+def test_inventory_host_names_are_never_evaluated_as_templates(tmp_path):
+    """A host named ``web-{{ 7 * 7 }}`` (a cloud instance's tag in a dynamic inventory) is shown as it is by
+    ansible-core; its name inside a string the script builds was rendered to ``web-49``."""
+    script = """
+    async def run(inventory_path, extravars, runner):
+        async with runner.automation() as ftl:
+            with runner.play("all", hosts="all") as hosts:
+                for host in await hosts.ping():
+                    await ftl.localhost.debug(msg=f"pinged {host}")
+                for host in runner.hosts_matching("all") + runner.groups["tagged"]:
+                    await ftl.localhost.debug(msg=f"matched {host}")
+        return 0
+    """
+    name = "web-{{ 7 * 7 }}"
+    inventory = {
+        "all": {"children": ["tagged"]},
+        "tagged": {"hosts": [name]},
+        "_meta": {"hostvars": {name: {"ansible_connection": "local"}}},
+    }
+    pdd = make_data_dir(tmp_path, script, inventory="#! /usr/bin/env python3\nprint(%r)\n" % json.dumps(inventory))
+    (pdd / "inventory" / "hosts").chmod(0o700)
+    run, processed = pipeline(pdd, tmp_path, "-p", "job.py")
+    assert processed.status == "successful", run.text()
+    shown = [e["event_data"]["res"]["msg"] for e in run.events if e["event"] == "runner_on_ok" and e["event_data"]["task"] == "debug"]
+    assert shown == [f"pinged {name}", f"matched {name}", f"matched {name}"]
