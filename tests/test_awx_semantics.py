@@ -408,3 +408,28 @@ def test_inventory_host_names_are_never_evaluated_as_templates(tmp_path):
     assert processed.status == "successful", run.text()
     shown = [e["event_data"]["res"]["msg"] for e in run.events if e["event"] == "runner_on_ok" and e["event_data"]["task"] == "debug"]
     assert shown == [f"pinged {name}", f"matched {name}", f"matched {name}"]
+
+
+def test_a_vaulted_value_is_data_not_a_template(tmp_path):
+    """ansible-core 2.21 never templates the plaintext of a ``!vault`` value (``{{ vaulted }}`` of
+    ``{{ 6 * 7 }}`` prints ``{{ 6 * 7 }}``); a vaulted password with ``{#`` in it failed as a template."""
+    from ftl2_runner.data.vault import encrypt
+
+    script = """
+    async def run(inventory_path, extravars, runner):
+        async with runner.automation() as ftl:
+            await ftl.localhost.debug(msg="{{ vaulted }}|{{ password }}")
+            await ftl.localhost.debug(msg=f"built {extravars['password']}")
+        return 0
+    """
+
+    def vaulted(plaintext: str) -> str:
+        return "!vault |\n" + "".join(f"  {line}\n" for line in encrypt(plaintext, "vpw").splitlines())
+
+    extravars = f"vaulted: {vaulted('{{ 6 * 7 }}')}password: {vaulted('pa{#ss{{w')}"
+    files = {"extravars": extravars, "cmdline": "--ask-vault-pass", "passwords": json.dumps({r"Vault password:\s*?$": "vpw"})}
+    pdd = make_data_dir(tmp_path, script, env_files=files)
+    run, processed = pipeline(pdd, tmp_path, "-p", "job.py")
+    assert processed.status == "successful", run.text()
+    shown = [e["event_data"]["res"]["msg"] for e in run.events if e["event"] == "runner_on_ok" and e["event_data"]["task"] == "debug"]
+    assert shown == ["{{ 6 * 7 }}|pa{#ss{{w", "built pa{#ss{{w"]

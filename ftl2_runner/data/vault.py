@@ -26,6 +26,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from .unsafe import UnsafeText
+
 HEADER = "$ANSIBLE_VAULT"
 _ROUNDS = 10000
 _KEY_LENGTH = 32
@@ -132,7 +134,9 @@ def decrypt_tree(value: Any, secrets: list[VaultSecret], where: str, _done: dict
     """
     if isinstance(value, EncryptedValue):
         try:
-            return decrypt(value.ciphertext, secrets)
+            # The plaintext is data, as ansible-core 2.21 reads a `!vault` value: never templated (a
+            # password with `{#` or `{{` in it is that password, not a template that fails or renders).
+            return UnsafeText(decrypt(value.ciphertext, secrets))
         except VaultError as exc:
             raise VaultError(f"could not decrypt the !vault value of {where}: {exc}") from None
     if not isinstance(value, (dict, list)):

@@ -53,7 +53,11 @@ class HostReporter:
         host = run.report_as.get(host, host)
         task = run.task
         params = run.host_params.get(host, task.params)
-        output = failures.module_answer(output)
+        # What a host returned is data, never a template when the script passes it on (ansible-core never
+        # templates a module's result again). Not the results of ftl2-runner's own actions (set_fact's value
+        # was the script's template): they are not a host's words, and a rendered `{% raw %}` text marked so
+        # would keep the script's own templates with that text from rendering.
+        output, error = untrusted(failures.module_answer(output)), untrusted(error)
         shaped = shaping.shape_result(
             task.action,
             params,
@@ -76,7 +80,7 @@ class HostReporter:
 
     def exception(self, run: TaskRun, host: str, exc: BaseException, connection: bool) -> None:
         host = run.report_as.get(host, host)
-        message = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        message = untrusted(f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__)  # may quote a host's answer
         if connection:
             self.report(run, host, results.UNREACHABLE, unreachable_result(message))
         else:
@@ -120,7 +124,6 @@ class HostReporter:
 
     def report(self, run: TaskRun, host: str, outcome: str, res: dict[str, Any], final_of_loop: bool = False) -> None:
         task = run.task
-        res = untrusted(res)  # what a host returned is data: never templated when the script passes it on
         if run.options.attempts() > 1 and not final_of_loop and outcome in (results.OK, results.FAILED):
             attempt = self._attempt(run, host, outcome, res)
             if attempt is None:
