@@ -28,7 +28,7 @@ from .intake.safe_unzip import UnsafeArchive, make_safe_unstream_dir
 from .processes.cancel import CancelWatch, JobCanceled
 from .processes.config import EXECUTOR_MODULE
 from .processes.stream_output import CoalescedOutput
-from .processes.upstream import Spool, run_job, run_worker_stream
+from .processes.upstream import MissingIsolationExecutable, Spool, check_isolation_executable, run_job, run_worker_stream
 
 logger = logging.getLogger("ansible-runner")
 FINAL_STATUSES = frozenset({"successful", "failed", "timeout", "canceled", "error"})
@@ -233,6 +233,7 @@ class Ftl2Worker(Worker):
         """
         self._cancel.raise_if_set()  # the stream is read and unpacked: the last moment before the job
         check_job_kwargs(kwargs, streamed=True)
+        check_isolation_executable(kwargs)
         kwargs.pop("cancel_callback", None)  # from the stream: JSON, never a callable
         if self._cancel.installed:
             kwargs["cancel_callback"] = self._cancel.upstream_signal_handler()
@@ -261,7 +262,7 @@ class Ftl2Worker(Worker):
             logger.debug("ftl2-runner: error after the final status: %r", exc, exc_info=True)
             self.finished_callback(None)
             return
-        if isinstance(exc, (TransmitStreamError, UnsafeArchive, UnsafeDataDir)):
+        if isinstance(exc, (TransmitStreamError, UnsafeArchive, UnsafeDataDir, MissingIsolationExecutable)):
             explanation = str(exc)
         elif isinstance(exc, OSError) and exc.errno in _DISK_ERRORS:
             explanation = (

@@ -145,6 +145,23 @@ def run_worker_stream(worker: Any, *, unstream_dir: Callable[[Any, int, str], No
     return result
 
 
+class MissingIsolationExecutable(ValueError):
+    """``process_isolation`` names an executable that is not there (upstream's own check)."""
+
+
+def check_isolation_executable(kwargs: Mapping[str, Any]) -> None:
+    """Upstream's ``init_runner`` answers a missing ``process_isolation_executable`` with a ``print``
+    on stdout and ``sys.exit(1)``: a text line as the worker's whole result stream, without status
+    or eof. The same check, made first, ends the job with an ``error`` status saying the same."""
+    if not kwargs.get("process_isolation"):
+        return
+    from ansible_runner.utils import check_isolation_executable_installed
+
+    executable = kwargs.get("process_isolation_executable", "podman")
+    if not check_isolation_executable_installed(executable):
+        raise MissingIsolationExecutable(f"Unable to find process isolation executable: {executable}")
+
+
 # --- upstream's temporary zips, kept in the data dir ---------------------------------------
 
 SPOOL_PREFIX = ".ftl2-runner-spool-"
