@@ -390,7 +390,7 @@ def test_inventory_host_names_are_never_evaluated_as_templates(tmp_path):
     async def run(inventory_path, extravars, runner):
         async with runner.automation() as ftl:
             with runner.play("all", hosts="all") as hosts:
-                for host in await hosts.ping():
+                for host in (await hosts.ping()).keys():
                     await ftl.localhost.debug(msg=f"pinged {host}")
                 for host in runner.hosts_matching("all") + runner.groups["tagged"]:
                     await ftl.localhost.debug(msg=f"matched {host}")
