@@ -38,9 +38,6 @@ from functools import cache
 from typing import Any
 
 PREFIX = "ftl2_runner_ansible."
-# Modules whose remote result FTL2 gets wrong, run as Ansible's own (modules whose action plugin, if any,
-# adds nothing for these calls): FTL2 runs file/stat as its lean modules, uri/get_url as its HTTP-only ones.
-REMOTE_AS_ANSIBLE = frozenset(("setup", "file", "stat", "uri", "get_url"))
 # Modules that report files they write into the task's temporary directory (get_url's `src`): the entry
 # point makes one (``_ftl2_runner_tmpdir``), as ansible-core's controller does for every task.
 WITH_TASK_TMPDIR = frozenset(("uri", "get_url"))
@@ -257,21 +254,16 @@ async def run_module(context: Any, host: str, name: str, args: dict[str, Any], p
     Returns the module's result dict, or FTL2's ``ExecuteResult`` when the host could not be reached
     (the task reports it as FTL2's own failure: unreachable). ``put``: a file the module gets in its
     argument ``put["arg"]`` (``{"arg", "name", "data"}``, see the module docstring). FTL2's events of
-    the step are not the task's result: the running task is cleared while it runs.
+    the step are not the task's result: the router marks the actions that take these steps
+    (``bookkeeping.STEPS``), and neither the task nor the script's record sees them.
     """
-    from ..tasks.run import current_task
-
     fqcn = module_name_for(context, name)
     if fqcn is None:
         return {"failed": True, "msg": f"ftl2-runner cannot run {name} on {host}: FTL2's bundle cache is not what it expects"}
     configs = [c for c in context.hosts.all if c.name == host]
     if put is not None:
         args = dict(args, _ftl2_runner_put=put)
-    token = current_task.set(None)
-    try:
-        (result,) = await context.run_on(configs, fqcn, **args)
-    finally:
-        current_task.reset(token)
+    (result,) = await context.run_on(configs, fqcn, **args)
     if not result.success and str(result.error or "").startswith("Remote execution failed"):
         return result
     return module_result(result.output)
