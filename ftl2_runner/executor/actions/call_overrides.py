@@ -15,8 +15,8 @@ it". Otherwise the returned coroutine function runs the call and returns
   ``service_facts``, ``user`` and ``group``, which FTL2 refuses for requirements it misreads.
 * ``package``: FTL2 refuses it (a requirement misread from its documentation); on local hosts the
   action picks the package manager and runs its module, as Ansible's does (:mod:`.package_action`).
-* ``script``: FTL2 has only the module's documentation stub, which runs nothing; on local hosts
-  the action is done as Ansible's does it (:mod:`.script_action`).
+* ``script``: FTL2 has only the module's documentation stub, which runs nothing; the action is done
+  as Ansible's does it (:mod:`.script_action`), on local hosts and through FTL2's gate on remote ones.
 * ``--check``: FTL2's native ``copy``/``file`` ignore check mode and would change the host;
   Ansible's prediction is computed instead (:mod:`.check_mode`).
 * ``template`` on local hosts: FTL2's shortcut renders with its keyword arguments only; the
@@ -79,6 +79,8 @@ def override(
     if short in _REMOTE_ACTIONS and not any(is_local(h) for h in hosts) and remote_copy_action.handles(params):
         action = _REMOTE_ACTIONS[short]
         return _each(hosts, lambda host: action(context, host, dict(params), settings, variables(host)), preshaped=True)
+    if short == "script":  # FTL2's is a stub that runs nothing: the action, here or through the gate
+        return _each(hosts, lambda host: _script(context, host, dict(params), settings, is_local(host), variables(host)), preshaped=True)
     if not all(is_local(h) for h in hosts):
         return None
     params = dict(params)
@@ -92,8 +94,6 @@ def override(
             lambda host: package_action.run_local(params, variables(host), settings.check_mode, settings.diff, settings.verbosity),
             preshaped=True,
         )
-    if short == "script":  # FTL2's is a stub that runs nothing
-        return _each(hosts, lambda host: script_action.run_local(params, settings.check_mode), preshaped=True)
     if settings.check_mode and short in ("command", "shell"):
         # ansible-core runs the command module in check mode: nothing runs, creates/removes still decide.
         args = dict(params, _uses_shell=True) if short == "shell" else params
@@ -130,6 +130,16 @@ def override(
             preshaped=True,
         )
     return None
+
+
+async def _script(context: Any, host: str, params: Mapping[str, Any], settings: Any, local: bool, variables: Mapping[str, Any]) -> Any:
+    """Ansible's ``script`` action on one host: on this machine, or through FTL2's gate (``ansible_host``: the
+    address OpenSSH's closing notice names)."""
+    playbook_dir = str(variables.get("playbook_dir") or "") or None
+    if local:
+        return await script_action.run_local(params, settings.check_mode, playbook_dir=playbook_dir)
+    address = str(variables.get("ansible_host") or host)
+    return await script_action.run_remote(context, host, params, settings.check_mode, address=address, playbook_dir=playbook_dir)
 
 
 async def _ansible_local_module(short: str, params: Mapping[str, Any], settings: Any) -> dict[str, Any]:

@@ -32,6 +32,7 @@ class PlayOptions:
     max_fail_percentage: float | None = None
     vars: Mapping[str, Any] = field(default_factory=dict)  # the play's `vars:`
     vars_files: list[Any] = field(default_factory=list)  # the play's `vars_files:` (a list entry: the first that exists)
+    environment: Mapping[str, Any] | None = None  # the play's `environment:`, under its blocks' and tasks'
 
 
 class PlayTracker:

@@ -30,7 +30,7 @@ from ...inventory import Inventory, VarsDir
 from ...script import TaskFailed
 from ..display.events import PlaybookRecorder
 from ..tasks.executor import TaskExecutor
-from ..tasks.spec import Condition, LoopState, TaskOptions, loop_state, task_options
+from ..tasks.spec import Condition, LoopState, TaskOptions, block_environment, loop_state, task_options
 from ..vars.magic import JobMagic
 from ..vars.variables import HostVariables, HostVars
 from .calls import TrackedAutomation
@@ -219,6 +219,7 @@ class ScriptRunner:
         max_fail_percentage: float | None = None,
         vars: Mapping[str, Any] | None = None,
         vars_files: Iterable[Any] = (),
+        environment: Mapping[str, Any] | None = None,
     ) -> PlayScope:
         """Start a play: ``PLAY [name]`` (Ansible names an unnamed play after its hosts).
 
@@ -228,10 +229,11 @@ class ScriptRunner:
         ``vars`` and ``vars_files`` are the play's, as in a playbook: variables of the play's hosts
         while it is open (a ``vars_files`` entry is a path, relative to the playbook's ``vars/`` or
         directory, maybe a template; a list entry is the first of its files that exists).
+        ``environment`` is the play's ``environment:`` (values templated per host), under its blocks' and tasks'.
         Use ``async with`` for a play with handlers: they run when it ends.
         """
         hosts = hosts or self._plays.default_pattern or "localhost"
-        options = PlayOptions(any_errors_fatal, max_fail_percentage, dict(vars or {}), list(vars_files))
+        options = PlayOptions(any_errors_fatal, max_fail_percentage, dict(vars or {}), list(vars_files), environment)
         return PlayScope(self, name, hosts, options)
 
     def handler(self, name: str, body: Callable[[], Awaitable[Any]] | None = None, *, listen: Iterable[str] | str = ()) -> Any:
@@ -276,6 +278,7 @@ class ScriptRunner:
         max_fail_percentage: float | None = None,
         vars: Mapping[str, Any] | None = None,
         vars_files: Iterable[Any] = (),
+        environment: Mapping[str, Any] | None = None,
     ) -> Iterator[PlayHandle]:
         """``serial:``: ``for play in runner.serial_play(..., serial=2):`` runs the body once per batch.
 
@@ -290,7 +293,7 @@ class ScriptRunner:
         everyone = self._plays.match(pattern)
         play_uuid = self._recorder.ids.next()  # every batch's play has it (later ones with a `_N` suffix)
         task_ids: dict[Any, str] = {}
-        options = PlayOptions(any_errors_fatal, max_fail_percentage, dict(vars or {}), list(vars_files))
+        options = PlayOptions(any_errors_fatal, max_fail_percentage, dict(vars or {}), list(vars_files), environment)
         for batch in batches(everyone, serial) if everyone else [[]]:
             matched = self._plays.start(name, pattern, options, hosts=batch if everyone else None, play_uuid=play_uuid, hosts_all=everyone)
             self._executor.task_ids = task_ids  # the same task in each batch keeps its uuid
@@ -318,6 +321,7 @@ class ScriptRunner:
         run_once: bool = False,
         delegate_to: str | None = None,
         vars: Mapping[str, Any] | None = None,
+        environment: Mapping[str, Any] | None = None,
     ) -> Iterator[None]:
         """Ansible's task keywords for the module calls made inside the block: ``TASK [name]``.
 
@@ -332,6 +336,8 @@ class ScriptRunner:
         ``delegate_to`` runs each host's call on that host instead (with the host's variables),
         reported as the host's: ``changed: [web1 -> localhost]``. ``vars`` are the task's variables,
         above the play's and the inventory's (below ``include_vars``, ``set_fact`` and extra vars).
+        ``environment`` is the task's ``environment:``: variables its module (or script) runs with, over
+        the play's and the blocks' (values templated per host).
         """
         tag_tuple = (tags,) if isinstance(tags, str) else tuple(tags)
         token = task_options.set(
@@ -351,6 +357,7 @@ class ScriptRunner:
                 run_once=bool(run_once),
                 delegate_to=delegate_to,
                 vars=dict(vars) if vars else None,
+                environment=dict(environment) if environment else None,
             )
         )
         try:
@@ -383,13 +390,16 @@ class ScriptRunner:
         body: Callable[[], Awaitable[Any]],
         rescue: Callable[[], Awaitable[Any]] | None = None,
         always: Callable[[], Awaitable[Any]] | None = None,
+        *,
+        environment: Mapping[str, Any] | None = None,
     ) -> None:
         """``block:`` / ``rescue:`` / ``always:`` — each an ``async def`` of the script.
 
         Hosts that fail in ``body`` stop running it; ``rescue`` then runs on them (and their
         failure counts as ``rescued``); ``always`` runs on every host of the block. A host
         whose failure nothing rescued is out of the play afterwards; if that is every host,
-        ``TaskFailed`` is raised as for a failed task.
+        ``TaskFailed`` is raised as for a failed task. ``environment`` is the block's ``environment:``,
+        for the tasks of all three sections (over the play's, under each task's own).
         """
         pattern = self._plays.current_pattern() if self._plays.explicit else None
         hosts = self._executor.hosts.select(self._plays.hosts_of(pattern)) if pattern else None
@@ -397,7 +407,12 @@ class ScriptRunner:
         def all_failed(failed: list[str]) -> BaseException:
             return TaskFailed("block", failed, "every host of the block failed")
 
-        await self._executor.hosts.run_block(hosts, body, rescue, always, all_failed)
+        token = block_environment.set((*block_environment.get(), dict(environment))) if environment else None
+        try:
+            await self._executor.hosts.run_block(hosts, body, rescue, always, all_failed)
+        finally:
+            if token is not None:
+                block_environment.reset(token)
 
     async def set_fact(self, hosts: str | None = None, **facts: Any) -> Any:
         """``set_fact:``: the facts are variables of the hosts (the play's, else ``hosts``) from now on.

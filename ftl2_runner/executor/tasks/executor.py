@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ...script import HostResults, Result, TaskFailed
-from ..actions import call_overrides, local_actions, results
+from ..actions import call_overrides, local_actions, results, task_environment
 from ..actions.facts import FactCache, fact_cache_dir
 from ..display.diagnostics import UsageError, script_call_site
 from ..display.events import PlaybookRecorder, Task
@@ -37,6 +37,7 @@ from .spec import (
     CallSpec,
     LoopState,
     TaskOptions,
+    block_environment,
     loop_state,
     options_of,
     task_options,
@@ -124,6 +125,7 @@ class TaskExecutor:
         task.params = dict(params)
         task.call_started = time.time()
         run = TaskRun(task=task, spec=spec, options=options, rescuable=self.hosts.rescuable())
+        run.environment = (getattr(self.plays.options, "environment", None), *block_environment.get())
         task.run = run
         if loop is not None:
             loop.task = task
@@ -200,6 +202,8 @@ class TaskExecutor:
         context = self.plays.context
         if not running:
             return []
+        if context is not None and (run.options.environment or any(run.environment)) and task_environment.applies(spec.module):
+            return self._with_environment(run, spec, params, running)
         groups: list[tuple[list[str], dict[str, Any]]] = [(running, params)]
         per_host = any(_depends_on_host(v) for v in params.values())
         if per_host:
@@ -247,6 +251,30 @@ class TaskExecutor:
                         ),
                     )
                 )
+        return calls
+
+    def _with_environment(self, run: TaskRun, spec: CallSpec, params: dict[str, Any], running: list[str]) -> list[tuple[list[str], Any]]:
+        """A task with an ``environment:``: each host's module runs with its rendered environment (actions/task_environment.py)."""
+        calls: list[tuple[list[str], Any]] = []
+        for host in running:
+            try:
+                host_params = self._params_for(host, params, options=run.options)
+                view = self._view(run.options, host)
+                environment = task_environment.merged((*run.environment, run.options.environment), functools.partial(_rendered, view))
+            except ArgumentError as exc:
+                self._argument_failed(run, host, exc)
+                continue
+            except (ConditionError, task_environment.EnvironmentNotMapping) as exc:
+                self.reporter.report(run, host, results.FAILED, {"changed": False, "msg": f"Task failed: {exc}"})
+                continue
+            run.host_params[host] = host_params
+            local = self.is_local(host)
+            address = None if local else str(view.get("ansible_host") or host)
+            playbook_dir = str(view.get("playbook_dir") or "") or None
+            call = task_environment.call(
+                self.plays.context, self.settings, spec.module, host, host_params, environment, local, address, playbook_dir
+            )
+            calls.append(([host], call))
         return calls
 
     def _module_flags(self) -> dict[str, Any]:
@@ -566,6 +594,10 @@ class ArgumentError(Exception):
         super().__init__(message)
         self.option = option
         self.message = message
+
+
+def _rendered(variables: Mapping[str, Any], value: Any) -> Any:
+    return render_value(value, variables)
 
 
 def _depends_on_host(value: Any) -> bool:

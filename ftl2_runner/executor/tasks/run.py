@@ -35,6 +35,7 @@ class TaskRun:
     exhausted: set[str] = field(default_factory=set)  # hosts that failed because `until` never held
     # host -> FTL2's failure in Ansible's words, where its error block says more than the result's msg
     failures: dict[str, Failure] = field(default_factory=dict)
+    environment: tuple[Any, ...] = ()  # `environment:` of the play and the blocks around the task (outermost first)
 
     @property
     def name(self) -> str:

@@ -40,6 +40,7 @@ class TaskOptions:
     run_once: bool = False  # run on the first host only; its result is every host's
     delegate_to: str | None = None  # run each host's call on this host (a template), reported as the host's
     vars: Mapping[str, Any] | None = None  # the task's `vars:`, templated when read, as every source
+    environment: Mapping[str, Any] | None = None  # the task's `environment:` (values templated per host)
 
     def attempts(self) -> int:
         """How many times a host's call may run: ansible-core counts the first run and the retries."""
@@ -96,6 +97,10 @@ def loop_item(loop: LoopState, variables: Mapping[str, Any] | None) -> Any:
 
 task_options: contextvars.ContextVar[TaskOptions | None] = contextvars.ContextVar("ftl2_runner_task_options", default=None)
 loop_state: contextvars.ContextVar[LoopState | None] = contextvars.ContextVar("ftl2_runner_loop", default=None)
+# The `environment:` of the blocks around a call (outermost first): a task's own wins over them, as in Ansible.
+block_environment: contextvars.ContextVar[tuple[Mapping[str, Any], ...]] = contextvars.ContextVar(
+    "ftl2_runner_block_environment", default=()
+)
 
 
 def options_of(spec: CallSpec) -> TaskOptions:
