@@ -54,3 +54,30 @@ def test_a_missing_script_fails_with_ansibles_chained_error():
     failure = from_result("script", res)
     assert failure is not None and failure.summary == "Task failed: m" and failure.cause == "m"
     assert CAUSE not in failure.res and SUMMARY not in failure.res
+
+
+def test_with_lookups_give_their_plugins_items():
+    from ftl2_runner.executor.vars import lookups
+
+    assert lookups.items(["a", ["b", ["c"]]]) == ["a", "b", ["c"]]
+    assert lookups.dict_items({"x": 1}) == [{"key": "x", "value": 1}]
+    assert lookups.together([[1, 2, 3], ["a"]]) == [[1, "a"], [2, None], [3, None]]
+    assert lookups.nested([["x", "y"], [1, 2]]) == [["x", 1], ["x", 2], ["y", 1], ["y", 2]]
+    assert lookups.sequence(["start=1 end=3"]) == ["1", "2", "3"]
+    assert lookups.sequence(["count=3 start=0 stride=2 format=h%02d"]) == ["h00", "h02", "h04"]
+    assert lookups.sequence(["2-6/2"]) == ["2", "4", "6"]
+    users = [{"name": "a", "groups": ["g1", "g2"]}, {"name": "b", "groups": []}]
+    assert lookups.subelements(users, "groups") == [[{"name": "a"}, "g1"], [{"name": "a"}, "g2"]]
+    assert users[0]["groups"] == ["g1", "g2"]  # the caller's data is not changed
+    with pytest.raises(lookups.LookupError_, match="could not find 'nope'"):
+        lookups.subelements(users, "nope")
+    assert lookups.subelements(users, "nope", {"skip_missing": True}) == []
+
+
+def test_with_fileglob_looks_under_files_and_lists_files_only(tmp_path):
+    from ftl2_runner.executor.vars import lookups
+
+    (tmp_path / "files" / "conf").mkdir(parents=True)
+    (tmp_path / "files" / "conf" / "a.txt").write_text("a")
+    (tmp_path / "files" / "conf" / "d.txt").mkdir()
+    assert lookups.fileglob(["conf/*.txt"], str(tmp_path)) == [str(tmp_path / "files" / "conf" / "a.txt")]

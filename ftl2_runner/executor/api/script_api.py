@@ -31,6 +31,7 @@ from ...script import TaskFailed
 from ..display.events import PlaybookRecorder
 from ..tasks.executor import TaskExecutor
 from ..tasks.spec import Condition, LoopState, TaskOptions, block_environment, loop_state, task_options
+from ..vars import lookups
 from ..vars.magic import JobMagic
 from ..vars.variables import HostVariables, HostVars
 from .calls import TrackedAutomation
@@ -365,16 +366,127 @@ class ScriptRunner:
         finally:
             task_options.reset(token)
 
-    async def loop(
-        self, items: Iterable[Any], loop_var: str = "item", *, label: Any = None, index_var: str | None = None
+    def loop(
+        self, items: Iterable[Any] | str, loop_var: str = "item", *, label: Any = None, index_var: str | None = None
     ) -> AsyncIterator[Any]:
         """Iterate like Ansible's ``loop:``: the calls in the body form one task with item results.
 
+        ``items`` is a list, or a template that renders to one (``"{{ users | dict2items }}"``).
         ``loop_var``, ``label`` and ``index_var`` are ``loop_control``'s: ``label`` (a template
         with the loop variable, or a callable of the item) is what the item lines show; with
         ``index_var`` the loop yields ``(index, item)``, as ``enumerate`` does.
         """
-        state = LoopState(items=list(items), loop_var=loop_var, label=label, index_var=index_var)
+        terms = self._loop_terms("loop", items)
+        if not isinstance(terms, (list, tuple)):
+            from ..display.diagnostics import UsageError
+
+            raise UsageError(f"Invalid data passed to 'loop', it requires a list, got this instead: {terms}.")
+        return self._looping(list(terms), loop_var, label, index_var, None)
+
+    # `with_<lookup>:` — the lookup's items, one task; `event_loop` names the lookup.
+
+    def with_items(self, *terms: Any, loop_var: str = "item", label: Any = None, index_var: str | None = None) -> AsyncIterator[Any]:
+        """``with_items:``: the items (a list, or several), lists among them flattened one level."""
+        return self._with("items", lookups.items(self._lookup_terms("with_items", terms)), loop_var, label, index_var)
+
+    def with_dict(self, mapping: Any, loop_var: str = "item", label: Any = None, index_var: str | None = None) -> AsyncIterator[Any]:
+        """``with_dict:``: ``{"key": ..., "value": ...}`` per entry."""
+        return self._with(
+            "dict", self._lookup("dict", lookups.dict_items, self._loop_terms("with_dict", mapping)), loop_var, label, index_var
+        )
+
+    def with_together(self, *lists: Any, loop_var: str = "item", label: Any = None, index_var: str | None = None) -> AsyncIterator[Any]:
+        """``with_together:``: the lists side by side (``item.0``, ``item.1``...), padded with ``None``."""
+        return self._with(
+            "together", self._lookup("together", lookups.together, self._lookup_terms("with_together", lists)), loop_var, label, index_var
+        )
+
+    def with_nested(self, *lists: Any, loop_var: str = "item", label: Any = None, index_var: str | None = None) -> AsyncIterator[Any]:
+        """``with_nested:``: every combination of the lists (``item.0``, ``item.1``...)."""
+        return self._with(
+            "nested", self._lookup("nested", lookups.nested, self._lookup_terms("with_nested", lists)), loop_var, label, index_var
+        )
+
+    def with_sequence(self, *terms: str, loop_var: str = "item", label: Any = None, index_var: str | None = None) -> AsyncIterator[Any]:
+        """``with_sequence: start=1 end=5`` (``stride``, ``count``, ``format``, or ``"1-5/2:host%02d"``): the numbers as text."""
+        return self._with(
+            "sequence", self._lookup("sequence", lookups.sequence, self._lookup_terms("with_sequence", terms)), loop_var, label, index_var
+        )
+
+    def with_fileglob(self, *patterns: str, loop_var: str = "item", label: Any = None, index_var: str | None = None) -> AsyncIterator[Any]:
+        """``with_fileglob:``: the controller's files a pattern matches (relative ones under the playbook's ``files/``)."""
+        rendered = self._lookup_terms("with_fileglob", patterns)
+        found = self._lookup("fileglob", lambda p: lookups.fileglob(p, self._variables.playbook_dir), rendered)
+        return self._with("fileglob", found, loop_var, label, index_var)
+
+    def with_subelements(
+        self,
+        elements: Any,
+        subkey: str,
+        flags: Mapping[str, Any] | None = None,
+        loop_var: str = "item",
+        label: Any = None,
+        index_var: str | None = None,
+    ) -> AsyncIterator[Any]:
+        """``with_subelements: [elements, "key"]``: ``[element, sub]`` for each ``sub`` of each element's ``key`` list
+        (``flags={"skip_missing": True}`` skips elements without it)."""
+        rendered = self._loop_terms("with_subelements", elements)
+        found = self._lookup("subelements", lambda e: lookups.subelements(e, subkey, flags), rendered)
+        return self._with("subelements", found, loop_var, label, index_var)
+
+    def _with(self, name: str, items: list[Any], loop_var: str, label: Any, index_var: str | None) -> AsyncIterator[Any]:
+        return self._looping(items, loop_var, label, index_var, name)
+
+    @staticmethod
+    def _lookup(name: str, function: Callable[[Any], list[Any]], terms: Any) -> list[Any]:
+        try:
+            return function(terms)
+        except lookups.LookupError_ as exc:
+            from ..display.diagnostics import UsageError
+
+            raise UsageError(f"with_{name}: {exc}") from None
+
+    def _lookup_terms(self, keyword: str, terms: tuple[Any, ...]) -> list[Any]:
+        """A ``with_*`` keyword's terms, each rendered; one list given alone is the terms themselves."""
+        rendered = [self._loop_terms(keyword, term) for term in terms]
+        if len(rendered) == 1 and isinstance(rendered[0], (list, tuple)):
+            return list(rendered[0])
+        return rendered
+
+    def _loop_terms(self, keyword: str, value: Any) -> Any:
+        """A loop's terms, rendered as ansible-core renders ``loop:``/``with_*:`` for each host of the play.
+
+        A script's loop is one Python loop for every host, so the hosts must agree on the items.
+        """
+        from ..vars.conditions import ConditionError
+        from ..vars.variables import holds_template, render_value
+
+        if not holds_template(value):
+            return value
+        hosts = [h for h in self._plays.play_hosts if h not in self._executor.hosts.out_of_play] or ["localhost"]
+        from ..tasks.spec import task_variables
+
+        rendered: list[Any] = []
+        for host in hosts:
+            try:
+                rendered.append(render_value(value, task_variables(self._variables, host, task_options.get())))
+            except ConditionError as exc:
+                from ..display.diagnostics import UsageError
+
+                raise UsageError(f"{keyword}: {value!r} could not be rendered for {host}: {exc}") from None
+        if any(r != rendered[0] for r in rendered[1:]):
+            from ..display.diagnostics import UsageError
+
+            raise UsageError(
+                f"{keyword}: {value!r} gives different items on the play's hosts; a script's loop runs the same "
+                "items on every host (loop over a per-host value inside the task's arguments instead)"
+            )
+        return rendered[0]
+
+    async def _looping(
+        self, items: list[Any], loop_var: str, label: Any, index_var: str | None, loop_with: str | None
+    ) -> AsyncIterator[Any]:
+        state = LoopState(items=list(items), loop_var=loop_var, label=label, index_var=index_var, loop_with=loop_with)
         token = loop_state.set(state)
         try:
             for index, item in enumerate(state.items):

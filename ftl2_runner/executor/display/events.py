@@ -89,6 +89,7 @@ class Task:
     no_log: bool = False  # results are censored in events and output
     args: dict[str, Any] = field(default_factory=dict)  # the arguments the task was started with, untemplated
     run: Any = None  # the task model's TaskRun (options, registered results) while the task runs
+    event_loop: str | None = None  # `with_<lookup>`'s name: every host result's `event_loop`, as awx_display sends
 
 
 @dataclass
@@ -392,7 +393,7 @@ class PlaybookRecorder:
             if outcome in ("ok", "failed"):
                 data["task_args"] = self._ran_with(task, host)
             if outcome == "ok":
-                data.update(res=event_res, start=start, end=end, duration=duration, event_loop=None)
+                data.update(res=event_res, start=start, end=end, duration=duration, event_loop=task.event_loop)
                 stats.ok += 1
                 stats.changed += 1 if res.get("changed") else 0
                 text = fmt.minimal_result(host, "ok", res, task.action) if self.adhoc else fmt.ok(host, res, task.action)
@@ -402,7 +403,7 @@ class PlaybookRecorder:
                 self._emit("runner_on_ok", data, None if quiet else text)
             elif outcome == "failed":
                 ignore = task.ignore_errors
-                data.update(res=event_res, start=start, end=end, duration=duration, ignore_errors=ignore, event_loop=None)
+                data.update(res=event_res, start=start, end=end, duration=duration, ignore_errors=ignore, event_loop=task.event_loop)
                 if ignore:
                     stats.ok += 1
                     stats.ignored += 1
@@ -420,9 +421,9 @@ class PlaybookRecorder:
                 text = self._with_deprecation(deprecation, text)
                 self._emit("runner_on_failed", data, text)
             elif outcome == "skipped":
-                data.update(start=start, end=end, duration=duration, event_loop=None)
+                data.update(start=start, end=end, duration=duration, event_loop=task.event_loop)
                 stats.skipped += 1
-                text = fmt.minimal_result(host, "skipped", res, task.action) if self.adhoc else fmt.skipped(host, res)
+                text = fmt.minimal_result(host, "skipped", res, task.action) if self.adhoc else fmt.skipped(host, res, task.action)
                 text = self._with_deprecation(deprecation, text)
                 self._emit("runner_on_skipped", data, text)
             elif outcome == "unreachable":
@@ -507,7 +508,7 @@ class PlaybookRecorder:
             data.update(host=host, res=res)
             if outcome != "skipped":
                 data["task_args"] = self._ran_with(task, host)
-            text = self.formatter.item(host, outcome, res, label)
+            text = self.formatter.item(host, outcome, res, label, task.action)
             error_block = self._once(error_block)
             if error_block:
                 text = self.formatter.stringc(error_block, COLOR_ERROR) + "\n" + text

@@ -129,6 +129,7 @@ class TaskExecutor:
         task.run = run
         if loop is not None:
             loop.task = task
+            task.event_loop = loop.loop_with
         return run
 
     def _split_by_when(self, run: TaskRun, hosts: list[str], when: Any) -> list[str]:
@@ -429,7 +430,13 @@ class TaskExecutor:
                     continue
             try:
                 outcome, res = await local_actions.run(
-                    short, host_params, self._view(options, host), self.recorder.display, self.recorder.warning, self.variables.secrets
+                    short,
+                    host_params,
+                    self._view(options, host),
+                    self.recorder.display,
+                    self.recorder.warning,
+                    self.variables.secrets,
+                    self.settings.verbosity,
                 )
             except local_actions.ArgumentFailure as exc:
                 self.reporter.report(run, host, results.FAILED, self.reporter.in_ansibles_words(run, host, exc.failure))

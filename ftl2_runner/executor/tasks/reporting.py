@@ -221,16 +221,20 @@ class HostReporter:
         deprecation: str | None = None,
     ) -> None:
         label = self._label(loop, host, run)
-        if outcome == results.SKIPPED and res.get("rc") is not None:
-            # A module's own skip (command under --check): the item result has no `skipped` key in ansible-core.
-            res = {k: v for k, v in res.items() if k != "skipped"}
+        if outcome == results.SKIPPED and (res.get("rc") is not None or "skipped_reason" in res):
+            # A module's or an action's own skip (command under --check, debug's verbosity): the item result
+            # has no `skipped` (nor `failed`) key in ansible-core.
+            res = {k: v for k, v in res.items() if k not in ("skipped", "failed")}
         item = loop.item
         if holds_template(item):  # `loop:` renders its items for each host
             try:
                 item = loop_item(loop, self.variables.of(host, run.options.vars))
             except ConditionError:
                 pass
+        reason = res.pop("skipped_reason", None) if outcome == results.SKIPPED and "rc" not in res else None
         res = shaping.with_loop_item(res, loop.loop_var, item, label, loop.index_var, loop.index)
+        if reason is not None:  # an action's skip (debug's verbosity): its reason is the action's, after the loop's keys
+            res["skipped_reason"] = reason
         loop.item_results.setdefault(host, []).append((outcome, res))
         run.task.finished_hosts.add(host)
         self.recorder.host_start(run.task, host)
@@ -366,6 +370,8 @@ def _registered(outcome: str, res: Mapping[str, Any]) -> Result:
     """What ``register:`` stores: the module's result with ``failed`` (and ``skipped``) set, as Ansible does."""
     registered = Result(changed=res.get("changed", False))
     if outcome == results.SKIPPED:
+        if "failed" in res:  # an action's own skip (debug's verbosity) says it did not fail, first
+            registered["failed"] = res["failed"]
         registered["skipped"] = True
     elif outcome == results.UNREACHABLE:
         registered["unreachable"] = True

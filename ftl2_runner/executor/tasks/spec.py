@@ -71,6 +71,7 @@ class LoopState:
     index_var: str | None = None  # loop_control.index_var: the item's index, under this name
     label: Any = None  # loop_control.label: a template (or callable of the item) shown instead of the item
     task: Task | None = None
+    loop_with: str | None = None  # `with_<lookup>`'s name (the events' `event_loop`); None for `loop:`
     item_results: dict[str, list[tuple[str, dict[str, Any]]]] = field(default_factory=dict)
 
 
