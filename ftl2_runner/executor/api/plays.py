@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..display.events import PlaybookRecorder
+from ..tasks.blocks import PlayHosts
 from ..tasks.handlers import PlayHandlers
 from ..vars.magic import PlayMagic
 from ..vars.variables import HostVariables
@@ -49,6 +50,7 @@ class PlayTracker:
         self.handlers: PlayHandlers | None = None  # the explicit play's handlers (runner.handler)
         self.variables: HostVariables | None = None  # the variable plane: the play's vars and magic variables
         self.removed: Callable[[], set[str]] = set  # the hosts that failed so far (out of the play)
+        self.host_states: PlayHosts | None = None  # which hosts are still in the play (the task executor's)
 
     def _open_variables(self, name: str, hosts_all: list[str], batch: list[str], options: PlayOptions) -> None:
         """The play's magic variables, ``vars`` and ``vars_files`` (read per host, with its variables)."""
@@ -70,6 +72,8 @@ class PlayTracker:
         if self.explicit:
             return
         if self.recorder.play is None or self._implicit_pattern != target:
+            if self.host_states is not None:
+                self.host_states.new_play()
             self.recorder.play_start(target, target)
             self._implicit_pattern = target
             self.options = PlayOptions()
@@ -101,12 +105,18 @@ class PlayTracker:
         hosts: list[str] | None = None,
         play_uuid: str | None = None,
         hosts_all: list[str] | None = None,
+        batch_index: int = 0,
     ) -> list[str] | None:
         """Open an explicit play; returns the matched hosts (None when unknown).
 
         ``hosts`` narrows the play to a batch (``serial``) of ``hosts_all``; ``play_uuid`` reuses the
-        play's uuid for every batch, as Ansible does.
+        play's uuid for every batch, as Ansible does (``batch_index``: which batch; 0 is a new play).
         """
+        if self.host_states is not None:
+            if batch_index:
+                self.host_states.new_batch()
+            else:
+                self.host_states.new_play()
         matched = self.match(pattern) if hosts is None else hosts
         if matched == []:
             self.recorder.warning(f"Could not match supplied host pattern, ignoring: {pattern}")

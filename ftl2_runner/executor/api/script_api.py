@@ -104,6 +104,7 @@ class ScriptRunner:
         self._executor = TaskExecutor(recorder, settings, self._plays, self._variables)
         self._plays.variables = self._variables
         self._plays.removed = lambda: self._executor.hosts.out_of_play
+        self._plays.host_states = self._executor.hosts
         self._ftl: TrackedAutomation | None = None
 
     # --- job settings -------------------------------------------------------------------
@@ -260,6 +261,18 @@ class ScriptRunner:
 
         return define(body) if body is not None else define
 
+    async def meta(self, action: str) -> None:
+        """``meta: <action>``: ``end_host``, ``end_play``, ``end_batch``, ``clear_host_errors``, ``noop``,
+        ``reset_connection``, ``flush_handlers`` on the open play's hosts, with the enclosing
+        ``runner.task``'s name and ``when`` (docs/scripts.md). After ``end_host``/``end_batch``/``end_play``
+        the script goes on, but its calls run on no host that ended."""
+        from ..display.diagnostics import script_call_site
+        from ..tasks.meta import run_meta
+        from ..tasks.spec import CallSpec
+
+        spec = CallSpec(target=self._plays.current_pattern() or "all", module="meta", options=task_options.get(), origin=script_call_site())
+        await run_meta(self._executor, spec, action)
+
     async def flush_handlers(self) -> None:
         """``meta: flush_handlers``: run the handlers notified so far, now (its ``TASK`` banner is the
         enclosing ``runner.task`` name, else ``meta``)."""
@@ -295,8 +308,12 @@ class ScriptRunner:
         play_uuid = self._recorder.ids.next()  # every batch's play has it (later ones with a `_N` suffix)
         task_ids: dict[Any, str] = {}
         options = PlayOptions(any_errors_fatal, max_fail_percentage, dict(vars or {}), list(vars_files), environment)
-        for batch in batches(everyone, serial) if everyone else [[]]:
-            matched = self._plays.start(name, pattern, options, hosts=batch if everyone else None, play_uuid=play_uuid, hosts_all=everyone)
+        for index, batch in enumerate(batches(everyone, serial) if everyone else [[]]):
+            if index and self._executor.hosts.play_over:
+                break  # meta: end_play ends every batch
+            matched = self._plays.start(
+                name, pattern, options, hosts=batch if everyone else None, play_uuid=play_uuid, hosts_all=everyone, batch_index=index
+            )
             self._executor.task_ids = task_ids  # the same task in each batch keeps its uuid
             try:
                 yield PlayHandle(name if name is not None else pattern, pattern, matched, self._executor, self._plays)

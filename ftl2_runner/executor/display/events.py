@@ -14,7 +14,7 @@ import itertools
 import os
 import secrets
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -136,6 +136,7 @@ class PlaybookRecorder:
         self.play: Play | None = None
         self.task: Task | None = None
         self.stats: dict[str, HostStats] = {}
+        self._cleared: dict[str, tuple[int, int]] = {}  # host -> (failures, dark) when its errors were cleared
         self.max_event_res = _int_or(environ.get("MAX_EVENT_RES"), 700000)
         # ansible-runner's --omit-event-data / --only-failed-event-data, read as awx_display reads them.
         self.omit_event_data = environ.get("RUNNER_OMIT_EVENTS", "False").lower() == "true"
@@ -367,8 +368,9 @@ class PlaybookRecorder:
         quiet: bool = False,
         rescued: bool = False,
         deprecation: str | None = None,
+        counted: bool = True,
     ) -> None:
-        """Emit ``runner_on_<outcome>`` for one host and count it in the stats.
+        """Emit ``runner_on_<outcome>`` for one host and count it in the stats (a ``meta`` task's skip is not).
 
         ``outcome`` is one of ``ok``, ``failed``, ``skipped``, ``unreachable``. ``quiet``: the
         final result of a loop, whose items were already shown (nothing, or ``...ignoring``).
@@ -422,7 +424,7 @@ class PlaybookRecorder:
                 self._emit("runner_on_failed", data, text)
             elif outcome == "skipped":
                 data.update(start=start, end=end, duration=duration, event_loop=task.event_loop)
-                stats.skipped += 1
+                stats.skipped += 1 if counted else 0
                 text = fmt.minimal_result(host, "skipped", res, task.action) if self.adhoc else fmt.skipped(host, res, task.action)
                 text = self._with_deprecation(deprecation, text)
                 self._emit("runner_on_skipped", data, text)
@@ -584,11 +586,20 @@ class PlaybookRecorder:
         finally:
             self.play = saved_play
 
+    def clear_host_errors(self, hosts: Iterable[str]) -> None:
+        """``meta: clear_host_errors``: the hosts' failures so far no longer decide the rc (the recap keeps them),
+        as ansible-core forgets them in its failed and unreachable hosts, which the rc is made of."""
+        for host in hosts:
+            stats = self.stats.get(host)
+            if stats is not None:
+                self._cleared[host] = (stats.failures, stats.dark)
+
     def exit_code(self) -> int:
         """ansible-playbook's rc from the stats: unreachable (4) wins over failed (2)."""
-        if any(s.dark for s in self.stats.values()):
+        cleared = self._cleared
+        if any(s.dark > cleared.get(h, (0, 0))[1] for h, s in self.stats.items()):
             return RC_UNREACHABLE_HOSTS
-        if any(s.failures for s in self.stats.values()):
+        if any(s.failures > cleared.get(h, (0, 0))[0] for h, s in self.stats.items()):
             return RC_FAILED_HOSTS
         return RC_OK
 

@@ -76,6 +76,12 @@ class TaskExecutor:
 
     # --- the task's hosts ------------------------------------------------------------------
 
+    def selected(self, spec: CallSpec, options: TaskOptions) -> bool:
+        return self._selected(spec, options)
+
+    def view(self, options: TaskOptions | None, host: str) -> HostVars:
+        return self._view(options, host)
+
     def _selected(self, spec: CallSpec, options: TaskOptions) -> bool:
         """``--tags``, ``--skip-tags`` and ``--start-at-task``: unselected tasks do not appear at all."""
         if not self._start_at.allows(options.name or spec.module):
