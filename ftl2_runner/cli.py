@@ -217,15 +217,52 @@ def _worker_command(argv: list[str]) -> int:
     from .processes.cancel import CancelWatch, JobCanceled
     from .worker import RC_CANCELED, write_final_status
 
+    _import_the_job_path()  # while a signal is only noted (early_signals): never a cancel inside an import
+    sys.unraisablehook = _unraisable_to_the_log  # stderr is the result stream under Receptor
     watch = CancelWatch()
-    watch.install()  # before anything is read: a cancel at any moment ends with a status and eof
     try:
+        watch.install()  # before anything is read: a cancel at any moment ends with a status and eof
+        if watch.is_set():
+            raise JobCanceled(0)  # noted by the console script while it was importing
         return _worker_job(args, watch)
     except JobCanceled:
         write_final_status(None, {"status": "canceled"})
         return RC_CANCELED
     finally:
         _ignore_late_signals()
+
+
+def _unraisable_to_the_log(unraisable: Any) -> None:
+    """What Python would print as "Exception ignored in ..." goes to the debug log, not stderr.
+
+    Receptor merges the worker's stderr into the result stream, where such a line is not JSON.
+    Upstream's Runner leaves its ``stdout`` artifact file to the garbage collector when a write
+    to it fails (a full disk): its last flush failed again there, and was printed.
+    """
+    import logging
+
+    logging.getLogger("ansible-runner").debug(
+        "ftl2-runner: exception ignored in %r: %r", unraisable.object, unraisable.exc_value, exc_info=unraisable.exc_value
+    )
+
+
+def _import_the_job_path() -> None:
+    """Import what a job imports on its way to the executor, before the cancel watch may raise.
+
+    From ``CancelWatch.install`` until the job starts, a signal raises ``JobCanceled`` where the
+    worker is; inside an import that can be an importlib weakref callback, which swallows it.
+    """
+    import datetime  # noqa: F401
+    import uuid  # noqa: F401
+
+    import ansible_runner.interface
+    import ansible_runner.runner
+    import ansible_runner.utils.base64io
+    import ansible_runner.utils.streaming  # noqa: F401
+
+    from .executor.display import partial_files  # noqa: F401
+    from .intake import job_paths, safe_unzip  # noqa: F401
+    from .processes import config, process_tree, runner_spawn, upstream  # noqa: F401
 
 
 def _worker_job(args: argparse.Namespace, watch: Any) -> int:

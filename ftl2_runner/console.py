@@ -21,6 +21,12 @@ def console_main() -> None:
     ansible_runner's modules after its job was done (docs/performance.md).
     """
     if may_run_a_job(sys.argv[1:]):
+        from .processes import early_signals
+
+        early_signals.install()  # first: a cancel from here on ends with a status and eof (early_signals.py)
+        from .processes import process_tree
+
+        process_tree.claim_the_whole_process()  # every child of this process is the job's: orphans are reaped
         from .processes import warm_executor
 
         warm_executor.start()  # cli.worker_main discards it if no job claims it

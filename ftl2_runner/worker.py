@@ -8,6 +8,7 @@ upstream code. Its only change is that the job it starts is built with
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import os
@@ -24,11 +25,12 @@ from .intake.safe_unzip import UnsafeArchive
 from .processes.cancel import CancelWatch, JobCanceled
 from .processes.config import EXECUTOR_MODULE
 from .processes.stream_output import CoalescedOutput
-from .processes.upstream import streamed_worker_job
+from .processes.upstream import streamed_worker_job, streaming_spool_dir
 
 logger = logging.getLogger("ansible-runner")
 FINAL_STATUSES = frozenset({"successful", "failed", "timeout", "canceled", "error"})
 RC_CANCELED = 254  # what upstream's Runner returns for a canceled job
+_DISK_ERRORS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EROFS, errno.EFBIG})
 ZIP_GRACE_AFTER_CANCEL = 8.0  # seconds after the cancel: eof comes before Receptor SIGKILLs at 10 s
 
 
@@ -117,6 +119,8 @@ class Ftl2Worker(Worker):
     _last_event: dict[str, Any] | None = None
     _saw_stats = False
     _runs_executor = False
+    _job_processes: Any = None  # process_tree.JobProcesses, from run()
+    _executor_died = False
 
     def event_handler(self, event_data: dict[str, Any]) -> Any:
         if event_data.get("counter"):
@@ -129,9 +133,13 @@ class Ftl2Worker(Worker):
         if status in FINAL_STATUSES:
             self._final_status_sent = True  # one final status per job: see _fail
         if status == "starting":
+            isolated = (getattr(runner_config, "env", None) or {}).get("AWX_ISOLATED_DATA_DIR")
+            if isolated and self._job_processes is not None:
+                self._job_processes.mark("AWX_ISOLATED_DATA_DIR", isolated)  # every process of the job inherits it
             command = getattr(runner_config, "command", None) or []
             self._runs_executor = any(EXECUTOR_MODULE in str(part) for part in command)
         if status == "failed" and self._runs_executor and not self._executor_ended_on_purpose():
+            self._executor_died = True  # its tasks may still run: killed with the job's processes (run)
             self._explain_early_exit(status_data)
         super().status_handler(status_data, runner_config)
         self._output.drain()  # a status is written when this returns, never held back with the events
@@ -169,13 +177,16 @@ class Ftl2Worker(Worker):
         )
 
     def run(self) -> tuple[str, int | None]:
-        from .processes import warm_executor
-        from .processes.process_tree import JobProcesses, OrphanReaper, subreaper_for_the_job
+        import contextlib
 
-        job = JobProcesses(warm_executor.waiting_pid())  # the warm executor will be the job's executor
-        with subreaper_for_the_job():
+        from .processes import warm_executor
+        from .processes.process_tree import JobProcesses, OrphanReaper, owns_the_process, subreaper_for_the_job
+
+        job = self._job_processes = JobProcesses(warm_executor.waiting_pid())  # the warm executor will be the job's executor
+        whole = owns_the_process()  # inside a host program: no subreaper, no reaper (process_tree.py)
+        with subreaper_for_the_job() if whole else contextlib.nullcontext():
             try:
-                with OrphanReaper():
+                with OrphanReaper() if whole else contextlib.nullcontext():
                     return self._run_job()
             finally:
                 try:
@@ -183,14 +194,15 @@ class Ftl2Worker(Worker):
                 except OSError as exc:  # stdout is gone (its reader closed it): nothing left to tell
                     logger.debug("ftl2-runner: stdout failed: %r", exc)
                 warm_executor.discard()  # before the kill below, which could reap it under our feet
-                if self.status in ("canceled", "timeout", "error") or self._cancel.is_set():
+                if self.status in ("canceled", "timeout", "error") or self._cancel.is_set() or self._executor_died:
                     # Upstream killed the job's process group; also kill what escaped it, and after a
                     # cancel that came during the artifacts zip, what the finished job left running.
+                    # An executor that died (SIGKILL, a crash) left its running task: killed too.
                     job.kill()
 
     def _run_job(self) -> tuple[str, int | None]:
         try:
-            with streamed_worker_job(self._cancel):
+            with streamed_worker_job(self._cancel, self.private_data_dir):
                 return super().run()
         except JobCanceled:
             self._finish_canceled_before_start()
@@ -224,6 +236,12 @@ class Ftl2Worker(Worker):
             return
         if isinstance(exc, (TransmitStreamError, UnsafeArchive, UnsafeDataDir)):
             explanation = str(exc)
+        elif isinstance(exc, OSError) and exc.errno in _DISK_ERRORS:
+            explanation = (
+                f"The worker cannot write into the private data directory ({exc.strerror}"
+                f"{': ' + str(exc.filename) if exc.filename else ''}): the job was stopped. "
+                "Free space on the execution node (or raise its quota) and run the job again."
+            )
         elif self.job_kwargs is None:
             explanation = "The transmit stream ended without a kwargs record."
         else:
@@ -248,7 +266,8 @@ class Ftl2Worker(Worker):
 
         remove_slots(os.path.join(artifact_dir, "job_events"))  # left by an executor that was killed
         failure: list[BaseException] = []
-        spool = tempfile.TemporaryFile()  # anonymous: nothing is left if the zip is abandoned
+        # anonymous: nothing is left if the zip is abandoned; in the data dir (upstream.bounded_artifact_spool)
+        spool = tempfile.TemporaryFile(dir=streaming_spool_dir())
 
         def build() -> None:
             try:

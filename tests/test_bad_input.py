@@ -137,6 +137,35 @@ def test_zip_bomb_is_refused(sandbox):
     assert not (sandbox / "project" / "bomb.bin").exists()
 
 
+def test_a_zip_bomb_of_many_entries_under_the_per_entry_size_is_refused(sandbox):
+    """64 entries of 16 MiB of zeros (none larger than the per-entry rule's 16 MiB): 1 GiB from a
+    payload of about 1 MiB. Refused by the whole archive's ratio, before anything is written."""
+    zeros = b"\0" * (16 * 1024 * 1024)
+    bomb = _zip([("project/job.py", SCRIPT, 0o100644)] + [(f"project/part{index}.bin", zeros, 0o100644) for index in range(64)])
+    assert len(bomb) < 2 * 1024 * 1024
+    done = _worker(_stream(bomb), sandbox)
+    _assert_error(done, "compression ratio")
+    assert not (sandbox / "project").exists()
+
+
+@pytest.mark.parametrize("shape", ["deep", "long-component"])
+def test_very_long_entry_names_are_refused_at_once(sandbox, shape):
+    """Three 60,000-character names (30,000 components each, or one long component): no file system
+    takes them (PATH_MAX 4096, NAME_MAX 255), so they are refused by length, and the checks are linear
+    in a name's depth (they took 50 s, quadratic in the depth; ansible-runner fails in 0.9 s)."""
+    import time
+
+    name = "project/" + ("d/" * 30_000 if shape == "deep" else "x" * 60_000) + "f{index}"
+    payload = _zip([(name.format(index=index), b"x", 0o100644) for index in range(3)])
+    started = time.monotonic()
+    done = subprocess.run(
+        [FTL2_RUNNER, "worker", f"--private-data-dir={sandbox}"], input=_stream(payload), capture_output=True, timeout=30, env=worker_env()
+    )
+    print(f"refused after {time.monotonic() - started:.2f} s")
+    _assert_error(done, "longer than")
+    assert not (sandbox / "project").exists()
+
+
 def test_total_size_limit_is_configurable(sandbox):
     payload = _zip([("project/job.py", SCRIPT.encode(), 0o100644), ("project/data.bin", os.urandom(200_000), 0o100644)])
     done = _worker(_stream(payload), sandbox, env=worker_env(FTL2_RUNNER_MAX_UNZIPPED_BYTES="100000"))

@@ -401,6 +401,170 @@ def test_standin_after_the_end_is_receptors(tmp_path):
     assert (unit.status().state, unit.status().detail) == ("Failed", "signal: killed")
 
 
+# --- a cancel at any moment after exec, with the whole payload already in a file (as Receptor hands it) --
+
+START_UP_MOMENTS = [round(0.3 * index / 9, 3) for index in range(10)]  # 0 ... 0.3 s after exec
+
+
+class _ConsoleStarted:
+    """The moment a worker opens ``ftl2_runner/processes/warm_executor.py`` or its bytecode (inotify ``IN_OPEN``):
+    CPython has finished its own start-up, and the console script starts its work with the warm
+    executor. Seen from outside, independently of what the worker does with signals."""
+
+    IN_OPEN = 0x20
+
+    def __init__(self):
+        import ctypes
+        import os
+
+        from ftl2_runner.processes import warm_executor
+
+        self._libc = ctypes.CDLL(None, use_errno=True)
+        self.fd = self._libc.inotify_init1(os.O_NONBLOCK | os.O_CLOEXEC)
+        package = os.path.dirname(warm_executor.__file__)
+        for directory in (package, os.path.join(package, "__pycache__")):
+            self._libc.inotify_add_watch(self.fd, os.fsencode(directory), self.IN_OPEN)
+
+    def drain(self) -> None:
+        import os
+
+        while True:
+            try:
+                os.read(self.fd, 65536)
+            except BlockingIOError:
+                return
+
+    def wait(self, timeout: float = 10.0) -> float:
+        """Seconds until the next open of the warm_executor module."""
+        import os
+        import select
+        import struct
+
+        started = time.monotonic()
+        while time.monotonic() - started < timeout:
+            select.select([self.fd], [], [], 0.05)
+            try:
+                data = os.read(self.fd, 65536)
+            except BlockingIOError:
+                continue
+            offset = 0
+            while offset < len(data):
+                _wd, _mask, _cookie, length = struct.unpack_from("iIII", data, offset)
+                name = data[offset + 16 : offset + 16 + length].rstrip(b"\0")
+                offset += 16 + length
+                if name.startswith(b"warm_executor."):
+                    return time.monotonic() - started
+        raise AssertionError(f"the worker did not import ftl2_runner.warm_executor within {timeout} s")
+
+    def close(self) -> None:
+        import os
+
+        os.close(self.fd)
+
+
+class _BusyCores:
+    """Both cores busy (a loaded execution node) while the block runs; stopped after it."""
+
+    def __enter__(self):
+        import subprocess
+        import sys
+
+        self.loops = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(2)]
+        return self
+
+    def __exit__(self, *exc):
+        for loop in self.loops:
+            loop.kill()
+            loop.wait()
+
+
+@pytest.mark.parametrize("loaded", [False, True], ids=["idle", "loaded"])
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_a_cancel_at_any_moment_after_exec_ends_the_stream(tmp_path, signum, loaded):
+    """Receptor writes the whole payload to the unit's stdin file before it starts the worker, so
+    the worker reads it at once; a cancel 0 to 0.3 s after exec (imports, the warm executor's start,
+    reading, unpacking, the job's start) ends with one final status and eof, never a traceback."""
+    import contextlib
+
+    pdd = make_data_dir(tmp_path, LONG_JOB)
+    payload = transmit(pdd, "-p", "job.py", "-i", "moment")
+    outcomes = []
+    opened = _ConsoleStarted()
+    with _BusyCores() if loaded else contextlib.nullcontext(), contextlib.closing(opened):
+        for index, delay in enumerate(START_UP_MOMENTS):
+            opened.drain()
+            marker = uuid.uuid4().hex
+            work = tmp_path / f"w{index}"
+            unit = WorkUnit(
+                tmp_path / f"unit{index}",
+                FTL2_RUNNER,
+                f"worker --private-data-dir={work} --delete",
+                payload,
+                env=worker_env(RUNNER_TEST_MARKER=marker),
+            )
+            started = time.monotonic()
+            # CPython's own start-up runs no code of ftl2-runner's: a moment that falls inside it is
+            # moved to the moment the console script starts its work (_ConsoleStarted).
+            console_after = opened.wait()
+            time.sleep(max(0.0, delay - (time.monotonic() - started)))
+            os.kill(unit.pid, signum)  # to the worker itself, as Receptor's command runner sends SIGINT
+            rc = unit.wait(30)
+            data = unit.results()
+            assert b"Traceback" not in data, (delay, data[-3000:])
+            lines = parse_stream(data)
+            statuses = [line["status"] for line in lines if "status" in line]
+            assert statuses and statuses[-1] == "canceled" and statuses.count("canceled") == 1, (delay, statuses, data[-2000:])
+            assert lines[-1]["eof"] is True, delay
+            assert rc == 254, (delay, rc)
+            deadline = time.monotonic() + 5
+            while processes_with_marker(marker) and time.monotonic() < deadline:
+                time.sleep(0.1)
+            assert processes_with_marker(marker) == [], (delay, "processes of the job are still running")
+            assert not work.exists(), delay
+            outcomes.append((delay, round(console_after, 3)))
+    assert len(outcomes) == len(START_UP_MOMENTS)
+    print("moment, seconds from exec to the console script's start:", outcomes)
+
+
+def test_run_worker_in_a_host_program_never_reaps_or_kills_the_hosts_new_children(tmp_path):
+    """Children the host starts *while* the job runs, in sessions of their own: one that exits keeps its
+    real exit code (not reaped under the host's Popen), one still running survives the cancel; the
+    job's own escaped process (``start_new_session``) is killed."""
+    import subprocess
+    import sys
+
+    marker = uuid.uuid4().hex
+    pdd = make_data_dir(tmp_path, LONG_JOB, env_files={"envvars": json.dumps({"RUNNER_TEST_MARKER": marker})})
+    stream = transmit(pdd, "-p", "job.py", "-i", "api")
+    (tmp_path / "stream").write_bytes(stream)
+    host = f"""
+import io, os, signal, subprocess, threading, time
+from ftl2_runner import run_worker
+found = {{}}
+def host_work():
+    time.sleep(1.0)
+    found["exits"] = subprocess.Popen(["sh", "-c", "exit 7"], start_new_session=True)
+    found["runs"] = subprocess.Popen(["sleep", "60"], start_new_session=True)
+    time.sleep(1.5)  # the first is a zombie for a while: a reaper of the worker's would take it
+    found["code"] = found["exits"].wait()
+    os.kill(os.getpid(), signal.SIGINT)  # then cancel the job
+threading.Thread(target=host_work).start()
+out = io.BytesIO()
+out.name = "job"
+status, rc = run_worker(private_data_dir={str(tmp_path / "w")!r}, _input=open({str(tmp_path / "stream")!r}, "rb"), _output=out)
+time.sleep(0.5)
+print(status, found["code"], found["runs"].poll())
+found["runs"].kill()
+"""
+    done = subprocess.run([sys.executable, "-c", host], capture_output=True, text=True, timeout=120, env=worker_env())
+    # canceled; the host's child exited 7 as far as its Popen knows; the other still runs
+    assert done.stdout.split() == ["canceled", "7", "None"], done.stdout + done.stderr[-3000:]
+    deadline = time.monotonic() + 5
+    while processes_with_marker(marker) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert processes_with_marker(marker) == [], "the job's own processes are still running"
+
+
 def _stdout_flags(pid: int) -> int:
     with open(f"/proc/{pid}/fdinfo/1") as handle:
         return int(next(line for line in handle if line.startswith("flags:")).split()[1], 8)

@@ -32,6 +32,7 @@ def test_command_replaces_ansible_playbook_with_the_executor(tmp_path):
     )
     assert config.command == [
         sys.executable,
+        "-P",
         "-m",
         "ftl2_runner.executor",
         "--check",

@@ -88,6 +88,26 @@ def test_the_crash_notice_stays_for_an_executor_that_dies(tmp_path):
     assert run.rc == 1 and NOTICE in run.text()
 
 
+@pytest.mark.parametrize("emitted", ["playbook_on_stats", "error"])
+def test_an_event_the_script_emits_never_hides_a_later_crash(tmp_path, emitted):
+    """``runner.emit_event`` of a recap or an error, then the executor dies: the crash notice stays
+    (only the executor's own recap or refusal means it ended on purpose)."""
+    pdd = make_data_dir(
+        tmp_path,
+        f"""
+    import os
+    async def run(inventory_path, extravars, runner):
+        runner.emit_event({{"event": "{emitted}", "stdout": "looks final"}})
+        runner.display("then it dies")
+        os._exit(3)
+    """,
+    )
+    run, _ = pipeline(pdd, tmp_path, "-p", "job.py")
+    assert run.final_status == "failed" and NOTICE in run.text(), run.text()
+    assert "looks final" in run.text()
+    assert [e["event"] for e in run.events].count("playbook_on_stats") == 0  # AWX ends a job at its stats
+
+
 def test_syntax_error_points_at_file_line_column_with_a_caret(tmp_path):
     pdd = make_data_dir(
         tmp_path,

@@ -11,6 +11,7 @@ import subprocess
 import textwrap
 from pathlib import Path
 
+import pytest
 from streams import BIN_DIR, make_data_dir, pipeline, worker_env
 
 FTL2_PLAYBOOK = str(BIN_DIR / "ftl2-playbook")
@@ -152,6 +153,16 @@ def test_launcher_refusals_end_the_job_with_a_clear_error(tmp_path):
     assert run.lines[-1] == {"eof": True, "_zip_b64_len": run.lines[-1]["_zip_b64_len"]}
 
 
+@pytest.mark.parametrize("written", ['"scripts/job\\0.py"', '"/opt/ftl2/main.py\\0"', '"\\0"'], ids=["relative", "absolute", "only-nul"])
+def test_a_nul_byte_in_ftl2_script_is_explained_by_the_launcher(tmp_path, written):
+    """A NUL byte (YAML's ``\\0``) in ``ftl2_script``: the launcher's message, not a traceback."""
+    pdd = _project(tmp_path, _launcher(written))
+    run, processed = pipeline(pdd, tmp_path, "-p", "launch.yml")
+    assert processed.status == "failed", run.text()
+    assert "Traceback" not in run.text() and "NUL" in run.text(), run.text()
+    assert run.events[-1]["event"] == "error" and "executor ended without finishing" not in run.text()
+
+
 def _executor(tmp_path: Path, launcher: str, **env: str) -> subprocess.CompletedProcess:
     project = tmp_path / "project"
     (project / "scripts").mkdir(parents=True, exist_ok=True)
@@ -227,7 +238,7 @@ def test_launchers_are_never_delegated_to_ansible_playbook(tmp_path):
         )
         config.prepare()
         commands[playbook] = config.command
-    assert commands["launch.yml"][1:3] == ["-m", "ftl2_runner.executor"]
+    assert commands["launch.yml"][1:4] == ["-P", "-m", "ftl2_runner.executor"]
     assert commands["real.yml"][0] == "ansible-playbook"  # a real playbook keeps its path
 
 

@@ -292,3 +292,92 @@ def test_awx_gather_facts_ad_hoc_job_on_a_remote_host(ssh_env, tmp_path):
     assert [e["event_data"]["host"] for e in ok] == ["r1"]
     assert ok[0]["event_data"]["res"]["ansible_facts"]["ansible_system"] == "Linux"
     assert "r1 | SUCCESS => {" in run.text()
+
+
+NO_LOG_EVERYWHERE = """
+async def run(inventory_path, extravars, runner):
+    dest, s = extravars["dest"], extravars["secret"]  # not in the source: an error's Origin block quotes it
+    async with runner.automation() as ftl:
+        async with runner.play("all", hosts="all") as hosts:
+
+            @runner.handler("secret handler")
+            async def secret_handler():
+                with runner.task(no_log=True):
+                    await hosts.command(cmd=f"echo {s}-handler")
+
+            retried = {"register": "r", "until": 'r.stdout == "never"', "retries": 1, "delay": 0}
+            with runner.task("retried", no_log=True, ignore_errors=True, **retried):
+                await hosts.command(cmd=f"echo {s}-retry")
+            with runner.task("looped", no_log=True):
+                async for item in runner.loop([s + "-item"]):
+                    await hosts.command(cmd=f"echo {item}")
+            with runner.task("labelled", no_log=True, ignore_errors=True):
+                async for item in runner.loop([{"n": s + "-label"}], label="{{ item.n }}"):
+                    await hosts.shell(cmd=f"echo {item['n']}; exit 3")
+            with runner.task("failing", no_log=True, ignore_errors=True):
+                await hosts.shell(cmd=f"echo {s}-failure; exit 3")
+            with runner.task("delegated", delegate_to="localhost", no_log=True):
+                await hosts.command(cmd=f"echo {s}-delegated")
+            with runner.task("once", run_once=True, no_log=True, notify="secret handler"):
+                await hosts.command(cmd=f"echo {s}-once")
+            with runner.task("diffed", no_log=True):
+                await hosts.copy(content=s + "-diff\\n", dest=dest + "/{{ inventory_hostname }}.txt")
+    return 0
+"""
+
+
+@pytest.mark.parametrize("verbosity", ["", "-vvv"], ids=["v0", "vvv"])
+def test_no_log_hides_every_path_on_local_and_remote_hosts(ssh_env, tmp_path, verbosity):
+    """Retries, loop items and labels, failures, delegate_to, run_once, handlers and --diff under no_log, on a
+    local and an ssh host: no secret in any event, the stdout artifact or the artifacts zip (docs/reliability.md)."""
+    import base64
+    import io
+    import zipfile
+
+    dest = tmp_path / "dest"
+    dest.mkdir()
+    inventory = _inventory(ssh_env["ports"][:1], ssh_env["key"], extra="[locals]\nl1 ansible_connection=local\n")
+    files = {"extravars": json.dumps({"dest": str(dest), "secret": "S3CRET"}), "cmdline": f"--diff {verbosity}".strip()}
+    pdd = make_data_dir(tmp_path, NO_LOG_EVERYWHERE, inventory=inventory, env_files=files)
+    run, processed = pipeline(pdd, tmp_path, "-p", "job.py")
+    assert processed.status == "successful", run.text()
+    names = run.event_names()
+    for event in ("runner_retry", "runner_item_on_ok", "runner_item_on_failed", "runner_on_failed", "runner_on_file_diff"):
+        assert event in names, event
+    assert "RUNNING HANDLER [secret handler]" in run.text()
+    assert "(item=(censored due to no_log))" in run.text()
+    assert "[r1 -> localhost]" in run.text() and "[l1 -> localhost]" in run.text()
+    assert (dest / "r1.txt").read_text() == "S3CRET-diff\n"  # it ran
+    payload = run.stdout.split(b'{"zipfile"')[1].split(b"\n", 1)[1].split(b'{"eof": true}')[0]
+    with zipfile.ZipFile(io.BytesIO(base64.b64decode(payload))) as archive:
+        artifacts = b"".join(archive.read(name) for name in archive.namelist() if not name.endswith("/"))
+    assert b"S3CRET" not in run.stdout
+    assert b"S3CRET" not in artifacts
+    assert b"S3CRET" not in b"".join(p.read_bytes() for p in processed.artifact_dir.rglob("*") if p.is_file())
+
+
+def test_a_remote_job_writes_nothing_outside_its_data_dir(ssh_env, tmp_path):
+    """FTL2 builds its gate in ``~/.ftl`` (and uv its download cache in ``~/.cache/uv``), shared by
+    every job of the node's user; the executor keeps both in the job's data dir. What is left
+    outside: empty directories FTL2 makes on its own (``~/.ftl``, ``~/.ftl2/gates``) and ansible-core's
+    ``~/.ansible/tmp`` (ansible-playbook makes it too); no file anywhere in HOME or TMPDIR."""
+    home, tmp = tmp_path / "home", tmp_path / "tmp"
+    home.mkdir()
+    tmp.mkdir()
+    script = """
+    async def run(inventory_path, extravars, runner):
+        async with runner.automation() as ftl:
+            await ftl.localhost.command(cmd="echo local")
+            await ftl.remotes.command(cmd="echo remote")
+            await ftl.remotes.setup(filter="ansible_system")
+        return 0
+    """
+    inventory = _inventory(ssh_env["ports"][:1], ssh_env["key"], extra="[locals]\nlocalhost ansible_connection=local\n")
+    pdd = make_data_dir(tmp_path, script, inventory=inventory)
+    run, processed = pipeline(pdd, tmp_path, "-p", "job.py", env=worker_env(HOME=str(home), TMPDIR=str(tmp)))
+    assert processed.status == "successful", run.text()
+    files = [str(p.relative_to(tmp_path)) for base in (home, tmp) for p in base.rglob("*") if not p.is_dir()]
+    assert files == []
+    dirs = sorted(str(p.relative_to(home)) for p in home.rglob("*"))
+    assert set(dirs) <= {".ftl", ".ftl2", ".ftl2/gates", ".ansible", ".ansible/tmp"}, dirs
+    assert list((tmp_path / "worker" / "artifacts" / ".ftl2-runner-gates").glob("ftl_gate_*.pyz")) != []

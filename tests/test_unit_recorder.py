@@ -210,8 +210,17 @@ def test_large_results_are_dropped_and_no_log_is_censored():
     rec.play_start("p", "all")
     secret = rec.task_start("s", "ping", "ping", "site.py:2")
     secret.no_log = True
-    rec.host_result(secret, "h", "ok", {"censored": "hidden", "password": "p"})
-    assert channel.named("runner_on_ok")[0]["event_data"]["res"] == {"censored": "hidden"}
+    from ftl2_runner.executor.display.no_log import CENSORED, censor
+
+    censored = censor({"changed": True, "password": "p4ss", "attempts": 2})
+    assert censored == {"changed": True, "attempts": 2, "censored": CENSORED, "_ansible_no_log": True}
+    rec.host_result(secret, "h", "ok", censored)
+    event = channel.named("runner_on_ok")[0]
+    assert event["event_data"]["res"] == {"censored": CENSORED}  # awx_display keeps nothing else
+    # a retry is censored before ansible-core marks it: the preserved keys stay in the event
+    rec.host_retry(secret, "h", censor({"stdout": "p4ss", "attempts": 2, "retries": 3}, final=False))
+    assert channel.named("runner_retry")[0]["event_data"]["res"] == {"attempts": 2, "retries": 3, "censored": CENSORED}
+    assert "p4ss" not in repr(channel.events)
 
 
 def test_an_identical_error_block_is_shown_once():

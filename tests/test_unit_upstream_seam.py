@@ -232,7 +232,9 @@ def test_the_seam_restores_every_name_it_binds():
         (streaming_utils, "tempfile"),
     )
     before = [getattr(module, name) for module, name in bound]
-    with streamed_worker_job(CancelWatch()):
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as data_dir, streamed_worker_job(CancelWatch(), data_dir):
         during = [getattr(module, name) for module, name in bound]
     after = [getattr(module, name) for module, name in bound]
     assert after == before

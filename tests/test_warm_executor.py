@@ -44,7 +44,8 @@ async def run(inventory_path, extravars, runner):
         "warm": "ftl2_runner.executor.warm" in open("/proc/self/cmdline").read(),
         "cwd": os.getcwd(),
         "argv": sys.argv[1:],
-        "path0": sys.path[0],
+        "path_last": sys.path[-1],
+        "project_first": sys.path[0] == os.getcwd(),
         "tty": os.isatty(0),
         "session_leader": os.getsid(0) == os.getpid(),
         "group_leader": os.getpgid(0) == os.getpid(),
@@ -95,10 +96,11 @@ def test_a_warm_job_sees_what_a_forked_executor_sees(tmp_path, unbuffered):
     assert warm_facts.pop("gc_frozen") is True and cold_facts.pop("gc_frozen") is False
     assert warm_facts["gc_enabled"] is cold_facts["gc_enabled"] is True
     for facts, workdir in ((warm_facts, "w1"), (cold_facts, "w2")):
-        assert facts["cwd"] == facts["path0"] == str(tmp_path / workdir / "project")
+        # the script's directory is on sys.path, last; nothing put the project first (-P)
+        assert facts["cwd"] == facts["path_last"] == str(tmp_path / workdir / "project") and not facts["project_first"]
         assert facts["argv"][-1].endswith("job.py") and facts["tmp"] == str(tmp_path / "job-tmp")
-    assert {k: v for k, v in warm_facts.items() if k not in ("cwd", "path0", "argv")} == {
-        k: v for k, v in cold_facts.items() if k not in ("cwd", "path0", "argv")
+    assert {k: v for k, v in warm_facts.items() if k not in ("cwd", "path_last", "argv")} == {
+        k: v for k, v in cold_facts.items() if k not in ("cwd", "path_last", "argv")
     }
     assert warm_facts["tty"] and warm_facts["session_leader"] and warm_facts["group_leader"]
     assert warm_facts["foreground"] and warm_facts["dev_tty"] and warm_facts["tz"] == "XYZ"
@@ -330,3 +332,111 @@ def test_the_warm_executor_imports_every_ftl2_runner_module_a_job_imports(tmp_pa
     assert warm_up.returncode == 0, warm_up.stderr
     pre_imported = set(json.loads(warm_up.stdout))
     assert sorted(imported_by_job - pre_imported) == [], "add these to ftl2_runner/executor/warm.py's _import_all"
+
+
+SHADOWED = """
+import helper  # a helper module next to the script still imports
+async def run(inventory_path, extravars, runner):
+    async with runner.automation() as ftl:
+        with runner.task("template something"):
+            await ftl.localhost.debug(msg="{{ 'tmpl' | upper }} " + helper.WORD)
+        with runner.task("run a module"):
+            await ftl.localhost.command(cmd="echo ran")
+    return 0
+"""
+# Files in the project named like what the executor, FTL2 and Ansible's modules import.
+SHADOWS = ("yaml.py", "jinja2.py", "asyncio.py", "json.py", "ftl2_runner/__init__.py", "ftl2/__init__.py", "ansible/__init__.py")
+
+
+@pytest.mark.parametrize(
+    "how",
+    [
+        {},
+        {"FTL2_RUNNER_WARM_EXECUTOR": "0"},
+        {"envvars": {"LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1"}},
+    ],
+    ids=["warm", "forked", "forked-by-envvars"],
+)
+def test_project_files_never_shadow_the_executors_imports(tmp_path, how):
+    """The executor runs with the project dir as cwd: a project's ``yaml.py`` (any name the executor,
+    FTL2 or a module imports) must not replace the real one; only the script's own helpers import
+    from there."""
+    pdd = make_data_dir(tmp_path, SHADOWED)
+    found = tmp_path / "shadow-imported"
+    for name in SHADOWS:
+        path = pdd / "project" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"open({str(found)!r}, 'a').write({name!r} + '\\n')\nraise ImportError('the project shadowed {name}')\n")
+    (pdd / "project" / "helper.py").write_text('WORD = "helped"\n')
+    if "envvars" in how:
+        (pdd / "env").mkdir(exist_ok=True)
+        (pdd / "env" / "envvars").write_text(json.dumps(how["envvars"]))
+    env = worker_env(**{k: v for k, v in how.items() if k != "envvars"})
+    run, processed = pipeline(pdd, tmp_path, "-p", "job.py", env=env)
+    assert processed.status == "successful", run.text()[-3000:]
+    assert "TMPL helped" in run.text() and "changed: [localhost]" in run.text()
+    assert not found.exists(), found.read_text()
+
+
+PROCESS_FACTS = """
+import os
+async def run(inventory_path, extravars, runner):
+    worker = os.getppid()
+    waiting = 0
+    for entry in os.listdir("/proc"):
+        if entry.isdigit() and int(entry) != os.getpid():
+            try:
+                with open(f"/proc/{entry}/stat", "rb") as stat, open(f"/proc/{entry}/cmdline", "rb") as cmdline:
+                    parent = int(stat.read().rsplit(b")", 1)[1].split()[1])
+                    if parent == worker and b"ftl2_runner.executor.warm" in cmdline.read():
+                        waiting += 1
+            except OSError:
+                pass
+    # what every process the job forks inherits (subprocess's own posix_spawn would add its own)
+    with open("/proc/self/status") as status:
+        ignored = next(line.split()[1] for line in status if line.startswith("SigIgn:"))
+    runner.display(f"FACTS waiting={waiting} sigign={ignored}")
+    return 0
+"""
+
+
+def _facts(run: WorkerRun) -> dict[str, str]:
+    line = next(e["stdout"] for e in run.events if "FACTS " in (e.get("stdout") or ""))
+    return dict(item.split("=") for item in re.sub(r"\x1b\[[0-9;]*m", "", line).split("FACTS ", 1)[1].split())
+
+
+def test_a_job_the_warm_executor_cannot_take_leaves_no_executor_waiting(tmp_path):
+    """A job whose envvars have an ``FTL2_*`` variable is forked: the warm executor, which cannot run it,
+    is stopped at once instead of waiting beside the job (48 MB) until the worker ends."""
+    pdd = make_data_dir(tmp_path, PROCESS_FACTS, env_files={"envvars": json.dumps({"FTL2_SOMETHING": "x"})})
+    run = run_worker(transmit(pdd, "-p", "job.py"), tmp_path / "w")
+    assert run.final_status == "successful", run.text()
+    assert _facts(run)["waiting"] == "0"
+
+
+def test_a_warm_jobs_children_get_the_signal_dispositions_of_a_forked_ones(tmp_path):
+    """glibc's posix_spawn starts the warm executor with its internal signals (32, 33) ignored, which
+    exec keeps: every process of a warm job inherited them ignored. A warm job's child now sees what a
+    forked job's child sees."""
+    pdd = make_data_dir(tmp_path, PROCESS_FACTS)
+    stream = transmit(pdd, "-p", "job.py")
+
+    def worker(workdir: str, warm: str) -> WorkerRun:
+        # Started by fork and exec, as Receptor (Go) starts it: Python's subprocess would use posix_spawn
+        # and give the worker itself the ignored signals (a preexec_fn makes it fork).
+        done = subprocess.run(
+            [FTL2_RUNNER, "worker", f"--private-data-dir={tmp_path / workdir}"],
+            input=stream,
+            capture_output=True,
+            timeout=120,
+            env=worker_env(FTL2_RUNNER_WARM_EXECUTOR=warm),
+            preexec_fn=lambda: None,
+        )
+        run = WorkerRun(done.stdout, done.stderr, done.returncode)
+        run.lines = parse_stream(done.stdout)
+        return run
+
+    warm, cold = worker("w1", "1"), worker("w2", "0")
+    assert warm.final_status == cold.final_status == "successful"
+    assert _facts(warm)["sigign"] == _facts(cold)["sigign"], (_facts(warm), _facts(cold))
+    assert not int(_facts(warm)["sigign"], 16) & (1 << 31)  # signal 32 is not ignored

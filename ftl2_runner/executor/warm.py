@@ -28,6 +28,8 @@ import time
 
 from ..processes.warm_executor import FORCED_ENV, HEADER
 
+EXECUTOR_MODULE = "ftl2_runner.executor"  # config.EXECUTOR_MODULE (config imports ansible_runner)
+
 gc.disable()  # until the warm-up thread has imported everything: see _warm_up
 
 
@@ -160,7 +162,7 @@ def _become(job: dict, slave: int) -> None:
     tempfile.tempdir = None  # recomputed from the job's TMPDIR
     from . import __main__ as executor
 
-    sys.argv = [executor.__file__, *job["argv"][3:]]  # what `python -m ftl2_runner.executor ARGS` sets
+    sys.argv = [executor.__file__, *_arguments(job["argv"])]  # what `python -P -m ftl2_runner.executor ARGS` sets
 
 
 def _close_inherited(keep: int) -> None:
@@ -188,7 +190,38 @@ def _close_inherited(keep: int) -> None:
             pass  # the directory listing's own descriptor, closed since
 
 
+_RT_SIGACTION = {"x86_64": 13, "aarch64": 134, "ppc64le": 173, "s390x": 174, "riscv64": 134}  # syscall numbers
+
+
+def _undo_posix_spawn_signals() -> None:
+    """Give the C library's internal signals (32, 33) the dispositions the worker has.
+
+    glibc's ``posix_spawn`` starts its child with them ignored, and an ignored signal stays
+    ignored through exec: every process of a warm job inherited signal 32 ignored, where a
+    forked executor (``pty.fork`` + exec) has the worker's (default) dispositions. Python's
+    ``signal`` module cannot name them (glibc refuses its own signals), so this is the
+    ``rt_sigaction`` system call with a zeroed ``struct sigaction``: SIG_DFL, no flags, an
+    empty mask, on every architecture. glibc installs its own handlers when it needs them.
+    """
+    number = _RT_SIGACTION.get(os.uname().machine)
+    if number is None:
+        return
+    try:
+        with open(f"/proc/{os.getppid()}/status") as status:
+            worker_ignores = int(next(line.split()[1] for line in status if line.startswith("SigIgn:")), 16)
+    except (OSError, StopIteration, ValueError):
+        worker_ignores = 0
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    default = ctypes.create_string_buffer(64)
+    for signum in (32, 33):
+        if not worker_ignores & (1 << (signum - 1)):
+            libc.syscall(ctypes.c_long(number), ctypes.c_int(signum), default, None, ctypes.c_size_t(8))
+
+
 def main(fd: int) -> int:
+    _undo_posix_spawn_signals()
     # Like ptyprocess's child: no descriptor but 0-2 (and our channel) from whoever started us.
     _close_inherited(keep=fd)
     channel = socket.socket(fileno=fd)
@@ -205,7 +238,12 @@ def main(fd: int) -> int:
     _become(job, slave)
     from .__main__ import main as executor_main
 
-    return executor_main(job["argv"][3:])
+    return executor_main(_arguments(job["argv"]))
+
+
+def _arguments(argv: list[str]) -> list[str]:
+    """The executor's own arguments: what follows ``-m ftl2_runner.executor`` in the job's command."""
+    return argv[argv.index(EXECUTOR_MODULE) + 1 :]
 
 
 if __name__ == "__main__":

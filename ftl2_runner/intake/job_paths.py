@@ -23,6 +23,8 @@ before upstream touches anything, this module refuses:
   ``inventory/hosts.json``, each directory's ``.artifact_write_lock``) as such symlinks;
 * files at those paths with more than one hard link: writing to one writes to the
   other name too, which may be anywhere on the same filesystem;
+* FIFOs, sockets and devices at those paths: upstream opens ``stdout``, ``command``... for
+  writing, and a FIFO there blocked the worker for ever;
 * a fact cache (``fact_cache`` kwarg or ``env/settings``) outside the artifact dir.
 """
 
@@ -105,11 +107,25 @@ def check_file(root: str, relative: str) -> None:
     _refuse_hard_links(path, relative)
 
 
+# The executor's partial-file slots (executor/display/partial_files.py): its own, made anew before
+# it writes any (whatever a reused data dir holds there is removed first), and hard-linked by design.
+_PARTIAL_FILE_SLOTS = ".ftl2-runner-slots"
+_SPECIAL = ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device"))
+
+
 def _refuse_hard_links(path: str, shown: str) -> None:
+    """Refuse a file with other hard links, and a FIFO, socket or device (upstream's ``open`` of a
+    FIFO for writing its ``stdout`` or ``command`` artifact blocked the worker for ever)."""
     try:
         info = os.lstat(path)
     except OSError:
         return
+    for test, what in _SPECIAL:
+        if test(info.st_mode):
+            raise UnsafeDataDir(
+                f"{shown} is {what}, not a file: the job writes or reads files there, and opening it would "
+                "block the job or write elsewhere; remove it, or run the worker with --delete"
+            )
     if stat.S_ISREG(info.st_mode) and info.st_nlink > 1:
         raise UnsafeDataDir(
             f"{shown} has {info.st_nlink} hard links: the job writes or reads it, and another "
@@ -127,7 +143,8 @@ def check_tree(root: str, relative: str, *, leave_only: bool) -> None:
         for name in subdirs + files:
             path = os.path.join(directory, name)
             if not os.path.islink(path):
-                _refuse_hard_links(path, os.path.relpath(path, root))
+                if _PARTIAL_FILE_SLOTS not in os.path.relpath(path, top).split(os.sep):
+                    _refuse_hard_links(path, os.path.relpath(path, root))
                 continue
             if leave_only and inside(path, root):
                 continue

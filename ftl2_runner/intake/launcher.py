@@ -98,6 +98,8 @@ def parse_launcher(data: Any, path: str = "<launcher>") -> Launcher:
     script = play_vars.pop(LAUNCHER_KEY)
     if not isinstance(script, str) or not script.strip():
         raise LauncherError(f"{path}: {LAUNCHER_KEY} must be a path or '{DEFAULT_KEYWORD}', not {script!r}")
+    if "\x00" in script:
+        raise LauncherError(f"{path}: {LAUNCHER_KEY} {script!r} contains a NUL byte, which no file name can; name the script by its path")
     if "{{" in script or "{%" in script:
         raise LauncherError(f"{path}: {LAUNCHER_KEY} is a plain path; templates ({script!r}) are not expanded")
     hosts = play.get("hosts")

@@ -10,7 +10,9 @@ then handed to upstream unchanged.
 
 Limits (documented in docs/reliability.md), overridable through the environment:
 ``FTL2_RUNNER_MAX_UNZIPPED_BYTES`` (default 8 GiB in total), ``FTL2_RUNNER_MAX_ZIP_ENTRIES``
-(default 200,000), and a compression ratio above 200:1 for any entry larger than 16 MiB.
+(default 200,000), and a compression ratio above 200:1 for any entry larger than 16 MiB, or for
+the whole archive once it unpacks to more than 16 MiB (64 entries of exactly 16 MiB of zeros
+passed the per-entry rule: 1 GiB from a 1 MiB payload).
 """
 
 from __future__ import annotations
@@ -34,6 +36,9 @@ DEFAULT_MAX_UNZIPPED_BYTES = 8 * 1024**3
 DEFAULT_MAX_ENTRIES = 200_000
 MAX_RATIO = 200
 RATIO_CHECK_MIN_BYTES = 16 * 1024**2
+PATH_MAX = 4096  # Linux's limits on a path and on one of its components, in bytes
+NAME_MAX = 255
+_SYMLINK = "\0"  # the trie's mark of a symlink entry (no component contains a NUL)
 _CHUNK = 3 * 1024 * 1024  # a multiple of 3, so base64 chunks concatenate cleanly
 # Trees of the data dir that the worker and Runner write into (see _check_symlink_location).
 WRITTEN_TREES = ("artifacts", "env")
@@ -65,10 +70,10 @@ def validate_archive(archive: zipfile.ZipFile, target_directory: str) -> list[st
     infos = archive.infolist()
     if len(infos) > max_entries:
         raise UnsafeArchive(f"the archive has {len(infos)} entries, more than the limit of {max_entries}")
-    total = 0
+    total = compressed = 0
     stale_links: list[str] = []
     seen: set[str] = set()
-    symlinks: set[str] = set()
+    symlinks: dict[str, Any] = {}  # a trie of the symlink entries' components: prefixes are found in one walk
     target_real = os.path.realpath(target_directory)
     for info in infos:
         name = info.filename
@@ -77,30 +82,51 @@ def validate_archive(archive: zipfile.ZipFile, target_directory: str) -> list[st
         if clean in seen:
             raise UnsafeArchive(f"entry {name!r} appears more than once in the archive")
         seen.add(clean)
-        for depth in range(1, len(parts)):
-            if "/".join(parts[:depth]) in symlinks:
+        node = symlinks
+        for depth, part in enumerate(parts[:-1], start=1):
+            node = node.get(part, {})
+            if _SYMLINK in node:
                 raise UnsafeArchive(f"entry {name!r} would be written through the symlink {'/'.join(parts[:depth])!r}")
         is_symlink = stat.S_ISLNK(info.external_attr >> 16)
         if _check_existing_path(target_real, parts, is_symlink):
             stale_links.append(os.path.join(target_real, *parts))
         if is_symlink:
             _check_symlink_location(name, parts)
-            symlinks.add(clean)
+            node = symlinks
+            for part in parts:
+                node = node.setdefault(part, {})
+            node[_SYMLINK] = True
         total += info.file_size
         if total > max_bytes:
             raise UnsafeArchive(f"the archive unpacks to more than {max_bytes} bytes")
         if info.file_size > RATIO_CHECK_MIN_BYTES and info.file_size > MAX_RATIO * max(info.compress_size, 1):
             raise UnsafeArchive(f"entry {name!r} has a compression ratio above {MAX_RATIO}:1 (a zip bomb?)")
+        compressed += info.compress_size
+    if total > RATIO_CHECK_MIN_BYTES and total > MAX_RATIO * max(compressed, 1):
+        raise UnsafeArchive(
+            f"the archive unpacks to {total} bytes from {compressed}: a compression ratio above {MAX_RATIO}:1 (a zip bomb?)"
+        )
     return stale_links
 
 
 def _entry_parts(name: str) -> list[str]:
-    """The path components an entry is extracted to; refuses names that leave the data dir."""
+    """The path components an entry is extracted to; refuses names that leave the data dir.
+
+    A name longer than ``PATH_MAX`` or with a component longer than ``NAME_MAX`` cannot be
+    extracted anywhere (upstream fails on it, late): refused first, so that no check below
+    ever walks a path 30,000 components deep (the checks were quadratic in the depth: three
+    60,000-character names took 50 s).
+    """
+    if len(name.encode("utf-8", "surrogateescape")) > PATH_MAX:
+        raise UnsafeArchive(f"entry {name[:100]!r}... is longer than {PATH_MAX} bytes (PATH_MAX): it cannot be extracted")
     if "\\" in name or "\x00" in name:
         raise UnsafeArchive(f"entry {name!r} has a backslash or NUL in its name")
     if name.startswith("/") or (len(name) > 1 and name[1] == ":"):
         raise UnsafeArchive(f"entry {name!r} is an absolute path")
     parts = [p for p in name.split("/") if p not in ("", ".")]
+    for part in parts:
+        if len(part.encode("utf-8", "surrogateescape")) > NAME_MAX:
+            raise UnsafeArchive(f"entry {name[:100]!r}... has a component longer than {NAME_MAX} bytes (NAME_MAX): it cannot be extracted")
     if ".." in parts:
         raise UnsafeArchive(f"entry {name!r} points outside the data directory")
     if not parts:
@@ -167,7 +193,10 @@ def make_safe_unstream_dir(upstream_unstream_dir: UnstreamDir) -> UnstreamDir:
 
         if not isinstance(length, int) or isinstance(length, bool) or length < 0:
             raise UnsafeArchive(f"invalid zipfile length {length!r}")
-        with tempfile.TemporaryFile() as raw, tempfile.TemporaryFile() as encoded:
+        # Anonymous files in the data dir: the decoded zip holds the job's secrets (env/ssh_key),
+        # and nothing of a job is written outside its data dir, even for a moment.
+        os.makedirs(target_directory, mode=0o700, exist_ok=True)
+        with tempfile.TemporaryFile(dir=target_directory) as raw, tempfile.TemporaryFile(dir=target_directory) as encoded:
             with Base64IO(stream) as source:
                 remaining = length
                 while remaining:

@@ -46,6 +46,12 @@ class CancelWatch:
         for signum in CANCEL_SIGNALS:
             self._previous[signum] = signal.signal(signum, self._handler)
         self.installed = True
+        from . import early_signals
+
+        noted = early_signals.noted_at()  # a signal the console script noted before this watch existed
+        if noted is not None and not self._event.is_set():
+            self.received_at = noted
+            self._event.set()
         return True
 
     def restore(self) -> None:
@@ -65,6 +71,12 @@ class CancelWatch:
 
     def is_set(self) -> bool:
         return self._event.is_set()
+
+    def raise_if_set(self) -> None:
+        """A checkpoint: a cancel whose ``JobCanceled`` was swallowed (raised inside a weakref
+        callback or a ``__del__``, where Python only prints it) still stops the job here."""
+        if self._event.is_set() and self._abort_work:
+            raise JobCanceled(0)
 
     def upstream_signal_handler(self) -> Callable[[], bool]:
         """What upstream's ``init_runner`` gets instead of ``ansible_runner.utils.signal_handler()``."""

@@ -30,8 +30,14 @@ MAX_PEXPECT_TIMEOUT = 2
 
 
 def executor_command() -> list[str]:
-    """The executor's argv prefix: same interpreter, so the job sees the same ftl2."""
-    return [sys.executable, "-m", EXECUTOR_MODULE]
+    """The executor's argv prefix: same interpreter, so the job sees the same ftl2.
+
+    ``-P``: the executor runs with the project dir as its cwd, and ``python -m`` would put that
+    first on ``sys.path``, where a project's ``yaml.py`` (``asyncio.py``, ``ftl2/``...) replaced
+    what the executor, FTL2 and Ansible's modules import. Only the script's own directory goes
+    on ``sys.path``, last (``script_loader``).
+    """
+    return [sys.executable, "-P", "-m", EXECUTOR_MODULE]
 
 
 class Ftl2RunnerConfig(RunnerConfig):

@@ -14,10 +14,13 @@ stays a zombie (a pod's pid limit counts them): ``OrphanReaper`` does, twice a
 second, for exactly those children — never for the executor or the warm executor,
 whose exit status ptyprocess and ``warm_executor`` wait for themselves (``protected``).
 
-Inside a host program (``run_worker``) only the job's processes are touched: the job's
-processes are the descendants that were not there when the job started and that are
-not in the worker's session (the executor leads a session of its own, and everything
-the job starts is in it or in a newer one); the subreaper flag is given back after.
+Inside a host program (``run_worker``) the worker is no subreaper and reaps nothing: a child the
+host starts while the job runs (``start_new_session=True``, so in no session of the job's) would
+be reaped under the host's ``Popen.wait()`` or killed with the job. There the job's processes
+are those in a session the job's executor leads (it is spawned as a session leader) and those
+whose environment carries the job's ``AWX_ISOLATED_DATA_DIR`` (which left it with ``setsid``);
+upstream's Worker touches no process outside its job. Only the console script, which owns its
+whole process (``claim_the_whole_process``), adopts and reaps orphans.
 """
 
 from __future__ import annotations
@@ -37,6 +40,17 @@ REAP_INTERVAL = 0.5
 # spawned and registered, so the reaper can never reap it in between.
 spawn_lock = threading.Lock()
 _protected: set[int] = set()
+_whole_process = False
+
+
+def claim_the_whole_process() -> None:
+    """The console script: every child of this process is one of the job's (see the module's docstring)."""
+    global _whole_process
+    _whole_process = True
+
+
+def owns_the_process() -> bool:
+    return _whole_process
 
 
 def protect(pid: int) -> None:
@@ -145,9 +159,17 @@ class JobProcesses:
     def __init__(self, *job_pids: int | None) -> None:
         """``job_pids``: processes already running that belong to the job (the warm executor)."""
         self._session = os.getsid(0)
-        self._before = set(descendants()) - set(job_pids)
+        self._before = set(descendants()) - set(job_pids) if _whole_process else set()
+        self._leaders_before = set(_protected) - set(job_pids)
+        self._marker: bytes | None = None
+
+    def mark(self, name: str, value: str) -> None:
+        """The environment entry every process of the job inherits (inside a host program)."""
+        self._marker = b"\0" + f"{name}={value}".encode("utf-8", "surrogateescape") + b"\0"
 
     def pids(self) -> list[int]:
+        if not _whole_process:
+            return self._pids_in_a_host_program()
         found = []
         for pid in descendants():
             if pid in self._before:
@@ -156,6 +178,31 @@ class JobProcesses:
             if fields and int(fields[3]) != self._session:
                 found.append(pid)
         return found
+
+    def _pids_in_a_host_program(self) -> list[int]:
+        """Processes in a session the job's executor leads, or with the job's environment entry."""
+        leaders = set(_protected) - self._leaders_before
+        me = os.getpid()
+        found = []
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit() or int(entry) == me:
+                continue
+            pid = int(entry)
+            fields = _stat_fields(pid)
+            if not fields or fields[0] == b"Z":
+                continue
+            if int(fields[3]) in leaders or self._carries_marker(pid):
+                found.append(pid)
+        return found
+
+    def _carries_marker(self, pid: int) -> bool:
+        if self._marker is None:
+            return False
+        try:
+            with open(f"/proc/{pid}/environ", "rb") as handle:
+                return self._marker in b"\0" + handle.read()
+        except OSError:
+            return False
 
     def kill(self) -> list[int]:
         """SIGKILL every process of the job and reap those that are our children."""

@@ -22,6 +22,7 @@ one process.
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 import threading
 from collections.abc import Iterator
@@ -91,6 +92,7 @@ def streamed_job_checks(cancel_watch: CancelWatch) -> Iterator[None]:
         original_run, original_signal_handler = interface.run, interface.signal_handler
 
         def checked_run(**kwargs: Any) -> Any:
+            cancel_watch.raise_if_set()  # the stream is read and unpacked: the last moment before the job
             check_job_kwargs(kwargs, streamed=True)
             return original_run(**kwargs)
 
@@ -103,21 +105,37 @@ def streamed_job_checks(cancel_watch: CancelWatch) -> Iterator[None]:
             interface.run, interface.signal_handler = original_run, original_signal_handler
 
 
-@contextlib.contextmanager
-def bounded_artifact_spool() -> Iterator[None]:
-    """Keep upstream ``stream_dir``'s temporary zip where the worker can always remove it.
+SPOOL_PREFIX = ".ftl2-runner-spool-"
+_spool_dirs: list[str] = []
 
-    ``Ftl2Worker.artifacts_handler`` may abandon a zip that is still being built after
-    a cancel; the temporary file ``stream_dir`` creates (``tempfile.NamedTemporaryFile``
-    in ``$TMPDIR``) would then outlive the worker. Its module's ``tempfile`` name is
-    rebound to one that creates the file in a private directory, removed on the way out.
+
+def streaming_spool_dir() -> str | None:
+    """The running job's spool directory (in its data dir), if there is one."""
+    return _spool_dirs[-1] if _spool_dirs else None
+
+
+@contextlib.contextmanager
+def bounded_artifact_spool(private_data_dir: str) -> Iterator[None]:
+    """Keep upstream's temporary files in the data dir, where the worker can always remove them.
+
+    Upstream's ``unstream_dir`` decodes the job's zip (``env/ssh_key`` and all) to a
+    ``tempfile.NamedTemporaryFile``, and ``stream_dir`` builds the artifacts zip in another;
+    ``Ftl2Worker.artifacts_handler`` may abandon the latter after a cancel. In ``$TMPDIR`` either
+    outlived a worker killed by SIGKILL, outside the data dir. Their module's ``tempfile`` name
+    is rebound to one that creates the files in a private directory inside the data dir
+    (removed on the way out, with the data dir by ``--delete``, and at the next job in a
+    reused data dir).
     """
+    import glob
     import tempfile
     import types
 
     import ansible_runner.utils.streaming as streaming_utils
 
-    spool_dir = tempfile.mkdtemp(prefix="ftl2-runner-artifacts-")
+    os.makedirs(private_data_dir, mode=0o700, exist_ok=True)
+    for stale in glob.glob(os.path.join(glob.escape(private_data_dir), SPOOL_PREFIX + "*")):
+        shutil.rmtree(stale, ignore_errors=True)  # left by a worker that was killed
+    spool_dir = tempfile.mkdtemp(prefix=SPOOL_PREFIX, dir=private_data_dir)
     shim = types.SimpleNamespace(
         NamedTemporaryFile=lambda *args, **kwargs: tempfile.NamedTemporaryFile(*args, **{"dir": spool_dir, **kwargs}),
         TemporaryFile=tempfile.TemporaryFile,
@@ -126,15 +144,17 @@ def bounded_artifact_spool() -> Iterator[None]:
     with _lock:
         original = streaming_utils.tempfile
         streaming_utils.tempfile = shim
+        _spool_dirs.append(spool_dir)
         try:
             yield
         finally:
+            _spool_dirs.remove(spool_dir)
             streaming_utils.tempfile = original
             shutil.rmtree(spool_dir, ignore_errors=True)
 
 
 @contextlib.contextmanager
-def streamed_worker_job(cancel_watch: CancelWatch) -> Iterator[None]:
+def streamed_worker_job(cancel_watch: CancelWatch, private_data_dir: str) -> Iterator[None]:
     """Every rebinding a streamed job needs, for the duration of ``Worker.run`` (see docs/design.md)."""
-    with ftl2_jobs(), validated_unzip(), streamed_job_checks(cancel_watch), bounded_artifact_spool():
+    with ftl2_jobs(), validated_unzip(), streamed_job_checks(cancel_watch), bounded_artifact_spool(private_data_dir):
         yield

@@ -23,6 +23,9 @@ What Runner relies on stays true, which is why the parts are what they are:
 - It receives the pty slave as its controlling terminal and fds 0, 1, 2, echo off
   and a 24x80 window, as ``ptyprocess.PtyProcess.spawn`` sets up a child; SIGHUP is
   ignored when Runner asked for ``ignore_sighup``.
+- glibc's ``posix_spawn`` starts the process with the C library's internal signals (32, 33)
+  ignored, and exec keeps that: the process gives them the worker's dispositions first thing
+  (``executor/warm.py``), so a warm job's processes inherit what a forked job's do.
 - Anything that is read only when a process or a library starts (``PYTHON*``, ``FTL2_*``
   other than ours, locale variables, ``HOME`` for the user site directory, the dynamic
   loader's ``LD_*``, glibc's ``MALLOC_*``/``GLIBC_TUNABLES``, ``OPENSSL_*``, which
@@ -87,9 +90,10 @@ class WarmExecutor:
         """True when ``argv`` is our executor, run by our interpreter, in an environment like ours."""
         from .config import executor_command  # already imported: it built the command being spawned
 
+        prefix = executor_command()
         return (
-            len(argv) >= 3
-            and [os.path.abspath(argv[0]), *argv[1:3]] == executor_command()  # the venv's python exactly
+            len(argv) >= len(prefix)
+            and [os.path.abspath(argv[0]), *argv[1 : len(prefix)]] == prefix  # the venv's python exactly
             and env is not None
             and _startup_view(env) == self._startup
             and (cwd is None or os.path.isdir(cwd))
@@ -169,7 +173,7 @@ def start() -> WarmExecutor | None:
         with process_tree.spawn_lock:  # registered before the orphan reaper could see it exit
             pid = os.posix_spawn(
                 sys.executable,
-                [sys.executable, "-m", WARM_MODULE, str(theirs.fileno())],
+                [sys.executable, "-P", "-m", WARM_MODULE, str(theirs.fileno())],  # -P: as the executor (config.py)
                 env,
                 file_actions=[
                     (os.POSIX_SPAWN_OPEN, fd, os.devnull, flags, 0) for fd, flags in ((0, os.O_RDONLY), (1, os.O_WRONLY), (2, os.O_WRONLY))
@@ -201,6 +205,7 @@ def claim(argv: Sequence[str], env: Mapping[str, str] | None, cwd: str | None) -
         discard()
         return None
     if not warm.accepts(argv, env, cwd):
+        discard()  # the job is forked: the waiting process (48 MB) would only sit beside it
         return None
     _waiting = None
     return warm

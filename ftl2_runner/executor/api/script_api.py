@@ -149,9 +149,10 @@ class ScriptRunner:
         import_ftl2()
         import ftl2
 
-        from ..ftl2.gate import ensure_gate_installer, seed_gate_cache
+        from ..ftl2.gate import ensure_gate_installer, job_gate_cache, seed_gate_cache, use_job_gate_cache
 
-        seed_gate_cache()  # prebuilt gates: no package download on offline execution nodes
+        gate_cache = job_gate_cache()  # in the job's data dir, not ~/.ftl (gate.py)
+        seed_gate_cache(caches=[gate_cache] if gate_cache else None)  # prebuilt gates: no package download
         ensure_gate_installer()  # a uv off PATH still builds the gate in a venv without pip
         from ..ftl2.installer_output import install as quiet_gate_installer
 
@@ -198,6 +199,8 @@ class ScriptRunner:
                 on_event=on_event,
                 **kwargs,
             ) as ctx:
+                if gate_cache is not None:
+                    use_job_gate_cache(ctx, gate_cache)
                 self._plays.context = ctx
                 self._ftl = TrackedAutomation(ctx, self._executor)
                 try:

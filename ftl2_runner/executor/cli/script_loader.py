@@ -100,7 +100,10 @@ def load_run_function(path: str) -> Callable[..., Any]:
     module = importlib.util.module_from_spec(spec)
     script_dir = os.path.dirname(os.path.abspath(path))
     if script_dir not in sys.path:
-        sys.path.insert(0, script_dir)  # helper modules next to the script import as in a project
+        # Helper modules next to the script import as in a project, but last: a project file named
+        # like an installed module (yaml.py, asyncio.py) never replaces what the executor, FTL2
+        # or the script import (issue 26; the executor runs with -P, config.executor_command).
+        sys.path.append(script_dir)
     sys.modules[name] = module
     try:
         loader.exec_module(module)

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..vars.booleans import ansible_bool
+from . import no_log
 from .formatting import COLOR_DEBUG, COLOR_DEPRECATE, COLOR_ERROR, COLOR_WARN, Formatter
 from .protocol import DisplayChannel, utc_now_iso
 
@@ -127,6 +128,7 @@ class PlaybookRecorder:
     ):
         self.channel = channel
         channel.forwarded_event = self.forwarded_output_event  # what the job prints, in context
+        channel.error_event = self.error_event  # why the job stops, when events cannot be written
         self.formatter = formatter
         self.playbook = playbook
         self.playbook_uuid = str(uuid.uuid4())
@@ -213,6 +215,13 @@ class PlaybookRecorder:
         event_uuid: str | None = None,
         verbosity: int | None = None,
     ) -> str:
+        partial = self._partial(event, event_data, event_uuid, verbosity)
+        self.channel.emit(partial, text)
+        return str(partial["uuid"])
+
+    def _partial(
+        self, event: str, event_data: dict[str, Any], event_uuid: str | None = None, verbosity: int | None = None
+    ) -> dict[str, Any]:
         event_uuid = event_uuid or str(uuid.uuid4())
         event_data["uuid"] = event_uuid
         if not self._keeps_event_data(event):
@@ -226,8 +235,13 @@ class PlaybookRecorder:
         if verbosity is not None:
             partial["verbosity"] = verbosity
         partial["event_data"] = event_data
-        self.channel.emit(partial, text)
-        return event_uuid
+        return partial
+
+    def error_event(self, msg: str) -> tuple[dict[str, Any], str]:
+        """The ``error`` event ``error(msg)`` would emit, and its text, for the channel to write itself."""
+        data = self._ctx(self._display_depth()) if self._started else {}
+        data["error"] = True
+        return self._partial("error", data), self.formatter.error(msg)
 
     def forwarded_output_event(self) -> dict[str, Any]:
         """The partial event for text the job printed (``DisplayChannel.forward``).
@@ -387,7 +401,7 @@ class PlaybookRecorder:
         stats = self.stats.setdefault(host, HostStats())
         fmt = self.formatter
         error_block = self._once(error_block)
-        event_res = {"censored": res["censored"]} if task.no_log and "censored" in res else res
+        event_res = no_log.event_res(res)
         text: str | None
         with self._as_current(task):
             data = self._ctx("task")
@@ -474,14 +488,16 @@ class PlaybookRecorder:
             text += "Result was: " + self.formatter.dump_results(res)
         with self._as_current(task):
             data = self._ctx("task")
-            data.update(host=host, res={"censored": res["censored"]} if task.no_log and "censored" in res else res)
+            data.update(host=host, res=no_log.event_res(res))
             self._emit("runner_retry", data, self.formatter.stringc(text, COLOR_DEBUG))
 
-    def file_diff(self, task: Task, host: str, res: Mapping[str, Any], item: bool = False) -> None:
+    def file_diff(self, task: Task, host: str, res: Mapping[str, Any], item: bool = False, had_diff: bool | None = None) -> None:
         """``runner_on_file_diff`` under ``--diff``: sent for any result carrying ``diff``, and for every
         ``ok`` loop item (ansible-core's task executor sends one per item, diff or not); the diff text
-        (``--- before`` / ``+++ after``) is shown only for a changed result whose diff says something."""
-        if res.get("diff") is None and not item:
+        (``--- before`` / ``+++ after``) is shown only for a changed result whose diff says something.
+        ``had_diff``: whether the module's result had a diff, for a ``res`` that ``no_log`` censored
+        (ansible-core still sends the event, with ``diff: null``)."""
+        if not item and not (had_diff if had_diff is not None else res.get("diff") is not None):
             return
         from .diff import render
 
@@ -507,7 +523,7 @@ class PlaybookRecorder:
         event = {"ok": "runner_item_on_ok", "failed": "runner_item_on_failed", "skipped": "runner_item_on_skipped"}[outcome]
         with self._as_current(task):
             data = self._ctx("task")
-            data.update(host=host, res=res)
+            data.update(host=host, res=no_log.event_res(res))
             if outcome != "skipped":
                 data["task_args"] = self._ran_with(task, host)
             text = self.formatter.item(host, outcome, res, label, task.action)

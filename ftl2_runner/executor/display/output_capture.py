@@ -138,6 +138,15 @@ class OutputCapture:
         return True
 
     def _forward(self) -> None:
+        try:
+            self._forward_until_eof()
+        except BaseException:
+            # Nothing the job prints could be forwarded any more: it would block on its next print
+            # with the pipe full, and the worker would wait for ever. (A full disk is reported by
+            # the channel itself, which ends the executor before this.)
+            os._exit(1)
+
+    def _forward_until_eof(self) -> None:
         assert self._channel is not None
         while True:
             timeout = _PARTIAL_LINE_DELAY if self._pending else None

@@ -27,6 +27,7 @@ from __future__ import annotations
 import collections
 import os
 import shutil
+import stat
 import threading
 
 SLOT_DIR_NAME = ".ftl2-runner-slots"
@@ -68,8 +69,12 @@ class PartialFileWriter:
             slot = self._take_slot()
             if slot is None:
                 return False
-            fd = os.open(slot, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            # O_NOFOLLOW | O_NONBLOCK and a regular file only: whatever else a reused data dir may
+            # hold at a slot's path (a FIFO blocked a plain open for ever) is refused, not written to.
+            fd = os.open(slot, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW | os.O_NONBLOCK, 0o600)
             try:
+                if not stat.S_ISREG(os.fstat(fd).st_mode):
+                    raise OSError(f"{slot} is not a regular file")
                 write_all(fd, data)
                 os.ftruncate(fd, len(data))
             finally:
@@ -91,7 +96,7 @@ class PartialFileWriter:
         if self._slots >= MAX_SLOTS:
             return None
         if not self._made_dir:
-            os.makedirs(self._slot_dir, mode=0o700, exist_ok=True)
+            _make_anew(self._slot_dir)
             self._made_dir = True
         self._slots += 1
         return os.path.join(self._slot_dir, str(self._slots))
@@ -110,11 +115,28 @@ def remove_slots(events_dir: str) -> None:
     shutil.rmtree(os.path.join(events_dir, SLOT_DIR_NAME), ignore_errors=True)
 
 
+def _make_anew(slot_dir: str) -> None:
+    """An empty slot directory of our own: what a reused data dir has there (slots left by a killed
+    executor, a FIFO, a socket, a file) is removed first; a symlink is only unlinked."""
+    try:
+        info = os.lstat(slot_dir)
+    except FileNotFoundError:
+        info = None
+    if info is not None:
+        if stat.S_ISDIR(info.st_mode):
+            shutil.rmtree(slot_dir)
+        else:
+            os.unlink(slot_dir)
+    os.mkdir(slot_dir, 0o700)
+
+
 def _create(path: str, data: bytes) -> None:
     # To its final name directly: the file is closed before its begin marker is written,
     # and Runner opens it only after it has seen that marker.
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC | os.O_NOFOLLOW | os.O_NONBLOCK, 0o600)
     try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(f"{path} is not a regular file")
         write_all(fd, data)
     finally:
         os.close(fd)

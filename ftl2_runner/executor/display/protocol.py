@@ -51,12 +51,13 @@ import os
 import re
 import threading
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, NoReturn
 
 from .partial_files import PartialFileWriter, write_all
 
 _MARKER_WIDTH = 78
 _ESC = "\x1b"
+RC_STOPPED = 1  # the executor's exit code when it stops a job it cannot report (see _stop_the_job)
 MARKER_EVENT_LIMIT = 5000  # bytes of JSON: its marker (about 7 KiB) stays within RunnerSpawn's carry
 EVENT_FILES_VARIABLE = "FTL2_RUNNER_EVENT_FILES"
 # What Runner's merge of a partial file puts first, in this order; each is overwritten in place.
@@ -116,6 +117,8 @@ class DisplayChannel:
         self.before_event: Callable[[], None] | None = None
         # Builds the partial event for output the job printed (PlaybookRecorder sets it).
         self.forwarded_event: Callable[[], dict[str, Any]] | None = None
+        # Builds an ``error`` event and its text (PlaybookRecorder sets it): see ``_stop_the_job``.
+        self.error_event: Callable[[str], tuple[dict[str, Any], str]] | None = None
         self._tail = ""  # the last two characters written: a marker may start there
         self.events_in_markers = os.environ.get(EVENT_FILES_VARIABLE) != "1"
         self._partial_files: PartialFileWriter | None = None
@@ -196,7 +199,38 @@ class DisplayChannel:
 
     def _write_partial(self, event: dict[str, Any]) -> None:
         assert self._partial_files is not None  # callers write partials only when speaking the protocol
-        self._partial_files.write(f"{event['uuid']}-partial.json", json.dumps(event, default=_json_default).encode("utf-8"))
+        try:
+            self._partial_files.write(f"{event['uuid']}-partial.json", json.dumps(event, default=_json_default).encode("utf-8"))
+        except OSError as exc:
+            self._stop_the_job(exc)
+
+    def _stop_the_job(self, exc: OSError) -> NoReturn:
+        """An event file cannot be written (a full disk, EIO, a disk quota): the job stops and says why.
+
+        Going on is not possible: the event cannot reach Runner, and when it was a printed line
+        the capture thread died with it and the script then blocked for ever on its next
+        ``print`` (the worker waited as ``running``, no eof). So the executor writes one
+        ``error`` event whole in its begin marker (it needs no file) and exits at once with
+        ``RC_STOPPED``: the worker reports ``failed`` and the reason, and ends with eof.
+        """
+        reason = exc.strerror or str(exc)
+        where = exc.filename or self._events_dir
+        message = (
+            f"ftl2-runner stopped the job: it cannot write the job's events ({reason}: {where}). "
+            "Free space on the execution node (or raise its quota) and run the job again."
+        )
+        try:
+            if self.error_event is not None:
+                event, text = self.error_event(message)
+                carried = {"uuid": event["uuid"], **_MERGED_FIRST}
+                carried.update((key, value) for key, value in event.items() if key != "uuid")
+                frame = _encode_marker_text(json.dumps(carried, default=_json_default)) + defuse_markers(text + "\n") + END_MARKER
+            else:
+                frame = defuse_markers(message + "\n")
+            if self.lock.acquire(timeout=5):  # another thread may be in the middle of a frame
+                write_all(self._fd, frame.encode("utf-8", "replace"))
+        finally:
+            os._exit(RC_STOPPED)
 
     def close(self) -> None:
         """The job is over: give back what writing partial files holds (see ``partial_files``)."""

@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
+from typing import Any
 
 DEFAULT_GATE_DIR = "/opt/ftl2/gates"
 # Interpreters FTL2 asks for: our inventory default ("python3") and FTL2's remote default.
@@ -130,13 +131,59 @@ def build_gates(output_dir: str, interpreters: list[str] | None = None, modules:
     return written
 
 
-def seed_gate_cache(source_dir: str | None = None) -> list[str]:
-    """Copy prebuilt gates into FTL2's cache when they are not there yet."""
+JOB_GATE_CACHE = ".ftl2-runner-gates"
+
+
+def job_gate_cache() -> Path | None:
+    """The job's own gate cache, in its data dir (beside ``artifacts/<ident>``); None outside ansible-runner.
+
+    FTL2 builds and caches gates in ``~/.ftl``, shared by every job of the node's user: one job's
+    script could put a gate there that the next job deploys to *its* hosts, and nothing of a job
+    may be written outside its data dir. So the executor points FTL2's builder here
+    (``use_job_gate_cache``); prebuilt gates (``FTL2_RUNNER_GATE_DIR``, the EE's
+    ``/opt/ftl2/gates``) are copied in at the job's start, so no job builds one.
+    """
+    artifact_dir = os.environ.get("AWX_ISOLATED_DATA_DIR")
+    return Path(artifact_dir).parent / JOB_GATE_CACHE if artifact_dir else None
+
+
+def use_job_gate_cache(context: Any, cache: Path) -> bool:
+    """Make an entered ``ftl2.automation()`` context build and find gates in ``cache``.
+
+    FTL2 0.4.7 has no setting for it: ``AutomationContext.__aenter__`` gives its remote runner a
+    ``GateBuilder()`` on ``~/.ftl``; it is replaced by one on ``cache`` whose builds also keep uv's
+    download cache there (``UV_CACHE_DIR``, for the build only: it runs synchronously in the event
+    loop's thread; the installer's output is ``installer_output``'s). False when FTL2 changed shape.
+    """
+    runner = getattr(context, "_remote_runner", None)
+    if runner is None or not hasattr(runner, "gate_builder"):
+        return False
+    from ftl2.gate import GateBuilder
+
+    class JobGateBuilder(GateBuilder):
+        def build(self, config: Any) -> Any:
+            saved = os.environ.get("UV_CACHE_DIR")
+            os.environ["UV_CACHE_DIR"] = str(cache / "uv")
+            try:
+                return super().build(config)
+            finally:
+                if saved is None:
+                    os.environ.pop("UV_CACHE_DIR", None)
+                else:
+                    os.environ["UV_CACHE_DIR"] = saved
+
+    cache.mkdir(mode=0o700, parents=True, exist_ok=True)
+    runner.gate_builder = JobGateBuilder(cache)
+    return True
+
+
+def seed_gate_cache(source_dir: str | None = None, caches: list[Path] | None = None) -> list[str]:
+    """Copy prebuilt gates into FTL2's caches (default: FTL2's own) when they are not there yet."""
     source = Path(source_dir or os.environ.get("FTL2_RUNNER_GATE_DIR") or DEFAULT_GATE_DIR)
     if not source.is_dir():
         return []
     copied = []
-    for cache in ftl2_gate_caches():
+    for cache in caches if caches is not None else ftl2_gate_caches():
         for gate in sorted(source.glob("ftl_gate_*.pyz")):
             destination = cache / gate.name
             if destination.exists():

@@ -16,6 +16,7 @@ from typing import Any
 from ...script import Result
 from ..actions import failures, results, shaping
 from ..actions.facts import FactCache
+from ..display import no_log
 from ..display.events import PlaybookRecorder
 from ..display.formatting import host_label, task_error_block
 from ..vars.conditions import ConditionError, holds, render
@@ -24,7 +25,6 @@ from .run import TaskRun
 from .spec import LoopState, loop_item, loop_state, task_variables
 
 _UNREACHABLE_PREFIX = "Failed to connect to the host via ssh: "
-NO_LOG_MESSAGE = "the output has been hidden due to the fact that 'no_log: true' was specified for this result"
 FAILED_WHEN_MESSAGE = "Task failed: Action failed: A 'failed_when' expression evaluated to 'True'."
 
 
@@ -142,25 +142,24 @@ class HostReporter:
         loop = loop_state.get()
         if not (loop is not None and not final_of_loop and outcome != results.UNREACHABLE):
             run.results[host] = _registered(outcome, res)
-        if task.no_log:
-            # As Ansible's TaskResult.clean_copy(): only the censored notice and `changed` survive.
-            res = {"censored": NO_LOG_MESSAGE, **{k: res[k] for k in ("changed",) if k in res}}
+        shown = no_log.censor(res) if task.no_log else res  # the one place a result is censored (no_log.py)
         if loop is not None and not final_of_loop and outcome != results.UNREACHABLE:
             error_block = self.error_block(run, res, outcome, host) if outcome == results.FAILED else None
-            self._item(run, loop, host, outcome, res, error_block, deprecation)
+            self._item(run, loop, host, outcome, shown, error_block, deprecation)
             return
         if outcome == results.OK and self.diff:
-            self.recorder.file_diff(task, host, res)  # --diff: Ansible shows a changed result's diff first
+            # --diff: Ansible shows a changed result's diff first (under no_log: the event, with no diff)
+            self.recorder.file_diff(task, host, shown, had_diff=res.get("diff") is not None)
         error_block = None
         if outcome in (results.FAILED, results.UNREACHABLE) and not final_of_loop and host not in run.exhausted:
-            error_block = self.error_block(run, res, outcome, host)
+            error_block = self.error_block(run, res, outcome, host)  # ansible-core words it from the uncensored msg
         elif outcome == results.OK and res.get("warnings") and task.action.rsplit(".", 1)[-1] == "debug":
             error_block = self.warning_block(run, res["warnings"])
         self.recorder.host_result(
             task,
             host,
             outcome,
-            res,
+            shown,
             error_block=error_block,
             quiet=final_of_loop,
             rescued=run.rescuable and outcome == results.FAILED and not run.options.ignore_errors,
@@ -195,6 +194,8 @@ class HostReporter:
             return outcome, res
         if attempt < total:
             retry = shaping.ansible_key_order(dict(res, attempts=attempt + 1, retries=total))
+            if run.task.no_log:
+                retry = no_log.censor(retry, final=False)
             delegated = run.delegated_vars.get(host)
             label = host_label(host, {"_ansible_delegated_vars": delegated}) if delegated else None
             self.recorder.host_retry(run.task, host, retry, label)
@@ -220,21 +221,23 @@ class HostReporter:
         error_block: str | None,
         deprecation: str | None = None,
     ) -> None:
-        label = self._label(loop, host, run)
+        censored = no_log.is_censored(res)
+        label = no_log.CENSORED_ITEM_LABEL if censored else self._label(loop, host, run)
         if outcome == results.SKIPPED and (res.get("rc") is not None or "skipped_reason" in res):
             # A module's or an action's own skip (command under --check, debug's verbosity): the item result
             # has no `skipped` (nor `failed`) key in ansible-core.
             res = {k: v for k, v in res.items() if k not in ("skipped", "failed")}
-        item = loop.item
-        if holds_template(item):  # `loop:` renders its items for each host
-            try:
-                item = loop_item(loop, self.variables.of(host, run.options.vars))
-            except ConditionError:
-                pass
-        reason = res.pop("skipped_reason", None) if outcome == results.SKIPPED and "rc" not in res else None
-        res = shaping.with_loop_item(res, loop.loop_var, item, label, loop.index_var, loop.index)
-        if reason is not None:  # an action's skip (debug's verbosity): its reason is the action's, after the loop's keys
-            res["skipped_reason"] = reason
+        if not censored:  # ansible-core's censoring drops the loop keys too: the item is not named anywhere
+            item = loop.item
+            if holds_template(item):  # `loop:` renders its items for each host
+                try:
+                    item = loop_item(loop, self.variables.of(host, run.options.vars))
+                except ConditionError:
+                    pass
+            reason = res.pop("skipped_reason", None) if outcome == results.SKIPPED and "rc" not in res else None
+            res = shaping.with_loop_item(res, loop.loop_var, item, label, loop.index_var, loop.index)
+            if reason is not None:  # an action's skip (debug's verbosity): its reason is the action's, after the loop's keys
+                res["skipped_reason"] = reason
         loop.item_results.setdefault(host, []).append((outcome, res))
         run.task.finished_hosts.add(host)
         self.recorder.host_start(run.task, host)
