@@ -343,6 +343,7 @@ class ScriptRunner:
         delegate_to: str | None = None,
         vars: Mapping[str, Any] | None = None,
         environment: Mapping[str, Any] | None = None,
+        ignore_unreachable: bool = False,
     ) -> Iterator[None]:
         """Ansible's task keywords for the module calls made inside the block: ``TASK [name]``.
 
@@ -358,13 +359,15 @@ class ScriptRunner:
         reported as the host's: ``changed: [web1 -> localhost]``. ``vars`` are the task's variables,
         above the play's and the inventory's (below ``include_vars``, ``set_fact`` and extra vars).
         ``environment`` is the task's ``environment:``: variables its module (or script) runs with, over
-        the play's and the blocks' (values templated per host).
+        the play's and the blocks' (values templated per host). ``ignore_unreachable`` keeps a host that
+        could not be reached in the play (its result counted ok and ignored, as in Ansible).
         """
         tag_tuple = (tags,) if isinstance(tags, str) else tuple(tags)
         token = task_options.set(
             TaskOptions(
                 name=name,
                 ignore_errors=ignore_errors,
+                ignore_unreachable=bool(ignore_unreachable),
                 when=when,
                 tags=tag_tuple,
                 no_log=bool(no_log),

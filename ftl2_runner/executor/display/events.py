@@ -80,6 +80,7 @@ class Task:
     uuid: str
     play: Play
     ignore_errors: bool = False
+    ignore_unreachable: bool = False
     started_hosts: dict[str, str] = field(default_factory=dict)  # host -> start time (ISO)
     finished_hosts: set[str] = field(default_factory=set)
     outcomes: dict[str, str] = field(default_factory=dict)  # host -> ok/failed/skipped/unreachable
@@ -444,11 +445,17 @@ class PlaybookRecorder:
                 self._emit("runner_on_skipped", data, text)
             elif outcome == "unreachable":
                 data.update(start=start, end=end, duration=duration, res=event_res)
-                stats.dark += 1
+                if task.ignore_unreachable:  # the host stays in the play: counted ok and ignored, as ansible-core counts it
+                    stats.ok += 1
+                    stats.ignored += 1
+                else:
+                    stats.dark += 1
                 if self.adhoc:
                     text = fmt.minimal_result(host, "unreachable", res, task.action, error_block)
                 else:
                     text = fmt.unreachable(host, res, error_block)
+                if task.ignore_unreachable and text is not None:
+                    text += "\n" + fmt.ignoring()
                 self._emit("runner_on_unreachable", data, text)
             else:
                 raise ValueError(f"unknown outcome {outcome!r}")

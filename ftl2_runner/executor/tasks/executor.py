@@ -130,6 +130,7 @@ class TaskExecutor:
         task.origin = origin
         task.params = dict(params)
         task.call_started = time.time()
+        task.ignore_unreachable = options.ignore_unreachable
         run = TaskRun(task=task, spec=spec, options=options, rescuable=self.hosts.rescuable())
         run.environment = (getattr(self.plays.options, "environment", None), *block_environment.get())
         task.run = run

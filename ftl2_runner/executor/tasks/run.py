@@ -43,9 +43,12 @@ class TaskRun:
 
     def bad_hosts(self) -> list[str]:
         """Hosts whose result makes them leave the play (failed or unreachable, not ignored)."""
+        bad = {"failed", "unreachable"}
         if self.options.ignore_errors:
-            return [h for h, o in self.task.outcomes.items() if o == "unreachable"]
-        return [h for h, o in self.task.outcomes.items() if o in ("failed", "unreachable")]
+            bad.discard("failed")
+        if self.options.ignore_unreachable:
+            bad.discard("unreachable")
+        return [h for h, o in self.task.outcomes.items() if o in bad]
 
 
 current_task: contextvars.ContextVar[TaskRun | None] = contextvars.ContextVar("ftl2_runner_task", default=None)

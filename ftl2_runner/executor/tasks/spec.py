@@ -27,6 +27,7 @@ class TaskOptions:
 
     name: str | None = None
     ignore_errors: bool = False
+    ignore_unreachable: bool = False  # an unreachable host stays in the play (counted ok and ignored)
     when: Condition = None
     tags: tuple[str, ...] = ()
     no_log: bool = False
