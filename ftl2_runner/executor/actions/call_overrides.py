@@ -81,6 +81,10 @@ def override(
         return _each(hosts, lambda host: action(context, host, dict(params), settings, variables(host)), preshaped=True)
     if short == "script":  # FTL2's is a stub that runs nothing: the action, here or through the gate
         return _each(hosts, lambda host: _script(context, host, dict(params), settings, is_local(host), variables(host)), preshaped=True)
+    if settings.check_mode and short in ("command", "shell"):
+        # ansible-core runs the command module in check mode: nothing runs, creates/removes still decide.
+        args = dict(params, _uses_shell=True) if short == "shell" else dict(params)
+        return _each(hosts, lambda host: _command_in_check_mode(context, host, args, settings, is_local(host)), preshaped=True)
     if not all(is_local(h) for h in hosts):
         return None
     params = dict(params)
@@ -92,14 +96,6 @@ def override(
         return _each(
             hosts,
             lambda host: package_action.run_local(params, variables(host), settings.check_mode, settings.diff, settings.verbosity),
-            preshaped=True,
-        )
-    if settings.check_mode and short in ("command", "shell"):
-        # ansible-core runs the command module in check mode: nothing runs, creates/removes still decide.
-        args = dict(params, _uses_shell=True) if short == "shell" else params
-        return _each(
-            hosts,
-            lambda host: ansible_modules.run_local("command", args, True, settings.diff, settings.verbosity),
             preshaped=True,
         )
     localhost = context["localhost"]
@@ -130,6 +126,18 @@ def override(
             preshaped=True,
         )
     return None
+
+
+async def _command_in_check_mode(context: Any, host: str, args: Mapping[str, Any], settings: Any, local: bool) -> Any:
+    """Ansible's ``command`` module in check mode on one host: here, or through FTL2's gate."""
+    if local:
+        return await ansible_modules.run_local("command", args, True, settings.diff, settings.verbosity)
+    from ..ftl2 import remote_modules
+
+    out = await remote_modules.run_module(
+        context, host, "command", ansible_modules.module_args(args, True, settings.diff, settings.verbosity)
+    )
+    return ansible_modules.with_output_lines(out) if isinstance(out, dict) else out
 
 
 async def _script(context: Any, host: str, params: Mapping[str, Any], settings: Any, local: bool, variables: Mapping[str, Any]) -> Any:

@@ -344,6 +344,8 @@ class ScriptRunner:
         vars: Mapping[str, Any] | None = None,
         environment: Mapping[str, Any] | None = None,
         ignore_unreachable: bool = False,
+        check_mode: bool | None = None,
+        diff: bool | None = None,
     ) -> Iterator[None]:
         """Ansible's task keywords for the module calls made inside the block: ``TASK [name]``.
 
@@ -361,6 +363,8 @@ class ScriptRunner:
         ``environment`` is the task's ``environment:``: variables its module (or script) runs with, over
         the play's and the blocks' (values templated per host). ``ignore_unreachable`` keeps a host that
         could not be reached in the play (its result counted ok and ignored, as in Ansible).
+        ``check_mode``/``diff`` (True or False) run the task in check mode / with its diff, or not,
+        whatever the job's ``--check``/``--diff``.
         """
         tag_tuple = (tags,) if isinstance(tags, str) else tuple(tags)
         token = task_options.set(
@@ -382,6 +386,8 @@ class ScriptRunner:
                 delegate_to=delegate_to,
                 vars=dict(vars) if vars else None,
                 environment=dict(environment) if environment else None,
+                check_mode=None if check_mode is None else bool(check_mode),
+                diff=None if diff is None else bool(diff),
             )
         )
         try:

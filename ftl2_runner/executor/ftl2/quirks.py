@@ -169,11 +169,13 @@ def is_connection_error(exc: BaseException) -> bool:
 
 def _remote_ansible_name(module: str, hosts: list[str], context: Any) -> str | None:
     """The Ansible module ftl2-runner runs itself on these hosts (all remote), or None."""
-    from .remote_modules import REMOTE_AS_ANSIBLE
+    from .remote_modules import REMOTE_AS_ANSIBLE, is_plain_ansible_module
 
     short = short_name(module)
     short = "setup" if short == "gather_facts" else short
-    if short not in REMOTE_AS_ANSIBLE or not hosts or any(is_local(h, context) for h in hosts):
+    if not hosts or any(is_local(h, context) for h in hosts):
+        return None
+    if short not in REMOTE_AS_ANSIBLE and not is_plain_ansible_module(short):
         return None
     return short
 
@@ -185,8 +187,8 @@ def _runs_as_ansible_remotely(module: str, hosts: list[str], context: Any) -> bo
 def ansible_module_on_remote_hosts(
     context: Any, module: str, hosts: list[str], params: Mapping[str, Any], flags: Mapping[str, Any] | None = None
 ) -> Deferred | None:
-    """Ansible's own module where FTL2's remote run differs (``setup``, ``file``, ``stat``, ``uri``, ``get_url``;
-    remote_modules.py).
+    """Ansible's own module where FTL2's remote run differs (``setup``, ``file``, ``stat``, ``uri``, ``get_url``,
+    and every plain Ansible module FTL2 has no native version of; remote_modules.py).
 
     ``gather_facts`` is ``setup`` (FTL2's is a stub that returns ``{}``). Only when every host is remote:
     local hosts have their own path (call_overrides.py). ``flags``: the ``_ansible_*`` arguments

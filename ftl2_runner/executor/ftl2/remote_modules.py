@@ -40,6 +40,28 @@ PREFIX = "ftl2_runner_ansible."
 # Modules whose remote result FTL2 gets wrong, run as Ansible's own (modules whose action plugin, if any,
 # adds nothing for these calls): FTL2 runs file/stat as its lean modules, uri/get_url as its HTTP-only ones.
 REMOTE_AS_ANSIBLE = frozenset(("setup", "file", "stat", "uri", "get_url"))
+# Modules of Ansible's that an action plugin runs (or replaces) on the controller, or that FTL2 answers its
+# own way on purpose: never sent as a plain module.
+_NOT_PLAIN = frozenset(
+    ("ping", "script", "raw", "package", "service", "fetch", "async_status", "async_wrapper", "gather_facts", "setup", "debug")
+)
+
+
+def is_plain_ansible_module(name: str) -> bool:
+    """One of Ansible's modules that FTL2 has no native version of and no action plugin wraps (``lineinfile``,
+    ``find``, ``service_facts``...): FTL2's remote run of it adds the gate's ``rc`` to its result and never sends
+    ``_ansible_check_mode``/``_ansible_diff``, so ftl2-runner sends it in its own bundle."""
+    if name in _NOT_PLAIN or "." in name:
+        return False
+    from ftl2.ftl_modules import get_module
+
+    if get_module(name) is not None:
+        return False
+    import ansible
+
+    return os.path.isfile(os.path.join(list(ansible.__path__)[0], "modules", f"{name}.py"))
+
+
 # Modules that report files they write into the task's temporary directory (get_url's `src`): the entry
 # point makes one (``_ftl2_runner_tmpdir``), as ansible-core's controller does for every task.
 WITH_TASK_TMPDIR = frozenset(("uri", "get_url"))

@@ -210,6 +210,7 @@ class TaskExecutor:
         context = self.plays.context
         if not running:
             return []
+        settings = self.task_settings(run.options)
         if context is not None and (run.options.environment or any(run.environment)) and task_environment.applies(spec.module):
             return self._with_environment(run, spec, params, running)
         groups: list[tuple[list[str], dict[str, Any]]] = [(running, params)]
@@ -226,9 +227,9 @@ class TaskExecutor:
         calls: list[tuple[list[str], Any]] = []
         for hosts, group_params in groups:
             own = call_overrides.override(
-                context, self.settings, spec.module, hosts, group_params, self.is_local, functools.partial(self._view, run.options)
+                context, settings, spec.module, hosts, group_params, self.is_local, functools.partial(self._view, run.options)
             )
-            if own is None and self.settings.check_mode and not quirks.honours_check_mode(spec.module, hosts, context):
+            if own is None and settings.check_mode and not quirks.honours_check_mode(spec.module, hosts, context):
                 short = spec.module.rsplit(".", 1)[-1]
                 skip = {"changed": False, "msg": f"remote module ({short}) does not support check mode", "skipped": True}
                 for host in hosts:
@@ -239,7 +240,15 @@ class TaskExecutor:
             elif per_host:  # FTL2's own call on this one host (its shortcut, e.g. copy content=), unless rerouted
                 native_here = native_for_pattern(context, hosts[0], spec.module, group_params)
                 deferred = quirks.deferred_call(
-                    context, hosts[0], spec.module, hosts, hosts, group_params, native_here, self.recorder.warning, self._module_flags()
+                    context,
+                    hosts[0],
+                    spec.module,
+                    hosts,
+                    hosts,
+                    group_params,
+                    native_here,
+                    self.recorder.warning,
+                    self._module_flags(settings),
                 )
                 calls.append((hosts, deferred))
             else:
@@ -255,7 +264,7 @@ class TaskExecutor:
                             group_params,
                             native,
                             self.recorder.warning,
-                            self._module_flags(),
+                            self._module_flags(settings),
                         ),
                     )
                 )
@@ -280,16 +289,34 @@ class TaskExecutor:
             address = None if local else str(view.get("ansible_host") or host)
             playbook_dir = str(view.get("playbook_dir") or "") or None
             call = task_environment.call(
-                self.plays.context, self.settings, spec.module, host, host_params, environment, local, address, playbook_dir
+                self.plays.context,
+                self.task_settings(run.options),
+                spec.module,
+                host,
+                host_params,
+                environment,
+                local,
+                address,
+                playbook_dir,
             )
             calls.append(([host], call))
         return calls
 
-    def _module_flags(self) -> dict[str, Any]:
-        """The ``_ansible_*`` arguments ansible-core gives every module call of this job."""
+    def _module_flags(self, settings: Any) -> dict[str, Any]:
+        """The ``_ansible_*`` arguments ansible-core gives every module call of this task."""
         from ..ftl2.ansible_modules import module_args
 
-        return module_args({}, self.settings.check_mode, self.settings.diff, self.settings.verbosity)
+        return module_args({}, settings.check_mode, settings.diff, settings.verbosity)
+
+    def task_settings(self, options: TaskOptions) -> Any:
+        """The job's settings as a task sees them: its own ``check_mode:``/``diff:`` over ``--check``/``--diff``."""
+        if options.check_mode is None and options.diff is None:
+            return self.settings
+        return dataclasses.replace(
+            self.settings,
+            check_mode=self.settings.check_mode if options.check_mode is None else options.check_mode,
+            diff=self.settings.diff if options.diff is None else options.diff,
+        )
 
     async def _call(self, run: TaskRun, calls: list[tuple[list[str], Any]]) -> None:
         """Make the calls at once (FTL2's events land on the task), then report the hosts FTL2 said nothing about."""
@@ -299,6 +326,11 @@ class TaskExecutor:
                 return [await calls[0][1]()]
             return list(await asyncio.gather(*(deferred() for _, deferred in calls), return_exceptions=True))
 
+        context = self.plays.context
+        check = run.options.check_mode
+        saved = getattr(context, "check_mode", None)
+        if check is not None and context is not None:
+            context.check_mode = check  # FTL2 gives its local Ansible modules its context's check mode
         try:
             outcomes = await run_with_task(run, all_calls)
         except TaskFailed:
@@ -306,6 +338,9 @@ class TaskExecutor:
         except Exception as exc:  # FTL2 refused or crashed: the task fails on its unfinished hosts
             outcomes = [exc]
             calls = [([h for hosts, _ in calls for h in hosts], None)]
+        finally:
+            if check is not None and context is not None:
+                context.check_mode = saved
         for (hosts, _), outcome in zip(calls, outcomes, strict=True):
             pending = self._unfinished(run, hosts)
             if isinstance(outcome, TaskFailed):

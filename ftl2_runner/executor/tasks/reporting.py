@@ -147,7 +147,7 @@ class HostReporter:
             error_block = self.error_block(run, res, outcome, host) if outcome == results.FAILED else None
             self._item(run, loop, host, outcome, shown, error_block, deprecation)
             return
-        if outcome == results.OK and self.diff:
+        if outcome == results.OK and (self.diff or bool(run.options.diff)):
             # --diff: Ansible shows a changed result's diff first (under no_log: the event, with no diff)
             self.recorder.file_diff(task, host, shown, had_diff=res.get("diff") is not None)
         error_block = None
@@ -241,7 +241,7 @@ class HostReporter:
         loop.item_results.setdefault(host, []).append((outcome, res))
         run.task.finished_hosts.add(host)
         self.recorder.host_start(run.task, host)
-        if outcome == results.OK and self.diff:
+        if outcome == results.OK and (self.diff or bool(run.options.diff)):
             self.recorder.file_diff(run.task, host, res, item=True)  # --diff: one per ok item, before its line
         shown = item if label is None else label
         self.recorder.host_item_result(run.task, host, outcome, res, label=shown, error_block=error_block, deprecation=deprecation)

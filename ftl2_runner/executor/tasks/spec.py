@@ -42,6 +42,8 @@ class TaskOptions:
     delegate_to: str | None = None  # run each host's call on this host (a template), reported as the host's
     vars: Mapping[str, Any] | None = None  # the task's `vars:`, templated when read, as every source
     environment: Mapping[str, Any] | None = None  # the task's `environment:` (values templated per host)
+    check_mode: bool | None = None  # the task's `check_mode:` (None: the job's --check)
+    diff: bool | None = None  # the task's `diff:` (None: the job's --diff)
 
     def attempts(self) -> int:
         """How many times a host's call may run: ansible-core counts the first run and the retries."""
