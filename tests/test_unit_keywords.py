@@ -81,3 +81,18 @@ def test_with_fileglob_looks_under_files_and_lists_files_only(tmp_path):
     (tmp_path / "files" / "conf" / "a.txt").write_text("a")
     (tmp_path / "files" / "conf" / "d.txt").mkdir()
     assert lookups.fileglob(["conf/*.txt"], str(tmp_path)) == [str(tmp_path / "files" / "conf" / "a.txt")]
+
+
+def test_play_orders_are_ansibles_and_others_are_refused():
+    from ftl2_runner.executor.api.plays import checked_order, in_play_order
+    from ftl2_runner.executor.display.diagnostics import UsageError
+
+    hosts = ["c1", "a1", "r1", "b2"]
+    assert in_play_order(hosts, "inventory") == hosts
+    assert in_play_order(hosts, "reverse_inventory") == ["b2", "r1", "a1", "c1"]
+    assert in_play_order(hosts, "sorted") == ["a1", "b2", "c1", "r1"]
+    assert in_play_order(hosts, "reverse_sorted") == ["r1", "c1", "b2", "a1"]
+    assert sorted(in_play_order(hosts, "shuffle")) == sorted(hosts)
+    assert hosts == ["c1", "a1", "r1", "b2"]  # the play's list is a copy
+    with pytest.raises(UsageError, match="not one of Ansible's play orders"):
+        checked_order("alphabetical")

@@ -34,6 +34,7 @@ class PlayOptions:
     vars: Mapping[str, Any] = field(default_factory=dict)  # the play's `vars:`
     vars_files: list[Any] = field(default_factory=list)  # the play's `vars_files:` (a list entry: the first that exists)
     environment: Mapping[str, Any] | None = None  # the play's `environment:`, under its blocks' and tasks'
+    order: str = "inventory"  # the play's `order:`: the order its hosts run each task in
 
 
 class PlayTracker:
@@ -117,7 +118,8 @@ class PlayTracker:
                 self.host_states.new_batch()
             else:
                 self.host_states.new_play()
-        matched = self.match(pattern) if hosts is None else hosts
+        in_inventory = self.match(pattern) if hosts is None else None
+        matched = hosts if in_inventory is None else in_play_order(in_inventory, options.order if options else "inventory")
         if matched == []:
             self.recorder.warning(f"Could not match supplied host pattern, ignoring: {pattern}")
         self.recorder.play_start(name if name is not None else pattern, pattern, play_uuid=play_uuid)
@@ -127,7 +129,8 @@ class PlayTracker:
         self.options = options or PlayOptions()
         self._play_hosts = list(matched or [])
         self.handlers = PlayHandlers()
-        everyone = hosts_all if hosts_all is not None else self._play_hosts
+        # ansible_play_hosts_all and ansible_play_hosts keep the inventory's order; ansible_play_batch the play's
+        everyone = hosts_all if hosts_all is not None else (in_inventory if in_inventory is not None else self._play_hosts)
         self._open_variables(name if name is not None else pattern, everyone, self._play_hosts, self.options)
         return matched
 
@@ -190,6 +193,33 @@ class PlayTracker:
         if not matched and pattern.strip() in ("localhost", "127.0.0.1"):
             return ["localhost"]
         return matched
+
+
+ORDERS = ("inventory", "reverse_inventory", "sorted", "reverse_sorted", "shuffle")
+
+
+def in_play_order(hosts: list[str], order: str) -> list[str]:
+    """The play's hosts in its ``order:``, as ansible-core's inventory hands them to the play (and its batches)."""
+    if order == "reverse_inventory":
+        return hosts[::-1]
+    if order == "sorted":
+        return sorted(hosts)
+    if order == "reverse_sorted":
+        return sorted(hosts, reverse=True)
+    if order == "shuffle":
+        import random
+
+        return random.sample(hosts, len(hosts))
+    return list(hosts)
+
+
+def checked_order(order: str) -> str:
+    """``order`` if Ansible knows it; else the script stops at its line (Ansible refuses such a play)."""
+    if order not in ORDERS:
+        from ..display.diagnostics import UsageError
+
+        raise UsageError(f"order={order!r} is not one of Ansible's play orders: {', '.join(ORDERS)}")
+    return order
 
 
 def _render_with(variables: Mapping[str, Any], text: str) -> Any:

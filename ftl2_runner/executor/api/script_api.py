@@ -35,7 +35,7 @@ from ..vars import lookups
 from ..vars.magic import JobMagic
 from ..vars.variables import HostVariables, HostVars
 from .calls import TrackedAutomation
-from .plays import PlayHandle, PlayOptions, PlayTracker
+from .plays import PlayHandle, PlayOptions, PlayTracker, checked_order, in_play_order
 
 
 @dataclass
@@ -225,6 +225,7 @@ class ScriptRunner:
         vars: Mapping[str, Any] | None = None,
         vars_files: Iterable[Any] = (),
         environment: Mapping[str, Any] | None = None,
+        order: str = "inventory",
     ) -> PlayScope:
         """Start a play: ``PLAY [name]`` (Ansible names an unnamed play after its hosts).
 
@@ -235,10 +236,12 @@ class ScriptRunner:
         while it is open (a ``vars_files`` entry is a path, relative to the playbook's ``vars/`` or
         directory, maybe a template; a list entry is the first of its files that exists).
         ``environment`` is the play's ``environment:`` (values templated per host), under its blocks' and tasks'.
+        ``order`` is the play's ``order:`` (``inventory``, ``reverse_inventory``, ``sorted``, ``reverse_sorted``,
+        ``shuffle``): the order its hosts run each task in.
         Use ``async with`` for a play with handlers: they run when it ends.
         """
         hosts = hosts or self._plays.default_pattern or "localhost"
-        options = PlayOptions(any_errors_fatal, max_fail_percentage, dict(vars or {}), list(vars_files), environment)
+        options = PlayOptions(any_errors_fatal, max_fail_percentage, dict(vars or {}), list(vars_files), environment, checked_order(order))
         return PlayScope(self, name, hosts, options)
 
     def handler(self, name: str, body: Callable[[], Awaitable[Any]] | None = None, *, listen: Iterable[str] | str = ()) -> Any:
@@ -296,6 +299,7 @@ class ScriptRunner:
         vars: Mapping[str, Any] | None = None,
         vars_files: Iterable[Any] = (),
         environment: Mapping[str, Any] | None = None,
+        order: str = "inventory",
     ) -> Iterator[PlayHandle]:
         """``serial:``: ``for play in runner.serial_play(..., serial=2):`` runs the body once per batch.
 
@@ -307,15 +311,16 @@ class ScriptRunner:
         from ..tasks.batches import batches
 
         pattern = hosts or self._plays.default_pattern or "localhost"
-        everyone = self._plays.match(pattern)
+        in_inventory = self._plays.match(pattern)
+        everyone = in_play_order(in_inventory, checked_order(order))
         play_uuid = self._recorder.ids.next()  # every batch's play has it (later ones with a `_N` suffix)
         task_ids: dict[Any, str] = {}
-        options = PlayOptions(any_errors_fatal, max_fail_percentage, dict(vars or {}), list(vars_files), environment)
+        options = PlayOptions(any_errors_fatal, max_fail_percentage, dict(vars or {}), list(vars_files), environment, order)
         for index, batch in enumerate(batches(everyone, serial) if everyone else [[]]):
             if index and self._executor.hosts.play_over:
                 break  # meta: end_play ends every batch
             matched = self._plays.start(
-                name, pattern, options, hosts=batch if everyone else None, play_uuid=play_uuid, hosts_all=everyone, batch_index=index
+                name, pattern, options, hosts=batch if everyone else None, play_uuid=play_uuid, hosts_all=in_inventory, batch_index=index
             )
             self._executor.task_ids = task_ids  # the same task in each batch keeps its uuid
             try:

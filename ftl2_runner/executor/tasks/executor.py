@@ -483,16 +483,21 @@ class TaskExecutor:
             except local_actions.ArgumentFailure as exc:
                 self.reporter.report(run, host, results.FAILED, self.reporter.in_ansibles_words(run, host, exc.failure))
                 continue
+            # run_once: ansible-core gives the facts (and the fact cache entry) to every host of the play
+            fact_hosts = [host, *run.shared_with] if host == running[0] else [host]
             if short == "set_fact":
                 for name, value in res["ansible_facts"].items():
-                    self.variables.set(host, name, value)
+                    for target in fact_hosts:
+                        self.variables.set(target, name, value)
             if short == "include_vars" and outcome == results.OK:
-                self.variables.include(host, res["ansible_facts"])
+                for target in fact_hosts:
+                    self.variables.include(target, res["ansible_facts"])
             if short == "set_stats" and outcome == results.OK:
                 self.recorder.add_custom_stats(host, res["ansible_stats"])
             self.reporter.report(run, host, outcome, res)
             if short in local_actions.TOUCH_FACT_CACHE:
-                self.reporter.fact_cache.touch(host)  # ansible-core writes an empty fact cache entry for these
+                for target in fact_hosts:  # ansible-core writes an empty fact cache entry for these
+                    self.reporter.fact_cache.touch(target)
         return self._finish(run)
 
     # --- after the task ------------------------------------------------------------------------
