@@ -248,7 +248,9 @@ class PlayHandle:
     def __getattr__(self, module: str) -> Any:
         if module.startswith("_"):
             raise AttributeError(module)
-        return _PlayModuleCall(self, module)
+        from .calls import KEYWORD_ACTIONS
+
+        return _PlayModuleCall(self, KEYWORD_ACTIONS.get(module, module))
 
     def __repr__(self) -> str:
         return f"<play {self.name!r} hosts={self.pattern!r}>"
@@ -282,7 +284,9 @@ class _PlayModuleCall:
     def __getattr__(self, name: str) -> _PlayModuleCall:
         if name.startswith("_"):
             raise AttributeError(name)
-        return _PlayModuleCall(self._play, f"{self._module}.{name}")
+        from .calls import KEYWORD_ACTIONS
+
+        return _PlayModuleCall(self._play, f"{self._module}.{KEYWORD_ACTIONS.get(name, name)}")
 
     def __call__(self, **params: Any) -> Any:
         from ..display.diagnostics import named_after_call, script_call_site
