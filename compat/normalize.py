@@ -168,8 +168,9 @@ def sort_host_results(records: list[Record]) -> list[Record]:
                 units.append([*pending.pop(host_of(record), []), record])
         units += pending.values()  # a diff no result followed
         units.sort(key=lambda unit: (host_of(unit[-1]), unit[0].get("_index", 0)))
-        for unit in units:
-            out.extend(unit)
+        sorted_run = [record for unit in units for record in unit]
+        _move_task_error_to_first_result(sorted_run)
+        out.extend(sorted_run)
         run.clear()
 
     for index, record in enumerate(records):
@@ -193,6 +194,45 @@ def sort_host_results(records: list[Record]) -> list[Record]:
                 k: dict(sorted(v.items())) if k in _STATS_KEYS and isinstance(v, dict) else v for k, v in record["event_data"].items()
             }
     return renumber(out)
+
+
+_TASK_ERROR_RE = re.compile(r"^(\x1b\[[0-9;]*m)?\[ERROR\]: ")
+_RESULT_LINE_RE = re.compile(r"^(\x1b\[[0-9;]*m)?(fatal|failed|ok|changed|skipping): \[")
+
+
+def _leading_task_error(stdout: str) -> int:
+    """How many of ``stdout``'s first lines are an ``[ERROR]: ...`` block before the host's result line."""
+    lines = stdout.split("\r\n")
+    if not lines or not _TASK_ERROR_RE.match(lines[0]):
+        return 0
+    for index, line in enumerate(lines):
+        if _RESULT_LINE_RE.match(line):
+            return index
+    return 0
+
+
+def _move_task_error_to_first_result(run: list[Record]) -> None:
+    """Put a task's one ``[ERROR]: Task failed ...`` block in the first (host-sorted) result's text.
+
+    ansible-core prints a task's error message once (Display de-duplicates it), just before the
+    result line of whichever host failed first, so which host's event carries it is completion
+    order -- as variable as the order of the results themselves. After sorting, the block is moved
+    to the first result that has a block-free text, with the line spans moved along.
+    """
+    carriers = [r for r in run if _leading_task_error(r.get("stdout") or "")]
+    if len(carriers) != 1 or not run or carriers[0] is run[0]:
+        return
+    source = carriers[0]
+    target = next((r for r in run if r.get("event") in _HOST_RESULT_EVENTS), None)
+    if target is None or target is source or "start_line" not in target or "start_line" not in source:
+        return
+    lines = source["stdout"].split("\r\n")
+    count = _leading_task_error(source["stdout"])
+    block, rest = lines[:count], lines[count:]
+    source["stdout"] = "\r\n".join(rest)
+    source["end_line"] -= count
+    target["stdout"] = "\r\n".join(block + ([target["stdout"]] if target.get("stdout") else []))
+    target["end_line"] += count
 
 
 def renumber(records: list[Record]) -> list[Record]:

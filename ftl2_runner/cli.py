@@ -166,24 +166,21 @@ def upstream_main(argv: list[str]) -> int:
     """ansible-runner's own CLI for commands we take from upstream unchanged, named ftl2-runner.
 
     Upstream builds its parser with ``prog='ansible-runner'``, so its ``--help`` and
-    usage errors would name a program the user did not run; for the duration of the
-    call its parser class is bound to one that takes our name instead.
+    usage errors would name a program the user did not run; upstream's ``main`` is
+    called with its parser class resolved to one that takes our name instead
+    (``upstream.with_names``: ansible-runner's module itself is not changed).
     """
     import ansible_runner.__main__ as upstream_cli
 
-    upstream_parser = upstream_cli.AnsibleRunnerArgumentParser
+    from .processes.upstream import with_names
 
-    class NamedParser(upstream_parser):  # type: ignore[misc, valid-type]
+    class NamedParser(upstream_cli.AnsibleRunnerArgumentParser):
         def __init__(self, *args: Any, **kwargs: Any):
             if kwargs.get("prog") == "ansible-runner":
                 kwargs["prog"] = PROG
             super().__init__(*args, **kwargs)
 
-    upstream_cli.AnsibleRunnerArgumentParser = NamedParser
-    try:
-        rc = upstream_cli.main(argv)
-    finally:
-        upstream_cli.AnsibleRunnerArgumentParser = upstream_parser
+    rc = with_names(upstream_cli.main, AnsibleRunnerArgumentParser=NamedParser)(argv)
     return rc if isinstance(rc, int) else 0
 
 

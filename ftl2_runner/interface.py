@@ -3,10 +3,12 @@
 It returns upstream's ``Runner`` object (``status``, ``rc``, ``events``, ``stats``,
 ``stdout``), so code written against ansible-runner's API works unchanged. The
 ``playbook`` argument names the script (relative to ``project/``); ``script_path``
-is the fallback when no playbook is given.
+is the fallback when no playbook is given. ``streamer='worker'`` runs ``Ftl2Worker``;
+``'transmit'`` and ``'process'`` are upstream's own.
 
-The job runs holding ``upstream``'s process-wide lock (it rebinds ansible-runner's
-module-level names): concurrent calls from threads of one process run one after the other.
+Our classes are passed to upstream's code for this call alone (``processes/upstream.py``):
+calls from several threads of one process run side by side, and ``ansible_runner.run()``
+called meanwhile is stock ansible-runner.
 """
 
 from __future__ import annotations
@@ -14,17 +16,15 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from .processes.upstream import ftl2_jobs
+from .processes.upstream import run_job
 
 
 def run(**kwargs: Any) -> Any:
-    import ansible_runner.interface
-
     from .intake.job_paths import check_job_kwargs
+    from .worker import Ftl2Worker
 
     check_job_kwargs(kwargs, streamed=False)
-    with ftl2_jobs():
-        runner = ansible_runner.interface.run(**kwargs)
+    runner = run_job(kwargs, worker_class=Ftl2Worker)
     from .executor.display.partial_files import remove_slots
 
     artifact_dir = getattr(getattr(runner, "config", None), "artifact_dir", None)

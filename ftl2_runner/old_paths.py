@@ -40,7 +40,7 @@ MOVED = {
     "ftl2_runner.executor.plays": "ftl2_runner.executor.api.plays",
     "ftl2_runner.executor.custom_events": "ftl2_runner.executor.api.custom_events",
     "ftl2_runner.executor.ftl2.calls": "ftl2_runner.executor.api.calls",
-    "ftl2_runner.executor.call_overrides": "ftl2_runner.executor.actions.call_overrides",
+    "ftl2_runner.executor.call_overrides": "ftl2_runner.executor.actions.router",
     "ftl2_runner.executor.remote_copy_action": "ftl2_runner.executor.actions.remote_copy_action",
     "ftl2_runner.executor.template_action": "ftl2_runner.executor.actions.template_action",
     "ftl2_runner.executor.package_action": "ftl2_runner.executor.actions.package_action",

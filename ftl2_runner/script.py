@@ -7,8 +7,10 @@ imports nothing heavy, so importing it never loads FTL2.
 * :class:`TaskFailed` — raised into the script when a task failed on every host it ran on.
 * :class:`Result` — what an awaited call on one host returns: the result Ansible would
   register (``stdout`` without its trailing newline, ``stdout_lines``, ``rc``, ``changed``,
-  ``failed``...), readable as ``result["stdout"]`` or ``result.stdout``.
-* :class:`HostResults` — what a call on a group or pattern returns: host name → :class:`Result`.
+  ``failed``...), readable as ``result["stdout"]`` or ``result.stdout``; and FTL2's
+  ``ExecuteResult`` of the same call (``result.success``, ``result.output``, ``result.host``...).
+* :class:`HostResults` — what a call on several hosts returns: FTL2's list of results, one per
+  host, that is also Ansible's host name → :class:`Result` mapping.
 * :class:`Runner` — the type of the ``runner`` argument of ``run()``, for annotations.
 * :class:`UnsafeText` — an extra var AWX tagged ``!unsafe`` (survey answers, launch-time
   variables): a ``str`` whose text is never evaluated as a template (docs/scripts.md).
@@ -16,9 +18,9 @@ imports nothing heavy, so importing it never loads FTL2.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, ItemsView, Iterable, Iterator, KeysView, Mapping, ValuesView
 from contextlib import AbstractAsyncContextManager, AbstractContextManager
-from typing import Any, Protocol
+from typing import Any, Protocol, SupportsIndex, overload
 
 from .data.unsafe import UnsafeText
 
@@ -40,11 +42,22 @@ class TaskFailed(Exception):
         self.message = message
 
 
-class Result(dict[str, Any]):
-    """One host's result of one task, as ``register:`` stores it in Ansible.
+# FTL2's ExecuteResult fields a Result answers as attributes (``changed`` is a key of both).
+FTL2_FIELDS = ("success", "output", "error", "module", "host", "params", "duration", "timestamp", "used_ftl", "replayed")
 
-    Always has ``changed`` and ``failed``; a skipped task has ``skipped: True`` and the
-    ``false_condition``. Keys read as attributes too (``result.stdout``), as in a playbook.
+
+class Result(dict[str, Any]):
+    """One host's result of one task, as ``register:`` stores it in Ansible, and as FTL2 returns it.
+
+    Its keys are Ansible's: always ``changed`` and ``failed``; a skipped task has ``skipped: True``
+    and the ``false_condition``. Keys read as attributes too (``result.stdout``), as in a playbook.
+
+    The result an awaited call returns also answers FTL2's ``ExecuteResult`` attributes of the
+    same call — ``success``, ``output`` (the module's output as FTL2 returned it), ``error``,
+    ``module``, ``host``, ``params``, ``duration``, ``timestamp``, ``used_ftl``, ``replayed`` —
+    the very record ``ftl.results`` holds. Those names are FTL2's there (read a module's key of the
+    same name as ``result["host"]``); on a result read back from the host's variables (``register``)
+    they are plain keys, as in Ansible.
     """
 
     def __getattr__(self, name: str) -> Any:
@@ -53,22 +66,87 @@ class Result(dict[str, Any]):
         except KeyError:
             raise AttributeError(f"result has no key {name!r}") from None
 
+    def _ftl2(self, name: str) -> Any:
+        record = self.__dict__.get("_ftl2_record")
+        if record is None:
+            raise AttributeError(name)  # Python then asks __getattr__: the key, as Ansible reads it
+        return getattr(record, name)
+
+    success = property(lambda self: self._ftl2("success"), doc="FTL2: the module succeeded (not failed, not unreachable)")
+    output = property(lambda self: self._ftl2("output"), doc="FTL2: the module's output as FTL2 returned it")
+    error = property(lambda self: self._ftl2("error"), doc="FTL2: the error message of a failure, else ''")
+    module = property(lambda self: self._ftl2("module"), doc="FTL2: the module, as FTL2 records it")
+    host = property(lambda self: self._ftl2("host"), doc="FTL2: the host the call ran for")
+    params = property(lambda self: self._ftl2("params"), doc="FTL2: the call's arguments")
+    duration = property(lambda self: self._ftl2("duration"), doc="FTL2: seconds the call took")
+    timestamp = property(lambda self: self._ftl2("timestamp"), doc="FTL2: when the call started (epoch seconds)")
+    used_ftl = property(lambda self: self._ftl2("used_ftl"), doc="FTL2: an FTL2 native module ran it")
+    replayed = property(lambda self: self._ftl2("replayed"), doc="FTL2: replayed from an audit record")
+
     @property
     def succeeded(self) -> bool:
         """Ansible's ``result is succeeded``."""
         return not self.get("failed", False)
 
 
-class HostResults(dict[str, Result]):
-    """The results of one task run on a group or pattern: host name → :class:`Result`."""
+class HostResults(list[Result]):
+    """The results of one call on several hosts: FTL2's list and Ansible's mapping at once.
+
+    As FTL2's ``run_on`` list, it holds one :class:`Result` per host in the hosts' order: iterate
+    it, index it, take its ``len``; each result has ``.host``, ``.success``, ``.output``... As
+    Ansible's registered results of a group, it maps host names to results: ``results["web1"]``,
+    ``results.get(...)``, ``.keys()``, ``.values()``, ``.items()``, ``"web1" in results``.
+    """
+
+    def __init__(self, results: Mapping[str, Result] | Iterable[tuple[str, Result]] = (), /, **by_host: Result):
+        pairs = list(results.items()) if isinstance(results, Mapping) else list(results)
+        pairs += list(by_host.items())
+        super().__init__(result for _, result in pairs)
+        self._by_host: dict[str, Result] = dict(pairs)
+
+    @overload
+    def __getitem__(self, key: SupportsIndex, /) -> Result: ...
+    @overload
+    def __getitem__(self, key: slice, /) -> list[Result]: ...
+    @overload
+    def __getitem__(self, key: str, /) -> Result: ...
+    def __getitem__(self, key: SupportsIndex | slice | str, /) -> Result | list[Result]:
+        if isinstance(key, str):
+            return self._by_host[key]
+        return super().__getitem__(key)
+
+    def __contains__(self, item: object, /) -> bool:
+        return item in self._by_host if isinstance(item, str) else super().__contains__(item)
+
+    def __eq__(self, other: object, /) -> bool:
+        if isinstance(other, Mapping):
+            return self._by_host == dict(other)
+        return super().__eq__(other)
+
+    __hash__ = None
+
+    def keys(self) -> KeysView[str]:
+        return self._by_host.keys()
+
+    def values(self) -> ValuesView[Result]:
+        return self._by_host.values()
+
+    def items(self) -> ItemsView[str, Result]:
+        return self._by_host.items()
+
+    def get(self, host: str, default: Any = None) -> Any:
+        return self._by_host.get(host, default)
 
     @property
     def failed_hosts(self) -> list[str]:
-        return [host for host, result in self.items() if result.get("failed")]
+        return [host for host, result in self._by_host.items() if result.get("failed")]
 
     @property
     def changed(self) -> bool:
-        return any(result.get("changed") for result in self.values())
+        return any(result.get("changed") for result in self._by_host.values())
+
+    def __repr__(self) -> str:
+        return f"HostResults({self._by_host!r})"
 
 
 class Runner(Protocol):

@@ -2,8 +2,11 @@
 
 ``Ftl2Worker`` *is* ``ansible_runner.streaming.Worker`` — stdin parsing, zip
 extraction, keepalives, status/event/artifact writers and the eof line are all
-upstream code. Its only change is that the job it starts is built with
-``Ftl2RunnerConfig`` (see ``upstream.ftl2_jobs``).
+upstream code. What it changes is passed to upstream's ``Worker.run`` for this worker
+alone (``upstream.run_worker_stream``): the zip is checked before upstream extracts it,
+the job's kwargs before it starts, and the job is built with ``Ftl2RunnerConfig`` and
+spawned with ``RunnerSpawn`` (``upstream.run_job``). Nothing in ansible-runner's modules
+changes, so workers in several threads of one process run side by side.
 """
 
 from __future__ import annotations
@@ -20,12 +23,12 @@ from typing import Any, BinaryIO
 
 from ansible_runner.streaming import Worker
 
-from .intake.job_paths import UnsafeDataDir
-from .intake.safe_unzip import UnsafeArchive
+from .intake.job_paths import UnsafeDataDir, check_job_kwargs
+from .intake.safe_unzip import UnsafeArchive, make_safe_unstream_dir
 from .processes.cancel import CancelWatch, JobCanceled
 from .processes.config import EXECUTOR_MODULE
 from .processes.stream_output import CoalescedOutput
-from .processes.upstream import streamed_worker_job, streaming_spool_dir
+from .processes.upstream import MissingIsolationExecutable, Spool, check_isolation_executable, run_job, run_worker_stream
 
 logger = logging.getLogger("ansible-runner")
 FINAL_STATUSES = frozenset({"successful", "failed", "timeout", "canceled", "error"})
@@ -120,6 +123,7 @@ class Ftl2Worker(Worker):
     _saw_stats = False
     _runs_executor = False
     _job_processes: Any = None  # process_tree.JobProcesses, from run()
+    _spool: Spool | None = None  # upstream's temporary zips, in the data dir (from run())
     _executor_died = False
 
     def event_handler(self, event_data: dict[str, Any]) -> Any:
@@ -202,14 +206,38 @@ class Ftl2Worker(Worker):
 
     def _run_job(self) -> tuple[str, int | None]:
         try:
-            with streamed_worker_job(self._cancel, self.private_data_dir):
-                return super().run()
+            self._spool = Spool(self.private_data_dir)
+            try:
+                return run_worker_stream(self, unstream_dir=self._checked_unstream_dir, run=self._start_job)
+            finally:
+                self._spool.remove()
         except JobCanceled:
             self._finish_canceled_before_start()
             return self.status, self.rc
         except Exception as exc:
             self._fail(exc)
             return self.status, self.rc
+
+    def _checked_unstream_dir(self, stream: Any, length: int, target_directory: str) -> None:
+        """Upstream's extraction of the data dir, after the archive check (``safe_unzip``)."""
+        assert self._spool is not None
+        make_safe_unstream_dir(self._spool.unstream_dir)(stream, length, target_directory)
+
+    def _start_job(self, **kwargs: Any) -> Any:
+        """What upstream's ``Worker.run`` calls once the stream is read: the kwargs checked, then the job.
+
+        Called after the stream is read and unpacked and before ``dump_artifacts`` writes
+        ``env/``: kwargs and data dirs that would make the job write outside the data dir are
+        refused (``job_paths``). With the worker's cancel watch installed, upstream's Runner
+        polls the watch's flag, so one flag covers the whole job (see ``cancel``).
+        """
+        self._cancel.raise_if_set()  # the stream is read and unpacked: the last moment before the job
+        check_job_kwargs(kwargs, streamed=True)
+        check_isolation_executable(kwargs)
+        kwargs.pop("cancel_callback", None)  # from the stream: JSON, never a callable
+        if self._cancel.installed:
+            kwargs["cancel_callback"] = self._cancel.upstream_signal_handler()
+        return run_job(kwargs, job_processes=self._job_processes)
 
     # --- one final status, then eof, whatever happens -------------------------------------
 
@@ -234,7 +262,7 @@ class Ftl2Worker(Worker):
             logger.debug("ftl2-runner: error after the final status: %r", exc, exc_info=True)
             self.finished_callback(None)
             return
-        if isinstance(exc, (TransmitStreamError, UnsafeArchive, UnsafeDataDir)):
+        if isinstance(exc, (TransmitStreamError, UnsafeArchive, UnsafeDataDir, MissingIsolationExecutable)):
             explanation = str(exc)
         elif isinstance(exc, OSError) and exc.errno in _DISK_ERRORS:
             explanation = (
@@ -260,18 +288,18 @@ class Ftl2Worker(Worker):
         in a thread; after a cancel it gets ``ZIP_GRACE_AFTER_CANCEL`` seconds, then the
         zip is dropped and the stream ends with eof alone (the final status is already out).
         """
-        import ansible_runner.streaming as streaming
-
         from .executor.display.partial_files import remove_slots
 
         remove_slots(os.path.join(artifact_dir, "job_events"))  # left by an executor that was killed
         failure: list[BaseException] = []
-        # anonymous: nothing is left if the zip is abandoned; in the data dir (upstream.bounded_artifact_spool)
-        spool = tempfile.TemporaryFile(dir=streaming_spool_dir())
+        # anonymous: nothing is left if the zip is abandoned; in the data dir (upstream.Spool)
+        job_spool = self._spool
+        assert job_spool is not None  # made by run(), before upstream's Runner can call this
+        spool = tempfile.TemporaryFile(dir=job_spool.directory)
 
         def build() -> None:
             try:
-                streaming.stream_dir(artifact_dir, spool)
+                job_spool.stream_dir(artifact_dir, spool)
             except BaseException as exc:  # re-raised in the worker's thread below
                 failure.append(exc)
 

@@ -9,6 +9,7 @@ import os
 import textwrap
 from pathlib import Path
 
+import pytest
 from streams import make_data_dir, pipeline, run_worker
 
 from compat.awx_jobs import AwxJob, Group, Inventory, build_job
@@ -73,6 +74,39 @@ def test_unparsable_extravars_fail_the_job(tmp_path):
     run, processed = pipeline(pdd, tmp_path, "-p", "job.py")
     assert processed.status == "failed" and run.rc == 1
     assert "could not parse extra vars file" in run.text()
+
+
+@pytest.mark.parametrize(
+    ("extravars", "said"),
+    [
+        pytest.param("x: " + "9" * 5000 + "\n", "Exceeds the limit (4300 digits)", id="huge-int"),
+        pytest.param("x: !!timestamp '2001-13-45'\n", "month must be in 1..12", id="bad-timestamp"),
+        pytest.param("x: " + "[" * 5000 + "]" * 5000 + "\n", "nested too deeply", id="deep-nesting"),
+    ],
+)
+def test_extravars_python_cannot_hold_are_a_parse_error_not_a_crash(tmp_path, extravars, said):
+    """ansible-core says ``YAML parsing failed: ...``; the executor crashed with a Python traceback."""
+    pdd = make_data_dir(tmp_path, REPORT, env_files={"extravars": extravars})
+    run, processed = pipeline(pdd, tmp_path, "-p", "job.py")
+    assert processed.status == "failed" and run.rc == 1
+    assert "could not parse extra vars file" in run.text() and said in run.text()
+    assert "Traceback" not in run.text()
+
+
+def test_nested_yaml_aliases_are_loaded_once_not_walked_path_by_path(tmp_path):
+    """Nine levels of nine aliases (``b: [*a, *a, ...]``) are a few objects but 9**9 paths; ansible-core
+    loads the file at once, the executor walked every path (vault decryption) and never started."""
+    levels = ["l0: &l0 [x, x, x, x, x, x, x, x, x]"]
+    levels += [f"l{n}: &l{n} [" + ", ".join([f"*l{n - 1}"] * 9) + "]" for n in range(1, 9)]
+    script = """
+    async def run(inventory_path, extravars, runner):
+        print("KEYS", sorted(extravars), len(extravars["l8"][0][0]))
+        return 0
+    """
+    pdd = make_data_dir(tmp_path, script, env_files={"extravars": "\n".join(levels) + "\n"})
+    run, processed = pipeline(pdd, tmp_path, "-p", "job.py")
+    assert processed.status == "successful", run.text()
+    assert "KEYS ['l0', 'l1', 'l2', 'l3', 'l4', 'l5', 'l6', 'l7', 'l8'] 9" in run.text()
 
 
 INVENTORY = """
@@ -326,3 +360,76 @@ def test_secrets_stay_out_of_events_and_artifacts(tmp_path):
     assert censored["event_data"]["res"] == {
         "censored": "the output has been hidden due to the fact that 'no_log: true' was specified for this result"
     }
+
+
+def test_an_unsafe_answer_between_the_scripts_braces_is_never_evaluated(tmp_path):
+    """A survey answer (AWX's ``!unsafe``) or a host's output ``{ db_password }`` that the script puts
+    between braces of its own (``f"${{{answer}}}"``, a shell variable) made ``${{ db_password }}``: the
+    answer had no delimiter of its own, so it was not protected, and the secret was rendered."""
+    script = """
+    async def run(inventory_path, extravars, runner):
+        answer = extravars["answer"]
+        async with runner.automation() as ftl:
+            r = await ftl.localhost.command(cmd="printf %s '{ db_password }'")
+            await ftl.localhost.debug(msg=f"answer ${{{answer}}} host ${{{r.stdout}}} own {{{{ 6 * 7 }}}}")
+        return 0
+    """
+    extravars = "db_password: hunter2\n!unsafe 'answer': !unsafe '{ db_password }'\n"
+    pdd = make_data_dir(tmp_path, script, env_files={"extravars": extravars})
+    run, processed = pipeline(pdd, tmp_path, "-p", "job.py")
+    assert processed.status == "successful", run.text()
+    shown = next(e["event_data"]["res"]["msg"] for e in run.events if e["event"] == "runner_on_ok" and e["event_data"]["task"] == "debug")
+    assert shown == "answer ${{ db_password }} host ${{ db_password }} own 42"
+    assert "hunter2" not in run.stdout.decode()
+
+
+def test_inventory_host_names_are_never_evaluated_as_templates(tmp_path):
+    """A host named ``web-{{ 7 * 7 }}`` (a cloud instance's tag in a dynamic inventory) is shown as it is by
+    ansible-core; its name inside a string the script builds was rendered to ``web-49``."""
+    script = """
+    async def run(inventory_path, extravars, runner):
+        async with runner.automation() as ftl:
+            with runner.play("all", hosts="all") as hosts:
+                for host in (await hosts.ping()).keys():
+                    await ftl.localhost.debug(msg=f"pinged {host}")
+                for host in runner.hosts_matching("all") + runner.groups["tagged"]:
+                    await ftl.localhost.debug(msg=f"matched {host}")
+        return 0
+    """
+    name = "web-{{ 7 * 7 }}"
+    inventory = {
+        "all": {"children": ["tagged"]},
+        "tagged": {"hosts": [name]},
+        "_meta": {"hostvars": {name: {"ansible_connection": "local"}}},
+    }
+    pdd = make_data_dir(tmp_path, script, inventory="#! /usr/bin/env python3\nprint(%r)\n" % json.dumps(inventory))
+    (pdd / "inventory" / "hosts").chmod(0o700)
+    run, processed = pipeline(pdd, tmp_path, "-p", "job.py")
+    assert processed.status == "successful", run.text()
+    shown = [e["event_data"]["res"]["msg"] for e in run.events if e["event"] == "runner_on_ok" and e["event_data"]["task"] == "debug"]
+    assert shown == [f"pinged {name}", f"matched {name}", f"matched {name}"]
+
+
+def test_a_vaulted_value_is_data_not_a_template(tmp_path):
+    """ansible-core 2.21 never templates the plaintext of a ``!vault`` value (``{{ vaulted }}`` of
+    ``{{ 6 * 7 }}`` prints ``{{ 6 * 7 }}``); a vaulted password with ``{#`` in it failed as a template."""
+    from ftl2_runner.data.vault import encrypt
+
+    script = """
+    async def run(inventory_path, extravars, runner):
+        async with runner.automation() as ftl:
+            await ftl.localhost.debug(msg="{{ vaulted }}|{{ password }}")
+            await ftl.localhost.debug(msg=f"built {extravars['password']}")
+        return 0
+    """
+
+    def vaulted(plaintext: str) -> str:
+        return "!vault |\n" + "".join(f"  {line}\n" for line in encrypt(plaintext, "vpw").splitlines())
+
+    extravars = f"vaulted: {vaulted('{{ 6 * 7 }}')}password: {vaulted('pa{#ss{{w')}"
+    files = {"extravars": extravars, "cmdline": "--ask-vault-pass", "passwords": json.dumps({r"Vault password:\s*?$": "vpw"})}
+    pdd = make_data_dir(tmp_path, script, env_files=files)
+    run, processed = pipeline(pdd, tmp_path, "-p", "job.py")
+    assert processed.status == "successful", run.text()
+    shown = [e["event_data"]["res"]["msg"] for e in run.events if e["event"] == "runner_on_ok" and e["event_data"]["task"] == "debug"]
+    assert shown == ["{{ 6 * 7 }}|pa{#ss{{w", "built pa{#ss{{w"]

@@ -291,6 +291,15 @@ def test_idents_that_are_not_one_path_component_are_refused(sandbox, ident):
     assert not (sandbox.parent / "escaped").exists()
 
 
+def test_a_missing_process_isolation_executable_is_an_error_status(sandbox):
+    """Upstream's ``init_runner`` prints "Unable to find process isolation executable" on stdout and
+    calls ``sys.exit(1)``: a plain text line as the whole result stream, no status, no eof (AWX
+    sends ``process_isolation`` kwargs for jobs on execution nodes)."""
+    kwargs = {"playbook": "job.py", "ident": "iso", "process_isolation": True, "process_isolation_executable": "/nonexistent/podman"}
+    done = _worker(_kwargs_stream(kwargs, _zip([("project/job.py", SCRIPT, _FILE)])), sandbox)
+    _assert_error(done, "Unable to find process isolation executable: /nonexistent/podman")
+
+
 @pytest.mark.parametrize(
     "link", ["env/envvars", "env/cmdline", "env", "artifacts", "artifacts/reuse", "artifacts/reuse/command", "artifacts/reuse/job_events"]
 )
@@ -306,6 +315,25 @@ def test_an_existing_data_dir_with_symlinks_where_the_job_writes_is_refused(sand
     _assert_error(done, "symlink")
     assert b"s3cret" not in done.stdout.split(b"\n")[-3]  # the starting status never went out
     assert not any(b'"starting"' in line for line in done.stdout.split(b"\n"))
+
+
+@pytest.mark.parametrize("link", ["artifacts/.ftl2-runner-gates", "artifacts/.ftl2-runner-gates/uv"])
+def test_a_reused_data_dir_whose_gate_cache_is_a_symlink_is_refused(sandbox, link, tmp_path_factory):
+    """The executor copies prebuilt gates into ``artifacts/.ftl2-runner-gates`` and FTL2 builds gates (and uv
+    its cache) there: a symlink there, left in a data dir reused without --delete (AWX's ``local``
+    worktype), took those writes outside the data dir."""
+    elsewhere = tmp_path_factory.mktemp("elsewhere")
+    outside, gates = elsewhere / "outside", elsewhere / "prebuilt"
+    outside.mkdir()
+    gates.mkdir()
+    (gates / "ftl_gate_prebuilt.pyz").write_text("a prebuilt gate")
+    (sandbox / "project").mkdir(parents=True)
+    (sandbox / "project" / "job.py").write_text(SCRIPT)
+    (sandbox / link).parent.mkdir(parents=True, exist_ok=True)
+    os.symlink(outside, sandbox / link)
+    done = _worker(_kwargs_stream({"playbook": "job.py", "ident": "reuse"}), sandbox, env=worker_env(FTL2_RUNNER_GATE_DIR=str(gates)))
+    _assert_error(done, "symlink")
+    assert list(outside.iterdir()) == []
 
 
 def test_a_fact_cache_outside_the_artifact_dir_is_refused(sandbox):

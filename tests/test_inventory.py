@@ -61,6 +61,19 @@ def test_ini_values_ranges_and_ungrouped(tmp_path):
     assert inv.match("g") == ["na", "nb", "nc"]
 
 
+def test_ini_values_python_warns_about_are_strings_without_a_warning(tmp_path):
+    """A path like /tmp/run-9if/key made Python's parser warn "invalid decimal literal", shown as the job's [WARNING]."""
+    import warnings
+
+    source = tmp_path / "hosts"
+    source.write_text("h1 ansible_ssh_private_key_file=/tmp/compat-x-1or/key port=0777 size=1_000\n")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        inv = load(str(source))
+    assert [str(w.message) for w in caught] == []
+    assert inv.effective_vars("h1") == {"ansible_ssh_private_key_file": "/tmp/compat-x-1or/key", "port": "0777", "size": 1000}
+
+
 @pytest.mark.parametrize("text", ["[g]\nhost bad-token\n", "[g:weird]\nx\n", "{not json"])
 def test_broken_sources_are_errors(tmp_path, text):
     source = tmp_path / ("hosts.json" if text.startswith("{") else "hosts")

@@ -265,7 +265,7 @@ def test_facts_on_remote_hosts_feed_variables_and_the_fact_cache(ssh_env, tmp_pa
             facts = await ftl.remotes.gather_facts()
             with runner.task("only on Linux", when='ansible_system == "Linux" and ansible_facts["system"] == "Linux"'):
                 await ftl.remotes.command(cmd="echo linux")
-            assert sorted(facts) == ["r1", "r2"] and facts["r1"].ansible_facts["ansible_system"] == "Linux", facts
+            assert sorted(facts.keys()) == ["r1", "r2"] and facts["r1"].ansible_facts["ansible_system"] == "Linux", facts
         return 0
     """
     pdd = make_data_dir(tmp_path, script, inventory=_inventory(ssh_env["ports"][:2], ssh_env["key"]))
@@ -354,6 +354,42 @@ def test_no_log_hides_every_path_on_local_and_remote_hosts(ssh_env, tmp_path, ve
     assert b"S3CRET" not in run.stdout
     assert b"S3CRET" not in artifacts
     assert b"S3CRET" not in b"".join(p.read_bytes() for p in processed.artifact_dir.rglob("*") if p.is_file())
+
+
+HOST_OUTPUT_WITH_TEMPLATES = """
+async def run(inventory_path, extravars, runner):
+    async with runner.automation() as ftl:
+        with runner.play("all", hosts="all") as hosts:
+            out = await hosts.command(cmd="cat " + extravars["motd"])  # what a host answers: its file's text
+            for host, r in out.items():
+                await ftl[host].debug(msg=r.stdout)                      # the result itself as an argument
+                await ftl[host].copy(content=f"built {r.stdout}\\n", dest=extravars["dest"] + "/" + host)  # in a built string
+                await ftl[host].set_fact(copied=r.stdout_lines[0])
+                await ftl[host].debug(msg="{{ copied }}")                 # a fact set from it
+    return 0
+"""
+
+
+def test_what_a_host_returns_is_never_evaluated_as_a_template(ssh_env, tmp_path):
+    """A target's output is data, as ansible-core treats a module's result: its ``{{ }}`` text is never
+    templated when the script passes it on, on local and remote hosts (a host's output reached the
+    execution node's Jinja, and with attribute walking, ``os``: it ran commands there)."""
+    marker = tmp_path / "evaluated"
+    payload = "{{ cycler.__init__.__globals__.os.popen('touch %s').read() }} {{ 6 * 7 }}" % marker
+    motd, dest = tmp_path / "motd", tmp_path / "dest"
+    motd.write_text(payload + "\n")
+    dest.mkdir()
+    inventory = _inventory(ssh_env["ports"][:1], ssh_env["key"], extra="[locals]\nl1 ansible_connection=local\n")
+    extravars = json.dumps({"motd": str(motd), "dest": str(dest)})
+    pdd = make_data_dir(tmp_path, HOST_OUTPUT_WITH_TEMPLATES, inventory=inventory, env_files={"extravars": extravars})
+    run, processed = pipeline(pdd, tmp_path, "-p", "job.py")
+    assert processed.status == "successful", run.text()
+    assert not marker.exists()
+    for host in ("r1", "l1"):
+        ok = [e["event_data"] for e in run.events if e["event"] == "runner_on_ok" and e["event_data"]["host"] == host]
+        shown = [data["res"]["msg"] for data in ok if data["task"] == "debug"]
+        assert shown == [payload, payload], run.text()
+        assert (dest / host).read_text() == f"built {payload}\n"
 
 
 def test_a_remote_job_writes_nothing_outside_its_data_dir(ssh_env, tmp_path):

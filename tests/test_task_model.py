@@ -37,7 +37,8 @@ def test_awaited_calls_return_the_result_ansible_registers(tmp_path):
                 bad = await ftl.h2.command(cmd="false")
         json.dump({{
             "one_type": type(one).__name__, "one": one, "attr": one.stdout,
-            "group_type": type(group).__name__, "hosts": sorted(group), "lines": group["h3"].stdout_lines,
+            "group_type": type(group).__name__, "hosts": sorted(group.keys()), "lines": group["h3"].stdout_lines,
+            "listed": [r.host for r in group],
             "all_results": all(isinstance(r, Result) for r in group.values()), "is_mapping": isinstance(group, HostResults),
             "bad": bad,
         }}, open({str(out)!r}, "w"))
@@ -55,6 +56,7 @@ def test_awaited_calls_return_the_result_ansible_registers(tmp_path):
     assert list(one)[:2] == ["changed", "failed"]  # as Ansible registers it
     assert got["group_type"] == "HostResults" and got["is_mapping"] and got["all_results"]
     assert got["hosts"] == ["h1", "h2", "h3"] and got["lines"] == ["a", "b"]
+    assert got["listed"] == ["h1", "h2", "h3"]  # and FTL2's list: its results in the hosts' order, each with .host
     assert got["bad"]["failed"] is True and got["bad"]["rc"] == 1
 
 

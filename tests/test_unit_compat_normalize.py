@@ -80,3 +80,23 @@ def test_an_item_s_diff_finds_its_result_past_another_host_s_events():
         ("runner_on_file_diff", "b"),
         ("runner_item_on_ok", "b"),
     ]
+
+
+def test_a_task_s_one_error_block_goes_with_the_first_host_in_host_order():
+    """ansible-core prints a task's ``[ERROR]`` once, before the first failing host's result: which
+    host carries it is completion order, so after sorting it moves to the first result, spans too."""
+    error = "\x1b[0;31m[ERROR]: Task failed: boom\x1b[0m\r\n\x1b[0;31mOrigin: <file>\x1b[0m"
+
+    def failed(host: str, text: str, start: int) -> dict:
+        lines = text.count("\r\n") + 1
+        return dict(_event("runner_on_failed", host), counter=1, stdout=text, start_line=start, end_line=start + lines)
+
+    records = [
+        failed("h2", error + "\r\n\x1b[0;31mfatal: [h2]: FAILED!\x1b[0m", 0),
+        failed("h1", "\x1b[0;31mfatal: [h1]: FAILED!\x1b[0m", 3),
+    ]
+    out = normalize.sort_host_results(records)
+    assert [r["event_data"]["host"] for r in out] == ["h1", "h2"]
+    assert out[0]["stdout"] == error + "\r\n\x1b[0;31mfatal: [h1]: FAILED!\x1b[0m"
+    assert out[1]["stdout"] == "\x1b[0;31mfatal: [h2]: FAILED!\x1b[0m"
+    assert [(r["start_line"], r["end_line"]) for r in out] == [(0, 3), (3, 4)]

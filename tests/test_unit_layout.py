@@ -196,3 +196,11 @@ def test_every_import_goes_the_way_docs_design_md_allows():
             against.append(f"{pair[0]} ({room}) imports {pair[1]} ({other_room})")
     assert not against, "imports against docs/design.md's rooms table:\n" + "\n".join(against)
     assert used == exceptions, f"listed exceptions that no longer happen (remove them from docs/design.md): {exceptions - used}"
+
+
+def test_the_gate_cache_the_intake_checks_is_the_one_the_executor_uses():
+    """job_paths refuses symlinks at the job's gate cache; it names the directory without importing the executor."""
+    from ftl2_runner.executor.ftl2.gate import JOB_GATE_CACHE
+    from ftl2_runner.intake import job_paths
+
+    assert job_paths.JOB_GATE_CACHE == JOB_GATE_CACHE

@@ -91,3 +91,42 @@ def test_vault_prompts_in_ansible_playbooks_order():
     assert prompts_for(["dev@prompt"], True) == [("dev", "Vault password (dev): "), ("default", "Vault password: ")]
     assert prompts_for([], True) == [("default", "Vault password: ")]
     assert prompts_for(["@prompt", "x@/some/file"], False) == [("default", "Vault password: ")]
+
+
+def test_templates_run_in_ansibles_sandbox(tmp_path):
+    """ansible-core renders every template in Jinja's sandbox; outside it, ``__class__``/``__globals__``
+    walking reached ``os`` from any template text (a task argument, a condition, a template file)."""
+    from ftl2_runner.executor.vars.conditions import evaluate_expression, render_file
+
+    for escape in ("{{ ''.__class__.__mro__[1].__subclasses__() }}", "x {{ cycler.__init__.__globals__.os }}"):
+        with pytest.raises(ConditionError, match=r"access to attribute '__\w+__' of '\w+' object is unsafe"):
+            render(escape, {})
+    with pytest.raises(ConditionError, match="is unsafe"):
+        evaluate_expression("lipsum.__globals__", {})
+    (tmp_path / "t.j2").write_text("{{ joiner.__init__.__globals__ }}\n")
+    with pytest.raises(ConditionError, match="is unsafe"):
+        render_file(str(tmp_path / "t.j2"), {}, [str(tmp_path)])
+    # what ansible-core still allows: int's bitwise operators, Python's own range, str.format
+    assert render("{{ (5).__or__(2) }} {{ range(3) | list }} {{ 'a{}'.format('b') }}", {}) == "7 [0, 1, 2] ab"
+
+
+def test_what_a_host_returned_is_data():
+    from ftl2_runner.data.unsafe import untrusted
+    from ftl2_runner.script import Result
+
+    params = {"cmd": "{{ x }}"}
+    result = Result(stdout="{{ 6 * 7 }}", stdout_lines=["{{ 6 * 7 }}"], invocation={"module_args": params}, rc=0)
+    marked = untrusted(result)
+    assert type(marked) is Result and marked == result
+    assert render(f"built {marked.stdout}", {}) == "built {{ 6 * 7 }}"
+    assert render(marked.stdout_lines[0], {}) == "{{ 6 * 7 }}"
+    assert type(params["cmd"]) is str  # the task's own arguments are not touched
+
+
+def test_an_unsafe_text_that_makes_a_delimiter_with_the_scripts_braces_is_kept():
+    edge = UnsafeText("{ q8 }")  # no delimiter of its own: one with the template's braces around it
+    assert render(f"${{{edge}}} {{{{ 'x' | upper }}}}", {"q8": "evaluated"}) == "${{ q8 }} X"
+    for text in ("100%", "#tag", "}}", "{%-", " } "):  # edges, and texts that are only delimiters
+        UnsafeText(text)
+    assert render("{{ 'a' }}{% if true %}b{% endif %}", {}) == "ab"  # "}}" alone does not shield the script's own
+    assert render("{{ '100%' }} {{ 7 }}", {}) == "100% 7"  # "100%" is kept, and it holds no template

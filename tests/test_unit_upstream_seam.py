@@ -1,7 +1,8 @@
-"""Canary: upstream's internals still have the shape ftl2-runner rebinds, overrides or calls.
+"""Canary: upstream's internals still have the shape ftl2-runner passes names into, overrides or calls.
 
-ftl2_runner/processes/upstream.py rebinds module-level names of ansible-runner for the duration of a
-job, ftl2_runner/processes/runner_spawn.py overrides private pexpect/ptyprocess methods, and
+ftl2_runner/processes/upstream.py calls upstream functions with some of their module-level names
+resolved to ours (``with_names``; ansible-runner's modules are never changed),
+ftl2_runner/processes/runner_spawn.py overrides private pexpect/ptyprocess methods, and
 ftl2_runner/processes/config.py and ftl2_runner/worker.py subclass upstream's classes and use their attributes
 (docs/design.md, "The seam to upstream", lists every name). The version pins in
 pyproject.toml cover the releases these were checked against; this test is what fails
@@ -50,21 +51,38 @@ def parameters(function: Callable[..., Any]) -> list[str]:
     return list(inspect.signature(function).parameters)
 
 
-def test_interface_builds_runner_config_by_module_name():
+def test_init_runner_builds_runner_config_and_worker_by_module_name_and_takes_a_cancel_callback():
     seam(interface.RunnerConfig is config_runner.RunnerConfig, "ansible_runner.interface.RunnerConfig is not RunnerConfig")
+    seam(interface.Worker is streaming.Worker, "ansible_runner.interface.Worker is not streaming.Worker")
     used = names_used(interface.init_runner)
     seam(
-        {"RunnerConfig", "signal_handler", "dump_artifacts"} <= used,
-        "interface.init_runner no longer calls RunnerConfig / signal_handler / dump_artifacts by module name",
+        {"RunnerConfig", "Runner", "Worker", "signal_handler", "dump_artifacts"} <= used,
+        "interface.init_runner no longer builds RunnerConfig / Runner / Worker by module name",
     )
-    seam(callable(interface.signal_handler) and callable(interface.run), "interface.signal_handler or interface.run is gone")
+    source = inspect.getsource(interface.init_runner)
+    seam(
+        "kwargs.pop('cancel_callback', None)" in source and "cancel_callback = signal_handler()" in source,
+        "interface.init_runner no longer takes a cancel_callback kwarg in place of signal_handler()",
+    )
+    seam(
+        re.search(r"return Runner\(rc,", source) and "rc.prepare()" in source,
+        "interface.init_runner no longer returns Runner(rc, ...) for a prepared RunnerConfig rc",
+    )
+    # upstream.run_job is interface.run: init_runner, then the object's run()
+    seam(names_used(interface.run) == {"init_runner", "run"}, f"interface.run now uses {sorted(names_used(interface.run))}")
 
 
 def test_worker_run_reaches_interface_run_and_unstream_dir_by_module_name():
     used = names_used(streaming.Worker.run)
     seam(
-        {"unstream_dir", "interface", "run"} <= used,
+        {"unstream_dir", "ansible_runner", "interface", "run"} <= used,
         "streaming.Worker.run no longer calls unstream_dir and ansible_runner.interface.run by module attribute",
+    )
+    source = inspect.getsource(streaming.Worker.run)
+    seam(
+        "ansible_runner.interface.run(**self.kwargs)" in source
+        and "unstream_dir(self._input, data['zipfile'], self.private_data_dir)" in source,
+        "streaming.Worker.run no longer calls ansible_runner.interface.run(**kwargs) and unstream_dir(stream, length, dir)",
     )
     seam(streaming.unstream_dir is streaming_utils.unstream_dir, "streaming.unstream_dir is not utils.streaming.unstream_dir")
     seam(
@@ -95,16 +113,18 @@ def test_worker_class_shape():
     seam(parameters(streaming_utils.stream_dir)[:2] == ["source_directory", "stream"], "utils.streaming.stream_dir's parameters changed")
 
 
-def test_stream_dir_makes_its_temporary_zip_through_its_modules_tempfile():
+def test_stream_dir_and_unstream_dir_make_their_temporary_zips_through_their_modules_tempfile():
     seam(streaming_utils.tempfile.__name__ == "tempfile", "ansible_runner.utils.streaming.tempfile is not the tempfile module")
-    seam(
-        {"tempfile", "NamedTemporaryFile"} <= names_used(streaming_utils.stream_dir),
-        "utils.streaming.stream_dir no longer calls tempfile.NamedTemporaryFile",
-    )
+    for function in (streaming_utils.stream_dir, streaming_utils.unstream_dir):
+        seam(
+            {"tempfile", "NamedTemporaryFile"} <= names_used(function),
+            f"utils.streaming.{function.__name__} no longer calls tempfile.NamedTemporaryFile",
+        )
 
 
 def test_runner_spawns_through_its_modules_pexpect():
     seam(runner.pexpect is pexpect, "ansible_runner.runner.pexpect is not the pexpect module")
+    seam("pexpect.spawn(" in inspect.getsource(runner.Runner.run), "Runner.run no longer calls pexpect.spawn(...)")
     used = names_used(runner.Runner.run)
     seam(
         {"pexpect", "spawn", "expect", "logfile_read", "pexpect_timeout", "isalive", "close"} <= used,
@@ -219,51 +239,40 @@ def test_other_upstream_names_we_import():
         seam(callable(value), f"ansible_runner.utils...{name} is not callable")
 
 
-def test_the_seam_restores_every_name_it_binds():
-    from ftl2_runner.processes.cancel import CancelWatch
-    from ftl2_runner.processes.upstream import streamed_worker_job
-
-    bound = (
-        (interface, "RunnerConfig"),
-        (interface, "run"),
-        (interface, "signal_handler"),
-        (runner, "pexpect"),
-        (streaming, "unstream_dir"),
-        (streaming_utils, "tempfile"),
-    )
-    before = [getattr(module, name) for module, name in bound]
+def test_with_names_changes_no_module_and_refuses_a_name_upstream_no_longer_uses():
+    """The seam's mechanism: a copy of upstream's function sees our names; the module keeps its own."""
     import tempfile
 
-    with tempfile.TemporaryDirectory() as data_dir, streamed_worker_job(CancelWatch(), data_dir):
-        during = [getattr(module, name) for module, name in bound]
-    after = [getattr(module, name) for module, name in bound]
-    assert after == before
-    changed = [f"{module.__name__}.{name}" for (module, name), old, new in zip(bound, before, during, strict=True) if old is not new]
-    assert changed == [
-        "ansible_runner.interface.RunnerConfig",
-        "ansible_runner.interface.run",
-        "ansible_runner.runner.pexpect",
-        "ansible_runner.streaming.unstream_dir",
-        "ansible_runner.utils.streaming.tempfile",
-    ]
+    from ftl2_runner.processes.upstream import ModuleView, UpstreamChanged, with_names
+
+    modules = (interface, runner, streaming, streaming_utils, pexpect)
+    before = [dict(vars(module)) for module in modules]
+    view = ModuleView(tempfile, NamedTemporaryFile=tempfile.TemporaryFile)
+    copy = with_names(streaming_utils.stream_dir, tempfile=view)
+    assert copy.__code__ is streaming_utils.stream_dir.__code__
+    assert copy.__globals__["tempfile"] is view and streaming_utils.tempfile is tempfile
+    assert view.NamedTemporaryFile is tempfile.TemporaryFile and view.mkdtemp is tempfile.mkdtemp
+    assert [dict(vars(module)) for module in modules] == before
+    with pytest.raises(UpstreamChanged, match="review ftl2_runner/processes/upstream.py"):
+        with_names(streaming_utils.stream_dir, pexpect=None)
 
 
-def test_a_job_holds_the_seam_so_concurrent_jobs_in_one_process_run_one_after_the_other():
-    import threading
+def test_every_name_the_seam_passes_is_one_upstream_still_looks_up():
+    """What processes/upstream.py and cli.py pass to ``with_names``, checked without running a job."""
+    import ansible_runner
+    import ansible_runner.__main__ as upstream_cli
 
-    from ftl2_runner.processes import upstream
+    from ftl2_runner.processes.upstream import with_names
 
-    results: list[bool] = []
-
-    def try_to_enter() -> None:
-        acquired = upstream._lock.acquire(blocking=False)
-        results.append(acquired)
-        if acquired:
-            upstream._lock.release()
-
-    with upstream.ftl2_jobs():
-        other = threading.Thread(target=try_to_enter)
-        other.start()
-        other.join()
-    try_to_enter()
-    assert results == [False, True]  # another thread's job waits for this one; after it, the seam is free
+    for function, names in (
+        (interface.init_runner, {"RunnerConfig": None, "Worker": None}),
+        (runner.Runner.run, {"pexpect": None}),
+        (streaming.Worker.run, {"unstream_dir": None, "ansible_runner": ansible_runner}),
+        (streaming_utils.stream_dir, {"tempfile": None}),
+        (streaming_utils.unstream_dir, {"tempfile": None}),
+        (upstream_cli.main, {"AnsibleRunnerArgumentParser": None}),
+    ):
+        try:
+            with_names(function, **names)
+        except Exception as exc:
+            seam(False, str(exc))

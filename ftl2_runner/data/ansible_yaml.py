@@ -156,11 +156,21 @@ _Loader.add_constructor("!vault", _construct_vault)
 _Loader.add_constructor("!vault-encrypted", _construct_vault)
 
 
+class UnloadableValue(yaml.YAMLError):
+    """A scalar YAML reads but Python cannot hold (an int of 100,000 digits, month 13), or nesting
+    deeper than Python's recursion: a load error like any other (ansible-core: ``YAML parsing
+    failed: ...``), not a crash of the executor."""
+
+
 def load_with_notices(text: str) -> Loaded:
     """One YAML document loaded as ansible-core loads it, with what it would warn about."""
     loader = _Loader(text)
     try:
         data = loader.get_single_data()
+    except (ValueError, OverflowError) as exc:
+        raise UnloadableValue(str(exc)) from None
+    except RecursionError:
+        raise UnloadableValue("the document is nested too deeply") from None
     finally:
         loader.dispose()
     return Loaded(data, loader.notices)

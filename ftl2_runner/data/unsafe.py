@@ -13,7 +13,8 @@ were: the type alone cannot carry the promise. So the rule is about the *text*:
 
 * :class:`UnsafeText` is the ``str`` subclass the loader returns; its own methods
   (``upper()``, ``+``, slicing, ``split()``...) return :class:`UnsafeText` again.
-* Every unsafe text that contains Jinja's delimiters is remembered for the job
+* Every unsafe text that could change a template around it (a delimiter inside, or one of
+  their characters at its edge: see ``_could_change_a_template``) is remembered for the job
   (:func:`protected_texts`). Wherever ftl2-runner templates a string — a module argument, a
   ``debug`` message, a ``set_fact``/``set_stats`` value, a loop label, ``delegate_to`` —
   each occurrence of such a text is kept verbatim and only the rest is templated
@@ -35,7 +36,27 @@ from typing import Any, SupportsIndex
 # Jinja's delimiters (block, variable, comment), opening or closing: a text without any of them
 # cannot change what a template around it means.
 _DELIMITERS = ("{{", "}}", "{%", "%}", "{#", "#}")
+_EDGES = frozenset("{}%#")  # a delimiter's characters: one at a text's edge pairs with the template's next to it
 _PROTECTED: set[str] = set()
+
+
+def _could_change_a_template(text: str) -> bool:
+    """Whether ``text`` inside a template could make or break Jinja syntax there.
+
+    A delimiter inside it, or one of a delimiter's characters at its start or end, where it pairs
+    with the template's own character next to it: a survey answer or a host's output ``{ x }``
+    in a script's ``f"${{{answer}}}"`` makes ``${{ x }}``. Texts that are only delimiters, their
+    characters and whitespace (a ``}}`` line of a host's file) hold no expression of their own;
+    remembering them would keep every ``}}`` of the script's own templates from closing.
+    """
+    plain = str.__str__(text)  # str's own methods: UnsafeText's return UnsafeText, which would come back here
+    if not plain:
+        return False
+    if not (plain[0] in _EDGES or plain[-1] in _EDGES or any(d in plain for d in _DELIMITERS)):
+        return False
+    return plain.strip(" \t\r\n{}%#-+") != ""
+
+
 _PLACEHOLDER = re.compile("\x00\x01([0-9]+)\x01\x00")
 
 
@@ -47,7 +68,7 @@ class UnsafeText(str):
 
     def __new__(cls, value: object = "") -> UnsafeText:
         text = super().__new__(cls, value)
-        if any(d in text for d in _DELIMITERS):
+        if _could_change_a_template(text):
             _PROTECTED.add(str.__str__(text))
         return text
 
@@ -141,6 +162,35 @@ def mark_unsafe(value: Any) -> Any:
         return [mark_unsafe(v) for v in value]
     if isinstance(value, tuple):
         return tuple(mark_unsafe(v) for v in value)
+    return value
+
+
+def untrusted(value: Any) -> Any:
+    """A copy of what a host returned (a module's result, its facts) with every string in it
+    :class:`UnsafeText`: data, never a template.
+
+    ansible-core never templates a module's result again (``{{ r.stdout }}`` is the text, whatever
+    it holds). A script passes results on as Python values, often inside a string it builds
+    (``f"echo {r.stdout}"``), which the runner templates: unmarked, a target's output
+    ``{{ ... }}`` was evaluated on the execution node. Containers keep their class when it can be
+    made from a plain one (a ``Result`` stays a ``Result``); others (the variable plane's lazy
+    containers) are left as they are. Nothing is changed in place: a result may share objects
+    with the task's own arguments.
+    """
+    if isinstance(value, str):
+        return value if isinstance(value, UnsafeText) else UnsafeText(value)
+    if isinstance(value, dict):
+        items = {untrusted(k): untrusted(v) for k, v in value.items()}
+        if type(value) is dict:
+            return items
+        try:
+            return type(value)(items)
+        except TypeError:
+            return value
+    if type(value) is list:
+        return [untrusted(v) for v in value]
+    if type(value) is tuple:
+        return tuple(untrusted(v) for v in value)
     return value
 
 

@@ -26,6 +26,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from .unsafe import UnsafeText
+
 HEADER = "$ANSIBLE_VAULT"
 _ROUNDS = 10000
 _KEY_LENGTH = 32
@@ -121,22 +123,37 @@ def encrypt(plaintext: str, password: str, vault_id: str | None = None, salt: by
     return header + "\n" + "\n".join(body[i : i + 80] for i in range(0, len(body), 80)) + "\n"
 
 
-def decrypt_tree(value: Any, secrets: list[VaultSecret], where: str) -> Any:
+def decrypt_tree(value: Any, secrets: list[VaultSecret], where: str, _done: dict[int, Any] | None = None) -> Any:
     """``value`` with every :class:`EncryptedValue` in it replaced by its plaintext.
 
     ``where`` names the variable for the error: ``could not decrypt the !vault value of
-    <where>.key[0]: <reason>``.
+    <where>.key[0]: <reason>``. A container YAML reached through several aliases is one object:
+    it is walked once (a file of nested aliases, ``b: [*a, *a, ...]``, is a tree of billions of
+    paths but a few objects; walking every path hung the job at its start), and a container
+    holding nothing encrypted is kept as it is.
     """
     if isinstance(value, EncryptedValue):
         try:
-            return decrypt(value.ciphertext, secrets)
+            # The plaintext is data, as ansible-core 2.21 reads a `!vault` value: never templated (a
+            # password with `{#` or `{{` in it is that password, not a template that fails or renders).
+            return UnsafeText(decrypt(value.ciphertext, secrets))
         except VaultError as exc:
             raise VaultError(f"could not decrypt the !vault value of {where}: {exc}") from None
+    if not isinstance(value, (dict, list)):
+        return value
+    done = {} if _done is None else _done
+    if id(value) in done:
+        return done[id(value)]
+    done[id(value)] = value  # a container that holds itself (not from YAML) is left as it is
+    changed: Any
     if isinstance(value, dict):
-        return {key: decrypt_tree(item, secrets, f"{where}.{key}" if where else str(key)) for key, item in value.items()}
-    if isinstance(value, list):
-        return [decrypt_tree(item, secrets, f"{where}[{index}]") for index, item in enumerate(value)]
-    return value
+        changed = {key: decrypt_tree(item, secrets, f"{where}.{key}" if where else str(key), done) for key, item in value.items()}
+        same = all(changed[key] is item for key, item in value.items())
+    else:
+        changed = [decrypt_tree(item, secrets, f"{where}[{index}]", done) for index, item in enumerate(value)]
+        same = all(new is old for new, old in zip(changed, value, strict=True))
+    done[id(value)] = result = value if same else changed
+    return result
 
 
 def prompts_for(vault_ids: list[str], ask_vault_pass: bool) -> list[tuple[str, str]]:

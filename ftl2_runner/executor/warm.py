@@ -67,10 +67,11 @@ def _import_all() -> None:
     from ..inventory import ftl2_adapter, sources  # noqa: F401
     from . import __main__  # noqa: F401
     from .actions import (  # noqa: F401
-        call_overrides,
         facts,
         local_actions,  # noqa: F401
+        local_modules,
         results,
+        router,
         shaping,
     )
     from .api import (  # noqa: F401
@@ -82,6 +83,7 @@ def _import_all() -> None:
     from .cli import args, extravars, inspection, inventory_path, script_loader  # noqa: F401
     from .display import diagnostics, events, formatting, log_routing, output_capture, protocol  # noqa: F401
     from .ftl2 import (  # noqa: F401
+        bookkeeping,
         gate,  # noqa: F401
         installer_output,
         locality,

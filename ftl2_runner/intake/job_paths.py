@@ -18,7 +18,8 @@ before upstream touches anything, this module refuses:
   rotation removes directories beside the artifact dir); AWX sends none of these, and
   ``ftl2-runner run --artifact-dir`` may still point anywhere;
 * ``env``, ``artifacts`` or ``artifacts/<ident>`` being symlinks, symlinks inside
-  ``artifacts/<ident>`` or under ``env/`` that leave the data dir, and the files
+  ``artifacts/<ident>`` or under ``env/`` that leave the data dir, and any symlink at or under
+  the job's gate cache ``artifacts/.ftl2-runner-gates``, and the files
   ``dump_artifacts`` writes elsewhere (``project/main.json``, ``inventory/hosts``,
   ``inventory/hosts.json``, each directory's ``.artifact_write_lock``) as such symlinks;
 * files at those paths with more than one hard link: writing to one writes to the
@@ -79,6 +80,7 @@ def check_job_kwargs(kwargs: Mapping[str, Any], *, streamed: bool) -> None:
     for relative in DUMPED_FILES:
         check_file(private_data_dir, relative)
     _refuse_symlink(artifact_root, "the artifacts directory")
+    check_tree(artifact_root, JOB_GATE_CACHE, leave_only=False)
     if kwargs.get("ident") is not None:
         artifact_dir = os.path.join(artifact_root, str(kwargs["ident"]))
         _refuse_symlink(artifact_dir, "the job's artifact directory")
@@ -107,6 +109,10 @@ def check_file(root: str, relative: str) -> None:
     _refuse_hard_links(path, relative)
 
 
+# The job's gate cache beside its artifact dir (executor/ftl2/gate.py's JOB_GATE_CACHE): FTL2 builds
+# gates there and the executor copies prebuilt ones in, so a symlink there in a reused data dir took
+# those writes outside it.
+JOB_GATE_CACHE = ".ftl2-runner-gates"
 # The executor's partial-file slots (executor/display/partial_files.py): its own, made anew before
 # it writes any (whatever a reused data dir holds there is removed first), and hard-linked by design.
 _PARTIAL_FILE_SLOTS = ".ftl2-runner-slots"

@@ -1,6 +1,6 @@
 """Ansible-semantics inventory for FTL2 jobs (see ``model`` for the rules)."""
 
 from .model import Group, Inventory, VarsDir, split_pattern
-from .sources import InventoryError, load, load_vars_dir, read_vars_file
+from .sources import InventoryError, from_mapping, load, load_vars_dir, read_vars_file
 
-__all__ = ["Group", "Inventory", "InventoryError", "VarsDir", "load", "load_vars_dir", "read_vars_file", "split_pattern"]
+__all__ = ["Group", "Inventory", "InventoryError", "VarsDir", "from_mapping", "load", "load_vars_dir", "read_vars_file", "split_pattern"]

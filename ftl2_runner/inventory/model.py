@@ -26,6 +26,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
+def _name(name: str) -> str:
+    """A host or group name as data, never a template: :class:`~ftl2_runner.data.unsafe.UnsafeText`.
+
+    ansible-core shows a host named ``web-{{ 7 * 7 }}`` as it is; a script puts names into strings
+    it builds (``f"pinged {host}"``), which the runner templates, and a name from an inventory
+    source (a cloud instance's tag) was evaluated there. Every name the script gets (results'
+    keys, ``hosts_matching``, ``groups``, ``hostvars``) is one of these objects.
+    """
+    from ..data.unsafe import UnsafeText
+
+    return UnsafeText(name) if isinstance(name, str) and not isinstance(name, UnsafeText) else name
+
+
 @dataclass
 class Group:
     name: str
@@ -54,10 +67,12 @@ class Inventory:
 
     def group(self, name: str) -> Group:
         if name not in self.groups:
+            name = _name(name)
             self.groups[name] = Group(name)
         return self.groups[name]
 
     def add_host(self, name: str, group: str | None = None, variables: dict[str, Any] | None = None) -> None:
+        name = _name(name)
         self.host_vars.setdefault(name, {}).update(variables or {})
         if group is not None:
             members = self.group(group).hosts

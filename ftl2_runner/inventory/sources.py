@@ -51,6 +51,16 @@ def load(source: str, script_timeout: float = 120) -> Inventory:
     return inventory.finish()
 
 
+def from_mapping(data: Any) -> Inventory:
+    """An inventory given as data, as a YAML inventory file holds it (FTL2's ``automation(inventory={...})``)."""
+    inventory = Inventory()
+    if not isinstance(data, dict):
+        raise InventoryError("an inventory given as data must be a mapping of groups")
+    for name, body in data.items():
+        _yaml_group(str(name), body, inventory)
+    return inventory.finish()
+
+
 def _load_file(path: Path, inventory: Inventory, script_timeout: float) -> None:
     known = set(inventory.host_vars)
     if os.access(path, os.X_OK) and path.suffix not in (".yml", ".yaml", ".json", ".ini"):
@@ -198,9 +208,17 @@ def _load_ini(text: str, path: Path, inventory: Inventory) -> None:
 
 
 def _ini_value(value: str) -> Any:
-    """INI values are Python literals when they parse as one (``22`` is an int), else strings."""
+    """INI values are Python literals when they parse as one (``22`` is an int), else strings.
+
+    Python's parser warns about some strings on the way (``/tmp/run-9if/key``: "invalid decimal
+    literal"); such a value is a string, and the warning is not the job's business.
+    """
+    import warnings
+
     try:
-        return ast.literal_eval(value)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", SyntaxWarning)
+            return ast.literal_eval(value)
     except (ValueError, SyntaxError, MemoryError, RecursionError):
         return value
 

@@ -10,10 +10,11 @@ protocol stream or a silent death, and no eof. And upstream's flag is private to
 So the worker installs this watch first thing. While the job is not yet running
 (reading, validating, extracting), a signal aborts that work at once
 (``JobCanceled``), and the worker streams ``canceled`` and eof. From the moment
-upstream's ``init_runner`` asks for its cancel callback (``ftl2_jobs`` rebinds
-``interface.signal_handler`` to ``upstream_signal_handler``), a signal only sets the
-flag, which upstream's Runner polls as before; the worker also reads it to bound the
-artifacts zip after a cancel and to kill what the job left running.
+the job is handed to upstream's ``init_runner`` (``Ftl2Worker._start_job`` passes
+``upstream_signal_handler()`` as its ``cancel_callback``, in place of the handlers
+upstream's ``signal_handler`` would install), a signal only sets the flag, which
+upstream's Runner polls as before; the worker also reads it to bound the artifacts zip
+after a cancel and to kill what the job left running.
 """
 
 from __future__ import annotations
@@ -79,7 +80,7 @@ class CancelWatch:
             raise JobCanceled(0)
 
     def upstream_signal_handler(self) -> Callable[[], bool]:
-        """What upstream's ``init_runner`` gets instead of ``ansible_runner.utils.signal_handler()``."""
+        """The ``cancel_callback`` upstream's ``init_runner`` gets instead of ``ansible_runner.utils.signal_handler()``."""
         self._abort_work = False
         return self._event.is_set
 

@@ -17,7 +17,8 @@ whose exit status ptyprocess and ``warm_executor`` wait for themselves (``protec
 Inside a host program (``run_worker``) the worker is no subreaper and reaps nothing: a child the
 host starts while the job runs (``start_new_session=True``, so in no session of the job's) would
 be reaped under the host's ``Popen.wait()`` or killed with the job. There the job's processes
-are those in a session the job's executor leads (it is spawned as a session leader) and those
+are those in a session the job's executor leads (it is spawned as a session leader, and
+``RunnerSpawn`` records it as this job's: other jobs in other threads have their own) and those
 whose environment carries the job's ``AWX_ISOLATED_DATA_DIR`` (which left it with ``setsid``);
 upstream's Worker touches no process outside its job. Only the console script, which owns its
 whole process (``claim_the_whole_process``), adopts and reaps orphans.
@@ -160,8 +161,12 @@ class JobProcesses:
         """``job_pids``: processes already running that belong to the job (the warm executor)."""
         self._session = os.getsid(0)
         self._before = set(descendants()) - set(job_pids) if _whole_process else set()
-        self._leaders_before = set(_protected) - set(job_pids)
+        self._leaders: set[int] = set()
         self._marker: bytes | None = None
+
+    def adopt(self, pid: int) -> None:
+        """The job's executor, as it is spawned (a session leader: its session is the job's)."""
+        self._leaders.add(pid)
 
     def mark(self, name: str, value: str) -> None:
         """The environment entry every process of the job inherits (inside a host program)."""
@@ -180,8 +185,12 @@ class JobProcesses:
         return found
 
     def _pids_in_a_host_program(self) -> list[int]:
-        """Processes in a session the job's executor leads, or with the job's environment entry."""
-        leaders = set(_protected) - self._leaders_before
+        """Processes in a session the job's executor leads, or with the job's environment entry.
+
+        Only this job's executor counts: other jobs of the host program (``run_worker`` in
+        other threads) have executors of their own, and their processes are theirs.
+        """
+        leaders = self._leaders
         me = os.getpid()
         found = []
         for entry in os.listdir("/proc"):

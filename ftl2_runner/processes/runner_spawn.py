@@ -28,7 +28,12 @@ status). When the child is still alive, the nap and the kill stay as they are.
 Third, ``_spawnpty`` (where ptyprocess forks the child): when the worker started a
 warm executor and the command is our executor, the job's pty is handed to that
 process instead (see ``warm_executor``); if anything about it does not fit, or the
-hand-over fails, the command is spawned exactly as before.
+hand-over fails, the command is spawned exactly as before. Either way the process is
+recorded as the job's (``job_processes``), so a canceled or timed-out job kills its own
+processes and never those of a job beside it in the same host program.
+
+Runner gets this class per job: ``upstream.run_runner`` calls upstream's ``Runner.run``
+with its ``pexpect.spawn`` resolved to ``RunnerSpawn`` bound to the job's processes.
 """
 
 from __future__ import annotations
@@ -36,7 +41,6 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import types
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -54,6 +58,10 @@ class RunnerSpawn(pexpect.spawn):
     return wrong text with this class.
     """
 
+    def __init__(self, *args: Any, job_processes: process_tree.JobProcesses | None = None, **kwargs: Any):
+        self._job_processes = job_processes  # before pexpect's __init__, which spawns
+        super().__init__(*args, **kwargs)
+
     def _spawn(self, command: Any, args: Any = (), preexec_fn: Any = None, dimensions: Any = None) -> None:
         self._caller_preexec_fn = preexec_fn  # pexpect wraps it (ignore_sighup) before _spawnpty sees it
         self._caller_dimensions = dimensions
@@ -66,7 +74,7 @@ class RunnerSpawn(pexpect.spawn):
             warm = warm_executor.claim(argv, kwargs.get("env"), kwargs.get("cwd"))
         if warm is not None:
             try:
-                return warm.hand_over(
+                handed_over = warm.hand_over(
                     argv,
                     kwargs.get("env") or {},
                     kwargs.get("cwd"),
@@ -74,6 +82,8 @@ class RunnerSpawn(pexpect.spawn):
                     self._caller_dimensions or (24, 80),
                     self.ignore_sighup,
                 )
+                self._for_the_job(handed_over.pid)
+                return handed_over
             except Exception:  # OSError, termios.error, a timeout: fork the command as usual
                 with contextlib.suppress(OSError):
                     warm.discard()
@@ -83,11 +93,16 @@ class RunnerSpawn(pexpect.spawn):
             with process_tree.spawn_lock:
                 process = super()._spawnpty(args, **kwargs)
                 process_tree.protect(process.pid)
+                self._for_the_job(process.pid)
         except BaseException as exc:
             if os.getpid() != parent:
                 _end_forked_child(exc)
             raise
         return process
+
+    def _for_the_job(self, pid: int) -> None:
+        if self._job_processes is not None:
+            self._job_processes.adopt(pid)
 
     def read_nonblocking(self, size: int = 1, timeout: float | None = -1) -> Any:
         """What the child printed, as Runner's password patterns should see it: without display markers.
@@ -214,15 +229,3 @@ def _start_of_unfinished_marker(text: str) -> int | None:
         if text.endswith(prefix):
             return len(text) - len(prefix)
     return None
-
-
-class _PexpectWithBoundedSpawn(types.ModuleType):
-    """The ``pexpect`` module as ``ansible_runner.runner`` sees it, with our ``spawn``."""
-
-    spawn = RunnerSpawn
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(pexpect, name)
-
-
-pexpect_for_runner = _PexpectWithBoundedSpawn("pexpect")

@@ -1,160 +1,204 @@
-"""The one seam where ftl2-runner plugs into upstream ansible-runner.
+"""The one seam where ftl2-runner plugs into upstream ansible-runner: upstream's own code, given our classes.
 
-Upstream's ``Worker.run`` reads the transmit stream and then calls
-``ansible_runner.interface.run(**kwargs)``, whose ``init_runner`` builds a
-``RunnerConfig`` by module-level name and hands it to ``Runner``. Everything on
-that path is what we want to reuse byte for byte: stdin parsing, keepalives,
-``dump_artifacts``, SIGINT/SIGTERM as cancel, Runner's pexpect loop, the event
-filter, status lines and the artifacts zip. We need three things different: the config
-class, a pexpect child that does not keep the whole job's output (see ``runner_spawn``),
-and a safety check in front of upstream's zip extraction. So for the duration of a job
-we bind ``interface.RunnerConfig`` to ``Ftl2RunnerConfig``, the ``pexpect`` name that
-``ansible_runner.runner`` calls to a module whose ``spawn`` is ``RunnerSpawn``, and
-``streaming.unstream_dir`` to a validating wrapper around upstream's own function,
-instead of copying upstream's read loop or ``init_runner``.
+Upstream's ``Worker.run`` reads the transmit stream and calls ``ansible_runner.interface.run``,
+whose ``init_runner`` builds a ``RunnerConfig`` and a ``Runner``; ``Runner.run`` spawns the job
+with ``pexpect.spawn``. Everything on that path is what we reuse byte for byte: stdin parsing,
+keepalives, ``dump_artifacts``, cancel and timeouts, Runner's expect loop, the event filter,
+status lines and the artifacts zip. We need a few things different — the config class
+(``Ftl2RunnerConfig``), the pexpect child (``RunnerSpawn``), a check in front of the zip
+extraction, the kwargs checked before the job starts, and upstream's temporary zips kept in the
+data dir — and upstream takes none of them as a parameter: each is a module-level name that the
+function looks up when it runs.
 
-The binding is process-wide while a job runs (guarded by a lock, restored after);
-``ftl2-runner`` processes run one job each, and the Python API documents that
-``ansible_runner.run`` must not be called concurrently with ``ftl2_runner.run`` in
-one process.
+So we call upstream's function with those names resolved to ours (``with_names``): a copy of
+the function object over a copy of its module's namespace, running upstream's bytecode
+unchanged. ansible-runner's modules are never changed, so nothing is restored, no lock is
+held, FTL2 jobs in threads of one process run side by side, and an ``ansible_runner.run()``
+called at the same moment, in any thread, is stock ansible-runner. Where upstream does take
+what we need as a parameter, we pass it: the cancel callback (``init_runner``'s
+``cancel_callback``), our Worker's handlers, the spool file ``stream_dir`` writes into.
+
+Every name used here is listed in docs/design.md ("The seam to upstream") and checked by
+tests/test_unit_upstream_seam.py; ``with_names`` also refuses, at run time, a name that
+upstream's function no longer refers to, so an upgrade that moves one cannot silently run
+stock ansible-runner's program, or an unchecked extraction, in place of ours.
 """
 
 from __future__ import annotations
 
-import contextlib
+import functools
+import glob
 import os
 import shutil
-import threading
-from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+import tempfile
+import types
+from collections.abc import Callable, Mapping
+from typing import Any, cast
 
-if TYPE_CHECKING:
-    from .cancel import CancelWatch
-
-_lock = threading.RLock()
+REVIEW = "upstream changed: review ftl2_runner/processes/upstream.py (and docs/design.md's seam table): "
 
 
-@contextlib.contextmanager
-def ftl2_jobs() -> Iterator[None]:
-    """Make upstream's ``interface.run`` build ``Ftl2RunnerConfig`` objects, run by a bounded spawn."""
+class UpstreamChanged(RuntimeError):
+    """Upstream no longer calls a name the seam passes in: running on would run upstream's own."""
+
+
+def with_names[F: Callable[..., Any]](function: F, **names: object) -> F:
+    """``function`` as upstream wrote it, with the module-level ``names`` it looks up resolved to ours.
+
+    Python resolves a function's global names in ``function.__globals__``, its module's dict.
+    The copy returned here has the same code, defaults and closure over a copy of that dict
+    with ``names`` replaced: only calls through the copy see them. Functions it calls keep their
+    own modules' names (only ``function``'s own lookups, and those of functions defined inside
+    it, are ours).
+    """
+    code = cast(types.FunctionType, function).__code__
+    missing = set(names) - _global_names(code)
+    if missing:
+        raise UpstreamChanged(REVIEW + f"{function.__module__}.{function.__qualname__} no longer refers to {sorted(missing)}")
+    upstream = cast(types.FunctionType, function)
+    namespace = {**upstream.__globals__, **names}
+    copy = types.FunctionType(code, namespace, upstream.__name__, upstream.__defaults__, upstream.__closure__)
+    copy.__kwdefaults__ = upstream.__kwdefaults__
+    copy.__qualname__ = upstream.__qualname__
+    copy.__module__ = upstream.__module__
+    copy.__doc__ = upstream.__doc__
+    return cast(F, copy)
+
+
+@functools.cache
+def _global_names(code: types.CodeType) -> frozenset[str]:
+    """Names a code object (and the functions defined inside it) may look up as globals."""
+    found = set(code.co_names)
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            found |= _global_names(const)
+    return frozenset(found)
+
+
+class ModuleView(types.ModuleType):
+    """A module as one upstream call sees it: the real module, with a few attributes replaced.
+
+    For the names upstream reaches through a module (``pexpect.spawn``,
+    ``ansible_runner.interface.run``, ``tempfile.NamedTemporaryFile``): everything else is the
+    real module's, looked up when used.
+    """
+
+    def __init__(self, module: types.ModuleType, **replaced: object):
+        super().__init__(module.__name__, module.__doc__)
+        self.__dict__.update(replaced)
+        self._module = module
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._module, name)
+
+
+# --- upstream's interface.run / init_runner / Runner.run, for FTL2 jobs -------------------
+
+
+def run_job(kwargs: Mapping[str, Any], *, job_processes: Any = None, worker_class: type | None = None) -> Any:
+    """What ``ansible_runner.interface.run(**kwargs)`` does, for an FTL2 job.
+
+    Upstream's ``init_runner`` (logging, ``dump_artifacts``, handlers, the cancel callback,
+    process isolation, the streamers) builds ``Ftl2RunnerConfig`` in place of ``RunnerConfig``
+    and, for ``streamer='worker'``, ``worker_class``; upstream's ``Runner.run`` then spawns the
+    job with ``RunnerSpawn`` (which records the processes it starts in ``job_processes``, a
+    ``process_tree.JobProcesses``). Returns upstream's own ``Runner`` (or streamer) object.
+    """
     import ansible_runner.interface as interface
-    import ansible_runner.runner as runner
+    from ansible_runner.runner import Runner
 
     from .config import Ftl2RunnerConfig
-    from .runner_spawn import pexpect_for_runner
 
-    with _lock:
-        original_config, original_pexpect = interface.RunnerConfig, runner.pexpect
-        interface.RunnerConfig, runner.pexpect = Ftl2RunnerConfig, pexpect_for_runner
-        try:
-            yield
-        finally:
-            interface.RunnerConfig, runner.pexpect = original_config, original_pexpect
-
-
-@contextlib.contextmanager
-def validated_unzip() -> Iterator[None]:
-    """Make upstream ``Worker.run`` validate the data-dir zip before extracting it.
-
-    Upstream's ``unstream_dir`` would apply modes and mtimes, or create symlinks, at
-    paths outside the data dir for hostile entries (see ``safe_unzip``); the wrapper
-    rejects such archives and then calls upstream's own extraction.
-    """
-    import ansible_runner.streaming as streaming
-
-    from ..intake.safe_unzip import make_safe_unstream_dir
-
-    with _lock:
-        original = streaming.unstream_dir
-        streaming.unstream_dir = make_safe_unstream_dir(original)
-        try:
-            yield
-        finally:
-            streaming.unstream_dir = original
+    names: dict[str, object] = {"RunnerConfig": Ftl2RunnerConfig}
+    if worker_class is not None:
+        names["Worker"] = worker_class
+    job = with_names(interface.init_runner, **names)(**kwargs)
+    if isinstance(job, Runner):
+        run_runner(job, job_processes)
+    else:
+        job.run()  # a streamer (transmit, worker, process): its own run
+    return job
 
 
-@contextlib.contextmanager
-def streamed_job_checks(cancel_watch: CancelWatch) -> Iterator[None]:
-    """Check a streamed job's kwargs before upstream's ``interface.run`` acts on them; share the cancel flag.
+def run_runner(runner: Any, job_processes: Any = None) -> tuple[str, int | None]:
+    """Upstream's ``Runner.run``, spawning the job's command with ``RunnerSpawn``."""
+    import ansible_runner.runner as upstream_runner
+    import pexpect
 
-    Upstream ``Worker.run`` calls ``ansible_runner.interface.run(**kwargs)`` by module
-    attribute, after reading the stream and before ``dump_artifacts`` writes ``env/``;
-    the wrapper refuses kwargs and data dirs that would make the job write outside the
-    data dir (``job_paths``). ``init_runner`` gets its cancel callback from
-    ``interface.signal_handler()``; with the worker's watch installed, that is the
-    watch's flag, so one flag covers the whole job (see ``cancel``).
-    """
+    from .runner_spawn import RunnerSpawn
+
+    spawn = functools.partial(RunnerSpawn, job_processes=job_processes)
+    result: tuple[str, int | None] = with_names(upstream_runner.Runner.run, pexpect=ModuleView(pexpect, spawn=spawn))(runner)
+    return result
+
+
+def run_worker_stream(worker: Any, *, unstream_dir: Callable[[Any, int, str], None], run: Callable[..., Any]) -> tuple[str, int | None]:
+    """Upstream's ``Worker.run`` (keepalives, the read loop, the kwargs it builds, its error statuses),
+    extracting the data dir with ``unstream_dir`` and starting the job with ``run`` in place of
+    ``ansible_runner.interface.run``."""
+    import ansible_runner
     import ansible_runner.interface as interface
+    from ansible_runner.streaming import Worker
 
-    from ..intake.job_paths import check_job_kwargs
+    package = ModuleView(ansible_runner, interface=ModuleView(interface, run=run))
+    result: tuple[str, int | None] = with_names(Worker.run, unstream_dir=unstream_dir, ansible_runner=package)(worker)
+    return result
 
-    with _lock:
-        original_run, original_signal_handler = interface.run, interface.signal_handler
 
-        def checked_run(**kwargs: Any) -> Any:
-            cancel_watch.raise_if_set()  # the stream is read and unpacked: the last moment before the job
-            check_job_kwargs(kwargs, streamed=True)
-            return original_run(**kwargs)
+class MissingIsolationExecutable(ValueError):
+    """``process_isolation`` names an executable that is not there (upstream's own check)."""
 
-        interface.run = checked_run
-        if cancel_watch.installed:
-            interface.signal_handler = cancel_watch.upstream_signal_handler
-        try:
-            yield
-        finally:
-            interface.run, interface.signal_handler = original_run, original_signal_handler
 
+def check_isolation_executable(kwargs: Mapping[str, Any]) -> None:
+    """Upstream's ``init_runner`` answers a missing ``process_isolation_executable`` with a ``print``
+    on stdout and ``sys.exit(1)``: a text line as the worker's whole result stream, without status
+    or eof. The same check, made first, ends the job with an ``error`` status saying the same."""
+    if not kwargs.get("process_isolation"):
+        return
+    from ansible_runner.utils import check_isolation_executable_installed
+
+    executable = kwargs.get("process_isolation_executable", "podman")
+    if not check_isolation_executable_installed(executable):
+        raise MissingIsolationExecutable(f"Unable to find process isolation executable: {executable}")
+
+
+# --- upstream's temporary zips, kept in the data dir ---------------------------------------
 
 SPOOL_PREFIX = ".ftl2-runner-spool-"
-_spool_dirs: list[str] = []
 
 
-def streaming_spool_dir() -> str | None:
-    """The running job's spool directory (in its data dir), if there is one."""
-    return _spool_dirs[-1] if _spool_dirs else None
-
-
-@contextlib.contextmanager
-def bounded_artifact_spool(private_data_dir: str) -> Iterator[None]:
-    """Keep upstream's temporary files in the data dir, where the worker can always remove them.
+class Spool:
+    """A private directory in the job's data dir for the temporary files upstream's zips go through.
 
     Upstream's ``unstream_dir`` decodes the job's zip (``env/ssh_key`` and all) to a
     ``tempfile.NamedTemporaryFile``, and ``stream_dir`` builds the artifacts zip in another;
     ``Ftl2Worker.artifacts_handler`` may abandon the latter after a cancel. In ``$TMPDIR`` either
-    outlived a worker killed by SIGKILL, outside the data dir. Their module's ``tempfile`` name
-    is rebound to one that creates the files in a private directory inside the data dir
-    (removed on the way out, with the data dir by ``--delete``, and at the next job in a
-    reused data dir).
+    outlived a worker killed by SIGKILL, outside the data dir. Here both functions are called with
+    a ``tempfile`` whose ``NamedTemporaryFile`` creates the file in this directory, which is removed
+    when the job ends (with the data dir by ``--delete``, and at the next job in a reused data dir).
     """
-    import glob
-    import tempfile
-    import types
 
-    import ansible_runner.utils.streaming as streaming_utils
+    def __init__(self, private_data_dir: str):
+        os.makedirs(private_data_dir, mode=0o700, exist_ok=True)
+        for stale in glob.glob(os.path.join(glob.escape(private_data_dir), SPOOL_PREFIX + "*")):
+            shutil.rmtree(stale, ignore_errors=True)  # left by a worker that was killed
+        self.directory = tempfile.mkdtemp(prefix=SPOOL_PREFIX, dir=private_data_dir)
+        self._tempfile = ModuleView(tempfile, NamedTemporaryFile=self._named_temporary_file)
 
-    os.makedirs(private_data_dir, mode=0o700, exist_ok=True)
-    for stale in glob.glob(os.path.join(glob.escape(private_data_dir), SPOOL_PREFIX + "*")):
-        shutil.rmtree(stale, ignore_errors=True)  # left by a worker that was killed
-    spool_dir = tempfile.mkdtemp(prefix=SPOOL_PREFIX, dir=private_data_dir)
-    shim = types.SimpleNamespace(
-        NamedTemporaryFile=lambda *args, **kwargs: tempfile.NamedTemporaryFile(*args, **{"dir": spool_dir, **kwargs}),
-        TemporaryFile=tempfile.TemporaryFile,
-        mkdtemp=tempfile.mkdtemp,
-    )
-    with _lock:
-        original = streaming_utils.tempfile
-        streaming_utils.tempfile = shim
-        _spool_dirs.append(spool_dir)
-        try:
-            yield
-        finally:
-            _spool_dirs.remove(spool_dir)
-            streaming_utils.tempfile = original
-            shutil.rmtree(spool_dir, ignore_errors=True)
+    def _named_temporary_file(self, *args: Any, **kwargs: Any) -> Any:
+        return tempfile.NamedTemporaryFile(*args, **{"dir": self.directory, **kwargs})
 
+    def unstream_dir(self, stream: Any, length: int, target_directory: str) -> None:
+        """Upstream's ``unstream_dir``, its decoded zip in the spool."""
+        from ansible_runner.utils import streaming
 
-@contextlib.contextmanager
-def streamed_worker_job(cancel_watch: CancelWatch, private_data_dir: str) -> Iterator[None]:
-    """Every rebinding a streamed job needs, for the duration of ``Worker.run`` (see docs/design.md)."""
-    with ftl2_jobs(), validated_unzip(), streamed_job_checks(cancel_watch), bounded_artifact_spool(private_data_dir):
-        yield
+        with_names(streaming.unstream_dir, tempfile=self._tempfile)(stream, length, target_directory)
+
+    def stream_dir(self, source_directory: str, stream: Any) -> None:
+        """Upstream's ``stream_dir``, its zip built in the spool."""
+        from ansible_runner.utils import streaming
+
+        with_names(streaming.stream_dir, tempfile=self._tempfile)(source_directory, stream)
+
+    def remove(self) -> None:
+        shutil.rmtree(self.directory, ignore_errors=True)

@@ -3,7 +3,7 @@
 FTL2's native ``copy`` ignores check mode and writes the file. Ansible's ``copy`` action
 compares checksums and, when the file would change, returns ``changed`` without copying;
 when it would not, it reports the destination as its ``file`` module sees it. (``file`` is
-run as Ansible's own module in check mode, see :mod:`.call_overrides`.)
+run as Ansible's own module in check mode, see :mod:`.router`.)
 """
 
 from __future__ import annotations

@@ -60,9 +60,16 @@ class TrackedAutomation:
         return _CallChain(self._executor, self._ftl_context[name], (name,), name)
 
     def _tracked_run_on(self, hosts: Any, module_name: str, **params: Any) -> Awaitable[Any]:
+        """FTL2's ``run_on``: one task on the hosts; like FTL2's, it returns a list (HostResults) and never raises
+        for its hosts' failures outside a play."""
         names = [hosts] if isinstance(hosts, str) else [getattr(h, "name", str(h)) for h in _as_list(hosts)]
         spec = CallSpec(
-            target=",".join(names), module=module_name, options=task_options.get(), origin=script_call_site(), single_host=len(names) == 1
+            target=",".join(names),
+            module=module_name,
+            options=task_options.get(),
+            origin=script_call_site(),
+            single_host=False,
+            returns_failures=True,
         )
         native = lambda: self._ftl_context.run_on(hosts, module_name, **params)  # noqa: E731
         return named_after_call(self._executor.run_task(spec, params, native), spec.origin)
@@ -72,8 +79,34 @@ class TrackedAutomation:
         native = lambda: self._ftl_context.execute(module_name, params)  # noqa: E731
         return named_after_call(self._executor.run_task(spec, params, native), spec.origin)
 
+    def add_host(self, hostname: str, *args: Any, groups: list[str] | None = None, **kwargs: Any) -> Any:
+        """FTL2's ``add_host``: the host joins FTL2's inventory and the job's (Ansible's ``add_host``), so
+        ``ftl.<host>``, its groups and host patterns find it, with its variables."""
+        config = self._ftl_context.add_host(hostname, *args, groups=groups, **kwargs)
+        self._executor.plays.add_host(hostname, groups or ["ungrouped"], _added_host_vars(config))
+        return config
+
+    async def remove_host(self, hostname: str) -> None:
+        """FTL2's ``remove_host``: gone from FTL2's inventory and the job's."""
+        await self._ftl_context.remove_host(hostname)
+        self._executor.plays.remove_host(hostname)
+
     def __repr__(self) -> str:
         return f"TrackedAutomation({self._ftl_context!r})"
+
+
+def _added_host_vars(config: Any) -> dict[str, Any]:
+    """The variables of a host FTL2's ``add_host`` made, as Ansible's inventory holds them."""
+    variables: dict[str, Any] = {}
+    for name in ("ansible_host", "ansible_port", "ansible_user", "ansible_connection", "ansible_python_interpreter"):
+        value = getattr(config, name, None)
+        if value not in (None, ""):
+            variables[name] = value
+    if getattr(config, "ansible_become", False):
+        variables["ansible_become"] = True
+        variables["ansible_become_user"] = getattr(config, "ansible_become_user", "root")
+    variables.update(getattr(config, "vars", {}) or {})
+    return variables
 
 
 def _as_list(hosts: Any) -> list[Any]:
@@ -153,6 +186,11 @@ class _CallChain:
             options=task_options.get(),
             origin=script_call_site(),
             single_host=names_one_host(context, target) or (default is not None and default[1] == [target]),
+            # FTL2 raises for a failed call on this machine (ftl.x, ftl.localhost.x) and for a host's ping that
+            # reaches no host; it returns the failures of the other calls on inventory hosts
+            returns_failures=self._host_target is not None
+            and self._host_target not in ("local", "localhost")
+            and module.rsplit(".", 1)[-1] != "ping",
         )
         if module in LOCAL_ACTIONS:
             return named_after_call(executor.run_local_action(spec, params), spec.origin)

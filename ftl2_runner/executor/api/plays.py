@@ -49,6 +49,7 @@ class PlayTracker:
         self.options = PlayOptions()
         self._play_hosts: list[str] = []
         self.handlers: PlayHandlers | None = None  # the explicit play's handlers (runner.handler)
+        self.added: list[str] = []  # hosts the script added (ftl.add_host), in the order it added them
         self.variables: HostVariables | None = None  # the variable plane: the play's vars and magic variables
         self.removed: Callable[[], set[str]] = set  # the hosts that failed so far (out of the play)
         self.host_states: PlayHosts | None = None  # which hosts are still in the play (the task executor's)
@@ -168,6 +169,33 @@ class PlayTracker:
             if 100.0 * len(failed_so_far) / len(self._play_hosts) > float(limit):
                 return "max_fail_percentage"
         return None
+
+    # --- hosts the script adds ---------------------------------------------------------------
+
+    def add_host(self, name: str, groups: list[str], variables: dict[str, Any]) -> None:
+        """Ansible's ``add_host``: the host (in ``groups``) is in the job's inventory from now on, ``--limit`` or not."""
+        inventory = self.inventory
+        for group in groups:
+            known = group in inventory.groups
+            inventory.add_host(name, group, variables)
+            if not known and group not in ("all", "ungrouped"):
+                inventory.add_child("all", group)
+        if "ungrouped" not in groups and "ungrouped" in inventory.groups and name in inventory.groups["ungrouped"].hosts:
+            inventory.groups["ungrouped"].hosts.remove(name)
+        if self.allowed is not None and name not in self.allowed:
+            self.allowed.append(name)
+        if name not in self.added:
+            self.added.append(name)
+
+    def remove_host(self, name: str) -> None:
+        inventory = self.inventory
+        inventory.host_vars.pop(name, None)
+        for group in inventory.groups.values():
+            if name in group.hosts:
+                group.hosts.remove(name)
+        for names in (self.allowed, self.added):
+            if names is not None and name in names:
+                names.remove(name)
 
     # --- host patterns -------------------------------------------------------------------
 

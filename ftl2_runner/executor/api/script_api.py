@@ -22,6 +22,8 @@ Public surface (documented in docs/scripts.md; its type is ``ftl2_runner.script.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -81,8 +83,6 @@ class ScriptRunner:
         self._plays = PlayTracker(recorder, self._inventory, self._hosts)
         # The script's `hosts:` line (or its launcher's hosts): where calls naming no host run.
         self._plays.default_pattern = default_hosts
-        import os
-
         # group_vars/ and host_vars/ beside the launched file (AWX projects keep their variables there).
         self._project_vars = project_vars if project_vars is not None else VarsDir()
         job = JobMagic(
@@ -140,15 +140,21 @@ class ScriptRunner:
     async def automation(self, **kwargs: Any) -> AsyncIterator[TrackedAutomation]:
         """``ftl2.automation(**kwargs)`` wired to the job.
 
-        ``fail_fast`` (default True) has Ansible's meaning here: when a task fails on
-        every host it ran on, ``TaskFailed`` is raised into the script, which ends the
-        job with the recap and rc 2 unless the script catches it.
+        ``fail_fast`` (default True) has Ansible's meaning here: a host whose task failed leaves the
+        play, and when a task fails on every host it ran on, ``TaskFailed`` (also FTL2's
+        ``AutomationError``) is raised into the script, which ends the job with the recap and rc 2
+        unless the script catches it — except for calls FTL2 itself never raises for (``run_on``,
+        ``ftl.<host or group>.x``) outside a play, block or handler. ``fail_fast=False``: no host
+        leaves, nothing is raised (FTL2's meaning). FTL2's bookkeeping (``ftl.results``,
+        ``ftl.failed``, ``ftl.errors``, ``on_event``) covers every call; ``verbose``,
+        ``print_summary`` and ``print_errors`` print FTL2's lines as verbose output when asked for.
         """
         from ..ftl2.lean_import import import_ftl2
 
         import_ftl2()
         import ftl2
 
+        from ..ftl2.bookkeeping import Bookkeeping, ConsoleOptions
         from ..ftl2.gate import ensure_gate_installer, job_gate_cache, seed_gate_cache, use_job_gate_cache
 
         gate_cache = job_gate_cache()  # in the job's data dir, not ~/.ftl (gate.py)
@@ -157,36 +163,53 @@ class ScriptRunner:
         from ..ftl2.installer_output import install as quiet_gate_installer
 
         quiet_gate_installer()  # uv's/pip's stderr is not job output
-        self._executor.fail_fast = bool(kwargs.pop("fail_fast", True))
+        console = ConsoleOptions.from_kwargs(kwargs)
+        fail_fast = bool(kwargs.pop("fail_fast", True))
         user_callback = kwargs.pop("on_event", None)
         for forced in ("quiet", "log_file", "state_file", "print_summary", "print_errors", "verbose"):
             kwargs.pop(forced, None)
         # The job's inventory, restored on exit: a script's own inventory= is for this context only.
-        saved = (self._inventory, self._hosts, self._plays.inventory, self._plays.allowed)
+        saved = (
+            self._inventory,
+            self._hosts,
+            self._plays.inventory,
+            self._plays.allowed,
+            self._executor.settings,
+            self._executor.fail_fast,
+        )
         inventory, hosts = self._inventory, self._hosts
-        if isinstance(kwargs.get("inventory"), str):
-            # The script chose another inventory file: resolve it with Ansible's rules too.
-            from ...inventory import load
+        own_inventory = kwargs.get("inventory")
+        if isinstance(own_inventory, (str, os.PathLike, dict)):
+            # The script chose another inventory (a file, or data as FTL2 takes it): resolved with Ansible's rules too.
+            from ...inventory import from_mapping, load
 
-            inventory = load(kwargs.pop("inventory"))
+            kwargs.pop("inventory")
+            inventory = from_mapping(own_inventory) if isinstance(own_inventory, dict) else load(os.fspath(own_inventory))
             hosts = inventory.hosts
+        else:
+            hosts = hosts + [h for h in self._plays.added if h not in hosts]  # ftl.add_host's, from an earlier context
         if "inventory" not in kwargs:
             from ...inventory.ftl2_adapter import to_ftl2
 
             # Hosts with their effective (group + host) vars, already limited by --limit.
             own = self._connection_vars if inventory is self._inventory else None  # a script's other inventory: its own vars
             kwargs["inventory"] = to_ftl2(inventory, hosts, defaults=self._settings.host_defaults, host_vars=own)
-        kwargs.setdefault("check_mode", self._settings.check_mode)
+        # A job run with --check stays one; a script's check_mode=True makes this context one.
+        check_mode = bool(kwargs.pop("check_mode", False)) or self._settings.check_mode
+        book: list[Bookkeeping] = []
 
         def on_event(event: dict[str, Any]) -> None:
             self._executor.on_ftl_event(event)
-            if user_callback is not None:
+            if book and book[0].for_script(event):
                 user_callback(event)
 
         if inventory is not self._inventory:
             self._inventory = self._plays.inventory = inventory
             self._hosts, self._plays.allowed = hosts, None
             self._variables.use_inventory(inventory, self._inventory_vars)
+        self._executor.fail_fast = fail_fast
+        if check_mode != self._settings.check_mode:
+            self._executor.settings = dataclasses.replace(self._settings, check_mode=check_mode)
         try:
             async with ftl2.automation(
                 quiet=True,
@@ -197,21 +220,33 @@ class ScriptRunner:
                 print_errors=False,
                 fail_fast=False,
                 on_event=on_event,
+                check_mode=check_mode,
                 **kwargs,
             ) as ctx:
                 if gate_cache is not None:
                     use_job_gate_cache(ctx, gate_cache)
+                book.append(Bookkeeping(ctx, user_callback, self._executor.on_ftl2_record, self._recorder.verbose, console))
+                self._executor.book = book[0]
                 self._plays.context = ctx
                 self._ftl = TrackedAutomation(ctx, self._executor)
                 try:
                     yield self._ftl
                 finally:
+                    book[0].print_on_exit()
                     self._plays.context = None
                     self._ftl = None
+                    self._executor.book = None
         finally:
             if self._inventory is not saved[0]:
                 self._variables.use_inventory(saved[0], self._inventory_vars)
-            self._inventory, self._hosts, self._plays.inventory, self._plays.allowed = saved
+            (
+                self._inventory,
+                self._hosts,
+                self._plays.inventory,
+                self._plays.allowed,
+                self._executor.settings,
+                self._executor.fail_fast,
+            ) = saved
 
     # --- plays, tasks, loops, blocks -------------------------------------------------------
 

@@ -1,5 +1,8 @@
 """FTL2 0.4.7's behaviours that a task must work around, each in one place (docs/compat.md).
 
+Which of these a call needs is the router's decision (``executor/actions/router.py``); here is how
+each is done:
+
 * A group's ``shell`` runs on its first host only, and remote ``shell``/``copy`` open their own
   SSH connection that ignores the inventory's key file: those calls go through FTL2's per-host
   path (``run_on``), except ``copy``, which only the shortcut can do (content=, controller-side
@@ -18,7 +21,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .locality import FTL2_LOCAL_NAMES, is_local
+from .locality import is_local
 
 Deferred = Callable[[], Awaitable[Any]]
 PING_OK = {"changed": False, "ping": "pong"}
@@ -49,29 +52,25 @@ def run_on_hosts(context: Any, hosts: list[str], module: str, params: Mapping[st
     return lambda: context.run_on(configs, module, **params)
 
 
-def rerouted(
-    context: Any, target: str, module: str, hosts: list[str], params: Mapping[str, Any], warn: Callable[[str], None]
-) -> Deferred | None:
-    """The call to make instead of FTL2's own shortcut for ``shell``/``copy``, or None to keep it."""
-    if module not in ("shell", "copy") or target in FTL2_LOCAL_NAMES or context is None:
-        return None
-    if module == "copy":
-        keyed = [h for h in hosts if not is_local(h, context) and host_var(context, h, "ssh_private_key_file")]
-        if keyed:
-            warn(
-                "FTL2 0.4.7 copies files to remote hosts over its own SSH connection, which ignores "
-                f"ansible_ssh_private_key_file (hosts: {', '.join(keyed)}); load the key into the ssh-agent "
-                "(AWX machine credential) for these hosts"
-            )
+def copy_per_host(context: Any, hosts: list[str], params: Mapping[str, Any], warn: Callable[[str], None]) -> Deferred:
+    """FTL2's ``copy`` shortcut once per host: on a group it copies to the first host only.
 
-        async def copy_each() -> PerHostOutcomes:
-            outcomes = await asyncio.gather(*(context[h].copy(**params) for h in hosts), return_exceptions=True)
-            return PerHostOutcomes(zip(hosts, outcomes, strict=True))
+    Only the shortcut takes ``content=`` and a source on this machine; it copies over an SSH
+    connection of its own that ignores the inventory's key file, which the script is told.
+    """
+    keyed = [h for h in hosts if not is_local(h, context) and host_var(context, h, "ssh_private_key_file")]
+    if keyed:
+        warn(
+            "FTL2 0.4.7 copies files to remote hosts over its own SSH connection, which ignores "
+            f"ansible_ssh_private_key_file (hosts: {', '.join(keyed)}); load the key into the ssh-agent "
+            "(AWX machine credential) for these hosts"
+        )
 
-        return copy_each
-    if len(hosts) == 1 and is_local(hosts[0], context):
-        return None
-    return run_on_hosts(context, hosts, module, params)
+    async def copy_each() -> PerHostOutcomes:
+        outcomes = await asyncio.gather(*(context[h].copy(**params) for h in hosts), return_exceptions=True)
+        return PerHostOutcomes(zip(hosts, outcomes, strict=True))
+
+    return copy_each
 
 
 def host_var(context: Any, host: str, name: str) -> Any:
@@ -84,14 +83,15 @@ def host_var(context: Any, host: str, name: str) -> Any:
 
 
 def honours_check_mode(module: str, hosts: list[str], context: Any) -> bool:
-    """Only Ansible modules FTL2 runs on this machine get (and honour) ``_ansible_check_mode``."""
+    """Only Ansible modules FTL2 runs on this machine get (and honour) ``_ansible_check_mode``.
+
+    (Ansible's modules ftl2-runner sends through the gate get it too: the router chooses those first.)
+    """
     from ftl2.ftl_modules import get_module
 
     short = module.rsplit(".", 1)[-1]
     if short == "ping":
         return True  # FTL2 answers ping without changing anything, locally or remotely
-    if _runs_as_ansible_remotely(module, hosts, context):
-        return True  # our bundle of Ansible's module gets _ansible_check_mode (remote_modules.py)
     if get_module(module) is not None or get_module(short) is not None or short in _IGNORES_CHECK_MODE:
         return False
     return all(is_local(h, context) for h in hosts)
@@ -137,7 +137,12 @@ def outputs_from_return(returned: Any, pending: list[str]) -> dict[str, HostOutp
 
 def _one(value: Any) -> HostOutput:
     if hasattr(value, "output") and hasattr(value, "success"):  # an FTL2 ExecuteResult
-        return HostOutput(bool(value.success), value.output, getattr(value, "error", None))
+        output = value.output
+        if str(getattr(value, "module", "")).startswith("ftl2_runner_ansible.") and isinstance(output, dict):
+            from .remote_modules import module_result  # our bundle of Ansible's module: without the gate's keys
+
+            output = module_result(output)
+        return HostOutput(bool(value.success), output, getattr(value, "error", None))
     if isinstance(value, dict):
         rc = value.get("rc", 0)
         return HostOutput(not value.get("failed") and rc in (0, None), value)
@@ -150,7 +155,7 @@ def short_name(module: str) -> str:
     return module
 
 
-def native_for_pattern(ctx: Any, pattern: str, module: str, params: dict[str, Any]) -> Any:
+def native_for_pattern(ctx: Any, pattern: str, module: str, params: Mapping[str, Any]) -> Any:
     """FTL2's own proxy call for a play's pattern when FTL2 knows it as a host or group, else None."""
     if pattern not in ("localhost", "local") and pattern not in ctx.hosts:
         return None
@@ -167,68 +172,19 @@ def is_connection_error(exc: BaseException) -> bool:
     return "Connection" in type(exc).__name__
 
 
-def _remote_ansible_name(module: str, hosts: list[str], context: Any) -> str | None:
-    """The Ansible module ftl2-runner runs itself on these hosts (all remote), or None."""
-    from .remote_modules import REMOTE_AS_ANSIBLE, is_plain_ansible_module
-
-    short = short_name(module)
-    short = "setup" if short == "gather_facts" else short
-    if not hosts or any(is_local(h, context) for h in hosts):
-        return None
-    if short not in REMOTE_AS_ANSIBLE and not is_plain_ansible_module(short):
-        return None
-    return short
-
-
-def _runs_as_ansible_remotely(module: str, hosts: list[str], context: Any) -> bool:
-    return context is not None and _remote_ansible_name(module, hosts, context) is not None
-
-
 def ansible_module_on_remote_hosts(
-    context: Any, module: str, hosts: list[str], params: Mapping[str, Any], flags: Mapping[str, Any] | None = None
+    context: Any, short: str, hosts: list[str], params: Mapping[str, Any], flags: Mapping[str, Any] | None = None
 ) -> Deferred | None:
-    """Ansible's own module where FTL2's remote run differs (``setup``, ``file``, ``stat``, ``uri``, ``get_url``,
-    and every plain Ansible module FTL2 has no native version of; remote_modules.py).
+    """Ansible's own module ``short`` on these remote hosts, through FTL2's ``run_on`` with our bundle of it.
 
-    ``gather_facts`` is ``setup`` (FTL2's is a stub that returns ``{}``). Only when every host is remote:
-    local hosts have their own path (call_overrides.py). ``flags``: the ``_ansible_*`` arguments
-    ansible-core gives every module (check mode, diff, verbosity), which FTL2 never sets remotely.
+    ``flags``: the ``_ansible_*`` arguments ansible-core gives every module (check mode, diff,
+    verbosity), which FTL2 never sets remotely. None when FTL2's bundle cache is not what
+    :mod:`.remote_modules` expects (the call then goes to FTL2 as written).
     """
     from .remote_modules import WITH_TASK_TMPDIR, module_name_for
 
-    short = _remote_ansible_name(module, hosts, context)
-    if short is None:
-        return None
     name = module_name_for(context, short)
     args = {**params, **(flags or {})}
     if short in WITH_TASK_TMPDIR:
         args["_ftl2_runner_tmpdir"] = True
     return run_on_hosts(context, hosts, name, args) if name is not None else None
-
-
-def deferred_call(
-    context: Any,
-    target: str,
-    module: str,
-    hosts: list[str],
-    target_hosts: list[str],
-    params: Mapping[str, Any],
-    native: Deferred | None,
-    warn: Callable[[str], None],
-    flags: Mapping[str, Any] | None = None,
-) -> Deferred:
-    """The one decision of which FTL2 call really runs a task on ``hosts``.
-
-    FTL2's own path for the call the script wrote (``native``) when it runs on the whole target
-    and is not a shortcut we reroute; FTL2's per-host ``run_on`` when the task runs on fewer
-    hosts than the target names (failed hosts, a block's hosts, a ``when`` false on some).
-    """
-    own = ansible_module_on_remote_hosts(context, module, hosts, params, flags)
-    if own is not None:
-        return own
-    reroute = rerouted(context, target, module, hosts, params, warn)
-    if reroute is not None:
-        return reroute
-    if native is not None and list(hosts) == list(target_hosts):
-        return native
-    return run_on_hosts(context, hosts, module, params)

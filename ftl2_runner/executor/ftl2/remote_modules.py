@@ -37,9 +37,6 @@ from typing import Any
 from .remote_script import SCRIPT_MODULE
 
 PREFIX = "ftl2_runner_ansible."
-# Modules whose remote result FTL2 gets wrong, run as Ansible's own (modules whose action plugin, if any,
-# adds nothing for these calls): FTL2 runs file/stat as its lean modules, uri/get_url as its HTTP-only ones.
-REMOTE_AS_ANSIBLE = frozenset(("setup", "file", "stat", "uri", "get_url"))
 # Modules of Ansible's that an action plugin runs (or replaces) on the controller, or that FTL2 answers its
 # own way on purpose: never sent as a plain module.
 _NOT_PLAIN = frozenset(
@@ -203,11 +200,10 @@ async def run_module(
     Returns the module's result dict, or FTL2's ``ExecuteResult`` when the host could not be reached
     (the task reports it as FTL2's own failure: unreachable). ``put``: a file the module gets in its
     argument ``put["arg"]`` (``{"arg", "name", "data"}``, see the module docstring). FTL2's events of
-    the step are not the task's result: the running task is cleared while it runs. ``environment``: the
+    the step are not the task's result: the router marks the actions that take these steps
+    (``bookkeeping.STEPS``), and neither the task nor the script's record sees them. ``environment``: the
     task's ``environment:``, set in the module's process before it runs, as ansible-core prefixes it.
     """
-    from ..tasks.run import current_task
-
     fqcn = module_name_for(context, name)
     if fqcn is None:
         return {"failed": True, "msg": f"ftl2-runner cannot run {name} on {host}: FTL2's bundle cache is not what it expects"}
@@ -216,11 +212,7 @@ async def run_module(
         args = dict(args, _ftl2_runner_put=put)
     if environment:
         args = dict(args, _ftl2_runner_environment=environment)
-    token = current_task.set(None)
-    try:
-        (result,) = await context.run_on(configs, fqcn, **args)
-    finally:
-        current_task.reset(token)
+    (result,) = await context.run_on(configs, fqcn, **args)
     if not result.success and str(result.error or "").startswith("Remote execution failed"):
         return result
     return module_result(result.output)

@@ -6,7 +6,7 @@ its banner, start every host (all ``runner_on_start`` events first), evaluate ``
 host, make the FTL2 call on the hosts that run it (FTL2's events land on the task through a
 context variable), report the hosts FTL2 said nothing about, then decide who leaves the play
 and whether the script gets ``TaskFailed``. What each host's result looks like is
-:mod:`.reporting`'s job; which FTL2 call runs is :mod:`..ftl2.quirks`'.
+:mod:`.reporting`'s job; which call runs is the router's (:mod:`..actions.router`).
 """
 
 from __future__ import annotations
@@ -19,19 +19,20 @@ from collections.abc import Mapping
 from typing import Any
 
 from ...script import HostResults, Result, TaskFailed
-from ..actions import call_overrides, local_actions, results, task_environment
+from ..actions import local_actions, results, router, task_environment
 from ..actions.facts import FactCache, fact_cache_dir
 from ..display.diagnostics import UsageError, script_call_site
 from ..display.events import PlaybookRecorder, Task
-from ..ftl2 import quirks
+from ..ftl2 import bookkeeping, quirks
+from ..ftl2.bookkeeping import Bookkeeping
 from ..ftl2.quirks import native_for_pattern
 from ..vars.conditions import AttributeView, ConditionError, condition_text, holds, render
 from ..vars.magic import OMIT
 from ..vars.variables import HostVariables, HostVars, holds_template, render_value
-from .blocks import PlayHosts
+from .blocks import PlayHosts, current_block
 from .handlers import running_handler
 from .reporting import HostReporter
-from .run import TaskRun, current_task, run_with_task
+from .run import TaskRun, current_task, run_with_task, task_failed
 from .selection import StartAtTask, selected_by_tags
 from .spec import (
     CallSpec,
@@ -59,6 +60,7 @@ class TaskExecutor:
         self.hosts = PlayHosts()
         self._start_at = StartAtTask(settings.start_at_task)
         self.fail_fast = True
+        self.book: Bookkeeping | None = None  # FTL2's record of the open runner.automation() context
         self.task_ids: dict[Any, str] | None = None  # in a serial play: each task's uuid, reused by every batch
 
     def is_local(self, host: str) -> bool:
@@ -203,14 +205,12 @@ class TaskExecutor:
         """``(hosts, deferred call)`` pairs that run the task: one for all hosts, or one per host when an
         argument depends on the host (a callable, or a ``{{ }}`` template, as Ansible templates task args).
 
-        Each pair is decided the same way: what ftl2-runner runs instead of FTL2 (``call_overrides``:
-        setup, --check predictions, --diff, local names), else a skip under ``--check`` for a module
-        that cannot honour it, else FTL2's call (``quirks.deferred_call``).
+        Which call runs each pair is the router's one decision (``actions/router.py``); hosts it
+        skips (``--check`` on a module that cannot honour it) are reported here.
         """
         context = self.plays.context
         if not running:
             return []
-        settings = self.task_settings(run.options)
         if context is not None and (run.options.environment or any(run.environment)) and task_environment.applies(spec.module):
             return self._with_environment(run, spec, params, running)
         groups: list[tuple[list[str], dict[str, Any]]] = [(running, params)]
@@ -224,55 +224,22 @@ class TaskExecutor:
                     self._argument_failed(run, host, exc)
                     continue
                 groups.append(([host], run.host_params[host]))
+        job = self._job(run.options)
         calls: list[tuple[list[str], Any]] = []
         for hosts, group_params in groups:
-            own = call_overrides.override(
-                context, settings, spec.module, hosts, group_params, self.is_local, functools.partial(self._view, run.options)
-            )
-            if own is None and settings.check_mode and not quirks.honours_check_mode(spec.module, hosts, context):
-                short = spec.module.rsplit(".", 1)[-1]
-                skip = {"changed": False, "msg": f"remote module ({short}) does not support check mode", "skipped": True}
+            chosen = router.route(job, spec.module, spec.target, hosts, target_hosts, group_params, native, alone=per_host)
+            if chosen.by == router.SKIP:
+                router.record_skipped(job, spec.module, hosts, group_params, chosen.skip)
                 for host in hosts:
-                    self.reporter.skipped(run, host, dict(skip))
+                    self.reporter.skipped(run, host, dict(chosen.skip))
                 continue
-            if own is not None or context is None:
-                calls.append((hosts, own if own is not None else native))
-            elif per_host:  # FTL2's own call on this one host (its shortcut, e.g. copy content=), unless rerouted
-                native_here = native_for_pattern(context, hosts[0], spec.module, group_params)
-                deferred = quirks.deferred_call(
-                    context,
-                    hosts[0],
-                    spec.module,
-                    hosts,
-                    hosts,
-                    group_params,
-                    native_here,
-                    self.recorder.warning,
-                    self._module_flags(settings),
-                )
-                calls.append((hosts, deferred))
-            else:
-                calls.append(
-                    (
-                        hosts,
-                        quirks.deferred_call(
-                            context,
-                            spec.target,
-                            spec.module,
-                            hosts,
-                            target_hosts,
-                            group_params,
-                            native,
-                            self.recorder.warning,
-                            self._module_flags(settings),
-                        ),
-                    )
-                )
+            calls.append((hosts, chosen.call))
         return calls
 
     def _with_environment(self, run: TaskRun, spec: CallSpec, params: dict[str, Any], running: list[str]) -> list[tuple[list[str], Any]]:
         """A task with an ``environment:``: each host's module runs with its rendered environment (actions/task_environment.py)."""
         calls: list[tuple[list[str], Any]] = []
+        job = self._job(run.options)
         for host in running:
             try:
                 host_params = self._params_for(host, params, options=run.options)
@@ -299,8 +266,16 @@ class TaskExecutor:
                 address,
                 playbook_dir,
             )
-            calls.append(([host], call))
+            calls.append(([host], router.as_action(job, spec.module, [host], host_params, call)))
         return calls
+
+    def _job(self, options: TaskOptions | None) -> router.Job:
+        """What the router consults: FTL2's context, the task's settings, what the task reads on each host, FTL2's record."""
+        variables = functools.partial(self._view, options)
+        settings = self.task_settings(options)
+        return router.Job(
+            self.plays.context, settings, self.is_local, variables, self.recorder.warning, self._module_flags(settings), self.book
+        )
 
     def _module_flags(self, settings: Any) -> dict[str, Any]:
         """The ``_ansible_*`` arguments ansible-core gives every module call of this task."""
@@ -308,9 +283,9 @@ class TaskExecutor:
 
         return module_args({}, settings.check_mode, settings.diff, settings.verbosity)
 
-    def task_settings(self, options: TaskOptions) -> Any:
+    def task_settings(self, options: TaskOptions | None) -> Any:
         """The job's settings as a task sees them: its own ``check_mode:``/``diff:`` over ``--check``/``--diff``."""
-        if options.check_mode is None and options.diff is None:
+        if options is None or (options.check_mode is None and options.diff is None):
             return self.settings
         return dataclasses.replace(
             self.settings,
@@ -470,6 +445,13 @@ class TaskExecutor:
                 except ConditionError as exc:
                     self.reporter.report(run, host, results.FAILED, {"changed": False, "msg": f"Task failed: {exc}"})
                     continue
+            started = time.time()
+            if self.book is not None:
+                try:
+                    self.book.start(spec.module, host, host_params)  # FTL2's policy, and the script's module_start
+                except Exception as exc:  # the policy denied it
+                    self.reporter.exception(run, host, exc, False)
+                    continue
             try:
                 outcome, res = await local_actions.run(
                     short,
@@ -481,8 +463,11 @@ class TaskExecutor:
                     self.settings.verbosity,
                 )
             except local_actions.ArgumentFailure as exc:
-                self.reporter.report(run, host, results.FAILED, self.reporter.in_ansibles_words(run, host, exc.failure))
+                failure = self.reporter.in_ansibles_words(run, host, exc.failure)
+                self._record_local(run, host, results.FAILED, failure, host_params, started)
+                self.reporter.report(run, host, results.FAILED, failure)
                 continue
+            self._record_local(run, host, outcome, res, host_params, started)
             # run_once: ansible-core gives the facts (and the fact cache entry) to every host of the play
             fact_hosts = [host, *run.shared_with] if host == running[0] else [host]
             if short == "set_fact":
@@ -500,11 +485,21 @@ class TaskExecutor:
                     self.reporter.fact_cache.touch(target)
         return self._finish(run)
 
+    def _record_local(
+        self, run: TaskRun, host: str, outcome: str, res: Mapping[str, Any], params: Mapping[str, Any], started: float
+    ) -> None:
+        """An action FTL2 refuses (``debug``, ``set_fact``...), in FTL2's record as if FTL2 had run it."""
+        if self.book is None:
+            return
+        failed = outcome == results.FAILED
+        error = str(res.get("msg", "")) if failed else ""
+        run.records[host] = self.book.record(run.spec.module, host, not failed, res, error, params, started)
+
     # --- after the task ------------------------------------------------------------------------
 
     def _finish(self, run: TaskRun) -> Any:
         if loop_state.get() is not None:
-            return self._returned(run.spec, run.results)  # the loop reports and decides when it ends
+            return self._returned(run.spec, run.results, run)  # the loop reports and decides when it ends
         self.recorder.task_end()
         return self._decide(run)
 
@@ -525,7 +520,7 @@ class TaskExecutor:
             for host in run.shared_with:
                 run.results.setdefault(host, first)  # run_once: every host registers the first host's result
         self._notify(run)
-        returned = self._returned(run.spec, run.results)
+        returned = self._returned(run.spec, run.results, run)
         if run.options.register:
             for host, result in run.results.items():
                 self.variables.set(host, run.options.register, result)
@@ -538,11 +533,18 @@ class TaskExecutor:
             self.hosts.fail(bad)
         if fatal == "max_fail_percentage":
             self.recorder.no_hosts_remaining(run.task)
-        if fatal or (self.fail_fast and bad and len(bad) == len(run.task.outcomes)):
+        every_host = self.fail_fast and bad and len(bad) == len(run.task.outcomes) and not self._returns_failures(run.spec)
+        if fatal or every_host:
             self.hosts.readmit(bad)  # a script that catches TaskFailed handles these hosts itself
             message = str(run.exception) if run.exception else "module failed"
-            raise TaskFailed(run.name, bad, message) from run.exception
+            unreachable = all(run.task.outcomes.get(h) == results.UNREACHABLE for h in bad)
+            raise task_failed(run.name, bad, message, run.records.get(bad[0]), unreachable) from run.exception
         return returned
+
+    def _returns_failures(self, spec: CallSpec) -> bool:
+        """A call FTL2 returns the failures of instead of raising (``run_on``, ``ftl.<host or group>.x``),
+        made outside Ansible's own structures (a play, a block, a handler), where a play's end is asked for."""
+        return spec.returns_failures and not self.plays.explicit and current_block.get() is None and running_handler.get() is None
 
     def _notify(self, run: TaskRun) -> None:
         """``notify``: each host whose result changed (and did not fail) notifies the task's handlers."""
@@ -616,17 +618,27 @@ class TaskExecutor:
         """A task ``--tags``/``--start-at-task`` left out: nothing ran, and no event says so (as in Ansible)."""
         return self._returned(spec, {h: Result(NOT_SELECTED) for h in self.plays.hosts_of(spec.target)})
 
-    @staticmethod
-    def _returned(spec: CallSpec, per_host: Mapping[str, Result]) -> Result | HostResults:
-        """What the awaited call gives the script: one host's result, or host → result for a group."""
+    def _returned(self, spec: CallSpec, per_host: Mapping[str, Result], run: TaskRun | None = None) -> Result | HostResults:
+        """What the awaited call gives the script: one host's result, or the hosts' results in the target's order.
+
+        Each is a copy of what ``register`` stores that also answers FTL2's attributes from FTL2's
+        record of the call on that host (``ftl.results`` holds the same record).
+        """
+        records = run.records if run is not None else {}
         if spec.single_host:
-            return next(iter(per_host.values()), Result())
-        return HostResults(per_host)
+            host, result = next(iter(per_host.items()), ("localhost", Result()))
+            return _with_record(spec, host, result, records.get(host))
+        order = {h: i for i, h in enumerate(self.plays.hosts_of(spec.target))}
+        hosts = sorted(per_host, key=lambda h: order.get(h, len(order)))
+        return HostResults([(h, _with_record(spec, h, per_host[h], records.get(h))) for h in hosts])
 
     def on_ftl_event(self, event: Mapping[str, Any]) -> None:
-        """FTL2's ``on_event`` callback: a host's start and result, for the task that is running."""
+        """FTL2's ``on_event`` callback: a host's start and result, for the task that is running.
+
+        Not the steps of an action of ftl2-runner's (a remote copy's ``stat``): the action's return
+        value reports its hosts."""
         run = current_task.get()
-        if run is None:
+        if run is None or bookkeeping.steps_running():
             return
         task = run.task
         kind = event.get("event")
@@ -639,6 +651,22 @@ class TaskExecutor:
             self.reporter.ftl2_result(
                 run, host, bool(event.get("success")), quirks.event_output(task.action, event), event.get("error"), event.get("timestamp")
             )
+
+    def on_ftl2_record(self, record: Any) -> None:
+        """A record FTL2's bookkeeping keeps: the running task's result for that host answers FTL2's attributes from it."""
+        run = current_task.get()
+        if run is None:
+            return
+        host = str(getattr(record, "host", "") or "localhost")
+        run.records[run.report_as.get(host, host)] = record
+
+
+def _with_record(spec: CallSpec, host: str, result: Result, record: Any) -> Result:
+    """A copy of ``result`` that answers FTL2's ``ExecuteResult`` attributes from ``record`` (or, for a host
+    the call did not reach, from the result itself)."""
+    returned = Result(result)
+    vars(returned)["_ftl2_record"] = record if record is not None else bookkeeping.unrecorded(spec.module, host, result)
+    return returned
 
 
 class ArgumentError(Exception):

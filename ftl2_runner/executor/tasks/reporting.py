@@ -20,7 +20,7 @@ from ..display import no_log
 from ..display.events import PlaybookRecorder
 from ..display.formatting import host_label, task_error_block
 from ..vars.conditions import ConditionError, holds, render
-from ..vars.variables import HostVariables, holds_template
+from ..vars.variables import HostVariables, holds_template, untrusted
 from .run import TaskRun
 from .spec import LoopState, loop_item, loop_state, task_variables
 
@@ -53,7 +53,11 @@ class HostReporter:
         host = run.report_as.get(host, host)
         task = run.task
         params = run.host_params.get(host, task.params)
-        output = failures.module_answer(output)
+        # What a host returned is data, never a template when the script passes it on (ansible-core never
+        # templates a module's result again). Not the results of ftl2-runner's own actions (set_fact's value
+        # was the script's template): they are not a host's words, and a rendered `{% raw %}` text marked so
+        # would keep the script's own templates with that text from rendering.
+        output, error = untrusted(failures.module_answer(output)), untrusted(error)
         shaped = shaping.shape_result(
             task.action,
             params,
@@ -76,7 +80,7 @@ class HostReporter:
 
     def exception(self, run: TaskRun, host: str, exc: BaseException, connection: bool) -> None:
         host = run.report_as.get(host, host)
-        message = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        message = untrusted(f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__)  # may quote a host's answer
         if connection:
             self.report(run, host, results.UNREACHABLE, unreachable_result(message))
         else:

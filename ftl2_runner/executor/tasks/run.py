@@ -6,11 +6,12 @@
 from __future__ import annotations
 
 import contextvars
+import functools
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ...script import Result
+from ...script import Result, TaskFailed
 from .spec import CallSpec, TaskOptions
 
 if TYPE_CHECKING:
@@ -36,6 +37,7 @@ class TaskRun:
     # host -> FTL2's failure in Ansible's words, where its error block says more than the result's msg
     failures: dict[str, Failure] = field(default_factory=dict)
     environment: tuple[Any, ...] = ()  # `environment:` of the play and the blocks around the task (outermost first)
+    records: dict[str, Any] = field(default_factory=dict)  # host -> FTL2's record of the call (an ExecuteResult)
 
     @property
     def name(self) -> str:
@@ -65,3 +67,41 @@ def run_with_task(task: TaskRun, call: Callable[[], Awaitable[Any]]) -> Awaitabl
             current_task.reset(token)
 
     return _runner()
+
+
+def task_failed(task_name: str, hosts: list[str], message: str, record: Any = None, unreachable: bool = False) -> TaskFailed:
+    """The ``TaskFailed`` a failed task raises into the script: also FTL2's ``AutomationError``.
+
+    An FTL2 program catches ``AutomationError`` where FTL2 would raise it (a failed call with
+    ``fail_fast=True``) and reads ``error.result`` (FTL2's record: ``.module``, ``.host``,
+    ``.error``), or ``FTL2ConnectionError`` when no host could be reached (a host's ``ping``); a
+    ported playbook catches ``TaskFailed``. One exception serves them all.
+    """
+    return _failed_task_type(unreachable)(task_name, hosts, message, record)
+
+
+@functools.cache
+def _failed_task_type(unreachable: bool) -> Any:
+    try:
+        from ftl2.automation import AutomationError
+        from ftl2.exceptions import FTL2ConnectionError
+    except ImportError:  # FTL2 not importable: a plain TaskFailed (never in a job, which runs FTL2)
+        return lambda task_name, hosts, message, record: TaskFailed(task_name, hosts, message)
+
+    bases: tuple[type[BaseException], ...] = (
+        (TaskFailed, AutomationError, FTL2ConnectionError) if unreachable else (TaskFailed, AutomationError)
+    )
+
+    def __init__(self: Any, task_name: str, hosts: list[str], message: str, record: Any = None) -> None:
+        TaskFailed.__init__(self, task_name, hosts, message)  # through AutomationError's __init__ (MRO)
+        self.message = message
+        self.result = record
+
+    namespace = {
+        "__doc__": "A task failed on every host it ran on: ftl2-runner's TaskFailed and FTL2's AutomationError.",
+        "__init__": __init__,
+        "__str__": Exception.__str__,  # TaskFailed's text, not AutomationError's "(module: ..., host: ...)"
+        "__module__": TaskFailed.__module__,
+        "__qualname__": "TaskFailed",
+    }
+    return type("TaskFailed", bases, namespace)

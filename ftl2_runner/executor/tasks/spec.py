@@ -61,6 +61,9 @@ class CallSpec:
     options: TaskOptions | None = None
     origin: tuple[str, int, int] | None = None  # the script line that made the call
     single_host: bool = False  # the target names one host: the call returns one result, not a mapping
+    # FTL2 returns this call's failures instead of raising them (run_on, ftl.<inventory host or group>.x):
+    # outside a play, block or handler, a task that fails on all its hosts does not raise TaskFailed either
+    returns_failures: bool = False
 
 
 @dataclass

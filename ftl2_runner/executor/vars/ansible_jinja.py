@@ -32,6 +32,7 @@ import jinja2
 import jinja2.runtime
 from jinja2.defaults import DEFAULT_FILTERS, DEFAULT_TESTS
 from jinja2.lexer import TOKEN_STRING, TOKEN_VARIABLE_BEGIN, TOKEN_VARIABLE_END, Lexer
+from jinja2.sandbox import SandboxedEnvironment
 
 from . import filters_data, filters_math, filters_paths, filters_secrets, filters_text, tests_ansible
 from .lazy import LazyDict, LazyList, materialized
@@ -164,10 +165,33 @@ class LazyContext(jinja2.runtime.Context):
         return collections.ChainMap(self.vars, self.parent)
 
 
-class TemplateEnvironment(jinja2.Environment):
-    """A Jinja environment that reads backslashes in ``{{ }}`` as ansible-core's template engine does."""
+class AnsibleSandbox(SandboxedEnvironment):
+    """Jinja's sandbox, as ansible-core 2.21 runs every template (``AnsibleEnvironment`` is a
+    ``SandboxedEnvironment``): no attribute that starts with ``_`` (``''.__class__.__mro__``,
+    ``cycler.__init__.__globals__``), no function's internals, ``str.format`` sandboxed.
+
+    A template's text does not always come from the script: a host's output, a fact or an
+    inventory value can reach a module argument inside a string the script built. Outside the
+    sandbox, attribute walking from any object reaches ``os`` and runs code in the executor.
+    ``range`` is Python's own and ``int``'s bitwise operators are allowed, as in ansible-core.
+    """
 
     context_class = LazyContext
+    _allowed_unsafe_attributes: dict[str, type] = {"__and__": int, "__lshift__": int, "__or__": int, "__rshift__": int, "__xor__": int}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.globals["range"] = range
+
+    def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
+        allowed = self._allowed_unsafe_attributes.get(attr)
+        if allowed is not None and isinstance(obj, allowed):
+            return True
+        return bool(super().is_safe_attribute(obj, attr, value))
+
+
+class TemplateEnvironment(AnsibleSandbox):
+    """A sandboxed Jinja environment that reads backslashes in ``{{ }}`` as ansible-core's template engine does."""
 
     @property
     def lexer(self) -> Lexer:

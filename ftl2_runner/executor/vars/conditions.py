@@ -163,6 +163,8 @@ def evaluate_expression(expression: str, variables: Mapping[str, Any], as_templa
         raise ConditionError(RECURSION) from None
     except TemplatePluginFailure as exc:
         raise ConditionError(str(exc)) from exc
+    except jinja2.exceptions.SecurityError as exc:  # the sandbox: ansible-core's words are Jinja's
+        raise ConditionError(str(exc)) from exc
     except ConditionError:
         raise
     except Exception as exc:
@@ -311,6 +313,8 @@ def render(text: str, variables: Mapping[str, Any]) -> Any:
         raise ConditionError(RECURSION) from None
     except TemplatePluginFailure as exc:
         raise ConditionError(str(exc)) from exc
+    except jinja2.exceptions.SecurityError as exc:  # the sandbox: ansible-core's words are Jinja's
+        raise ConditionError(str(exc)) from exc
     except jinja2.TemplateError as exc:
         raise ConditionError(f"template error while templating string: {exc}") from exc
 
@@ -341,14 +345,11 @@ def render_file(path: str, variables: Mapping[str, Any], searchpath: list[str], 
     """
     import jinja2
 
-    from ..vars.ansible_jinja import LazyContext
+    from ..vars.ansible_jinja import AnsibleSandbox
     from ..vars.plugin_support import TemplatePluginFailure
 
     base = _environment()
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(searchpath), undefined=jinja2.StrictUndefined, finalize=none_as_empty, **options
-    )
-    env.context_class = LazyContext
+    env = AnsibleSandbox(loader=jinja2.FileSystemLoader(searchpath), undefined=jinja2.StrictUndefined, finalize=none_as_empty, **options)
     env.filters.update(base.filters)
     env.tests.update(base.tests)
     env.globals.update(base.globals)
@@ -362,6 +363,8 @@ def render_file(path: str, variables: Mapping[str, Any], searchpath: list[str], 
     except RecursionError:
         raise ConditionError(RECURSION) from None
     except TemplatePluginFailure as exc:
+        raise ConditionError(str(exc)) from exc
+    except jinja2.exceptions.SecurityError as exc:  # the sandbox: ansible-core's words are Jinja's
         raise ConditionError(str(exc)) from exc
     except jinja2.TemplateError as exc:
         raise ConditionError(f"template error while templating string: {exc}") from exc

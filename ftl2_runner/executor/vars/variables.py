@@ -49,6 +49,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMappin
 from dataclasses import dataclass, field
 from typing import Any
 
+from ...data.unsafe import untrusted as untrusted  # what a host returned: data, marked where results are shaped
 from .booleans import ansible_bool
 from .lazy import LazyDict, LazyList, materialized
 from .magic import Computed, GroupsView, JobMagic, PlayMagic, connection_defaults, host_magic, implicit_localhost_vars, job_magic
