@@ -96,3 +96,12 @@ def test_play_orders_are_ansibles_and_others_are_refused():
     assert hosts == ["c1", "a1", "r1", "b2"]  # the play's list is a copy
     with pytest.raises(UsageError, match="not one of Ansible's play orders"):
         checked_order("alphabetical")
+
+
+def test_strategies_ftl2_runner_does_not_run_are_refused():
+    from ftl2_runner.executor.api.plays import checked_strategy
+    from ftl2_runner.executor.display.diagnostics import UsageError
+
+    assert checked_strategy("free") == "free" and checked_strategy("linear") == "linear"
+    with pytest.raises(UsageError, match="runs Ansible's linear and free strategies"):
+        checked_strategy("host_pinned")

@@ -35,6 +35,7 @@ class PlayOptions:
     vars_files: list[Any] = field(default_factory=list)  # the play's `vars_files:` (a list entry: the first that exists)
     environment: Mapping[str, Any] | None = None  # the play's `environment:`, under its blocks' and tasks'
     order: str = "inventory"  # the play's `order:`: the order its hosts run each task in
+    strategy: str = "linear"  # the play's `strategy:` (`free`: task banners come with a host's first result)
 
 
 class PlayTracker:
@@ -128,6 +129,7 @@ class PlayTracker:
             self.recorder.no_hosts_matched()
         self.explicit = True
         self.options = options or PlayOptions()
+        self.recorder.free_strategy = self.options.strategy == "free"
         self._play_hosts = list(matched or [])
         self.handlers = PlayHandlers()
         # ansible_play_hosts_all and ansible_play_hosts keep the inventory's order; ansible_play_batch the play's
@@ -149,6 +151,7 @@ class PlayTracker:
         if self.variables is not None:
             self.variables.close_play()
         self.handlers = None
+        self.recorder.free_strategy = False
         self.explicit = False
         self._implicit_pattern = None
         self.options = PlayOptions()
@@ -239,6 +242,18 @@ def in_play_order(hosts: list[str], order: str) -> list[str]:
 
         return random.sample(hosts, len(hosts))
     return list(hosts)
+
+
+STRATEGIES = ("linear", "free")
+
+
+def checked_strategy(strategy: str) -> str:
+    """``strategy`` if ftl2-runner runs it (Ansible's ``linear`` and ``free``); else the script stops at its line."""
+    if strategy not in STRATEGIES:
+        from ..display.diagnostics import UsageError
+
+        raise UsageError(f"strategy={strategy!r}: ftl2-runner runs Ansible's {' and '.join(STRATEGIES)} strategies")
+    return strategy
 
 
 def checked_order(order: str) -> str:

@@ -37,7 +37,7 @@ from ..vars import lookups
 from ..vars.magic import JobMagic
 from ..vars.variables import HostVariables, HostVars
 from .calls import TrackedAutomation
-from .plays import PlayHandle, PlayOptions, PlayTracker, checked_order, in_play_order
+from .plays import PlayHandle, PlayOptions, PlayTracker, checked_order, checked_strategy, in_play_order
 
 
 @dataclass
@@ -261,6 +261,7 @@ class ScriptRunner:
         vars_files: Iterable[Any] = (),
         environment: Mapping[str, Any] | None = None,
         order: str = "inventory",
+        strategy: str = "linear",
     ) -> PlayScope:
         """Start a play: ``PLAY [name]`` (Ansible names an unnamed play after its hosts).
 
@@ -272,11 +273,21 @@ class ScriptRunner:
         directory, maybe a template; a list entry is the first of its files that exists).
         ``environment`` is the play's ``environment:`` (values templated per host), under its blocks' and tasks'.
         ``order`` is the play's ``order:`` (``inventory``, ``reverse_inventory``, ``sorted``, ``reverse_sorted``,
-        ``shuffle``): the order its hosts run each task in.
+        ``shuffle``): the order its hosts run each task in. ``strategy="free"`` prints each task's banner with its
+        first host result, as Ansible's default callback does under ``strategy: free`` (the hosts still run the
+        script's tasks one after the other).
         Use ``async with`` for a play with handlers: they run when it ends.
         """
         hosts = hosts or self._plays.default_pattern or "localhost"
-        options = PlayOptions(any_errors_fatal, max_fail_percentage, dict(vars or {}), list(vars_files), environment, checked_order(order))
+        options = PlayOptions(
+            any_errors_fatal,
+            max_fail_percentage,
+            dict(vars or {}),
+            list(vars_files),
+            environment,
+            checked_order(order),
+            checked_strategy(strategy),
+        )
         return PlayScope(self, name, hosts, options)
 
     def handler(self, name: str, body: Callable[[], Awaitable[Any]] | None = None, *, listen: Iterable[str] | str = ()) -> Any:
@@ -335,6 +346,7 @@ class ScriptRunner:
         vars_files: Iterable[Any] = (),
         environment: Mapping[str, Any] | None = None,
         order: str = "inventory",
+        strategy: str = "linear",
     ) -> Iterator[PlayHandle]:
         """``serial:``: ``for play in runner.serial_play(..., serial=2):`` runs the body once per batch.
 
@@ -350,7 +362,9 @@ class ScriptRunner:
         everyone = in_play_order(in_inventory, checked_order(order))
         play_uuid = self._recorder.ids.next()  # every batch's play has it (later ones with a `_N` suffix)
         task_ids: dict[Any, str] = {}
-        options = PlayOptions(any_errors_fatal, max_fail_percentage, dict(vars or {}), list(vars_files), environment, order)
+        options = PlayOptions(
+            any_errors_fatal, max_fail_percentage, dict(vars or {}), list(vars_files), environment, order, checked_strategy(strategy)
+        )
         for index, batch in enumerate(batches(everyone, serial) if everyone else [[]]):
             if index and self._executor.hosts.play_over:
                 break  # meta: end_play ends every batch

@@ -37,6 +37,19 @@ AWX_EVENT_NAMES = frozenset(
     """.split()
 )
 
+# The events whose text the default callback starts with a pending task banner (`strategy: free`).
+_BANNER_CARRIERS = frozenset(
+    (
+        "runner_on_ok",
+        "runner_on_failed",
+        "runner_on_skipped",
+        "runner_on_unreachable",
+        "runner_item_on_ok",
+        "runner_item_on_failed",
+        "runner_item_on_skipped",
+        "runner_on_file_diff",
+    )
+)
 _FAILED_EVENTS_WITH_DATA = frozenset(("runner_on_failed", "runner_on_async_failed", "runner_on_item_failed"))
 
 RC_OK = 0
@@ -159,6 +172,9 @@ class PlaybookRecorder:
         self._started = False
         # Ad hoc runs (ansible -m) use the `minimal` callback: no play/task events or banners.
         self.adhoc = False
+        # `strategy: free`: the default callback prints a task's banner with its first host result, not at its start
+        self.free_strategy = False
+        self._pending_banner: tuple[str, str] | None = None  # (task uuid, banner) not printed yet
         self._shown_errors: set[str] = set()
         self._deprecation_shown = False
         self.custom_stats: dict[str, dict[str, Any]] = {}  # set_stats: "_run" (the whole run) or a host -> data
@@ -216,6 +232,10 @@ class PlaybookRecorder:
         event_uuid: str | None = None,
         verbosity: int | None = None,
     ) -> str:
+        pending = self._pending_banner
+        if pending is not None and event in _BANNER_CARRIERS and event_data.get("task_uuid") == pending[0]:
+            self._pending_banner = None  # strategy free: the banner comes with the task's first result
+            text = pending[1] + ("\n" + text if text else "")
         partial = self._partial(event, event_data, event_uuid, verbosity)
         self.channel.emit(partial, text)
         return str(partial["uuid"])
@@ -326,7 +346,9 @@ class PlaybookRecorder:
             data.update(name=name, is_conditional=False)
         shown_args = task_arguments(self.task.args) if self.display_args and not no_log else None
         text = self.formatter.task_start(name, path, self.check_mode, shown_args, prefix="RUNNING HANDLER" if handler else "TASK")
-        self._emit("playbook_on_task_start", data, text, event_uuid)
+        if self.free_strategy:
+            self._pending_banner = (self.task.uuid, text)
+        self._emit("playbook_on_task_start", data, None if self.free_strategy else text, event_uuid)
         return self.task
 
     def notify(self, task: Task, host: str, handler: str) -> None:
