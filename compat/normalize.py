@@ -143,11 +143,13 @@ def mask(records: list[Record], data_dirs: list[str]) -> list[Record]:
 
 
 def sort_host_results(records: list[Record]) -> list[Record]:
-    """Order each run of consecutive host results of one task by host, then renumber.
+    """Order each run of consecutive host events of one task by host, then renumber.
 
     A host's ``runner_on_file_diff`` (``--diff``) goes with that host's next result: Ansible sends a
     result's diff just before it, though for loop items another host's events can come in between
-    (the task executors of the hosts send both through one queue).
+    (the task executors of the hosts send both through one queue). The hosts' ``runner_on_start``
+    events of the run go first, in host order: each host's worker process sends its own, so a quick
+    host's result can come before a slower host's start (ansible-core does so on a loaded machine).
     """
     out: list[Record] = []
     run: list[Record] = []
@@ -159,23 +161,26 @@ def sort_host_results(records: list[Record]) -> list[Record]:
         return record.get("event_data", {}).get("host") or ""
 
     def flush() -> None:
+        starts = sorted((r for r in run if r.get("event") == "runner_on_start"), key=lambda r: (host_of(r), r.get("_index", 0)))
         units: list[list[Record]] = []
         pending: dict[str, list[Record]] = {}
         for record in run:
+            if record.get("event") == "runner_on_start":
+                continue
             if record.get("event") == "runner_on_file_diff":
                 pending.setdefault(host_of(record), []).append(record)
             else:
                 units.append([*pending.pop(host_of(record), []), record])
         units += pending.values()  # a diff no result followed
         units.sort(key=lambda unit: (host_of(unit[-1]), unit[0].get("_index", 0)))
-        sorted_run = [record for unit in units for record in unit]
+        sorted_run = starts + [record for unit in units for record in unit]
         _move_task_error_to_first_result(sorted_run)
         out.extend(sorted_run)
         run.clear()
 
     for index, record in enumerate(records):
         record = dict(record, _index=index)
-        in_run = record.get("event") in _HOST_RESULT_EVENTS or record.get("event") == "runner_on_file_diff"
+        in_run = record.get("event") in _HOST_RESULT_EVENTS or record.get("event") in ("runner_on_file_diff", "runner_on_start")
         key = task_of(record) if in_run else None
         if key is not None and run and task_of(run[-1]) == key:
             run.append(record)

@@ -100,3 +100,28 @@ def test_a_task_s_one_error_block_goes_with_the_first_host_in_host_order():
     assert out[0]["stdout"] == error + "\r\n\x1b[0;31mfatal: [h1]: FAILED!\x1b[0m"
     assert out[1]["stdout"] == "\x1b[0;31mfatal: [h2]: FAILED!\x1b[0m"
     assert [(r["start_line"], r["end_line"]) for r in out] == [(0, 3), (3, 4)]
+
+
+def test_a_quick_host_s_result_before_a_slow_host_s_start_is_ordered_starts_first():
+    """Each host's worker process sends its own ``runner_on_start``: on a loaded machine ansible-core
+    sends h1's result before h3's start. A task's starts go first, in host order, then its results."""
+    records = [
+        _event("runner_on_start", "h2"),
+        _event("runner_on_start", "h1"),
+        _event("runner_on_ok", "h1"),
+        _event("runner_on_start", "h3"),
+        _event("runner_on_ok", "h3"),
+        _event("runner_on_ok", "h2"),
+        {"event": "playbook_on_task_start", "event_data": {"task_uuid": "t2", "host": ""}},
+        _event("runner_on_start", "h1", "t2"),
+    ]
+    assert _order(normalize.sort_host_results(records)) == [
+        ("runner_on_start", "h1"),
+        ("runner_on_start", "h2"),
+        ("runner_on_start", "h3"),
+        ("runner_on_ok", "h1"),
+        ("runner_on_ok", "h2"),
+        ("runner_on_ok", "h3"),
+        ("playbook_on_task_start", ""),
+        ("runner_on_start", "h1"),
+    ]
