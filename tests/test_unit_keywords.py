@@ -105,3 +105,30 @@ def test_strategies_ftl2_runner_does_not_run_are_refused():
     assert checked_strategy("free") == "free" and checked_strategy("linear") == "linear"
     with pytest.raises(UsageError, match="runs Ansible's linear and free strategies"):
         checked_strategy("host_pinned")
+
+
+def test_throttle_runs_at_most_that_many_hosts_at_once():
+    import asyncio
+
+    from ftl2_runner.executor.tasks.executor import _throttled
+
+    running, most = 0, 0
+
+    def call_for(host):
+        async def call():
+            nonlocal running, most
+            running += 1
+            most = max(most, running)
+            await asyncio.sleep(0.01)
+            running -= 1
+            return host
+
+        return call
+
+    async def all_of(limit):
+        calls = _throttled([([h], call_for(h)) for h in ("a", "b", "c", "d", "e")], limit)
+        return await asyncio.gather(*(c() for _, c in calls))
+
+    assert asyncio.run(all_of(2)) == ["a", "b", "c", "d", "e"] and most == 2
+    most = 0
+    assert asyncio.run(all_of(0)) == ["a", "b", "c", "d", "e"] and most == 5  # 0: no limit

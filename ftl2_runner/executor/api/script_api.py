@@ -400,6 +400,7 @@ class ScriptRunner:
         ignore_unreachable: bool = False,
         check_mode: bool | None = None,
         diff: bool | None = None,
+        throttle: int = 0,
     ) -> Iterator[None]:
         """Ansible's task keywords for the module calls made inside the block: ``TASK [name]``.
 
@@ -418,8 +419,13 @@ class ScriptRunner:
         the play's and the blocks' (values templated per host). ``ignore_unreachable`` keeps a host that
         could not be reached in the play (its result counted ok and ignored, as in Ansible).
         ``check_mode``/``diff`` (True or False) run the task in check mode / with its diff, or not,
-        whatever the job's ``--check``/``--diff``.
+        whatever the job's ``--check``/``--diff``. ``throttle`` runs the task's module on at most that many
+        hosts at once (0: all of them), as Ansible's ``throttle:``.
         """
+        if isinstance(throttle, bool) or not isinstance(throttle, int) or throttle < 0:
+            from ..display.diagnostics import UsageError
+
+            raise UsageError(f"runner.task(throttle={throttle!r}): a number of hosts (0 for no limit)")
         tag_tuple = (tags,) if isinstance(tags, str) else tuple(tags)
         token = task_options.set(
             TaskOptions(
@@ -442,6 +448,7 @@ class ScriptRunner:
                 environment=dict(environment) if environment else None,
                 check_mode=None if check_mode is None else bool(check_mode),
                 diff=None if diff is None else bool(diff),
+                throttle=throttle,
             )
         )
         try:

@@ -214,7 +214,9 @@ class TaskExecutor:
         if context is not None and (run.options.environment or any(run.environment)) and task_environment.applies(spec.module):
             return self._with_environment(run, spec, params, running)
         groups: list[tuple[list[str], dict[str, Any]]] = [(running, params)]
-        per_host = any(_depends_on_host(v) for v in params.values())
+        limit = run.options.throttle
+        # `throttle:` fewer than the hosts: each host is its own call, at most `limit` of them running at once
+        per_host = any(_depends_on_host(v) for v in params.values()) or 0 < limit < len(running)
         if per_host:
             groups = []
             for host in running:
@@ -234,7 +236,7 @@ class TaskExecutor:
                     self.reporter.skipped(run, host, dict(chosen.skip))
                 continue
             calls.append((hosts, chosen.call))
-        return calls
+        return _throttled(calls, limit)
 
     def _with_environment(self, run: TaskRun, spec: CallSpec, params: dict[str, Any], running: list[str]) -> list[tuple[list[str], Any]]:
         """A task with an ``environment:``: each host's module runs with its rendered environment (actions/task_environment.py)."""
@@ -267,7 +269,7 @@ class TaskExecutor:
                 playbook_dir,
             )
             calls.append(([host], router.as_action(job, spec.module, [host], host_params, call)))
-        return calls
+        return _throttled(calls, run.options.throttle)
 
     def _job(self, options: TaskOptions | None) -> router.Job:
         """What the router consults: FTL2's context, the task's settings, what the task reads on each host, FTL2's record."""
@@ -737,3 +739,19 @@ def _delegated_vars(delegate: str, variables: Mapping[str, Any] | None) -> dict[
             if variables.get(name) is not None:
                 out[name] = variables[name]
     return out
+
+
+def _throttled(calls: list[tuple[list[str], Any]], limit: int) -> list[tuple[list[str], Any]]:
+    """The task's calls, at most ``limit`` of them running at once (``throttle:``; 0 or enough: unchanged)."""
+    if not 0 < limit < len(calls):
+        return calls
+    gate = asyncio.Semaphore(limit)
+
+    def one(call: Any) -> Any:
+        async def run() -> Any:
+            async with gate:
+                return await call()
+
+        return run
+
+    return [(hosts, one(call) if call is not None else call) for hosts, call in calls]

@@ -44,6 +44,7 @@ class TaskOptions:
     environment: Mapping[str, Any] | None = None  # the task's `environment:` (values templated per host)
     check_mode: bool | None = None  # the task's `check_mode:` (None: the job's --check)
     diff: bool | None = None  # the task's `diff:` (None: the job's --diff)
+    throttle: int = 0  # the task's `throttle:`: at most this many hosts at once (0: no limit)
 
     def attempts(self) -> int:
         """How many times a host's call may run: ansible-core counts the first run and the retries."""
