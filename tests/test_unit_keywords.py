@@ -132,3 +132,15 @@ def test_throttle_runs_at_most_that_many_hosts_at_once():
     assert asyncio.run(all_of(2)) == ["a", "b", "c", "d", "e"] and most == 2
     most = 0
     assert asyncio.run(all_of(0)) == ["a", "b", "c", "d", "e"] and most == 5  # 0: no limit
+
+
+def test_a_tasks_host_limit_is_the_smaller_of_throttle_and_forks():
+    from types import SimpleNamespace
+
+    from ftl2_runner.executor.tasks.executor import TaskExecutor
+    from ftl2_runner.executor.tasks.spec import TaskOptions
+
+    def limit(throttle, forks):
+        return TaskExecutor.host_limit(SimpleNamespace(settings=SimpleNamespace(forks=forks)), TaskOptions(throttle=throttle))
+
+    assert (limit(0, None), limit(1, None), limit(0, 2), limit(3, 2), limit(1, 2)) == (0, 1, 2, 2, 1)

@@ -214,8 +214,8 @@ class TaskExecutor:
         if context is not None and (run.options.environment or any(run.environment)) and task_environment.applies(spec.module):
             return self._with_environment(run, spec, params, running)
         groups: list[tuple[list[str], dict[str, Any]]] = [(running, params)]
-        limit = run.options.throttle
-        # `throttle:` fewer than the hosts: each host is its own call, at most `limit` of them running at once
+        limit = self.host_limit(run.options)
+        # `throttle:`/`--forks` fewer than the hosts: each host is its own call, at most `limit` running at once
         per_host = any(_depends_on_host(v) for v in params.values()) or 0 < limit < len(running)
         if per_host:
             groups = []
@@ -269,7 +269,14 @@ class TaskExecutor:
                 playbook_dir,
             )
             calls.append(([host], router.as_action(job, spec.module, [host], host_params, call)))
-        return _throttled(calls, run.options.throttle)
+        return _throttled(calls, self.host_limit(run.options))
+
+    def host_limit(self, options: TaskOptions) -> int:
+        """How many hosts the task runs on at once (0: all): its ``throttle:``, within the job's ``--forks``,
+        as ansible-core takes the smaller of the two."""
+        forks = int(getattr(self.settings, "forks", None) or 0)
+        limits = [n for n in (options.throttle, forks) if n > 0]
+        return min(limits) if limits else 0
 
     def _job(self, options: TaskOptions | None) -> router.Job:
         """What the router consults: FTL2's context, the task's settings, what the task reads on each host, FTL2's record."""
