@@ -19,6 +19,10 @@ into a task temporary directory named as ansible-core names it (``~/.ansible/tmp
 gives the module its path, and removes the directory when the module ends — Ansible's
 put-then-run, in one round trip. (FTL2's gate messages are limited to 64 MiB.) ``_ftl2_runner_tmpdir``
 asks for that directory alone (``_ansible_tmpdir``), for modules that write files there.
+``_ftl2_runner_environment`` is a task's ``environment:``, set in the module's process before it
+runs (ansible-core prefixes the module's command with it). The module's result is printed under one
+key (``ENVELOPE``), because FTL2's gate would otherwise mistake a result's own ``stdout`` for the
+module's output.
 """
 
 from __future__ import annotations
@@ -30,10 +34,37 @@ import zipfile
 from functools import cache
 from typing import Any
 
+from .remote_script import SCRIPT_MODULE
+
 PREFIX = "ftl2_runner_ansible."
+# Modules of Ansible's that an action plugin runs (or replaces) on the controller, or that FTL2 answers its
+# own way on purpose: never sent as a plain module.
+_NOT_PLAIN = frozenset(
+    ("ping", "script", "raw", "package", "service", "fetch", "async_status", "async_wrapper", "gather_facts", "setup", "debug")
+)
+
+
+def is_plain_ansible_module(name: str) -> bool:
+    """One of Ansible's modules that FTL2 has no native version of and no action plugin wraps (``lineinfile``,
+    ``find``, ``service_facts``...): FTL2's remote run of it adds the gate's ``rc`` to its result and never sends
+    ``_ansible_check_mode``/``_ansible_diff``, so ftl2-runner sends it in its own bundle."""
+    if name in _NOT_PLAIN or "." in name:
+        return False
+    from ftl2.ftl_modules import get_module
+
+    if get_module(name) is not None:
+        return False
+    import ansible
+
+    return os.path.isfile(os.path.join(list(ansible.__path__)[0], "modules", f"{name}.py"))
+
+
 # Modules that report files they write into the task's temporary directory (get_url's `src`): the entry
 # point makes one (``_ftl2_runner_tmpdir``), as ansible-core's controller does for every task.
 WITH_TASK_TMPDIR = frozenset(("uri", "get_url"))
+
+# Steps of Ansible's actions that are not a module of Ansible's, shipped in our bundle as if they were one.
+OWN_MODULES = {"ftl2_runner_script": SCRIPT_MODULE}
 
 _ENTRY_POINT = """
 import base64, json, os, random, runpy, shutil, sys, time
@@ -41,6 +72,7 @@ sys.path.insert(0, sys.argv[0])
 _params = json.loads(sys.stdin.buffer.read() or b"{}")
 _args = _params.setdefault("ANSIBLE_MODULE_ARGS", {})
 _put, _tmp = _args.pop("_ftl2_runner_put", None), None
+os.environ.update(_args.pop("_ftl2_runner_environment", None) or {})
 if _args.pop("_ftl2_runner_tmpdir", False) or _put:
     _base = os.path.expanduser("~/.ansible/tmp")
     os.makedirs(_base, mode=0o700, exist_ok=True)
@@ -54,11 +86,29 @@ if _put:
     _args[_put["arg"]] = _path
 from ansible.module_utils import basic
 basic._ANSIBLE_ARGS = json.dumps(_params).encode()
+import io
+_out, _stdout, _status = io.StringIO(), sys.stdout, 0
+sys.stdout = _out
 try:
     runpy.run_module("ansible.modules.%s", run_name="__main__", alter_sys=True)
+except SystemExit as _exit:
+    _status = _exit.code if isinstance(_exit.code, int) else 1
 finally:
+    sys.stdout = _stdout
     if _tmp:
         shutil.rmtree(_tmp, ignore_errors=True)
+_text = _out.getvalue()
+for _line in reversed(_text.strip().splitlines()):
+    try:
+        _result = json.loads(_line)
+    except ValueError:
+        continue
+    if isinstance(_result, dict):
+        _text = json.dumps({"%s": _result})
+        break
+sys.stdout.write(_text)
+sys.stdout.flush()
+sys.exit(_status)
 """
 _EPOCH = (1980, 1, 1, 0, 0, 0)
 
@@ -69,11 +119,13 @@ def bundle_bytes(name: str) -> bytes:
     import ansible  # FTL2's copy of ansible's module files (never ansible-core: see the README)
 
     root = os.path.dirname(list(ansible.__path__)[0])
+    own = OWN_MODULES.get(name)
     wanted = [
         os.path.join("ansible", "__init__.py"),
         os.path.join("ansible", "modules", "__init__.py"),
-        os.path.join("ansible", "modules", f"{name}.py"),
     ]
+    if own is None:
+        wanted.append(os.path.join("ansible", "modules", f"{name}.py"))
     for folder, dirs, files in os.walk(os.path.join(root, "ansible", "module_utils")):
         dirs[:] = sorted(d for d in dirs if d != "__pycache__")
         wanted += [os.path.relpath(os.path.join(folder, f), root) for f in sorted(files) if f.endswith(".py")]
@@ -81,7 +133,9 @@ def bundle_bytes(name: str) -> bytes:
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         from .ansible_modules import ENCODER_PATCH
 
-        archive.writestr(zipfile.ZipInfo("__main__.py", _EPOCH), ENCODER_PATCH + _ENTRY_POINT % name)
+        archive.writestr(zipfile.ZipInfo("__main__.py", _EPOCH), ENCODER_PATCH + _ENTRY_POINT % (name, ENVELOPE))
+        if own is not None:
+            archive.writestr(zipfile.ZipInfo(f"ansible/modules/{name}.py", _EPOCH), own)
         for relative in wanted:
             info = zipfile.ZipInfo(relative.replace(os.sep, "/"), _EPOCH)
             info.compress_type = zipfile.ZIP_DEFLATED
@@ -112,6 +166,10 @@ def module_name_for(context: Any, name: str) -> str | None:
 
 # The keys FTL2's gate adds to a bundle's result (the process's rc and output); Ansible reports none of them.
 GATE_KEYS = ("rc", "stdout", "stderr")
+# The one key our entry point prints the module's result under. FTL2's gate merges a module's result into
+# its own reply, whose `stdout` is the module's output the client then parses: a result with a `stdout` of
+# its own (`command`'s) would replace it, and the client would parse the command's output instead.
+ENVELOPE = "_ftl2_runner_result"
 
 
 def module_result(output: Any) -> Any:
@@ -121,6 +179,8 @@ def module_result(output: Any) -> Any:
     """
     if not isinstance(output, dict):
         return output
+    if isinstance(output.get(ENVELOPE), dict):
+        return output[ENVELOPE]
     if set(output) <= set(GATE_KEYS):
         return {
             "failed": True,
@@ -132,14 +192,17 @@ def module_result(output: Any) -> Any:
     return {k: v for k, v in output.items() if k not in GATE_KEYS}
 
 
-async def run_module(context: Any, host: str, name: str, args: dict[str, Any], put: dict[str, Any] | None = None) -> Any:
+async def run_module(
+    context: Any, host: str, name: str, args: dict[str, Any], put: dict[str, Any] | None = None, environment: dict[str, str] | None = None
+) -> Any:
     """Ansible's module ``name`` on one remote host, as one step of an action ftl2-runner runs itself.
 
     Returns the module's result dict, or FTL2's ``ExecuteResult`` when the host could not be reached
     (the task reports it as FTL2's own failure: unreachable). ``put``: a file the module gets in its
     argument ``put["arg"]`` (``{"arg", "name", "data"}``, see the module docstring). FTL2's events of
     the step are not the task's result: the router marks the actions that take these steps
-    (``bookkeeping.STEPS``), and neither the task nor the script's record sees them.
+    (``bookkeeping.STEPS``), and neither the task nor the script's record sees them. ``environment``: the
+    task's ``environment:``, set in the module's process before it runs, as ansible-core prefixes it.
     """
     fqcn = module_name_for(context, name)
     if fqcn is None:
@@ -147,6 +210,8 @@ async def run_module(context: Any, host: str, name: str, args: dict[str, Any], p
     configs = [c for c in context.hosts.all if c.name == host]
     if put is not None:
         args = dict(args, _ftl2_runner_put=put)
+    if environment:
+        args = dict(args, _ftl2_runner_environment=environment)
     (result,) = await context.run_on(configs, fqcn, **args)
     if not result.success and str(result.error or "").startswith("Remote execution failed"):
         return result
