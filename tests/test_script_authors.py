@@ -336,3 +336,22 @@ def test_retrying_an_action_ftl2_runner_runs_itself_is_refused(tmp_path):
     assert run.rc == 1 and processed.status == "failed"
     assert "runner.task(until=/retries=) around debug: only module calls are retried" in run.text()
     assert not [e for e in run.events if e["event"] == "runner_retry"]
+
+
+def test_a_mistyped_host_is_named_at_the_scripts_line(tmp_path):
+    pdd = make_data_dir(
+        tmp_path,
+        """
+    async def run(inventory_path, extravars, runner):
+        async with runner.automation() as ftl:
+            with runner.task("typo"):
+                await ftl.nosuchhost.command(cmd="echo hi")
+        return 0
+    """,
+    )
+    run, processed = pipeline(pdd, tmp_path, "-p", "job.py")
+    text = _plain(run.text())
+    assert run.rc == 1 and processed.status == "failed"
+    assert "UsageError: ftl.nosuchhost.command(...): the inventory has no host or group named 'nosuchhost'" in text
+    assert 'line 5, in run\n    await ftl.nosuchhost.command(cmd="echo hi")\n' in text
+    assert "Invalid FQCN" not in text and not [e for e in run.events if e["event"] == "runner_on_start"]  # nothing ran

@@ -31,7 +31,7 @@ def test_conditions_take_bools_ansible_strings_and_callables():
 
 def test_false_condition_is_the_text_as_written():
     assert condition_text('marker.stdout == "busy"') == 'marker.stdout == "busy"'
-    assert condition_text(False) == "False"
+    assert condition_text(False) is False  # `when: false` is shown as the boolean it is
     marker = Result(stdout="x")
     assert condition_text(lambda: marker.stdout == "busy") == 'marker.stdout == "busy"'
     assert condition_text(lambda v: v.x in (1, 2)) == "v.x in (1, 2)"

@@ -225,8 +225,6 @@ def _run(capture: Any, argv: list[str]) -> int:
         recorder.warning(message)
     for flag in args.unsupported:
         recorder.warning(f"ftl2-runner does not support {flag!r} for FTL2 scripts; it was ignored")
-    if args.forks:
-        recorder.warning(f"--forks {args.forks} is not applied: FTL2 runs a task on all its hosts concurrently")
     if args.become_method and args.become_method != "sudo":
         recorder.warning(f"--become-method {args.become_method} is not supported by FTL2; sudo is used")
 

@@ -22,6 +22,8 @@ _COPY_SOURCE_MISSING = "FileNotFoundError: Source file not found: "
 # A failed result of one of ftl2-runner's own actions may carry, under this key, the cause Ansible's
 # error block shows below the task's origin (a template's error and the template's path).
 CAUSE = "_ftl2_runner_cause"
+# ...and, under this key, the block's first line where it is not `Task failed: Action failed: <msg>`.
+SUMMARY = "_ftl2_runner_summary"
 # The only keys FTL2 keeps when a module it ran as a file exits non-zero: its own msg, and the
 # module's whole answer as raw stdout.
 _WRAPPER_KEYS = frozenset(("failed", "msg", "stdout", "stderr"))
@@ -86,7 +88,9 @@ def from_result(action: str, res: Mapping[str, Any]) -> Failure | None:
     """Ansible's form of a failed FTL2 result, or ``None`` where FTL2's is already Ansible's."""
     msg = res.get("msg")
     if CAUSE in res:
-        return Failure({k: v for k, v in res.items() if k != CAUSE}, headline="Task failed.", cause=str(res[CAUSE]))
+        summary = res.get(SUMMARY)
+        kept = {k: v for k, v in res.items() if k not in (CAUSE, SUMMARY)}
+        return Failure(kept, summary=str(summary) if summary else None, headline="Task failed.", cause=str(res[CAUSE]))
     if not isinstance(msg, str):
         return None
     if msg.startswith(_UNRESOLVED_MODULE):

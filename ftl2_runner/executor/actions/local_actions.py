@@ -29,9 +29,21 @@ class ArgumentFailure(Exception):
         self.failure = failure
 
 
-def debug(params: Mapping[str, Any], variables: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
-    """``debug(msg=...)`` (templated per host) or ``debug(var=...)`` (an expression), as ansible-core 2.21 prints them."""
+VERBOSITY_NOT_MET = "Verbosity threshold not met."
+
+
+def debug(params: Mapping[str, Any], variables: Mapping[str, Any], job_verbosity: int = 0) -> tuple[str, dict[str, Any]]:
+    """``debug(msg=...)`` (templated per host) or ``debug(var=...)`` (an expression), as ansible-core 2.21 prints them.
+
+    ``verbosity=N`` above the job's ``-v`` count skips it, as Ansible's action does (nothing is templated).
+    """
     res: dict[str, Any] = {}
+    try:
+        wanted = int(params.get("verbosity") or 0)
+    except (TypeError, ValueError):
+        wanted = 0
+    if wanted > job_verbosity:
+        return results.SKIPPED, {"changed": False, "failed": False, "skipped": True, "skipped_reason": VERBOSITY_NOT_MET}
     if "var" in params:
         res["changed"] = False
         name = str(params["var"])
@@ -201,8 +213,12 @@ async def run(
     display: Callable[[str], None],
     warning: Callable[[str], None],
     secrets: list[Any] | None = None,
+    verbosity: int = 0,
 ) -> tuple[str, dict[str, Any]]:
-    """One host's ``(outcome, res)`` for the action ``short`` (``set_fact`` is the caller's to store)."""
+    """One host's ``(outcome, res)`` for the action ``short`` (``set_fact`` is the caller's to store;
+    ``verbosity``: the job's ``-v`` count, which ``debug``'s own ``verbosity`` is compared with)."""
+    if short == "debug":
+        return debug(params, variables, verbosity)
     if short == "set_fact":
         return set_fact(params)
     if short == "include_vars":

@@ -13,11 +13,12 @@ during it are its steps (a remote copy's ``stat``), which neither the task nor t
 * ``setup``/``gather_facts``, ``uri``, ``get_url``, ``service_facts``, ``user``, ``group``,
   ``pip``, ``dnf`` and ``file`` on hosts that run on this machine: Ansible's own modules
   (:mod:`.local_modules`).
-* ``package`` (FTL2 refuses it) and ``script`` (FTL2's is a stub that runs nothing) on local
-  hosts: the actions as Ansible's do them (:mod:`.package_action`, :mod:`.script_action`).
-* ``--check``: FTL2's native ``copy``/``file`` ignore check mode and would change the host;
-  Ansible's prediction is computed instead (:mod:`.check_mode`), and ``command``/``shell`` run as
-  Ansible's module in check mode (nothing runs).
+* ``package`` (FTL2 refuses it) on local hosts, and ``script`` (FTL2's is a stub that runs nothing)
+  on local and remote hosts: the actions as Ansible's do them (:mod:`.package_action`,
+  :mod:`.script_action`; remotely through FTL2's gate).
+* ``--check`` (the job's, or the task's ``check_mode:``): FTL2's native ``copy``/``file`` ignore check
+  mode and would change the host; Ansible's prediction is computed instead (:mod:`.check_mode`), and
+  ``command``/``shell`` run as Ansible's module in check mode (nothing runs), here or through the gate.
 * ``template`` on local hosts: FTL2's shortcut renders with its keyword arguments only; the
   template is rendered as on remote hosts, with the host's variables (:mod:`.template_action`),
   and written by FTL2's ``copy`` (predicted under ``--check``, with ``copy``'s diff under ``--diff``).
@@ -28,7 +29,8 @@ during it are its steps (a remote copy's ``stat``), which neither the task nor t
   SSH. For hosts whose connection is local, the call goes through FTL2's ``localhost`` proxy.
 
 **Ansible's module through FTL2's gate** (``by == ANSIBLE``): ``setup``, ``file``, ``stat``,
-``uri`` and ``get_url`` on remote hosts run as Ansible's own modules, FTL2's ``run_on`` carrying
+``uri``, ``get_url`` and every plain Ansible module FTL2 has no native version of (``lineinfile``,
+``find``...: :func:`..ftl2.remote_modules.is_plain_ansible_module`) on remote hosts run as Ansible's own modules, FTL2's ``run_on`` carrying
 our bundle of them (:mod:`..ftl2.remote_modules`); FTL2's events report them to the task.
 
 Both kinds are FTL2's record of the call all the same (``ftl.results``, the script's ``on_event``,
@@ -57,6 +59,7 @@ from ..ftl2 import ansible_modules, bookkeeping, quirks
 from ..ftl2.bookkeeping import Bookkeeping
 from ..ftl2.locality import FTL2_LOCAL_NAMES
 from ..ftl2.quirks import Deferred, PerHostOutcomes, short_name
+from ..ftl2.remote_modules import is_plain_ansible_module
 from . import check_mode, local_modules, package_action, remote_copy_action, script_action, template_action
 
 FTL2 = "ftl2"  # FTL2's own call: its events report the task's hosts
@@ -137,6 +140,12 @@ def route(
     return Route(FTL2, _ftl2_call(job, target, module, hosts, target_hosts, params, native))
 
 
+def as_action(job: Job, module: str, hosts: list[str], params: Mapping[str, Any], call: Deferred) -> Deferred:
+    """A call of ftl2-runner's chosen outside :func:`route` (a task's ``environment:``, actions/task_environment.py):
+    an ``ACTION`` all the same: its FTL2 events are its steps, and FTL2's record keeps it as the script's call."""
+    return _recorded(job, module, hosts, params, call, steps=True)
+
+
 def record_skipped(job: Job, module: str, hosts: list[str], params: Mapping[str, Any], skip: Mapping[str, Any]) -> None:
     """A ``SKIP`` route's hosts in FTL2's record: the call reached them, and was answered without running."""
     if job.book is not None:
@@ -173,8 +182,10 @@ def _remote_ansible(job: Job, module: str, hosts: list[str], params: Mapping[str
     """Ansible's own module through FTL2's gate, where every host is remote and FTL2's run differs."""
     short = short_name(module)
     short = "setup" if short == "gather_facts" else short
-    if short not in REMOTE_AS_ANSIBLE or not hosts or any(job.is_local(h) for h in hosts):
+    if not hosts or any(job.is_local(h) for h in hosts):
         return None
+    if short not in REMOTE_AS_ANSIBLE and not is_plain_ansible_module(short):
+        return None  # FTL2's own module, or one an action plugin wraps
     return quirks.ansible_module_on_remote_hosts(job.context, short, hosts, params, job.flags)
 
 
@@ -189,6 +200,14 @@ def _action(job: Job, module: str, hosts: list[str], params: Mapping[str, Any]) 
     if short in _REMOTE_ACTIONS and not any(job.is_local(h) for h in hosts) and remote_copy_action.handles(params):
         remote = _REMOTE_ACTIONS[short]
         return _each(hosts, lambda host: remote(context, host, dict(params), settings, variables(host)), preshaped=True)
+    if short == "script":  # FTL2's is a stub that runs nothing: the action, here or through the gate
+        return _each(
+            hosts, lambda host: _script(context, host, dict(params), settings, job.is_local(host), variables(host)), preshaped=True
+        )
+    if settings.check_mode and short in ("command", "shell"):
+        # ansible-core runs the command module in check mode: nothing runs, creates/removes still decide.
+        args = dict(params, _uses_shell=True) if short == "shell" else dict(params)
+        return _each(hosts, lambda host: _command_in_check_mode(context, host, args, settings, job.is_local(host)), preshaped=True)
     if not all(job.is_local(h) for h in hosts):
         return None
     params = dict(params)
@@ -200,16 +219,6 @@ def _action(job: Job, module: str, hosts: list[str], params: Mapping[str, Any]) 
         return _each(
             hosts,
             lambda host: package_action.run_local(params, variables(host), settings.check_mode, settings.diff, settings.verbosity),
-            preshaped=True,
-        )
-    if short == "script":  # FTL2's is a stub that runs nothing
-        return _each(hosts, lambda host: script_action.run_local(params, settings.check_mode), preshaped=True)
-    if settings.check_mode and short in ("command", "shell"):
-        # ansible-core runs the command module in check mode: nothing runs, creates/removes still decide.
-        args = dict(params, _uses_shell=True) if short == "shell" else params
-        return _each(
-            hosts,
-            lambda host: ansible_modules.run_local("command", args, True, settings.diff, settings.verbosity),
             preshaped=True,
         )
     localhost = context["localhost"]
@@ -240,6 +249,28 @@ def _action(job: Job, module: str, hosts: list[str], params: Mapping[str, Any]) 
             preshaped=True,
         )
     return None
+
+
+async def _command_in_check_mode(context: Any, host: str, args: Mapping[str, Any], settings: Any, local: bool) -> Any:
+    """Ansible's ``command`` module in check mode on one host: here, or through FTL2's gate."""
+    if local:
+        return await ansible_modules.run_local("command", args, True, settings.diff, settings.verbosity)
+    from ..ftl2 import remote_modules
+
+    out = await remote_modules.run_module(
+        context, host, "command", ansible_modules.module_args(args, True, settings.diff, settings.verbosity)
+    )
+    return ansible_modules.with_output_lines(out) if isinstance(out, dict) else out
+
+
+async def _script(context: Any, host: str, params: Mapping[str, Any], settings: Any, local: bool, variables: Mapping[str, Any]) -> Any:
+    """Ansible's ``script`` action on one host: on this machine, or through FTL2's gate (``ansible_host``: the
+    address OpenSSH's closing notice names)."""
+    playbook_dir = str(variables.get("playbook_dir") or "") or None
+    if local:
+        return await script_action.run_local(params, settings.check_mode, playbook_dir=playbook_dir)
+    address = str(variables.get("ansible_host") or host)
+    return await script_action.run_remote(context, host, params, settings.check_mode, address=address, playbook_dir=playbook_dir)
 
 
 async def _as_coroutine(value: Any) -> Any:

@@ -164,6 +164,15 @@ class _CallChain:
         return _CallChain(self._executor, getattr(self._obj, name), next_path, self._host_target)
 
     def __call__(self, **params: Any) -> Awaitable[Any]:
+        if self._host_target is None and len(self._path) not in (1, 3):
+            # `ftl.nosuchhost.command`: no module has a two-part (or four-part) name, so the first name was
+            # meant as a host or group; FTL2 would run "nosuchhost.command" on localhost and fail obscurely.
+            from ..display.diagnostics import UsageError
+
+            raise UsageError(
+                f"ftl.{'.'.join(self._path)}(...): the inventory has no host or group named {self._path[0]!r}"
+                " (and no module is named that way)"
+            )
         module = ".".join(self._path[1:] if self._host_target is not None else self._path)
         executor = self._executor
         default = executor.plays.default_target() if self._host_target is None else None

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..display.events import PlaybookRecorder
+from ..tasks.blocks import PlayHosts
 from ..tasks.handlers import PlayHandlers
 from ..vars.magic import PlayMagic
 from ..vars.variables import HostVariables
@@ -32,6 +33,9 @@ class PlayOptions:
     max_fail_percentage: float | None = None
     vars: Mapping[str, Any] = field(default_factory=dict)  # the play's `vars:`
     vars_files: list[Any] = field(default_factory=list)  # the play's `vars_files:` (a list entry: the first that exists)
+    environment: Mapping[str, Any] | None = None  # the play's `environment:`, under its blocks' and tasks'
+    order: str = "inventory"  # the play's `order:`: the order its hosts run each task in
+    strategy: str = "linear"  # the play's `strategy:` (`free`: task banners come with a host's first result)
 
 
 class PlayTracker:
@@ -49,6 +53,7 @@ class PlayTracker:
         self.added: list[str] = []  # hosts the script added (ftl.add_host), in the order it added them
         self.variables: HostVariables | None = None  # the variable plane: the play's vars and magic variables
         self.removed: Callable[[], set[str]] = set  # the hosts that failed so far (out of the play)
+        self.host_states: PlayHosts | None = None  # which hosts are still in the play (the task executor's)
 
     def _open_variables(self, name: str, hosts_all: list[str], batch: list[str], options: PlayOptions) -> None:
         """The play's magic variables, ``vars`` and ``vars_files`` (read per host, with its variables)."""
@@ -70,6 +75,8 @@ class PlayTracker:
         if self.explicit:
             return
         if self.recorder.play is None or self._implicit_pattern != target:
+            if self.host_states is not None:
+                self.host_states.new_play()
             self.recorder.play_start(target, target)
             self._implicit_pattern = target
             self.options = PlayOptions()
@@ -101,13 +108,20 @@ class PlayTracker:
         hosts: list[str] | None = None,
         play_uuid: str | None = None,
         hosts_all: list[str] | None = None,
+        batch_index: int = 0,
     ) -> list[str] | None:
         """Open an explicit play; returns the matched hosts (None when unknown).
 
         ``hosts`` narrows the play to a batch (``serial``) of ``hosts_all``; ``play_uuid`` reuses the
-        play's uuid for every batch, as Ansible does.
+        play's uuid for every batch, as Ansible does (``batch_index``: which batch; 0 is a new play).
         """
-        matched = self.match(pattern) if hosts is None else hosts
+        if self.host_states is not None:
+            if batch_index:
+                self.host_states.new_batch()
+            else:
+                self.host_states.new_play()
+        in_inventory = self.match(pattern) if hosts is None else None
+        matched = hosts if in_inventory is None else in_play_order(in_inventory, options.order if options else "inventory")
         if matched == []:
             self.recorder.warning(f"Could not match supplied host pattern, ignoring: {pattern}")
         self.recorder.play_start(name if name is not None else pattern, pattern, play_uuid=play_uuid)
@@ -115,9 +129,11 @@ class PlayTracker:
             self.recorder.no_hosts_matched()
         self.explicit = True
         self.options = options or PlayOptions()
+        self.recorder.free_strategy = self.options.strategy == "free"
         self._play_hosts = list(matched or [])
         self.handlers = PlayHandlers()
-        everyone = hosts_all if hosts_all is not None else self._play_hosts
+        # ansible_play_hosts_all and ansible_play_hosts keep the inventory's order; ansible_play_batch the play's
+        everyone = hosts_all if hosts_all is not None else (in_inventory if in_inventory is not None else self._play_hosts)
         self._open_variables(name if name is not None else pattern, everyone, self._play_hosts, self.options)
         return matched
 
@@ -135,6 +151,7 @@ class PlayTracker:
         if self.variables is not None:
             self.variables.close_play()
         self.handlers = None
+        self.recorder.free_strategy = False
         self.explicit = False
         self._implicit_pattern = None
         self.options = PlayOptions()
@@ -209,6 +226,45 @@ class PlayTracker:
         return matched
 
 
+ORDERS = ("inventory", "reverse_inventory", "sorted", "reverse_sorted", "shuffle")
+
+
+def in_play_order(hosts: list[str], order: str) -> list[str]:
+    """The play's hosts in its ``order:``, as ansible-core's inventory hands them to the play (and its batches)."""
+    if order == "reverse_inventory":
+        return hosts[::-1]
+    if order == "sorted":
+        return sorted(hosts)
+    if order == "reverse_sorted":
+        return sorted(hosts, reverse=True)
+    if order == "shuffle":
+        import random
+
+        return random.sample(hosts, len(hosts))
+    return list(hosts)
+
+
+STRATEGIES = ("linear", "free")
+
+
+def checked_strategy(strategy: str) -> str:
+    """``strategy`` if ftl2-runner runs it (Ansible's ``linear`` and ``free``); else the script stops at its line."""
+    if strategy not in STRATEGIES:
+        from ..display.diagnostics import UsageError
+
+        raise UsageError(f"strategy={strategy!r}: ftl2-runner runs Ansible's {' and '.join(STRATEGIES)} strategies")
+    return strategy
+
+
+def checked_order(order: str) -> str:
+    """``order`` if Ansible knows it; else the script stops at its line (Ansible refuses such a play)."""
+    if order not in ORDERS:
+        from ..display.diagnostics import UsageError
+
+        raise UsageError(f"order={order!r} is not one of Ansible's play orders: {', '.join(ORDERS)}")
+    return order
+
+
 def _render_with(variables: Mapping[str, Any], text: str) -> Any:
     from ..vars.conditions import render
 
@@ -235,7 +291,9 @@ class PlayHandle:
     def __getattr__(self, module: str) -> Any:
         if module.startswith("_"):
             raise AttributeError(module)
-        return _PlayModuleCall(self, module)
+        from .calls import KEYWORD_ACTIONS
+
+        return _PlayModuleCall(self, KEYWORD_ACTIONS.get(module, module))
 
     def __repr__(self) -> str:
         return f"<play {self.name!r} hosts={self.pattern!r}>"
@@ -269,7 +327,9 @@ class _PlayModuleCall:
     def __getattr__(self, name: str) -> _PlayModuleCall:
         if name.startswith("_"):
             raise AttributeError(name)
-        return _PlayModuleCall(self._play, f"{self._module}.{name}")
+        from .calls import KEYWORD_ACTIONS
+
+        return _PlayModuleCall(self._play, f"{self._module}.{KEYWORD_ACTIONS.get(name, name)}")
 
     def __call__(self, **params: Any) -> Any:
         from ..display.diagnostics import named_after_call, script_call_site

@@ -32,11 +32,12 @@ from ...inventory import Inventory, VarsDir
 from ...script import TaskFailed
 from ..display.events import PlaybookRecorder
 from ..tasks.executor import TaskExecutor
-from ..tasks.spec import Condition, LoopState, TaskOptions, loop_state, task_options
+from ..tasks.spec import Condition, LoopState, TaskOptions, block_environment, loop_state, task_options
+from ..vars import lookups
 from ..vars.magic import JobMagic
 from ..vars.variables import HostVariables, HostVars
 from .calls import TrackedAutomation
-from .plays import PlayHandle, PlayOptions, PlayTracker
+from .plays import PlayHandle, PlayOptions, PlayTracker, checked_order, checked_strategy, in_play_order
 
 
 @dataclass
@@ -103,6 +104,7 @@ class ScriptRunner:
         self._executor = TaskExecutor(recorder, settings, self._plays, self._variables)
         self._plays.variables = self._variables
         self._plays.removed = lambda: self._executor.hosts.out_of_play
+        self._plays.host_states = self._executor.hosts
         self._ftl: TrackedAutomation | None = None
 
     # --- job settings -------------------------------------------------------------------
@@ -261,6 +263,9 @@ class ScriptRunner:
         max_fail_percentage: float | None = None,
         vars: Mapping[str, Any] | None = None,
         vars_files: Iterable[Any] = (),
+        environment: Mapping[str, Any] | None = None,
+        order: str = "inventory",
+        strategy: str = "linear",
     ) -> PlayScope:
         """Start a play: ``PLAY [name]`` (Ansible names an unnamed play after its hosts).
 
@@ -270,10 +275,23 @@ class ScriptRunner:
         ``vars`` and ``vars_files`` are the play's, as in a playbook: variables of the play's hosts
         while it is open (a ``vars_files`` entry is a path, relative to the playbook's ``vars/`` or
         directory, maybe a template; a list entry is the first of its files that exists).
+        ``environment`` is the play's ``environment:`` (values templated per host), under its blocks' and tasks'.
+        ``order`` is the play's ``order:`` (``inventory``, ``reverse_inventory``, ``sorted``, ``reverse_sorted``,
+        ``shuffle``): the order its hosts run each task in. ``strategy="free"`` prints each task's banner with its
+        first host result, as Ansible's default callback does under ``strategy: free`` (the hosts still run the
+        script's tasks one after the other).
         Use ``async with`` for a play with handlers: they run when it ends.
         """
         hosts = hosts or self._plays.default_pattern or "localhost"
-        options = PlayOptions(any_errors_fatal, max_fail_percentage, dict(vars or {}), list(vars_files))
+        options = PlayOptions(
+            any_errors_fatal,
+            max_fail_percentage,
+            dict(vars or {}),
+            list(vars_files),
+            environment,
+            checked_order(order),
+            checked_strategy(strategy),
+        )
         return PlayScope(self, name, hosts, options)
 
     def handler(self, name: str, body: Callable[[], Awaitable[Any]] | None = None, *, listen: Iterable[str] | str = ()) -> Any:
@@ -299,6 +317,18 @@ class ScriptRunner:
 
         return define(body) if body is not None else define
 
+    async def meta(self, action: str) -> None:
+        """``meta: <action>``: ``end_host``, ``end_play``, ``end_batch``, ``clear_host_errors``, ``noop``,
+        ``reset_connection``, ``flush_handlers`` on the open play's hosts, with the enclosing
+        ``runner.task``'s name and ``when`` (docs/scripts.md). After ``end_host``/``end_batch``/``end_play``
+        the script goes on, but its calls run on no host that ended."""
+        from ..display.diagnostics import script_call_site
+        from ..tasks.meta import run_meta
+        from ..tasks.spec import CallSpec
+
+        spec = CallSpec(target=self._plays.current_pattern() or "all", module="meta", options=task_options.get(), origin=script_call_site())
+        await run_meta(self._executor, spec, action)
+
     async def flush_handlers(self) -> None:
         """``meta: flush_handlers``: run the handlers notified so far, now (its ``TASK`` banner is the
         enclosing ``runner.task`` name, else ``meta``)."""
@@ -318,6 +348,9 @@ class ScriptRunner:
         max_fail_percentage: float | None = None,
         vars: Mapping[str, Any] | None = None,
         vars_files: Iterable[Any] = (),
+        environment: Mapping[str, Any] | None = None,
+        order: str = "inventory",
+        strategy: str = "linear",
     ) -> Iterator[PlayHandle]:
         """``serial:``: ``for play in runner.serial_play(..., serial=2):`` runs the body once per batch.
 
@@ -329,12 +362,19 @@ class ScriptRunner:
         from ..tasks.batches import batches
 
         pattern = hosts or self._plays.default_pattern or "localhost"
-        everyone = self._plays.match(pattern)
+        in_inventory = self._plays.match(pattern)
+        everyone = in_play_order(in_inventory, checked_order(order))
         play_uuid = self._recorder.ids.next()  # every batch's play has it (later ones with a `_N` suffix)
         task_ids: dict[Any, str] = {}
-        options = PlayOptions(any_errors_fatal, max_fail_percentage, dict(vars or {}), list(vars_files))
-        for batch in batches(everyone, serial) if everyone else [[]]:
-            matched = self._plays.start(name, pattern, options, hosts=batch if everyone else None, play_uuid=play_uuid, hosts_all=everyone)
+        options = PlayOptions(
+            any_errors_fatal, max_fail_percentage, dict(vars or {}), list(vars_files), environment, order, checked_strategy(strategy)
+        )
+        for index, batch in enumerate(batches(everyone, serial) if everyone else [[]]):
+            if index and self._executor.hosts.play_over:
+                break  # meta: end_play ends every batch
+            matched = self._plays.start(
+                name, pattern, options, hosts=batch if everyone else None, play_uuid=play_uuid, hosts_all=in_inventory, batch_index=index
+            )
             self._executor.task_ids = task_ids  # the same task in each batch keeps its uuid
             try:
                 yield PlayHandle(name if name is not None else pattern, pattern, matched, self._executor, self._plays)
@@ -360,6 +400,11 @@ class ScriptRunner:
         run_once: bool = False,
         delegate_to: str | None = None,
         vars: Mapping[str, Any] | None = None,
+        environment: Mapping[str, Any] | None = None,
+        ignore_unreachable: bool = False,
+        check_mode: bool | None = None,
+        diff: bool | None = None,
+        throttle: int = 0,
     ) -> Iterator[None]:
         """Ansible's task keywords for the module calls made inside the block: ``TASK [name]``.
 
@@ -374,12 +419,23 @@ class ScriptRunner:
         ``delegate_to`` runs each host's call on that host instead (with the host's variables),
         reported as the host's: ``changed: [web1 -> localhost]``. ``vars`` are the task's variables,
         above the play's and the inventory's (below ``include_vars``, ``set_fact`` and extra vars).
+        ``environment`` is the task's ``environment:``: variables its module (or script) runs with, over
+        the play's and the blocks' (values templated per host). ``ignore_unreachable`` keeps a host that
+        could not be reached in the play (its result counted ok and ignored, as in Ansible).
+        ``check_mode``/``diff`` (True or False) run the task in check mode / with its diff, or not,
+        whatever the job's ``--check``/``--diff``. ``throttle`` runs the task's module on at most that many
+        hosts at once (0: all of them), as Ansible's ``throttle:``.
         """
+        if isinstance(throttle, bool) or not isinstance(throttle, int) or throttle < 0:
+            from ..display.diagnostics import UsageError
+
+            raise UsageError(f"runner.task(throttle={throttle!r}): a number of hosts (0 for no limit)")
         tag_tuple = (tags,) if isinstance(tags, str) else tuple(tags)
         token = task_options.set(
             TaskOptions(
                 name=name,
                 ignore_errors=ignore_errors,
+                ignore_unreachable=bool(ignore_unreachable),
                 when=when,
                 tags=tag_tuple,
                 no_log=bool(no_log),
@@ -393,6 +449,10 @@ class ScriptRunner:
                 run_once=bool(run_once),
                 delegate_to=delegate_to,
                 vars=dict(vars) if vars else None,
+                environment=dict(environment) if environment else None,
+                check_mode=None if check_mode is None else bool(check_mode),
+                diff=None if diff is None else bool(diff),
+                throttle=throttle,
             )
         )
         try:
@@ -400,16 +460,127 @@ class ScriptRunner:
         finally:
             task_options.reset(token)
 
-    async def loop(
-        self, items: Iterable[Any], loop_var: str = "item", *, label: Any = None, index_var: str | None = None
+    def loop(
+        self, items: Iterable[Any] | str, loop_var: str = "item", *, label: Any = None, index_var: str | None = None
     ) -> AsyncIterator[Any]:
         """Iterate like Ansible's ``loop:``: the calls in the body form one task with item results.
 
+        ``items`` is a list, or a template that renders to one (``"{{ users | dict2items }}"``).
         ``loop_var``, ``label`` and ``index_var`` are ``loop_control``'s: ``label`` (a template
         with the loop variable, or a callable of the item) is what the item lines show; with
         ``index_var`` the loop yields ``(index, item)``, as ``enumerate`` does.
         """
-        state = LoopState(items=list(items), loop_var=loop_var, label=label, index_var=index_var)
+        terms = self._loop_terms("loop", items)
+        if not isinstance(terms, (list, tuple)):
+            from ..display.diagnostics import UsageError
+
+            raise UsageError(f"Invalid data passed to 'loop', it requires a list, got this instead: {terms}.")
+        return self._looping(list(terms), loop_var, label, index_var, None)
+
+    # `with_<lookup>:` — the lookup's items, one task; `event_loop` names the lookup.
+
+    def with_items(self, *terms: Any, loop_var: str = "item", label: Any = None, index_var: str | None = None) -> AsyncIterator[Any]:
+        """``with_items:``: the items (a list, or several), lists among them flattened one level."""
+        return self._with("items", lookups.items(self._lookup_terms("with_items", terms)), loop_var, label, index_var)
+
+    def with_dict(self, mapping: Any, loop_var: str = "item", label: Any = None, index_var: str | None = None) -> AsyncIterator[Any]:
+        """``with_dict:``: ``{"key": ..., "value": ...}`` per entry."""
+        return self._with(
+            "dict", self._lookup("dict", lookups.dict_items, self._loop_terms("with_dict", mapping)), loop_var, label, index_var
+        )
+
+    def with_together(self, *lists: Any, loop_var: str = "item", label: Any = None, index_var: str | None = None) -> AsyncIterator[Any]:
+        """``with_together:``: the lists side by side (``item.0``, ``item.1``...), padded with ``None``."""
+        return self._with(
+            "together", self._lookup("together", lookups.together, self._lookup_terms("with_together", lists)), loop_var, label, index_var
+        )
+
+    def with_nested(self, *lists: Any, loop_var: str = "item", label: Any = None, index_var: str | None = None) -> AsyncIterator[Any]:
+        """``with_nested:``: every combination of the lists (``item.0``, ``item.1``...)."""
+        return self._with(
+            "nested", self._lookup("nested", lookups.nested, self._lookup_terms("with_nested", lists)), loop_var, label, index_var
+        )
+
+    def with_sequence(self, *terms: str, loop_var: str = "item", label: Any = None, index_var: str | None = None) -> AsyncIterator[Any]:
+        """``with_sequence: start=1 end=5`` (``stride``, ``count``, ``format``, or ``"1-5/2:host%02d"``): the numbers as text."""
+        return self._with(
+            "sequence", self._lookup("sequence", lookups.sequence, self._lookup_terms("with_sequence", terms)), loop_var, label, index_var
+        )
+
+    def with_fileglob(self, *patterns: str, loop_var: str = "item", label: Any = None, index_var: str | None = None) -> AsyncIterator[Any]:
+        """``with_fileglob:``: the controller's files a pattern matches (relative ones under the playbook's ``files/``)."""
+        rendered = self._lookup_terms("with_fileglob", patterns)
+        found = self._lookup("fileglob", lambda p: lookups.fileglob(p, self._variables.playbook_dir), rendered)
+        return self._with("fileglob", found, loop_var, label, index_var)
+
+    def with_subelements(
+        self,
+        elements: Any,
+        subkey: str,
+        flags: Mapping[str, Any] | None = None,
+        loop_var: str = "item",
+        label: Any = None,
+        index_var: str | None = None,
+    ) -> AsyncIterator[Any]:
+        """``with_subelements: [elements, "key"]``: ``[element, sub]`` for each ``sub`` of each element's ``key`` list
+        (``flags={"skip_missing": True}`` skips elements without it)."""
+        rendered = self._loop_terms("with_subelements", elements)
+        found = self._lookup("subelements", lambda e: lookups.subelements(e, subkey, flags), rendered)
+        return self._with("subelements", found, loop_var, label, index_var)
+
+    def _with(self, name: str, items: list[Any], loop_var: str, label: Any, index_var: str | None) -> AsyncIterator[Any]:
+        return self._looping(items, loop_var, label, index_var, name)
+
+    @staticmethod
+    def _lookup(name: str, function: Callable[[Any], list[Any]], terms: Any) -> list[Any]:
+        try:
+            return function(terms)
+        except lookups.LookupError_ as exc:
+            from ..display.diagnostics import UsageError
+
+            raise UsageError(f"with_{name}: {exc}") from None
+
+    def _lookup_terms(self, keyword: str, terms: tuple[Any, ...]) -> list[Any]:
+        """A ``with_*`` keyword's terms, each rendered; one list given alone is the terms themselves."""
+        rendered = [self._loop_terms(keyword, term) for term in terms]
+        if len(rendered) == 1 and isinstance(rendered[0], (list, tuple)):
+            return list(rendered[0])
+        return rendered
+
+    def _loop_terms(self, keyword: str, value: Any) -> Any:
+        """A loop's terms, rendered as ansible-core renders ``loop:``/``with_*:`` for each host of the play.
+
+        A script's loop is one Python loop for every host, so the hosts must agree on the items.
+        """
+        from ..vars.conditions import ConditionError
+        from ..vars.variables import holds_template, render_value
+
+        if not holds_template(value):
+            return value
+        hosts = [h for h in self._plays.play_hosts if h not in self._executor.hosts.out_of_play] or ["localhost"]
+        from ..tasks.spec import task_variables
+
+        rendered: list[Any] = []
+        for host in hosts:
+            try:
+                rendered.append(render_value(value, task_variables(self._variables, host, task_options.get())))
+            except ConditionError as exc:
+                from ..display.diagnostics import UsageError
+
+                raise UsageError(f"{keyword}: {value!r} could not be rendered for {host}: {exc}") from None
+        if any(r != rendered[0] for r in rendered[1:]):
+            from ..display.diagnostics import UsageError
+
+            raise UsageError(
+                f"{keyword}: {value!r} gives different items on the play's hosts; a script's loop runs the same "
+                "items on every host (loop over a per-host value inside the task's arguments instead)"
+            )
+        return rendered[0]
+
+    async def _looping(
+        self, items: list[Any], loop_var: str, label: Any, index_var: str | None, loop_with: str | None
+    ) -> AsyncIterator[Any]:
+        state = LoopState(items=list(items), loop_var=loop_var, label=label, index_var=index_var, loop_with=loop_with)
         token = loop_state.set(state)
         try:
             for index, item in enumerate(state.items):
@@ -425,13 +596,16 @@ class ScriptRunner:
         body: Callable[[], Awaitable[Any]],
         rescue: Callable[[], Awaitable[Any]] | None = None,
         always: Callable[[], Awaitable[Any]] | None = None,
+        *,
+        environment: Mapping[str, Any] | None = None,
     ) -> None:
         """``block:`` / ``rescue:`` / ``always:`` — each an ``async def`` of the script.
 
         Hosts that fail in ``body`` stop running it; ``rescue`` then runs on them (and their
         failure counts as ``rescued``); ``always`` runs on every host of the block. A host
         whose failure nothing rescued is out of the play afterwards; if that is every host,
-        ``TaskFailed`` is raised as for a failed task.
+        ``TaskFailed`` is raised as for a failed task. ``environment`` is the block's ``environment:``,
+        for the tasks of all three sections (over the play's, under each task's own).
         """
         pattern = self._plays.current_pattern() if self._plays.explicit else None
         hosts = self._executor.hosts.select(self._plays.hosts_of(pattern)) if pattern else None
@@ -439,7 +613,12 @@ class ScriptRunner:
         def all_failed(failed: list[str]) -> BaseException:
             return TaskFailed("block", failed, "every host of the block failed")
 
-        await self._executor.hosts.run_block(hosts, body, rescue, always, all_failed)
+        token = block_environment.set((*block_environment.get(), dict(environment))) if environment else None
+        try:
+            await self._executor.hosts.run_block(hosts, body, rescue, always, all_failed)
+        finally:
+            if token is not None:
+                block_environment.reset(token)
 
     async def set_fact(self, hosts: str | None = None, **facts: Any) -> Any:
         """``set_fact:``: the facts are variables of the hosts (the play's, else ``hosts``) from now on.

@@ -14,7 +14,7 @@ import itertools
 import os
 import secrets
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,6 +37,19 @@ AWX_EVENT_NAMES = frozenset(
     """.split()
 )
 
+# The events whose text the default callback starts with a pending task banner (`strategy: free`).
+_BANNER_CARRIERS = frozenset(
+    (
+        "runner_on_ok",
+        "runner_on_failed",
+        "runner_on_skipped",
+        "runner_on_unreachable",
+        "runner_item_on_ok",
+        "runner_item_on_failed",
+        "runner_item_on_skipped",
+        "runner_on_file_diff",
+    )
+)
 _FAILED_EVENTS_WITH_DATA = frozenset(("runner_on_failed", "runner_on_async_failed", "runner_on_item_failed"))
 
 RC_OK = 0
@@ -80,6 +93,7 @@ class Task:
     uuid: str
     play: Play
     ignore_errors: bool = False
+    ignore_unreachable: bool = False
     started_hosts: dict[str, str] = field(default_factory=dict)  # host -> start time (ISO)
     finished_hosts: set[str] = field(default_factory=set)
     outcomes: dict[str, str] = field(default_factory=dict)  # host -> ok/failed/skipped/unreachable
@@ -90,6 +104,7 @@ class Task:
     no_log: bool = False  # results are censored in events and output
     args: dict[str, Any] = field(default_factory=dict)  # the arguments the task was started with, untemplated
     run: Any = None  # the task model's TaskRun (options, registered results) while the task runs
+    event_loop: str | None = None  # `with_<lookup>`'s name: every host result's `event_loop`, as awx_display sends
 
 
 @dataclass
@@ -137,6 +152,7 @@ class PlaybookRecorder:
         self.play: Play | None = None
         self.task: Task | None = None
         self.stats: dict[str, HostStats] = {}
+        self._cleared: dict[str, tuple[int, int]] = {}  # host -> (failures, dark) when its errors were cleared
         self.max_event_res = _int_or(environ.get("MAX_EVENT_RES"), 700000)
         # ansible-runner's --omit-event-data / --only-failed-event-data, read as awx_display reads them.
         self.omit_event_data = environ.get("RUNNER_OMIT_EVENTS", "False").lower() == "true"
@@ -156,6 +172,9 @@ class PlaybookRecorder:
         self._started = False
         # Ad hoc runs (ansible -m) use the `minimal` callback: no play/task events or banners.
         self.adhoc = False
+        # `strategy: free`: the default callback prints a task's banner with its first host result, not at its start
+        self.free_strategy = False
+        self._pending_banner: tuple[str, str] | None = None  # (task uuid, banner) not printed yet
         self._shown_errors: set[str] = set()
         self._deprecation_shown = False
         self.custom_stats: dict[str, dict[str, Any]] = {}  # set_stats: "_run" (the whole run) or a host -> data
@@ -213,6 +232,10 @@ class PlaybookRecorder:
         event_uuid: str | None = None,
         verbosity: int | None = None,
     ) -> str:
+        pending = self._pending_banner
+        if pending is not None and event in _BANNER_CARRIERS and event_data.get("task_uuid") == pending[0]:
+            self._pending_banner = None  # strategy free: the banner comes with the task's first result
+            text = pending[1] + ("\n" + text if text else "")
         partial = self._partial(event, event_data, event_uuid, verbosity)
         self.channel.emit(partial, text)
         return str(partial["uuid"])
@@ -323,7 +346,9 @@ class PlaybookRecorder:
             data.update(name=name, is_conditional=False)
         shown_args = task_arguments(self.task.args) if self.display_args and not no_log else None
         text = self.formatter.task_start(name, path, self.check_mode, shown_args, prefix="RUNNING HANDLER" if handler else "TASK")
-        self._emit("playbook_on_task_start", data, text, event_uuid)
+        if self.free_strategy:
+            self._pending_banner = (self.task.uuid, text)
+        self._emit("playbook_on_task_start", data, None if self.free_strategy else text, event_uuid)
         return self.task
 
     def notify(self, task: Task, host: str, handler: str) -> None:
@@ -380,8 +405,9 @@ class PlaybookRecorder:
         quiet: bool = False,
         rescued: bool = False,
         deprecation: str | None = None,
+        counted: bool = True,
     ) -> None:
-        """Emit ``runner_on_<outcome>`` for one host and count it in the stats.
+        """Emit ``runner_on_<outcome>`` for one host and count it in the stats (a ``meta`` task's skip is not).
 
         ``outcome`` is one of ``ok``, ``failed``, ``skipped``, ``unreachable``. ``quiet``: the
         final result of a loop, whose items were already shown (nothing, or ``...ignoring``).
@@ -406,7 +432,7 @@ class PlaybookRecorder:
             if outcome in ("ok", "failed"):
                 data["task_args"] = self._ran_with(task, host)
             if outcome == "ok":
-                data.update(res=event_res, start=start, end=end, duration=duration, event_loop=None)
+                data.update(res=event_res, start=start, end=end, duration=duration, event_loop=task.event_loop)
                 stats.ok += 1
                 stats.changed += 1 if res.get("changed") else 0
                 text = fmt.minimal_result(host, "ok", res, task.action) if self.adhoc else fmt.ok(host, res, task.action)
@@ -416,7 +442,7 @@ class PlaybookRecorder:
                 self._emit("runner_on_ok", data, None if quiet else text)
             elif outcome == "failed":
                 ignore = task.ignore_errors
-                data.update(res=event_res, start=start, end=end, duration=duration, ignore_errors=ignore, event_loop=None)
+                data.update(res=event_res, start=start, end=end, duration=duration, ignore_errors=ignore, event_loop=task.event_loop)
                 if ignore:
                     stats.ok += 1
                     stats.ignored += 1
@@ -434,18 +460,24 @@ class PlaybookRecorder:
                 text = self._with_deprecation(deprecation, text)
                 self._emit("runner_on_failed", data, text)
             elif outcome == "skipped":
-                data.update(start=start, end=end, duration=duration, event_loop=None)
-                stats.skipped += 1
-                text = fmt.minimal_result(host, "skipped", res, task.action) if self.adhoc else fmt.skipped(host, res)
+                data.update(start=start, end=end, duration=duration, event_loop=task.event_loop)
+                stats.skipped += 1 if counted else 0
+                text = fmt.minimal_result(host, "skipped", res, task.action) if self.adhoc else fmt.skipped(host, res, task.action)
                 text = self._with_deprecation(deprecation, text)
                 self._emit("runner_on_skipped", data, text)
             elif outcome == "unreachable":
                 data.update(start=start, end=end, duration=duration, res=event_res)
-                stats.dark += 1
+                if task.ignore_unreachable:  # the host stays in the play: counted ok and ignored, as ansible-core counts it
+                    stats.ok += 1
+                    stats.ignored += 1
+                else:
+                    stats.dark += 1
                 if self.adhoc:
                     text = fmt.minimal_result(host, "unreachable", res, task.action, error_block)
                 else:
                     text = fmt.unreachable(host, res, error_block)
+                if task.ignore_unreachable and text is not None:
+                    text += "\n" + fmt.ignoring()
                 self._emit("runner_on_unreachable", data, text)
             else:
                 raise ValueError(f"unknown outcome {outcome!r}")
@@ -523,7 +555,7 @@ class PlaybookRecorder:
             data.update(host=host, res=no_log.event_res(res))
             if outcome != "skipped":
                 data["task_args"] = self._ran_with(task, host)
-            text = self.formatter.item(host, outcome, res, label)
+            text = self.formatter.item(host, outcome, res, label, task.action)
             error_block = self._once(error_block)
             if error_block:
                 text = self.formatter.stringc(error_block, COLOR_ERROR) + "\n" + text
@@ -599,11 +631,20 @@ class PlaybookRecorder:
         finally:
             self.play = saved_play
 
+    def clear_host_errors(self, hosts: Iterable[str]) -> None:
+        """``meta: clear_host_errors``: the hosts' failures so far no longer decide the rc (the recap keeps them),
+        as ansible-core forgets them in its failed and unreachable hosts, which the rc is made of."""
+        for host in hosts:
+            stats = self.stats.get(host)
+            if stats is not None:
+                self._cleared[host] = (stats.failures, stats.dark)
+
     def exit_code(self) -> int:
         """ansible-playbook's rc from the stats: unreachable (4) wins over failed (2)."""
-        if any(s.dark for s in self.stats.values()):
+        cleared = self._cleared
+        if any(s.dark > cleared.get(h, (0, 0))[1] for h, s in self.stats.items()):
             return RC_UNREACHABLE_HOSTS
-        if any(s.failures for s in self.stats.values()):
+        if any(s.failures > cleared.get(h, (0, 0))[0] for h, s in self.stats.items()):
             return RC_FAILED_HOSTS
         return RC_OK
 

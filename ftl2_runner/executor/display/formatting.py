@@ -181,7 +181,7 @@ class Formatter:
             return result
         if "msg" in result:
             return {k: v for k, v in result.items() if k in _DEBUG_ALLOWED_KEYS or k.startswith("_ansible_")}
-        return {k: v for k, v in result.items() if k != "changed"}
+        return {k: v for k, v in result.items() if k not in ("changed", "ansible_loop_var", "failed", "skipped")}
 
     def ok(self, host: str, result: Mapping[str, Any], action: str = "") -> str:
         result = self._clean(result, action)
@@ -204,7 +204,8 @@ class Formatter:
     def ignoring(self) -> str:
         return self.stringc("...ignoring", COLOR_SKIP)
 
-    def skipped(self, host: str, result: Mapping[str, Any]) -> str:
+    def skipped(self, host: str, result: Mapping[str, Any], action: str = "") -> str:
+        result = self._clean(result, action)
         msg = f"skipping: [{host_label(host, result)}]"
         if self.result_is_verbose(result):
             msg += " => " + self.dump_results(result)
@@ -217,8 +218,9 @@ class Formatter:
         parts.append(self.stringc(f"fatal: [{host_label(host, result)}]: UNREACHABLE! => {self.dump_results(result)}", COLOR_UNREACHABLE))
         return "\n".join(parts)
 
-    def item(self, host: str, outcome: str, result: Mapping[str, Any], label: Any) -> str:
-        """``runner_item_on_*`` lines: ``changed: [h] => (item=x)``."""
+    def item(self, host: str, outcome: str, result: Mapping[str, Any], label: Any, action: str = "") -> str:
+        """``runner_item_on_*`` lines: ``changed: [h] => (item=x)`` (a ``debug`` item shows only its ``msg`` or variable)."""
+        result = self._clean(result, action)
         if outcome == "failed":
             return self.stringc(f"failed: [{host_label(host, result)}] (item={label}) => {self.dump_results(result)}", COLOR_ERROR)
         if outcome == "skipped":

@@ -134,12 +134,19 @@ def local_tmpdir() -> str:
 
 
 async def run_local(
-    name: str, params: Mapping[str, Any], check_mode: bool = False, diff: bool = False, verbosity: int = 0, tmpdir: bool = False
+    name: str,
+    params: Mapping[str, Any],
+    check_mode: bool = False,
+    diff: bool = False,
+    verbosity: int = 0,
+    tmpdir: bool = False,
+    environment: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """Run ``ansible.modules.<name>`` here and return its result dict.
 
     ``tmpdir``: give the module the task's temporary directory (``_ansible_tmpdir``), as the
     controller does, for modules that report files they wrote there (``get_url``'s ``src``).
+    ``environment``: the task's ``environment:``, added to the module process's environment.
     """
     import shutil
 
@@ -147,13 +154,15 @@ async def run_local(
     if tmpdir:
         args["_ansible_tmpdir"] = task_tmpdir()
     try:
-        return with_output_lines(await _run(name, args))
+        return with_output_lines(await _run(name, args, environment))
     finally:
         if tmpdir:
             shutil.rmtree(args["_ansible_tmpdir"], ignore_errors=True)
 
 
-async def _run(name: str, args: Mapping[str, Any]) -> dict[str, Any]:
+async def _run(name: str, args: Mapping[str, Any], environment: Mapping[str, str] | None = None) -> dict[str, Any]:
+    import os
+
     stdin = json.dumps({"ANSIBLE_MODULE_ARGS": args}).encode()
     process = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -165,6 +174,7 @@ async def _run(name: str, args: Mapping[str, Any]) -> dict[str, Any]:
         stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
+        env={**os.environ, **environment} if environment else None,
     )
     try:
         out, err = await asyncio.wait_for(process.communicate(stdin), None if name in _NO_TIMEOUT else TIMEOUT)

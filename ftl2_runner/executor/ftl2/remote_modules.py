@@ -26,6 +26,10 @@ into a task temporary directory named as ansible-core names it (``~/.ansible/tmp
 gives the module its path, and removes the directory when the module ends — Ansible's
 put-then-run, in one round trip. (FTL2's gate messages are limited to 64 MiB.) ``_ftl2_runner_tmpdir``
 asks for that directory alone (``_ansible_tmpdir``), for modules that write files there.
+``_ftl2_runner_environment`` is a task's ``environment:``, set in the module's process before it
+runs (ansible-core prefixes the module's command with it). The module's result is printed under one
+key (``ENVELOPE``), because FTL2's gate would otherwise mistake a result's own ``stdout`` for the
+module's output.
 """
 
 from __future__ import annotations
@@ -37,19 +41,48 @@ import zipfile
 from functools import cache
 from typing import Any
 
+from .remote_script import SCRIPT_MODULE
+
 PREFIX = "ftl2_runner_ansible."
+# Modules of Ansible's that an action plugin runs (or replaces) on the controller, or that FTL2 answers its
+# own way on purpose: never sent as a plain module.
+_NOT_PLAIN = frozenset(
+    ("ping", "script", "raw", "package", "service", "fetch", "async_status", "async_wrapper", "gather_facts", "setup", "debug")
+)
+
+
+def is_plain_ansible_module(name: str) -> bool:
+    """One of Ansible's modules that FTL2 has no native version of and no action plugin wraps (``lineinfile``,
+    ``find``, ``service_facts``...): FTL2's remote run of it adds the gate's ``rc`` to its result and never sends
+    ``_ansible_check_mode``/``_ansible_diff``, so ftl2-runner sends it in its own bundle."""
+    if name in _NOT_PLAIN or "." in name:
+        return False
+    from ftl2.ftl_modules import get_module
+
+    if get_module(name) is not None:
+        return False
+    import ansible
+
+    return os.path.isfile(os.path.join(list(ansible.__path__)[0], "modules", f"{name}.py"))
+
+
 # Modules that report files they write into the task's temporary directory (get_url's `src`): the entry
 # point makes one (``_ftl2_runner_tmpdir``), as ansible-core's controller does for every task.
 WITH_TASK_TMPDIR = frozenset(("uri", "get_url"))
 
-# The library's entry point (``ftl2_runner_entry.main(name)``): the module's arguments on stdin, a put
-# file or task directory made as described above, then Ansible's module run as a package module.
+# Steps of Ansible's actions that are not a module of Ansible's, shipped in the library as if they were one.
+OWN_MODULES = {"ftl2_runner_script": SCRIPT_MODULE}
+
+# The library's entry point (``ftl2_runner_entry.main(name)``): the module's arguments on stdin, a task's
+# environment, a put file or task directory made as described above, then Ansible's module run as a
+# package module, its result printed under ``ENVELOPE``.
 _ENTRY_MODULE = """
-import base64, json, os, random, runpy, shutil, sys, time
+import base64, io, json, os, random, runpy, shutil, sys, time
 def main(name):
     params = json.loads(sys.stdin.buffer.read() or b"{}")
     args = params.setdefault("ANSIBLE_MODULE_ARGS", {})
     put, tmp = args.pop("_ftl2_runner_put", None), None
+    os.environ.update(args.pop("_ftl2_runner_environment", None) or {})
     if args.pop("_ftl2_runner_tmpdir", False) or put:
         base = os.path.expanduser("~/.ansible/tmp")
         os.makedirs(base, mode=0o700, exist_ok=True)
@@ -63,11 +96,28 @@ def main(name):
         args[put["arg"]] = path
     from ansible.module_utils import basic
     basic._ANSIBLE_ARGS = json.dumps(params).encode()
+    out, stdout, status = io.StringIO(), sys.stdout, 0
+    sys.stdout = out
     try:
         runpy.run_module("ansible.modules." + name, run_name="__main__", alter_sys=True)
+    except SystemExit as exit:
+        status = exit.code if isinstance(exit.code, int) else 1
     finally:
+        sys.stdout = stdout
         if tmp:
             shutil.rmtree(tmp, ignore_errors=True)
+    text = out.getvalue()
+    for line in reversed(text.strip().splitlines()):
+        try:
+            result = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(result, dict):
+            text = json.dumps({ENVELOPE: result})
+            break
+    sys.stdout.write(text)
+    sys.stdout.flush()
+    sys.exit(status)
 """
 # Where a target keeps the library: under FTL2's own ~/.ftl (mode 0700), named by the library's digest.
 _HOME = 'os.path.join(os.path.expanduser("~"), ".ftl", "ftl2_runner_ansible_%s")'
@@ -136,7 +186,11 @@ def _library_paths() -> tuple[str, tuple[str, ...]]:
 def _entry_source() -> bytes:
     from .ansible_modules import ENCODER_PATCH
 
-    return (ENCODER_PATCH + _ENTRY_MODULE).encode()
+    return (ENCODER_PATCH + f"ENVELOPE = {ENVELOPE!r}\n" + _ENTRY_MODULE).encode()
+
+
+def _own_modules() -> tuple[tuple[str, bytes], ...]:
+    return tuple((f"ansible/modules/{name}.py", source.encode()) for name, source in sorted(OWN_MODULES.items()))
 
 
 @cache
@@ -148,6 +202,8 @@ def library_digest() -> str:
     """
     root, wanted = _library_paths()
     digest = hashlib.sha256(_entry_source())
+    for relative, data in _own_modules():
+        digest.update(f"\0{relative}\0".encode() + data)
     for relative in wanted:
         status = os.stat(os.path.join(root, relative))
         digest.update(f"\0{relative}\0{status.st_size}\0{status.st_mtime_ns}".encode())
@@ -162,6 +218,7 @@ def _library() -> tuple[tuple[str, bytes], ...]:
     for relative in wanted:
         with open(os.path.join(root, relative), "rb") as handle:
             files.append((relative.replace(os.sep, "/"), handle.read()))
+    files += _own_modules()
     files.append(("ftl2_runner_entry.py", _entry_source()))
     return tuple(files)
 
@@ -228,6 +285,10 @@ def module_name_for(context: Any, name: str) -> str | None:
 
 # The keys FTL2's gate adds to a bundle's result (the process's rc and output); Ansible reports none of them.
 GATE_KEYS = ("rc", "stdout", "stderr")
+# The one key our entry point prints the module's result under. FTL2's gate merges a module's result into
+# its own reply, whose `stdout` is the module's output the client then parses: a result with a `stdout` of
+# its own (`command`'s) would replace it, and the client would parse the command's output instead.
+ENVELOPE = "_ftl2_runner_result"
 
 
 def module_result(output: Any) -> Any:
@@ -237,6 +298,8 @@ def module_result(output: Any) -> Any:
     """
     if not isinstance(output, dict):
         return output
+    if isinstance(output.get(ENVELOPE), dict):
+        return output[ENVELOPE]
     if set(output) <= set(GATE_KEYS):
         return {
             "failed": True,
@@ -248,14 +311,17 @@ def module_result(output: Any) -> Any:
     return {k: v for k, v in output.items() if k not in GATE_KEYS}
 
 
-async def run_module(context: Any, host: str, name: str, args: dict[str, Any], put: dict[str, Any] | None = None) -> Any:
+async def run_module(
+    context: Any, host: str, name: str, args: dict[str, Any], put: dict[str, Any] | None = None, environment: dict[str, str] | None = None
+) -> Any:
     """Ansible's module ``name`` on one remote host, as one step of an action ftl2-runner runs itself.
 
     Returns the module's result dict, or FTL2's ``ExecuteResult`` when the host could not be reached
     (the task reports it as FTL2's own failure: unreachable). ``put``: a file the module gets in its
     argument ``put["arg"]`` (``{"arg", "name", "data"}``, see the module docstring). FTL2's events of
     the step are not the task's result: the router marks the actions that take these steps
-    (``bookkeeping.STEPS``), and neither the task nor the script's record sees them.
+    (``bookkeeping.STEPS``), and neither the task nor the script's record sees them. ``environment``: the
+    task's ``environment:``, set in the module's process before it runs, as ansible-core prefixes it.
     """
     fqcn = module_name_for(context, name)
     if fqcn is None:
@@ -263,6 +329,8 @@ async def run_module(context: Any, host: str, name: str, args: dict[str, Any], p
     configs = [c for c in context.hosts.all if c.name == host]
     if put is not None:
         args = dict(args, _ftl2_runner_put=put)
+    if environment:
+        args = dict(args, _ftl2_runner_environment=environment)
     (result,) = await context.run_on(configs, fqcn, **args)
     if not result.success and str(result.error or "").startswith("Remote execution failed"):
         return result

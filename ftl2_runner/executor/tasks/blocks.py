@@ -35,10 +35,30 @@ class PlayHosts:
 
     def __init__(self) -> None:
         self.out_of_play: set[str] = set()
+        # `meta:` — hosts whose play ended (end_host), the batch or the play ended for every host
+        # (end_batch, end_play), and failed hosts back in the job from the next play on (clear_host_errors).
+        self.ended: set[str] = set()
+        self.batch_over = False
+        self.play_over = False
+        self.cleared: set[str] = set()
+
+    def new_batch(self) -> None:
+        """A play (or a ``serial`` batch) starts: ``end_host``/``end_batch`` were the last one's; hosts whose
+        errors ``clear_host_errors`` cleared are back."""
+        self.ended.clear()
+        self.batch_over = False
+        self.out_of_play -= self.cleared
+        self.cleared.clear()
+
+    def new_play(self) -> None:
+        self.new_batch()
+        self.play_over = False
 
     def select(self, hosts: list[str], fail_fast: bool = True) -> list[str]:
         """The hosts of a target a task runs on: not out of the play, inside the current block section."""
-        excluded = set(self.out_of_play) if fail_fast else set()
+        if self.batch_over or self.play_over:
+            return []
+        excluded = set(self.out_of_play) | self.ended if fail_fast else set(self.ended)
         allowed: set[str] | None = None
         block = current_block.get()
         while block is not None:

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ...script import HostResults, Result, TaskFailed
-from ..actions import local_actions, results, router
+from ..actions import local_actions, results, router, task_environment
 from ..actions.facts import FactCache, fact_cache_dir
 from ..display.diagnostics import UsageError, script_call_site
 from ..display.events import PlaybookRecorder, Task
@@ -38,6 +38,7 @@ from .spec import (
     CallSpec,
     LoopState,
     TaskOptions,
+    block_environment,
     loop_state,
     options_of,
     task_options,
@@ -76,6 +77,12 @@ class TaskExecutor:
         self.reporter.adhoc_origin = value
 
     # --- the task's hosts ------------------------------------------------------------------
+
+    def selected(self, spec: CallSpec, options: TaskOptions) -> bool:
+        return self._selected(spec, options)
+
+    def view(self, options: TaskOptions | None, host: str) -> HostVars:
+        return self._view(options, host)
 
     def _selected(self, spec: CallSpec, options: TaskOptions) -> bool:
         """``--tags``, ``--skip-tags`` and ``--start-at-task``: unselected tasks do not appear at all."""
@@ -125,10 +132,13 @@ class TaskExecutor:
         task.origin = origin
         task.params = dict(params)
         task.call_started = time.time()
+        task.ignore_unreachable = options.ignore_unreachable
         run = TaskRun(task=task, spec=spec, options=options, rescuable=self.hosts.rescuable())
+        run.environment = (getattr(self.plays.options, "environment", None), *block_environment.get())
         task.run = run
         if loop is not None:
             loop.task = task
+            task.event_loop = loop.loop_with
         return run
 
     def _split_by_when(self, run: TaskRun, hosts: list[str], when: Any) -> list[str]:
@@ -198,10 +208,15 @@ class TaskExecutor:
         Which call runs each pair is the router's one decision (``actions/router.py``); hosts it
         skips (``--check`` on a module that cannot honour it) are reported here.
         """
+        context = self.plays.context
         if not running:
             return []
+        if context is not None and (run.options.environment or any(run.environment)) and task_environment.applies(spec.module):
+            return self._with_environment(run, spec, params, running)
         groups: list[tuple[list[str], dict[str, Any]]] = [(running, params)]
-        per_host = any(_depends_on_host(v) for v in params.values())
+        limit = self.host_limit(run.options)
+        # `throttle:`/`--forks` fewer than the hosts: each host is its own call, at most `limit` running at once
+        per_host = any(_depends_on_host(v) for v in params.values()) or 0 < limit < len(running)
         if per_host:
             groups = []
             for host in running:
@@ -221,20 +236,71 @@ class TaskExecutor:
                     self.reporter.skipped(run, host, dict(chosen.skip))
                 continue
             calls.append((hosts, chosen.call))
-        return calls
+        return _throttled(calls, limit)
+
+    def _with_environment(self, run: TaskRun, spec: CallSpec, params: dict[str, Any], running: list[str]) -> list[tuple[list[str], Any]]:
+        """A task with an ``environment:``: each host's module runs with its rendered environment (actions/task_environment.py)."""
+        calls: list[tuple[list[str], Any]] = []
+        job = self._job(run.options)
+        for host in running:
+            try:
+                host_params = self._params_for(host, params, options=run.options)
+                view = self._view(run.options, host)
+                environment = task_environment.merged((*run.environment, run.options.environment), functools.partial(_rendered, view))
+            except ArgumentError as exc:
+                self._argument_failed(run, host, exc)
+                continue
+            except (ConditionError, task_environment.EnvironmentNotMapping) as exc:
+                self.reporter.report(run, host, results.FAILED, {"changed": False, "msg": f"Task failed: {exc}"})
+                continue
+            run.host_params[host] = host_params
+            local = self.is_local(host)
+            address = None if local else str(view.get("ansible_host") or host)
+            playbook_dir = str(view.get("playbook_dir") or "") or None
+            call = task_environment.call(
+                self.plays.context,
+                self.task_settings(run.options),
+                spec.module,
+                host,
+                host_params,
+                environment,
+                local,
+                address,
+                playbook_dir,
+            )
+            calls.append(([host], router.as_action(job, spec.module, [host], host_params, call)))
+        return _throttled(calls, self.host_limit(run.options))
+
+    def host_limit(self, options: TaskOptions) -> int:
+        """How many hosts the task runs on at once (0: all): its ``throttle:``, within the job's ``--forks``,
+        as ansible-core takes the smaller of the two."""
+        forks = int(getattr(self.settings, "forks", None) or 0)
+        limits = [n for n in (options.throttle, forks) if n > 0]
+        return min(limits) if limits else 0
 
     def _job(self, options: TaskOptions | None) -> router.Job:
-        """What the router consults: FTL2's context, the job's settings, what the task reads on each host, FTL2's record."""
+        """What the router consults: FTL2's context, the task's settings, what the task reads on each host, FTL2's record."""
         variables = functools.partial(self._view, options)
+        settings = self.task_settings(options)
         return router.Job(
-            self.plays.context, self.settings, self.is_local, variables, self.recorder.warning, self._module_flags(), self.book
+            self.plays.context, settings, self.is_local, variables, self.recorder.warning, self._module_flags(settings), self.book
         )
 
-    def _module_flags(self) -> dict[str, Any]:
-        """The ``_ansible_*`` arguments ansible-core gives every module call of this job."""
+    def _module_flags(self, settings: Any) -> dict[str, Any]:
+        """The ``_ansible_*`` arguments ansible-core gives every module call of this task."""
         from ..ftl2.ansible_modules import module_args
 
-        return module_args({}, self.settings.check_mode, self.settings.diff, self.settings.verbosity)
+        return module_args({}, settings.check_mode, settings.diff, settings.verbosity)
+
+    def task_settings(self, options: TaskOptions | None) -> Any:
+        """The job's settings as a task sees them: its own ``check_mode:``/``diff:`` over ``--check``/``--diff``."""
+        if options is None or (options.check_mode is None and options.diff is None):
+            return self.settings
+        return dataclasses.replace(
+            self.settings,
+            check_mode=self.settings.check_mode if options.check_mode is None else options.check_mode,
+            diff=self.settings.diff if options.diff is None else options.diff,
+        )
 
     async def _call(self, run: TaskRun, calls: list[tuple[list[str], Any]]) -> None:
         """Make the calls at once (FTL2's events land on the task), then report the hosts FTL2 said nothing about."""
@@ -244,6 +310,11 @@ class TaskExecutor:
                 return [await calls[0][1]()]
             return list(await asyncio.gather(*(deferred() for _, deferred in calls), return_exceptions=True))
 
+        context = self.plays.context
+        check = run.options.check_mode
+        saved = getattr(context, "check_mode", None)
+        if check is not None and context is not None:
+            context.check_mode = check  # FTL2 gives its local Ansible modules its context's check mode
         try:
             outcomes = await run_with_task(run, all_calls)
         except TaskFailed:
@@ -251,6 +322,9 @@ class TaskExecutor:
         except Exception as exc:  # FTL2 refused or crashed: the task fails on its unfinished hosts
             outcomes = [exc]
             calls = [([h for hosts, _ in calls for h in hosts], None)]
+        finally:
+            if check is not None and context is not None:
+                context.check_mode = saved
         for (hosts, _), outcome in zip(calls, outcomes, strict=True):
             pending = self._unfinished(run, hosts)
             if isinstance(outcome, TaskFailed):
@@ -389,7 +463,13 @@ class TaskExecutor:
                     continue
             try:
                 outcome, res = await local_actions.run(
-                    short, host_params, self._view(options, host), self.recorder.display, self.recorder.warning, self.variables.secrets
+                    short,
+                    host_params,
+                    self._view(options, host),
+                    self.recorder.display,
+                    self.recorder.warning,
+                    self.variables.secrets,
+                    self.settings.verbosity,
                 )
             except local_actions.ArgumentFailure as exc:
                 failure = self.reporter.in_ansibles_words(run, host, exc.failure)
@@ -397,16 +477,21 @@ class TaskExecutor:
                 self.reporter.report(run, host, results.FAILED, failure)
                 continue
             self._record_local(run, host, outcome, res, host_params, started)
+            # run_once: ansible-core gives the facts (and the fact cache entry) to every host of the play
+            fact_hosts = [host, *run.shared_with] if host == running[0] else [host]
             if short == "set_fact":
                 for name, value in res["ansible_facts"].items():
-                    self.variables.set(host, name, value)
+                    for target in fact_hosts:
+                        self.variables.set(target, name, value)
             if short == "include_vars" and outcome == results.OK:
-                self.variables.include(host, res["ansible_facts"])
+                for target in fact_hosts:
+                    self.variables.include(target, res["ansible_facts"])
             if short == "set_stats" and outcome == results.OK:
                 self.recorder.add_custom_stats(host, res["ansible_stats"])
             self.reporter.report(run, host, outcome, res)
             if short in local_actions.TOUCH_FACT_CACHE:
-                self.reporter.fact_cache.touch(host)  # ansible-core writes an empty fact cache entry for these
+                for target in fact_hosts:  # ansible-core writes an empty fact cache entry for these
+                    self.reporter.fact_cache.touch(target)
         return self._finish(run)
 
     def _record_local(
@@ -602,6 +687,10 @@ class ArgumentError(Exception):
         self.message = message
 
 
+def _rendered(variables: Mapping[str, Any], value: Any) -> Any:
+    return render_value(value, variables)
+
+
 def _depends_on_host(value: Any) -> bool:
     """An argument whose value is the host's: a callable of its variables, or a template (anywhere inside it)."""
     return callable(value) or holds_template(value)
@@ -657,3 +746,19 @@ def _delegated_vars(delegate: str, variables: Mapping[str, Any] | None) -> dict[
             if variables.get(name) is not None:
                 out[name] = variables[name]
     return out
+
+
+def _throttled(calls: list[tuple[list[str], Any]], limit: int) -> list[tuple[list[str], Any]]:
+    """The task's calls, at most ``limit`` of them running at once (``throttle:``; 0 or enough: unchanged)."""
+    if not 0 < limit < len(calls):
+        return calls
+    gate = asyncio.Semaphore(limit)
+
+    def one(call: Any) -> Any:
+        async def run() -> Any:
+            async with gate:
+                return await call()
+
+        return run
+
+    return [(hosts, one(call) if call is not None else call) for hosts, call in calls]

@@ -151,7 +151,7 @@ class HostReporter:
             error_block = self.error_block(run, res, outcome, host) if outcome == results.FAILED else None
             self._item(run, loop, host, outcome, shown, error_block, deprecation)
             return
-        if outcome == results.OK and self.diff:
+        if outcome == results.OK and (self.diff or bool(run.options.diff)):
             # --diff: Ansible shows a changed result's diff first (under no_log: the event, with no diff)
             self.recorder.file_diff(task, host, shown, had_diff=res.get("diff") is not None)
         error_block = None
@@ -227,9 +227,10 @@ class HostReporter:
     ) -> None:
         censored = no_log.is_censored(res)
         label = no_log.CENSORED_ITEM_LABEL if censored else self._label(loop, host, run)
-        if outcome == results.SKIPPED and res.get("rc") is not None:
-            # A module's own skip (command under --check): the item result has no `skipped` key in ansible-core.
-            res = {k: v for k, v in res.items() if k != "skipped"}
+        if outcome == results.SKIPPED and (res.get("rc") is not None or "skipped_reason" in res):
+            # A module's or an action's own skip (command under --check, debug's verbosity): the item result
+            # has no `skipped` (nor `failed`) key in ansible-core.
+            res = {k: v for k, v in res.items() if k not in ("skipped", "failed")}
         if not censored:  # ansible-core's censoring drops the loop keys too: the item is not named anywhere
             item = loop.item
             if holds_template(item):  # `loop:` renders its items for each host
@@ -237,11 +238,14 @@ class HostReporter:
                     item = loop_item(loop, self.variables.of(host, run.options.vars))
                 except ConditionError:
                     pass
+            reason = res.pop("skipped_reason", None) if outcome == results.SKIPPED and "rc" not in res else None
             res = shaping.with_loop_item(res, loop.loop_var, item, label, loop.index_var, loop.index)
+            if reason is not None:  # an action's skip (debug's verbosity): its reason is the action's, after the loop's keys
+                res["skipped_reason"] = reason
         loop.item_results.setdefault(host, []).append((outcome, res))
         run.task.finished_hosts.add(host)
         self.recorder.host_start(run.task, host)
-        if outcome == results.OK and self.diff:
+        if outcome == results.OK and (self.diff or bool(run.options.diff)):
             self.recorder.file_diff(run.task, host, res, item=True)  # --diff: one per ok item, before its line
         shown = item if label is None else label
         self.recorder.host_item_result(run.task, host, outcome, res, label=shown, error_block=error_block, deprecation=deprecation)
@@ -373,6 +377,8 @@ def _registered(outcome: str, res: Mapping[str, Any]) -> Result:
     """What ``register:`` stores: the module's result with ``failed`` (and ``skipped``) set, as Ansible does."""
     registered = Result(changed=res.get("changed", False))
     if outcome == results.SKIPPED:
+        if "failed" in res:  # an action's own skip (debug's verbosity) says it did not fail, first
+            registered["failed"] = res["failed"]
         registered["skipped"] = True
     elif outcome == results.UNREACHABLE:
         registered["unreachable"] = True

@@ -36,6 +36,7 @@ class TaskRun:
     exhausted: set[str] = field(default_factory=set)  # hosts that failed because `until` never held
     # host -> FTL2's failure in Ansible's words, where its error block says more than the result's msg
     failures: dict[str, Failure] = field(default_factory=dict)
+    environment: tuple[Any, ...] = ()  # `environment:` of the play and the blocks around the task (outermost first)
     records: dict[str, Any] = field(default_factory=dict)  # host -> FTL2's record of the call (an ExecuteResult)
 
     @property
@@ -44,9 +45,12 @@ class TaskRun:
 
     def bad_hosts(self) -> list[str]:
         """Hosts whose result makes them leave the play (failed or unreachable, not ignored)."""
+        bad = {"failed", "unreachable"}
         if self.options.ignore_errors:
-            return [h for h, o in self.task.outcomes.items() if o == "unreachable"]
-        return [h for h, o in self.task.outcomes.items() if o in ("failed", "unreachable")]
+            bad.discard("failed")
+        if self.options.ignore_unreachable:
+            bad.discard("unreachable")
+        return [h for h, o in self.task.outcomes.items() if o in bad]
 
 
 current_task: contextvars.ContextVar[TaskRun | None] = contextvars.ContextVar("ftl2_runner_task", default=None)

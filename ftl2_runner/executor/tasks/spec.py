@@ -27,6 +27,7 @@ class TaskOptions:
 
     name: str | None = None
     ignore_errors: bool = False
+    ignore_unreachable: bool = False  # an unreachable host stays in the play (counted ok and ignored)
     when: Condition = None
     tags: tuple[str, ...] = ()
     no_log: bool = False
@@ -40,6 +41,10 @@ class TaskOptions:
     run_once: bool = False  # run on the first host only; its result is every host's
     delegate_to: str | None = None  # run each host's call on this host (a template), reported as the host's
     vars: Mapping[str, Any] | None = None  # the task's `vars:`, templated when read, as every source
+    environment: Mapping[str, Any] | None = None  # the task's `environment:` (values templated per host)
+    check_mode: bool | None = None  # the task's `check_mode:` (None: the job's --check)
+    diff: bool | None = None  # the task's `diff:` (None: the job's --diff)
+    throttle: int = 0  # the task's `throttle:`: at most this many hosts at once (0: no limit)
 
     def attempts(self) -> int:
         """How many times a host's call may run: ansible-core counts the first run and the retries."""
@@ -73,6 +78,7 @@ class LoopState:
     index_var: str | None = None  # loop_control.index_var: the item's index, under this name
     label: Any = None  # loop_control.label: a template (or callable of the item) shown instead of the item
     task: Task | None = None
+    loop_with: str | None = None  # `with_<lookup>`'s name (the events' `event_loop`); None for `loop:`
     item_results: dict[str, list[tuple[str, dict[str, Any]]]] = field(default_factory=dict)
 
 
@@ -99,6 +105,10 @@ def loop_item(loop: LoopState, variables: Mapping[str, Any] | None) -> Any:
 
 task_options: contextvars.ContextVar[TaskOptions | None] = contextvars.ContextVar("ftl2_runner_task_options", default=None)
 loop_state: contextvars.ContextVar[LoopState | None] = contextvars.ContextVar("ftl2_runner_loop", default=None)
+# The `environment:` of the blocks around a call (outermost first): a task's own wins over them, as in Ansible.
+block_environment: contextvars.ContextVar[tuple[Mapping[str, Any], ...]] = contextvars.ContextVar(
+    "ftl2_runner_block_environment", default=()
+)
 
 
 def options_of(spec: CallSpec) -> TaskOptions:

@@ -238,12 +238,12 @@ def _call(condition: Callable[..., Any], argument: Any) -> Any:
     return condition(argument)
 
 
-def condition_text(condition: Any) -> str:
-    """What Ansible shows as ``false_condition``: the expression as written."""
+def condition_text(condition: Any) -> str | bool:
+    """What Ansible shows as ``false_condition``: the expression as written (``when: false`` stays a boolean)."""
     if isinstance(condition, str):
         return condition
     if isinstance(condition, bool) or condition is None:
-        return str(bool(condition) if condition is not None else True)
+        return bool(condition) if condition is not None else True
     return _source_of(condition) or str(getattr(condition, "__name__", repr(condition)))
 
 

@@ -1,0 +1,2 @@
+#!/bin/sh
+echo "script: $PLAY_VAR / $SCRIPT_VAR"
