@@ -31,6 +31,7 @@ import sysconfig
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -53,6 +54,8 @@ class Sample:
     peak_rss: int  # bytes, the whole worker process tree (worker + executor + modules)
     worker_rss: int = 0  # bytes, the worker process alone
     cpu: float = 0.0  # seconds of user + system time of every process measured (their children included)
+    target_cpu: float = 0.0  # remote rows: seconds of CPU of the target sshd's whole tree (bench/remote.py)
+    load: float = 0.0  # remote rows: the 1-minute load average when the run started
 
 
 @dataclass
@@ -83,6 +86,10 @@ class Measure:
     @property
     def cpu(self) -> float:
         return statistics.median(s.cpu for s in self.samples)
+
+    @property
+    def target_cpu(self) -> float:
+        return statistics.median(s.target_cpu for s in self.samples)
 
 
 def _children_cpu() -> float:
@@ -207,6 +214,7 @@ def worker_alone(
     env: dict[str, str],
     outcomes: dict[str, str] | None = None,
     name: str = "",
+    inspect: Callable[[bytes], None] | None = None,
 ) -> Sample:
     """The worker alone, as an execution node runs it, and its stream checked afterwards.
 
@@ -216,7 +224,8 @@ def worker_alone(
     untimed), ``worker``'s ``worker`` is timed from exec to exit with that stream on stdin,
     then its stream goes to ``controller``'s ``process`` (untimed), whose final status must be
     ``successful``; with ``outcomes``, that status is recorded instead (the older runner's
-    stream is not always one upstream's Processor accepts).
+    stream is not always one upstream's Processor accepts). ``inspect`` gets the worker's
+    stream too, and may raise.
     """
     stream = subprocess.run([str(controller), "transmit", str(pdd), "-p", "site.yml"], capture_output=True, env=env, check=True).stdout
     stamp = time.perf_counter_ns()
@@ -230,6 +239,8 @@ def worker_alone(
         check=outcomes is None,
     )
     processed = subprocess.run([str(controller), "process", str(outdir)], input=out, capture_output=True, env=env)
+    if inspect is not None:
+        inspect(out)
     statuses = [path.read_text() for pattern in ("artifacts/status", "artifacts/*/status") for path in outdir.glob(pattern)]
     shutil.rmtree(outdir, ignore_errors=True)
     shutil.rmtree(worker_dir, ignore_errors=True)
@@ -362,6 +373,31 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--work-dir", type=Path, default=None, help="where private data dirs are made (default: the system temporary directory)"
     )
+    parser.add_argument(
+        "--remote",
+        type=lambda text: [int(n) for n in text.split(",")],
+        default=[],
+        metavar="N,N,...",
+        help="remote rows (issue 32): the 5-task job on N aliases of a real sshd on 127.0.0.1, e.g. 10,30,100",
+    )
+    parser.add_argument("--remote-only", action="store_true", help="only the remote rows")
+    parser.add_argument(
+        "--remote-ansible-up-to",
+        type=int,
+        default=30,
+        metavar="N",
+        help="ansible-runner's and Mitogen's remote rows up to N hosts (default 30)",
+    )
+    parser.add_argument("--remote-reps", type=int, default=3, help="repetitions of ours and bare FTL2 per remote row (default 3)")
+    parser.add_argument("--remote-slow-reps", type=int, default=1, help="repetitions of the playbook sides per remote row (default 1)")
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="with --remote: also ftl2-runner's worker with DIR (a source tree holding ftl2_runner/) on PYTHONPATH, interleaved",
+    )
+    parser.add_argument("--trace", action="store_true", help="with --remote: one traced run per side and host count (docs/performance.md)")
     args = parser.parse_args(argv)
     reps = args.reps or (3 if args.quick else 5)
     # The playbook sides of J100/J10x10 take 10-50 s a run and are 10-70x away from their
@@ -390,112 +426,184 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="ftl2-bench-", dir=args.work_dir) as tmp:
         work = Path(tmp)
         create_cost = file_create_cost(work)
-        plans = []
-        for job, (script, playbook, bare, inventory) in scenarios.JOBS.items():
-            ours = _data_dir(work / f"{job}-ftl2", script, inventory)
-            theirs = _data_dir(work / f"{job}-ansible", playbook, inventory)
-            bare_file = work / f"{job}-bare.py"
-            bare_file.write_text(scenarios.BARE_WRAPPER.format(body=bare))
-            inv = ours / "inventory" / "hosts"
-            ref_reps = slow_reps if job in ("J100", "J10x10") else reps
-            plans += [
-                (f"{job} ftl2-runner worker", reps, lambda o=ours: worker_alone(OUR_CMD, OUR_CMD, o, work, _env())),
-                (f"{job} ftl2-runner round trip", reps, lambda o=ours: full_round_trip(OUR_BIN, o, work, _env(), "ftl2-runner")),
-                (
-                    f"{job} ansible-runner worker",
-                    ref_reps,
-                    lambda t=theirs: worker_alone(ref_bin / "ansible-runner", ref_bin / "ansible-runner", t, work, _env(ref_bin)),
-                ),
-            ]
-            if job in ("J100", "J10x10"):
-                plans.append(
-                    (
-                        f"{job} ansible-runner + Mitogen worker",
-                        slow_reps,
-                        lambda t=theirs: worker_alone(
-                            mitogen_bin / "ansible-runner",
-                            mitogen_bin / "ansible-runner",
-                            t,
-                            work,
-                            dict(_env(mitogen_bin), **mitogen_vars),
-                        ),
-                    )
-                )
-            if peer_bin is not None:
-                peer = _data_dir(work / f"{job}-peer", scenarios.PEER_SCRIPTS[job], inventory)
-                plans.append(
-                    (
-                        f"{job} older ftl2-runner worker",
-                        reps,
-                        lambda p=peer, n=f"{job} older ftl2-runner worker": worker_alone(
-                            peer_bin / "ftl2-runner", OUR_CMD, p, work, _env(), outcomes, n
-                        ),
-                    )
-                )
-            plans.append(
-                (f"{job} bare FTL2", reps, lambda b=bare_file, i=inv: _timed([sys.executable, str(b), str(i)], _env(), sample_rss=True))
-            )
-        for count in (1000, 10000):
-            pdd = _data_dir(work / f"E{count}", scenarios.events_script(count), scenarios.LOCAL_INVENTORY)
-            plans.append(
-                (f"E{count // 1000}k ftl2-runner worker", reps, lambda p=pdd: worker_only(OUR_BIN, p, work, _env(), "ftl2-runner"))
-            )
-        e10k = work / "E10000"
-        plans.append(
-            (
-                E10K_RECEPTOR,
-                reps,
-                lambda: worker_to_receptor_stdout(OUR_BIN, e10k, work, _env(), "ftl2-runner", 10000),
-            )
-        )
-        for size in scenarios.LONG_LINE_MB:
-            pdd = _data_dir(work / f"L{size}", scenarios.long_line_script(size), scenarios.LOCAL_INVENTORY)
-            plans.append((f"L{size} ftl2-runner worker", reps, lambda p=pdd: worker_only(OUR_BIN, p, work, _env(), "ftl2-runner")))
-        nothing = _data_dir(work / "J0", floors.NOTHING_SCRIPT, scenarios.LOCAL_INVENTORY)
-        plans += [
-            (
-                J0_WORKER,
-                reps,
-                lambda: worker_alone(OUR_CMD, OUR_CMD, nothing, work, dict(_env(), **floors.PIPELINE_ONLY_ENV)),
-            ),
-            (
-                J0_ROUND_TRIP,
-                reps,
-                lambda: full_round_trip(OUR_BIN, nothing, work, dict(_env(), **floors.PIPELINE_ONLY_ENV), "ftl2-runner"),
-            ),
-        ]
-        big = _data_dir(work / "Z100", scenarios.J2_SCRIPT, scenarios.LOCAL_INVENTORY)
-        with open(big / "project" / "blob.bin", "wb") as blob:
-            for _ in range(100):
-                blob.write(os.urandom(1024 * 1024))
-        plans.append(("Z100 ftl2-runner", reps, lambda: full_round_trip(OUR_BIN, big, work, _env(), "ftl2-runner")))
-        plans.append(("worker-info ftl2-runner", reps, lambda: _timed([str(OUR_BIN / "ftl2-runner"), "worker", "--worker-info"], _env())))
-        plans.append(
-            (
-                "worker-info ansible-runner",
-                reps,
-                lambda: _timed([str(ref_bin / "ansible-runner"), "worker", "--worker-info"], _env(ref_bin)),
-            )
-        )
-
+        plans = [] if args.remote_only else _local_plans(work, reps, slow_reps, ref_bin, mitogen_bin, mitogen_vars, peer_bin, outcomes)
         for name, _, action in plans:  # warm-up: caches, .pyc files, the FTL2 gate
             action()
             print(f"warmed up {name}", file=sys.stderr, flush=True)
-        max_reps = max(r for _, r, _ in plans)
+        max_reps = max((r for _, r, _ in plans), default=0)
         for rep in range(max_reps):  # interleaved repetitions
             for name, wanted, action in plans:
                 if rep < wanted:
                     results.setdefault(name, Measure(name)).samples.append(action())
             print(f"repetition {rep + 1}/{max_reps} done", file=sys.stderr, flush=True)
 
-        create_cost = (create_cost + file_create_cost(work)) / 2  # before and after: this varies
-        event_ceiling = statistics.median(floors.upstream_event_rate(10000, work) for _ in range(reps))
-    filter_floor = floors.filter_peak_per_byte(scenarios.LONG_LINE_MB[0])
-    table = render(results, reps, ANSIBLE_RUNNER_VERSION, ANSIBLE_CORE_VERSION, create_cost, outcomes, filter_floor, event_ceiling)
-    print(table)
-    if args.write_docs:
-        write_docs(table)
+        remote_lines = remote_rows(args, work, ref_bin, mitogen_bin, mitogen_vars, outcomes) if args.remote else []
+        if plans:
+            create_cost = (create_cost + file_create_cost(work)) / 2  # before and after: this varies
+            event_ceiling = statistics.median(floors.upstream_event_rate(10000, work) for _ in range(reps))
+    if plans:
+        filter_floor = floors.filter_peak_per_byte(scenarios.LONG_LINE_MB[0])
+        table = render(results, reps, ANSIBLE_RUNNER_VERSION, ANSIBLE_CORE_VERSION, create_cost, outcomes, filter_floor, event_ceiling)
+        print(table)
+        if args.write_docs:
+            write_docs(table)
+    if remote_lines:
+        print("\n".join(remote_lines))
+        if args.write_docs:
+            write_docs("\n".join(remote_lines), "bench-remote")
     return 0
+
+
+def remote_rows(
+    args: argparse.Namespace, work: Path, ref_bin: Path, mitogen_bin: Path, mitogen_vars: dict[str, str], outcomes: dict[str, str]
+) -> list[str]:
+    """The R rows (bench/remote.py): per host count, one sshd, every side warmed up once, then interleaved runs."""
+    from . import remote
+
+    gate_dir = work / "gates"  # as the EE has them: built once, FTL2_RUNNER_GATE_DIR
+    subprocess.run([str(OUR_CMD), "gate", "build", "--output-dir", str(gate_dir)], check=True, capture_output=True, env=_env())
+    if args.baseline is not None:
+        compileall.compile_dir(str(args.baseline / "ftl2_runner"), quiet=1)  # as this checkout's: bytecode
+    sides = remote.Sides(OUR_CMD, ref_bin, mitogen_bin, mitogen_vars, gate_dir, sys.executable, args.baseline)
+    results: dict[str, Measure] = {}
+    loads: list[float] = [os.getloadavg()[0]]
+    broken: set[str] = set()
+
+    def attempt(name: str, action: Callable[[], Sample]) -> Sample | None:
+        try:
+            return action()
+        except (RuntimeError, subprocess.SubprocessError) as exc:
+            outcomes[name] = f"failed: {str(exc)[-600:]}"
+            broken.add(name)
+            return None
+
+    for count in args.remote:
+        target = remote.start_target(work / f"target-R{count}")
+        try:
+            rows = remote.plans(count, target, sides, work, count <= args.remote_ansible_up_to, outcomes)
+            for name, action in rows:  # warm-up: the gate and the module library on the target, caches
+                attempt(name, action)
+                print(f"warmed up {name}", file=sys.stderr, flush=True)
+            for rep in range(max(args.remote_reps, args.remote_slow_reps)):
+                for name, action in rows:
+                    wanted = args.remote_slow_reps if "ansible-runner" in name else args.remote_reps
+                    if rep < wanted and name not in broken:
+                        sample = attempt(name, action)
+                        loads.append(os.getloadavg()[0])
+                        if sample is not None:
+                            results.setdefault(name, Measure(name)).samples.append(sample)
+                print(f"R{count}: repetition {rep + 1} done (load {loads[-1]:.1f})", file=sys.stderr, flush=True)
+        finally:
+            target.stop()
+    lines = remote.render(results, args.remote, outcomes)
+    lines.insert(
+        1, f"1-minute load average after each run: {min(loads):.1f}–{max(loads):.1f} (2 CPUs, shared; an R100 run itself raises it)."
+    )
+    if args.trace:
+        lines += ["", *remote.TRACE_HEADER]
+        for count in args.remote:
+            lines += remote.trace_rows(count, sides, work)
+    return lines
+
+
+def _local_plans(
+    work: Path,
+    reps: int,
+    slow_reps: int,
+    ref_bin: Path,
+    mitogen_bin: Path,
+    mitogen_vars: dict[str, str],
+    peer_bin: Path | None,
+    outcomes: dict[str, str],
+) -> list[tuple[str, int, Callable[[], Sample]]]:
+    """Every local row (J, E, L, J0, Z100, worker-info): (name, repetitions, action)."""
+    plans: list[tuple[str, int, Callable[[], Sample]]] = []
+    for job, (script, playbook, bare, inventory) in scenarios.JOBS.items():
+        ours = _data_dir(work / f"{job}-ftl2", script, inventory)
+        theirs = _data_dir(work / f"{job}-ansible", playbook, inventory)
+        bare_file = work / f"{job}-bare.py"
+        bare_file.write_text(scenarios.BARE_WRAPPER.format(body=bare))
+        inv = ours / "inventory" / "hosts"
+        ref_reps = slow_reps if job in ("J100", "J10x10") else reps
+        plans += [
+            (f"{job} ftl2-runner worker", reps, lambda o=ours: worker_alone(OUR_CMD, OUR_CMD, o, work, _env())),
+            (f"{job} ftl2-runner round trip", reps, lambda o=ours: full_round_trip(OUR_BIN, o, work, _env(), "ftl2-runner")),
+            (
+                f"{job} ansible-runner worker",
+                ref_reps,
+                lambda t=theirs: worker_alone(ref_bin / "ansible-runner", ref_bin / "ansible-runner", t, work, _env(ref_bin)),
+            ),
+        ]
+        if job in ("J100", "J10x10"):
+            plans.append(
+                (
+                    f"{job} ansible-runner + Mitogen worker",
+                    slow_reps,
+                    lambda t=theirs: worker_alone(
+                        mitogen_bin / "ansible-runner",
+                        mitogen_bin / "ansible-runner",
+                        t,
+                        work,
+                        dict(_env(mitogen_bin), **mitogen_vars),
+                    ),
+                )
+            )
+        if peer_bin is not None:
+            peer = _data_dir(work / f"{job}-peer", scenarios.PEER_SCRIPTS[job], inventory)
+            plans.append(
+                (
+                    f"{job} older ftl2-runner worker",
+                    reps,
+                    lambda p=peer, n=f"{job} older ftl2-runner worker": worker_alone(
+                        peer_bin / "ftl2-runner", OUR_CMD, p, work, _env(), outcomes, n
+                    ),
+                )
+            )
+        plans.append(
+            (f"{job} bare FTL2", reps, lambda b=bare_file, i=inv: _timed([sys.executable, str(b), str(i)], _env(), sample_rss=True))
+        )
+    for count in (1000, 10000):
+        pdd = _data_dir(work / f"E{count}", scenarios.events_script(count), scenarios.LOCAL_INVENTORY)
+        plans.append((f"E{count // 1000}k ftl2-runner worker", reps, lambda p=pdd: worker_only(OUR_BIN, p, work, _env(), "ftl2-runner")))
+    e10k = work / "E10000"
+    plans.append(
+        (
+            E10K_RECEPTOR,
+            reps,
+            lambda: worker_to_receptor_stdout(OUR_BIN, e10k, work, _env(), "ftl2-runner", 10000),
+        )
+    )
+    for size in scenarios.LONG_LINE_MB:
+        pdd = _data_dir(work / f"L{size}", scenarios.long_line_script(size), scenarios.LOCAL_INVENTORY)
+        plans.append((f"L{size} ftl2-runner worker", reps, lambda p=pdd: worker_only(OUR_BIN, p, work, _env(), "ftl2-runner")))
+    nothing = _data_dir(work / "J0", floors.NOTHING_SCRIPT, scenarios.LOCAL_INVENTORY)
+    plans += [
+        (
+            J0_WORKER,
+            reps,
+            lambda: worker_alone(OUR_CMD, OUR_CMD, nothing, work, dict(_env(), **floors.PIPELINE_ONLY_ENV)),
+        ),
+        (
+            J0_ROUND_TRIP,
+            reps,
+            lambda: full_round_trip(OUR_BIN, nothing, work, dict(_env(), **floors.PIPELINE_ONLY_ENV), "ftl2-runner"),
+        ),
+    ]
+    big = _data_dir(work / "Z100", scenarios.J2_SCRIPT, scenarios.LOCAL_INVENTORY)
+    with open(big / "project" / "blob.bin", "wb") as blob:
+        for _ in range(100):
+            blob.write(os.urandom(1024 * 1024))
+    plans.append(("Z100 ftl2-runner", reps, lambda: full_round_trip(OUR_BIN, big, work, _env(), "ftl2-runner")))
+    plans.append(("worker-info ftl2-runner", reps, lambda: _timed([str(OUR_BIN / "ftl2-runner"), "worker", "--worker-info"], _env())))
+    plans.append(
+        (
+            "worker-info ansible-runner",
+            reps,
+            lambda: _timed([str(ref_bin / "ansible-runner"), "worker", "--worker-info"], _env(ref_bin)),
+        )
+    )
+
+    return plans
 
 
 def _ftl2_version() -> str:
@@ -656,8 +764,8 @@ def render(
     return "\n".join(lines)
 
 
-def write_docs(table: str) -> None:
-    start, end = "<!-- bench:start -->", "<!-- bench:end -->"
+def write_docs(table: str, marker: str = "bench") -> None:
+    start, end = f"<!-- {marker}:start -->", f"<!-- {marker}:end -->"
     text = DOC.read_text(encoding="utf-8")
     head, _, rest = text.partition(start)
     _, _, tail = rest.partition(end)

@@ -39,8 +39,21 @@ def keygen(path: Path) -> Path:
     return path
 
 
-def start_servers(root: Path, count: int, authorized_key: Path, sftp: bool = True) -> list[SshServer]:
-    """``count`` sshds on free ports; ``sftp=False`` leaves out the SFTP subsystem (FTL2 needs it)."""
+def start_servers(
+    root: Path,
+    count: int,
+    authorized_key: Path,
+    sftp: bool = True,
+    extra_config: str = "",
+    log_file: Path | None = None,
+    wrapper: tuple[str, ...] = (),
+) -> list[SshServer]:
+    """``count`` sshds on free ports; ``sftp=False`` leaves out the SFTP subsystem (FTL2 needs it).
+
+    ``extra_config``: more sshd_config lines (a later ``LogLevel`` wins over ours: sshd keeps the
+    first value it reads, so they go first); ``log_file``: sshd's log (``-E``) instead of nowhere; ``wrapper``: a command
+    line that runs sshd's (the bench's subreaper).
+    """
     os.makedirs("/run/sshd", exist_ok=True)  # privilege separation directory
     root.mkdir(parents=True, exist_ok=True)
     host_key = keygen(root / "host_key")
@@ -50,13 +63,16 @@ def start_servers(root: Path, count: int, authorized_key: Path, sftp: bool = Tru
         port = free_port()
         config = root / f"sshd_{index}.conf"
         config.write_text(
-            f"Port {port}\nListenAddress 127.0.0.1\nHostKey {host_key}\nPidFile {root}/sshd_{index}.pid\n"
+            extra_config + f"Port {port}\nListenAddress 127.0.0.1\nHostKey {host_key}\nPidFile {root}/sshd_{index}.pid\n"
             f"AuthorizedKeysFile {root}/authorized_keys\nPasswordAuthentication no\nKbdInteractiveAuthentication no\n"
             "PubkeyAuthentication yes\nPermitRootLogin prohibit-password\nStrictModes no\nUsePAM no\n"
             + ("Subsystem sftp internal-sftp\n" if sftp else "")
             + "LogLevel ERROR\n"
         )
-        process = subprocess.Popen([SSHD, "-D", "-e", "-f", str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        logging = ["-E", str(log_file)] if log_file is not None else ["-e"]
+        process = subprocess.Popen(
+            [*wrapper, SSHD, "-D", *logging, "-f", str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         servers.append(SshServer(port, process))
     deadline = time.monotonic() + 20
     for server in servers:

@@ -206,3 +206,79 @@ def test_the_event_ceiling_runs_upstreams_path_over_real_partial_files(tmp_path)
 
     assert floors.upstream_event_rate(200, tmp_path) > 0
     assert list(tmp_path.iterdir()) == []  # Runner read and removed every partial file; nothing is left
+
+
+# --- remote rows (issue 32) ------------------------------------------------------------------------
+
+
+def _event(name: str, counter: int, task: str | None = None, host: str | None = None) -> bytes:
+    import json
+
+    data = {k: v for k, v in (("task", task), ("host", host)) if v is not None}
+    return json.dumps({"uuid": str(counter), "counter": counter, "event": name, "event_data": data}).encode()
+
+
+def _stream(order: list[tuple[str, str | None, str | None]]) -> bytes:
+    lines = [_event("playbook_on_start", 1)] + [_event(name, i + 2, task, host) for i, (name, task, host) in enumerate(order)]
+    return b"\n".join([*lines, _event("playbook_on_stats", len(order) + 2), b'{"status": "successful"}', b""])
+
+
+def test_the_order_check_accepts_ansibles_order_and_names_what_breaks_it():
+    from bench import remote
+
+    good = []
+    for task in ("ping", "stat"):
+        good += [("playbook_on_task_start", task, None), ("runner_on_start", task, "a"), ("runner_on_start", task, "b")]
+        good += [("runner_on_ok", task, "b"), ("runner_on_ok", task, "a")]  # hosts finish in any order
+    assert remote.order_problems(_stream(good), ["ping", "stat"], ["a", "b"]) == []
+    late = good[:4] + good[5:] + [good[4]]  # a's ping result after the stat task started
+    problems = remote.order_problems(_stream(late), ["ping", "stat"], ["a", "b"])
+    assert any("runner_on_ok of a for task 'ping' after task 'stat' started" in p for p in problems), problems
+    missing = [e for e in good if e != ("runner_on_start", "stat", "b")]
+    assert any("stat on b: ['result']" in p for p in remote.order_problems(_stream(missing), ["ping", "stat"], ["a", "b"]))
+
+
+def test_the_remote_table_judges_issue_32s_targets():
+    from bench import remote
+
+    def measure(name: str, seconds: float, rss_mib: float = 80, cpu: float = 1.0, target_cpu: float = 2.0) -> run.Measure:
+        return run.Measure(name, [run.Sample(seconds, int(rss_mib * 2**20), 25 * 2**20, cpu=cpu, target_cpu=target_cpu)])
+
+    results = {
+        name: measure(name, seconds, rss)
+        for name, seconds, rss in (
+            ("R10 ftl2-runner worker", 2.0, 80),
+            ("R30 ftl2-runner worker", 5.0, 85),
+            ("R100 ftl2-runner worker", 14.0, 150),
+            ("R30 ansible-runner worker, forks 5", 60.0, 300),
+            ("R30 ansible-runner worker, forks 30", 45.0, 900),
+            ("R30 bare FTL2", 6.0, 70),
+        )
+    }
+    table = "\n".join(remote.render(results, [10, 30, 100], {"R30 bare FTL2": "failed: Permission denied"}))
+    assert _verdict(table, "R30 worker vs ansible-runner's, forks 5") == "yes"  # 12x
+    assert _verdict(table, "R30 worker vs ansible-runner's, forks 30") == "**no**"  # 9x
+    assert _verdict(table, "slope R10→R100, s per host for 5 tasks") == "yes"  # 12 s / 90 hosts = 0.13
+    assert _verdict(table, "worker tree RSS growth R10→R100, MiB per host") == "yes"  # 70 MiB / 90
+    assert "| R30 ftl2-runner worker | 1 | 5.00 | 5.00–5.00 | 0.0–0.0 | 33 ms | 67 ms |" in table  # CPU per host
+    assert "R30 bare FTL2: failed: Permission denied." in table
+
+
+@pytest.mark.skipif(not __import__("compat.sshd", fromlist=["SSHD"]).SSHD, reason="openssh-server is not installed (.ci/run installs it)")
+def test_a_remote_row_runs_a_real_job_over_sshd_and_counts_the_targets_cpu(tmp_path):
+    from bench import remote
+
+    gates = tmp_path / "gates"
+    import subprocess
+
+    subprocess.run([str(run.OUR_CMD), "gate", "build", "--output-dir", str(gates)], check=True, capture_output=True, env=run._env())
+    target = remote.start_target(tmp_path / "target")
+    try:
+        sides = remote.Sides(run.OUR_CMD, run.OUR_BIN, run.OUR_BIN, {}, gates, run.sys.executable)
+        ((name, action),) = [row for row in remote.plans(2, target, sides, tmp_path, False, {}) if "ftl2-runner" in row[0]]
+        sample = action()  # the stream is checked by `process` and by the order check
+        assert name == "R2 ftl2-runner worker" and sample.seconds > 0 and sample.worker_rss > 0
+        assert sample.target_cpu > 0.05  # two gates and their modules ran under the sshd
+    finally:
+        target.stop()
+    assert sorted(p.name for p in (tmp_path / "R2" / "dest").iterdir()) == ["h000", "h001"]  # the file task ran on each

@@ -123,7 +123,12 @@ def test_gate_build_command_without_an_installer_is_one_line(tmp_path):
 
 
 def test_host_without_sftp_says_sftp_is_needed(servers, tmp_path):
-    pdd = make_data_dir(tmp_path, PING, inventory=_inventory(servers["nosftp"], servers["key"]))
+    # A gate already on the target needs no SFTP (ftl2/gate_connection.py): an interpreter path of this
+    # test alone gives a gate hash no target has yet, so the gate must be uploaded.
+    python = tmp_path / "python3"
+    python.symlink_to("/usr/bin/python3")
+    inventory = _inventory(servers["nosftp"], servers["key"]).replace("=/usr/bin/python3", f"={python}")
+    pdd = make_data_dir(tmp_path, PING, inventory=inventory)
     run, processed = pipeline(pdd, tmp_path, "-p", "job.py", env=worker_env(HOME=str(tmp_path / "home")))
     assert processed.status == "failed"
     results = [e for e in run.events if e["event"] in ("runner_on_failed", "runner_on_unreachable")]

@@ -84,7 +84,9 @@ def _import_all() -> None:
     from .display import diagnostics, events, formatting, log_routing, output_capture, protocol  # noqa: F401
     from .ftl2 import (  # noqa: F401
         bookkeeping,
+        forked_modules,
         gate,  # noqa: F401
+        gate_connection,
         installer_output,
         locality,
         quirks,

@@ -225,6 +225,10 @@ class ScriptRunner:
             ) as ctx:
                 if gate_cache is not None:
                     use_job_gate_cache(ctx, gate_cache)
+                if os.environ.get("FTL2_RUNNER_LEAN_GATE", "1") != "0":
+                    from ..ftl2.gate_connection import install as lean_gate
+
+                    lean_gate(ctx)  # one SSH channel per host, one round trip per call (gate_connection.py)
                 book.append(Bookkeeping(ctx, user_callback, self._executor.on_ftl2_record, self._recorder.verbose, console))
                 self._executor.book = book[0]
                 self._plays.context = ctx

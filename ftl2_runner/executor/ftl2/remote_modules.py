@@ -4,13 +4,20 @@ FTL2 0.4.7 sends a remote host an Ansible module as a zip bundle whose entry poi
 module file as a top-level ``ftl2_module``: ``setup`` imports its helpers relatively
 (``from ..module_utils...``) and dies with ``ImportError: attempted relative import with no known
 parent package``; ``file`` runs as FTL2's own lean module instead of Ansible's (no ``uid``,
-``mode``...). The gate runs any zip bundle it is sent (``python bundle.zip``, arguments on stdin),
-and FTL2 takes the bundle of a module that is not one of its own from its bundle cache before
-building one. So ftl2-runner adds bundles of its own to that cache (``BundleCache.add``, FTL2's
-public method on the context's cache), under a module name of ours (``ftl2_runner_ansible.<name>``,
-which FTL2 has no native module for): the ``ansible`` package FTL2 installs (its ``module_utils``
-and the module), and an entry point that runs ``ansible.modules.<name>`` as a package module,
-with sets and bytes in the result written as lists and text, as ansible-core's module encoder does.
+``mode``...). So ftl2-runner runs Ansible's modules itself through the gate, under module names of
+its own (``ftl2_runner_ansible.<name>``, which FTL2 has no native module for), from a library: the
+``ansible`` package FTL2 installs (``module_utils`` and every module) and an entry point
+(``ftl2_runner_entry.main``) that runs ``ansible.modules.<name>`` as a package module, with sets and
+bytes in the result written as lists and text, as ansible-core's module encoder does.
+
+A target keeps the library in ``~/.ftl/ftl2_runner_ansible_<digest>`` (the digest of the files'
+identities, ``library_digest``): it is sent once per target, not once per host and job (0.6 MB).
+``gate_connection`` runs a module by forking the gate (``forked_modules``) or, where the gate
+cannot, by the launcher (``launcher_bytes``, a zip of a few hundred bytes run as a process); a
+target without the library gets the whole of it (``bundle_bytes``), which installs itself and runs
+the module. FTL2's own path (a gate FTL2 connected itself, e.g. with ``become``) takes the bundle
+of such a name from the context's bundle cache (``BundleCache.add``): the whole library, built
+only then.
 
 The gate has no file transfer of its own, and FTL2's SFTP copy opens a connection that ignores the
 inventory's key file. A file an action sends to the host (``copy``'s source) therefore travels in
@@ -63,85 +70,205 @@ def is_plain_ansible_module(name: str) -> bool:
 # point makes one (``_ftl2_runner_tmpdir``), as ansible-core's controller does for every task.
 WITH_TASK_TMPDIR = frozenset(("uri", "get_url"))
 
-# Steps of Ansible's actions that are not a module of Ansible's, shipped in our bundle as if they were one.
+# Steps of Ansible's actions that are not a module of Ansible's, shipped in the library as if they were one.
 OWN_MODULES = {"ftl2_runner_script": SCRIPT_MODULE}
 
-_ENTRY_POINT = """
-import base64, json, os, random, runpy, shutil, sys, time
-sys.path.insert(0, sys.argv[0])
-_params = json.loads(sys.stdin.buffer.read() or b"{}")
-_args = _params.setdefault("ANSIBLE_MODULE_ARGS", {})
-_put, _tmp = _args.pop("_ftl2_runner_put", None), None
-os.environ.update(_args.pop("_ftl2_runner_environment", None) or {})
-if _args.pop("_ftl2_runner_tmpdir", False) or _put:
-    _base = os.path.expanduser("~/.ansible/tmp")
-    os.makedirs(_base, mode=0o700, exist_ok=True)
-    _tmp = os.path.join(_base, "ansible-tmp-%%s-%%s-%%s" %% (time.time(), os.getpid(), random.randint(0, 2**48)))
-    os.mkdir(_tmp, 0o700)
-    _args["_ansible_tmpdir"] = _tmp
-if _put:
-    _path = os.path.join(_tmp, _put["name"])
-    with open(_path, "wb") as _handle:
-        _handle.write(base64.b64decode(_put["data"]))
-    _args[_put["arg"]] = _path
-from ansible.module_utils import basic
-basic._ANSIBLE_ARGS = json.dumps(_params).encode()
-import io
-_out, _stdout, _status = io.StringIO(), sys.stdout, 0
-sys.stdout = _out
-try:
-    runpy.run_module("ansible.modules.%s", run_name="__main__", alter_sys=True)
-except SystemExit as _exit:
-    _status = _exit.code if isinstance(_exit.code, int) else 1
-finally:
-    sys.stdout = _stdout
-    if _tmp:
-        shutil.rmtree(_tmp, ignore_errors=True)
-_text = _out.getvalue()
-for _line in reversed(_text.strip().splitlines()):
+# The library's entry point (``ftl2_runner_entry.main(name)``): the module's arguments on stdin, a task's
+# environment, a put file or task directory made as described above, then Ansible's module run as a
+# package module, its result printed under ``ENVELOPE``.
+_ENTRY_MODULE = """
+import base64, io, json, os, random, runpy, shutil, sys, time
+def main(name):
+    params = json.loads(sys.stdin.buffer.read() or b"{}")
+    args = params.setdefault("ANSIBLE_MODULE_ARGS", {})
+    put, tmp = args.pop("_ftl2_runner_put", None), None
+    os.environ.update(args.pop("_ftl2_runner_environment", None) or {})
+    if args.pop("_ftl2_runner_tmpdir", False) or put:
+        base = os.path.expanduser("~/.ansible/tmp")
+        os.makedirs(base, mode=0o700, exist_ok=True)
+        tmp = os.path.join(base, "ansible-tmp-%s-%s-%s" % (time.time(), os.getpid(), random.randint(0, 2**48)))
+        os.mkdir(tmp, 0o700)
+        args["_ansible_tmpdir"] = tmp
+    if put:
+        path = os.path.join(tmp, put["name"])
+        with open(path, "wb") as handle:
+            handle.write(base64.b64decode(put["data"]))
+        args[put["arg"]] = path
+    from ansible.module_utils import basic
+    basic._ANSIBLE_ARGS = json.dumps(params).encode()
+    out, stdout, status = io.StringIO(), sys.stdout, 0
+    sys.stdout = out
     try:
-        _result = json.loads(_line)
-    except ValueError:
-        continue
-    if isinstance(_result, dict):
-        _text = json.dumps({"%s": _result})
-        break
-sys.stdout.write(_text)
-sys.stdout.flush()
-sys.exit(_status)
+        runpy.run_module("ansible.modules." + name, run_name="__main__", alter_sys=True)
+    except SystemExit as exit:
+        status = exit.code if isinstance(exit.code, int) else 1
+    finally:
+        sys.stdout = stdout
+        if tmp:
+            shutil.rmtree(tmp, ignore_errors=True)
+    text = out.getvalue()
+    for line in reversed(text.strip().splitlines()):
+        try:
+            result = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(result, dict):
+            text = json.dumps({ENVELOPE: result})
+            break
+    sys.stdout.write(text)
+    sys.stdout.flush()
+    sys.exit(status)
 """
+# Where a target keeps the library: under FTL2's own ~/.ftl (mode 0700), named by the library's digest.
+_HOME = 'os.path.join(os.path.expanduser("~"), ".ftl", "ftl2_runner_ansible_%s")'
+# The launcher: run the library the target keeps, or say it has none (after reading the arguments).
+_LAUNCHER = (
+    """
+import os, sys
+home = """
+    + _HOME
+    + """
+if not os.path.isfile(os.path.join(home, "ftl2_runner_entry.py")):
+    sys.stdin.buffer.read()
+    sys.stdout.write('{"%s": true}')
+    sys.exit(0)
+sys.path.insert(0, home)
+import ftl2_runner_entry
+ftl2_runner_entry.main(%r)
+"""
+)
+# The whole library, which installs itself where the launcher looks (a temporary directory renamed
+# into place; a target that cannot keep it runs it from the zip) and runs the module.
+_INSTALLER = (
+    """
+import os, shutil, sys, zipfile
+home = """
+    + _HOME
+    + """
+if not os.path.isfile(os.path.join(home, "ftl2_runner_entry.py")):
+    try:
+        os.makedirs(os.path.dirname(home), mode=0o700, exist_ok=True)
+        tmp = "%%s.%%d.tmp" %% (home, os.getpid())
+        with zipfile.ZipFile(sys.argv[0]) as archive:
+            archive.extractall(tmp, [n for n in archive.namelist() if n != "__main__.py"])
+        try:
+            os.rename(tmp, home)
+        except OSError:
+            shutil.rmtree(tmp, ignore_errors=True)  # another module run installed it first
+    except OSError:
+        pass
+if os.path.isfile(os.path.join(home, "ftl2_runner_entry.py")):
+    sys.path.insert(0, home)
+import ftl2_runner_entry
+ftl2_runner_entry.main(%r)
+"""
+)
+MISSING = "_ftl2_runner_missing"
 _EPOCH = (1980, 1, 1, 0, 0, 0)
 
 
 @cache
-def bundle_bytes(name: str) -> bytes:
-    """The zip: ``__main__.py``, ``ansible/__init__.py``, ``ansible/module_utils/**``, ``ansible/modules/<name>.py``."""
+def _library_paths() -> tuple[str, tuple[str, ...]]:
+    """Where FTL2's ``ansible`` package is, and the files any module of ours needs on a target:
+    ``ansible/__init__.py``, every ``ansible/modules/*.py`` FTL2 ships, ``ansible/module_utils/**``."""
     import ansible  # FTL2's copy of ansible's module files (never ansible-core: see the README)
 
     root = os.path.dirname(list(ansible.__path__)[0])
-    own = OWN_MODULES.get(name)
-    wanted = [
-        os.path.join("ansible", "__init__.py"),
-        os.path.join("ansible", "modules", "__init__.py"),
-    ]
-    if own is None:
-        wanted.append(os.path.join("ansible", "modules", f"{name}.py"))
-    for folder, dirs, files in os.walk(os.path.join(root, "ansible", "module_utils")):
+    wanted = [os.path.join("ansible", "__init__.py"), os.path.join("ansible", "modules", "__init__.py")]
+    modules = os.path.join(root, "ansible", "modules")
+    wanted += [os.path.join("ansible", "modules", f) for f in sorted(os.listdir(modules)) if f.endswith(".py") and f != "__init__.py"]
+    for folder, dirs, names in os.walk(os.path.join(root, "ansible", "module_utils")):
         dirs[:] = sorted(d for d in dirs if d != "__pycache__")
-        wanted += [os.path.relpath(os.path.join(folder, f), root) for f in sorted(files) if f.endswith(".py")]
+        wanted += [os.path.relpath(os.path.join(folder, f), root) for f in sorted(names) if f.endswith(".py")]
+    return root, tuple(wanted)
+
+
+def _entry_source() -> bytes:
+    from .ansible_modules import ENCODER_PATCH
+
+    return (ENCODER_PATCH + f"ENVELOPE = {ENVELOPE!r}\n" + _ENTRY_MODULE).encode()
+
+
+def _own_modules() -> tuple[tuple[str, bytes], ...]:
+    return tuple((f"ansible/modules/{name}.py", source.encode()) for name, source in sorted(OWN_MODULES.items()))
+
+
+@cache
+def library_digest() -> str:
+    """The library's name on a target: a digest of its files' identities (name, size, mtime) and our entry point.
+
+    Taken from ``stat`` alone, so a job pays about a millisecond for it, not the 0.1 s that reading
+    and hashing the 3.5 MB of files costs; a reinstalled or changed file changes its mtime.
+    """
+    root, wanted = _library_paths()
+    digest = hashlib.sha256(_entry_source())
+    for relative, data in _own_modules():
+        digest.update(f"\0{relative}\0".encode() + data)
+    for relative in wanted:
+        status = os.stat(os.path.join(root, relative))
+        digest.update(f"\0{relative}\0{status.st_size}\0{status.st_mtime_ns}".encode())
+    return digest.hexdigest()[:16]
+
+
+@cache
+def _library() -> tuple[tuple[str, bytes], ...]:
+    """The library's files (read only when a target has no copy yet)."""
+    root, wanted = _library_paths()
+    files = []
+    for relative in wanted:
+        with open(os.path.join(root, relative), "rb") as handle:
+            files.append((relative.replace(os.sep, "/"), handle.read()))
+    files += _own_modules()
+    files.append(("ftl2_runner_entry.py", _entry_source()))
+    return tuple(files)
+
+
+def _zip(main: str, files: tuple[tuple[str, bytes], ...] = ()) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        from .ansible_modules import ENCODER_PATCH
-
-        archive.writestr(zipfile.ZipInfo("__main__.py", _EPOCH), ENCODER_PATCH + _ENTRY_POINT % (name, ENVELOPE))
-        if own is not None:
-            archive.writestr(zipfile.ZipInfo(f"ansible/modules/{name}.py", _EPOCH), own)
-        for relative in wanted:
-            info = zipfile.ZipInfo(relative.replace(os.sep, "/"), _EPOCH)
+        archive.writestr(zipfile.ZipInfo("__main__.py", _EPOCH), main)
+        for name, data in files:
+            info = zipfile.ZipInfo(name, _EPOCH)
             info.compress_type = zipfile.ZIP_DEFLATED
-            with open(os.path.join(root, relative), "rb") as handle:
-                archive.writestr(info, handle.read())
+            archive.writestr(info, data)
     return buffer.getvalue()
+
+
+@cache
+def bundle_bytes(name: str) -> bytes:
+    """The whole library in one zip that installs it on the target and runs ``name`` (about 0.6 MB)."""
+    return _zip(_INSTALLER % (library_digest(), name), _library())
+
+
+@cache
+def launcher_bytes(name: str) -> bytes:
+    """A zip of a few hundred bytes that runs ``name`` from the library the target keeps (gate_connection.py)."""
+    return _zip(_LAUNCHER % (library_digest(), MISSING, name))
+
+
+def launcher_says_missing(result: Any) -> bool:
+    """Whether the gate's ``ModuleResult`` is the launcher saying the target has no library yet."""
+    return isinstance(result, dict) and result.get(MISSING) is True
+
+
+@cache
+def _bundle(name: str) -> Any:
+    """FTL2's ``Bundle`` of ``name`` whose bytes are built only if FTL2 sends them (a gate FTL2 connected itself)."""
+    from pathlib import Path
+
+    from ftl2.module_loading.bundle import Bundle, BundleInfo
+
+    class LibraryBundle(Bundle):
+        def __init__(self) -> None:
+            self.info = BundleInfo(
+                fqcn=PREFIX + name, content_hash=library_digest(), size=0, module_path=Path(f"{name}.py"), dependency_count=0
+            )
+
+        @property
+        def data(self) -> bytes:
+            return bundle_bytes(name)
+
+    return LibraryBundle()
 
 
 def module_name_for(context: Any, name: str) -> str | None:
@@ -152,16 +279,8 @@ def module_name_for(context: Any, name: str) -> str | None:
     cache = getattr(context, "_bundle_cache", None)
     if cache is None or not hasattr(cache, "add"):
         return None
-    from pathlib import Path
-
-    from ftl2.module_loading.bundle import Bundle, BundleInfo
-
-    fqcn = PREFIX + name
-    data = bundle_bytes(name)
-    digest = hashlib.sha256(data).hexdigest()[:12]
-    info = BundleInfo(fqcn=fqcn, content_hash=digest, size=len(data), module_path=Path(f"{name}.py"), dependency_count=0)
-    cache.add(Bundle(info=info, data=data))
-    return fqcn
+    cache.add(_bundle(name))
+    return PREFIX + name
 
 
 # The keys FTL2's gate adds to a bundle's result (the process's rc and output); Ansible reports none of them.
