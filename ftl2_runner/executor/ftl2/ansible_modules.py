@@ -102,22 +102,44 @@ def with_output_lines(result: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-def _ansible_tmp() -> str:
-    """``~/.ansible/tmp``, where ansible-core keeps its temporary directories (made if missing)."""
+def _ansible_tmp(home: str) -> str:
+    """``<home>/.ansible/tmp``, where ansible-core keeps its temporary directories (made if missing)."""
     import os
 
-    base = os.path.expanduser("~/.ansible/tmp")
+    base = os.path.join(home, ".ansible", "tmp")
     os.makedirs(base, mode=0o700, exist_ok=True)
     return base
 
 
+def _login_home() -> str:
+    """The home a target's ``~`` means for ansible-core: the user's account entry, not ``$HOME``.
+
+    ansible-core expands a task's ``remote_tmp`` (``~/.ansible/tmp``) as ``~<remote user>`` on the
+    target, which the shell resolves from the account database; ``$HOME`` (an execution
+    environment or a CI job may set another) plays no part. Without an account entry (a container
+    running an arbitrary uid) there is nothing else to go by than ``$HOME``.
+    """
+    import os
+    import pwd
+
+    try:
+        return pwd.getpwuid(os.geteuid()).pw_dir or os.path.expanduser("~")
+    except KeyError:
+        return os.path.expanduser("~")
+
+
 def task_tmpdir() -> str:
-    """A task's temporary directory, named as ansible-core's shell plugin names it (``mkdtemp``)."""
+    """A task's temporary directory, named as ansible-core's shell plugin names it (``mkdtemp``),
+    under the target user's ``~/.ansible/tmp`` (see ``_login_home``)."""
     import os
     import random
     import time
 
-    path = os.path.join(_ansible_tmp(), f"ansible-tmp-{time.time()}-{os.getpid()}-{random.randint(0, 2**48)}")
+    try:
+        base = _ansible_tmp(_login_home())
+    except OSError:  # an account home that cannot be written: where the controller keeps its own
+        base = _ansible_tmp(os.path.expanduser("~"))
+    path = os.path.join(base, f"ansible-tmp-{time.time()}-{os.getpid()}-{random.randint(0, 2**48)}")
     os.mkdir(path, 0o700)
     return path
 
@@ -130,7 +152,8 @@ def local_tmpdir() -> str:
     import os
     import tempfile
 
-    return tempfile.mkdtemp(prefix=f"ansible-local-{os.getpid()}", dir=_ansible_tmp())
+    # The controller's own ``~/.ansible/tmp``: ansible-core expands DEFAULT_LOCAL_TMP with ``$HOME``.
+    return tempfile.mkdtemp(prefix=f"ansible-local-{os.getpid()}", dir=_ansible_tmp(os.path.expanduser("~")))
 
 
 async def run_local(
