@@ -225,12 +225,10 @@ def _move_task_error_to_first_result(run: list[Record]) -> None:
     to the first result that has a block-free text, with the line spans moved along.
     """
     carriers = [r for r in run if _leading_task_error(r.get("stdout") or "")]
-    if len(carriers) != 1 or not run or carriers[0] is run[0]:
+    target = next((r for r in run if r.get("event") in _HOST_RESULT_EVENTS), None)
+    if len(carriers) != 1 or target is None or target is carriers[0]:
         return
     source = carriers[0]
-    target = next((r for r in run if r.get("event") in _HOST_RESULT_EVENTS), None)
-    if target is None or target is source or "start_line" not in target or "start_line" not in source:
-        return
     lines = source["stdout"].split("\r\n")
     count = _leading_task_error(source["stdout"])
     block, rest = lines[:count], lines[count:]
