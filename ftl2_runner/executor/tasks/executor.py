@@ -41,6 +41,7 @@ from .spec import (
     block_environment,
     loop_state,
     options_of,
+    task_key,
     task_options,
     task_variables,
 )
@@ -116,7 +117,7 @@ class TaskExecutor:
         self.plays.ensure_play(spec.target)
         origin = spec.origin or script_call_site()
         action = spec.module
-        key = (origin, options.name, action)
+        key = task_key(origin, options.name, action)
         handler = running_handler.get()
         task = self.recorder.task_start(
             name=options.name or (handler.name if handler is not None else action),
@@ -539,7 +540,9 @@ class TaskExecutor:
             self.hosts.readmit(bad)  # a script that catches TaskFailed handles these hosts itself
             message = str(run.exception) if run.exception else "module failed"
             unreachable = all(run.task.outcomes.get(h) == results.UNREACHABLE for h in bad)
-            raise task_failed(run.name, bad, message, run.records.get(bad[0]), unreachable) from run.exception
+            error = task_failed(run.name, bad, message, run.records.get(bad[0]), unreachable)
+            error.ends_play = bool(fatal)  # any_errors_fatal/max_fail_percentage: the play ends for every host
+            raise error from run.exception
         return returned
 
     def _returns_failures(self, spec: CallSpec) -> bool:
