@@ -4,7 +4,7 @@ async def run(inventory_path, extravars, runner):
 
             async def tasks(host):
                 with runner.task("slow on r1"):
-                    await host.command(cmd="sleep {{ 3 if inventory_hostname == 'r1' else 0 }}")
+                    await host.command(cmd="sleep {{ 8 if inventory_hostname == 'r1' else 0 }}")
                 with runner.task("a message"):
                     await host.debug(msg="on {{ inventory_hostname }}")
                 with runner.task("only on l1", when="inventory_hostname == 'l1'"):
