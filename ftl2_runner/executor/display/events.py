@@ -426,7 +426,7 @@ class PlaybookRecorder:
         error_block: str | None = None,
         quiet: bool = False,
         rescued: bool = False,
-        deprecation: str | None = None,
+        deprecation: list[str] | None = None,
         counted: bool = True,
     ) -> None:
         """Emit ``runner_on_<outcome>`` for one host and count it in the stats (a ``meta`` task's skip is not).
@@ -504,11 +504,12 @@ class PlaybookRecorder:
             else:
                 raise ValueError(f"unknown outcome {outcome!r}")
 
-    def _with_deprecation(self, deprecation: str | None, text: str | None) -> str | None:
-        """A deprecation printed before a result's line; the run's first also says how to silence them."""
-        deprecation = self._once(deprecation)
-        if deprecation is None:
+    def _with_deprecation(self, deprecations: list[str] | None, text: str | None) -> str | None:
+        """Deprecations printed before a result's line, each once a run; the run's first also says how to silence them."""
+        new = [block for block in (self._once(block) for block in deprecations or ()) if block is not None]
+        if not new:
             return text
+        deprecation = "\n".join(new)
         shown = self.formatter.stringc(deprecation, COLOR_DEPRECATE)
         if not self._deprecation_shown:
             self._deprecation_shown = True
@@ -567,7 +568,7 @@ class PlaybookRecorder:
         res: dict[str, Any],
         label: Any,
         error_block: str | None = None,
-        deprecation: str | None = None,
+        deprecation: list[str] | None = None,
     ) -> None:
         """``runner_item_on_<outcome>`` for one loop item (not counted in the stats); a failed item
         has the ``[ERROR]`` block before its line, as ansible-core 2.21 prints it."""
