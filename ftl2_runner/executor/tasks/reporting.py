@@ -142,7 +142,7 @@ class HostReporter:
         deprecation = None
         kinds = self.variables.take_deprecated_reads(host) if outcome != results.UNREACHABLE else []
         if kinds:
-            deprecation = self.deprecation_blocks(run, kinds)
+            deprecation = self.deprecation_blocks(run, kinds) if self.variables.deprecations_shown else None
             if outcome != results.SKIPPED:
                 res = _with_deprecations(res, [_DEPRECATIONS[kind].entry() for kind in kinds])
         loop = loop_state.get()

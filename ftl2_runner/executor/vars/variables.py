@@ -151,8 +151,9 @@ class HostVariables:
         inject = environ.get(_INJECT_FACTS_ENV)
         self._inject_facts = inject is None or ansible_bool(inject)
         deprecations = environ.get(_DEPRECATION_WARNINGS_ENV)
-        self._deprecations_shown = deprecations is None or ansible_bool(deprecations)
-        self._deprecate_injected = inject is None and self._deprecations_shown
+        # DEPRECATION_WARNINGS off hides the warnings; the results keep their `deprecations` entries
+        self.deprecations_shown = deprecations is None or ansible_bool(deprecations)
+        self._deprecate_injected = inject is None
         self.hostvars = HostVarsTable(self)
 
     @property
@@ -229,7 +230,7 @@ class HostVariables:
         # Which injected facts a read would deprecate is decided when a template reads one (few names), not here.
         above = layers[: layers.index(facts)] if injected else []
         read = self._deprecated_reads.setdefault(host, {})
-        view = HostVars(host, [layer for layer in layers if layer.values], injected, read, above, self._deprecations_shown)
+        view = HostVars(host, [layer for layer in layers if layer.values], injected, read, above)
         if task:
             view.set_computed("hostvars", self.hostvars)
             view.set_computed("vars", view)
@@ -313,7 +314,6 @@ class HostVars(MutableMapping[str, Any]):
         injected: frozenset[str],
         read: dict[str, None],
         above_facts: list[Layer] | None = None,
-        deprecate_magic: bool = True,
     ):
         self.host = host
         self._layers = layers  # highest precedence first
@@ -324,7 +324,6 @@ class HostVars(MutableMapping[str, Any]):
         self._injected = injected  # facts under their top-level names (deprecated when read)...
         self._above_facts = above_facts or []  # ...unless a source above the facts has the name
         self._read = read
-        self._deprecate_magic = deprecate_magic
 
     def injected(self, name: str) -> bool:
         """Whether reading ``name`` reads a fact injected under its top-level name (ansible-core deprecates it)."""
@@ -341,7 +340,7 @@ class HostVars(MutableMapping[str, Any]):
                 continue
             if self.injected(name):
                 self._read[INJECTED_FACT] = None
-            elif name in DEPRECATED_MAGIC and self._deprecate_magic and self._is_magic(name):
+            elif name in DEPRECATED_MAGIC and self._is_magic(name):
                 self._read[name] = None
 
     def _is_magic(self, name: str) -> bool:
@@ -355,7 +354,7 @@ class HostVars(MutableMapping[str, Any]):
 
     def with_values(self, values: Mapping[str, Any]) -> HostVars:
         """A view of the same moment with ``values`` above everything (a template's own variables)."""
-        view = HostVars(self.host, self._layers, self._injected, self._read, self._above_facts, self._deprecate_magic)
+        view = HostVars(self.host, self._layers, self._injected, self._read, self._above_facts)
         view._computed = {name: (view if value is self else value) for name, value in self._computed.items()}
         view._own = {**self._own, **values}
         return view
