@@ -25,6 +25,7 @@ class JobLookups:
     display: Callable[[str], None] | None = None
     secrets: list[Any] = field(default_factory=list)
     data_dir: str | None = None
+    pending: dict[str, list[str]] = field(default_factory=dict)  # host -> warnings for its next result
 
 
 job_lookups: contextvars.ContextVar[JobLookups | None] = contextvars.ContextVar("ftl2_runner_lookups", default=None)
@@ -53,7 +54,14 @@ class LookupCall:
         return self.environment.undefined(hint=message)
 
     def warn(self, message: str) -> None:
-        if self.job.warn is not None:
+        """A warning, where ansible-core puts it: in the result of the task whose template ran for a host,
+        else (a template outside a host's task) on its own."""
+        host = getattr(self.variables, "host", None)
+        if isinstance(host, str):
+            pending = self.job.pending.setdefault(host, [])
+            if message not in pending:  # a task's templates may be rendered more than once; Display shows one
+                pending.append(message)
+        elif self.job.warn is not None:
             self.job.warn(message)
 
 
@@ -81,3 +89,9 @@ def render_file(path: str, variables: Mapping[str, Any], searchpath: list[str], 
     if not _file_renderer:
         raise LookupError("no template renderer is installed")
     return _file_renderer[0](path, variables, searchpath, **options)
+
+
+def take_template_warnings(host: str) -> list[str]:
+    """The warnings templates gave for ``host`` since its last result (and forget them)."""
+    job = job_lookups.get()
+    return job.pending.pop(host, []) if job is not None else []

@@ -91,18 +91,11 @@ def _only(name: str, options: Mapping[str, Any], allowed: Iterable[str]) -> None
 # --- the plugins ---------------------------------------------------------------------------------
 
 
-_UNSET = object()
-
-
-def env(terms: list[Any], call: LookupCall, default: Any = _UNSET, **options: Any) -> list[Any]:
-    """``env``: each term's first word as an environment variable of the execution node."""
+def env(terms: list[Any], call: LookupCall, default: Any = "", **options: Any) -> list[Any]:
+    """``env``: each term's first word as an environment variable of the execution node (``default``, an
+    empty string unless given, for an unset one; an undefined ``default`` makes it undefined)."""
     _only("env", options, ())
-    out: list[Any] = []
-    for term in terms:
-        name = str(term).split()[0]
-        value = os.environ.get(name, default)
-        out.append(call.undefined(f"The environment variable {name!r} is not set.") if value is _UNSET else value)
-    return out
+    return [os.environ.get(str(term).split()[0], default) for term in terms]
 
 
 def file(terms: list[Any], call: LookupCall, lstrip: Any = False, rstrip: Any = True, **options: Any) -> list[Any]:
