@@ -67,6 +67,8 @@ def test_errors_words_and_modes(project, job):
         render("{{ lookup('nosuch', 'x') }}", v)
     with pytest.raises(ConditionError, match=r"^The lookup plugin 'nosuch' was not found\.$"):
         render("{{ lookup('nosuch', 'x', errors='ignore') }}", v)  # not found is not the plugin's error
+    with pytest.raises(ConditionError, match=r"^The lookup plugin 'ansible.builtin.url' is not available in ftl2-runner"):
+        render("{{ lookup('ansible.builtin.url', 'http://127.0.0.1/') }}", v)
     message = "The lookup plugin 'file' failed: Unable to access the file 'nope': File not found. Use -vvvvv to see paths searched."
     with pytest.raises(ConditionError) as caught:
         render("a {{ lookup('file', 'nope') }}", v)

@@ -49,6 +49,17 @@ class LookupNotFound(TemplatePluginFailure):
         Exception.__init__(self, f"The lookup plugin {name!r} was not found.")
 
 
+class LookupNotAvailable(TemplatePluginFailure):
+    """A builtin lookup of ansible-core that ftl2-runner does not run (said so, not "not found")."""
+
+    def __init__(self, name: str) -> None:
+        Exception.__init__(self, f"The lookup plugin {name!r} is not available in ftl2-runner (docs/compat.md).")
+
+
+# ansible-core's builtin lookups not rebuilt here: a URL fetch, and files of formats no case compares yet.
+_NOT_REBUILT = frozenset(("url", "csvfile", "ini"))
+
+
 def _registry() -> dict[str, LookupPlugin]:
     from . import lookups, lookups_controller, lookups_variables
 
@@ -66,6 +77,8 @@ def plugin_named(name: str) -> LookupPlugin:
         if name.startswith(prefix):
             short = name.removeprefix(prefix)
     found = _PLUGINS.get(short)
+    if found is None and short in _NOT_REBUILT and short == name.rsplit(".", 1)[-1]:
+        raise LookupNotAvailable(name)
     if found is None:
         raise LookupNotFound(name)
     return found
