@@ -27,6 +27,7 @@ from ..ftl2 import bookkeeping, quirks
 from ..ftl2.bookkeeping import Bookkeeping
 from ..ftl2.quirks import native_for_pattern
 from ..vars.conditions import AttributeView, ConditionError, condition_text, holds, render
+from ..vars.lookup_support import current_action
 from ..vars.magic import OMIT
 from ..vars.variables import HostVariables, HostVars, holds_template, render_value
 from .blocks import PlayHosts, current_block
@@ -105,6 +106,7 @@ class TaskExecutor:
         return hosts[:1]
 
     def _start(self, spec: CallSpec, options: TaskOptions, params: Mapping[str, Any]) -> TaskRun:
+        current_action.set(spec.module)  # what `first_found` searches by (templates/, vars/, files/)
         loop = loop_state.get()
         if loop is not None and loop.task is not None:
             # A loop's items share one task, but each item is its own call.
