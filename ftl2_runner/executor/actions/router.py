@@ -197,7 +197,7 @@ def _action(job: Job, module: str, hosts: list[str], params: Mapping[str, Any]) 
         return None  # a collection module: FTL2's
     if not hosts:
         return None
-    if short in _REMOTE_ACTIONS and not any(job.is_local(h) for h in hosts) and remote_copy_action.handles(params):
+    if short in _REMOTE_ACTIONS and not any(job.is_local(h) for h in hosts):
         remote = _REMOTE_ACTIONS[short]
         return _each(hosts, lambda host: remote(context, host, dict(params), settings, variables(host)), preshaped=True)
     if short == "script":  # FTL2's is a stub that runs nothing: the action, here or through the gate
