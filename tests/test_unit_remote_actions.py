@@ -186,3 +186,13 @@ def test_a_relative_source_is_found_under_the_playbooks_files_dir(tmp_path):
     found = template_action.find_source("a.txt", "files", str(tmp_path))
     assert found == os.path.join(str(tmp_path), "files", "a.txt")
     assert template_action.find_source("missing.txt", "files", str(tmp_path)) is None
+
+
+def test_a_file_that_fits_one_gate_message_travels_in_the_arguments_and_a_larger_one_in_parts():
+    from ftl2_runner.executor.ftl2 import remote_put
+
+    small = asyncio.run(remote_put.put(None, "r1", "src", ".source", b"x" * 10))
+    assert small == {"arg": "src", "name": ".source", "data": base64.b64encode(b"x" * 10).decode()}
+    # base64 of a part stays well inside FTL2's 64 MiB messages; the parts cover the file with no gap.
+    assert len(base64.b64encode(b"\0" * remote_put.PART)) < 48 * 1024 * 1024
+    assert list(range(0, 3 * remote_put.PART + 1, remote_put.PART))[-1] == 3 * remote_put.PART

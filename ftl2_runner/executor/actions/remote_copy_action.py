@@ -66,6 +66,17 @@ class _Host:
             raise _Unreachable(result)
         return result
 
+    async def put(self, arg: str, name: str, data: bytes) -> dict[str, Any]:
+        """The source file for the module's argument ``arg``: in its arguments, or first in parts when it is large."""
+        from ..ftl2 import remote_put
+
+        try:
+            return await remote_put.put(self.context, self.host, arg, name, data)
+        except remote_put.PutFailed as exc:
+            if not isinstance(exc.result, dict):
+                raise _Unreachable(exc.result) from exc
+            raise _Failed(f"Failed to transfer the file to {self.host}: {exc}") from exc
+
     async def stat(self, path: str, follow: bool, checksum: bool = True) -> dict[str, Any]:
         """``_execute_remote_stat``: the file's ``stat``, with checksum ``"1"`` when it does not exist."""
         result = await self.module("stat", {"path": path, "follow": follow, "get_checksum": checksum, "checksum_algorithm": "sha1"})
@@ -231,7 +242,7 @@ async def _copy_file(
             new_args["checksum"] = local_checksum
         if lmode:
             new_args["mode"] = lmode
-        put = {"arg": "src", "name": ".source" + os.path.splitext(dest_file)[1], "data": base64.b64encode(data).decode("ascii")}
+        put = await remote.put("src", ".source" + os.path.splitext(dest_file)[1], data)
         module_return = await remote.module("copy", new_args, put)
     else:
         if follow:
