@@ -191,7 +191,19 @@ def test_a_relative_source_is_found_under_the_playbooks_files_dir(tmp_path):
 def test_a_file_that_fits_one_gate_message_travels_in_the_arguments_and_a_larger_one_in_parts():
     from ftl2_runner.executor.ftl2 import remote_put
 
-    small = asyncio.run(remote_put.put(None, "r1", "src", ".source", b"x" * 10))
-    assert small == {"arg": "src", "name": ".source", "data": base64.b64encode(b"x" * 10).decode()}
+    sent: list[dict[str, Any]] = []
+
+    async def send(module: str, args: dict[str, Any]) -> dict[str, Any]:
+        sent.append(dict(args, module=module))
+        return {"changed": False}
+
+    small = asyncio.run(remote_put.put(send, "src", ".source", b"x" * 10))
+    assert small == {"arg": "src", "name": ".source", "data": base64.b64encode(b"x" * 10).decode()} and sent == []
+    data = bytes(range(256)) * (remote_put.PART // 128 + 1)  # two whole parts and a piece
+    large = asyncio.run(remote_put.put(send, "src", ".source", data))
+    assert large["staged"].startswith("ftl2-runner-put-") and "data" not in large
+    assert [p["offset"] for p in sent] == [0, remote_put.PART, 2 * remote_put.PART]
+    assert b"".join(base64.b64decode(p["data"]) for p in sent) == data
+    assert {p["name"] for p in sent} == {large["staged"]} and {p["module"] for p in sent} == {"ftl2_runner_put_part"}
     # base64 of a part stays well inside FTL2's 64 MiB messages.
     assert len(base64.b64encode(b"\0" * remote_put.PART)) < 48 * 1024 * 1024

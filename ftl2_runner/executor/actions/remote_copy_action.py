@@ -69,9 +69,13 @@ class _Host:
     async def put(self, arg: str, name: str, data: bytes) -> dict[str, Any]:
         """The source file for the module's argument ``arg``: in its arguments, or first in parts when it is large."""
         from ..ftl2 import remote_put
+        from ..ftl2.remote_modules import run_module
+
+        async def send(module: str, args: dict[str, Any]) -> Any:
+            return await run_module(self.context, self.host, module, args)
 
         try:
-            return await remote_put.put(self.context, self.host, arg, name, data)
+            return await remote_put.put(send, arg, name, data)
         except remote_put.PutFailed as exc:
             if not isinstance(exc.result, dict):
                 raise _Unreachable(exc.result) from exc

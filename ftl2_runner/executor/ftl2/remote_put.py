@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import secrets
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 # Bytes per part: 16 MiB, about 21 MiB in base64, well inside the gate's 64 MiB messages.
@@ -57,18 +58,17 @@ class PutFailed(Exception):
         self.result = result
 
 
-async def put(context: Any, host: str, arg: str, name: str, data: bytes) -> dict[str, Any]:
-    """The ``put`` for :func:`.remote_modules.run_module`: inline when the file fits in one part, else staged."""
+async def put(send: Callable[[str, dict[str, Any]], Awaitable[Any]], arg: str, name: str, data: bytes) -> dict[str, Any]:
+    """The ``put`` for :func:`.remote_modules.run_module`: inline when the file fits in one part, else staged
+    first; ``send(module, args)`` runs one of our modules on the host (``run_module`` for that host)."""
     if len(data) <= PART:
         return {"arg": arg, "name": name, "data": base64.b64encode(data).decode("ascii")}
-    from .remote_modules import run_module
-
     staged = f"ftl2-runner-put-{secrets.token_hex(8)}"
     for offset in range(0, len(data), PART):
         part = base64.b64encode(data[offset : offset + PART]).decode("ascii")
-        result = await run_module(context, host, "ftl2_runner_put_part", {"name": staged, "offset": offset, "data": part})
+        result = await send("ftl2_runner_put_part", {"name": staged, "offset": offset, "data": part})
         if not isinstance(result, dict) or result.get("failed"):
             if isinstance(result, dict):
-                await run_module(context, host, "ftl2_runner_put_part", {"name": staged, "remove": True})
+                await send("ftl2_runner_put_part", {"name": staged, "remove": True})
             raise PutFailed(result)
     return {"arg": arg, "name": name, "staged": staged}
