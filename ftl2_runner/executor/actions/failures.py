@@ -24,6 +24,8 @@ _COPY_SOURCE_MISSING = "FileNotFoundError: Source file not found: "
 CAUSE = "_ftl2_runner_cause"
 # ...and, under this key, the block's first line where it is not `Task failed: Action failed: <msg>`.
 SUMMARY = "_ftl2_runner_summary"
+# ...and, under this key, the line above the origin where it is not `Task failed.`.
+HEADLINE = "_ftl2_runner_headline"
 # The only keys FTL2 keeps when a module it ran as a file exits non-zero: its own msg, and the
 # module's whole answer as raw stdout.
 _WRAPPER_KEYS = frozenset(("failed", "msg", "stdout", "stderr"))
@@ -89,8 +91,9 @@ def from_result(action: str, res: Mapping[str, Any]) -> Failure | None:
     msg = res.get("msg")
     if CAUSE in res:
         summary = res.get(SUMMARY)
-        kept = {k: v for k, v in res.items() if k not in (CAUSE, SUMMARY)}
-        return Failure(kept, summary=str(summary) if summary else None, headline="Task failed.", cause=str(res[CAUSE]))
+        kept = {k: v for k, v in res.items() if k not in (CAUSE, SUMMARY, HEADLINE)}
+        headline = str(res.get(HEADLINE) or "Task failed.")
+        return Failure(kept, summary=str(summary) if summary else None, headline=headline, cause=str(res[CAUSE]))
     if not isinstance(msg, str):
         return None
     if msg.startswith(_UNRESOLVED_MODULE):
@@ -103,12 +106,20 @@ def from_result(action: str, res: Mapping[str, Any]) -> Failure | None:
 def from_exception(action: str, message: str) -> Failure | None:
     """Ansible's form of what FTL2 raised (``message`` is ``"Type: text"``), or ``None``."""
     if action.rsplit(".", 1)[-1] in ("copy", "template") and message.startswith(_COPY_SOURCE_MISSING):
-        src = message[len(_COPY_SOURCE_MISSING) :]
-        text = f"Could not find or access '{src}' on the Ansible Controller."
-        return Failure(
-            {"changed": False, "msg": f"Unexpected AnsibleActionFail error: {text}"},
-            summary=f"Task failed: Unexpected AnsibleActionFail error: {text}",
-            headline="Task failed: Unexpected AnsibleActionFail error.",
-            cause=f"{text} If you are using a module and expect the file to exist on the remote, see the remote_src option.",
-        )
+        res = {k: v for k, v in source_not_found(message[len(_COPY_SOURCE_MISSING) :]).items() if k != "failed"}
+        return from_result(action, res)
     return None
+
+
+def source_not_found(src: str) -> dict[str, Any]:
+    """The failed result of ``copy``'s action for a ``src`` the controller has not got: ansible-core's
+    ``AnsibleActionFail`` (the hint about ``remote_src`` only in the error block's cause)."""
+    text = f"Could not find or access '{src}' on the Ansible Controller."
+    return {
+        "changed": False,
+        "failed": True,
+        "msg": f"Unexpected AnsibleActionFail error: {text}",
+        SUMMARY: f"Task failed: Unexpected AnsibleActionFail error: {text}",
+        HEADLINE: "Task failed: Unexpected AnsibleActionFail error.",
+        CAUSE: f"{text} If you are using a module and expect the file to exist on the remote, see the remote_src option.",
+    }

@@ -1,4 +1,4 @@
-"""``copy`` and ``template`` on remote hosts, done as Ansible's action plugins do them, with Ansible's modules.
+"""``copy`` and ``template``, done as Ansible's action plugins do them, with Ansible's modules.
 
 Ansible's ``copy`` is an action: the controller reads the source (``content=`` goes to a local
 temporary file first), asks the host for the destination's checksum (``stat``) and, only when they
@@ -12,6 +12,8 @@ FTL2 0.4.7's remote ``copy``/``template`` write over an SFTP connection of their
 the inventory's key file) and report FTL2's keys. Here every step on the host is one of Ansible's
 modules through FTL2's gate (:func:`..ftl2.remote_modules.run_module`), so the result is the modules'
 own: Ansible's keys and values. The diff entry is built by :mod:`..display.diff`, as for local hosts.
+On a host that runs on this machine the same steps run Ansible's modules here (FTL2's local ``copy``
+reports its own keys, ignores check mode and does not look at an unchanged file's attributes).
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from typing import Any
 from ..display import diff
 from ..ftl2 import ansible_modules
 from ..vars.booleans import ansible_bool
-from . import source_tree, template_action
+from . import failures, source_tree, template_action
 from .template_action import FILE_COMMON_ARGS
 
 # What the copy action passes on to `file` (REAL_FILE_ARGS).
@@ -94,9 +96,41 @@ class _Host:
         return found
 
 
-async def run_copy(context: Any, host: str, params: Mapping[str, Any], settings: Any, variables: Mapping[str, Any]) -> Any:
-    """Ansible's ``copy`` action on one remote host: its result, or FTL2's when the host was unreachable."""
-    remote = _Host(context, host, settings)
+class _LocalHost(_Host):
+    """A host that runs on this machine: the same steps, each of Ansible's modules run here
+    (:func:`..ftl2.ansible_modules.run_local`), the file handed over in a private temporary file."""
+
+    def __init__(self, host: str, settings: Any):
+        super().__init__(None, host, settings)
+
+    async def module(self, name: str, args: Mapping[str, Any], put: dict[str, Any] | None = None) -> dict[str, Any]:
+        args = dict(args)
+        if put is not None:
+            args[put["arg"]] = put["path"]
+        try:
+            return await ansible_modules.run_local(name, args, self.check_mode, self.diff, self.verbosity)
+        finally:
+            if put is not None:
+                shutil.rmtree(put["directory"], ignore_errors=True)  # the module moved the file, or it is left here
+
+    async def put(self, arg: str, name: str, data: bytes) -> dict[str, Any]:
+        directory = ansible_modules.local_tmpdir()
+        path = os.path.join(directory, name)
+        with open(path, "wb") as handle:
+            handle.write(data)
+        return {"arg": arg, "path": path, "directory": directory}
+
+
+def _steps(context: Any, host: str, settings: Any, local: bool) -> _Host:
+    return _LocalHost(host, settings) if local else _Host(context, host, settings)
+
+
+async def run_copy(
+    context: Any, host: str, params: Mapping[str, Any], settings: Any, variables: Mapping[str, Any], local: bool = False
+) -> Any:
+    """Ansible's ``copy`` action on one host (``local``: one that runs on this machine): its result, or FTL2's
+    when the host was unreachable."""
+    remote = _steps(context, host, settings, local)
     try:
         result = await _copy(remote, dict(params), variables)
     except _Unreachable as exc:
@@ -107,8 +141,10 @@ async def run_copy(context: Any, host: str, params: Mapping[str, Any], settings:
     return result
 
 
-async def run_template(context: Any, host: str, params: Mapping[str, Any], settings: Any, variables: Mapping[str, Any]) -> Any:
-    """Ansible's ``template`` action on one remote host: rendered here (:func:`.template_action.render`, as for
+async def run_template(
+    context: Any, host: str, params: Mapping[str, Any], settings: Any, variables: Mapping[str, Any], local: bool = False
+) -> Any:
+    """Ansible's ``template`` action on one host: rendered here (:func:`.template_action.render`, as for
     every host), then ``copy``'s action on the rendered file."""
     try:
         rendered = template_action.render(params, variables)
@@ -117,7 +153,7 @@ async def run_template(context: Any, host: str, params: Mapping[str, Any], setti
     with template_action.rendered_file(params, rendered) as path:
         args = template_action.copy_args(params, rendered, path)
         args["follow"] = ansible_bool(params.get("follow", False))
-        return await run_copy(context, host, args, settings, variables)
+        return await run_copy(context, host, args, settings, variables, local)
 
 
 async def _copy(remote: _Host, args: dict[str, Any], variables: Mapping[str, Any]) -> dict[str, Any]:
@@ -145,7 +181,7 @@ async def _copy(remote: _Host, args: dict[str, Any], variables: Mapping[str, Any
         else:
             found = template_action.find_source(str(source), "files", template_action.playbook_dir(variables))
             if found is None:
-                return {"failed": True, "msg": f"Could not find or access '{source}' on the Ansible Controller."}
+                return failures.source_not_found(str(source))
             # As rsync: a trailing slash on a directory copies its contents, none the directory itself.
             source = found + os.sep if str(source).endswith(os.sep) and not found.endswith(os.sep) else found
         return await _copy_sources(remote, args, str(source), content, str(dest))

@@ -82,8 +82,10 @@ _ANSIBLE_FILE_MODULES = frozenset(("file",))
 # keys; FTL2 refuses service_facts, user and group for requirements its documentation parser invents
 # (packages "Any", "useradd", "groupadd"...); FTL2's native pip/dnf/dnf5 report in their own keys.
 _ANSIBLE_LOCAL_MODULES = frozenset(("uri", "get_url", "service_facts", "user", "group", "pip", "dnf", "dnf5"))
-# On remote hosts, Ansible's copy/template actions done by ftl2-runner with Ansible's modules through FTL2's gate.
-_REMOTE_ACTIONS = {"copy": remote_copy_action.run_copy, "template": remote_copy_action.run_template}
+# Ansible's copy/template actions done by ftl2-runner with Ansible's modules, here or through FTL2's gate (FTL2's
+# own write over an SFTP connection of their own remotely, and report FTL2's keys, ignore check mode and an
+# unchanged file's attributes locally).
+_FILE_ACTIONS = {"copy": remote_copy_action.run_copy, "template": remote_copy_action.run_template}
 # On remote hosts, Ansible's own modules through FTL2's gate where FTL2's remote run differs (actions with no
 # plugin of their own for these calls): FTL2 runs file/stat as its lean modules, uri/get_url as its HTTP-only
 # ones, setup dies on its relative imports and gather_facts is a stub.
@@ -233,9 +235,11 @@ def _action(job: Job, module: str, hosts: list[str], params: Mapping[str, Any]) 
         return None  # a collection module: FTL2's
     if not hosts:
         return None
-    if short in _REMOTE_ACTIONS and not any(job.is_local(h) for h in hosts):
-        remote = _REMOTE_ACTIONS[short]
-        return _each(hosts, lambda host: remote(context, host, dict(params), settings, variables(host)), preshaped=True)
+    if short in _FILE_ACTIONS:  # Ansible's copy/template action on every host, here or through FTL2's gate
+        action = _FILE_ACTIONS[short]
+        return _each(
+            hosts, lambda host: action(context, host, dict(params), settings, variables(host), job.is_local(host)), preshaped=True
+        )
     if short == "script":  # FTL2's is a stub that runs nothing: the action, here or through the gate
         return _each(
             hosts, lambda host: _script(context, host, dict(params), settings, job.is_local(host), variables(host)), preshaped=True
