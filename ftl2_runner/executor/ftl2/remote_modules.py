@@ -292,14 +292,17 @@ ENVELOPE = "_ftl2_runner_result"
 
 
 def module_result(output: Any) -> Any:
-    """A result of one of our bundles as ansible-core reports the module's: without the gate's keys.
+    """A result of one of our bundles as ansible-core reports the module's: without the gate's keys, with the
+    ``stdout_lines``/``stderr_lines`` ansible-core's controller adds to a module's ``stdout``/``stderr``.
 
     A module that printed no JSON (a traceback) is Ansible's ``MODULE FAILURE``.
     """
     if not isinstance(output, dict):
         return output
     if isinstance(output.get(ENVELOPE), dict):
-        return output[ENVELOPE]
+        from .ansible_modules import with_output_lines
+
+        return with_output_lines(dict(output[ENVELOPE]))
     if set(output) <= set(GATE_KEYS):
         return {
             "failed": True,
