@@ -113,6 +113,9 @@ def main(name):
         except ValueError:
             continue
         if isinstance(result, dict):
+            if name == "user":  # 2.21's `groups`, from the target's group database (ftl2_runner_user_result)
+                import ftl2_runner_user_result
+                result = ftl2_runner_user_result.with_groups(result)
             text = json.dumps({ENVELOPE: result})
             break
     sys.stdout.write(text)
@@ -190,7 +193,19 @@ def _entry_source() -> bytes:
 
 
 def _own_modules() -> tuple[tuple[str, bytes], ...]:
-    return tuple((f"ansible/modules/{name}.py", source.encode()) for name, source in sorted(OWN_MODULES.items()))
+    """Our steps shipped as Ansible modules, and the helpers the entry point imports (at the library's top)."""
+    modules = tuple((f"ansible/modules/{name}.py", source.encode()) for name, source in sorted(OWN_MODULES.items()))
+    return (*modules, ("ftl2_runner_user_result.py", _user_result_source()))
+
+
+@cache
+def _user_result_source() -> bytes:
+    """actions/user_result.py (pure Python, no import of ftl2_runner's): FTL2's ``user`` module predates 2.21's
+    ``groups``, which the entry point adds on the target, where the group database is."""
+    from ..actions import user_result
+
+    with open(user_result.__file__, "rb") as handle:
+        return handle.read()
 
 
 @cache
