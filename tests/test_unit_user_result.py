@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from ftl2_runner.executor.actions import user_result
+from ftl2_runner.executor.ftl2 import user_result
 
 
 def _group(name, gid, members):

@@ -200,9 +200,9 @@ def _own_modules() -> tuple[tuple[str, bytes], ...]:
 
 @cache
 def _user_result_source() -> bytes:
-    """actions/user_result.py (pure Python, no import of ftl2_runner's): FTL2's ``user`` module predates 2.21's
+    """ftl2/user_result.py (pure Python, no import of ftl2_runner's): FTL2's ``user`` module predates 2.21's
     ``groups``, which the entry point adds on the target, where the group database is."""
-    from ..actions import user_result
+    from . import user_result
 
     with open(user_result.__file__, "rb") as handle:
         return handle.read()
