@@ -29,7 +29,9 @@ def test_controller_actions_and_collections_keep_their_own_paths():
 
 def test_a_bundles_result_travels_under_one_key_so_the_gate_keeps_its_stdout():
     result = {"changed": True, "stdout": "/root", "rc": 0}
-    assert module_result({ENVELOPE: result, "stdout": json.dumps({ENVELOPE: result}), "rc": 0}) == result
+    # the module's own stdout, with the lines ansible-core's controller adds to it
+    assert module_result({ENVELOPE: result, "stdout": json.dumps({ENVELOPE: result}), "rc": 0}) == dict(result, stdout_lines=["/root"])
+    assert result == {"changed": True, "stdout": "/root", "rc": 0}  # the gate's answer is not changed in place
 
 
 def test_the_remote_script_step_is_shipped_as_a_module_of_the_bundle():
@@ -75,12 +77,12 @@ def test_with_lookups_give_their_plugins_items():
 
 
 def test_with_fileglob_looks_under_files_and_lists_files_only(tmp_path):
-    from ftl2_runner.executor.vars import lookups
+    from ftl2_runner.executor.vars import lookups_controller
 
     (tmp_path / "files" / "conf").mkdir(parents=True)
     (tmp_path / "files" / "conf" / "a.txt").write_text("a")
     (tmp_path / "files" / "conf" / "d.txt").mkdir()
-    assert lookups.fileglob(["conf/*.txt"], str(tmp_path)) == [str(tmp_path / "files" / "conf" / "a.txt")]
+    assert lookups_controller.fileglob(["conf/*.txt"], str(tmp_path)) == [str(tmp_path / "files" / "conf" / "a.txt")]
 
 
 def test_play_orders_are_ansibles_and_others_are_refused():

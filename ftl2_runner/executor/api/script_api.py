@@ -33,7 +33,8 @@ from ...script import TaskFailed
 from ..display.events import PlaybookRecorder
 from ..tasks.executor import TaskExecutor
 from ..tasks.spec import Condition, LoopState, TaskOptions, block_environment, loop_state, task_options
-from ..vars import lookups
+from ..vars import lookups, lookups_controller
+from ..vars.lookup_support import JobLookups, job_lookups
 from ..vars.magic import JobMagic
 from ..vars.variables import HostVariables, HostVars
 from .calls import TrackedAutomation
@@ -54,7 +55,8 @@ class JobSettings:
     tags: list[str] = field(default_factory=list)
     skip_tags: list[str] = field(default_factory=list)
     start_at_task: str | None = None
-    host_defaults: dict[str, Any] = field(default_factory=dict)  # -u / -b / --become-user
+    host_defaults: dict[str, Any] = field(default_factory=dict)  # -u / -b / --become-user, ANSIBLE_* and ansible.cfg
+    config_file: str | None = None  # the ansible.cfg the job read (ansible_config_file)
     playbook_path: str | None = None  # the file the job launched (a launcher, or the script itself)
     inventory_sources: list[str] = field(default_factory=list)  # -i values, as ansible_inventory_sources lists them
     launcher_vars: dict[str, Any] = field(default_factory=dict)  # a launcher's play `vars` (also in `extravars`)
@@ -95,12 +97,15 @@ class ScriptRunner:
             skip_tags=tuple(settings.skip_tags),
             limit=settings.limit,
             inventory_sources=tuple(settings.inventory_sources),
+            config_file=settings.config_file,
         )
         extra = settings.job_extravars if settings.job_extravars is not None else settings.extravars
         self._variables = HostVariables(
             self._inventory_vars, extra, inventory=self._inventory, job=job, playbook_vars=settings.launcher_vars
         )
         self._variables.secrets = settings.vault_secrets
+        # What lookups in templates need from the job (a script runner per job: set once, before the script runs).
+        job_lookups.set(JobLookups(recorder.warning, recorder.verbose, settings.vault_secrets, _private_data_dir()))
         self._executor = TaskExecutor(recorder, settings, self._plays, self._variables)
         self._plays.variables = self._variables
         self._plays.removed = lambda: self._executor.hosts.out_of_play
@@ -278,8 +283,8 @@ class ScriptRunner:
         ``environment`` is the play's ``environment:`` (values templated per host), under its blocks' and tasks'.
         ``order`` is the play's ``order:`` (``inventory``, ``reverse_inventory``, ``sorted``, ``reverse_sorted``,
         ``shuffle``): the order its hosts run each task in. ``strategy="free"`` prints each task's banner with its
-        first host result, as Ansible's default callback does under ``strategy: free`` (the hosts still run the
-        script's tasks one after the other).
+        first host result, as Ansible's default callback does under ``strategy: free``; ``play.each_host(body)``
+        then lets each host run through ``body``'s tasks at its own pace.
         Use ``async with`` for a play with handlers: they run when it ends.
         """
         hosts = hosts or self._plays.default_pattern or "localhost"
@@ -510,7 +515,7 @@ class ScriptRunner:
     def with_fileglob(self, *patterns: str, loop_var: str = "item", label: Any = None, index_var: str | None = None) -> AsyncIterator[Any]:
         """``with_fileglob:``: the controller's files a pattern matches (relative ones under the playbook's ``files/``)."""
         rendered = self._lookup_terms("with_fileglob", patterns)
-        found = self._lookup("fileglob", lambda p: lookups.fileglob(p, self._variables.playbook_dir), rendered)
+        found = self._lookup("fileglob", lambda p: lookups_controller.fileglob(p, self._variables.playbook_dir), rendered)
         return self._with("fileglob", found, loop_var, label, index_var)
 
     def with_subelements(
@@ -706,6 +711,12 @@ class ScriptRunner:
 
     def display(self, msg: str) -> None:
         self._recorder.verbose(msg)
+
+
+def _private_data_dir() -> str | None:
+    """The job's private data dir (ansible-runner's ``AWX_ISOLATED_DATA_DIR`` is its ``artifacts/<ident>``)."""
+    artifacts = os.environ.get("AWX_ISOLATED_DATA_DIR", "")
+    return artifacts.rsplit("/artifacts/", 1)[0] if "/artifacts/" in artifacts else None
 
 
 class PlayScope:
