@@ -33,7 +33,7 @@ class Case:
     description: str = ""
     http_server: bool = False  # serve www/ on 127.0.0.1 for both sides (compat/http_fixture.py)
     sshd: bool = False  # a real sshd on 127.0.0.1: the inventory's {ssh_port} and {ssh_key} are filled in
-    private_accounts: bool = False  # both workers see a throw-away /etc (compat/private_accounts.py)
+    private_accounts: bool = False  # both workers (and with sshd, each side its own sshd) see a throw-away /etc
     awx: dict[str, Any] | None = None  # a job built as AWX builds it (compat/awx_jobs.py), not a hand-made data dir
 
     @classmethod
@@ -151,15 +151,24 @@ def _data_dir(case: Case, root: Path, content: str, inventory_values: dict[str, 
 
 
 @contextlib.contextmanager
-def _sshd(root: Path) -> Any:
-    """A real sshd on 127.0.0.1 for a remote case; yields the values its inventory names."""
+def _sshd(root: Path, accounts_scratch: Path | None = None) -> Any:
+    """A real sshd on 127.0.0.1 for a remote case; yields the values its inventory names.
+
+    ``accounts_scratch``: the sshd (and every session it starts) runs where ``/etc`` is a throw-away
+    overlay (compat/private_accounts.py), so a remote ``user``/``group`` case changes no real account.
+    """
     from . import sshd
 
     if sshd.SSHD is None:
         raise RuntimeError("this case needs openssh-server (.ci/run installs it)")
     root.mkdir(parents=True)
     key = sshd.keygen(root / "client_key")
-    (server,) = sshd.start_servers(root / "server", 1, key)
+    wrapper: tuple[str, ...] = ()
+    if accounts_scratch is not None:
+        from .private_accounts import wrapped
+
+        wrapper = tuple(wrapped([], accounts_scratch))
+    (server,) = sshd.start_servers(root / "server", 1, key, wrapper=wrapper)
     try:
         yield {"ssh_port": str(server.port), "ssh_key": str(key)}
     finally:
@@ -228,9 +237,15 @@ def _run_case(case: Case, reference_bin: Path, allowance_ids: list[str]) -> Comp
             from .http_fixture import serving
 
             extra_env["COMPAT_HTTP_URL"] = stack.enter_context(serving(case.path / "www"))
-        inventory_values: dict[str, str] = {}
+        inventory_values: dict[str, dict[str, str]] = {"ref": {}, "ftl2": {}}
+        if case.sshd and case.private_accounts:
+            # Each side's own sshd, in its own throw-away /etc: both start from the same accounts, and what
+            # one side leaves behind (a failed run) never reaches the other side or this machine.
+            for side in inventory_values:
+                inventory_values[side] = stack.enter_context(_sshd(root / f"sshd-{side}", root / f"{side}-sshd-accounts"))
+        elif case.sshd:
+            inventory_values["ref"] = inventory_values["ftl2"] = stack.enter_context(_sshd(root / "sshd"))
         if case.sshd:
-            inventory_values = stack.enter_context(_sshd(root / "sshd"))
             extra_env["ANSIBLE_HOST_KEY_CHECKING"] = "False"  # a fresh host key each run, for both tools
         ref_env = dict(_base_env(), **extra_env)
         ref_env["PATH"] = f"{reference_bin}{os.pathsep}{ref_env.get('PATH', '')}"
@@ -240,10 +255,10 @@ def _run_case(case: Case, reference_bin: Path, allowance_ids: list[str]) -> Comp
         ftl2_content = "script.yml" if (case.path / "script.yml").exists() else "script.py"
         for side, content in (("ref", "playbook.yml"), ("ftl2", ftl2_content)):
             if case.awx is not None:
-                pdd, kwargs = _awx_job(case, root / side, content, inventory_values, root / f"{side}-worker")
+                pdd, kwargs = _awx_job(case, root / side, content, inventory_values[side], root / f"{side}-worker")
                 streams[side] = _transmit(pdd, case, kwargs)
             else:
-                streams[side] = _transmit(_data_dir(case, root / side, content, inventory_values), case)
+                streams[side] = _transmit(_data_dir(case, root / side, content, inventory_values[side]), case)
         reference = _run_worker(
             [str(reference_bin / "ansible-runner")], streams["ref"], root / "ref-worker", ref_env, _scratch(case, root, "ref")
         )

@@ -50,7 +50,7 @@ MOVED = {
     "ftl2_runner.executor.failures": "ftl2_runner.executor.actions.failures",
     "ftl2_runner.executor.shaping": "ftl2_runner.executor.actions.shaping",
     "ftl2_runner.executor.results": "ftl2_runner.executor.actions.results",
-    "ftl2_runner.executor.user_result": "ftl2_runner.executor.actions.user_result",
+    "ftl2_runner.executor.user_result": "ftl2_runner.executor.ftl2.user_result",
     "ftl2_runner.executor.tasks.local_actions": "ftl2_runner.executor.actions.local_actions",
     "ftl2_runner.executor.ansible_modules": "ftl2_runner.executor.ftl2.ansible_modules",
     "ftl2_runner.executor.remote_hints": "ftl2_runner.executor.ftl2.remote_hints",

@@ -65,16 +65,22 @@ def test_account_changes_stay_in_the_namespace(tmp_path):
 
 
 @pytest.mark.compat
-def test_user_group_case_leaves_the_real_accounts_alone():
+@pytest.mark.parametrize(
+    ("name", "host", "prefix"),
+    [("user_group", "localhost", "ftl2compat_"), ("remote_user_group", "r1", "ftl2ci_")],
+    ids=["local", "over-ssh"],
+)
+def test_user_group_case_leaves_the_real_accounts_alone(name, host, prefix):
+    """Locally the workers, over SSH the sshd (on this machine) see a throw-away /etc."""
     _skip_unless_available()
-    case = next(c for c in harness.all_cases() if c.name == "user_group")
+    case = next(c for c in harness.all_cases() if c.name == name)
     assert case.private_accounts
     before = private_accounts.fingerprint()
     comparison = harness.run_case(case, ensure_reference_env())
     assert comparison.reference.rc == 0 and comparison.ftl2.rc == 0
     # Both sides really created and removed accounts (changed tasks in the recap)...
-    assert any('event_data.changed: {"localhost": ' in line for line in comparison.ref_lines)
-    assert any('event_data.changed: {"localhost": ' in line for line in comparison.ftl2_lines)
+    assert any(f'event_data.changed: {{"{host}": ' in line for line in comparison.ref_lines)
+    assert any(f'event_data.changed: {{"{host}": ' in line for line in comparison.ftl2_lines)
     # ...and none of it reached this machine.
-    assert _names_in_real_accounts("ftl2compat_") == []
+    assert _names_in_real_accounts(prefix) == []
     assert private_accounts.fingerprint() == before

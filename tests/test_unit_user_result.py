@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from ftl2_runner.executor.actions import user_result
+from ftl2_runner.executor.ftl2 import user_result
 
 
 def _group(name, gid, members):
@@ -38,3 +38,30 @@ def test_no_groups_for_absent_failed_or_unknown_users():
     assert "groups" not in user_result.with_groups(failed, GROUPS)
     check_mode_new = {"changed": True, "name": "alice", "state": "present"}  # --check: the user does not exist yet
     assert "groups" not in user_result.with_groups(check_mode_new, GROUPS)
+
+
+def test_the_file_runs_on_a_target_without_ftl2_runner(tmp_path):
+    """Remote hosts get this file in our library of Ansible's modules (ftl2/remote_modules.py): it must run there
+    on its own, imported by the entry point under its library name."""
+    import io
+    import subprocess
+    import sys
+    import zipfile
+
+    from ftl2_runner.executor.ftl2 import remote_modules
+
+    with zipfile.ZipFile(io.BytesIO(remote_modules.bundle_bytes("user"))) as archive:
+        source = archive.read("ftl2_runner_user_result.py")
+        assert b"ftl2_runner_user_result.with_groups" in archive.read("ftl2_runner_entry.py")
+    (tmp_path / "ftl2_runner_user_result.py").write_bytes(source)
+    probe = (
+        "import sys; sys.path.insert(0, '.')\n"
+        "import json, ftl2_runner_user_result as u\n"
+        "class G:\n"
+        "    def __init__(s, n, g, m): s.gr_name, s.gr_gid, s.gr_mem = n, g, m\n"
+        "res = {'name': 'alice', 'state': 'present', 'uid': 5, 'group': 10, 'shell': '/bin/sh'}\n"
+        "print(json.dumps(u.with_groups(res, [G('staff', 10, ['alice']), G('extra', 11, ['alice'])])))\n"
+    )
+    done = subprocess.run([sys.executable, "-I", "-c", probe], cwd=tmp_path, capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().endswith('"shell": "/bin/sh", "groups": "extra"}')

@@ -2,7 +2,8 @@
 
 Each FTL2 host gets its *effective* variables (group vars applied, host vars last),
 each FTL2 group lists every host of the Ansible group including its children's, and
-the variables FTL2 reads under other names are translated: the key file
+the variables FTL2 reads under other names are translated: the address, port and user as ansible-core's
+ssh connection resolves them (``ansible_ssh_host`` and the other aliases: :mod:`.connection`), the key file
 (``ansible_ssh_private_key_file`` → ``ssh_private_key_file``), the password
 (``ansible_ssh_pass`` → ``ansible_password``) and host key checking
 (``ANSIBLE_HOST_KEY_CHECKING``/``ansible_host_key_checking`` → ``disable_host_key_checking``).
@@ -15,6 +16,7 @@ import os
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from . import connection
 from .model import Inventory
 
 
@@ -58,13 +60,13 @@ def to_ftl2(
     for name in hosts:
         own = host_vars(name) if host_vars is not None else inventory.effective_vars(name)
         variables = host_settings(own, environ, defaults or {})
-        user = str(variables.get("ansible_user") or variables.get("ansible_ssh_user") or getpass.getuser())
+        user = connection.ssh_user(variables) or getpass.getuser()
         become_user = str(variables.get("ansible_become_user", "root"))
         become = bool(variables.get("ansible_become", False)) and not _false(variables.get("ansible_become"))
         configs[name] = HostConfig(
             name=name,
-            ansible_host=str(variables.get("ansible_host", name)),
-            ansible_port=int(variables.get("ansible_port", 22)),
+            ansible_host=connection.ssh_host(name, variables),
+            ansible_port=connection.ssh_port(variables) or 22,
             ansible_user=user,
             ansible_connection=str(variables.get("ansible_connection", "ssh")),
             ansible_python_interpreter=str(variables.get("ansible_python_interpreter", "python3")),

@@ -94,6 +94,8 @@ def from_result(action: str, res: Mapping[str, Any]) -> Failure | None:
         kept = {k: v for k, v in res.items() if k not in (CAUSE, SUMMARY, HEADLINE)}
         headline = str(res.get(HEADLINE) or "Task failed.")
         return Failure(kept, summary=str(summary) if summary else None, headline=headline, cause=str(res[CAUSE]))
+    if SUMMARY in res:  # an action's own failure (package, dnf): `Task failed: Action failed: <msg>`, no cause
+        return Failure({k: v for k, v in res.items() if k != SUMMARY}, summary=str(res[SUMMARY]))
     if not isinstance(msg, str):
         return None
     if msg.startswith(_UNRESOLVED_MODULE):

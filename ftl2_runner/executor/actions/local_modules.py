@@ -17,8 +17,7 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from ..ftl2 import ansible_modules
-from . import user_result
+from ..ftl2 import ansible_modules, user_result
 from .shaping import PRESHAPED, shape_facts
 
 

@@ -15,11 +15,11 @@ during it are its steps (a remote copy's ``stat``), which neither the task nor t
   through FTL2's gate (:mod:`.remote_copy_action`), ``--check``, ``--diff`` and a directory ``src``
   (:mod:`.source_tree`) included.
 * ``setup``/``gather_facts``, ``uri``, ``get_url``, ``service_facts``, ``user``, ``group``,
-  ``pip``, ``dnf`` and ``file`` on hosts that run on this machine: Ansible's own modules
+  ``pip``, ``dnf5`` and ``file`` on hosts that run on this machine: Ansible's own modules
   (:mod:`.local_modules`).
-* ``package`` (FTL2 refuses it) on local hosts, and ``script`` (FTL2's is a stub that runs nothing)
-  on local and remote hosts: the actions as Ansible's do them (:mod:`.package_action`,
-  :mod:`.script_action`; remotely through FTL2's gate).
+* ``package`` (FTL2 refuses it) and ``dnf`` (FTL2's native module never asks which manager the host
+  has), and ``script`` (FTL2's is a stub that runs nothing) on local and remote hosts: the actions as
+  Ansible's do them (:mod:`.package_action`, :mod:`.script_action`; remotely through FTL2's gate).
 * a task's ``environment:`` (FTL2 0.4.7 has no per-call environment): each host's module as Ansible's
   own with that environment in its process, here or through FTL2's gate (:mod:`.task_environment`).
 * ``--check`` (the job's, or the task's ``check_mode:``): FTL2's native ``copy``/``file`` ignore check
@@ -35,7 +35,7 @@ during it are its steps (a remote copy's ``stat``), which neither the task nor t
   SSH. For hosts whose connection is local, the call goes through FTL2's ``localhost`` proxy.
 
 **Ansible's module through FTL2's gate** (``by == ANSIBLE``): ``setup``, ``file``, ``stat``,
-``uri``, ``get_url`` and every plain Ansible module FTL2 has no native version of (``lineinfile``,
+``uri``, ``get_url``, ``pip``, ``dnf5`` and every plain Ansible module FTL2 has no native version of (``lineinfile``,
 ``find``...: :func:`..ftl2.remote_modules.is_plain_ansible_module`) on remote hosts run as Ansible's own modules, FTL2's ``run_on`` carrying
 our bundle of them (:mod:`..ftl2.remote_modules`); FTL2's events report them to the task.
 
@@ -80,16 +80,16 @@ _NAME_LOCAL_SHORTCUTS = frozenset(("shell", "copy", "template", "fetch"))
 _ANSIBLE_FILE_MODULES = frozenset(("file",))
 # On local hosts, Ansible's own modules: FTL2's native uri/get_url speak only HTTP(S) and return their own
 # keys; FTL2 refuses service_facts, user and group for requirements its documentation parser invents
-# (packages "Any", "useradd", "groupadd"...); FTL2's native pip/dnf/dnf5 report in their own keys.
-_ANSIBLE_LOCAL_MODULES = frozenset(("uri", "get_url", "service_facts", "user", "group", "pip", "dnf", "dnf5"))
+# (packages "Any", "useradd", "groupadd"...); FTL2's native pip/dnf5 report in their own keys (dnf: package_action).
+_ANSIBLE_LOCAL_MODULES = frozenset(("uri", "get_url", "service_facts", "user", "group", "pip", "dnf5"))
 # Ansible's copy/template actions done by ftl2-runner with Ansible's modules, here or through FTL2's gate (FTL2's
 # own write over an SFTP connection of their own remotely, and report FTL2's keys, ignore check mode and an
 # unchanged file's attributes locally).
 _FILE_ACTIONS = {"copy": remote_copy_action.run_copy, "template": remote_copy_action.run_template}
 # On remote hosts, Ansible's own modules through FTL2's gate where FTL2's remote run differs (actions with no
 # plugin of their own for these calls): FTL2 runs file/stat as its lean modules, uri/get_url as its HTTP-only
-# ones, setup dies on its relative imports and gather_facts is a stub.
-REMOTE_AS_ANSIBLE = frozenset(("setup", "file", "stat", "uri", "get_url"))
+# ones, setup dies on its relative imports and gather_facts is a stub; its native pip/dnf5 report in their own keys.
+REMOTE_AS_ANSIBLE = frozenset(("setup", "file", "stat", "uri", "get_url", "pip", "dnf5"))
 # Modules whose call is not the same on local and remote hosts: a list mixing both is routed as two lists (:func:`parts`).
 _BY_LOCALITY = frozenset(("copy", "template", "uri", "get_url"))
 
@@ -237,9 +237,7 @@ def _action(job: Job, module: str, hosts: list[str], params: Mapping[str, Any]) 
         return None
     if short in _FILE_ACTIONS:  # Ansible's copy/template action on every host, here or through FTL2's gate
         action = _FILE_ACTIONS[short]
-        return _each(
-            hosts, lambda host: action(context, host, dict(params), settings, variables(host), job.is_local(host)), preshaped=True
-        )
+        return _each(hosts, lambda host: action(context, host, dict(params), settings, variables(host), job.is_local(host)), preshaped=True)
     if short == "script":  # FTL2's is a stub that runs nothing: the action, here or through the gate
         return _each(
             hosts, lambda host: _script(context, host, dict(params), settings, job.is_local(host), variables(host)), preshaped=True
@@ -248,6 +246,12 @@ def _action(job: Job, module: str, hosts: list[str], params: Mapping[str, Any]) 
         # ansible-core runs the command module in check mode: nothing runs, creates/removes still decide.
         args = dict(params, _uses_shell=True) if short == "shell" else dict(params)
         return _each(hosts, lambda host: _command_in_check_mode(context, host, args, settings, job.is_local(host)), preshaped=True)
+    if short in package_action.ACTIONS:  # a manager chosen from the host's facts: its module here or through the gate
+        return _each(
+            hosts,
+            lambda host: package_action.run(short, context, host, dict(params), settings, variables(host), job.is_local(host)),
+            preshaped=True,
+        )
     if not all(job.is_local(h) for h in hosts):
         return None
     params = dict(params)
@@ -255,12 +259,6 @@ def _action(job: Job, module: str, hosts: list[str], params: Mapping[str, Any]) 
         return _each(hosts, lambda host: local_modules.gather_facts(params, settings.check_mode, settings.verbosity), preshaped=True)
     if short in _ANSIBLE_LOCAL_MODULES:
         return _each(hosts, lambda host: local_modules.ansible_module(short, params, settings), preshaped=True)
-    if short == "package":  # FTL2 refuses it for a requirement it misreads; the action picks the manager
-        return _each(
-            hosts,
-            lambda host: package_action.run_local(params, variables(host), settings.check_mode, settings.diff, settings.verbosity),
-            preshaped=True,
-        )
     localhost = context["localhost"]
     if short == "template":  # rendered with the host's variables, as on remote hosts; written by FTL2's copy
         if settings.check_mode:

@@ -312,15 +312,19 @@ def ansible_key_order(res: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def as_failure(res: Mapping[str, Any]) -> dict[str, Any]:
-    """A failed result as ansible-core 2.21 reports it: no ``failed`` key, ``exception`` after ``changed``."""
+    """A failed result as ansible-core 2.21 reports it: no ``failed`` key, ``exception`` after ``changed`` (and after
+    the fields ansible-core's result lists before it: ``ansible_facts``, ``async_result``)."""
     out: dict[str, Any] = {}
     if "changed" in res:
         out["changed"] = res["changed"]
     else:
         out["changed"] = False
+    for key in ("ansible_facts", "async_result"):
+        if key in res:
+            out[key] = res[key]
     out["exception"] = "(traceback unavailable)"
     for key, value in res.items():
-        if key not in ("changed", "failed", "exception"):
+        if key not in out and key != "failed":
             out[key] = value
     return out
 

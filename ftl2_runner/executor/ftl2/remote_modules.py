@@ -118,6 +118,9 @@ def main(name):
         except ValueError:
             continue
         if isinstance(result, dict):
+            if name == "user":  # 2.21's `groups`, from the target's group database (ftl2_runner_user_result)
+                import ftl2_runner_user_result
+                result = ftl2_runner_user_result.with_groups(result)
             text = json.dumps({ENVELOPE: result})
             break
     sys.stdout.write(text)
@@ -195,7 +198,19 @@ def _entry_source() -> bytes:
 
 
 def _own_modules() -> tuple[tuple[str, bytes], ...]:
-    return tuple((f"ansible/modules/{name}.py", source.encode()) for name, source in sorted(OWN_MODULES.items()))
+    """Our steps shipped as Ansible modules, and the helpers the entry point imports (at the library's top)."""
+    modules = tuple((f"ansible/modules/{name}.py", source.encode()) for name, source in sorted(OWN_MODULES.items()))
+    return (*modules, ("ftl2_runner_user_result.py", _user_result_source()))
+
+
+@cache
+def _user_result_source() -> bytes:
+    """ftl2/user_result.py (pure Python, no import of ftl2_runner's): FTL2's ``user`` module predates 2.21's
+    ``groups``, which the entry point adds on the target, where the group database is."""
+    from . import user_result
+
+    with open(user_result.__file__, "rb") as handle:
+        return handle.read()
 
 
 @cache
@@ -297,14 +312,17 @@ ENVELOPE = "_ftl2_runner_result"
 
 
 def module_result(output: Any) -> Any:
-    """A result of one of our bundles as ansible-core reports the module's: without the gate's keys.
+    """A result of one of our bundles as ansible-core reports the module's: without the gate's keys, with the
+    ``stdout_lines``/``stderr_lines`` ansible-core's controller adds to a module's ``stdout``/``stderr``.
 
     A module that printed no JSON (a traceback) is Ansible's ``MODULE FAILURE``.
     """
     if not isinstance(output, dict):
         return output
     if isinstance(output.get(ENVELOPE), dict):
-        return output[ENVELOPE]
+        from .ansible_modules import with_output_lines
+
+        return with_output_lines(dict(output[ENVELOPE]))
     if set(output) <= set(GATE_KEYS):
         return {
             "failed": True,

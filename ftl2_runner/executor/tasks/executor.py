@@ -27,6 +27,7 @@ from ..ftl2 import bookkeeping, quirks
 from ..ftl2.bookkeeping import Bookkeeping
 from ..ftl2.quirks import native_for_pattern
 from ..vars.conditions import AttributeView, ConditionError, condition_text, holds, render
+from ..vars.delegation import delegated_vars
 from ..vars.lookup_support import current_action
 from ..vars.magic import OMIT
 from ..vars.variables import HostVariables, HostVars, holds_template, render_value
@@ -374,7 +375,7 @@ class TaskExecutor:
         delegate_to = run.options.delegate_to
         delegate = str(render(delegate_to, self._view(run.options, host))) if isinstance(delegate_to, str) else str(delegate_to)
         known = delegate in self.plays.inventory.host_vars
-        run.delegated_vars[host] = _delegated_vars(delegate, self.variables.of(delegate, task=False) if known else None)
+        run.delegated_vars[host] = delegated_vars(delegate, self.variables.of(delegate, task=False) if known else None)
         return delegate
 
     def _view(self, options: TaskOptions | None, host: str) -> HostVars:
@@ -723,28 +724,6 @@ def _same_loop_task(task: Task, spec: CallSpec, options: TaskOptions) -> None:
 
 def _handler_failed(name: str, hosts: list[str]) -> TaskFailed:
     return TaskFailed(name, hosts, "the handler failed on every host it ran on")
-
-
-# The delegate's connection variables ansible-core copies into a delegated result, where its connection
-# plugin has them as options (the local connection has none of them).
-_DELEGATED_VAR_NAMES = ("ansible_host", "ansible_port", "ansible_user")
-
-
-def _delegated_vars(delegate: str, variables: Mapping[str, Any] | None) -> dict[str, Any]:
-    """``_ansible_delegated_vars`` of a result: the delegate, its connection, and its connection options.
-
-    A delegate outside the inventory named ``localhost`` is Ansible's implicit localhost (connection local).
-    """
-    if variables is None:
-        local = delegate in ("localhost", "127.0.0.1", "::1")
-        return {"ansible_delegated_host": delegate, "ansible_connection": "local" if local else "ssh"}
-    connection = str(variables.get("ansible_connection") or "ssh")
-    out: dict[str, Any] = {"ansible_delegated_host": delegate, "ansible_connection": connection}
-    if connection != "local":
-        for name in _DELEGATED_VAR_NAMES:
-            if variables.get(name) is not None:
-                out[name] = variables[name]
-    return out
 
 
 def _throttled(calls: list[tuple[list[str], Any]], limit: int) -> list[tuple[list[str], Any]]:

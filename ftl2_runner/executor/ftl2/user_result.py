@@ -4,8 +4,10 @@ FTL2's copy of ``ansible/modules/user.py`` reports ``groups`` only when the task
 ``groups``, and then as the task wrote it. ansible-core 2.21 reports it whenever the user
 exists and ``state`` is ``present``: the comma-separated names of the groups that list the
 user as a member, in the group database's order, without the user's primary group
-(``User.user_group_membership``). The database is read on the machine the module ran on,
-so this is only done for local hosts.
+(``User.user_group_membership``). The database is read on the machine the module ran on:
+here for local hosts; on remote hosts this file travels in our library of Ansible's modules and
+the entry point applies it on the target (ftl2/remote_modules.py), so it imports nothing of
+ftl2-runner's and runs on the target's Python.
 """
 
 from __future__ import annotations
