@@ -318,7 +318,8 @@ def as_failure(res: Mapping[str, Any]) -> dict[str, Any]:
         out["changed"] = res["changed"]
     else:
         out["changed"] = False
-    out["exception"] = "(traceback unavailable)"
+    if "async_result" not in res:  # the controller's own failure of an async job that did not finish has none
+        out["exception"] = "(traceback unavailable)"
     for key, value in res.items():
         if key not in ("changed", "failed", "exception"):
             out[key] = value

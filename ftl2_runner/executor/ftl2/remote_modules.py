@@ -41,6 +41,7 @@ import zipfile
 from functools import cache
 from typing import Any
 
+from .async_job import ASYNC_MODULE
 from .remote_script import SCRIPT_MODULE
 
 PREFIX = "ftl2_runner_ansible."
@@ -71,7 +72,7 @@ def is_plain_ansible_module(name: str) -> bool:
 WITH_TASK_TMPDIR = frozenset(("uri", "get_url"))
 
 # Steps of Ansible's actions that are not a module of Ansible's, shipped in the library as if they were one.
-OWN_MODULES = {"ftl2_runner_script": SCRIPT_MODULE}
+OWN_MODULES = {"ftl2_runner_script": SCRIPT_MODULE, "ftl2_runner_async": ASYNC_MODULE}
 
 # The library's entry point (``ftl2_runner_entry.main(name)``): the module's arguments on stdin, a task's
 # environment, a put file or task directory made as described above, then Ansible's module run as a
