@@ -39,6 +39,7 @@ _EMBEDDED_DELTA_RE = re.compile(r'("delta": ")\d+:\d{2}:\d{2}(\.\d+)?(")')
 # An async job's id (`j<random>.<pid>`, ansible-core's async_wrapper and ours): in its results file's path, in
 # `ASYNC POLL/OK/FAILED on h: jid=...` and in the result JSON of a task's text.
 _JOB_ID_RE = re.compile(r'(jid=|ansible_job_id\\?": \\?"|\.ansible_async/)j\d+\.\d+')
+_CHILD_PID_RE = re.compile(r'(child_pid\\?": )\d+')
 # Async events of a host go with its results: ansible-core sends them in each host's completion order.
 _ASYNC_EVENTS = {"runner_on_async_poll", "runner_on_async_ok", "runner_on_async_failed"}
 _HOST_RESULT_EVENTS = {
@@ -109,6 +110,8 @@ class Masker:
             value = _LOCAL_TMP_RE.sub("ansible-local-<tmp>", value)
         if "j" in value and ("jid=" in value or "ansible_job_id" in value or ".ansible_async/" in value):
             value = _JOB_ID_RE.sub(r"\1<jid>", value)
+        if "child_pid" in value:
+            value = _CHILD_PID_RE.sub(r"\1<pid>", value)
         if value.startswith("Paused for "):
             value = _PAUSED_RE.sub(r"Paused for <duration> \2", value)
         if '"delta": "' in value or "-" in value:

@@ -541,7 +541,9 @@ class PlaybookRecorder:
             event_uuid = str(uuid.uuid4())
             data["uuid"] = event_uuid
             partial: dict[str, Any] = {"event": "runner_on_async_poll", **self._job_ids, "pid": self.pid, "uuid": event_uuid}
-            partial.update(created=utc_now_iso(), parent_uuid=poll_uuid, event_data=data if self._keeps_event_data("runner_on_async_poll") else {})
+            partial.update(
+                created=utc_now_iso(), parent_uuid=poll_uuid, event_data=data if self._keeps_event_data("runner_on_async_poll") else {}
+            )
             self.channel.emit(partial, self.formatter.stringc(text, COLOR_DEBUG))
 
     def async_done(self, task: Task, host: str, res: dict[str, Any], failed: bool) -> None:
