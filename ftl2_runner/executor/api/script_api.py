@@ -278,8 +278,8 @@ class ScriptRunner:
         ``environment`` is the play's ``environment:`` (values templated per host), under its blocks' and tasks'.
         ``order`` is the play's ``order:`` (``inventory``, ``reverse_inventory``, ``sorted``, ``reverse_sorted``,
         ``shuffle``): the order its hosts run each task in. ``strategy="free"`` prints each task's banner with its
-        first host result, as Ansible's default callback does under ``strategy: free`` (the hosts still run the
-        script's tasks one after the other).
+        first host result, as Ansible's default callback does under ``strategy: free``; ``play.each_host(body)``
+        then lets each host run through ``body``'s tasks at its own pace.
         Use ``async with`` for a play with handlers: they run when it ends.
         """
         hosts = hosts or self._plays.default_pattern or "localhost"
