@@ -3,8 +3,8 @@ async def run(inventory_path, extravars, runner):
         with runner.play(hosts="all") as play:
             with runner.task("polled to the end", async_=30, poll=4):
                 await play.shell(cmd="sleep 1; echo done")
-            with runner.task("checked while it runs", async_=30, poll=3, when='inventory_hostname == "l1"'):
-                await play.shell(cmd="sleep 4; echo done")
+            with runner.task("checked while it runs", async_=30, poll=4, when='inventory_hostname == "l1"'):
+                await play.shell(cmd="sleep 6; echo done")
             with runner.task("fire and forget", async_=30, poll=0, register="fired"):
                 await play.shell(cmd="sleep 8; echo fired")
             with runner.task("wait for it", register="job", until="job.finished", retries=5, delay=10):
