@@ -36,6 +36,12 @@ _LOCAL_TMP_RE = re.compile(r"ansible-local-\w+(/tmp\w+)?")
 # `pause` reports the time it really waited, to the hundredth.
 _PAUSED_RE = re.compile(r"Paused for \d+(\.\d+)? (seconds|minutes)")
 _EMBEDDED_DELTA_RE = re.compile(r'("delta": ")\d+:\d{2}:\d{2}(\.\d+)?(")')
+# An async job's id (`j<random>.<pid>`, ansible-core's async_wrapper and ours): in its results file's path, in
+# `ASYNC POLL/OK/FAILED on h: jid=...` and in the result JSON of a task's text.
+_JOB_ID_RE = re.compile(r'(jid=|ansible_job_id\\?": \\?"|\.ansible_async/)j\d+\.\d+')
+_CHILD_PID_RE = re.compile(r'(child_pid\\?": )\d+')
+# Async events of a host go with its results: ansible-core sends them in each host's completion order.
+_ASYNC_EVENTS = {"runner_on_async_poll", "runner_on_async_ok", "runner_on_async_failed"}
 _HOST_RESULT_EVENTS = {
     "runner_retry",
     "runner_on_ok",
@@ -102,6 +108,10 @@ class Masker:
             value = _TASK_TMP_RE.sub("ansible-tmp-<tmp>", value)
         if "ansible-local-" in value:
             value = _LOCAL_TMP_RE.sub("ansible-local-<tmp>", value)
+        if "j" in value and ("jid=" in value or "ansible_job_id" in value or ".ansible_async/" in value):
+            value = _JOB_ID_RE.sub(r"\1<jid>", value)
+        if "child_pid" in value:
+            value = _CHILD_PID_RE.sub(r"\1<pid>", value)
         if value.startswith("Paused for "):
             value = _PAUSED_RE.sub(r"Paused for <duration> \2", value)
         if '"delta": "' in value or "-" in value:
@@ -123,9 +133,13 @@ class Masker:
                 return "<time>"
             if key == "delta" and _DELTA_RE.match(value):
                 return "<delta>"
+            if key in ("ansible_job_id", "jid") and re.fullmatch(r"j\d+\.\d+", value):
+                return "<jid>"
             return self._string(value)
         if key == "duration" and isinstance(value, (int, float)):
             return "<duration>"
+        if key == "child_pid" and isinstance(value, int):  # an async job's module process (Timeout exceeded)
+            return "<pid>"
         if key == "pid" and isinstance(value, int):
             return "<pid>"
         return value
@@ -182,6 +196,8 @@ def sort_host_results(records: list[Record]) -> list[Record]:
         record = dict(record, _index=index)
         in_run = record.get("event") in _HOST_RESULT_EVENTS or record.get("event") in ("runner_on_file_diff", "runner_on_start")
         key = task_of(record) if in_run else None
+        if record.get("event") in _ASYNC_EVENTS and run:  # a poll names ansible-core's own async_status task
+            key = task_of(run[-1])
         if key is not None and run and task_of(run[-1]) == key:
             run.append(record)
             continue

@@ -44,6 +44,9 @@ FTL2's policy), under the module the script named: the router wraps them in
 :meth:`..ftl2.bookkeeping.Bookkeeping.own_call`, and records a skip's hosts (:func:`record_skipped`).
 FTL2 keeps its own record of the calls it runs as written.
 
+* ``async:`` on a task, and ``async_status``: the module detached on the host and checked as
+  ansible-core's task executor does (:mod:`.async_action`; its host half ``ftl2/async_job.py``).
+
 **Nothing** (``by == SKIP``): under ``--check``, a module FTL2 would run anyway (its native
 modules, remote hosts) is skipped with Ansible's ``does not support check mode``.
 
@@ -66,7 +69,16 @@ from ..ftl2.bookkeeping import Bookkeeping
 from ..ftl2.locality import FTL2_LOCAL_NAMES
 from ..ftl2.quirks import Deferred, PerHostOutcomes, short_name
 from ..ftl2.remote_modules import is_plain_ansible_module
-from . import check_mode, local_modules, package_action, remote_copy_action, script_action, task_environment, template_action
+from . import (
+    async_action,
+    check_mode,
+    local_modules,
+    package_action,
+    remote_copy_action,
+    script_action,
+    task_environment,
+    template_action,
+)
 
 FTL2 = "ftl2"  # FTL2's own call: its events report the task's hosts
 ANSIBLE = "ansible"  # Ansible's module through FTL2's gate: FTL2's events report it
@@ -114,6 +126,7 @@ class Job:
     warn: Callable[[str], None] = lambda message: None
     flags: Mapping[str, Any] = field(default_factory=dict)  # the _ansible_* arguments of every module call
     book: Bookkeeping | None = None  # FTL2's record of the script's calls, kept by the calls FTL2 does not run
+    async_spec: async_action.AsyncSpec | None = None  # the task's `async:`/`poll:` (None: not an async task)
 
 
 def route(
@@ -235,6 +248,15 @@ def _action(job: Job, module: str, hosts: list[str], params: Mapping[str, Any]) 
         return None  # a collection module: FTL2's
     if not hosts:
         return None
+    if short == "async_status":  # Ansible's action: its defaults, the module on the host, the job's file
+        return _each(hosts, lambda host: async_action.status_action(context, host, job.is_local(host), params), preshaped=True)
+    if job.async_spec is not None:  # `async:`: the module detached on the host, polled as ansible-core polls
+        spec = job.async_spec
+        return _each(
+            hosts,
+            lambda host: async_action.run(context, host, job.is_local(host), short, params, job.flags, spec),
+            preshaped=True,
+        )
     if short in _FILE_ACTIONS:  # Ansible's copy/template action on every host, here or through FTL2's gate
         action = _FILE_ACTIONS[short]
         return _each(hosts, lambda host: action(context, host, dict(params), settings, variables(host), job.is_local(host)), preshaped=True)

@@ -322,7 +322,8 @@ def as_failure(res: Mapping[str, Any]) -> dict[str, Any]:
     for key in ("ansible_facts", "async_result"):
         if key in res:
             out[key] = res[key]
-    out["exception"] = "(traceback unavailable)"
+    if "async_result" not in res:  # the controller's own failure of an async job that did not finish has none
+        out["exception"] = "(traceback unavailable)"
     for key, value in res.items():
         if key not in out and key != "failed":
             out[key] = value

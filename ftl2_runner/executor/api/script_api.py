@@ -410,6 +410,8 @@ class ScriptRunner:
         check_mode: bool | None = None,
         diff: bool | None = None,
         throttle: int = 0,
+        async_: int = 0,
+        poll: int = 15,
     ) -> Iterator[None]:
         """Ansible's task keywords for the module calls made inside the block: ``TASK [name]``.
 
@@ -429,8 +431,16 @@ class ScriptRunner:
         could not be reached in the play (its result counted ok and ignored, as in Ansible).
         ``check_mode``/``diff`` (True or False) run the task in check mode / with its diff, or not,
         whatever the job's ``--check``/``--diff``. ``throttle`` runs the task's module on at most that many
-        hosts at once (0: all of them), as Ansible's ``throttle:``.
+        hosts at once (0: all of them), as Ansible's ``throttle:``. ``async_`` (Ansible's ``async:``,
+        ``async`` being a Python keyword) runs the module detached on each host for at most that many
+        seconds, checked every ``poll`` seconds (15 by default); ``poll=0`` starts it and goes on (its
+        result has ``ansible_job_id`` for ``async_status``).
         """
+        for keyword, value in (("async_", async_), ("poll", poll)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                from ..display.diagnostics import UsageError
+
+                raise UsageError(f"runner.task({keyword}={value!r}): a number of seconds (0 or more)")
         if isinstance(throttle, bool) or not isinstance(throttle, int) or throttle < 0:
             from ..display.diagnostics import UsageError
 
@@ -458,6 +468,8 @@ class ScriptRunner:
                 check_mode=None if check_mode is None else bool(check_mode),
                 diff=None if diff is None else bool(diff),
                 throttle=throttle,
+                async_val=async_,
+                poll=poll,
             )
         )
         try:

@@ -543,6 +543,41 @@ class PlaybookRecorder:
             data.update(host=host, res=no_log.event_res(res))
             self._emit("runner_retry", data, self.formatter.stringc(text, COLOR_DEBUG))
 
+    def async_poll(self, task: Task, host: str, poll_uuid: str, res: dict[str, Any]) -> None:
+        """``runner_on_async_poll``: an async job still running at a check. ansible-core checks with a task
+        of its own (``async_status``, one per host and task), which the event names, as its parent too."""
+        jid = res.get("ansible_job_id")
+        text = f"ASYNC POLL on {host}: jid={jid} started={res.get('started')} finished={res.get('finished')}"
+        with self._as_current(task):
+            data = self._ctx("play")
+            data.update(
+                task="async_status",
+                task_uuid=poll_uuid,
+                task_action="async_status",
+                resolved_action="ansible.builtin.async_status",
+                task_args="",
+                task_path="",
+                host=host,
+                res=no_log.event_res(res),
+                jid=jid,
+            )
+            event_uuid = str(uuid.uuid4())
+            data["uuid"] = event_uuid
+            partial: dict[str, Any] = {"event": "runner_on_async_poll", **self._job_ids, "pid": self.pid, "uuid": event_uuid}
+            partial.update(
+                created=utc_now_iso(), parent_uuid=poll_uuid, event_data=data if self._keeps_event_data("runner_on_async_poll") else {}
+            )
+            self.channel.emit(partial, self.formatter.stringc(text, COLOR_DEBUG))
+
+    def async_done(self, task: Task, host: str, res: dict[str, Any], failed: bool) -> None:
+        """``runner_on_async_ok``/``runner_on_async_failed``: a polled async job's end, before the task's result."""
+        jid = res.get("ansible_job_id") or (res.get("async_result") or {}).get("ansible_job_id")
+        text = f"ASYNC {'FAILED' if failed else 'OK'} on {host}: jid={jid}"
+        with self._as_current(task):
+            data = self._ctx("task")
+            data.update(host=host, res=no_log.event_res(res), jid=jid)
+            self._emit("runner_on_async_failed" if failed else "runner_on_async_ok", data, self.formatter.stringc(text, COLOR_DEBUG))
+
     def file_diff(self, task: Task, host: str, res: Mapping[str, Any], item: bool = False, had_diff: bool | None = None) -> None:
         """``runner_on_file_diff`` under ``--diff``: sent for any result carrying ``diff``, and for every
         ``ok`` loop item (ansible-core's task executor sends one per item, diff or not); the diff text

@@ -42,6 +42,7 @@ import zipfile
 from functools import cache
 from typing import Any
 
+from .async_job import ASYNC_MODULE
 from .remote_put import PUT_PART_MODULE
 from .remote_script import SCRIPT_MODULE
 
@@ -73,7 +74,7 @@ def is_plain_ansible_module(name: str) -> bool:
 WITH_TASK_TMPDIR = frozenset(("uri", "get_url"))
 
 # Steps of Ansible's actions that are not a module of Ansible's, shipped in the library as if they were one.
-OWN_MODULES = {"ftl2_runner_script": SCRIPT_MODULE, "ftl2_runner_put_part": PUT_PART_MODULE}
+OWN_MODULES = {"ftl2_runner_script": SCRIPT_MODULE, "ftl2_runner_put_part": PUT_PART_MODULE, "ftl2_runner_async": ASYNC_MODULE}
 
 # The library's entry point (``ftl2_runner_entry.main(name)``): the module's arguments on stdin, a task's
 # environment, a put file or task directory made as described above, then Ansible's module run as a

@@ -220,6 +220,8 @@ class TaskExecutor:
         if context is not None and (run.options.environment or any(run.environment)) and router.uses_environment(spec.module):
             return self._with_environment(run, spec, params, target_hosts, running)
         job = self._job(run.options)
+        if run.options.async_val > 0:
+            job = dataclasses.replace(job, async_spec=self._async_spec(run))
         groups: list[tuple[list[str], dict[str, Any]]] = [(part, params) for part in router.parts(job, spec.module, running)]
         limit = self.host_limit(run.options)
         # `throttle:`/`--forks` fewer than the hosts: each host is its own call, at most `limit` running at once
@@ -268,6 +270,27 @@ class TaskExecutor:
             )
             calls.append(([host], chosen.call))
         return _throttled(calls, self.host_limit(run.options))
+
+    def _async_spec(self, run: TaskRun) -> Any:
+        """The task's ``async:``/``poll:`` for the router, with the events each check of a host's job sends."""
+        import uuid
+
+        from ..actions import shaping
+        from ..actions.async_action import AsyncSpec
+
+        poll_tasks: dict[str, str] = {}  # host -> the uuid of ansible-core's async_status task that checks its job
+
+        def on_poll(host: str, res: dict[str, Any]) -> None:
+            poll_uuid = poll_tasks.setdefault(host, str(uuid.uuid4()))
+            self.recorder.async_poll(run.task, host, poll_uuid, shaping.ansible_key_order(res))
+
+        def on_done(host: str, res: dict[str, Any]) -> None:
+            shown = shaping.ansible_key_order(res)
+            if res.get("failed"):
+                shown = shaping.as_failure(shown)
+            self.recorder.async_done(run.task, host, shown, bool(res.get("failed")))
+
+        return AsyncSpec(run.options.async_val, run.options.poll, on_poll, on_done)
 
     def host_limit(self, options: TaskOptions) -> int:
         """How many hosts the task runs on at once (0: all): its ``throttle:``, within the job's ``--forks``,

@@ -45,6 +45,8 @@ class TaskOptions:
     check_mode: bool | None = None  # the task's `check_mode:` (None: the job's --check)
     diff: bool | None = None  # the task's `diff:` (None: the job's --diff)
     throttle: int = 0  # the task's `throttle:`: at most this many hosts at once (0: no limit)
+    async_val: int = 0  # the task's `async:`: seconds the module may run detached on the host (0: not async)
+    poll: int = 15  # the task's `poll:`: seconds between checks of an async job (0: start it and go on)
 
     def attempts(self) -> int:
         """How many times a host's call may run: ansible-core counts the first run and the retries."""
