@@ -142,6 +142,9 @@ def _data_dir(case: Case, root: Path, content: str, inventory_values: dict[str, 
         shutil.copytree(case.path / "files", pdd / "project" / "files")
     if (case.path / "project").is_dir():  # beside the playbook: group_vars/, host_vars/, templates/, vars/
         shutil.copytree(case.path / "project", pdd / "project", dirs_exist_ok=True)
+        config = pdd / "project" / "ansible.cfg"  # the project's ansible.cfg may name the sshd's port and key
+        if config.is_file():
+            config.write_text(_filled(config.read_text(), inventory_values or {}))
     if (case.path / "inventory_vars").is_dir():  # beside the inventory: its group_vars/ and host_vars/
         shutil.copytree(case.path / "inventory_vars", pdd / "inventory", dirs_exist_ok=True)
     return pdd

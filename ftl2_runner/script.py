@@ -35,6 +35,8 @@ class TaskFailed(Exception):
     way, where a rescued failure is counted as ``rescued`` and the job can end rc 0.
     """
 
+    ends_play = False  # True when any_errors_fatal/max_fail_percentage ended the play for every host
+
     def __init__(self, task_name: str, hosts: list[str], message: str):
         super().__init__(f"task {task_name!r} failed on {', '.join(hosts) or 'no host'}: {message}")
         self.task_name = task_name

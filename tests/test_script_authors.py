@@ -355,3 +355,55 @@ def test_a_mistyped_host_is_named_at_the_scripts_line(tmp_path):
     assert "UsageError: ftl.nosuchhost.command(...): the inventory has no host or group named 'nosuchhost'" in text
     assert 'line 5, in run\n    await ftl.nosuchhost.command(cmd="echo hi")\n' in text
     assert "Invalid FQCN" not in text and not [e for e in run.events if e["event"] == "runner_on_start"]  # nothing ran
+
+
+def test_each_host_outside_a_free_play_is_refused_at_that_line(tmp_path):
+    pdd = make_data_dir(
+        tmp_path,
+        """
+    async def run(inventory_path, extravars, runner):
+        async with runner.automation():
+            async with runner.play(hosts="localhost") as play:
+
+                async def tasks(host):
+                    await host.command(cmd="echo never")
+
+                await play.each_host(tasks)
+        return 0
+    """,
+    )
+    run, processed = pipeline(pdd, tmp_path, "-p", "job.py")
+    text = run.text()
+    assert run.rc == 1 and processed.status == "failed"
+    assert "play.each_host(...) runs each host through the body on its own, which is Ansible's strategy free" in text
+    assert "line 9, in run\n    await play.each_host(tasks)\n" in _plain(text)
+    assert not [e for e in run.events if e["event"] == "runner_on_start"]  # nothing ran under linear
+
+
+def test_an_unreadable_project_ansible_cfg_fails_the_job_naming_it(tmp_path):
+    pdd = make_data_dir(tmp_path, "async def run(inventory_path, extravars, runner):\n    return 0\n")
+    (pdd / "project" / "ansible.cfg").write_text("remote_user = a line before any section\n")
+    run, processed = pipeline(pdd, tmp_path, "-p", "job.py")
+    text = _plain(run.text())
+    assert processed.status == "failed" and run.rc != 0
+    assert "Error reading config file (" in text and "ansible.cfg): File contains no section headers" in text
+    assert run.stdout.rstrip().endswith(b'{"eof": true}')
+
+
+def test_project_ansible_cfg_settings_not_applied_are_named(tmp_path):
+    pdd = make_data_dir(
+        tmp_path,
+        """
+    async def run(inventory_path, extravars, runner):
+        async with runner.automation() as ftl:
+            await ftl.localhost.debug(msg="{{ ansible_config_file | basename }} {{ ansible_forks }}")
+        return 0
+    """,
+    )
+    (pdd / "project" / "ansible.cfg").write_text("[defaults]\nforks = 9\ncallbacks_enabled = profile_tasks\nroles_path = roles\n")
+    run, processed = pipeline(pdd, tmp_path, "-p", "job.py")
+    text = _plain(run.text())
+    assert processed.status == "successful"
+    assert "[WARNING]: ftl2-runner does not apply these settings of " in text and "ansible.cfg: defaults.callbacks_enabled" in text
+    assert "roles_path" not in text  # no bearing on a script's job: not named
+    assert '"msg": "ansible.cfg 9"' in text

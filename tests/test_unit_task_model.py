@@ -150,15 +150,15 @@ def test_a_template_reading_an_injected_fact_is_noted_for_the_deprecation():
     store = HostVariables(lambda host: {}, {"ansible_pkg_mgr": "dnf"}, environ={})
     store.add_facts("h1", {"ansible_system": "Linux", "ansible_local": {}, "ansible_pkg_mgr": "apt", "ansible_os_family": "Debian"})
     store.set("h1", "ansible_os_family", "mine")  # set_fact wins: no longer the injected fact
-    assert store.take_deprecated_reads("h1") is False
+    assert store.take_deprecated_reads("h1") == []
     assert render("{{ ansible_facts['system'] }}", store.of("h1")) == "Linux"
-    assert store.take_deprecated_reads("h1") is False  # the recommended form
+    assert store.take_deprecated_reads("h1") == []  # the recommended form
     for read in ("{{ ansible_local }}", "{{ ansible_pkg_mgr }}", "{{ ansible_os_family }}"):
         render(read, store.of("h1"))
-        assert store.take_deprecated_reads("h1") is False, read  # exempt, or not the fact's value
+        assert store.take_deprecated_reads("h1") == [], read  # exempt, or not the fact's value
     assert holds('ansible_system == "Linux"', store.of("h1")) is True
-    assert store.take_deprecated_reads("h1") is True
-    assert store.take_deprecated_reads("h1") is False  # taken once, by the result it belongs to
+    assert store.take_deprecated_reads("h1") == ["injected_fact"]
+    assert store.take_deprecated_reads("h1") == []  # taken once, by the result it belongs to
 
 
 @pytest.mark.parametrize(
@@ -167,7 +167,7 @@ def test_a_template_reading_an_injected_fact_is_noted_for_the_deprecation():
         ({}, True, True),
         ({"ANSIBLE_INJECT_FACT_VARS": "True"}, True, False),  # set on purpose: no nag
         ({"ANSIBLE_INJECT_FACT_VARS": "False"}, False, False),
-        ({"ANSIBLE_DEPRECATION_WARNINGS": "False"}, True, False),
+        ({"ANSIBLE_DEPRECATION_WARNINGS": "False"}, True, True),  # hidden, but the result keeps its entry
     ],
 )
 def test_inject_facts_as_vars_and_deprecation_warnings_settings(environ, top_level, deprecated):
@@ -178,4 +178,29 @@ def test_inject_facts_as_vars_and_deprecation_warnings_settings(environ, top_lev
     assert ("ansible_system" in store.of("h1")) is top_level
     assert store.of("h1")["ansible_facts"] == {"system": "Linux"}
     render("{{ ansible_facts.system }}{{ ansible_system | default('') }}", store.of("h1"))
-    assert store.take_deprecated_reads("h1") is deprecated
+    assert bool(store.take_deprecated_reads("h1")) is deprecated
+
+
+def test_reading_vars_and_play_hosts_is_noted_in_reading_order():
+    from ftl2_runner.executor.vars.conditions import holds, render
+    from ftl2_runner.executor.vars.magic import PlayMagic
+
+    store = HostVariables(lambda host: {}, {}, environ={})
+    store.open_play(PlayMagic("p", ["h1"], ["h1"], set), {"colour": "blue"})
+    assert render("{{ play_hosts | first }} {{ vars['colour'] }}", store.of("h1")) == "h1 blue"
+    assert store.take_deprecated_reads("h1") == ["play_hosts", "vars"]
+    assert holds("vars.colour == 'blue' and play_hosts", store.of("h1")) is True
+    assert store.take_deprecated_reads("h1") == ["vars", "play_hosts"]
+    render("{{ ansible_play_batch }} {{ inventory_hostname }}", store.of("h1"))
+    assert store.take_deprecated_reads("h1") == []  # the recommended forms
+
+
+def test_deprecation_warnings_off_hides_the_warning_not_the_results_entry():
+    from ftl2_runner.executor.vars.conditions import render
+    from ftl2_runner.executor.vars.magic import PlayMagic
+
+    quiet = HostVariables(lambda host: {}, {}, environ={"ANSIBLE_DEPRECATION_WARNINGS": "False"})
+    quiet.open_play(PlayMagic("p", ["h1"], ["h1"], set), {})
+    render("{{ play_hosts }} {{ vars['inventory_hostname'] }}", quiet.of("h1"))
+    assert quiet.take_deprecated_reads("h1") == ["play_hosts", "vars"]  # ansible-core 2.21 keeps them in the result
+    assert quiet.deprecations_shown is False

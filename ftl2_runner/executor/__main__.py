@@ -17,6 +17,7 @@ import asyncio
 import os
 import sys
 import traceback
+from collections.abc import Mapping
 from typing import Any
 
 DEFAULT_SCRIPT = "/opt/ftl2/main.py"
@@ -55,6 +56,7 @@ def playbook_main(argv: list[str] | None = None) -> int:
 
 
 def _run(capture: Any, argv: list[str]) -> int:
+    from .cli import ansible_cfg
     from .cli.args import parse_args
     from .display.events import PlaybookRecorder
     from .display.formatting import Formatter, colour_enabled
@@ -64,6 +66,11 @@ def _run(capture: Any, argv: list[str]) -> int:
     events_dir = os.path.join(artifact_dir, "job_events") if artifact_dir else None
     channel = DisplayChannel(capture.protocol_fd, events_dir)
     capture.start(channel)
+    try:  # before anything reads a setting: the file's values sit under the environment's
+        config: ansible_cfg.FoundConfig | None = ansible_cfg.apply(os.environ, os.getcwd())
+        config_error = None
+    except ValueError as exc:
+        config, config_error = None, str(exc)
     formatter = Formatter(colour=colour_enabled(capture.protocol_fd))
 
     def fatal(message: str, rc: int = RC_SCRIPT_ERROR) -> int:
@@ -72,6 +79,11 @@ def _run(capture: Any, argv: list[str]) -> int:
         PlaybookRecorder(channel, formatter, playbook="").error(message)
         return rc
 
+    if config_error is not None:
+        return fatal(config_error)
+    for notice in (*config.warnings, ansible_cfg.ignored_warning(config)) if config is not None else ():
+        if notice:  # ansible-playbook's words before its callback is loaded: plain lines
+            channel.write_raw(formatter.warning(notice) + "\n")
     from .cli.args import CommandLineError
 
     try:
@@ -184,11 +196,12 @@ def _run(capture: Any, argv: list[str]) -> int:
         diff=args.diff,
         verbosity=args.verbosity,
         limit=args.limit,
-        forks=args.forks,
+        forks=args.forks or _config_forks(),
         tags=args.tags,
         skip_tags=args.skip_tags,
         start_at_task=args.start_at_task,
-        host_defaults=_host_defaults(args),
+        host_defaults=_host_defaults(args, os.environ),
+        config_file=config.path if config is not None else None,
         playbook_path=os.path.abspath(script),
         inventory_sources=[os.path.abspath(source) for source in args.inventories],
         launcher_vars=launcher_vars,
@@ -283,16 +296,36 @@ def _unmatched_limit(limit: str) -> str:
     return f"Could not match supplied host pattern, ignoring: {limit}"
 
 
-def _host_defaults(args: Any) -> dict[str, Any]:
-    """Command-line connection settings; inventory variables override them, as in Ansible."""
+def _host_defaults(args: Any, environ: Mapping[str, str]) -> dict[str, Any]:
+    """Connection settings of the command line, else of ``ANSIBLE_*`` (or ``ansible.cfg``, applied under
+    them: cli/ansible_cfg.py); a host's inventory variables override them, as in Ansible."""
+    from .vars.booleans import ansible_bool
+
     defaults: dict[str, Any] = {}
-    if args.user:
-        defaults["ansible_user"] = args.user
-    if args.become:
+    user = args.user or environ.get("ANSIBLE_REMOTE_USER")
+    if user:
+        defaults["ansible_user"] = user
+    if args.become or ansible_bool(environ.get("ANSIBLE_BECOME")):
         defaults["ansible_become"] = True
-    if args.become_user:
-        defaults["ansible_become_user"] = args.become_user
+    become_user = args.become_user or environ.get("ANSIBLE_BECOME_USER")
+    if become_user:
+        defaults["ansible_become_user"] = become_user
+    key_file = environ.get("ANSIBLE_PRIVATE_KEY_FILE")
+    if key_file:
+        defaults["ansible_private_key_file"] = key_file
+    port = environ.get("ANSIBLE_REMOTE_PORT")
+    if port and port.strip().isdigit():
+        defaults["ansible_port"] = int(port)
+    interpreter = environ.get("ANSIBLE_PYTHON_INTERPRETER")
+    if interpreter and not interpreter.startswith("auto"):
+        defaults["ansible_python_interpreter"] = interpreter
     return defaults
+
+
+def _config_forks() -> int | None:
+    """``ANSIBLE_FORKS`` (or ``forks`` of ``ansible.cfg``) when the command line has no ``--forks``."""
+    value = os.environ.get("ANSIBLE_FORKS", "").strip()
+    return int(value) if value.isdigit() and int(value) > 0 else None
 
 
 def _exit_code_from_return(value: Any, recorder: Any) -> int:

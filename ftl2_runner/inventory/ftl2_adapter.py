@@ -58,15 +58,20 @@ def to_ftl2(
     for name in hosts:
         own = host_vars(name) if host_vars is not None else inventory.effective_vars(name)
         variables = host_settings(own, environ, defaults or {})
+        user = str(variables.get("ansible_user") or variables.get("ansible_ssh_user") or getpass.getuser())
+        become_user = str(variables.get("ansible_become_user", "root"))
+        become = bool(variables.get("ansible_become", False)) and not _false(variables.get("ansible_become"))
         configs[name] = HostConfig(
             name=name,
             ansible_host=str(variables.get("ansible_host", name)),
             ansible_port=int(variables.get("ansible_port", 22)),
-            ansible_user=str(variables.get("ansible_user") or variables.get("ansible_ssh_user") or getpass.getuser()),
+            ansible_user=user,
             ansible_connection=str(variables.get("ansible_connection", "ssh")),
             ansible_python_interpreter=str(variables.get("ansible_python_interpreter", "python3")),
-            ansible_become=bool(variables.get("ansible_become", False)) and not _false(variables.get("ansible_become")),
-            ansible_become_user=str(variables.get("ansible_become_user", "root")),
+            # ansible-core does not become the user it already logs in as; FTL2 0.4.7 runs sudo anyway
+            # (and fails where sudo is not installed, as on many images logged into as root)
+            ansible_become=become and become_user != user,
+            ansible_become_user=become_user,
             vars=variables,
         )
     result = Ftl2Inventory()

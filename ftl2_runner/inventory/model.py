@@ -6,7 +6,11 @@ the inventory the way Ansible does and hand FTL2 hosts whose effective variables
 complete:
 
 * every host is in ``all``; hosts in no other group are also in ``ungrouped``;
-* a group's hosts include its children's hosts, recursively;
+* a group's hosts include its children's hosts, recursively, in ansible-core's order: the group's
+  own hosts, then its children's, then their children's, level by level (so in ``all`` a host of a
+  nested group comes after the hosts of every top-level group; ``ungrouped`` is ``all``'s first
+  child). Where two groups of one level both have children, ansible-core takes the next level's
+  groups in the order of a Python set (it varies with the hash seed); here, the parents' order;
 * a host's variables are merged in ansible-core's order (its default ``VARIABLE_PRECEDENCE``),
   later wins: ``all``'s vars from the inventory file, its other groups' (from the shallowest to
   the deepest, same depth by name), then ``group_vars/all`` beside the inventory, then beside the
@@ -86,14 +90,18 @@ class Inventory:
             children.append(child)
 
     def finish(self) -> Inventory:
-        """Add the implicit ``all`` and ``ungrouped`` groups, as Ansible does."""
+        """Add the implicit ``all`` and ``ungrouped`` groups, as Ansible does: ansible-core makes both
+        before reading any source, ``ungrouped`` ``all``'s first child, then makes every group without
+        a parent a child of ``all``."""
         everything = self.group("all")
+        self.group("ungrouped")
+        if "ungrouped" in everything.children:
+            everything.children.remove("ungrouped")
+        everything.children.insert(0, "ungrouped")
+        self.groups = {name: self.groups[name] for name in ("all", "ungrouped")} | self.groups
         for name in self.groups:
             if name != "all" and not self._parents_of_group(name):
                 self.add_child("all", name)
-        self.group("ungrouped")
-        if "ungrouped" not in everything.children:
-            self.add_child("all", "ungrouped")
         grouped = {h for name, g in self.groups.items() if name not in ("all", "ungrouped") for h in g.hosts}
         for host in self.host_vars:
             if host not in grouped and host not in self.groups["ungrouped"].hosts:
@@ -109,20 +117,38 @@ class Inventory:
     def _parents_of_group(self, name: str) -> list[str]:
         return [g.name for g in self.groups.values() if name in g.children]
 
-    def hosts_in(self, group: str, _seen: frozenset[str] = frozenset()) -> list[str]:
-        if group == "all":
-            return self.hosts
-        if group not in self.groups or group in _seen:
-            return []
-        result = list(self.groups[group].hosts)
-        for child in self.groups[group].children:
-            result.extend(h for h in self.hosts_in(child, _seen | {group}) if h not in result)
-        order = {h: i for i, h in enumerate(self.host_vars)}
-        return sorted(result, key=lambda h: order.get(h, len(order)))
+    def hosts_in(self, group: str) -> list[str]:
+        """The group's hosts in ansible-core's order: its own, then each level of its descendants'."""
+        if group not in self.groups:
+            return self.hosts if group == "all" else []
+        seen: set[str] = set()
+        ordered: list[str] = []
+        for member in self._levels(group):
+            for host in self.groups[member].hosts:
+                if host not in seen:
+                    seen.add(host)
+                    ordered.append(host)
+        if group == "all":  # a host the source named without a group (none are left out)
+            ordered.extend(h for h in self.host_vars if h not in seen)
+        return ordered
+
+    def _levels(self, group: str) -> list[str]:
+        """``group`` and its descendants, level by level (each level's groups in their parents' order)."""
+        ordered, seen, level = [group], {group}, [group]
+        while level:
+            below = []
+            for parent in level:
+                for child in self.groups[parent].children:
+                    if child not in seen and child in self.groups:
+                        seen.add(child)
+                        below.append(child)
+            ordered.extend(below)
+            level = below
+        return ordered
 
     def groups_of(self, host: str) -> list[str]:
         """Every group containing ``host`` directly or through a child group."""
-        return [name for name in self.groups if host in self.hosts_in(name)]
+        return [name for name in self.groups if name == "all" or host in self.hosts_in(name)]
 
     def _depth(self, group: str, _seen: frozenset[str] = frozenset()) -> int:
         if group == "all" or group in _seen:
@@ -182,7 +208,7 @@ class Inventory:
             end = slice_match.group(3)
             return members[start : (int(end) + 1) if end else None]
         if term in ("all", "*"):
-            return self.hosts
+            return self.hosts_in("all")
         if term in self.groups:
             return self.hosts_in(term)
         if term in self.host_vars:

@@ -16,6 +16,8 @@ during it are its steps (a remote copy's ``stat``), which neither the task nor t
 * ``package`` (FTL2 refuses it) on local hosts, and ``script`` (FTL2's is a stub that runs nothing)
   on local and remote hosts: the actions as Ansible's do them (:mod:`.package_action`,
   :mod:`.script_action`; remotely through FTL2's gate).
+* a task's ``environment:`` (FTL2 0.4.7 has no per-call environment): each host's module as Ansible's
+  own with that environment in its process, here or through FTL2's gate (:mod:`.task_environment`).
 * ``--check`` (the job's, or the task's ``check_mode:``): FTL2's native ``copy``/``file`` ignore check
   mode and would change the host; Ansible's prediction is computed instead (:mod:`.check_mode`), and
   ``command``/``shell`` run as Ansible's module in check mode (nothing runs), here or through the gate.
@@ -60,7 +62,7 @@ from ..ftl2.bookkeeping import Bookkeeping
 from ..ftl2.locality import FTL2_LOCAL_NAMES
 from ..ftl2.quirks import Deferred, PerHostOutcomes, short_name
 from ..ftl2.remote_modules import is_plain_ansible_module
-from . import check_mode, local_modules, package_action, remote_copy_action, script_action, template_action
+from . import check_mode, local_modules, package_action, remote_copy_action, script_action, task_environment, template_action
 
 FTL2 = "ftl2"  # FTL2's own call: its events report the task's hosts
 ANSIBLE = "ansible"  # Ansible's module through FTL2's gate: FTL2's events report it
@@ -115,13 +117,19 @@ def route(
     params: Mapping[str, Any],
     native: Deferred | None,
     alone: bool = False,
+    environment: Mapping[str, str] | None = None,
 ) -> Route:
     """Which call runs ``module`` on ``hosts`` (those of ``target_hosts`` the task runs on).
 
     ``native`` is FTL2's own way to make the call the script wrote on the whole target; ``alone``:
     this call is one host's, its arguments rendered for that host (the target is then the host).
+    ``environment``: the task's ``environment:`` rendered for the one host of an ``alone`` call
+    (:func:`uses_environment` says which modules take it).
     """
     context = job.context
+    if context is not None and environment is not None and uses_environment(module):
+        call = _with_environment(job, module, hosts[0], params, environment)
+        return Route(ACTION, _recorded(job, module, hosts, params, call, steps=True))
     if context is not None:
         action = _action(job, module, hosts, params)
         if action is not None:  # its FTL2 events are its steps: the task reads its return value
@@ -140,10 +148,20 @@ def route(
     return Route(FTL2, _ftl2_call(job, target, module, hosts, target_hosts, params, native))
 
 
-def as_action(job: Job, module: str, hosts: list[str], params: Mapping[str, Any], call: Deferred) -> Deferred:
-    """A call of ftl2-runner's chosen outside :func:`route` (a task's ``environment:``, actions/task_environment.py):
-    an ``ACTION`` all the same: its FTL2 events are its steps, and FTL2's record keeps it as the script's call."""
-    return _recorded(job, module, hosts, params, call, steps=True)
+def uses_environment(module: str) -> bool:
+    """Whether a task's ``environment:`` reaches ``module``: ansible-core applies it where a module runs on
+    the host, not to actions done on the controller (``debug``, ``set_fact``...), whose tasks never render it."""
+    return task_environment.applies(module)
+
+
+def _with_environment(job: Job, module: str, host: str, params: Mapping[str, Any], environment: Mapping[str, str]) -> Deferred:
+    """Ansible's module (or ``script``) on one host with its task's environment, here or through FTL2's gate
+    (FTL2 0.4.7 has no per-call environment: actions/task_environment.py)."""
+    variables = job.variables(host)
+    local = job.is_local(host)
+    address = None if local else str(variables.get("ansible_host") or host)
+    playbook_dir = str(variables.get("playbook_dir") or "") or None
+    return task_environment.call(job.context, job.settings, module, host, params, dict(environment), local, address, playbook_dir)
 
 
 def record_skipped(job: Job, module: str, hosts: list[str], params: Mapping[str, Any], skip: Mapping[str, Any]) -> None:

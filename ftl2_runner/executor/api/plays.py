@@ -11,7 +11,7 @@ every call made through its handle is skipped. A play's ``any_errors_fatal`` and
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -297,6 +297,49 @@ class PlayHandle:
 
     def __repr__(self) -> str:
         return f"<play {self.name!r} hosts={self.pattern!r}>"
+
+    async def each_host(self, body: Callable[[PlayHandle], Awaitable[Any]]) -> None:
+        """``strategy: free``: ``await body(host)`` for each of the play's hosts at once, ``host`` a handle on
+        that host alone, so a fast host runs ahead through the body's tasks while a slow one is still at an
+        earlier one, as under Ansible's free strategy. The n-th time hosts reach a call of the body it is one
+        task (one ``task_uuid``); its banner comes with its first result after another task's.
+
+        Under ``linear`` Ansible runs each task on every host before the next, so this is refused there.
+        """
+        import asyncio
+
+        from ...script import TaskFailed
+        from ..display.diagnostics import UsageError
+        from ..tasks.spec import host_body_calls
+
+        if self._tracker.options.strategy != "free":
+            raise UsageError(
+                "play.each_host(...) runs each host through the body on its own, which is Ansible's strategy free: "
+                "open the play with runner.play(..., strategy='free')"
+            )
+        executor = self._executor
+        own_ids = executor.task_ids is None
+        if own_ids:
+            executor.task_ids = {}  # a serial play's are kept: the same task in each batch keeps its uuid
+
+        async def one_host(host: str) -> None:
+            host_body_calls.set({})
+            try:
+                await body(PlayHandle(self.name, self.pattern, [host], executor, self._tracker))
+            except TaskFailed as failed:
+                if failed.ends_play:
+                    raise  # any_errors_fatal/max_fail_percentage: the play ends for every host
+                executor.hosts.fail(failed.hosts)  # the host left the play; the others go on, as under free
+
+        try:
+            async with asyncio.TaskGroup() as group:
+                for host in self.hosts:
+                    group.create_task(one_host(host))
+        except ExceptionGroup as errors:
+            raise errors.exceptions[0] from None  # the script sees the first host's error, as from a plain call
+        finally:
+            if own_ids:
+                executor.task_ids = None
 
     async def run_module(self, module: str, params: dict[str, Any], options: Any, origin: tuple[str, int, int]) -> Any:
         """``play.<module>(**params)``: one task on the play's hosts (this batch's, under ``serial``)."""

@@ -54,7 +54,8 @@ class JobSettings:
     tags: list[str] = field(default_factory=list)
     skip_tags: list[str] = field(default_factory=list)
     start_at_task: str | None = None
-    host_defaults: dict[str, Any] = field(default_factory=dict)  # -u / -b / --become-user
+    host_defaults: dict[str, Any] = field(default_factory=dict)  # -u / -b / --become-user, ANSIBLE_* and ansible.cfg
+    config_file: str | None = None  # the ansible.cfg the job read (ansible_config_file)
     playbook_path: str | None = None  # the file the job launched (a launcher, or the script itself)
     inventory_sources: list[str] = field(default_factory=list)  # -i values, as ansible_inventory_sources lists them
     launcher_vars: dict[str, Any] = field(default_factory=dict)  # a launcher's play `vars` (also in `extravars`)
@@ -95,6 +96,7 @@ class ScriptRunner:
             skip_tags=tuple(settings.skip_tags),
             limit=settings.limit,
             inventory_sources=tuple(settings.inventory_sources),
+            config_file=settings.config_file,
         )
         extra = settings.job_extravars if settings.job_extravars is not None else settings.extravars
         self._variables = HostVariables(
@@ -278,8 +280,8 @@ class ScriptRunner:
         ``environment`` is the play's ``environment:`` (values templated per host), under its blocks' and tasks'.
         ``order`` is the play's ``order:`` (``inventory``, ``reverse_inventory``, ``sorted``, ``reverse_sorted``,
         ``shuffle``): the order its hosts run each task in. ``strategy="free"`` prints each task's banner with its
-        first host result, as Ansible's default callback does under ``strategy: free`` (the hosts still run the
-        script's tasks one after the other).
+        first host result, as Ansible's default callback does under ``strategy: free``; ``play.each_host(body)``
+        then lets each host run through ``body``'s tasks at its own pace.
         Use ``async with`` for a play with handlers: they run when it ends.
         """
         hosts = hosts or self._plays.default_pattern or "localhost"

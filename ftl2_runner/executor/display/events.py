@@ -37,7 +37,8 @@ AWX_EVENT_NAMES = frozenset(
     """.split()
 )
 
-# The events whose text the default callback starts with a pending task banner (`strategy: free`).
+# The events whose text the default callback starts with their task's banner when the last banner it
+# printed was another task's (under `strategy: free`, where a task's start prints none).
 _BANNER_CARRIERS = frozenset(
     (
         "runner_on_ok",
@@ -174,7 +175,9 @@ class PlaybookRecorder:
         self.adhoc = False
         # `strategy: free`: the default callback prints a task's banner with its first host result, not at its start
         self.free_strategy = False
-        self._pending_banner: tuple[str, str] | None = None  # (task uuid, banner) not printed yet
+        # strategy free: each task's banner (by task uuid), and the uuid of the last banner printed
+        self._banners: dict[str, str] = {}
+        self._banner_shown: str | None = None
         self._shown_errors: set[str] = set()
         self._deprecation_shown = False
         self.custom_stats: dict[str, dict[str, Any]] = {}  # set_stats: "_run" (the whole run) or a host -> data
@@ -232,10 +235,13 @@ class PlaybookRecorder:
         event_uuid: str | None = None,
         verbosity: int | None = None,
     ) -> str:
-        pending = self._pending_banner
-        if pending is not None and event in _BANNER_CARRIERS and event_data.get("task_uuid") == pending[0]:
-            self._pending_banner = None  # strategy free: the banner comes with the task's first result
-            text = pending[1] + ("\n" + text if text else "")
+        if self._banners and event in _BANNER_CARRIERS:
+            task_uuid = event_data.get("task_uuid")
+            banner = self._banners.get(str(task_uuid))
+            if banner is not None and self._banner_shown != task_uuid:
+                # strategy free: a result of another task than the last banner's brings its own banner
+                self._banner_shown = str(task_uuid)
+                text = banner + ("\n" + text if text else "")
         partial = self._partial(event, event_data, event_uuid, verbosity)
         self.channel.emit(partial, text)
         return str(partial["uuid"])
@@ -347,9 +353,23 @@ class PlaybookRecorder:
         shown_args = task_arguments(self.task.args) if self.display_args and not no_log else None
         text = self.formatter.task_start(name, path, self.check_mode, shown_args, prefix="RUNNING HANDLER" if handler else "TASK")
         if self.free_strategy:
-            self._pending_banner = (self.task.uuid, text)
+            self._banners[self.task.uuid] = text
+        else:
+            self._banners.clear()
+            self._banner_shown = self.task.uuid
         self._emit("playbook_on_task_start", data, None if self.free_strategy else text, event_uuid)
         return self.task
+
+    def task_start_again(self, task: Task) -> None:
+        """``strategy: free`` queues a task on each host by itself: every host after the first gets the
+        task's start event again (awx_display's ``_N`` uuid), with no text, as ansible-core sends it."""
+        if self.adhoc:
+            return
+        with self._as_current(task):
+            data = self._ctx("task")
+            data.update(name=task.name, is_conditional=False)
+            self._uuid_uses.setdefault(task.uuid, 1)  # its first start kept the plain uuid
+            self._emit("playbook_on_task_start", data, None, self._reused(task.uuid))
 
     def notify(self, task: Task, host: str, handler: str) -> None:
         """``playbook_on_notify``: ``host`` notified ``handler``; sent in the context of ``task`` (the play's last)."""
@@ -388,6 +408,8 @@ class PlaybookRecorder:
     def host_start(self, task: Task, host: str) -> None:
         if host in task.started_hosts:
             return
+        if self.free_strategy and task.started_hosts:
+            self.task_start_again(task)  # strategy free: each host is queued the task by itself
         task.started_hosts[host] = utc_now_iso()
         with self._as_current(task):
             data = self._ctx("task")
@@ -404,7 +426,7 @@ class PlaybookRecorder:
         error_block: str | None = None,
         quiet: bool = False,
         rescued: bool = False,
-        deprecation: str | None = None,
+        deprecation: list[str] | None = None,
         counted: bool = True,
     ) -> None:
         """Emit ``runner_on_<outcome>`` for one host and count it in the stats (a ``meta`` task's skip is not).
@@ -482,11 +504,12 @@ class PlaybookRecorder:
             else:
                 raise ValueError(f"unknown outcome {outcome!r}")
 
-    def _with_deprecation(self, deprecation: str | None, text: str | None) -> str | None:
-        """A deprecation printed before a result's line; the run's first also says how to silence them."""
-        deprecation = self._once(deprecation)
-        if deprecation is None:
+    def _with_deprecation(self, deprecations: list[str] | None, text: str | None) -> str | None:
+        """Deprecations printed before a result's line, each once a run; the run's first also says how to silence them."""
+        new = [block for block in (self._once(block) for block in deprecations or ()) if block is not None]
+        if not new:
             return text
+        deprecation = "\n".join(new)
         shown = self.formatter.stringc(deprecation, COLOR_DEPRECATE)
         if not self._deprecation_shown:
             self._deprecation_shown = True
@@ -545,7 +568,7 @@ class PlaybookRecorder:
         res: dict[str, Any],
         label: Any,
         error_block: str | None = None,
-        deprecation: str | None = None,
+        deprecation: list[str] | None = None,
     ) -> None:
         """``runner_item_on_<outcome>`` for one loop item (not counted in the stats); a failed item
         has the ``[ERROR]`` block before its line, as ansible-core 2.21 prints it."""

@@ -41,6 +41,7 @@ from .spec import (
     block_environment,
     loop_state,
     options_of,
+    task_key,
     task_options,
     task_variables,
 )
@@ -116,7 +117,7 @@ class TaskExecutor:
         self.plays.ensure_play(spec.target)
         origin = spec.origin or script_call_site()
         action = spec.module
-        key = (origin, options.name, action)
+        key = task_key(origin, options.name, action)
         handler = running_handler.get()
         task = self.recorder.task_start(
             name=options.name or (handler.name if handler is not None else action),
@@ -211,8 +212,8 @@ class TaskExecutor:
         context = self.plays.context
         if not running:
             return []
-        if context is not None and (run.options.environment or any(run.environment)) and task_environment.applies(spec.module):
-            return self._with_environment(run, spec, params, running)
+        if context is not None and (run.options.environment or any(run.environment)) and router.uses_environment(spec.module):
+            return self._with_environment(run, spec, params, target_hosts, running)
         groups: list[tuple[list[str], dict[str, Any]]] = [(running, params)]
         limit = self.host_limit(run.options)
         # `throttle:`/`--forks` fewer than the hosts: each host is its own call, at most `limit` running at once
@@ -238,8 +239,11 @@ class TaskExecutor:
             calls.append((hosts, chosen.call))
         return _throttled(calls, limit)
 
-    def _with_environment(self, run: TaskRun, spec: CallSpec, params: dict[str, Any], running: list[str]) -> list[tuple[list[str], Any]]:
-        """A task with an ``environment:``: each host's module runs with its rendered environment (actions/task_environment.py)."""
+    def _with_environment(
+        self, run: TaskRun, spec: CallSpec, params: dict[str, Any], target_hosts: list[str], running: list[str]
+    ) -> list[tuple[list[str], Any]]:
+        """A task with an ``environment:``: each host is its own call, its arguments and environment rendered
+        with its variables; the router runs its module with that environment."""
         calls: list[tuple[list[str], Any]] = []
         job = self._job(run.options)
         for host in running:
@@ -254,21 +258,10 @@ class TaskExecutor:
                 self.reporter.report(run, host, results.FAILED, {"changed": False, "msg": f"Task failed: {exc}"})
                 continue
             run.host_params[host] = host_params
-            local = self.is_local(host)
-            address = None if local else str(view.get("ansible_host") or host)
-            playbook_dir = str(view.get("playbook_dir") or "") or None
-            call = task_environment.call(
-                self.plays.context,
-                self.task_settings(run.options),
-                spec.module,
-                host,
-                host_params,
-                environment,
-                local,
-                address,
-                playbook_dir,
+            chosen = router.route(
+                job, spec.module, spec.target, [host], target_hosts, host_params, None, alone=True, environment=environment
             )
-            calls.append(([host], router.as_action(job, spec.module, [host], host_params, call)))
+            calls.append(([host], chosen.call))
         return _throttled(calls, self.host_limit(run.options))
 
     def host_limit(self, options: TaskOptions) -> int:
@@ -547,7 +540,9 @@ class TaskExecutor:
             self.hosts.readmit(bad)  # a script that catches TaskFailed handles these hosts itself
             message = str(run.exception) if run.exception else "module failed"
             unreachable = all(run.task.outcomes.get(h) == results.UNREACHABLE for h in bad)
-            raise task_failed(run.name, bad, message, run.records.get(bad[0]), unreachable) from run.exception
+            error = task_failed(run.name, bad, message, run.records.get(bad[0]), unreachable)
+            error.ends_play = bool(fatal)  # any_errors_fatal/max_fail_percentage: the play ends for every host
+            raise error from run.exception
         return returned
 
     def _returns_failures(self, spec: CallSpec) -> bool:

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 from ..display.diagnostics import UsageError, script_call_site
 from ..display.events import utc_now_iso
 from ..vars.conditions import ConditionError, condition_text, holds
-from .spec import CallSpec, options_of
+from .spec import CallSpec, options_of, task_key
 
 if TYPE_CHECKING:
     from .executor import TaskExecutor
@@ -51,7 +51,7 @@ async def run_meta(executor: TaskExecutor, spec: CallSpec, action: str) -> None:
         hosts = hosts[:1]
     origin = spec.origin or script_call_site()
     name = options.name or "meta"
-    key = (origin, options.name, "meta")
+    key = task_key(origin, options.name, "meta")
     recorder = executor.recorder
     task_uuid = executor.task_ids.setdefault(key, recorder.ids.next()) if executor.task_ids is not None else recorder.ids.next()
     for host in hosts:

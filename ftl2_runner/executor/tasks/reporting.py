@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from ...script import Result
@@ -20,7 +21,7 @@ from ..display import no_log
 from ..display.events import PlaybookRecorder
 from ..display.formatting import host_label, task_error_block
 from ..vars.conditions import ConditionError, holds, render
-from ..vars.variables import HostVariables, holds_template, untrusted
+from ..vars.variables import INJECTED_FACT, HostVariables, holds_template, untrusted
 from .run import TaskRun
 from .spec import LoopState, loop_item, loop_state, task_variables
 
@@ -139,10 +140,11 @@ class HostReporter:
         if host in run.delegated_vars and outcome in (results.OK, results.FAILED) and not final_of_loop:
             res = _with_delegated_vars(res, run.delegated_vars[host])
         deprecation = None
-        if outcome != results.UNREACHABLE and self.variables.take_deprecated_reads(host):
-            deprecation = self.deprecation_block(run)
+        kinds = self.variables.take_deprecated_reads(host) if outcome != results.UNREACHABLE else []
+        if kinds:
+            deprecation = self.deprecation_blocks(run, kinds) if self.variables.deprecations_shown else None
             if outcome != results.SKIPPED:
-                res = _with_deprecation(res)
+                res = _with_deprecations(res, [_DEPRECATIONS[kind].entry() for kind in kinds])
         loop = loop_state.get()
         if not (loop is not None and not final_of_loop and outcome != results.UNREACHABLE):
             run.results[host] = _registered(outcome, res)
@@ -223,7 +225,7 @@ class HostReporter:
         outcome: str,
         res: dict[str, Any],
         error_block: str | None,
-        deprecation: str | None = None,
+        deprecation: list[str] | None = None,
     ) -> None:
         censored = no_log.is_censored(res)
         label = no_log.CENSORED_ITEM_LABEL if censored else self._label(loop, host, run)
@@ -277,6 +279,9 @@ class HostReporter:
                 continue
             msg = "One or more items failed" if failed else "All items completed"
             res = {"changed": changed, "msg": msg, "results": item_res}
+            read = [entry for item in item_res for entry in item.get("deprecations", ())]
+            if read:  # ansible-core's loop result carries every item's deprecations
+                res = _with_deprecations(res, read)
             self.report(run, host, results.FAILED if failed else results.OK, res, final_of_loop=True)
 
     def error_block(self, run: TaskRun, res: Mapping[str, Any], outcome: str, host: str | None = None) -> str:
@@ -306,13 +311,17 @@ class HostReporter:
             cause = "\n".join(located)
         return task_error_block(summary, origin, headline=headline, cause=cause)
 
-    def deprecation_block(self, run: TaskRun) -> str:
-        """ansible-core 2.21's deprecation of a top-level fact read by the task, pointing at the script line."""
+    def deprecation_blocks(self, run: TaskRun, kinds: list[str]) -> list[str]:
+        """ansible-core 2.21's deprecation warnings of what the task's templates read, pointing at the script line."""
         from ..display.diagnostics import origin_block
 
-        lines = [f"[DEPRECATION WARNING]: {INJECTED_FACT_DEPRECATION} This feature will be removed from ansible-core version 2.24."]
-        lines += [*origin_block(*run.task.origin), "", INJECTED_FACT_HELP]
-        return "\n".join([*lines, ""])
+        blocks = []
+        for kind in kinds:
+            known = _DEPRECATIONS[kind]
+            lines = [f"[DEPRECATION WARNING]: {known.msg} This feature will be removed from ansible-core version {known.version}."]
+            lines += [*origin_block(*run.task.origin), "", known.help]
+            blocks.append("\n".join([*lines, ""]))
+        return blocks
 
     def warning_block(self, run: TaskRun, warnings: list[str]) -> str:
         """A result's template-error warnings, as ansible-core 2.21 prints them before the result line."""
@@ -337,30 +346,47 @@ def _with_delegated_vars(res: Mapping[str, Any], delegated: Mapping[str, Any]) -
     return out
 
 
-INJECTED_FACT_DEPRECATION = (
-    "INJECT_FACTS_AS_VARS default to `True` is deprecated, top-level facts will not be auto injected after the change."
-)
-INJECTED_FACT_HELP = 'Use `ansible_facts["fact_name"]` (no `ansible_` prefix) instead.'
+@dataclass(frozen=True)
+class _Deprecation:
+    """One of ansible-core 2.21's deprecations of what a template reads: its words and when it goes."""
+
+    msg: str
+    version: str
+    help: str
+
+    def entry(self) -> dict[str, Any]:
+        """The result's ``deprecations`` entry, as the controller adds it."""
+        return {
+            "msg": self.msg,
+            "collection_name": "ansible.builtin",
+            "version": self.version,
+            "deprecator": {"resolved_name": "ansible.builtin", "type": None},
+        }
 
 
-def _with_deprecation(res: Mapping[str, Any]) -> dict[str, Any]:
-    """``res`` with ansible-core's ``deprecations`` entry, where the controller puts it (after ``changed``, ``warnings``)."""
-    entry = {
-        "msg": INJECTED_FACT_DEPRECATION,
-        "collection_name": "ansible.builtin",
-        "version": "2.24",
-        "deprecator": {"resolved_name": "ansible.builtin", "type": None},
-    }
+_DEPRECATIONS = {
+    INJECTED_FACT: _Deprecation(
+        "INJECT_FACTS_AS_VARS default to `True` is deprecated, top-level facts will not be auto injected after the change.",
+        "2.24",
+        'Use `ansible_facts["fact_name"]` (no `ansible_` prefix) instead.',
+    ),
+    "vars": _Deprecation('The internal "vars" dictionary is deprecated.', "2.24", "Use the `vars` and `varnames` lookups instead."),
+    "play_hosts": _Deprecation("The `play_hosts` magic variable is deprecated.", "2.23", "Use `ansible_play_batch` instead."),
+}
+
+
+def _with_deprecations(res: Mapping[str, Any], entries: list[dict[str, Any]]) -> dict[str, Any]:
+    """``res`` with ansible-core's ``deprecations`` entries, where the controller puts them (after ``changed``, ``warnings``)."""
     out: dict[str, Any] = {}
     placed = False
     for key, value in res.items():
         if not placed and key not in ("changed", "unreachable", "warnings"):
-            out["deprecations"] = [*res.get("deprecations", []), entry]
+            out["deprecations"] = [*res.get("deprecations", []), *entries]
             placed = True
         if key != "deprecations":
             out[key] = value
     if not placed:
-        out["deprecations"] = [entry]
+        out["deprecations"] = [*res.get("deprecations", []), *entries]
     return out
 
 

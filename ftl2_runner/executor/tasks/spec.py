@@ -111,6 +111,23 @@ block_environment: contextvars.ContextVar[tuple[Mapping[str, Any], ...]] = conte
 )
 
 
+# Inside one host's body of a `strategy: free` play (play.each_host): how often that host reached each call,
+# so the n-th time it reaches a call is the same task as another host's n-th time (one task uuid).
+host_body_calls: contextvars.ContextVar[dict[Any, int] | None] = contextvars.ContextVar("ftl2_runner_host_body", default=None)
+
+
+def task_key(origin: Any, name: str | None, action: str) -> tuple[Any, ...]:
+    """Which task a call is, for a task uuid kept across serial batches and across a free play's hosts:
+    its line, name and action, and inside a host's body how often the host reached it before."""
+    key: tuple[Any, ...] = (origin, name, action)
+    seen = host_body_calls.get()
+    if seen is not None:
+        count = seen.get(key, 0)
+        seen[key] = count + 1
+        key = (*key, count)
+    return key
+
+
 def options_of(spec: CallSpec) -> TaskOptions:
     return spec.options or task_options.get() or TaskOptions()
 

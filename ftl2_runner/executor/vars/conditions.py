@@ -126,15 +126,24 @@ def _compiled(expression: str, as_template: bool = False) -> Any:
 
 
 @lru_cache(maxsize=256)
-def _names_in(source: str) -> frozenset[str]:
-    """The variables a template reads (Jinja's undeclared names), for the fact deprecation."""
+def _names_in(source: str) -> tuple[str, ...]:
+    """The variables a template reads (Jinja's undeclared names), for the deprecations, in the order the
+    template first names them (ansible-core reports them as it reads them)."""
+    import re
+
     import jinja2
     from jinja2 import meta
 
     try:
-        return frozenset(meta.find_undeclared_variables(_environment().parse(source)))
+        names = meta.find_undeclared_variables(_environment().parse(source))
     except jinja2.TemplateSyntaxError:
-        return frozenset()
+        return ()
+
+    def first_use(name: str) -> int:
+        found = re.search(rf"(?<![\w.]){re.escape(name)}(?!\w)", source)
+        return found.start() if found else len(source)
+
+    return tuple(sorted(names, key=lambda name: (first_use(name), name)))
 
 
 def _note_reads(source: str, variables: Mapping[str, Any]) -> None:

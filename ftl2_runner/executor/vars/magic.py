@@ -4,8 +4,8 @@ They come in three scopes, because ansible-core gives them in three places:
 
 * the job's (:func:`job_magic`): ``ansible_check_mode``, ``ansible_diff_mode``, ``ansible_verbosity``,
   ``ansible_forks``, ``ansible_run_tags``, ``ansible_skip_tags``, ``ansible_limit`` (only when the
-  job has a limit), ``ansible_inventory_sources``, ``ansible_config_file`` (None: a script reads no
-  ``ansible.cfg``), ``ansible_playbook_python``, ``ansible_version``, ``playbook_dir``;
+  job has a limit), ``ansible_inventory_sources``, ``ansible_config_file`` (the ``ansible.cfg`` the job
+  read, else None), ``ansible_playbook_python``, ``ansible_version``, ``playbook_dir``;
 * a host's (:class:`HostMagic`): ``inventory_hostname``, ``inventory_hostname_short``,
   ``group_names``, ``groups``, ``inventory_dir``, ``inventory_file`` — with the job's, this is
   what ``hostvars[host]`` shows of a host besides its own variables;
@@ -49,13 +49,14 @@ class JobMagic:
     skip_tags: tuple[str, ...] = ()
     limit: str | None = None
     inventory_sources: tuple[str, ...] = ()
+    config_file: str | None = None  # the ansible.cfg the job read
 
 
 def job_magic(job: JobMagic) -> dict[str, Any]:
     """The magic variables every host of the job has, keyed as ansible-core names them."""
     out: dict[str, Any] = {
         "ansible_check_mode": job.check_mode,
-        "ansible_config_file": None,
+        "ansible_config_file": job.config_file,
         "ansible_diff_mode": job.diff_mode,
         "ansible_forks": job.forks or DEFAULT_FORKS,
         "ansible_inventory_sources": list(job.inventory_sources),

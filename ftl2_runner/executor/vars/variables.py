@@ -36,9 +36,10 @@ sources (a few references, whatever the number of hosts or variables), a variabl
 when a template reads it, and each host's inventory level is merged once per job.
 
 ansible-core 2.21 deprecates reading a fact by its top-level name (``ansible_system``, not
-``ansible_facts['system']``) while ``INJECT_FACTS_AS_VARS`` is at its default: the result of a
-task whose templates read one carries the deprecation. The view says which of its names are such
-facts, and remembers the ones a template read (:meth:`HostVars.note_reads`).
+``ansible_facts['system']``) while ``INJECT_FACTS_AS_VARS`` is at its default, and reading the
+magic ``vars`` and ``play_hosts``: the result of a task whose templates read one carries the
+deprecation. The view says which of its names are such, and remembers what a template read
+(:meth:`HostVars.note_reads`), in the order the template reads it.
 """
 
 from __future__ import annotations
@@ -58,6 +59,9 @@ from .magic import Computed, GroupsView, JobMagic, PlayMagic, connection_default
 _INJECT_FACTS_ENV = "ANSIBLE_INJECT_FACT_VARS"
 # ansible-core's DEPRECATION_WARNINGS: off, nothing of a deprecation is shown or kept.
 _DEPRECATION_WARNINGS_ENV = "ANSIBLE_DEPRECATION_WARNINGS"
+# What a template reads that ansible-core 2.21 deprecates (the reporter words each: tasks/reporting.py).
+INJECTED_FACT = "injected_fact"
+DEPRECATED_MAGIC = frozenset(("vars", "play_hosts"))
 _NOT_DEPRECATED_FACTS = frozenset(("ansible_local",))  # ansible-core exempts it
 _RECURSION = "Recursive loop detected in template: maximum recursion depth exceeded"
 
@@ -143,11 +147,13 @@ class HostVariables:
         self._included: dict[str, Layer] = {}  # include_vars, per host
         self.play: PlayVariables | None = None
         self.secrets: list[Any] = []  # the job's vault passwords, for files read while it runs (vars_files, include_vars)
-        self._deprecated_reads: dict[str, set[str]] = {}  # host -> injected fact names read since its last result
+        self._deprecated_reads: dict[str, dict[str, None]] = {}  # host -> what deprecated it read since its last result
         inject = environ.get(_INJECT_FACTS_ENV)
         self._inject_facts = inject is None or ansible_bool(inject)
         deprecations = environ.get(_DEPRECATION_WARNINGS_ENV)
-        self._deprecate_injected = inject is None and (deprecations is None or ansible_bool(deprecations))
+        # DEPRECATION_WARNINGS off hides the warnings; the results keep their `deprecations` entries
+        self.deprecations_shown = deprecations is None or ansible_bool(deprecations)
+        self._deprecate_injected = inject is None
         self.hostvars = HostVarsTable(self)
 
     @property
@@ -223,19 +229,22 @@ class HostVariables:
             layers.append(Layer(connection_defaults(host, host in ("localhost", "127.0.0.1") and not self._in_inventory(host)), False))
         # Which injected facts a read would deprecate is decided when a template reads one (few names), not here.
         above = layers[: layers.index(facts)] if injected else []
-        view = HostVars(host, [layer for layer in layers if layer.values], injected, self._deprecated_reads.setdefault(host, set()), above)
+        read = self._deprecated_reads.setdefault(host, {})
+        view = HostVars(host, [layer for layer in layers if layer.values], injected, read, above)
         if task:
             view.set_computed("hostvars", self.hostvars)
             view.set_computed("vars", view)
         return view
 
-    def take_deprecated_reads(self, host: str) -> bool:
-        """Whether a template read one of ``host``'s injected facts since this was last asked (and forget it)."""
+    def take_deprecated_reads(self, host: str) -> list[str]:
+        """What deprecated a template read for ``host`` since this was last asked, in reading order (and forget
+        it): :data:`INJECTED_FACT` for any top-level fact, else the magic variable's name."""
         read = self._deprecated_reads.get(host)
         if not read:
-            return False
+            return []
+        kinds = list(read)
         read.clear()
-        return True
+        return kinds
 
     def set(self, host: str, name: str, value: Any) -> None:
         """``set_fact`` / ``register``: a variable of this host from now on (data: never templated again)."""
@@ -298,7 +307,14 @@ class HostVars(MutableMapping[str, Any]):
     Writes (a loop's ``item``, the registered result a condition reads) stay in this view.
     """
 
-    def __init__(self, host: str, layers: list[Layer], injected: frozenset[str], read: set[str], above_facts: list[Layer] | None = None):
+    def __init__(
+        self,
+        host: str,
+        layers: list[Layer],
+        injected: frozenset[str],
+        read: dict[str, None],
+        above_facts: list[Layer] | None = None,
+    ):
         self.host = host
         self._layers = layers  # highest precedence first
         self._own: dict[str, Any] = {}
@@ -318,8 +334,23 @@ class HostVars(MutableMapping[str, Any]):
         self._computed[name] = value
 
     def note_reads(self, names: Iterable[str]) -> None:
-        """A template or condition read ``names`` (called by the condition evaluator)."""
-        self._read.update(name for name in names if name not in self._own and self.injected(name))
+        """A template or condition read ``names``, in this order (called by the condition evaluator)."""
+        for name in names:
+            if name in self._own:
+                continue
+            if self.injected(name):
+                self._read[INJECTED_FACT] = None
+            elif name in DEPRECATED_MAGIC and self._is_magic(name):
+                self._read[name] = None
+
+    def _is_magic(self, name: str) -> bool:
+        """``name`` is ansible-core's magic variable here, not one of the play's own of that name."""
+        if name in self._computed:
+            return True
+        for layer in self._layers:  # the source a read takes it from
+            if name in layer.values:
+                return isinstance(layer.values[name], Computed)
+        return False
 
     def with_values(self, values: Mapping[str, Any]) -> HostVars:
         """A view of the same moment with ``values`` above everything (a template's own variables)."""
