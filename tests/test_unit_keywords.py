@@ -75,12 +75,12 @@ def test_with_lookups_give_their_plugins_items():
 
 
 def test_with_fileglob_looks_under_files_and_lists_files_only(tmp_path):
-    from ftl2_runner.executor.vars import lookups
+    from ftl2_runner.executor.vars import lookups_controller
 
     (tmp_path / "files" / "conf").mkdir(parents=True)
     (tmp_path / "files" / "conf" / "a.txt").write_text("a")
     (tmp_path / "files" / "conf" / "d.txt").mkdir()
-    assert lookups.fileglob(["conf/*.txt"], str(tmp_path)) == [str(tmp_path / "files" / "conf" / "a.txt")]
+    assert lookups_controller.fileglob(["conf/*.txt"], str(tmp_path)) == [str(tmp_path / "files" / "conf" / "a.txt")]
 
 
 def test_play_orders_are_ansibles_and_others_are_refused():

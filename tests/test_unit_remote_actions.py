@@ -14,7 +14,7 @@ import os
 from types import SimpleNamespace
 from typing import Any
 
-from ftl2_runner.executor.actions import remote_copy_action, template_action
+from ftl2_runner.executor.actions import remote_copy_action, source_tree, template_action
 from ftl2_runner.executor.display import diff
 from ftl2_runner.executor.ftl2.remote_modules import module_result
 from ftl2_runner.executor.vars.conditions import render, render_file
@@ -91,9 +91,64 @@ def test_mutually_exclusive_and_missing_arguments_fail_as_ansible_says(tmp_path)
     assert host.calls == []
 
 
-def test_a_directory_source_is_left_to_ftl2(tmp_path):
-    assert remote_copy_action.handles({"src": str(tmp_path), "dest": "/x"}) is False
-    assert remote_copy_action.handles({"content": "x", "dest": "/x"}) is True
+def _tree(tmp_path):
+    top = tmp_path / "site"
+    (top / "sub" / "deep").mkdir(parents=True)
+    (top / "empty").mkdir()
+    (top / "a.txt").write_text("a\n")
+    (top / "sub" / "b.txt").write_text("b\n")
+    (top / "sub" / "deep" / "c.txt").write_text("c\n")
+    return top
+
+
+def test_a_trailing_slash_copies_the_contents_and_none_the_directory_itself(tmp_path):
+    top = _tree(tmp_path)
+    inside = source_tree.walk(str(top) + "/")
+    assert sorted(rel for _, rel in inside.files) == ["a.txt", "sub/b.txt", "sub/deep/c.txt"]
+    assert sorted(rel for _, rel in inside.directories) == ["empty", "sub", "sub/deep"]
+    itself = source_tree.walk(str(top))
+    assert sorted(rel for _, rel in itself.files) == ["site/a.txt", "site/sub/b.txt", "site/sub/deep/c.txt"]
+    assert sorted(rel for _, rel in itself.directories) == ["site/empty", "site/sub", "site/sub/deep"]  # never "site"
+    assert inside.symlinks == itself.symlinks == []
+
+
+def test_links_are_followed_unless_they_loop_or_local_follow_is_off(tmp_path):
+    top = _tree(tmp_path)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "o.txt").write_text("o\n")
+    os.symlink(str(outside), top / "out")
+    os.symlink("../a.txt", top / "sub" / "to_a")
+    os.symlink("..", top / "sub" / "up")  # back into the copy: kept a link
+    followed = source_tree.walk(str(top) + "/")
+    assert ("out/o.txt" in [rel for _, rel in followed.files]) and (str(outside), "out") in followed.directories
+    assert (str(top / "a.txt"), "sub/to_a") in followed.files
+    assert followed.symlinks == [("..", "sub/up")]
+    kept = source_tree.walk(str(top) + "/", local_follow=False)
+    assert sorted(kept.symlinks) == [("..", "sub/up"), ("../a.txt", "sub/to_a"), (str(outside), "out")]
+    assert "out/o.txt" not in [rel for _, rel in kept.files]
+
+
+def test_a_directory_copies_each_file_then_the_directories_no_file_made(tmp_path):
+    top = _tree(tmp_path)
+    host = RecordingHost(None)
+    out = _copy(host, src=str(top) + "/", dest="/dst", directory_mode="0750", mode="0640")
+    copies = [args for name, args, _ in host.calls if name == "copy"]
+    assert sorted(a["_original_basename"] for a in copies) == ["a.txt", "sub/b.txt", "sub/deep/c.txt"]
+    assert all(a["dest"] == "/dst/" and a["follow"] is False and a["mode"] == "0640" for a in copies)
+    stats = [args["path"] for name, args, _ in host.calls if name == "stat"]
+    assert sorted(stats) == ["/dst/a.txt", "/dst/sub/b.txt", "/dst/sub/deep/c.txt"]
+    made = [args for name, args, _ in host.calls if name == "file"]
+    assert made == [{"mode": "0750", "path": "/dst/empty", "state": "directory", "recurse": False}]
+    assert out == {"dest": "/dst/", "src": str(top) + "/", "changed": True}
+
+
+def test_a_directory_of_one_file_reports_that_files_result(tmp_path):
+    top = tmp_path / "one"
+    top.mkdir()
+    (top / "only.txt").write_text("x\n")
+    out = _copy(RecordingHost(None), src=str(top), dest="/dst")
+    assert out["changed"] is True and out["module"] == "copy" and out["dest"] == "/dst/"
 
 
 def test_gate_keys_are_dropped_and_a_module_without_json_is_a_module_failure():
@@ -131,3 +186,24 @@ def test_a_relative_source_is_found_under_the_playbooks_files_dir(tmp_path):
     found = template_action.find_source("a.txt", "files", str(tmp_path))
     assert found == os.path.join(str(tmp_path), "files", "a.txt")
     assert template_action.find_source("missing.txt", "files", str(tmp_path)) is None
+
+
+def test_a_file_that_fits_one_gate_message_travels_in_the_arguments_and_a_larger_one_in_parts():
+    from ftl2_runner.executor.ftl2 import remote_put
+
+    sent: list[dict[str, Any]] = []
+
+    async def send(module: str, args: dict[str, Any]) -> dict[str, Any]:
+        sent.append(dict(args, module=module))
+        return {"changed": False}
+
+    small = asyncio.run(remote_put.put(send, "src", ".source", b"x" * 10))
+    assert small == {"arg": "src", "name": ".source", "data": base64.b64encode(b"x" * 10).decode()} and sent == []
+    data = bytes(range(256)) * (remote_put.PART // 128 + 1)  # two whole parts and a piece
+    large = asyncio.run(remote_put.put(send, "src", ".source", data))
+    assert large["staged"].startswith("ftl2-runner-put-") and "data" not in large
+    assert [p["offset"] for p in sent] == [0, remote_put.PART, 2 * remote_put.PART]
+    assert b"".join(base64.b64decode(p["data"]) for p in sent) == data
+    assert {p["name"] for p in sent} == {large["staged"]} and {p["module"] for p in sent} == {"ftl2_runner_put_part"}
+    # base64 of a part stays well inside FTL2's 64 MiB messages.
+    assert len(base64.b64encode(b"\0" * remote_put.PART)) < 48 * 1024 * 1024

@@ -28,7 +28,7 @@ from typing import Any
 from ..display import diff
 from ..ftl2 import ansible_modules
 from ..vars.booleans import ansible_bool
-from . import template_action
+from . import source_tree, template_action
 from .template_action import FILE_COMMON_ARGS
 
 # What the copy action passes on to `file` (REAL_FILE_ARGS).
@@ -45,12 +45,6 @@ class _Unreachable(Exception):
 
 class _Failed(Exception):
     """The action fails with this message (an ``AnsibleError`` in Ansible's action)."""
-
-
-def handles(params: Mapping[str, Any]) -> bool:
-    """Whether the call is one this action does: a single file (a directory source stays FTL2's)."""
-    src = params.get("src")
-    return params.get("content") is not None or bool(params.get("remote_src")) or not (src and os.path.isdir(str(src)))
 
 
 class _Host:
@@ -72,6 +66,21 @@ class _Host:
             raise _Unreachable(result)
         return result
 
+    async def put(self, arg: str, name: str, data: bytes) -> dict[str, Any]:
+        """The source file for the module's argument ``arg``: in its arguments, or first in parts when it is large."""
+        from ..ftl2 import remote_put
+        from ..ftl2.remote_modules import run_module
+
+        async def send(module: str, args: dict[str, Any]) -> Any:
+            return await run_module(self.context, self.host, module, args)
+
+        try:
+            return await remote_put.put(send, arg, name, data)
+        except remote_put.PutFailed as exc:
+            if not isinstance(exc.result, dict):
+                raise _Unreachable(exc.result) from exc
+            raise _Failed(f"Failed to transfer the file to {self.host}: {exc}") from exc
+
     async def stat(self, path: str, follow: bool, checksum: bool = True) -> dict[str, Any]:
         """``_execute_remote_stat``: the file's ``stat``, with checksum ``"1"`` when it does not exist."""
         result = await self.module("stat", {"path": path, "follow": follow, "get_checksum": checksum, "checksum_algorithm": "sha1"})
@@ -89,11 +98,13 @@ async def run_copy(context: Any, host: str, params: Mapping[str, Any], settings:
     """Ansible's ``copy`` action on one remote host: its result, or FTL2's when the host was unreachable."""
     remote = _Host(context, host, settings)
     try:
-        return await _copy(remote, dict(params), variables)
+        result = await _copy(remote, dict(params), variables)
     except _Unreachable as exc:
         return exc.result
     except _Failed as exc:
         return {"failed": True, "msg": str(exc)}
+    result.pop("invocation", None)  # the action drops it (ansible-core's INJECT_INVOCATION is off by default)
+    return result
 
 
 async def run_template(context: Any, host: str, params: Mapping[str, Any], settings: Any, variables: Mapping[str, Any]) -> Any:
@@ -124,7 +135,6 @@ async def _copy(remote: _Host, args: dict[str, Any], variables: Mapping[str, Any
         return {"failed": True, "msg": "can not use content with a dir as dest"}
     if ansible_bool(args.get("remote_src", False)):
         return await remote.module("copy", args)
-    dest = str(dest)
     local_tmp = ansible_modules.local_tmpdir()
     try:
         if content is not None:
@@ -136,16 +146,70 @@ async def _copy(remote: _Host, args: dict[str, Any], variables: Mapping[str, Any
             found = template_action.find_source(str(source), "files", template_action.playbook_dir(variables))
             if found is None:
                 return {"failed": True, "msg": f"Could not find or access '{source}' on the Ansible Controller."}
-            source = found
-        follow = ansible_bool(args.get("follow", False))
-        result = await _copy_file(remote, args, str(source), os.path.basename(str(source)), content, dest, follow)
+            # As rsync: a trailing slash on a directory copies its contents, none the directory itself.
+            source = found + os.sep if str(source).endswith(os.sep) and not found.endswith(os.sep) else found
+        return await _copy_sources(remote, args, str(source), content, str(dest))
     finally:
         shutil.rmtree(local_tmp, ignore_errors=True)
-    if result is None:  # the destination exists and force=false: nothing to do
-        return {"dest": dest, "src": source, "changed": False}
-    if not result.get("failed") and "path" in result and "dest" not in result:
-        result["dest"] = result["path"]
-    return result
+
+
+async def _copy_sources(remote: _Host, args: Mapping[str, Any], source: str, content: Any, dest: str) -> dict[str, Any]:
+    """The action's loop: each file (``_copy_file``), then the directories no file made, then the links.
+
+    A directory source makes ``dest`` a directory (a trailing slash, which the ``copy`` module relies
+    on); the result is the one file's own when there is one file, else ``dest``, ``src`` and whether
+    anything changed.
+    """
+    if os.path.isdir(source):
+        tree = source_tree.walk(source, ansible_bool(args.get("local_follow", True)))
+        dest = dest if dest.endswith("/") else dest + "/"
+    else:
+        tree = source_tree.SourceTree(files=[(source, os.path.basename(source))])
+    changed, executed = False, False
+    module_return: dict[str, Any] | None = {"changed": False}
+    made: set[str] = set()  # directories the copy module makes on its way to a file
+    for full, rel in tree.files:
+        # Links at the destination are followed only when a single file is copied.
+        follow = False if tree.directories else ansible_bool(args.get("follow", False))
+        module_return = await _copy_file(remote, args, full, rel, content, dest, follow)
+        if module_return is None:
+            continue
+        if module_return.get("failed"):
+            return module_return
+        parent = os.path.dirname(rel)
+        while parent:
+            made.add(parent)
+            parent = os.path.dirname(parent)
+        executed = True
+        changed = changed or bool(module_return.get("changed"))
+    file_args = {k: v for k, v in args.items() if k in _REAL_FILE_ARGS and k != "src"}
+    for _, rel in tree.directories:
+        if rel in made:
+            continue
+        module_return = await remote.module(
+            "file", dict(file_args, path=os.path.join(dest, rel), state="directory", mode=args.get("directory_mode"), recurse=False)
+        )
+        if module_return.get("failed"):
+            return module_return
+        executed = True
+        changed = changed or bool(module_return.get("changed"))
+    for target, rel in tree.symlinks:
+        link_args = dict(file_args, path=os.path.join(dest, rel), src=target, state="link", force=True)
+        if tree.directories:
+            link_args["follow"] = False
+        if link_args.get("mode") == "preserve":
+            link_args.pop("mode")
+        module_return = await remote.module("file", link_args)
+        executed = True
+        if module_return.get("failed"):
+            return module_return
+        changed = changed or bool(module_return.get("changed"))
+    if executed and len(tree.files) == 1 and module_return is not None:
+        result = dict(module_return)
+        if "path" in result and "dest" not in result:
+            result["dest"] = result["path"]
+        return result
+    return {"dest": dest, "src": source, "changed": changed}
 
 
 async def _copy_file(
@@ -182,7 +246,7 @@ async def _copy_file(
             new_args["checksum"] = local_checksum
         if lmode:
             new_args["mode"] = lmode
-        put = {"arg": "src", "name": ".source" + os.path.splitext(dest_file)[1], "data": base64.b64encode(data).decode("ascii")}
+        put = await remote.put("src", ".source" + os.path.splitext(dest_file)[1], data)
         module_return = await remote.module("copy", new_args, put)
     else:
         if follow:

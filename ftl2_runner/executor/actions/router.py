@@ -1,7 +1,10 @@
 """The one decision of which call runs a task on its hosts: FTL2's own, an Ansible module, or an action of ours.
 
 The task executor asks :func:`route` once per call (once per host when the arguments differ per
-host) and runs what it answers; nothing else chooses. The answer is a :class:`Route`:
+host) and runs what it answers; nothing else chooses. A list mixing local and remote hosts is
+asked about as two lists where the module runs differently on each (:func:`parts`: ``copy``,
+``template``, ``uri``, ``get_url``), so each host takes the path it takes in an all-local or an
+all-remote list. The answer is a :class:`Route`:
 
 **An action of ftl2-runner's** (``by == ACTION``), where FTL2 0.4.7 cannot do what Ansible does.
 Its coroutine returns ``{host: result}`` (:class:`..ftl2.quirks.PerHostOutcomes`); FTL2's events
@@ -9,7 +12,8 @@ during it are its steps (a remote copy's ``stat``), which neither the task nor t
 
 * ``copy``/``template`` on remote hosts: FTL2 writes over an SFTP connection of its own and reports
   its own keys; the actions are done as Ansible does them, step by step with Ansible's modules
-  through FTL2's gate (:mod:`.remote_copy_action`), ``--check`` and ``--diff`` included.
+  through FTL2's gate (:mod:`.remote_copy_action`), ``--check``, ``--diff`` and a directory ``src``
+  (:mod:`.source_tree`) included.
 * ``setup``/``gather_facts``, ``uri``, ``get_url``, ``service_facts``, ``user``, ``group``,
   ``pip``, ``dnf`` and ``file`` on hosts that run on this machine: Ansible's own modules
   (:mod:`.local_modules`).
@@ -46,7 +50,7 @@ modules, remote hosts) is skipped with Ansible's ``does not support check mode``
 **FTL2's own call** (``by == FTL2``): the call the script wrote (``native``) when it runs on the
 whole target; FTL2's per-host path (``run_on``) when the task runs on fewer hosts than the target
 names (failed hosts, a block's hosts, a ``when`` false on some); for a group's ``shell`` (FTL2 runs
-it on the first host only) ``run_on`` too, and ``copy`` to non-local hosts once per host
+it on the first host only) ``run_on`` too, and ``copy`` on a group's local hosts once per host
 (:func:`..ftl2.quirks.copy_per_host`).
 """
 
@@ -84,6 +88,8 @@ _REMOTE_ACTIONS = {"copy": remote_copy_action.run_copy, "template": remote_copy_
 # plugin of their own for these calls): FTL2 runs file/stat as its lean modules, uri/get_url as its HTTP-only
 # ones, setup dies on its relative imports and gather_facts is a stub.
 REMOTE_AS_ANSIBLE = frozenset(("setup", "file", "stat", "uri", "get_url"))
+# Modules whose call is not the same on local and remote hosts: a list mixing both is routed as two lists (:func:`parts`).
+_BY_LOCALITY = frozenset(("copy", "template", "uri", "get_url"))
 
 
 @dataclass(frozen=True)
@@ -146,6 +152,18 @@ def route(
         target, target_hosts = hosts[0], hosts
         native = quirks.native_for_pattern(context, hosts[0], module, params)
     return Route(FTL2, _ftl2_call(job, target, module, hosts, target_hosts, params, native))
+
+
+def parts(job: Job, module: str, hosts: list[str]) -> list[list[str]]:
+    """The host lists one call with one set of arguments is routed as: its hosts together, or, for a module that
+    runs one way on this machine and another through FTL2's gate, its local hosts and its remote hosts apart, so
+    that each host takes the path it takes in an all-local or an all-remote list."""
+    short = short_name(module)
+    if job.context is None or short not in _BY_LOCALITY:
+        return [hosts]
+    local = [h for h in hosts if job.is_local(h)]
+    remote = [h for h in hosts if not job.is_local(h)]
+    return [part for part in (local, remote) if part]
 
 
 def uses_environment(module: str) -> bool:
@@ -215,7 +233,7 @@ def _action(job: Job, module: str, hosts: list[str], params: Mapping[str, Any]) 
         return None  # a collection module: FTL2's
     if not hosts:
         return None
-    if short in _REMOTE_ACTIONS and not any(job.is_local(h) for h in hosts) and remote_copy_action.handles(params):
+    if short in _REMOTE_ACTIONS and not any(job.is_local(h) for h in hosts):
         remote = _REMOTE_ACTIONS[short]
         return _each(hosts, lambda host: remote(context, host, dict(params), settings, variables(host)), preshaped=True)
     if short == "script":  # FTL2's is a stub that runs nothing: the action, here or through the gate

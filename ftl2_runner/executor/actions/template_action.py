@@ -22,7 +22,6 @@ Keyword arguments that are not the action's options are template variables too (
 from __future__ import annotations
 
 import contextlib
-import datetime
 import os
 import shutil
 import stat
@@ -34,6 +33,7 @@ from typing import Any
 from ..display import diff
 from ..ftl2 import ansible_modules
 from ..vars.booleans import ansible_bool
+from ..vars.template_vars import template_vars
 from . import check_mode
 
 # ansible.module_utils.basic.FILE_COMMON_ARGUMENTS: what the action passes on to copy.
@@ -54,8 +54,6 @@ TEMPLATE_ONLY = (
 COPY_ARGS = frozenset((*FILE_COMMON_ARGS, "src", "dest", "backup", "force", "follow", "validate", "mode"))
 # FTL2's template() keywords that are not template variables.
 _FTL2_OPTIONS = frozenset(("become", "become_user", "_become_overrides", "state"))
-# ansible-core's DEFAULT_MANAGED_STR.
-MANAGED = "Ansible managed"
 
 
 class TemplateFailed(Exception):
@@ -92,29 +90,6 @@ def find_source(src: str, subdir: str, playbook_dir: str) -> str | None:
 
 def playbook_dir(variables: Mapping[str, Any]) -> str:
     return str(variables.get("playbook_dir") or os.getcwd())
-
-
-def template_vars(path: str, fullpath: str, dest: str, with_managed: bool) -> dict[str, Any]:
-    """The variables Ansible's template action adds (``generate_ansible_template_vars``)."""
-    import pwd
-
-    st = os.stat(fullpath)
-    try:
-        uid: Any = pwd.getpwuid(st.st_uid).pw_name
-    except KeyError:
-        uid = st.st_uid
-    out: dict[str, Any] = {
-        "template_host": os.uname()[1],
-        "template_path": path,
-        "template_mtime": datetime.datetime.fromtimestamp(st.st_mtime),
-        "template_uid": uid,
-        "template_run_date": datetime.datetime.now(),
-        "template_destpath": dest,
-        "template_fullpath": fullpath,
-    }
-    if with_managed:
-        out["ansible_managed"] = MANAGED
-    return out
 
 
 def _with(variables: Mapping[str, Any], extra: Mapping[str, Any]) -> Mapping[str, Any]:

@@ -33,7 +33,8 @@ from ...script import TaskFailed
 from ..display.events import PlaybookRecorder
 from ..tasks.executor import TaskExecutor
 from ..tasks.spec import Condition, LoopState, TaskOptions, block_environment, loop_state, task_options
-from ..vars import lookups
+from ..vars import lookups, lookups_controller
+from ..vars.lookup_support import JobLookups, job_lookups
 from ..vars.magic import JobMagic
 from ..vars.variables import HostVariables, HostVars
 from .calls import TrackedAutomation
@@ -103,6 +104,8 @@ class ScriptRunner:
             self._inventory_vars, extra, inventory=self._inventory, job=job, playbook_vars=settings.launcher_vars
         )
         self._variables.secrets = settings.vault_secrets
+        # What lookups in templates need from the job (a script runner per job: set once, before the script runs).
+        job_lookups.set(JobLookups(recorder.warning, recorder.verbose, settings.vault_secrets, _private_data_dir()))
         self._executor = TaskExecutor(recorder, settings, self._plays, self._variables)
         self._plays.variables = self._variables
         self._plays.removed = lambda: self._executor.hosts.out_of_play
@@ -512,7 +515,7 @@ class ScriptRunner:
     def with_fileglob(self, *patterns: str, loop_var: str = "item", label: Any = None, index_var: str | None = None) -> AsyncIterator[Any]:
         """``with_fileglob:``: the controller's files a pattern matches (relative ones under the playbook's ``files/``)."""
         rendered = self._lookup_terms("with_fileglob", patterns)
-        found = self._lookup("fileglob", lambda p: lookups.fileglob(p, self._variables.playbook_dir), rendered)
+        found = self._lookup("fileglob", lambda p: lookups_controller.fileglob(p, self._variables.playbook_dir), rendered)
         return self._with("fileglob", found, loop_var, label, index_var)
 
     def with_subelements(
@@ -708,6 +711,12 @@ class ScriptRunner:
 
     def display(self, msg: str) -> None:
         self._recorder.verbose(msg)
+
+
+def _private_data_dir() -> str | None:
+    """The job's private data dir (ansible-runner's ``AWX_ISOLATED_DATA_DIR`` is its ``artifacts/<ident>``)."""
+    artifacts = os.environ.get("AWX_ISOLATED_DATA_DIR", "")
+    return artifacts.rsplit("/artifacts/", 1)[0] if "/artifacts/" in artifacts else None
 
 
 class PlayScope:

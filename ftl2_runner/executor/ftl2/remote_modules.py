@@ -24,7 +24,8 @@ inventory's key file. A file an action sends to the host (``copy``'s source) the
 the module's arguments (``_ftl2_runner_put``: base64 data and a file name): the entry point writes it
 into a task temporary directory named as ansible-core names it (``~/.ansible/tmp/ansible-tmp-...``),
 gives the module its path, and removes the directory when the module ends — Ansible's
-put-then-run, in one round trip. (FTL2's gate messages are limited to 64 MiB.) ``_ftl2_runner_tmpdir``
+put-then-run, in one round trip. (FTL2's gate messages are limited to 64 MiB: a larger file goes
+first in parts, :mod:`.remote_put`, and ``put["staged"]`` names it.) ``_ftl2_runner_tmpdir``
 asks for that directory alone (``_ansible_tmpdir``), for modules that write files there.
 ``_ftl2_runner_environment`` is a task's ``environment:``, set in the module's process before it
 runs (ansible-core prefixes the module's command with it). The module's result is printed under one
@@ -41,6 +42,7 @@ import zipfile
 from functools import cache
 from typing import Any
 
+from .remote_put import PUT_PART_MODULE
 from .remote_script import SCRIPT_MODULE
 
 PREFIX = "ftl2_runner_ansible."
@@ -71,7 +73,7 @@ def is_plain_ansible_module(name: str) -> bool:
 WITH_TASK_TMPDIR = frozenset(("uri", "get_url"))
 
 # Steps of Ansible's actions that are not a module of Ansible's, shipped in the library as if they were one.
-OWN_MODULES = {"ftl2_runner_script": SCRIPT_MODULE}
+OWN_MODULES = {"ftl2_runner_script": SCRIPT_MODULE, "ftl2_runner_put_part": PUT_PART_MODULE}
 
 # The library's entry point (``ftl2_runner_entry.main(name)``): the module's arguments on stdin, a task's
 # environment, a put file or task directory made as described above, then Ansible's module run as a
@@ -91,8 +93,11 @@ def main(name):
         args["_ansible_tmpdir"] = tmp
     if put:
         path = os.path.join(tmp, put["name"])
-        with open(path, "wb") as handle:
-            handle.write(base64.b64decode(put["data"]))
+        if put.get("staged"):
+            os.rename(os.path.join(base, os.path.basename(put["staged"])), path)
+        else:
+            with open(path, "wb") as handle:
+                handle.write(base64.b64decode(put["data"]))
         args[put["arg"]] = path
     from ansible.module_utils import basic
     basic._ANSIBLE_ARGS = json.dumps(params).encode()

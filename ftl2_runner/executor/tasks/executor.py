@@ -27,6 +27,7 @@ from ..ftl2 import bookkeeping, quirks
 from ..ftl2.bookkeeping import Bookkeeping
 from ..ftl2.quirks import native_for_pattern
 from ..vars.conditions import AttributeView, ConditionError, condition_text, holds, render
+from ..vars.lookup_support import current_action
 from ..vars.magic import OMIT
 from ..vars.variables import HostVariables, HostVars, holds_template, render_value
 from .blocks import PlayHosts, current_block
@@ -105,6 +106,7 @@ class TaskExecutor:
         return hosts[:1]
 
     def _start(self, spec: CallSpec, options: TaskOptions, params: Mapping[str, Any]) -> TaskRun:
+        current_action.set(spec.module)  # what `first_found` searches by (templates/, vars/, files/)
         loop = loop_state.get()
         if loop is not None and loop.task is not None:
             # A loop's items share one task, but each item is its own call.
@@ -203,8 +205,10 @@ class TaskExecutor:
     def _calls(
         self, run: TaskRun, spec: CallSpec, params: dict[str, Any], native: Any, target_hosts: list[str], running: list[str]
     ) -> list[tuple[list[str], Any]]:
-        """``(hosts, deferred call)`` pairs that run the task: one for all hosts, or one per host when an
-        argument depends on the host (a callable, or a ``{{ }}`` template, as Ansible templates task args).
+        """``(hosts, deferred call)`` pairs that run the task: one for all hosts (or for its local hosts and its
+        remote hosts apart, where the router says the module runs differently on each: ``router.parts``), or one
+        per host when an argument depends on the host (a callable, or a ``{{ }}`` template, as Ansible templates
+        task args).
 
         Which call runs each pair is the router's one decision (``actions/router.py``); hosts it
         skips (``--check`` on a module that cannot honour it) are reported here.
@@ -214,7 +218,8 @@ class TaskExecutor:
             return []
         if context is not None and (run.options.environment or any(run.environment)) and router.uses_environment(spec.module):
             return self._with_environment(run, spec, params, target_hosts, running)
-        groups: list[tuple[list[str], dict[str, Any]]] = [(running, params)]
+        job = self._job(run.options)
+        groups: list[tuple[list[str], dict[str, Any]]] = [(part, params) for part in router.parts(job, spec.module, running)]
         limit = self.host_limit(run.options)
         # `throttle:`/`--forks` fewer than the hosts: each host is its own call, at most `limit` running at once
         per_host = any(_depends_on_host(v) for v in params.values()) or 0 < limit < len(running)
@@ -227,7 +232,6 @@ class TaskExecutor:
                     self._argument_failed(run, host, exc)
                     continue
                 groups.append(([host], run.host_params[host]))
-        job = self._job(run.options)
         calls: list[tuple[list[str], Any]] = []
         for hosts, group_params in groups:
             chosen = router.route(job, spec.module, spec.target, hosts, target_hosts, group_params, native, alone=per_host)

@@ -21,6 +21,7 @@ from ..display import no_log
 from ..display.events import PlaybookRecorder
 from ..display.formatting import host_label, task_error_block
 from ..vars.conditions import ConditionError, holds, render
+from ..vars.lookup_support import take_template_warnings
 from ..vars.variables import INJECTED_FACT, HostVariables, holds_template, untrusted
 from .run import TaskRun
 from .spec import LoopState, loop_item, loop_state, task_variables
@@ -125,6 +126,10 @@ class HostReporter:
 
     def report(self, run: TaskRun, host: str, outcome: str, res: dict[str, Any], final_of_loop: bool = False) -> None:
         task = run.task
+        lookup_warnings = take_template_warnings(host)
+        if lookup_warnings:
+            res = _with_template_warnings(res, lookup_warnings)
+            run.plain_warnings.update(lookup_warnings)
         if run.options.attempts() > 1 and not final_of_loop and outcome in (results.OK, results.FAILED):
             attempt = self._attempt(run, host, outcome, res)
             if attempt is None:
@@ -329,8 +334,28 @@ class HostReporter:
 
         lines = []
         for warning in warnings:
-            lines += [f"[WARNING]: {warning}", *origin_block(*run.task.origin)]
-        return "\n".join([*lines, ""])
+            lines += [f"[WARNING]: {warning}", *([] if warning in run.plain_warnings else origin_block(*run.task.origin))]
+        return "\n".join(lines if all(w in run.plain_warnings for w in warnings) else [*lines, ""])
+
+
+def _with_template_warnings(res: dict[str, Any], warnings: list[str]) -> dict[str, Any]:
+    """A result with the warnings its templates gave (a lookup's ``errors='warn'``), where ansible-core puts them:
+    in its ``warnings``, after ``changed``."""
+    if not warnings:
+        return res
+    out: dict[str, Any] = {}
+    placed = "changed" not in res
+    if placed:
+        out["warnings"] = [*warnings, *res.get("warnings", [])]
+    for key, value in res.items():
+        if key == "warnings" and placed:
+            continue
+        if key == "warnings":
+            value = [*warnings, *value]
+        out[key] = value
+        if key == "changed" and "warnings" not in res:
+            out["warnings"] = list(warnings)
+    return out
 
 
 def _with_delegated_vars(res: Mapping[str, Any], delegated: Mapping[str, Any]) -> dict[str, Any]:

@@ -38,6 +38,7 @@ class TaskRun:
     failures: dict[str, Failure] = field(default_factory=dict)
     environment: tuple[Any, ...] = ()  # `environment:` of the play and the blocks around the task (outermost first)
     records: dict[str, Any] = field(default_factory=dict)  # host -> FTL2's record of the call (an ExecuteResult)
+    plain_warnings: set[str] = field(default_factory=set)  # warnings ansible-core shows without an origin (lookups')
 
     @property
     def name(self) -> str:

@@ -25,21 +25,11 @@ from ...script import Result
 from .booleans import ansible_bool
 from .lazy import LazyDict, materialized
 from .magic import OMIT
+from .template_errors import ConditionError as ConditionError  # where every consumer imports them from
+from .template_errors import UndefinedVariable as UndefinedVariable
 
 # ansible-core's words for a variable that reads itself (it finds it by Python's recursion limit).
 RECURSION = "Recursive loop detected in template: maximum recursion depth exceeded"
-
-
-class ConditionError(Exception):
-    """A condition could not be evaluated (an undefined variable, a syntax error, an exception)."""
-
-
-class UndefinedVariable(ConditionError):
-    """A template read a variable no source defines (Jinja's ``'x' is undefined``).
-
-    A variable whose own value reads an undefined one is undefined too, so ``default()`` applies to it
-    and ``is defined`` is false, as ansible-core's lazy templating answers.
-    """
 
 
 def none_as_empty(value: Any) -> Any:
@@ -59,6 +49,9 @@ def _environment() -> Any:
     # does, and has ansible.builtin's filters and tests.
     env = TemplateEnvironment(undefined=jinja2.StrictUndefined, trim_blocks=True, finalize=none_as_empty)
     install(env)
+    from .lookup_plugins import install as install_lookups
+
+    install_lookups(env, render_file)
     env.globals["omit"] = OMIT
     return env
 
@@ -75,6 +68,11 @@ class _Scope(Mapping[str, Any]):
     def __init__(self, variables: Mapping[str, Any], globals_: Mapping[str, Any]) -> None:
         self._variables = variables
         self._globals = globals_
+
+    @property
+    def variables(self) -> Mapping[str, Any]:
+        """The host's variables (what a lookup plugin is given)."""
+        return self._variables
 
     def __getitem__(self, name: str) -> Any:
         try:
