@@ -68,6 +68,34 @@ def test_a_gate_that_cannot_be_unpacked_runs_as_a_zipapp(tmp_path):
     assert json.loads(done.stdout)[0].endswith("ftl_gate_abc.pyz/__main__.py")
 
 
+_FTL2_SHAPED_MAIN = """from __future__ import annotations
+import atexit, json, sys
+
+async def main(args):
+    source = b"def f(x: not_defined_anywhere): pass\\nnames = f.__annotations__"
+    first, second = compile(source, "module", "exec"), compile(source, "module", "exec")
+    namespace = {}
+    exec(first, namespace)  # postponed annotations, inherited from this module as FTL2's gate compiles
+    atexit.register(print, "atexit ran")
+    print(json.dumps([__name__, sys.argv, args, first is second, namespace["names"]]))
+    return 3
+
+if __name__ == "__main__":
+    raise SystemExit("the start command runs main() itself")
+"""
+
+
+def test_ftl2s_gate_main_is_imported_and_its_main_run_compiling_each_module_once(tmp_path):
+    (tmp_path / ".ftl").mkdir()
+    gate = tmp_path / ".ftl" / "ftl_gate_abc.pyz"
+    with zipfile.ZipFile(gate, "w") as archive:
+        archive.writestr("__main__.py", _FTL2_SHAPED_MAIN)
+    done = _start(tmp_path, ".ftl/ftl_gate_abc.pyz")
+    line, atexit_line = done.stdout.splitlines()
+    assert json.loads(line) == ["ftl2_runner_gate_main", [str(gate)], [], True, {"x": "not_defined_anywhere"}], done.stderr
+    assert atexit_line == "atexit ran" and done.returncode == 3  # left as the interpreter would: atexit, flush, status
+
+
 _DRIVER = """
 import asyncio, json, sys
 namespace = {}

@@ -113,8 +113,18 @@ async def main(args):
         raise RuntimeError("the gate imported another ansible package: the module runs as a process of its own")
     if home not in sys.path:
         sys.path.insert(0, home)
-    import ftl2_runner_entry  # stays imported in the gate: every fork starts with it
-    from ansible.module_utils import basic  # the same for Ansible's module helpers
+    if "ftl2_runner_entry" not in sys.modules:
+        import gc
+        collecting = gc.isenabled()
+        gc.disable()  # what these imports make lives as long as the gate: no collections while they run
+        try:
+            import ftl2_runner_entry  # stays imported in the gate: every fork starts with it
+            from ansible.module_utils import basic  # the same for Ansible's module helpers
+        finally:
+            if hasattr(gc, "freeze"):
+                gc.freeze()  # never scanned again, in the gate or in a fork (whose pages then stay shared)
+            if collecting:
+                gc.enable()
     data = json.dumps({"ANSIBLE_MODULE_ARGS": args["module_args"]}).encode()
     stdin_r, stdin_w = os.pipe()
     stdout_r, stdout_w = os.pipe()

@@ -59,17 +59,33 @@ def _ftl_source(name: str) -> str | None:
 
 
 # Run by the target's Python: FTL2's gate from a directory it was unpacked into once (``~/.ftl/
-# ftl2_runner_gate_<hash>``, a temporary directory renamed into place), its ``__main__`` imported as
-# a module so that Python keeps its bytecode: a zipapp's modules are compiled again at every start
-# (40 of the 125 ms of the target's CPU a gate's start costs). If it cannot be unpacked, the zipapp
-# runs as ``python gate.pyz`` would. Python 3.6+ syntax: it runs on the target.
+# ftl2_runner_gate_<hash>``, a temporary directory renamed into place), so that the target's Python
+# keeps its bytecode: a zipapp's modules are compiled again at every start (40 of the 125 ms of the
+# target's CPU a gate's start costs). The gate's start is most of the target's CPU per host and job
+# (docs/performance.md, issue 32), so it is kept lean:
+#
+# * the cyclic collector is off while the gate's modules are imported (about 40 collections of
+#   objects that live as long as the gate, 7-10 ms), then what they made is frozen (``gc.freeze``:
+#   never scanned again, and not written to by a ``fork``'s collections) and the collector is on;
+# * zipfile, shutil and runpy are imported only when there is something to unpack or to run as a
+#   zipapp;
+# * FTL2's gate main (recognised by its ``async def main(args`` coroutine) is imported as a module
+#   and its ``main`` run as its own ``__main__`` block runs it; it compiles the same ``FTLModule``
+#   source once per gate (FTL2 sends its ``command`` module for ping, command and shell);
+# * the gate leaves as the interpreter would (threads joined, atexit handlers such as logging's
+#   flush, stdio flushed) but without tearing down every module and object one by one.
+#
+# Any other shape of gate runs as ``runpy`` runs a ``__main__``. Python 3.6+ syntax: it runs on
+# the target.
 _GATE_FROM_DIRECTORY = """
-import os, runpy, shutil, sys, zipfile
+import gc, os, sys
+gc.disable()
 home, gate = sys.argv[1], sys.argv[2]
 main = os.path.join(home, "ftl2_runner_gate_main.py")
 if sys.path and sys.path[0] == "":
     del sys.path[0]
 if not os.path.isfile(main):
+    import shutil, zipfile
     unpacked = "%s.%d.tmp" % (home, os.getpid())
     try:
         with zipfile.ZipFile(gate) as archive:
@@ -79,11 +95,58 @@ if not os.path.isfile(main):
     except (OSError, zipfile.BadZipFile):
         shutil.rmtree(unpacked, ignore_errors=True)
 sys.argv = [gate]
-if os.path.isfile(main):
-    sys.path.insert(0, home)
-    runpy.run_module("ftl2_runner_gate_main", run_name="__main__")
-else:
-    runpy.run_path(gate, run_name="__main__")
+try:
+    with open(main, "rb") as source:
+        ftl2_shape = b"\\nasync def main(args" in source.read()
+except OSError:
+    ftl2_shape = None
+if not ftl2_shape:
+    gc.enable()
+    import runpy
+    if ftl2_shape is None:
+        runpy.run_path(gate, run_name="__main__")
+    else:
+        sys.path.insert(0, home)
+        runpy.run_module("ftl2_runner_gate_main", run_name="__main__")
+    sys.exit()
+sys.path.insert(0, home)
+import __future__, asyncio, ftl2_runner_gate_main as ftl_gate
+inherited, compiled = 0, {}
+for feature in __future__.all_feature_names:  # what FTL2's compile() inherits from the gate's module
+    if isinstance(getattr(ftl_gate, feature, None), __future__._Feature):
+        inherited |= getattr(ftl_gate, feature).compiler_flag
+def compile_once(source, filename, mode, flags=0, dont_inherit=False, optimize=-1, **more):
+    if not dont_inherit:
+        flags, dont_inherit = flags | inherited, True
+    key = (source, filename, mode, flags, optimize, tuple(sorted(more.items())))
+    if key not in compiled:
+        compiled[key] = compile(source, filename, mode, flags, dont_inherit, optimize, **more)
+    return compiled[key]
+ftl_gate.compile = compile_once
+if hasattr(gc, "freeze"):
+    gc.freeze()
+gc.enable()
+try:
+    code = asyncio.run(ftl_gate.main(sys.argv[1:])) or 0
+except KeyboardInterrupt:
+    ftl_gate.logger.info("Interrupted by user")
+    code = 130
+except Exception as error:
+    import traceback
+    ftl_gate.logger.error("Fatal error: %s" % (error,))
+    ftl_gate.logger.error(traceback.format_exc())
+    code = 1
+import atexit, threading
+if not (hasattr(threading, "_shutdown") and hasattr(atexit, "_run_exitfuncs")):
+    sys.exit(code)
+threading._shutdown()
+atexit._run_exitfuncs()
+for stream in (sys.stdout, sys.stderr):
+    try:
+        stream.flush()
+    except Exception:
+        pass
+os._exit(code if isinstance(code, int) else 1)
 """
 
 
