@@ -14,6 +14,8 @@ against the expanded async directory and says which directory that was (the acti
 
 from __future__ import annotations
 
+from .ansible_modules import ENCODER_PATCH  # results encoded as every module run of ours encodes them
+
 ASYNC_MODULE = r"""
 import json, os, random, runpy, signal, subprocess, sys, time
 
@@ -28,16 +30,7 @@ args = json.loads(_raw)["ANSIBLE_MODULE_ARGS"]
 STEP = 5
 
 RUN = '''
-import json, os, runpy, sys
-_default = json.JSONEncoder.default
-def _encodable(self, value):
-    if isinstance(value, (set, frozenset)):
-        return list(value)
-    if isinstance(value, bytes):
-        return value.decode("utf-8", "surrogateescape")
-    return _default(self, value)
-json.JSONEncoder.default = _encodable
-home, name = sys.argv.pop(1), sys.argv.pop(1)
+import json, os, runpy, sys""" + ENCODER_PATCH + r"""home, name = sys.argv.pop(1), sys.argv.pop(1)
 if home:
     sys.path.insert(0, home)
 from ansible.module_utils import basic
