@@ -204,3 +204,17 @@ def test_deprecation_warnings_off_hides_the_warning_not_the_results_entry():
     render("{{ play_hosts }} {{ vars['inventory_hostname'] }}", quiet.of("h1"))
     assert quiet.take_deprecated_reads("h1") == ["play_hosts", "vars"]  # ansible-core 2.21 keeps them in the result
     assert quiet.deprecations_shown is False
+
+
+def test_a_set_from_extra_vars_is_noted_once_for_the_job_where_first_read():
+    from ftl2_runner.data.ansible_yaml import load
+    from ftl2_runner.executor.vars.conditions import render
+
+    extra = load("chosen: !!set {only: null}\nplain: [1]\n")
+    store = HostVariables(lambda host: {}, extra, environ={})
+    assert render("{{ plain }}", store.of("h1")) == [1]
+    assert store.take_deprecated_reads("h1") == []
+    assert render("{{ chosen }}", store.of("h1")) == ["only"]
+    assert store.take_deprecated_reads("h1") == ["converted_set"]
+    render("{{ chosen | first }}", store.of("h2"))
+    assert store.take_deprecated_reads("h2") == []  # converted once, for the whole job

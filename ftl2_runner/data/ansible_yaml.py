@@ -101,9 +101,14 @@ def _construct_binary(loader: _Loader, node: yaml.Node) -> Any:
     return UnsafeText(text) if loader.unsafe_depth else text
 
 
+class ConvertedSet(list[Any]):
+    """A ``!!set``, a list from loading on: ansible-core keeps a set until a task first stores it, and warns
+    then (``Type 'set' is unsupported in variable storage``); the variable plane sees this type and warns so."""
+
+
 def _construct_set(loader: _Loader, node: yaml.Node) -> Any:
     mapping = loader.construct_mapping(node, deep=True)
-    return list(mapping)
+    return ConvertedSet(mapping)
 
 
 def _pairs(kind: str, help_text: str) -> Any:

@@ -10,4 +10,8 @@ async def run(inventory_path, extravars, runner):
             await ftl.localhost.debug(msg="{{ blob }} / {{ stamp }} / {{ day }} / {{ pydict.a }} / {{ pytext }}")
         with runner.task("a timestamp as a variable"):
             await ftl.localhost.debug(var="stamp")
+        with runner.task("a set, stored for the first time"):
+            await ftl.localhost.debug(msg="{{ chosen }}")
+        with runner.task("the set again"):
+            await ftl.localhost.debug(msg="{{ chosen | length }} {{ chosen | first }}")
     return 0

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 from .ansible_modules import ENCODER_PATCH  # results encoded as every module run of ours encodes them
 
-ASYNC_MODULE = r"""
+ASYNC_MODULE = (
+    r"""
 import json, os, random, runpy, signal, subprocess, sys, time
 
 try:
@@ -30,7 +31,9 @@ args = json.loads(_raw)["ANSIBLE_MODULE_ARGS"]
 STEP = 5
 
 RUN = '''
-import json, os, runpy, sys""" + ENCODER_PATCH + r"""home, name = sys.argv.pop(1), sys.argv.pop(1)
+import json, os, runpy, sys"""
+    + ENCODER_PATCH
+    + r"""home, name = sys.argv.pop(1), sys.argv.pop(1)
 if home:
     sys.path.insert(0, home)
 from ansible.module_utils import basic
@@ -155,3 +158,4 @@ def status():
 print(json.dumps(start() if args.get("mode") == "start" else status()))
 sys.stdout.flush()
 """
+)

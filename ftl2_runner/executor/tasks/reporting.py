@@ -22,7 +22,7 @@ from ..display.events import PlaybookRecorder
 from ..display.formatting import host_label, task_error_block
 from ..vars.conditions import ConditionError, holds, render
 from ..vars.lookup_support import take_template_warnings
-from ..vars.variables import INJECTED_FACT, HostVariables, holds_template, untrusted
+from ..vars.variables import CONVERTED_SET, INJECTED_FACT, HostVariables, holds_template, untrusted
 from .run import TaskRun
 from .spec import LoopState, loop_item, loop_state, task_variables
 
@@ -146,6 +146,10 @@ class HostReporter:
             res = _with_delegated_vars(res, run.delegated_vars[host])
         deprecation = None
         kinds = self.variables.take_deprecated_reads(host) if outcome != results.UNREACHABLE else []
+        if CONVERTED_SET in kinds:  # a `!!set` variable stored for the first time: a warning, not a deprecation
+            kinds.remove(CONVERTED_SET)
+            if outcome != results.SKIPPED:
+                res = _with_template_warnings(res, [SET_CONVERTED])
         if kinds:
             deprecation = self.deprecation_blocks(run, kinds) if self.variables.deprecations_shown else None
             if outcome != results.SKIPPED:
@@ -369,6 +373,9 @@ def _with_delegated_vars(res: Mapping[str, Any], delegated: Mapping[str, Any]) -
         if key == after[-1]:
             out["_ansible_delegated_vars"] = dict(delegated)
     return out
+
+
+SET_CONVERTED = "Type 'set' is unsupported in variable storage, converting to 'list'."
 
 
 @dataclass(frozen=True)

@@ -50,6 +50,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMappin
 from dataclasses import dataclass, field
 from typing import Any
 
+from ...data.ansible_yaml import ConvertedSet
 from ...data.unsafe import untrusted as untrusted  # what a host returned: data, marked where results are shaped
 from .booleans import ansible_bool
 from .lazy import LazyDict, LazyList, materialized
@@ -61,6 +62,8 @@ _INJECT_FACTS_ENV = "ANSIBLE_INJECT_FACT_VARS"
 _DEPRECATION_WARNINGS_ENV = "ANSIBLE_DEPRECATION_WARNINGS"
 # What a template reads that ansible-core 2.21 deprecates (the reporter words each: tasks/reporting.py).
 INJECTED_FACT = "injected_fact"
+# A variable loaded from a `!!set`, read for the first time in the job (ansible-core converts it then, with a warning).
+CONVERTED_SET = "converted_set"
 DEPRECATED_MAGIC = frozenset(("vars", "play_hosts"))
 _NOT_DEPRECATED_FACTS = frozenset(("ansible_local",))  # ansible-core exempts it
 _RECURSION = "Recursive loop detected in template: maximum recursion depth exceeded"
@@ -148,6 +151,7 @@ class HostVariables:
         self.play: PlayVariables | None = None
         self.secrets: list[Any] = []  # the job's vault passwords, for files read while it runs (vars_files, include_vars)
         self._deprecated_reads: dict[str, dict[str, None]] = {}  # host -> what deprecated it read since its last result
+        self._converted_sets: set[str] = set()  # `!!set` variables a template has read (converted) already
         inject = environ.get(_INJECT_FACTS_ENV)
         self._inject_facts = inject is None or ansible_bool(inject)
         deprecations = environ.get(_DEPRECATION_WARNINGS_ENV)
@@ -230,7 +234,7 @@ class HostVariables:
         # Which injected facts a read would deprecate is decided when a template reads one (few names), not here.
         above = layers[: layers.index(facts)] if injected else []
         read = self._deprecated_reads.setdefault(host, {})
-        view = HostVars(host, [layer for layer in layers if layer.values], injected, read, above)
+        view = HostVars(host, [layer for layer in layers if layer.values], injected, read, above, self._converted_sets)
         if task:
             view.set_computed("hostvars", self.hostvars)
             view.set_computed("vars", view)
@@ -314,6 +318,7 @@ class HostVars(MutableMapping[str, Any]):
         injected: frozenset[str],
         read: dict[str, None],
         above_facts: list[Layer] | None = None,
+        converted_sets: set[str] | None = None,
     ):
         self.host = host
         self._layers = layers  # highest precedence first
@@ -324,6 +329,7 @@ class HostVars(MutableMapping[str, Any]):
         self._injected = injected  # facts under their top-level names (deprecated when read)...
         self._above_facts = above_facts or []  # ...unless a source above the facts has the name
         self._read = read
+        self._converted_sets = converted_sets if converted_sets is not None else set()
 
     def injected(self, name: str) -> bool:
         """Whether reading ``name`` reads a fact injected under its top-level name (ansible-core deprecates it)."""
@@ -342,6 +348,15 @@ class HostVars(MutableMapping[str, Any]):
                 self._read[INJECTED_FACT] = None
             elif name in DEPRECATED_MAGIC and self._is_magic(name):
                 self._read[name] = None
+            elif name not in self._converted_sets and isinstance(self._raw_or_none(name), ConvertedSet):
+                self._converted_sets.add(name)  # converted once for the job: the first task that reads it warns
+                self._read[CONVERTED_SET] = None
+
+    def _raw_or_none(self, name: str) -> Any:
+        try:
+            return self.raw(name)
+        except KeyError:
+            return None
 
     def _is_magic(self, name: str) -> bool:
         """``name`` is ansible-core's magic variable here, not one of the play's own of that name."""
@@ -354,7 +369,7 @@ class HostVars(MutableMapping[str, Any]):
 
     def with_values(self, values: Mapping[str, Any]) -> HostVars:
         """A view of the same moment with ``values`` above everything (a template's own variables)."""
-        view = HostVars(self.host, self._layers, self._injected, self._read, self._above_facts)
+        view = HostVars(self.host, self._layers, self._injected, self._read, self._above_facts, self._converted_sets)
         view._computed = {name: (view if value is self else value) for name, value in self._computed.items()}
         view._own = {**self._own, **values}
         return view
