@@ -35,6 +35,9 @@ class Case:
     sshd: bool = False  # a real sshd on 127.0.0.1: the inventory's {ssh_port} and {ssh_key} are filled in
     private_accounts: bool = False  # both workers (and with sshd, each side its own sshd) see a throw-away /etc
     awx: dict[str, Any] | None = None  # a job built as AWX builds it (compat/awx_jobs.py), not a hand-made data dir
+    # both workers run with HOME the account's home: ansible-core's local async job writes under $HOME but its
+    # async_status looks under the account's home, and fails ("could not find job") where they differ (a CI job)
+    account_home: bool = False
 
     @classmethod
     def load(cls, path: Path) -> Case:
@@ -50,6 +53,7 @@ class Case:
             bool(meta.get("sshd")),
             bool(meta.get("private_accounts")),
             meta.get("awx"),
+            bool(meta.get("account_home")),
         )
 
 
@@ -247,6 +251,10 @@ def _run_case(case: Case, reference_bin: Path, allowance_ids: list[str]) -> Comp
             inventory_values["ref"] = inventory_values["ftl2"] = stack.enter_context(_sshd(root / "sshd"))
         if case.sshd:
             extra_env["ANSIBLE_HOST_KEY_CHECKING"] = "False"  # a fresh host key each run, for both tools
+        if case.account_home:
+            import pwd
+
+            extra_env["HOME"] = pwd.getpwuid(os.getuid()).pw_dir
         ref_env = dict(_base_env(), **extra_env)
         ref_env["PATH"] = f"{reference_bin}{os.pathsep}{ref_env.get('PATH', '')}"
         ref_env["ANSIBLE_PYTHON_INTERPRETER"] = str(reference_bin / "python")

@@ -217,7 +217,9 @@ def sort_host_results(records: list[Record]) -> list[Record]:
     return renumber(out)
 
 
-_TASK_ERROR_RE = re.compile(r"^(\x1b\[[0-9;]*m)?\[ERROR\]: ")
+# A task's block Display prints once, before whichever host's result comes first: its error, or its deprecations
+# (the run's first led by the warning that says how to silence them).
+_TASK_ERROR_RE = re.compile(r"^(\x1b\[[0-9;]*m)?(\[ERROR\]: |\[DEPRECATION WARNING\]: |\[WARNING\]: Deprecation warnings can be)")
 _RESULT_LINE_RE = re.compile(r"^(\x1b\[[0-9;]*m)?(fatal|failed|ok|changed|skipping): \[")
 
 
@@ -233,11 +235,12 @@ def _leading_task_error(stdout: str) -> int:
 
 
 def _move_task_error_to_first_result(run: list[Record]) -> None:
-    """Put a task's one ``[ERROR]: Task failed ...`` block in the first (host-sorted) result's text.
+    """Put a task's one ``[ERROR]: Task failed ...`` (or ``[DEPRECATION WARNING]: ...``) block in the first
+    (host-sorted) result's text.
 
-    ansible-core prints a task's error message once (Display de-duplicates it), just before the
-    result line of whichever host failed first, so which host's event carries it is completion
-    order -- as variable as the order of the results themselves. After sorting, the block is moved
+    ansible-core prints a task's error message (or a template's deprecation) once (Display
+    de-duplicates it), just before the result line of whichever host came first, so which host's
+    event carries it is completion order -- as variable as the order of the results themselves. After sorting, the block is moved
     to the first result that has a block-free text, with the line spans moved along.
     """
     carriers = [r for r in run if _leading_task_error(r.get("stdout") or "")]

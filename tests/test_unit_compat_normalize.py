@@ -125,3 +125,24 @@ def test_a_quick_host_s_result_before_a_slow_host_s_start_is_ordered_starts_firs
         ("playbook_on_task_start", ""),
         ("runner_on_start", "h1"),
     ]
+
+
+def test_a_task_s_deprecation_blocks_go_with_the_first_host_in_host_order():
+    """A template's deprecation is printed once too, before whichever host's (or item's) result came first."""
+    block = (
+        "\x1b[1;35m[WARNING]: Deprecation warnings can be disabled by setting `deprecation_warnings=False` in ansible.cfg.\x1b[0m"
+        "\r\n\x1b[0;35m[DEPRECATION WARNING]: The `play_hosts` magic variable is deprecated.\x1b[0m\r\n\x1b[0;35m\x1b[0m"
+    )
+
+    def item(host: str, text: str, start: int) -> dict:
+        lines = text.count("\r\n") + 1
+        return dict(_event("runner_item_on_ok", host), counter=1, stdout=text, start_line=start, end_line=start + lines)
+
+    records = [
+        item("r1", block + "\r\n\x1b[0;32mok: [r1] => (item=1)\x1b[0m", 0),
+        item("l1", "\x1b[0;32mok: [l1] => (item=1)\x1b[0m", 4),
+    ]
+    out = normalize.sort_host_results(records)
+    assert [r["event_data"]["host"] for r in out] == ["l1", "r1"]
+    assert out[0]["stdout"] == block + "\r\n\x1b[0;32mok: [l1] => (item=1)\x1b[0m"
+    assert out[1]["stdout"] == "\x1b[0;32mok: [r1] => (item=1)\x1b[0m"

@@ -80,7 +80,7 @@ def _import_all() -> None:
         plays,
         script_api,
     )
-    from .cli import args, extravars, inspection, inventory_path, script_loader  # noqa: F401
+    from .cli import ansible_cfg, args, extravars, inspection, inventory_path, script_loader  # noqa: F401
     from .display import diagnostics, events, formatting, log_routing, output_capture, protocol  # noqa: F401
     from .ftl2 import (  # noqa: F401
         bookkeeping,
