@@ -25,9 +25,8 @@ during it are its steps (a remote copy's ``stat``), which neither the task nor t
 * ``--check`` (the job's, or the task's ``check_mode:``): FTL2's native ``copy``/``file`` ignore check
   mode and would change the host; Ansible's prediction is computed instead (:mod:`.check_mode`), and
   ``command``/``shell`` run as Ansible's module in check mode (nothing runs), here or through the gate.
-* ``template`` on local hosts: FTL2's shortcut renders with its keyword arguments only; the
-  template is rendered as on remote hosts, with the host's variables (:mod:`.template_action`),
-  and written by FTL2's ``copy`` (predicted under ``--check``, with ``copy``'s diff under ``--diff``).
+* ``copy``/``template`` on local hosts too: FTL2's local ``copy`` reports its own keys and ignores
+  check mode and an unchanged file's attributes; the same action runs Ansible's modules here.
 * ``--diff``: Ansible modules get ``_ansible_diff`` (FTL2 never sets it), ``file`` is run as
   Ansible's own module, ``copy`` and ``template`` report the content diff Ansible's actions compute.
 * FTL2's host shortcuts (``shell``, ``copy``, ``template``, ``fetch``) treat a host as local only
@@ -53,8 +52,8 @@ modules, remote hosts) is skipped with Ansible's ``does not support check mode``
 **FTL2's own call** (``by == FTL2``): the call the script wrote (``native``) when it runs on the
 whole target; FTL2's per-host path (``run_on``) when the task runs on fewer hosts than the target
 names (failed hosts, a block's hosts, a ``when`` false on some); for a group's ``shell`` (FTL2 runs
-it on the first host only) ``run_on`` too, and ``copy`` on a group's local hosts once per host
-(:func:`..ftl2.quirks.copy_per_host`).
+it on the first host only) ``run_on`` too. (``copy`` and ``template`` never take this path: they are
+Ansible's actions on every host, above.)
 """
 
 from __future__ import annotations
@@ -63,7 +62,6 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..display import diff
 from ..ftl2 import ansible_modules, bookkeeping, quirks
 from ..ftl2.bookkeeping import Bookkeeping
 from ..ftl2.locality import FTL2_LOCAL_NAMES
@@ -71,13 +69,11 @@ from ..ftl2.quirks import Deferred, PerHostOutcomes, short_name
 from ..ftl2.remote_modules import is_plain_ansible_module
 from . import (
     async_action,
-    check_mode,
     local_modules,
     package_action,
     remote_copy_action,
     script_action,
     task_environment,
-    template_action,
 )
 
 FTL2 = "ftl2"  # FTL2's own call: its events report the task's hosts
@@ -219,9 +215,7 @@ def _ftl2_call(
 ) -> Deferred:
     """FTL2's path for the call: a shortcut FTL2 gets wrong rerouted, the script's own call, or ``run_on``."""
     context = job.context
-    if module in ("shell", "copy") and target not in FTL2_LOCAL_NAMES:
-        if module == "copy":
-            return quirks.copy_per_host(context, hosts, params, job.warn)
+    if module == "shell" and target not in FTL2_LOCAL_NAMES:
         if not (len(hosts) == 1 and job.is_local(hosts[0])):
             return quirks.run_on_hosts(context, hosts, module, params)  # a group's shell runs on its first host only
     if native is not None and list(hosts) == list(target_hosts):
@@ -282,22 +276,9 @@ def _action(job: Job, module: str, hosts: list[str], params: Mapping[str, Any]) 
     if short in _ANSIBLE_LOCAL_MODULES:
         return _each(hosts, lambda host: local_modules.ansible_module(short, params, settings), preshaped=True)
     localhost = context["localhost"]
-    if short == "template":  # rendered with the host's variables, as on remote hosts; written by FTL2's copy
-        if settings.check_mode:
-            return _each(hosts, lambda host: template_action.check(params, variables(host), settings.diff))
-        return _each(hosts, lambda host: template_action.run_local(localhost, params, variables(host), settings.diff))
-    if settings.check_mode:
-        predict = check_mode.prediction(short, params, settings.diff)
-        if predict is not None:
-            return _each(hosts, lambda host: predict())
     if settings.diff or settings.check_mode:
         if short in _ANSIBLE_FILE_MODULES:
             return _each(hosts, lambda host: local_modules.file_module(params, settings), preshaped=True)
-    if short == "copy" and check_mode.unchanged_copy(params):
-        # Ansible's answer is its file module's view of the destination (diff included with --diff).
-        return _each(hosts, lambda host: _as_coroutine(check_mode.copy_prediction(params, settings.diff)))
-    if settings.diff and short == "copy":
-        return _each(hosts, lambda host: diff.copy_with_diff(localhost, params))
     if short in _ANSIBLE_FILE_MODULES:
         return _each(hosts, lambda host: local_modules.native_file_else_ansibles(params, settings))
     if short in _NAME_LOCAL_SHORTCUTS and any(h not in FTL2_LOCAL_NAMES for h in hosts):
