@@ -45,7 +45,6 @@ MOVED = {
     "ftl2_runner.executor.template_action": "ftl2_runner.executor.actions.template_action",
     "ftl2_runner.executor.package_action": "ftl2_runner.executor.actions.package_action",
     "ftl2_runner.executor.script_action": "ftl2_runner.executor.actions.script_action",
-    "ftl2_runner.executor.check_mode": "ftl2_runner.executor.actions.check_mode",
     "ftl2_runner.executor.facts": "ftl2_runner.executor.actions.facts",
     "ftl2_runner.executor.failures": "ftl2_runner.executor.actions.failures",
     "ftl2_runner.executor.shaping": "ftl2_runner.executor.actions.shaping",

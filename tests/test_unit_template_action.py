@@ -1,8 +1,7 @@
-"""template: one renderer for every host (the host's variables, Ansible's options), predicted as Ansible's copy predicts."""
+"""template: one renderer for every host (the host's variables, Ansible's options), into the file Ansible's copy gets."""
 
 from __future__ import annotations
 
-import asyncio
 import os
 import re
 
@@ -10,7 +9,6 @@ import pytest
 
 from ftl2_runner.executor.actions import template_action
 from ftl2_runner.executor.actions.failures import CAUSE
-from ftl2_runner.executor.actions.shaping import PRESHAPED
 from ftl2_runner.executor.vars.variables import HostVariables
 
 
@@ -54,23 +52,3 @@ def test_rendered_file_is_named_as_ansible_names_it_and_removed(source, tmp_path
         assert re.fullmatch(rf"{tmp_path}/home/\.ansible/tmp/ansible-local-{os.getpid()}\w+/tmp\w+/site\.j2", path), path
         assert open(path).read() == "name = a\n"
     assert not os.path.exists(os.path.dirname(os.path.dirname(path)))
-
-
-def test_copy_arguments_name_the_file_inside_a_directory_dest(source, tmp_path):
-    args = template_action.as_copy({"src": str(source), "dest": str(tmp_path), "mode": None, "name": "a"}, "/r/site.j2")
-    assert args == {"dest": str(tmp_path / "site.j2"), "src": "/r/site.j2"}
-
-
-def test_check_predicts_changed_then_the_unchanged_file_view(source, tmp_path):
-    dest = tmp_path / "site.conf"
-    params = {"src": str(source), "dest": str(dest)}
-    variables = _variables(tmp_path, name="web", port=80)
-    new = asyncio.run(template_action.check(params, variables, with_diff=True))
-    assert new["changed"] is True and not dest.exists()
-    (entry,) = new["diff"]
-    assert entry["before"] == "" and entry["after"] == "name = web\nport = 80\n"
-    assert "/ansible-local-" in entry["after_header"] and entry["after_header"].endswith("/site.j2")
-    dest.write_text("name = web\nport = 80\n")
-    same = asyncio.run(template_action.check(params, variables, with_diff=False))
-    assert same["changed"] is False and same["dest"] == str(dest) and same["state"] == "file" and same[PRESHAPED]
-    assert same["diff"] == []

@@ -22,9 +22,10 @@ during it are its steps (a remote copy's ``stat``), which neither the task nor t
   Ansible's do them (:mod:`.package_action`, :mod:`.script_action`; remotely through FTL2's gate).
 * a task's ``environment:`` (FTL2 0.4.7 has no per-call environment): each host's module as Ansible's
   own with that environment in its process, here or through FTL2's gate (:mod:`.task_environment`).
-* ``--check`` (the job's, or the task's ``check_mode:``): FTL2's native ``copy``/``file`` ignore check
-  mode and would change the host; Ansible's prediction is computed instead (:mod:`.check_mode`), and
-  ``command``/``shell`` run as Ansible's module in check mode (nothing runs), here or through the gate.
+* ``--check`` (the job's, or the task's ``check_mode:``): FTL2's native ``file`` ignores check mode
+  and would change the host; it runs as Ansible's module instead (``copy``/``template`` are Ansible's
+  actions, which stop after the comparison), and ``command``/``shell`` run as Ansible's module in
+  check mode (nothing runs), here or through the gate.
 * ``copy``/``template`` on local hosts too: FTL2's local ``copy`` reports its own keys and ignores
   check mode and an unchanged file's attributes; the same action runs Ansible's modules here.
 * ``--diff``: Ansible modules get ``_ansible_diff`` (FTL2 never sets it), ``file`` is run as
@@ -119,7 +120,6 @@ class Job:
     settings: Any  # JobSettings: check_mode, diff, verbosity
     is_local: Callable[[str], bool]
     variables: Callable[[str], Mapping[str, Any]] = lambda host: {}
-    warn: Callable[[str], None] = lambda message: None
     flags: Mapping[str, Any] = field(default_factory=dict)  # the _ansible_* arguments of every module call
     book: Bookkeeping | None = None  # FTL2's record of the script's calls, kept by the calls FTL2 does not run
     async_spec: async_action.AsyncSpec | None = None  # the task's `async:`/`poll:` (None: not an async task)
@@ -312,10 +312,6 @@ async def _script(context: Any, host: str, params: Mapping[str, Any], settings: 
         return await script_action.run_local(params, settings.check_mode, playbook_dir=playbook_dir)
     address = str(variables.get("ansible_host") or host)
     return await script_action.run_remote(context, host, params, settings.check_mode, address=address, playbook_dir=playbook_dir)
-
-
-async def _as_coroutine(value: Any) -> Any:
-    return value
 
 
 def _is_ftl2_native(short: str) -> bool:

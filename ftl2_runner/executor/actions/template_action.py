@@ -8,12 +8,11 @@ on, the template's trailing newlines kept), writes the result into a file of its
 directory (``~/.ansible/tmp/ansible-local-<pid>…/tmp…/<source name>``) and hands that file to its
 ``copy`` action. A variable no source defines fails the task, with the template as the cause.
 
-:func:`render` is that renderer, for every host: on remote hosts :mod:`.remote_copy_action` copies
-the rendered file with Ansible's modules; on local hosts FTL2's ``copy`` writes it (:func:`run_local`),
-and under ``--check``/``--diff`` the prediction, the unchanged file view and the diff are
-``copy``'s (:mod:`.check_mode`, :mod:`..display.diff`), with the rendered file as the diff's
-``after`` header. FTL2's own ``template`` shortcut is not used: it renders with its keyword arguments
-only (no host variable), without Ansible's options, and resolves ``src`` from the working directory.
+:func:`render` is that renderer, for every host: :mod:`.remote_copy_action` hands the rendered file
+(:func:`rendered_file`, :func:`copy_args`) to Ansible's ``copy`` action, here or through FTL2's gate,
+so ``--check``/``--diff`` are ``copy``'s, with the rendered file as the diff's ``after`` header.
+FTL2's own ``template`` shortcut is not used: it renders with its keyword arguments only (no host
+variable), without Ansible's options, and resolves ``src`` from the working directory.
 
 Keyword arguments that are not the action's options are template variables too (FTL2's
 ``template(src, dest, **variables)``), above the task's.
@@ -30,11 +29,9 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..display import diff
 from ..ftl2 import ansible_modules
 from ..vars.booleans import ansible_bool
 from ..vars.template_vars import template_vars
-from . import check_mode
 
 # ansible.module_utils.basic.FILE_COMMON_ARGUMENTS: what the action passes on to copy.
 FILE_COMMON_ARGS = ("mode", "owner", "group", "seuser", "serole", "selevel", "setype", "attributes", "unsafe_writes")
@@ -153,45 +150,3 @@ def copy_args(params: Mapping[str, Any], rendered: Rendered, path: str) -> dict[
         args["mode"] = "0%03o" % stat.S_IMODE(os.stat(rendered.source).st_mode)
     args["src"] = path
     return args
-
-
-def as_copy(params: Mapping[str, Any], rendered: str) -> dict[str, Any]:
-    """The arguments of the local ``copy`` prediction: the rendered file to ``dest`` (a directory: inside it)."""
-    args = {k: v for k, v in params.items() if k in ("dest", "mode", "owner", "group") and v is not None}
-    args["src"] = rendered
-    if os.path.isdir(str(args.get("dest", ""))):  # a directory: the file keeps the source's name there
-        args["dest"] = os.path.join(str(args["dest"]), os.path.basename(str(params["src"])))
-    return args
-
-
-async def check(params: Mapping[str, Any], variables: Mapping[str, Any], with_diff: bool) -> dict[str, Any]:
-    """``--check`` on a local host: Ansible's prediction (``changed``, or the unchanged file's view), nothing written."""
-    try:
-        rendered = render(params, variables)
-    except TemplateFailed as exc:
-        return exc.result()
-    with rendered_file(params, rendered) as path:
-        return check_mode.copy_prediction(as_copy(params, path), with_diff)
-
-
-async def run_local(localhost: Any, params: Mapping[str, Any], variables: Mapping[str, Any], with_diff: bool) -> Any:
-    """A local host: rendered here, written by FTL2's ``copy`` when it changes (with ``copy``'s diff under ``--diff``)."""
-    try:
-        rendered = render(params, variables)
-    except TemplateFailed as exc:
-        return exc.result()
-    entry = None
-    with rendered_file(params, rendered) as path:
-        args = as_copy(params, path)
-        if with_diff:
-            if check_mode.unchanged_copy(args):
-                return check_mode.copy_prediction(args, with_diff=True)  # the file view, as Ansible's copy answers
-            entry = diff.copy_diff(args)
-    written = {k: v for k, v in args.items() if k in ("dest", "mode", "owner", "group")}
-    result = await localhost.copy(content=rendered.text, **written)
-    output = result[0] if isinstance(result, list) and result else result
-    if isinstance(output, dict):
-        output = dict(output, src=rendered.source)
-        if entry is not None and output.get("changed"):
-            output["diff"] = [entry]
-    return output

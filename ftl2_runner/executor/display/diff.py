@@ -2,16 +2,15 @@
 
 Ansible's default callback prints a changed result's ``diff`` as a unified diff
 (``--- before`` / ``+++ after: <dest>``, 3 lines of context, green/red/cyan lines) in a
-``runner_on_file_diff`` event before the result line. FTL2's native ``copy`` returns no
-diff, so :func:`copy_with_diff` computes the one Ansible's ``copy`` action computes: the
-destination's content before and the new content after.
+``runner_on_file_diff`` event before the result line. FTL2's ``copy`` returns no diff, so
+the ``copy``/``template`` action (:mod:`..actions.remote_copy_action`) builds the entry Ansible's
+action builds; :func:`after_entry` is its new content's side.
 """
 
 from __future__ import annotations
 
 import difflib
 import json
-import os
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -77,56 +76,6 @@ def render(difflist: Any, stringc: Callable[[str, str | None], str]) -> str:
     return "".join(out)
 
 
-def new_content(params: Mapping[str, Any]) -> bytes | None:
-    """What ``copy`` would write (``content=`` or a ``src`` file), None for a directory source."""
-    if params.get("content") is not None:
-        content = params["content"]
-        return content if isinstance(content, bytes) else str(content).encode("utf-8")
-    src = params.get("src")
-    if src and os.path.isfile(str(src)):
-        with open(str(src), "rb") as handle:
-            return handle.read()
-    return None
-
-
-def copy_destination(params: Mapping[str, Any]) -> str:
-    dest = str(params.get("dest") or "")
-    src = params.get("src")
-    if src and params.get("content") is None and (dest.endswith("/") or os.path.isdir(dest)):
-        return os.path.join(dest, os.path.basename(str(src)))
-    return dest
-
-
-def copy_diff(params: Mapping[str, Any]) -> dict[str, Any]:
-    """The diff entry Ansible's ``copy`` action builds (``_get_diff_data``) before it copies, on this machine."""
-    dest = copy_destination(params)
-    current: bytes | None = None
-    if os.path.exists(dest):
-        try:
-            with open(dest, "rb") as handle:
-                current = handle.read()
-        except OSError:
-            current = b""
-    after_header = dest if params.get("content") is not None else str(params.get("src"))
-    return diff_entry(dest, current, new_content(params), after_header)
-
-
-def diff_entry(dest: str, current: bytes | None, after: bytes | None, after_header: str) -> dict[str, Any]:
-    """``_get_diff_data``'s entry from the destination's content (None: no such file) and the new one."""
-    entry: dict[str, Any] = {}
-    if current is None:
-        entry["before"] = ""
-    elif b"\x00" in current:
-        entry["dst_binary"] = 1
-    elif len(current) > MAX_FILE_SIZE_FOR_DIFF:
-        entry["dst_larger"] = MAX_FILE_SIZE_FOR_DIFF
-    else:
-        entry["before_header"] = dest
-        entry["before"] = current.decode("utf-8", "replace")
-    entry.update(after_entry(after, after_header))
-    return entry
-
-
 def after_entry(after: bytes | None, after_header: str) -> dict[str, Any]:
     """The new content's side of ``_get_diff_data``'s entry (nothing when it is not known)."""
     if after is None:
@@ -136,13 +85,3 @@ def after_entry(after: bytes | None, after_header: str) -> dict[str, Any]:
     if b"\x00" in after:
         return {"src_binary": 1}
     return {"after_header": after_header, "after": after.decode("utf-8", "replace")}
-
-
-async def copy_with_diff(localhost: Any, params: Mapping[str, Any]) -> Any:
-    """FTL2's local ``copy``, with the diff Ansible would report when it changed the file."""
-    entry = copy_diff(params)
-    result = await localhost.copy(**params)
-    output = result[0] if isinstance(result, list) and result else result
-    if isinstance(output, dict) and output.get("changed"):
-        output = dict(output, diff=[entry])
-    return output

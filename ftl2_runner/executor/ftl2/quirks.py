@@ -3,10 +3,9 @@
 Which of these a call needs is the router's decision (``executor/actions/router.py``); here is how
 each is done:
 
-* A group's ``shell`` runs on its first host only, and remote ``shell``/``copy`` open their own
-  SSH connection that ignores the inventory's key file: those calls go through FTL2's per-host
-  path (``run_on``), except ``copy``, which only the shortcut can do (content=, controller-side
-  src): it is called once per host.
+* A group's ``shell`` runs on its first host only, and a remote ``shell`` opens its own SSH
+  connection that ignores the inventory's key file: those calls go through FTL2's per-host path
+  (``run_on``). (``copy`` and ``template`` are Ansible's actions on every host: the router's.)
 * A group's ``ping`` runs ``echo pong`` through the gate; it is reported as Ansible's ping.
 * Shadowed shortcuts emit no ``module_start``/``module_complete`` events: their hosts' results
   come from the call's return value (a dict, a list of ``ExecuteResult``, per-host outcomes).
@@ -16,7 +15,6 @@ each is done:
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -50,36 +48,6 @@ def run_on_hosts(context: Any, hosts: list[str], module: str, params: Mapping[st
         # What FTL2's own group ping runs (`echo pong` through the gate), reported as Ansible's ping.
         return lambda: context.run_on(configs, "command", cmd="echo pong")
     return lambda: context.run_on(configs, module, **params)
-
-
-def copy_per_host(context: Any, hosts: list[str], params: Mapping[str, Any], warn: Callable[[str], None]) -> Deferred:
-    """FTL2's ``copy`` shortcut once per host: on a group it copies to the first host only.
-
-    Only the shortcut takes ``content=`` and a source on this machine; it copies over an SSH
-    connection of its own that ignores the inventory's key file, which the script is told.
-    """
-    keyed = [h for h in hosts if not is_local(h, context) and host_var(context, h, "ssh_private_key_file")]
-    if keyed:
-        warn(
-            "FTL2 0.4.7 copies files to remote hosts over its own SSH connection, which ignores "
-            f"ansible_ssh_private_key_file (hosts: {', '.join(keyed)}); load the key into the ssh-agent "
-            "(AWX machine credential) for these hosts"
-        )
-
-    async def copy_each() -> PerHostOutcomes:
-        outcomes = await asyncio.gather(*(context[h].copy(**params) for h in hosts), return_exceptions=True)
-        return PerHostOutcomes(zip(hosts, outcomes, strict=True))
-
-    return copy_each
-
-
-def host_var(context: Any, host: str, name: str) -> Any:
-    """A variable of FTL2's host config (after our inventory translation), or None."""
-    try:
-        configs = context.hosts[host]
-    except (KeyError, AttributeError, TypeError):
-        return None
-    return configs[0].vars.get(name) if configs else None
 
 
 def honours_check_mode(module: str, hosts: list[str], context: Any) -> bool:

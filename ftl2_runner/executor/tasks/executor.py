@@ -303,9 +303,7 @@ class TaskExecutor:
         """What the router consults: FTL2's context, the task's settings, what the task reads on each host, FTL2's record."""
         variables = functools.partial(self._view, options)
         settings = self.task_settings(options)
-        return router.Job(
-            self.plays.context, settings, self.is_local, variables, self.recorder.warning, self._module_flags(settings), self.book
-        )
+        return router.Job(self.plays.context, settings, self.is_local, variables, self._module_flags(settings), self.book)
 
     def _module_flags(self, settings: Any) -> dict[str, Any]:
         """The ``_ansible_*`` arguments ansible-core gives every module call of this task."""
