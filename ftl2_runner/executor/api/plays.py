@@ -38,6 +38,10 @@ class PlayOptions:
     strategy: str = "linear"  # the play's `strategy:` (`free`: task banners come with a host's first result)
 
 
+# ansible-core 2.21's free strategy (plugins/strategy/free.py): the keywords it does not honour.
+FREE_IGNORES = "Using %s with the free strategy is not supported, as tasks are executed independently on each host"
+
+
 class PlayTracker:
     def __init__(self, recorder: PlaybookRecorder, inventory: Any, hosts: list[str] | None = None):
         self.recorder = recorder
@@ -54,6 +58,7 @@ class PlayTracker:
         self.variables: HostVariables | None = None  # the variable plane: the play's vars and magic variables
         self.removed: Callable[[], set[str]] = set  # the hosts that failed so far (out of the play)
         self.host_states: PlayHosts | None = None  # which hosts are still in the play (the task executor's)
+        self._warned: set[str] = set()  # warnings shown once per job, as ansible-core's Display shows each
 
     def _open_variables(self, name: str, hosts_all: list[str], batch: list[str], options: PlayOptions) -> None:
         """The play's magic variables, ``vars`` and ``vars_files`` (read per host, with its variables)."""
@@ -135,7 +140,21 @@ class PlayTracker:
         # ansible_play_hosts_all and ansible_play_hosts keep the inventory's order; ansible_play_batch the play's
         everyone = hosts_all if hosts_all is not None else (in_inventory if in_inventory is not None else self._play_hosts)
         self._open_variables(name if name is not None else pattern, everyone, self._play_hosts, self.options)
+        if matched and self.options.strategy == "free" and self.options.max_fail_percentage is not None:
+            self.warn_once(FREE_IGNORES % "max_fail_percentage")  # ansible-core's free strategy, as it starts
         return matched
+
+    def warn_once(self, message: str) -> None:
+        """A warning the job shows once however often it is given (ansible-core's Display deduplicates them)."""
+        if message not in self._warned:
+            self._warned.add(message)
+            self.recorder.warning(message)
+
+    def task_queued(self) -> None:
+        """A task is about to start: ansible-core's free strategy warns, as it queues a task of an
+        ``any_errors_fatal`` play, that it ignores the keyword."""
+        if self.options.strategy == "free" and self.options.any_errors_fatal:
+            self.warn_once(FREE_IGNORES % "any_errors_fatal")
 
     @property
     def play_hosts(self) -> list[str]:
@@ -160,9 +179,10 @@ class PlayTracker:
         """Whether this task's failures end the play for every host, and why.
 
         ``any_errors_fatal``: any failure. ``max_fail_percentage``: more than that share of the
-        play's hosts have failed so far (Ansible then prints ``NO MORE HOSTS LEFT``).
+        play's hosts have failed so far (Ansible then prints ``NO MORE HOSTS LEFT``). Neither under
+        ``strategy: free``, whose hosts run on their own: ansible-core warns and ignores both.
         """
-        if not failed:
+        if not failed or self.options.strategy == "free":
             return None
         if self.options.any_errors_fatal:
             return "any_errors_fatal"
@@ -327,9 +347,9 @@ class PlayHandle:
             try:
                 await body(PlayHandle(self.name, self.pattern, [host], executor, self._tracker))
             except TaskFailed as failed:
-                if failed.ends_play:
-                    raise  # any_errors_fatal/max_fail_percentage: the play ends for every host
-                executor.hosts.fail(failed.hosts)  # the host left the play; the others go on, as under free
+                # The host left the play; the others go on, as under free (whose strategy ignores
+                # any_errors_fatal and max_fail_percentage: PlayTracker.fatal_failure).
+                executor.hosts.fail(failed.hosts)
 
         try:
             async with asyncio.TaskGroup() as group:

@@ -122,6 +122,7 @@ class TaskExecutor:
         action = spec.module
         key = task_key(origin, options.name, action)
         handler = running_handler.get()
+        self.plays.task_queued()
         task = self.recorder.task_start(
             name=options.name or (handler.name if handler is not None else action),
             action=action,
