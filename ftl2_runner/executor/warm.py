@@ -88,6 +88,7 @@ def _import_all() -> None:
         gate,  # noqa: F401
         gate_connection,
         installer_output,
+        lean_gate,
         locality,
         quirks,
         remote_hints,  # noqa: F401

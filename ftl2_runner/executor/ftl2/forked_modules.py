@@ -15,6 +15,12 @@ module's JSON merged in), so FTL2 and ftl2-runner read the result as before
 library answers ``{"missing": true}``; one whose Python cannot fork answers an error, and the
 module then runs as its own process as before.
 
+The fork is started by ``ftl2_runner_start`` and its answer shaped by ``ftl2_runner_answer``; between
+the two, FTL2's asyncio gate (``main``) waits for the child's pipes in a thread, while ftl2-runner's
+own gate loop (``lean_gate``) watches them in its one selector, next to its stdin, so that modules
+sent to one gate still run at the same time either way. Nothing here imports asyncio: the lean
+gate never loads it.
+
 The source below runs on the target's Python (3.6 and later): no newer syntax.
 """
 
@@ -23,7 +29,7 @@ from __future__ import annotations
 NAME = "ftl2_runner_forked"
 
 RUNNER = r'''
-import asyncio, json, os, selectors, signal, sys, traceback, warnings
+import json, os, selectors, signal, sys, warnings
 
 
 def _communicate(pid, stdin_fd, stdout_fd, stderr_fd, data):
@@ -77,8 +83,16 @@ def _child(name, fds):
         os.dup2(stdin_r, 0)
         os.dup2(stdout_w, 1)
         os.dup2(stderr_w, 2)
-        for fd in (stdin_r, stdout_w, stderr_w):
-            os.close(fd)
+        try:  # nothing else of the gate's: another module's pipe kept open here would never see its end
+            inherited = [int(name) for name in os.listdir("/proc/self/fd")]
+        except (OSError, ValueError):
+            inherited = list(range(3, 1024))
+        for fd in inherited:
+            if fd > 2:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
         sys.stdin = open(0, "r", closefd=False)
         sys.stdout = open(1, "w", closefd=False)
         sys.stderr = open(2, "w", closefd=False)
@@ -95,6 +109,7 @@ def _child(name, fds):
                 sys.stderr.write("%s\n" % (exc.code,))
                 code = 1
     except BaseException:
+        import traceback
         traceback.print_exc()
     finally:
         try:
@@ -104,10 +119,11 @@ def _child(name, fds):
             os._exit(code)
 
 
-async def main(args):
+def ftl2_runner_start(args):
+    """``(answer, None)`` when there is nothing to run, else ``(None, (pid, stdin, stdout, stderr, input))``."""
     home = os.path.join(os.path.expanduser("~"), ".ftl", "ftl2_runner_ansible_%s" % args["digest"])
     if not os.path.isfile(os.path.join(home, "ftl2_runner_entry.py")):
-        return {"missing": True}
+        return {"missing": True}, None
     loaded = sys.modules.get("ansible")
     if loaded is not None and os.path.join(home, "ansible") not in list(getattr(loaded, "__path__", [])):
         raise RuntimeError("the gate imported another ansible package: the module runs as a process of its own")
@@ -138,8 +154,11 @@ async def main(args):
         _child(args["name"], (stdin_r, stdout_w, stderr_w))
     for fd in (stdin_r, stdout_w, stderr_w):
         os.close(fd)
-    loop = asyncio.get_event_loop()
-    stdout, stderr, rc = await loop.run_in_executor(None, _communicate, pid, stdin_w, stdout_r, stderr_r, data)
+    return None, (pid, stdin_w, stdout_r, stderr_r, data)
+
+
+def ftl2_runner_answer(stdout, stderr, rc):
+    """What the gate's ``Module`` request answers for a subprocess: stdout, stderr, rc, the module's JSON merged in."""
     result = {"stdout": stdout.decode(errors="replace"), "stderr": stderr.decode(errors="replace"), "rc": rc}
     try:
         output = json.loads(result["stdout"])
@@ -149,4 +168,13 @@ async def main(args):
         result.update(output)
         result["rc"] = rc
     return result
+
+
+async def main(args):
+    answer, child = ftl2_runner_start(args)
+    if child is None:
+        return answer
+    loop = sys.modules["asyncio"].get_event_loop()  # FTL2's gate runs this: asyncio is loaded
+    stdout, stderr, rc = await loop.run_in_executor(None, _communicate, *child)
+    return ftl2_runner_answer(stdout, stderr, rc)
 '''

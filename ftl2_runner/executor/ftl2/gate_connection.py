@@ -35,14 +35,17 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import hashlib
 import os
 import shlex
 import weakref
 from typing import Any
 
-from . import forked_modules, remote_modules
+from . import forked_modules, lean_gate, remote_modules
 
 GATE_MISSING = 97
+# ``FTL2_RUNNER_LEAN_GATE_LOOP=0``: FTL2's gate answers every message (the lean start stays; A/B in bench/).
+_OWN_LOOP = os.environ.get("FTL2_RUNNER_LEAN_GATE_LOOP", "1") != "0"
 _SOURCES: dict[str, str | None] = {}
 
 
@@ -58,108 +61,19 @@ def _ftl_source(name: str) -> str | None:
     return _SOURCES[name]
 
 
-# Run by the target's Python: FTL2's gate from a directory it was unpacked into once (``~/.ftl/
-# ftl2_runner_gate_<hash>``, a temporary directory renamed into place), so that the target's Python
-# keeps its bytecode: a zipapp's modules are compiled again at every start (40 of the 125 ms of the
-# target's CPU a gate's start costs). The gate's start is most of the target's CPU per host and job
-# (docs/performance.md, issue 32), so it is kept lean:
-#
-# * the cyclic collector is off while the gate's modules are imported (about 40 collections of
-#   objects that live as long as the gate, 7-10 ms), then what they made is frozen (``gc.freeze``:
-#   never scanned again, and not written to by a ``fork``'s collections) and the collector is on;
-# * zipfile, shutil and runpy are imported only when there is something to unpack or to run as a
-#   zipapp;
-# * FTL2's gate main (recognised by its ``async def main(args`` coroutine) is imported as a module
-#   and its ``main`` run as its own ``__main__`` block runs it; it compiles the same ``FTLModule``
-#   source once per gate (FTL2 sends its ``command`` module for ping, command and shell);
-# * the gate leaves as the interpreter would (threads joined, atexit handlers such as logging's
-#   flush, stdio flushed) but without tearing down every module and object one by one.
-#
-# Any other shape of gate runs as ``runpy`` runs a ``__main__``. Python 3.6+ syntax: it runs on
-# the target.
-_GATE_FROM_DIRECTORY = """
-import gc, os, sys
-gc.disable()
-home, gate = sys.argv[1], sys.argv[2]
-main = os.path.join(home, "ftl2_runner_gate_main.py")
-if sys.path and sys.path[0] == "":
-    del sys.path[0]
-if not os.path.isfile(main):
-    import shutil, zipfile
-    unpacked = "%s.%d.tmp" % (home, os.getpid())
-    try:
-        with zipfile.ZipFile(gate) as archive:
-            archive.extractall(unpacked)
-        os.rename(os.path.join(unpacked, "__main__.py"), os.path.join(unpacked, "ftl2_runner_gate_main.py"))
-        os.rename(unpacked, home)
-    except (OSError, zipfile.BadZipFile):
-        shutil.rmtree(unpacked, ignore_errors=True)
-sys.argv = [gate]
-try:
-    with open(main, "rb") as source:
-        ftl2_shape = b"\\nasync def main(args" in source.read()
-except OSError:
-    ftl2_shape = None
-if not ftl2_shape:
-    gc.enable()
-    import runpy
-    if ftl2_shape is None:
-        runpy.run_path(gate, run_name="__main__")
-    else:
-        sys.path.insert(0, home)
-        runpy.run_module("ftl2_runner_gate_main", run_name="__main__")
-    sys.exit()
-sys.path.insert(0, home)
-import __future__, asyncio, ftl2_runner_gate_main as ftl_gate
-inherited, compiled = 0, {}
-for feature in __future__.all_feature_names:  # what FTL2's compile() inherits from the gate's module
-    if isinstance(getattr(ftl_gate, feature, None), __future__._Feature):
-        inherited |= getattr(ftl_gate, feature).compiler_flag
-def compile_once(source, filename, mode, flags=0, dont_inherit=False, optimize=-1, **more):
-    if not dont_inherit:
-        flags, dont_inherit = flags | inherited, True
-    key = (source, filename, mode, flags, optimize, tuple(sorted(more.items())))
-    if key not in compiled:
-        compiled[key] = compile(source, filename, mode, flags, dont_inherit, optimize, **more)
-    return compiled[key]
-ftl_gate.compile = compile_once
-if hasattr(gc, "freeze"):
-    gc.freeze()
-gc.enable()
-try:
-    code = asyncio.run(ftl_gate.main(sys.argv[1:])) or 0
-except KeyboardInterrupt:
-    ftl_gate.logger.info("Interrupted by user")
-    code = 130
-except Exception as error:
-    import traceback
-    ftl_gate.logger.error("Fatal error: %s" % (error,))
-    ftl_gate.logger.error(traceback.format_exc())
-    code = 1
-import atexit, threading
-if not (hasattr(threading, "_shutdown") and hasattr(atexit, "_run_exitfuncs")):
-    sys.exit(code)
-threading._shutdown()
-atexit._run_exitfuncs()
-for stream in (sys.stdout, sys.stderr):
-    try:
-        stream.flush()
-    except Exception:
-        pass
-os._exit(code if isinstance(code, int) else 1)
-"""
-
-
-def start_command(gate_file: str, interpreter: str) -> str:
+def start_command(gate_file: str, interpreter: str, gate_hash: str = "", own_loop: bool = True) -> str:
     """One shell command: start the gate at ``~/<gate_file>`` if it is there, else exit 97.
 
     ``/bin/sh`` runs it whatever the user's login shell; the interpreter is split into words
-    as FTL2's own command line does (``/usr/bin/env python3`` works).
+    as FTL2's own command line does (``/usr/bin/env python3`` works). ``gate_hash`` is FTL2's
+    hash of the gate file, which its ``Hello`` answers (the target computes it when empty);
+    ``own_loop`` False runs FTL2's gate for every message (``lean_gate``).
     """
     unpacked = gate_file.replace("ftl_gate_", "ftl2_runner_gate_").removesuffix(".pyz")
+    mode = "lean" if own_loop else "ftl2"
     script = (
         f'g="$HOME/{gate_file}"; test -s "$g" || exit {GATE_MISSING}; '
-        f'exec {interpreter} -c {shlex.quote(_GATE_FROM_DIRECTORY)} "$HOME/{unpacked}" "$g"'
+        f'exec {interpreter} -c {shlex.quote(lean_gate.PROGRAM)} "$HOME/{unpacked}" "$g" {shlex.quote(gate_hash)} {mode}'
     )
     return f"/bin/sh -c {shlex.quote(script)}"
 
@@ -170,12 +84,23 @@ class _GateFiles:
     def __init__(self, builder: Any):
         self.builder = builder
         self.known: dict[tuple[Any, ...], tuple[str, str]] = {}
+        self.hashes: dict[str, str] = {}
 
     def get(self, config: Any) -> tuple[str, str]:
         key = (tuple(config.modules), tuple(map(str, config.module_dirs)), tuple(config.dependencies), config.interpreter)
         if key not in self.known:
             self.known[key] = self.builder.build(config)
         return self.known[key]
+
+    def content_hash(self, local_gate: str) -> str:
+        """FTL2's gate's own hash of its file (its ``Hello`` answers it), taken here once per job, not per host."""
+        if local_gate not in self.hashes:
+            try:
+                with open(local_gate, "rb") as built:
+                    self.hashes[local_gate] = hashlib.sha256(built.read()).hexdigest()[:16]
+            except OSError:
+                self.hashes[local_gate] = ""  # the target computes it
+        return self.hashes[local_gate]
 
 
 class OneTripProtocol:
@@ -386,7 +311,8 @@ async def _connect(
         try:
             conn = await asyncssh.connect(**target.connect_options())
             try:
-                process, multiplexed = await _start_gate(runner, conn, gate_file, local_gate, interpreter, host_name)
+                command = start_command(gate_file, interpreter, files.content_hash(local_gate), own_loop=_OWN_LOOP)
+                process, multiplexed = await _start_gate(runner, conn, command, gate_file, local_gate, host_name)
             except BaseException:
                 conn.close()
                 raise
@@ -428,8 +354,7 @@ async def _connect(
     raise AssertionError("unreachable: the loop returns or raises")
 
 
-async def _start_gate(runner: Any, conn: Any, gate_file: str, local_gate: str, interpreter: str, host_name: str) -> tuple[Any, bool]:
-    command = start_command(gate_file, interpreter)
+async def _start_gate(runner: Any, conn: Any, command: str, gate_file: str, local_gate: str, host_name: str) -> tuple[Any, bool]:
     for first in (True, False):
         process = await conn.create_process(command, encoding=None)
         hello: dict[str, Any] = {"capabilities": ["multiplex"]}
