@@ -38,6 +38,8 @@ class Case:
     # both workers run with HOME the account's home: ansible-core's local async job writes under $HOME but its
     # async_status looks under the account's home, and fails ("could not find job") where they differ (a CI job)
     account_home: bool = False
+    # seconds the whole case may take in tests/test_compat.py (both sides; pytest's default is 300)
+    timeout: int = 300
 
     @classmethod
     def load(cls, path: Path) -> Case:
@@ -54,6 +56,7 @@ class Case:
             bool(meta.get("private_accounts")),
             meta.get("awx"),
             bool(meta.get("account_home")),
+            int(meta.get("timeout", 300)),
         )
 
 

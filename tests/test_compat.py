@@ -17,7 +17,7 @@ def reference_bin():
     return ensure_reference_env()
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+@pytest.mark.parametrize("case", [pytest.param(c, id=c.name, marks=pytest.mark.timeout(c.timeout)) for c in CASES])
 def test_case_matches_ansible_runner(case, reference_bin):
     try:
         comparison = harness.run_case(case, reference_bin)

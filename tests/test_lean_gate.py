@@ -251,3 +251,46 @@ def _messages(out: bytes) -> list[Any]:
         messages.append(json.loads(out[8 : 8 + length]))
         out = out[8 + length :]
     return messages
+
+
+def test_a_keepalive_is_answered_while_a_module_runs(tmp_path, built_gate):
+    """FTL2's client gives up on a gate whose keepalive Hello goes unanswered for 60 s; FTL2's own
+    gate answers nothing while a plain module function runs (a remote command over ~90 s failed)."""
+
+    async def order(own_loop: bool) -> list[str]:
+        from ftl2.message import GateProtocol
+
+        home, gate_file = _home(tmp_path / ("lean" if own_loop else "ftl2"), built_gate)
+        protocol = GateProtocol()
+        process = await asyncio.create_subprocess_shell(
+            start_command(gate_file, PYTHON, own_loop=own_loop),
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            env=dict(os.environ, HOME=str(home)),
+        )
+        assert process.stdin is not None and process.stdout is not None
+        await protocol.send_message(process.stdin, "Hello", {"capabilities": ["multiplex"]})
+        await protocol.read_message(process.stdout)
+        flag = tmp_path / ("lean" if own_loop else "ftl2") / "keepalive-answered"
+        # The command waits (10 s at most) for a file this test writes only once the keepalive is answered.
+        wait = f"i=0; while [ ! -e {flag} ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done; echo waited $i"
+        command = {"module_name": "shell", "module": _ftl_source("command"), "module_args": {"cmd": wait}}
+        await protocol.send_message_with_id(process.stdin, "FTLModule", command, 2)
+        await asyncio.sleep(0.5)
+        await protocol.send_message_with_id(process.stdin, "Hello", {}, 3)
+        seen = []
+        for _ in range(2):
+            answer = await asyncio.wait_for(protocol.read_message(process.stdout), 60)
+            assert answer is not None
+            seen.append(answer[0])
+            if answer[0] == "Hello":
+                flag.touch()
+            else:
+                assert answer[1]["result"]["rc"] == 0
+        await protocol.send_message_with_id(process.stdin, "Shutdown", {}, 4)
+        assert (await protocol.read_message(process.stdout))[0] == "Goodbye"
+        assert await asyncio.wait_for(process.wait(), 60) == 0
+        return seen
+
+    assert asyncio.run(order(True)) == ["Hello", "FTLModuleResult"]
+    assert asyncio.run(order(False)) == ["FTLModuleResult", "Hello"]  # FTL2's gate: the keepalive waited

@@ -185,6 +185,14 @@ def lean_loop():
         selector.close()
         return run_ftl2()
     state = {"hello": False, "reading": True}
+    # FTL2's gate runs a plain module function on its event loop, so nothing else is answered until
+    # it returns, not even the keepalive ``Hello`` FTL2's client sends every 30 s and gives up on
+    # after 60 s more: a remote command longer than about 90 s failed ("Gate ... failed
+    # keepalive"). Here such calls run one at a time, in order, as there, but in a thread, and the
+    # loop answers keepalives and forked modules meanwhile; the thread wakes the loop through a pipe.
+    calls, finished = [], []
+    wake_r, wake_w = os.pipe()
+    selector.register(wake_r, selectors.EVENT_READ)
     if hasattr(gc, "freeze"):
         gc.freeze()
     gc.enable()
@@ -255,17 +263,42 @@ def lean_loop():
             call = calling(function)
             if call is None:
                 return False
+        except Exception as error:
+            import traceback
+            send("Error", {"message": "FTL module execution failed: %s" % (error,), "traceback": traceback.format_exc()}, msg_id)
+            return True
+        calls.append((function, call, args, msg_id))
+        if len(calls) == 1:
+            begin_call()
+        return True
+
+    def begin_call():
+        """The first queued call, in a thread of its own: the loop goes on answering meanwhile."""
+        import _thread
+        _thread.start_new_thread(run_call, calls[0][:3])
+
+    def run_call(function, call, args):
+        try:
             if call == "none":
                 result = function()
             elif call == "kwargs":
                 result = function(**args)
             else:
                 result = function(args)
-            send("FTLModuleResult", {"result": result}, msg_id)
-        except Exception as error:
+            finished.append(("FTLModuleResult", {"result": result}))
+        except BaseException as error:
             import traceback
-            send("Error", {"message": "FTL module execution failed: %s" % (error,), "traceback": traceback.format_exc()}, msg_id)
-        return True
+            finished.append(("Error", {"message": "FTL module execution failed: %s" % (error,), "traceback": traceback.format_exc()}))
+        os.write(wake_w, b".")
+
+    def end_call():
+        os.read(wake_r, 64)
+        while finished:
+            kind, data = finished.pop(0)
+            msg_id = calls.pop(0)[3]
+            send(kind, data, msg_id)
+            if calls:
+                begin_call()
 
     def calling(function):
         """How FTL2's gate calls a plain function ("none", "kwargs", "dict"); None for anything else."""
@@ -320,7 +353,9 @@ def lean_loop():
     def step(with_stdin):
         for key, _ in selector.select():
             fd = key.fd
-            if fd == 0:
+            if fd == wake_r:
+                end_call()
+            elif fd == 0:
                 if not with_stdin:
                     continue
                 block = os.read(0, 1 << 16)
@@ -350,7 +385,7 @@ def lean_loop():
         if state["reading"]:
             selector.unregister(0)
             state["reading"] = False
-        while children:
+        while children or calls:
             step(False)
 
     def hand_over(pending, multiplexed):
