@@ -294,3 +294,80 @@ def test_a_keepalive_is_answered_while_a_module_runs(tmp_path, built_gate):
 
     assert asyncio.run(order(True)) == ["Hello", "FTLModuleResult"]
     assert asyncio.run(order(False)) == ["FTLModuleResult", "Hello"]  # FTL2's gate: the keepalive waited
+
+
+def _source(text: str) -> str:
+    return base64.b64encode(text.encode()).decode()
+
+
+_METHOD = _source("class Module:\n    def main(self, args):\n        return {'got': args}\n\nmain = Module().main\n")
+_SIGNAL = _source("import signal\n\ndef main(args):\n    signal.signal(signal.SIGUSR1, signal.SIG_IGN)\n    return 'ok'\n")
+_EXITS = _source("import sys\nsys.exit(3)\n")
+
+
+async def _everything(home: Path, gate_file: str, own_loop: bool, messages: list[tuple[str, Any]]) -> tuple[list[Any], int]:
+    """Every message sent at once (the first without an id), then the end of input; every answer until the gate ends."""
+    from ftl2.message import GateProtocol
+
+    protocol = GateProtocol()
+    environment = dict(os.environ, HOME=str(home))
+    process = await asyncio.create_subprocess_shell(
+        start_command(gate_file, PYTHON, own_loop=own_loop), stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, env=environment
+    )
+    assert process.stdin is not None and process.stdout is not None
+    for number, (kind, data) in enumerate(messages, 1):
+        if number == 1:
+            await protocol.send_message(process.stdin, kind, data)
+        else:
+            await protocol.send_message_with_id(process.stdin, kind, data, number)
+    process.stdin.close()
+    answers = []
+    while (answer := await asyncio.wait_for(protocol.read_message(process.stdout), 60)) is not None:
+        answers.append(_comparable([answer[0], answer[1]]))
+    return answers, await asyncio.wait_for(process.wait(), 60)
+
+
+_MULTIPLEX = ("Hello", {"capabilities": ["multiplex"]})
+
+
+@pytest.mark.parametrize(
+    "messages",
+    [
+        [_MULTIPLEX, ("FTLModule", {"module_name": "method", "module": _METHOD, "module_args": {"x": 1}})],
+        [_MULTIPLEX, ("FTLModule", {"module_name": "signals", "module": _SIGNAL, "module_args": {}})],
+        [
+            _MULTIPLEX,
+            ("FTLModule", {"module_name": "command", "module": "COMMAND", "module_args": {"cmd": "sleep 1; echo slept"}}),
+            ("FTLModule", {"module_name": "exits", "module": _EXITS, "module_args": {}}),
+            ("FTLModule", {"module_name": "command", "module": "COMMAND", "module_args": {"cmd": "echo never"}}),
+        ],
+        [("Hello", {"capabilities": 5})],
+        [_MULTIPLEX, ("Hello", {"capabilities": ["multiplex"]}), ("X" * 10, {})],
+    ],
+    ids=["a-bound-method", "a-signal-handler", "a-module-ending-the-gate", "capabilities-not-a-list", "an-unknown-message"],
+)
+def test_unusual_modules_and_messages_are_answered_as_ftl2s_gate_answers_them(tmp_path, built_gate, messages):
+    command = _ftl_source("command")
+    messages = [(kind, dict(data, module=command) if data.get("module") == "COMMAND" else data) for kind, data in messages]
+    lean_home, gate_file = _home(tmp_path / "lean", built_gate)
+    ftl2_home, _ = _home(tmp_path / "ftl2", built_gate)
+    lean = asyncio.run(_everything(lean_home, gate_file, True, messages))
+    ftl2 = asyncio.run(_everything(ftl2_home, gate_file, False, messages))
+    assert json.loads(json.dumps(lean).replace("/lean/", "/ftl2/")) == json.loads(json.dumps(ftl2))
+    assert len(lean[0]) >= 1
+
+
+def test_a_first_contact_installs_the_library_without_ftl2s_gate(tmp_path, built_gate):
+    """A target without the library: the forked runner says so, then installs it from the same request with it."""
+    home = tmp_path / "home"
+    (home / ".ftl").mkdir(parents=True)
+    shutil.copy(built_gate, home / ".ftl" / built_gate.name)
+    ask = _forked("stat", {"path": PYTHON})
+    with_library = dict(ask, module_args=dict(ask["module_args"], library=base64.b64encode(remote_modules.bundle_bytes("stat")).decode()))
+    answers, code = asyncio.run(
+        _everything(home, f".ftl/{built_gate.name}", True, [_MULTIPLEX, ("FTLModule", ask), ("FTLModule", with_library)])
+    )
+    assert code == 0 and answers[1] == ["FTLModuleResult", {"result": {"missing": True}}]
+    assert answers[2][1]["result"]["stdout"][remote_modules.ENVELOPE]["stat"]["exists"] is True
+    assert (home / ".ftl" / f"ftl2_runner_ansible_{remote_modules.library_digest()}" / "ftl2_runner_entry.py").is_file()
+    assert not (home / ".ftl" / "gate.log").exists()  # answered by the lean loop throughout

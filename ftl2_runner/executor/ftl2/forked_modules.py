@@ -12,7 +12,8 @@ run by the library's entry point exactly as the launcher runs it — then answer
 own ``Module`` request answers for a subprocess (``stdout``, ``stderr``, ``rc``, and the
 module's JSON merged in), so FTL2 and ftl2-runner read the result as before
 (``gate_connection`` turns the answer back into a ``ModuleResult``). A target without the
-library answers ``{"missing": true}``; one whose Python cannot fork answers an error, and the
+library answers ``{"missing": true}``, unless the request carries the library (``library``: the
+bundle's zip), which it then installs as the bundle would; one whose Python cannot fork answers an error, and the
 module then runs as its own process as before.
 
 The fork is started by ``ftl2_runner_start`` and its answer shaped by ``ftl2_runner_answer``; between
@@ -119,9 +120,24 @@ def _child(name, fds):
             os._exit(code)
 
 
+def _install(home, library):
+    """The library (a zip, base64) into ``home``: a temporary directory renamed into place, as the bundle does."""
+    import base64, io, shutil, zipfile
+    unpacked = "%s.%d.tmp" % (home, os.getpid())
+    try:
+        os.makedirs(os.path.dirname(home), mode=0o700, exist_ok=True)
+        with zipfile.ZipFile(io.BytesIO(base64.b64decode(library))) as archive:
+            archive.extractall(unpacked, [name for name in archive.namelist() if name != "__main__.py"])
+        os.rename(unpacked, home)
+    except (OSError, ValueError, zipfile.BadZipFile):
+        shutil.rmtree(unpacked, ignore_errors=True)  # another call installed it first, or the target cannot keep it
+
+
 def ftl2_runner_start(args):
     """``(answer, None)`` when there is nothing to run, else ``(None, (pid, stdin, stdout, stderr, input))``."""
     home = os.path.join(os.path.expanduser("~"), ".ftl", "ftl2_runner_ansible_%s" % args["digest"])
+    if not os.path.isfile(os.path.join(home, "ftl2_runner_entry.py")) and args.get("library"):
+        _install(home, args["library"])
     if not os.path.isfile(os.path.join(home, "ftl2_runner_entry.py")):
         return {"missing": True}, None
     loaded = sys.modules.get("ansible")

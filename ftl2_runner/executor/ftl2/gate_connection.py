@@ -145,7 +145,12 @@ class OneTripProtocol:
         short = str(data["module_name"])[len(remote_modules.PREFIX) :]
         try:
             response = await asking
-            result = response[1].get("result") if response[0] == "FTLModuleResult" and isinstance(response[1], dict) else None
+            result = _forked_result(response)
+            if isinstance(result, dict) and result.get("missing") is True:
+                # First contact: the same request with the library, which the runner installs (ftl2-runner's
+                # gate loop keeps answering by itself; the bundle as a ``Module`` request needs FTL2's).
+                response = await self._send(gate, "FTLModule", _forked_request(data, library=True), write_lock)
+                result = _forked_result(response)
             if isinstance(result, dict) and result.get("missing") is True:
                 response = await self._send(gate, "Module", dict(data, module=_b64(remote_modules.bundle_bytes(short))), write_lock)
             elif isinstance(result, dict):
@@ -166,15 +171,21 @@ def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
 
 
-def _forked_request(data: dict[str, Any]) -> dict[str, Any]:
-    """The ``FTLModule`` request that runs one of our Ansible modules forked in the gate."""
+def _forked_request(data: dict[str, Any], library: bool = False) -> dict[str, Any]:
+    """The ``FTLModule`` request that runs one of our Ansible modules forked in the gate (with the library to install)."""
     name = str(data["module_name"])
-    arguments = {
-        "name": name[len(remote_modules.PREFIX) :],
-        "module_args": data.get("module_args", {}),
-        "digest": remote_modules.library_digest(),
-    }
+    short = name[len(remote_modules.PREFIX) :]
+    arguments = {"name": short, "module_args": data.get("module_args", {}), "digest": remote_modules.library_digest()}
+    if library:
+        arguments["library"] = _b64(remote_modules.bundle_bytes(short))
     return {"module_name": name, "module": _RUNNER_SOURCE, "module_args": arguments}
+
+
+def _forked_result(response: Any) -> Any:
+    """The forked runner's answer inside the gate's ``FTLModuleResult`` (None for any other answer)."""
+    if response[0] == "FTLModuleResult" and isinstance(response[1], dict):
+        return response[1].get("result")
+    return None
 
 
 _RUNNER_SOURCE = _b64(forked_modules.RUNNER.encode())

@@ -8,8 +8,10 @@ shell; ftl2-runner's forked Ansible modules) and a ``Shutdown``. ``PROGRAM`` (ru
 by ``gate_connection.start_command``) therefore answers those itself, over the same wire (an
 8-digit hex length and a JSON list; answers carry the request's id as FTL2's multiplexed gate's
 do) and by FTL2's own rules (the function an ``FTLModule`` names, how it is called, its
-``FTLModuleResult`` or ``Error``), with one selector over its stdin and the pipes of the Ansible
-modules it forks, so that those still run at the same time.
+``FTLModuleResult`` or ``Error``). Module calls run one at a time, in order and on the main thread,
+as in FTL2's gate; its loop, in a thread of its own, reads messages, answers keepalives meanwhile
+(``lean_gate()`` says why) and watches the pipes of the Ansible modules it forks, so that those
+still run at the same time.
 
 Anything else — a first message that is not a multiplexed ``Hello``, a gate policy, a ``Module``
 request, an ``async`` module function, ``Info``, ``Watch``, a message it cannot read — is handed to
@@ -28,7 +30,8 @@ another shape runs as ``runpy`` runs a ``__main__``.
 
 Arguments: the unpacked directory, the gate file, FTL2's hash of that file (what its ``Hello``
 answers; computed here when empty), and ``ftl2`` to run FTL2's gate for everything (A/B, or
-``FTL2_RUNNER_LEAN_GATE_LOOP=0``). Python 3.6+ syntax: it runs on the target.
+``FTL2_RUNNER_LEAN_GATE_LOOP=0``). Python 3.6+ syntax: it runs on the target (the loop itself only
+on 3.10 and later, where FTL2's gate runs).
 """
 
 from __future__ import annotations
@@ -68,7 +71,9 @@ if text is None or b"\nasync def main(args" not in text:
         runpy.run_module("ftl2_runner_gate_main", run_name="__main__")
     sys.exit()
 sys.path.insert(0, home)
-own_loop = own_loop and b"\nasync def main_multiplexed(reader, writer, protocol, watcher, monitor, gate_hash" in text
+# FTL2's gate needs Python 3.10 (its handshake fails, naming the interpreter, on an older one: kept so)
+shape = b"\nasync def main_multiplexed(reader, writer, protocol, watcher, monitor, gate_hash"
+own_loop = own_loop and sys.version_info >= (3, 10) and shape in text
 import __future__
 inherited, compiled = 0, {}
 for line in text.splitlines():  # what FTL2's compile() inherits from its gate's module
@@ -170,32 +175,151 @@ class Unreadable(Exception):
     """A message FTL2's gate must answer (its protocol error)."""
 
 
-def lean_loop():
-    """Answer Hello, plain FTLModule calls and Shutdown; hand anything else to FTL2's gate."""
-    import json, selectors
+MAX_MESSAGE = 64 * 1024 * 1024  # FTL2's limit: a longer message is its gate's to refuse
+
+
+def run_request(data):
+    """One ``FTLModule`` request as FTL2's gate runs it, on the main thread as there.
+
+    ``("answer", kind, data)``, ``("child", child, answer)`` for a module of ours forked from the
+    gate, or ``("exit", code)`` when the module ends the gate (as ``SystemExit`` ends FTL2's).
+    """
     from base64 import b64decode
+
+    name = data.get("module_name", "")
+    args = data.get("module_args", {}) or {}
+    try:
+        code = compile_once(b64decode(data["module"]), name, "exec")
+        namespace = {"__file__": name, "__name__": "ftl_module_%s" % name}
+        exec(code, namespace)
+        start = namespace.get("ftl2_runner_start")
+        if start is not None:
+            answer, child = start(args)
+            if child is None:
+                return ("answer", "FTLModuleResult", {"result": answer})
+            return ("child", child, namespace["ftl2_runner_answer"])
+        wanted = "ftl_%s" % name
+        if "main" in namespace:
+            function = namespace["main"]
+        elif wanted in namespace:
+            function = namespace[wanted]
+        else:
+            raise RuntimeError("Module %s has no main() or %s() function" % (name, wanted))
+        call = calling(function)
+        coroutine, call = call.startswith("async"), call[5:] if call.startswith("async") else call
+        if call == "none":
+            result = function()
+        elif call == "kwargs":
+            result = function(**args)
+        else:
+            result = function(args)
+        if coroutine:
+            import asyncio  # a coroutine function seen only now (not a plain top-level ``async def``)
+            result = asyncio.run(result)
+        return ("answer", "FTLModuleResult", {"result": result})
+    except Exception as error:
+        import traceback
+        return ("answer", "Error", {"message": "FTL module execution failed: %s" % (error,), "traceback": traceback.format_exc()})
+    except SystemExit as stop:
+        return ("exit", stop.code if isinstance(stop.code, int) else (0 if stop.code is None else 1))
+    except KeyboardInterrupt:
+        return ("exit", 130)
+
+
+def calling(function):
+    """How FTL2's gate calls ``function``: "none", "kwargs" or "dict" (prefixed "async" for a coroutine function)."""
+    code = getattr(function, "__code__", None)
+    if type(function) is type(calling) and not hasattr(function, "__wrapped__") and not hasattr(function, "__signature__"):
+        prefix = "async" if code.co_flags & 0x80 else ""
+        positional, keyword_only = code.co_argcount, code.co_kwonlyargcount
+        star, double_star = bool(code.co_flags & 0x04), bool(code.co_flags & 0x08)
+        count = positional + keyword_only + star + double_star
+        if count == 0:
+            return prefix + "none"
+        if count > 1:
+            return prefix + "kwargs"
+        if star:
+            return prefix + "dict"  # one *args parameter: FTL2 passes the dict
+        first = code.co_varnames[0]
+        annotation = getattr(function, "__annotations__", {}).get(first, None)
+        return prefix + ("dict" if annotation is dict or function.__name__ == "main" else "kwargs")
+    import inspect  # anything else (a method, a decorated function...): FTL2's own reading of it
+
+    signature = inspect.signature(function)
+    parameters = list(signature.parameters.values())
+    prefix = "async" if inspect.iscoroutinefunction(function) else ""
+    if not parameters:
+        return prefix + "none"
+    if len(parameters) > 1 or (
+        parameters[0].kind != inspect.Parameter.VAR_POSITIONAL and parameters[0].annotation is not dict and function.__name__ != "main"
+    ):
+        return prefix + "kwargs"
+    return prefix + "dict"
+
+
+def plainly_sync(data):
+    """Whether the module's function, as its source defines it, is not ``async`` (FTL2's gate must await those)."""
+    from base64 import b64decode
+
+    name = data.get("module_name", "")
+    try:
+        code = compile_once(b64decode(data["module"]), name, "exec")
+    except Exception:
+        return True  # the main thread answers the error as FTL2's gate does
+    functions = [const for const in code.co_consts if hasattr(const, "co_flags")]
+    if any(function.co_name == "ftl2_runner_start" for function in functions):
+        return True  # a module of ours forked from the gate: its ``async def main`` is for FTL2's gate
+    wanted = ("main", "ftl_%s" % name)
+    return not any(function.co_name in wanted and function.co_flags & 0x380 for function in functions)
+
+
+def lean_gate():
+    """Module calls on the main thread, in order (as FTL2's gate runs them); everything else in ``lean_loop``'s thread.
+
+    FTL2's gate runs a plain module function on its event loop, so nothing else is answered until it
+    returns, not even the keepalive ``Hello`` FTL2's client sends every 30 s and gives up on after 60 s
+    more: a remote command longer than about 90 s failed ("Gate ... failed keepalive"). Here the calls
+    still run one at a time, in order and on the main thread (signals, ``asyncio`` work there as in
+    FTL2's gate), while the loop in a thread of its own reads messages, answers keepalives, watches
+    forked modules and sends every answer. Two pipes connect them: a byte per queued call (``e`` when
+    the loop has ended), and a byte per finished call.
+    """
+    import _thread
+
+    shared = {"calls": [], "finished": [], "ended": []}
+    jobs_r, jobs_w = os.pipe()
+    done_r, done_w = os.pipe()
+    _thread.start_new_thread(lean_loop, (shared, jobs_w, done_r))
+    stopped = False
+    while True:
+        byte = os.read(jobs_r, 1)
+        if byte == b"e" or not byte:
+            break
+        if stopped:
+            continue  # the gate is ending: no further call runs
+        data, msg_id = shared["calls"].pop(0)
+        outcome = run_request(data)
+        stopped = outcome[0] == "exit"
+        shared["finished"].append((msg_id, outcome))
+        os.write(done_w, b".")
+    for fd in (jobs_r, jobs_w, done_r, done_w):
+        os.close(fd)
+    ended = shared["ended"][0] if shared["ended"] else ("exit", 1)
+    if ended[0] == "handover":
+        return run_ftl2(ended[1], ended[2])
+    return ended[1]
+
+
+def lean_loop(shared, jobs_w, done_r):
+    """Answer Hello and Shutdown, queue plain FTLModule calls, watch forks; hand anything else to FTL2's gate."""
+    import json, selectors
 
     space = b" \t\n\r\x0b\x0c"
     wire = bytearray()
-    children = {}
+    children, reaping = {}, []
+    calls, finished, ended = shared["calls"], shared["finished"], shared["ended"]
+    state = {"hello": False, "reading": True, "outstanding": 0, "exit": None}
     selector = selectors.DefaultSelector()
-    try:
-        selector.register(0, selectors.EVENT_READ)
-    except (OSError, ValueError):  # stdin a regular file (not over SSH): FTL2's gate has a reader for that
-        selector.close()
-        return run_ftl2()
-    state = {"hello": False, "reading": True}
-    # FTL2's gate runs a plain module function on its event loop, so nothing else is answered until
-    # it returns, not even the keepalive ``Hello`` FTL2's client sends every 30 s and gives up on
-    # after 60 s more: a remote command longer than about 90 s failed ("Gate ... failed
-    # keepalive"). Here such calls run one at a time, in order, as there, but in a thread, and the
-    # loop answers keepalives and forked modules meanwhile; the thread wakes the loop through a pipe.
-    calls, finished = [], []
-    wake_r, wake_w = os.pipe()
-    selector.register(wake_r, selectors.EVENT_READ)
-    if hasattr(gc, "freeze"):
-        gc.freeze()
-    gc.enable()
 
     def take():
         start = 0
@@ -207,20 +331,20 @@ def lean_loop():
             length = int(bytes(wire[start : start + 8]).decode("ascii"), 16)
         except ValueError:
             raise Unreadable()
-        if length < 0 or length > (1 << 30):
+        if length < 0 or length > MAX_MESSAGE:
             raise Unreadable()
         body = start + 8
         while body < len(wire) and wire[body] in space:
             body += 1
         if body >= len(wire) or body + length > len(wire):
             return None
-        raw = bytes(wire[: body + length])
         try:
-            message = json.loads(raw[body:].decode("utf-8"))
+            message = json.loads(bytes(wire[body : body + length]).decode("utf-8"))
         except ValueError:
             raise Unreadable()
         if not isinstance(message, list) or len(message) not in (2, 3) or not isinstance(message[0], str):
             raise Unreadable()
+        raw = bytes(wire[: body + length])
         del wire[: body + length]
         return raw, message
 
@@ -235,94 +359,24 @@ def lean_loop():
         while view:
             view = view[os.write(1, view) :]
 
-    def ftl_module(data, msg_id):
-        """True when answered (or a fork started); False when FTL2's gate must run it."""
-        if not isinstance(data, dict) or not data.get("module"):
-            return False
-        name = data.get("module_name", "")
-        args = data.get("module_args", {}) or {}
-        try:
-            code = compile_once(b64decode(data["module"]), name, "exec")
-            namespace = {"__file__": name, "__name__": "ftl_module_%s" % name}
-            exec(code, namespace)
-            start = namespace.get("ftl2_runner_start")
-            if start is not None:
-                answer, child = start(args)
-                if child is None:
-                    send("FTLModuleResult", {"result": answer}, msg_id)
-                else:
-                    watch(child, namespace["ftl2_runner_answer"], msg_id)
-                return True
-            wanted = "ftl_%s" % name
-            if "main" in namespace:
-                function = namespace["main"]
-            elif wanted in namespace:
-                function = namespace[wanted]
-            else:
-                raise RuntimeError("Module %s has no main() or %s() function" % (name, wanted))
-            call = calling(function)
-            if call is None:
-                return False
-        except Exception as error:
-            import traceback
-            send("Error", {"message": "FTL module execution failed: %s" % (error,), "traceback": traceback.format_exc()}, msg_id)
-            return True
-        calls.append((function, call, args, msg_id))
-        if len(calls) == 1:
-            begin_call()
-        return True
+    def queue(data, msg_id):
+        calls.append((data, msg_id))
+        state["outstanding"] += 1
+        os.write(jobs_w, b"c")
 
-    def begin_call():
-        """The first queued call, in a thread of its own: the loop goes on answering meanwhile."""
-        import _thread
-        _thread.start_new_thread(run_call, calls[0][:3])
-
-    def run_call(function, call, args):
-        try:
-            if call == "none":
-                result = function()
-            elif call == "kwargs":
-                result = function(**args)
-            else:
-                result = function(args)
-            finished.append(("FTLModuleResult", {"result": result}))
-        except BaseException as error:
-            import traceback
-            finished.append(("Error", {"message": "FTL module execution failed: %s" % (error,), "traceback": traceback.format_exc()}))
-        os.write(wake_w, b".")
-
-    def end_call():
-        os.read(wake_r, 64)
+    def call_finished():
+        os.read(done_r, 64)
         while finished:
-            kind, data = finished.pop(0)
-            msg_id = calls.pop(0)[3]
-            send(kind, data, msg_id)
-            if calls:
-                begin_call()
-
-    def calling(function):
-        """How FTL2's gate calls a plain function ("none", "kwargs", "dict"); None for anything else."""
-        code = getattr(function, "__code__", None)
-        if code is None or not hasattr(function, "__defaults__") or hasattr(function, "__wrapped__") or hasattr(function, "__signature__"):
-            return None  # a decorated or unusual callable: FTL2's gate (inspect.signature) decides
-        if code.co_flags & 0x380:  # a coroutine, generator-based coroutine or async generator
-            return None
-        if getattr(function, "_is_coroutine", None) is not None:
-            return None
-        positional, keyword_only = code.co_argcount, code.co_kwonlyargcount
-        star, double_star = bool(code.co_flags & 0x04), bool(code.co_flags & 0x08)
-        count = positional + keyword_only + star + double_star
-        if count == 0:
-            return "none"
-        if count > 1:
-            return "kwargs"
-        if star:
-            return "dict"  # one *args parameter: FTL2 passes the dict
-        first = code.co_varnames[0]
-        annotation = getattr(function, "__annotations__", {}).get(first, None)
-        if annotation is dict or function.__name__ == "main":
-            return "dict"
-        return "kwargs"
+            msg_id, outcome = finished.pop(0)
+            state["outstanding"] -= 1
+            if outcome[0] == "answer":
+                send(outcome[1], outcome[2], msg_id)
+            elif outcome[0] == "child":
+                watch(outcome[1], outcome[2], msg_id)
+            else:  # the module ended the gate (as in FTL2's): calls queued after it never run
+                state["exit"] = outcome[1]
+                state["outstanding"] = 0
+                del calls[:]
 
     def watch(child, answer, msg_id):
         pid, stdin_w, stdout_r, stderr_r, data = child
@@ -333,6 +387,7 @@ def lean_loop():
             children[fd] = record
             selector.register(fd, selectors.EVENT_READ)
         if data:
+            os.set_blocking(stdin_w, False)  # a module that does not read its input must not stop the loop
             record["open"].add(stdin_w)
             children[stdin_w] = record
             selector.register(stdin_w, selectors.EVENT_WRITE)
@@ -345,30 +400,37 @@ def lean_loop():
         record = children.pop(fd)
         record["open"].discard(fd)
         if not record["open"]:
-            _, status = os.waitpid(record["pid"], 0)
+            reaping.append(record)
+            reap()
+
+    def reap():
+        for record in list(reaping):
+            pid, status = os.waitpid(record["pid"], os.WNOHANG)
+            if pid == 0:
+                continue  # its pipes are closed but it runs on: looked at again shortly
+            reaping.remove(record)
             rc = -os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status)
             result = record["answer"](b"".join(record[record["out"]]), b"".join(record[record["err"]]), rc)
             send("FTLModuleResult", {"result": result}, record["id"])
 
-    def step(with_stdin):
-        for key, _ in selector.select():
+    def step():
+        for key, _ in selector.select(0.05 if reaping else None):
             fd = key.fd
-            if fd == wake_r:
-                end_call()
+            if fd == done_r:
+                call_finished()
             elif fd == 0:
-                if not with_stdin:
-                    continue
                 block = os.read(0, 1 << 16)
                 if block:
                     wire.extend(block)
                 else:
-                    selector.unregister(0)
-                    state["reading"] = False
+                    stop_reading()
             elif fd in children:
                 record = children[fd]
                 if fd == record["stdin"]:
                     try:
                         written = os.write(fd, record["input"][: 1 << 16])
+                    except BlockingIOError:
+                        written = 0
                     except OSError:
                         written = len(record["input"])
                     record["input"] = record["input"][written:]
@@ -380,56 +442,98 @@ def lean_loop():
                     record[fd].append(block)
                 else:
                     closed(fd)
+        reap()
 
-    def finish_children():
+    def stop_reading():
         if state["reading"]:
             selector.unregister(0)
             state["reading"] = False
-        while children or calls:
-            step(False)
 
-    def hand_over(pending, multiplexed):
-        finish_children()
-        selector.close()
-        return run_ftl2(pending, multiplexed)
+    def finish():
+        """Every queued call and forked module answered (keepalives too, until the stream ends)."""
+        while children or reaping or state["outstanding"]:
+            step()
 
-    while True:
+    def end(outcome):
+        ended.append(outcome)
+        os.write(jobs_w, b"e")
+
+    def after(outcome):
+        """``outcome``, unless a module ended the gate meanwhile (its exit status then)."""
+        return outcome if state["exit"] is None else ("exit", state["exit"])
+
+    def serve():
         while True:
-            try:
-                taken = take()
-            except Unreadable:
-                return hand_over(bytes(wire), state["hello"])
-            if taken is None:
-                break
-            raw, message = taken
-            kind, data = message[0], message[1]
-            msg_id = message[2] if len(message) == 3 else (None if not state["hello"] else 0)
-            if not state["hello"]:
-                multiplexed = isinstance(data, dict) and "multiplex" in (data.get("capabilities") or [])
-                if kind != "Hello" or not multiplexed or data.get("policy_rules"):
-                    return hand_over(raw + bytes(wire), False)
-                answer = dict(data)
-                answer["gate_hash"] = the_gate_hash()
-                answer["capabilities"] = ["multiplex"]
-                send("Hello", answer, msg_id)
-                state["hello"] = True
-            elif kind == "Hello":
-                send("Hello", {"gate_hash": the_gate_hash()}, msg_id)
-            elif kind == "Shutdown":
-                send("Goodbye", {}, msg_id)
-                finish_children()
-                return 0
-            elif kind != "FTLModule" or not ftl_module(data, msg_id):
-                return hand_over(raw + bytes(wire), True)
-        if not state["reading"]:
-            if bytes(wire).strip():  # a message cut short: FTL2's gate says so
-                return hand_over(bytes(wire), state["hello"])
-            finish_children()
-            return 0
-        step(True)
+            while state["exit"] is None:
+                try:
+                    taken = take()
+                except Unreadable:
+                    stop_reading()
+                    finish()
+                    return after(("handover", bytes(wire), state["hello"]))
+                if taken is None:
+                    break
+                raw, message = taken
+                kind, data = message[0], message[1]
+                msg_id = message[2] if len(message) == 3 else (None if not state["hello"] else 0)
+                if not state["hello"]:
+                    capabilities = data.get("capabilities", []) if isinstance(data, dict) else None
+                    if kind != "Hello" or not isinstance(capabilities, list) or "multiplex" not in capabilities or data.get("policy_rules"):
+                        return ("handover", raw + bytes(wire), False)
+                    answer = dict(data)
+                    answer["gate_hash"] = the_gate_hash()
+                    answer["capabilities"] = ["multiplex"]
+                    send("Hello", answer, msg_id)
+                    state["hello"] = True
+                elif kind == "Hello":
+                    send("Hello", {"gate_hash": the_gate_hash()}, msg_id)
+                elif kind == "Shutdown":
+                    send("Goodbye", {}, msg_id)
+                    stop_reading()
+                    finish()
+                    return after(("exit", 0))
+                elif kind == "FTLModule" and isinstance(data, dict) and data.get("module") and plainly_sync(data):
+                    queue(data, msg_id)
+                else:
+                    pending = raw + bytes(wire)
+                    stop_reading()
+                    finish()  # FTL2's gate gets the rest of the conversation once nothing of ours is running
+                    return after(("handover", pending, True))
+            if state["exit"] is not None:
+                stop_reading()
+                finish()
+                return ("exit", state["exit"])
+            if not state["reading"]:
+                if bytes(wire).strip():  # a message cut short: FTL2's gate says so
+                    finish()
+                    return after(("handover", bytes(wire), state["hello"]))
+                finish()
+                return after(("exit", 0))
+            step()
+
+    try:
+        selector.register(done_r, selectors.EVENT_READ)
+        try:
+            selector.register(0, selectors.EVENT_READ)
+        except (OSError, ValueError):  # stdin a regular file (not over SSH): FTL2's gate has a reader for that
+            end(("handover", b"", False))
+            return
+        if hasattr(gc, "freeze"):
+            gc.freeze()
+        gc.enable()
+        outcome = serve()
+    except Exception as error:  # a fault of this loop: FTL2's gate would answer a system error
+        import traceback
+        try:
+            send("GateSystemError", {"message": "System error: %s" % (error,), "traceback": traceback.format_exc()}, None)
+        except Exception:
+            pass
+        outcome = ("exit", 1)
+    selector.close()
+    end(outcome)
 
 
-code = lean_loop() if own_loop else run_ftl2()
+code = lean_gate() if own_loop else run_ftl2()
 import atexit
 threading = sys.modules.get("threading")  # not imported: no thread to join
 if not hasattr(atexit, "_run_exitfuncs") or (threading is not None and not hasattr(threading, "_shutdown")):
