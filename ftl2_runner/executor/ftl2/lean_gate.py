@@ -348,6 +348,13 @@ def lean_loop(shared, jobs_w, done_r):
         del wire[: body + length]
         return raw, message
 
+    def cut_short():
+        """FTL2's words for the message the input ended in (its ``GateProtocol.read_message``)."""
+        rest = bytes(wire).lstrip()
+        if len(rest) < 8:
+            return "Invalid length prefix: got %d bytes, expected 8" % (len(rest),)
+        return "Incomplete message body: got %d bytes, expected %d" % (len(rest[8:].lstrip()), int(rest[:8].decode("ascii"), 16))
+
     def send(kind, data, msg_id):
         try:
             body = json.dumps([kind, data] if msg_id is None else [kind, data, msg_id]).encode("utf-8")
@@ -504,9 +511,14 @@ def lean_loop(shared, jobs_w, done_r):
                 finish()
                 return ("exit", state["exit"])
             if not state["reading"]:
-                if bytes(wire).strip():  # a message cut short: FTL2's gate says so
+                if bytes(wire).strip():
+                    # A message cut short by the end of input. FTL2's client sends ``Shutdown`` and closes
+                    # the connection at once, and its last bytes are sometimes lost on the way: answered
+                    # here as FTL2's gate answers it (a system error, exit status 1), without importing it.
                     finish()
-                    return after(("handover", bytes(wire), state["hello"]))
+                    problem = "System error: %s" % (cut_short(),)
+                    send("GateSystemError", {"message": problem, "traceback": "ProtocolError: %s\n" % (problem[14:],)}, None)
+                    return after(("exit", 1))
                 finish()
                 return after(("exit", 0))
             step()
