@@ -141,10 +141,10 @@ def run_ftl2(pending=b"", multiplexed=False):
         protocol = ftl_gate.GateProtocol()
         watcher = ftl_gate.FileWatcher(protocol, writer)
         monitor = ftl_gate.SystemMonitor(protocol, writer)
-        status = ftl_gate.GateStatusMonitor(protocol, writer, the_gate_hash())
+        known = the_gate_hash()
+        status = ftl_gate.GateStatusMonitor(protocol, writer, known)
         try:
-            gate_hash = the_gate_hash()
-            return await ftl_gate.main_multiplexed(reader, writer, protocol, watcher, monitor, gate_hash, None, "", "localhost", status)
+            return await ftl_gate.main_multiplexed(reader, writer, protocol, watcher, monitor, known, None, "", "localhost", status)
         except Exception as error:  # as FTL2's main, around its multiplexed loop, answers it
             import traceback
             ftl_gate.logger.error("Gate system error: %s" % (error,))
@@ -205,8 +205,7 @@ def run_request(data):
             function = namespace[wanted]
         else:
             raise RuntimeError("Module %s has no main() or %s() function" % (name, wanted))
-        call = calling(function)
-        coroutine, call = call.startswith("async"), call[5:] if call.startswith("async") else call
+        coroutine, call = calling(function)
         if call == "none":
             result = function()
         elif call == "kwargs":
@@ -227,34 +226,33 @@ def run_request(data):
 
 
 def calling(function):
-    """How FTL2's gate calls ``function``: "none", "kwargs" or "dict" (prefixed "async" for a coroutine function)."""
-    code = getattr(function, "__code__", None)
+    """How FTL2's gate calls ``function``: (whether it is a coroutine function, "none", "kwargs" or "dict")."""
     if type(function) is type(calling) and not hasattr(function, "__wrapped__") and not hasattr(function, "__signature__"):
-        prefix = "async" if code.co_flags & 0x80 else ""
+        code = function.__code__
+        coroutine = bool(code.co_flags & 0x80)
         positional, keyword_only = code.co_argcount, code.co_kwonlyargcount
         star, double_star = bool(code.co_flags & 0x04), bool(code.co_flags & 0x08)
         count = positional + keyword_only + star + double_star
         if count == 0:
-            return prefix + "none"
+            return coroutine, "none"
         if count > 1:
-            return prefix + "kwargs"
+            return coroutine, "kwargs"
         if star:
-            return prefix + "dict"  # one *args parameter: FTL2 passes the dict
-        first = code.co_varnames[0]
-        annotation = getattr(function, "__annotations__", {}).get(first, None)
-        return prefix + ("dict" if annotation is dict or function.__name__ == "main" else "kwargs")
+            return coroutine, "dict"  # one *args parameter: FTL2 passes the dict
+        annotation = function.__annotations__.get(code.co_varnames[0], None)
+        return coroutine, "dict" if annotation is dict or function.__name__ == "main" else "kwargs"
     import inspect  # anything else (a method, a decorated function...): FTL2's own reading of it
 
     signature = inspect.signature(function)
     parameters = list(signature.parameters.values())
-    prefix = "async" if inspect.iscoroutinefunction(function) else ""
+    coroutine = inspect.iscoroutinefunction(function)
     if not parameters:
-        return prefix + "none"
+        return coroutine, "none"
     if len(parameters) > 1 or (
         parameters[0].kind != inspect.Parameter.VAR_POSITIONAL and parameters[0].annotation is not dict and function.__name__ != "main"
     ):
-        return prefix + "kwargs"
-    return prefix + "dict"
+        return coroutine, "kwargs"
+    return coroutine, "dict"
 
 
 def plainly_sync(data):
